@@ -1,0 +1,56 @@
+import parseDiff from 'parse-diff';
+
+/** One file of a unified diff, reduced to what the engine needs. */
+export interface DiffFile {
+  /** New path ("b/" side), or the old path for a deletion. */
+  path: string;
+  deleted: boolean;
+  /** 1-based line numbers, in the new file, of the lines the diff adds. */
+  addedLines: Set<number>;
+}
+
+export class DiffParseError extends Error {}
+
+function addedLinesOf(file: parseDiff.File): Set<number> {
+  const added = new Set<number>();
+  for (const chunk of file.chunks) {
+    for (const change of chunk.changes) {
+      if (change.type === 'add') added.add(change.ln);
+    }
+  }
+  return added;
+}
+
+function stripPrefix(path: string | undefined): string | undefined {
+  if (!path || path === '/dev/null') return undefined;
+  return path.replace(/^[ab]\//, '');
+}
+
+/**
+ * Parses a whole unified diff (`git diff` output). Throws DiffParseError when the text has
+ * content but no file sections, since that means it is not a diff at all.
+ */
+export function parseUnifiedDiff(text: string): DiffFile[] {
+  const files = parseDiff(text);
+  const result: DiffFile[] = [];
+  for (const file of files) {
+    const to = stripPrefix(file.to);
+    const from = stripPrefix(file.from);
+    const path = to ?? from;
+    if (!path) continue;
+    result.push({ path, deleted: file.deleted === true || to === undefined, addedLines: addedLinesOf(file) });
+  }
+  if (result.length === 0 && text.trim().length > 0) {
+    throw new DiffParseError('the input has no file sections ("--- a/…" / "+++ b/…"): is it a unified diff?');
+  }
+  return result;
+}
+
+/** Added lines of a single file's patch, as GitHub's "list pull request files" returns it (hunks only). */
+export function addedLinesFromPatch(patch: string | undefined): Set<number> {
+  if (!patch) return new Set();
+  const files = parseDiff(patch);
+  const added = new Set<number>();
+  for (const file of files) for (const n of addedLinesOf(file)) added.add(n);
+  return added;
+}

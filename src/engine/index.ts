@@ -1,0 +1,94 @@
+/**
+ * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
+ */
+import { buildFileModel } from './semantic/model.js';
+import { ALL_RULES } from './rules/index.js';
+import { findSuppressions } from './suppress.js';
+import type { Diagnostic } from './rule.js';
+import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, SourceFile } from './types.js';
+
+export * from './types.js';
+export { parseUnifiedDiff, addedLinesFromPatch, DiffParseError } from './diff.js';
+export type { DiffFile } from './diff.js';
+
+export const DEFAULT_FILE_BUDGET_MS = 2000;
+
+/** Every rule's meta block, in a stable order. */
+export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
+
+/** Lines a diagnostic touches: the flagged access and each related access. */
+function accessLines(d: Diagnostic): number[] {
+  return [d.line, ...(d.related ?? []).map((r) => r.line)];
+}
+
+/**
+ * Keeps a diagnostic when one of its accesses is on an added line, and anchors it there:
+ * GitHub accepts inline comments only on lines inside the diff.
+ */
+function anchorOnAddedLine(d: Diagnostic, added: ReadonlySet<number>): Diagnostic | undefined {
+  if (added.has(d.line)) return d;
+  const anchor = accessLines(d).find((line) => added.has(line));
+  if (anchor === undefined) return undefined;
+  // The suggestion edits the original line, which is outside the diff, so it can't ride along.
+  return { ...d, line: anchor, column: 1, endLine: anchor, endColumn: 1, suggestion: undefined };
+}
+
+function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: AnalysisResult): void {
+  const started = performance.now();
+  const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
+  const report: FileReport = { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
+  result.files.push(report);
+  try {
+    const model = buildFileModel(file.content, { goVersion: options.goVersion });
+    report.hasSyntaxErrors = model.hasSyntaxErrors;
+    const suppressions = findSuppressions(model.lines);
+    const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
+    for (const rule of ALL_RULES) {
+      const setting = options.rules?.[rule.meta.id];
+      if (setting?.enabled === false) continue;
+      if (performance.now() - started > budget) {
+        report.overBudget = true;
+        break;
+      }
+      const seen = new Set<string>();
+      rule.run(model, (raw) => {
+        const d = diffOnly ? anchorOnAddedLine(raw, file.addedLines!) : raw;
+        if (!d) return;
+        const key = `${d.line}:${d.column}:${d.message}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        if (suppressions.silences(rule.meta.id, d.line)) {
+          result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
+          return;
+        }
+        const finding: Finding = {
+          rule: rule.meta.id,
+          file: file.path,
+          line: d.line,
+          column: d.column,
+          endLine: d.endLine,
+          endColumn: d.endColumn,
+          severity: setting?.severity ?? rule.meta.defaultSeverity,
+          message: d.message,
+          related: (d.related ?? []).map((r) => ({ file: file.path, line: r.line, message: r.message })),
+        };
+        if (d.suggestion) finding.suggestion = d.suggestion;
+        if (d.fixHint) finding.fixHint = d.fixHint;
+        result.findings.push(finding);
+      });
+    }
+  } catch (err) {
+    // One file's internal failure must not cost the others their review.
+    report.error = err instanceof Error ? err.message : String(err);
+  }
+  report.elapsedMs = performance.now() - started;
+  if (report.elapsedMs > budget) report.overBudget = true;
+}
+
+/** Analyzes Go files. Never throws on bad input: failures are reported per file. */
+export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
+  const result: AnalysisResult = { findings: [], suppressed: {}, files: [] };
+  for (const file of files) analyzeFile(file, options, result);
+  result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return result;
+}

@@ -1,0 +1,24 @@
+import type { RuleMeta, Suggestion } from './types.js';
+import type { FileModel } from './semantic/model.js';
+
+/** A position in the file being analyzed (1-based line and column). */
+export interface Span {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** What a rule reports; the engine adds the file, rule id and severity, and applies the diff filter. */
+export interface Diagnostic extends Span {
+  message: string;
+  related?: { line: number; message: string }[];
+  suggestion?: Suggestion;
+  fixHint?: string;
+}
+
+/** A detector: a meta block and a run over the shared semantic model of one file. */
+export interface Rule {
+  meta: RuleMeta;
+  run(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
+}

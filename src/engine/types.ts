@@ -1,0 +1,92 @@
+/** The engine's public data shapes. Nothing here knows about GitHub. */
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A whole-line replacement, usable as a GitHub ```suggestion block (lines are 1-based, inclusive). */
+export interface Suggestion {
+  startLine: number;
+  endLine: number;
+  /** The new text of lines startLine..endLine, without a trailing newline. */
+  replacement: string;
+}
+
+/** Another access that takes part in the race, e.g. the conflicting write in the other goroutine. */
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface Finding {
+  rule: string;
+  file: string;
+  /** 1-based line and column of the flagged access; end is exclusive-column, inclusive-line. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Severity;
+  /** One or two sentences naming the variable or field and the conflicting access. */
+  message: string;
+  related: RelatedLocation[];
+  suggestion?: Suggestion;
+  /** Markdown that explains a fix that is not a mechanical edit (e.g. a mutex-guarded writer). */
+  fixHint?: string;
+}
+
+/** One Go file handed to the engine. */
+export interface SourceFile {
+  /** The path as it appears in the diff, or as given on the command line. */
+  path: string;
+  content: string;
+  /**
+   * Lines added by the change (1-based, in the new file). When present and scope is 'diff',
+   * only findings with an access on one of these lines are reported, anchored on such a line.
+   */
+  addedLines?: ReadonlySet<number>;
+}
+
+export interface RuleSetting {
+  enabled?: boolean;
+  severity?: Severity;
+}
+
+export interface AnalyzeOptions {
+  /** Go language version from go.mod, e.g. "1.21". A file's `//go:build go1.N` line overrides it. */
+  goVersion?: string;
+  /** 'diff' reports only on added lines of files that carry addedLines; 'all' reports everything. */
+  scope?: 'diff' | 'all';
+  /** Per-rule overrides, keyed by rule id. */
+  rules?: Record<string, RuleSetting>;
+  /** Wall-clock budget per file in milliseconds; a file over budget is reported in `overBudget`. */
+  fileBudgetMs?: number;
+}
+
+export interface FileReport {
+  file: string;
+  /** True when tree-sitter found syntax errors; the engine still analyzed what parsed. */
+  hasSyntaxErrors: boolean;
+  elapsedMs: number;
+  overBudget: boolean;
+  /** Set when analysis of this file failed internally; the other files are still analyzed. */
+  error?: string;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  /** Findings silenced by //racecheck:ignore or //nolint:racecheck, counted per rule. */
+  suppressed: Record<string, number>;
+  files: FileReport[];
+}
+
+/** What a rule tells users about itself (the ESLint `meta` block / go/analysis Doc). */
+export interface RuleMeta {
+  id: string;
+  /** One line: what the hazard is. */
+  summary: string;
+  defaultSeverity: Severity;
+  /** Whether the rule can offer a mechanical suggestion. */
+  fixable: boolean;
+  /** Relative path of the rule's page, e.g. docs/rules/closure-write.md. */
+  docPath: string;
+}
