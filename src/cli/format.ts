@@ -1,0 +1,122 @@
+/** Rendering an analysis for a terminal, for machines (JSON), and for GitHub Actions annotations. */
+import type { AnalysisResult, Finding, Severity } from '../engine/index.js';
+
+export type OutputFormat = 'text' | 'json' | 'github';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
+
+export interface RunSummary {
+  result: AnalysisResult;
+  elapsedMs: number;
+}
+
+// ---- JSON ----
+
+/** The documented JSON shape; fixHint and other internal fields stay out of it. */
+export function formatJson({ result }: RunSummary): string {
+  const findings = result.findings.map((f) => ({
+    rule: f.rule,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    severity: f.severity,
+    message: f.message,
+    related: f.related.map((r) => ({ file: r.file, line: r.line, message: r.message })),
+    ...(f.suggestion
+      ? { suggestion: { startLine: f.suggestion.startLine, endLine: f.suggestion.endLine, replacement: f.suggestion.replacement } }
+      : {}),
+  }));
+  return JSON.stringify({ findings, suppressed: result.suppressed, files: result.files.length }, null, 2) + '\n';
+}
+
+// ---- GitHub workflow commands ----
+
+/** Escapes workflow-command data (the message), as @actions/core does. */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Escapes a workflow-command property value, which additionally can't hold ':' or ','. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+const ANNOTATION_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
+
+function annotation(f: Finding): string {
+  const props = [
+    `file=${escapeProperty(f.file)}`,
+    `line=${f.line}`,
+    `col=${f.column}`,
+    `endLine=${f.endLine}`,
+    `endColumn=${f.endColumn}`,
+    `title=${escapeProperty(`racecheck ${f.rule}`)}`,
+  ].join(',');
+  const related = f.related.map((r) => `\n${r.file}:${r.line}: ${r.message}`).join('');
+  return `::${ANNOTATION_LEVEL[f.severity]} ${props}::${escapeData(f.message + related)}`;
+}
+
+export function formatGithub(summary: RunSummary): string {
+  const lines = summary.result.findings.map(annotation);
+  lines.push(summaryLine(summary, plainStyle));
+  return lines.join('\n') + '\n';
+}
+
+// ---- Text ----
+
+interface Style {
+  location(s: string): string;
+  rule(s: string, severity: Severity): string;
+  dim(s: string): string;
+  added(s: string): string;
+}
+
+const plainStyle: Style = { location: (s) => s, rule: (s) => s, dim: (s) => s, added: (s) => s };
+
+const ansi = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
+const colorStyle: Style = {
+  location: ansi(1, 22),
+  rule: (s, severity) => (severity === 'error' ? ansi(31, 39) : severity === 'warning' ? ansi(33, 39) : ansi(36, 39))(s),
+  dim: ansi(2, 22),
+  added: ansi(32, 39),
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "3 findings (closure-write 2, copied-lock 1) in 12 files, 1 suppressed, 0.08s". */
+export function summaryLine({ result, elapsedMs }: RunSummary, style: Style = plainStyle): string {
+  const byRule = new Map<string, number>();
+  for (const f of result.findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+  const rules = [...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([rule, n]) => `${rule} ${n}`);
+  const found = result.findings.length === 0 ? 'no findings' : `${plural(result.findings.length, 'finding')} (${rules.join(', ')})`;
+  const suppressed = Object.values(result.suppressed).reduce((a, b) => a + b, 0);
+  const parts = [`${found} in ${plural(result.files.length, 'file')}`, `${suppressed} suppressed`];
+  const withSyntaxErrors = result.files.filter((f) => f.hasSyntaxErrors).length;
+  if (withSyntaxErrors > 0) parts.push(`${withSyntaxErrors} with syntax errors`);
+  const overBudget = result.files.filter((f) => f.overBudget).length;
+  if (overBudget > 0) parts.push(`${overBudget} over the time budget`);
+  parts.push(`${(elapsedMs / 1000).toFixed(2)}s`);
+  return style.dim(`racecheck: ${parts.join(', ')}`);
+}
+
+function textFinding(f: Finding, style: Style): string {
+  const lines = [`${style.location(`${f.file}:${f.line}:${f.column}:`)} ${style.rule(`[${f.rule}]`, f.severity)} ${f.message}`];
+  for (const r of f.related) lines.push(`    ${style.dim(`${r.file}:${r.line}:`)} ${r.message}`);
+  if (f.suggestion) {
+    const { startLine, endLine, replacement } = f.suggestion;
+    const where = startLine === endLine ? `line ${startLine}` : `lines ${startLine}-${endLine}`;
+    lines.push(`    ${style.dim(`suggested replacement for ${where}:`)}`);
+    for (const line of replacement.split('\n')) lines.push(`    ${style.added(`+ ${line}`)}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatText(summary: RunSummary, color: boolean): string {
+  const style = color ? colorStyle : plainStyle;
+  const blocks = summary.result.findings.map((f) => textFinding(f, style));
+  blocks.push(summaryLine(summary, style));
+  return blocks.join('\n') + '\n';
+}

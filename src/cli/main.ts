@@ -1,0 +1,283 @@
+/**
+ * The racecheck command line: review Go files, a diff, or the current branch for data-race hazards.
+ * runCli holds all the logic (testable with fake streams); main wires it to the process.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyze, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
+import type { AnalysisResult, SourceFile } from '../engine/index.js';
+import { effectiveGoVersion } from '../engine/goversion.js';
+import { CliError, describeFsError } from './errors.js';
+import { collectGoFiles, isSkippedDir } from './files.js';
+import { diffAgainstBase } from './git.js';
+import { ModuleVersionResolver } from './gomod.js';
+import { formatGithub, formatJson, formatText, OUTPUT_FORMATS } from './format.js';
+import type { OutputFormat } from './format.js';
+
+export interface CliIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  cwd: string;
+  /** Where `--diff -` reads from; defaults to process.stdin. */
+  stdin?: AsyncIterable<string | Buffer>;
+  /** Environment for NO_COLOR; defaults to process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export const USAGE = `Usage:
+  racecheck [options] [PATH...]          analyze .go files and directories (default: .)
+  racecheck [options] --diff FILE|-      analyze the lines a unified diff adds (- reads stdin)
+  racecheck [options] --base REV         review this branch like a pull request against REV
+
+Options:
+  --diff FILE|-        unified diff to review; files are read from --root
+  --base REV           diff merge-base(REV, HEAD) against the working tree (git)
+  --root DIR           directory the diff's paths are relative to / the git repository (default: .)
+  --all                with --diff/--base, report on the whole of each touched file
+  --format FORMAT      text (default), json, or github (workflow-command annotations)
+  --go-version 1.N     Go version for files outside any module (default: none)
+  --list-rules         print the rules and exit
+  -h, --help           print this help and exit
+  -v, --version        print the version and exit
+
+Directories are walked recursively, skipping vendor/, testdata/ and hidden directories.
+Exit status: 0 no findings, 1 findings, 2 usage or I/O error.
+`;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface ParsedArgs {
+  paths: string[];
+  diff?: string;
+  base?: string;
+  root?: string;
+  all: boolean;
+  format: OutputFormat;
+  goVersion?: string;
+  help: boolean;
+  version: boolean;
+  listRules: boolean;
+}
+
+function parseCommandLine(argv: readonly string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        diff: { type: 'string' },
+        base: { type: 'string' },
+        root: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        'go-version': { type: 'string' },
+        'list-rules': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (err) {
+    // parseArgs messages are multi-sentence; keep the part that names the problem.
+    const message = err instanceof Error ? err.message : String(err);
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    if (unknown) throw new CliError(`unknown option ${unknown[1]} (see racecheck --help)`);
+    const missing = /Option '([^']+)' argument missing/.exec(message);
+    if (missing) throw new CliError(`option ${missing[1].replace(/^-\w, /, '').replace(/ <value>$/, '')} needs a value`);
+    throw new CliError(message.split('\n')[0]);
+  }
+  const v = parsed.values;
+  if (!OUTPUT_FORMATS.includes(v.format as OutputFormat)) {
+    throw new CliError(`unknown --format '${v.format}' (expected ${OUTPUT_FORMATS.join(', ')})`);
+  }
+  if (v.diff !== undefined && v.base !== undefined) throw new CliError('--diff and --base cannot be used together');
+  if ((v.diff !== undefined || v.base !== undefined) && parsed.positionals.length > 0) {
+    throw new CliError(`paths cannot be combined with ${v.diff !== undefined ? '--diff' : '--base'} (got ${parsed.positionals[0]})`);
+  }
+  if (v.root !== undefined && v.diff === undefined && v.base === undefined) {
+    throw new CliError('--root only applies to --diff and --base');
+  }
+  if (v['go-version'] !== undefined && !/^1\.\d+$/.test(v['go-version'])) {
+    throw new CliError(`--go-version must look like 1.21 (got ${v['go-version']})`);
+  }
+  return {
+    paths: parsed.positionals,
+    diff: v.diff,
+    base: v.base,
+    root: v.root,
+    all: v.all ?? false,
+    format: v.format as OutputFormat,
+    goVersion: v['go-version'],
+    help: v.help ?? false,
+    version: v.version ?? false,
+    listRules: v['list-rules'] ?? false,
+  };
+}
+
+/** A file to analyze, before its content is read. */
+interface Target {
+  displayPath: string;
+  absolutePath: string;
+  addedLines?: Set<number>;
+}
+
+async function readAll(input: AsyncIterable<string | Buffer>): Promise<string> {
+  const chunks: string[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+  return chunks.join('');
+}
+
+/** Targets from a diff's text: touched, non-deleted .go files outside vendor/ and testdata/. */
+function targetsFromDiff(diffText: string, root: string, origin: string): Target[] {
+  let files;
+  try {
+    files = parseUnifiedDiff(diffText);
+  } catch (err) {
+    const why = err instanceof DiffParseError ? err.message : describeFsError(err);
+    throw new CliError(`${origin} does not parse as a unified diff: ${why}`);
+  }
+  return files
+    .filter((f) => !f.deleted && f.path.endsWith('.go'))
+    .filter((f) => !f.path.split('/').slice(0, -1).some(isSkippedDir))
+    .map((f) => ({ displayPath: f.path, absolutePath: resolve(root, f.path), addedLines: f.addedLines }));
+}
+
+async function readSources(targets: readonly Target[], missingHint: string): Promise<(SourceFile & { absolutePath: string })[]> {
+  return Promise.all(
+    targets.map(async (t) => {
+      let content: string;
+      try {
+        content = await readFile(t.absolutePath, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${t.displayPath}: ${describeFsError(err)}${missingHint}`);
+      }
+      const file: SourceFile & { absolutePath: string } = { path: t.displayPath, content, absolutePath: t.absolutePath };
+      if (t.addedLines) file.addedLines = t.addedLines;
+      return file;
+    }),
+  );
+}
+
+/** analyze() takes one Go version per call, so files are grouped by their effective version. */
+function analyzeByGoVersion(
+  files: readonly (SourceFile & { absolutePath: string })[],
+  scope: 'diff' | 'all',
+  fallbackVersion: string | undefined,
+): AnalysisResult {
+  const modules = new ModuleVersionResolver(fallbackVersion);
+  const groups = new Map<string | undefined, SourceFile[]>();
+  for (const { absolutePath, ...file } of files) {
+    const version = effectiveGoVersion(modules.versionFor(absolutePath), file.content);
+    const group = groups.get(version) ?? [];
+    group.push(file);
+    groups.set(version, group);
+  }
+  const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
+  for (const [goVersion, group] of groups) {
+    const result = analyze(group, { scope, ...(goVersion ? { goVersion } : {}) });
+    merged.findings.push(...result.findings);
+    merged.files.push(...result.files);
+    for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
+  }
+  merged.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return merged;
+}
+
+function listRules(): string {
+  if (RULES.length === 0) return 'racecheck: no rules are registered\n';
+  const width = Math.max(...RULES.map((r) => r.id.length));
+  return RULES.map((r) => `${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.fixable ? 'fix ' : '    '} ${r.summary}`).join('\n') + '\n';
+}
+
+async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const started = performance.now();
+  let targets: Target[];
+  let scope: 'diff' | 'all' = 'all';
+  let missingHint = '';
+  if (args.diff !== undefined) {
+    const root = resolve(io.cwd, args.root ?? '.');
+    let diffText: string;
+    if (args.diff === '-') {
+      diffText = await readAll(io.stdin ?? process.stdin);
+    } else {
+      try {
+        diffText = await readFile(isAbsolute(args.diff) ? args.diff : resolve(io.cwd, args.diff), 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read diff ${args.diff}: ${describeFsError(err)}`);
+      }
+    }
+    targets = targetsFromDiff(diffText, root, args.diff === '-' ? 'standard input' : args.diff);
+    scope = args.all ? 'all' : 'diff';
+    missingHint = ` (paths in the diff are read relative to ${args.root ?? 'the current directory'}; set --root)`;
+  } else if (args.base !== undefined) {
+    const dir = resolve(io.cwd, args.root ?? '.');
+    const branch = await diffAgainstBase(args.base, dir);
+    targets = targetsFromDiff(branch.diff, branch.topLevel, `git diff against ${args.base}`);
+    scope = args.all ? 'all' : 'diff';
+  } else {
+    const paths = args.paths.length > 0 ? args.paths : ['.'];
+    targets = await collectGoFiles(paths, io.cwd);
+  }
+
+  const files = await readSources(targets, missingHint);
+  const result = analyzeByGoVersion(files, scope, args.goVersion);
+  for (const report of result.files) {
+    if (report.error) io.stderr.write(`racecheck: warning: ${report.file}: analysis failed: ${report.error}\n`);
+  }
+  const summary = { result, elapsedMs: performance.now() - started };
+  const env = io.env ?? process.env;
+  const color = io.stdout.isTTY === true && env.NO_COLOR === undefined;
+  const output =
+    args.format === 'json' ? formatJson(summary) : args.format === 'github' ? formatGithub(summary) : formatText(summary, color);
+  io.stdout.write(output);
+  return result.findings.length > 0 ? 1 : 0;
+}
+
+/** Runs the command line; returns the exit code (0 clean, 1 findings, 2 usage or I/O error). */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  try {
+    const args = parseCommandLine(argv);
+    if (args.help) {
+      io.stdout.write(USAGE);
+      return 0;
+    }
+    if (args.version) {
+      io.stdout.write(`racecheck ${packageVersion()}\n`);
+      return 0;
+    }
+    if (args.listRules) {
+      io.stdout.write(listRules());
+      return 0;
+    }
+    return await run(args, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr.write(`racecheck: ${err.message}\n`);
+    } else {
+      // Not expected; still one line, since a stack trace helps nobody running a linter.
+      io.stderr.write(`racecheck: internal error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+    }
+    return 2;
+  }
+}
+
+/** The process entry point used by bin/racecheck.js. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    env: process.env,
+  });
+}
