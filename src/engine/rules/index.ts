@@ -1,4 +1,9 @@
 import type { Rule } from '../rule.js';
+import { closureWrite } from './closure-write.js';
+import { sharedFieldWrite } from './shared-field-write.js';
+import { mutexLifetime } from './mutex-lifetime.js';
+import { sharedContainer } from './shared-container.js';
+import { copiedLock } from './copied-lock.js';
 
 /** Every detector, in the order findings are produced. */
-export const ALL_RULES: readonly Rule[] = [];
+export const ALL_RULES: readonly Rule[] = [closureWrite, sharedFieldWrite, mutexLifetime, sharedContainer, copiedLock];

@@ -1,7 +1,882 @@
+/**
+ * The shared semantic layer: one walk of each function that resolves identifiers to declarations,
+ * records every access to a variable, and notes which code runs concurrently and where it joins.
+ * Detectors read this model; none walks the tree its own way for these facts.
+ */
+import type Parser from 'tree-sitter';
 import { parseGo } from '../parse.js';
-// placeholder while the semantic layer is written
-export interface FileModel { source: string; lines: string[]; hasSyntaxErrors: boolean }
-export function buildFileModel(source: string, _o: { goVersion?: string }): FileModel {
-  const tree = parseGo(source);
-  return { source, lines: source.split('\n'), hasSyntaxErrors: tree.rootNode.hasError };
+import { KNOWN_CONSTRUCTORS, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
+
+export type Node = Parser.SyntaxNode;
+
+export type DeclKind = 'var' | 'param' | 'result' | 'receiver' | 'range' | 'const' | 'func' | 'type';
+
+export interface Decl {
+  name: string;
+  /** The declaring identifier. */
+  node: Node;
+  kind: DeclKind;
+  packageLevel: boolean;
+  type: TypeRef;
+  /** The initializer expression, when the declaration has one. */
+  init?: Node;
+  /** For loop variables: the for statement that declares them. */
+  loop?: Node;
+}
+
+/** How a unit of code comes to run concurrently with others. */
+export type SpawnKind = 'go' | 'group' | 'parallel-test' | 'handler';
+
+export interface Spawn {
+  kind: SpawnKind;
+  /** The go statement or call expression that starts the unit; undefined for a top-level handler. */
+  site?: Node;
+  /** The receiver of `.Go(...)` (e.g. `wg`), whose `Wait()` joins it. */
+  group?: string;
+  /** The unit whose code contains the site. */
+  parent?: FuncUnit;
+  /** The innermost loop, within the parent, that encloses the site. */
+  loop?: Node;
+}
+
+/** A function body: a top-level function or method, or a func literal. */
+export interface FuncUnit {
+  node: Node;
+  body: Node | null;
+  parent?: FuncUnit;
+  /** Set when this unit runs on its own goroutine. */
+  spawn?: Spawn;
+  /** The goroutine this code runs on: the nearest spawned unit, or the top-level function. */
+  thread: FuncUnit;
+  /** Joins made by code running on this thread: Wait() calls and channel receives. */
+  joins: Join[];
+}
+
+export interface Join {
+  pos: number;
+  end: number;
+  /** The receiver of `.Wait()`, e.g. `wg`; undefined for a channel receive. */
+  group?: string;
+  deferred: boolean;
+}
+
+export type AccessKind = 'read' | 'write';
+
+export interface Access {
+  decl: Decl;
+  /** The identifier that refers to the declaration. */
+  node: Node;
+  kind: AccessKind;
+  /** Field and index steps after the variable: `x.a[k].b` gives ['a', '[]', 'b']. */
+  path: string[];
+  /** The method called on the variable or its path, e.g. `Get` for `client.Get(...)`. */
+  method?: string;
+  /** `x = append(x, ...)`. */
+  appendSelf: boolean;
+  /** `delete(x, k)`. */
+  deleted: boolean;
+  /** `&x`, or `&x.f`. */
+  addressTaken: boolean;
+  /** Passed to a sync/atomic function, so synchronized by that. */
+  atomic: boolean;
+  unit: FuncUnit;
+  thread: FuncUnit;
+}
+
+export interface FileModel {
+  source: string;
+  lines: string[];
+  tree: Parser.Tree;
+  hasSyntaxErrors: boolean;
+  goVersion?: string;
+  types: TypeTable;
+  packageDecls: Map<string, Decl>;
+  /** Top-level function and method declarations. */
+  functions: Node[];
+  units: FuncUnit[];
+  accesses: Access[];
+  accessesOf(decl: Decl): Access[];
+  /** The declaration an identifier refers to, when it is a variable the file declares. */
+  resolve(ident: Node): Decl | undefined;
+  /** Whether two accesses can run at the same time. */
+  mayRunInParallel(a: Access, b: Access): boolean;
+  /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
+  isMultiInstance(thread: FuncUnit): boolean;
+  /** Lock names (`mu`, `s.mu`) held at a node, within its own function body. */
+  locksHeld(node: Node): string[];
+  typeOfExpr(expr: Node | null | undefined): TypeRef;
+  text(node: Node): string;
+}
+
+export interface BuildOptions {
+  goVersion?: string;
+}
+
+// Function bodies with none of these can't hold a concurrency fact any rule needs.
+const INTERESTING_BODY = /\bgo\s|\.Go\(|Parallel\(|Lock\(|\.Do\(|sync\.|atomic\.|http\.|Handle|Wait\(/;
+
+class Scope {
+  readonly names = new Map<string, Decl>();
+  constructor(readonly parent: Scope | undefined) {}
+
+  lookup(name: string): Decl | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const d = s.names.get(name);
+      if (d) return d;
+    }
+    return undefined;
+  }
+}
+
+function isLoop(node: Node): boolean {
+  return node.type === 'for_statement';
+}
+
+function within(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+function operatorOf(node: Node): string {
+  for (const child of node.children) if (!child.isNamed) return child.type;
+  return '';
+}
+
+/** `X.M(...)`: the receiver text and method name, when the callee is a selector. */
+export function methodCall(call: Node): { receiver: Node; method: string } | undefined {
+  if (call.type !== 'call_expression') return undefined;
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'selector_expression') return undefined;
+  const receiver = fn.childForFieldName('operand');
+  const field = fn.childForFieldName('field');
+  if (!receiver || !field) return undefined;
+  return { receiver, method: field.text };
+}
+
+export function callArguments(call: Node): Node[] {
+  return call.childForFieldName('arguments')?.namedChildren ?? [];
+}
+
+/** The statements of a block (tree-sitter-go 0.25 wraps them in a statement_list). */
+export function statementsOf(block: Node | null | undefined): Node[] {
+  if (!block) return [];
+  const list = block.namedChildren.find((c) => c.type === 'statement_list');
+  return list ? list.namedChildren : block.namedChildren.filter((c) => c.type !== 'comment');
+}
+
+function callsParallel(body: Node | null, testParam: string | undefined): boolean {
+  if (!testParam) return false;
+  for (const stmt of statementsOf(body)) {
+    if (stmt.type !== 'expression_statement') continue;
+    const call = methodCall(stmt.namedChild(0)!);
+    if (call && call.method === 'Parallel' && call.receiver.text === testParam) return true;
+  }
+  return false;
+}
+
+function firstParamName(fn: Node): string | undefined {
+  const params = fn.childForFieldName('parameters');
+  const first = params?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  return first?.childForFieldName('name')?.text;
+}
+
+/** Whether a function's parameters are those of an http.HandlerFunc. */
+function isHandlerSignature(fn: Node): boolean {
+  const params = fn.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
+  if (params.length !== 2) return false;
+  return /ResponseWriter$/.test(params[0].childForFieldName('type')?.text ?? '') &&
+    /\*\s*http\.Request$/.test(params[1].childForFieldName('type')?.text ?? '');
+}
+
+const HANDLER_REGISTRATIONS = new Set(['HandleFunc', 'HandlerFunc']);
+
+/** The spawn kind a func literal gets from the call it is passed to, if any. */
+function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
+  const fn = call.childForFieldName('function');
+  const args = callArguments(call);
+  const mc = methodCall(call);
+  if (mc?.method === 'Go' && args[0]?.startIndex === literal.startIndex) {
+    return { kind: 'group', site: call, group: mc.receiver.text };
+  }
+  if (mc?.method === 'Run' && args[1]?.startIndex === literal.startIndex) {
+    const body = literal.childForFieldName('body');
+    if (callsParallel(body, firstParamName(literal))) return { kind: 'parallel-test', site: call };
+    return undefined;
+  }
+  const calleeName = mc?.method ?? fn?.text ?? '';
+  if (HANDLER_REGISTRATIONS.has(calleeName) || calleeName === 'http.HandlerFunc') {
+    if (isHandlerSignature(literal)) return { kind: 'handler', site: call };
+  }
+  return undefined;
+}
+
+function innermostLoopBetween(node: Node, top: Node): Node | undefined {
+  for (let n: Node | null = node.parent; n && n.startIndex >= top.startIndex && n !== top; n = n.parent) {
+    if (n.id === top.id) break;
+    if (isLoop(n)) return n;
+    if (n.type === 'func_literal') break;
+  }
+  return undefined;
+}
+
+type Task = { node: Node; scope: Scope; unit: FuncUnit } | (() => void);
+
+class ModelBuilder {
+  readonly source: string;
+  readonly tree: Parser.Tree;
+  readonly types = new TypeTable();
+  readonly packageScope = new Scope(undefined);
+  readonly packageDecls = new Map<string, Decl>();
+  readonly refs = new Map<number, Decl>();
+  readonly units: FuncUnit[] = [];
+  readonly accesses: Access[] = [];
+  readonly byDecl = new Map<Decl, Access[]>();
+  readonly functions: Node[] = [];
+  readonly funcResults = new Map<string, TypeRef[]>();
+  /** Func literals that a go statement or a `.Go`/`t.Run`/handler call spawns, by start index. */
+  private readonly pendingSpawns = new Map<number, Omit<Spawn, 'parent' | 'loop'>>();
+  /** Left-hand sides of assignments and inc/dec statements, by start index + type. */
+  private readonly writeTargets = new Set<string>();
+  private readonly appendSelfTargets = new Set<string>();
+
+  constructor(source: string) {
+    this.source = source;
+    this.tree = parseGo(source);
+  }
+
+  build(): void {
+    const root = this.tree.rootNode;
+    this.collectPackageLevel(root);
+    for (const fn of this.functions) {
+      const body = fn.childForFieldName('body');
+      const handler = isHandlerSignature(fn);
+      if (!body) continue;
+      if (!handler && !INTERESTING_BODY.test(this.source.slice(body.startIndex, body.endIndex))) continue;
+      this.walkFunction(fn, handler);
+    }
+  }
+
+  private declare(scope: Scope, ident: Node, kind: DeclKind, type: TypeRef, extra: Partial<Decl> = {}): Decl | undefined {
+    if (ident.text === '_' || ident.text === '') return undefined;
+    const decl: Decl = { name: ident.text, node: ident, kind, packageLevel: scope === this.packageScope, type, ...extra };
+    scope.names.set(decl.name, decl);
+    return decl;
+  }
+
+  private collectPackageLevel(root: Node): void {
+    for (const node of root.namedChildren) {
+      switch (node.type) {
+        case 'function_declaration': {
+          this.functions.push(node);
+          const name = node.childForFieldName('name');
+          if (name) {
+            this.funcResults.set(name.text, resultTypes(node.childForFieldName('result')));
+            this.declare(this.packageScope, name, 'func', { kind: 'func', results: resultTypes(node.childForFieldName('result')) });
+          }
+          break;
+        }
+        case 'method_declaration':
+          this.functions.push(node);
+          break;
+        case 'type_declaration':
+          this.collectTypes(node);
+          break;
+        case 'var_declaration':
+        case 'const_declaration':
+          for (const spec of this.specsOf(node)) this.declareSpec(spec, this.packageScope, node.type === 'const_declaration');
+          break;
+      }
+    }
+    for (const d of this.packageScope.names.values()) this.packageDecls.set(d.name, d);
+  }
+
+  private collectTypes(node: Node): void {
+    for (const spec of node.namedChildren) {
+      if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
+      const name = spec.childForFieldName('name');
+      if (name) this.types.declare(name.text, typeFromNode(spec.childForFieldName('type')));
+    }
+  }
+
+  private specsOf(decl: Node): Node[] {
+    const specs: Node[] = [];
+    for (const child of decl.namedChildren) {
+      if (child.type === 'var_spec' || child.type === 'const_spec') specs.push(child);
+      else if (child.type === 'var_spec_list' || child.type === 'const_spec_list') {
+        for (const s of child.namedChildren) if (s.type === 'var_spec' || s.type === 'const_spec') specs.push(s);
+      }
+    }
+    return specs;
+  }
+
+  private declareSpec(spec: Node, scope: Scope, isConst: boolean): void {
+    const names = spec.childrenForFieldName('name');
+    const declared = typeFromNode(spec.childForFieldName('type'));
+    const values = spec.childForFieldName('value')?.namedChildren ?? [];
+    names.forEach((ident, i) => {
+      const init = values.length === names.length ? values[i] : undefined;
+      let type = declared;
+      if (type.kind === 'unknown') type = values.length === names.length ? this.typeOfExpr(init, scope) : this.resultTypeAt(values[0], i, scope);
+      this.declare(scope, ident, isConst ? 'const' : 'var', type, init ? { init } : {});
+    });
+  }
+
+  private resultTypeAt(expr: Node | undefined, index: number, scope: Scope): TypeRef {
+    if (!expr || expr.type !== 'call_expression') return UNKNOWN;
+    const callee = expr.childForFieldName('function')?.text ?? '';
+    const known = KNOWN_CONSTRUCTORS[callee] ?? this.funcResults.get(callee);
+    if (known) return known[index] ?? UNKNOWN;
+    void scope;
+    return UNKNOWN;
+  }
+
+  typeOfExpr(expr: Node | null | undefined, scope?: Scope): TypeRef {
+    if (!expr) return UNKNOWN;
+    switch (expr.type) {
+      case 'composite_literal':
+        return typeFromNode(expr.childForFieldName('type'));
+      case 'parenthesized_expression':
+        return this.typeOfExpr(expr.namedChild(0), scope);
+      case 'unary_expression': {
+        const operand = expr.childForFieldName('operand');
+        const op = operatorOf(expr);
+        if (op === '&') return { kind: 'pointer', elem: this.typeOfExpr(operand, scope) };
+        if (op === '*') {
+          const t = this.types.underlying(this.typeOfExpr(operand, scope));
+          return t.kind === 'pointer' ? t.elem : UNKNOWN;
+        }
+        return UNKNOWN;
+      }
+      case 'identifier': {
+        const d = this.refs.get(expr.startIndex) ?? scope?.lookup(expr.text);
+        return d?.type ?? UNKNOWN;
+      }
+      case 'selector_expression': {
+        const operand = expr.childForFieldName('operand');
+        const field = expr.childForFieldName('field')?.text ?? '';
+        if (operand?.type === 'identifier' && !scope?.lookup(operand.text) && !this.refs.has(operand.startIndex)) {
+          return named(expr.text); // a package-qualified name
+        }
+        return this.types.fieldType(this.typeOfExpr(operand, scope), field);
+      }
+      case 'index_expression': {
+        const t = this.types.underlying(this.typeOfExpr(expr.childForFieldName('operand'), scope));
+        return t.kind === 'slice' || t.kind === 'array' ? t.elem : UNKNOWN;
+      }
+      case 'call_expression': {
+        const fn = expr.childForFieldName('function');
+        const callee = fn?.text ?? '';
+        const args = callArguments(expr);
+        if (callee === 'new' && args[0]) return { kind: 'pointer', elem: typeFromNode(args[0]) };
+        if (callee === 'make' && args[0]) return typeFromNode(args[0]);
+        return this.resultTypeAt(expr, 0, scope ?? this.packageScope);
+      }
+      case 'func_literal':
+        return { kind: 'func', results: resultTypes(expr.childForFieldName('result')) };
+      default:
+        return UNKNOWN;
+    }
+  }
+
+  private declareParams(list: Node | null, scope: Scope, kind: DeclKind): void {
+    for (const param of list?.namedChildren ?? []) {
+      if (param.type !== 'parameter_declaration' && param.type !== 'variadic_parameter_declaration') continue;
+      let type = typeFromNode(param.childForFieldName('type'));
+      if (param.type === 'variadic_parameter_declaration') type = { kind: 'slice', elem: type };
+      for (const name of param.childrenForFieldName('name')) this.declare(scope, name, kind, type);
+    }
+  }
+
+  private newUnit(node: Node, parent: FuncUnit | undefined, spawn: Spawn | undefined): FuncUnit {
+    const unit = { node, body: node.childForFieldName('body'), parent, spawn, joins: [] } as unknown as FuncUnit;
+    unit.thread = spawn || !parent ? unit : parent.thread;
+    this.units.push(unit);
+    return unit;
+  }
+
+  private walkFunction(fn: Node, handler: boolean): void {
+    const scope = new Scope(this.packageScope);
+    const unit = this.newUnit(fn, undefined, handler ? { kind: 'handler' } : undefined);
+    if (fn.type === 'method_declaration') this.declareParams(fn.childForFieldName('receiver'), scope, 'receiver');
+    this.declareParams(fn.childForFieldName('parameters'), scope, 'param');
+    this.declareParams(fn.childForFieldName('result'), scope, 'result');
+    const body = fn.childForFieldName('body');
+    if (body) this.run([{ node: body, scope, unit }], true);
+  }
+
+  /** The iterative walk: deep nesting must not overflow the JS stack. */
+  private run(initial: Task[], bodyShareScope: boolean): void {
+    const stack: Task[] = [...initial].reverse();
+    let first = bodyShareScope;
+    while (stack.length > 0) {
+      const task = stack.pop()!;
+      if (typeof task === 'function') {
+        task();
+        continue;
+      }
+      const { node, scope, unit } = task;
+      const push = (tasks: Task[]) => {
+        for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
+      };
+      const visit = (n: Node | null | undefined, s: Scope = scope, u: FuncUnit = unit): Task[] => (n ? [{ node: n, scope: s, unit: u }] : []);
+      const visitAll = (ns: Node[], s: Scope = scope, u: FuncUnit = unit): Task[] => ns.map((n) => ({ node: n, scope: s, unit: u }));
+      const isBody = first;
+      first = false;
+
+      switch (node.type) {
+        case 'identifier':
+          this.reference(node, scope, unit);
+          break;
+        case 'field_identifier':
+        case 'type_identifier':
+        case 'package_identifier':
+        case 'label_name':
+        case 'comment':
+        case 'interpreted_string_literal':
+        case 'raw_string_literal':
+        case 'int_literal':
+        case 'float_literal':
+        case 'rune_literal':
+          break;
+        case 'block': {
+          // A function's own body shares the parameters' scope.
+          const inner = isBody || node.parent?.type === 'func_literal' ? scope : new Scope(scope);
+          push(visitAll(node.namedChildren, inner));
+          break;
+        }
+        case 'func_literal': {
+          const pending = this.pendingSpawns.get(node.startIndex);
+          const spawn: Spawn | undefined = pending
+            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined }
+            : undefined;
+          const child = this.newUnit(node, unit, spawn);
+          const s = new Scope(scope);
+          this.declareParams(node.childForFieldName('parameters'), s, 'param');
+          this.declareParams(node.childForFieldName('result'), s, 'result');
+          push(visit(node.childForFieldName('body'), s, child));
+          break;
+        }
+        case 'go_statement': {
+          const call = node.namedChild(0);
+          const fn = call?.childForFieldName('function');
+          if (call && fn?.type === 'func_literal') this.pendingSpawns.set(fn.startIndex, { kind: 'go', site: node });
+          push(visitAll(node.namedChildren));
+          break;
+        }
+        case 'call_expression': {
+          for (const arg of callArguments(node)) {
+            if (arg.type !== 'func_literal') continue;
+            const spawn = spawnOfLiteralArgument(node, arg);
+            if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
+          }
+          this.noteJoin(node, unit);
+          push(visitAll(node.namedChildren));
+          break;
+        }
+        case 'unary_expression':
+          if (operatorOf(node) === '<-') this.addJoin(unit, node, undefined);
+          push(visitAll(node.namedChildren));
+          break;
+        case 'defer_statement':
+          push(visitAll(node.namedChildren));
+          break;
+        case 'short_var_declaration': {
+          const left = node.childForFieldName('left')?.namedChildren ?? [];
+          const right = node.childForFieldName('right')?.namedChildren ?? [];
+          push([
+            ...visitAll(right),
+            () => {
+              left.forEach((ident, i) => {
+                if (ident.type !== 'identifier') return;
+                if (scope.names.has(ident.text)) {
+                  this.writeTargets.add(key(ident));
+                  this.reference(ident, scope, unit);
+                  return;
+                }
+                const init = right.length === left.length ? right[i] : undefined;
+                const type = init ? this.typeOfExpr(init, scope) : this.resultTypeAt(right[0], i, scope);
+                this.declare(scope, ident, 'var', type, init ? { init } : {});
+              });
+            },
+          ]);
+          break;
+        }
+        case 'var_declaration':
+        case 'const_declaration': {
+          const specs = this.specsOf(node);
+          const isConst = node.type === 'const_declaration';
+          for (let i = specs.length - 1; i >= 0; i--) {
+            const spec = specs[i];
+            stack.push(() => this.declareSpec(spec, scope, isConst));
+            const values = spec.childForFieldName('value')?.namedChildren ?? [];
+            for (let j = values.length - 1; j >= 0; j--) stack.push({ node: values[j], scope, unit });
+          }
+          break;
+        }
+        case 'type_declaration':
+          this.collectTypes(node);
+          break;
+        case 'assignment_statement': {
+          const left = node.childForFieldName('left')?.namedChildren ?? [];
+          const right = node.childForFieldName('right')?.namedChildren ?? [];
+          left.forEach((l, i) => {
+            this.writeTargets.add(key(l));
+            const r = right[i];
+            if (l.type === 'identifier' && r?.type === 'call_expression' && r.childForFieldName('function')?.text === 'append') {
+              const first = callArguments(r)[0];
+              if (first?.text === l.text) this.appendSelfTargets.add(key(l));
+            }
+          });
+          push([...visitAll(right), ...visitAll(left)]);
+          break;
+        }
+        case 'inc_statement':
+        case 'dec_statement':
+          for (const c of node.namedChildren) this.writeTargets.add(key(c));
+          push(visitAll(node.namedChildren));
+          break;
+        case 'for_statement': {
+          const s = new Scope(scope);
+          const range = node.namedChildren.find((c) => c.type === 'range_clause');
+          const clause = node.namedChildren.find((c) => c.type === 'for_clause');
+          const body = node.childForFieldName('body');
+          if (range) {
+            const left = range.childForFieldName('left')?.namedChildren ?? [];
+            const right = range.childForFieldName('right');
+            const defines = range.children.some((c) => c.type === ':=');
+            push([
+              ...visit(right),
+              () => {
+                if (this.isChannel(right, scope)) this.addJoin(unit, range, undefined);
+                const elem = this.rangeElemType(right, scope);
+                left.forEach((ident, i) => {
+                  if (defines && ident.type === 'identifier') {
+                    this.declare(s, ident, 'range', i === 1 ? elem : UNKNOWN, { loop: node });
+                  } else {
+                    this.writeTargets.add(key(ident));
+                  }
+                });
+                if (!defines) for (const l of left) stack.push({ node: l, scope, unit });
+              },
+              ...visit(body, s),
+            ]);
+            // The visits of non-defining left sides are pushed by the callback, after the body task,
+            // so they run before it: order within a for header does not matter for the model.
+          } else if (clause) {
+            const init = clause.childForFieldName('initializer');
+            push([
+              ...visit(init, s),
+              () => {
+                for (const d of s.names.values()) d.loop = node;
+              },
+              ...visit(clause.childForFieldName('condition'), s),
+              ...visit(clause.childForFieldName('update'), s),
+              ...visit(body, s),
+            ]);
+          } else {
+            push(visitAll(node.namedChildren, s));
+          }
+          break;
+        }
+        case 'if_statement':
+        case 'expression_switch_statement':
+        case 'select_statement':
+          push(visitAll(node.namedChildren, new Scope(scope)));
+          break;
+        case 'expression_case':
+        case 'default_case':
+        case 'type_case':
+          push(visitAll(node.namedChildren, new Scope(scope)));
+          break;
+        case 'type_switch_statement': {
+          const s = new Scope(scope);
+          const alias = node.childForFieldName('alias')?.namedChildren ?? [];
+          const tasks: Task[] = [];
+          for (const child of node.namedChildren) {
+            if (child.type === 'expression_list' && alias.length > 0 && child.startIndex === alias[0].parent?.startIndex) continue;
+            if (child.type === 'type_case' || child.type === 'default_case') {
+              const caseScope = new Scope(s);
+              for (const a of alias) this.declare(caseScope, a, 'var', UNKNOWN);
+              tasks.push(...visitAll(child.namedChildren, caseScope));
+            } else {
+              tasks.push(...visit(child, s));
+            }
+          }
+          push(tasks);
+          break;
+        }
+        case 'communication_case': {
+          const s = new Scope(scope);
+          const comm = node.childForFieldName('communication');
+          const rest = node.namedChildren.filter((c) => c.startIndex !== comm?.startIndex);
+          if (comm?.type === 'receive_statement' && comm.children.some((c) => c.type === ':=')) {
+            const left = comm.childForFieldName('left')?.namedChildren ?? [];
+            push([
+              ...visit(comm.childForFieldName('right')),
+              () => {
+                for (const l of left) if (l.type === 'identifier') this.declare(s, l, 'var', UNKNOWN);
+              },
+              ...visitAll(rest, s),
+            ]);
+          } else {
+            push([...visit(comm), ...visitAll(rest, s)]);
+          }
+          break;
+        }
+        case 'keyed_element': {
+          // A struct literal's keys are field names, not variables.
+          const [k, v] = node.namedChildren;
+          const keyIsName = k?.type === 'literal_element' && k.namedChild(0)?.type === 'identifier';
+          push([...(keyIsName ? [] : visit(k)), ...visit(v)]);
+          break;
+        }
+        case 'selector_expression':
+          push(visit(node.childForFieldName('operand')));
+          break;
+        case 'labeled_statement':
+          push(visitAll(node.namedChildren.filter((c) => c.type !== 'label_name')));
+          break;
+        default:
+          push(visitAll(node.namedChildren));
+      }
+    }
+  }
+
+  private isChannel(expr: Node | null, scope: Scope): boolean {
+    return !!expr && this.types.underlying(this.typeOfExpr(expr, scope)).kind === 'chan';
+  }
+
+  private rangeElemType(expr: Node | null, scope: Scope): TypeRef {
+    const t = this.types.underlying(this.typeOfExpr(expr, scope));
+    return t.kind === 'slice' || t.kind === 'array' ? t.elem : UNKNOWN;
+  }
+
+  private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
+    const deferred = node.parent?.type === 'defer_statement';
+    unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group, deferred });
+  }
+
+  private noteJoin(call: Node, unit: FuncUnit): void {
+    const mc = methodCall(call);
+    if (mc && mc.method === 'Wait' && callArguments(call).length === 0) this.addJoin(unit, call, mc.receiver.text);
+  }
+
+  private reference(ident: Node, scope: Scope, unit: FuncUnit): void {
+    const decl = scope.lookup(ident.text);
+    if (!decl || decl.node.startIndex === ident.startIndex) return;
+    this.refs.set(ident.startIndex, decl);
+    if (decl.kind === 'func' || decl.kind === 'type' || decl.kind === 'const') return;
+    this.recordAccess(ident, decl, unit);
+  }
+
+  private recordAccess(ident: Node, decl: Decl, unit: FuncUnit): void {
+    const path: string[] = [];
+    let cur = ident;
+    let method: string | undefined;
+    let addressTaken = false;
+    for (;;) {
+      const p = cur.parent;
+      if (!p) break;
+      if (p.type === 'selector_expression' && p.childForFieldName('operand')?.startIndex === cur.startIndex) {
+        const field = p.childForFieldName('field')?.text ?? '';
+        const grand = p.parent;
+        if (grand?.type === 'call_expression' && grand.childForFieldName('function')?.startIndex === p.startIndex) {
+          method = field;
+          cur = p;
+          break;
+        }
+        path.push(field);
+        cur = p;
+      } else if (p.type === 'index_expression' && p.childForFieldName('operand')?.startIndex === cur.startIndex) {
+        path.push('[]');
+        cur = p;
+      } else if (p.type === 'parenthesized_expression') {
+        cur = p;
+      } else break;
+    }
+    const parent = cur.parent;
+    if (parent?.type === 'unary_expression' && operatorOf(parent) === '&') addressTaken = true;
+    let atomic = false;
+    let deleted = false;
+    const argList = addressTaken ? parent?.parent : parent;
+    if (argList?.type === 'argument_list') {
+      const callee = argList.parent?.childForFieldName('function')?.text ?? '';
+      if (addressTaken && callee.startsWith('atomic.')) atomic = true;
+      if (callee === 'delete' && argList.namedChild(0)?.startIndex === cur.startIndex) deleted = true;
+    }
+    const written = !method && this.writeTargets.has(key(cur));
+    const access: Access = {
+      decl,
+      node: ident,
+      kind: written || deleted ? 'write' : 'read',
+      path,
+      method,
+      appendSelf: written && this.appendSelfTargets.has(key(cur)),
+      deleted,
+      addressTaken,
+      atomic,
+      unit,
+      thread: unit.thread,
+    };
+    this.accesses.push(access);
+    let list = this.byDecl.get(decl);
+    if (!list) this.byDecl.set(decl, (list = []));
+    list.push(access);
+  }
+}
+
+function key(node: Node): string {
+  return `${node.startIndex}:${node.type}`;
+}
+
+/** The first join after `pos` in a thread that waits for spawn `s`. */
+function joinAfter(s: Spawn, pos: number): Join | undefined {
+  const parent = s.parent?.thread;
+  if (!parent) return undefined;
+  let best: Join | undefined;
+  for (const j of parent.joins) {
+    if (j.pos < pos) continue;
+    // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
+    if (s.kind === 'group' && j.group !== s.group) continue;
+    const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
+    if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
+  }
+  return best;
+}
+
+function windowEnd(s: Spawn): number {
+  const j = s.site ? joinAfter(s, s.site.endIndex) : undefined;
+  if (!j) return Number.MAX_SAFE_INTEGER;
+  return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
+}
+
+/** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
+function repeatsInLoop(s: Spawn): boolean {
+  if (!s.loop || !s.site) return false;
+  const j = joinAfter(s, s.site.endIndex);
+  return !j || j.deferred || j.pos > s.loop.endIndex;
+}
+
+/** The chain of threads from `t` up to its top-level function. */
+function threadChain(t: FuncUnit): FuncUnit[] {
+  const chain: FuncUnit[] = [];
+  for (let cur: FuncUnit | undefined = t; cur; cur = cur.spawn?.parent?.thread ?? (cur.spawn ? undefined : cur.parent?.thread)) {
+    if (chain.includes(cur)) break;
+    chain.push(cur);
+  }
+  return chain;
+}
+
+function rootOf(t: FuncUnit): FuncUnit {
+  const chain = threadChain(t);
+  return chain[chain.length - 1];
+}
+
+export function buildFileModel(source: string, options: BuildOptions = {}): FileModel {
+  const b = new ModelBuilder(source);
+  b.build();
+  const lines = source.split('\n');
+
+  const isMultiInstance = (t: FuncUnit): boolean => {
+    for (const cur of threadChain(t)) {
+      const s = cur.spawn;
+      if (!s) continue;
+      if (s.kind === 'handler' || repeatsInLoop(s)) return true;
+    }
+    return false;
+  };
+
+  /** The code a multi-instance thread repeats: decls inside it are per instance. */
+  const instanceRegion = (t: FuncUnit): Node => {
+    for (const cur of threadChain(t)) {
+      const s = cur.spawn;
+      if (!s) continue;
+      if (repeatsInLoop(s)) return s.loop!;
+      if (s.kind === 'handler') return cur.node;
+    }
+    return t.node;
+  };
+
+  /** Whether an access at `pos` in spawn s's parent thread overlaps s. */
+  const inWindow = (s: Spawn, pos: number): boolean => {
+    if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
+    if (pos >= s.site.endIndex && pos < windowEnd(s)) return true;
+    // An earlier statement of the same loop runs again while this iteration's unit is running.
+    return repeatsInLoop(s) && pos >= s.loop!.startIndex && pos < s.site.startIndex;
+  };
+
+  const overlap = (x: Spawn, y: Spawn): boolean => {
+    const parallelish = (s: Spawn) => s.kind === 'parallel-test' || s.kind === 'handler';
+    if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
+    if (!x.site || !y.site) return false;
+    return x.site.startIndex < windowEnd(y) && y.site.startIndex < windowEnd(x);
+  };
+
+  const mayRunInParallel = (a: Access, b2: Access): boolean => {
+    const ta = a.thread;
+    const tb = b2.thread;
+    if (ta === tb) return isMultiInstance(ta) && !within(a.decl.node, instanceRegion(ta));
+    const chainA = threadChain(ta);
+    const chainB = threadChain(tb);
+    if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
+      // Different top-level functions: only handlers (and what they spawn) run side by side.
+      return rootOf(ta).spawn?.kind === 'handler' && rootOf(tb).spawn?.kind === 'handler' && a.decl.packageLevel;
+    }
+    const ia = chainA.indexOf(tb);
+    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex);
+    const ib = chainB.indexOf(ta);
+    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex);
+    // Siblings: compare the two spawns made by their closest common thread.
+    for (let i = 1; i < chainA.length; i++) {
+      const j = chainB.indexOf(chainA[i]);
+      if (j > 0) return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!);
+    }
+    return false;
+  };
+
+  const locksHeld = (node: Node): string[] => {
+    const held = new Set<string>();
+    for (let cur: Node | null = node; cur; cur = cur.parent) {
+      const p = cur.parent;
+      if (!p) break;
+      if (p.type === 'argument_list' && cur.type === 'func_literal') {
+        // once.Do(func() {...}) runs the closure under the Once's own lock.
+        const mc = methodCall(p.parent!);
+        if (mc?.method === 'Do') held.add(mc.receiver.text);
+      }
+      if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
+      if (p.type !== 'statement_list') continue;
+      const state = new Map<string, boolean>();
+      for (const stmt of p.namedChildren) {
+        if (stmt.startIndex >= cur.startIndex) break;
+        const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+        const mc = call ? methodCall(call) : undefined;
+        if (!mc) continue;
+        const name = mc.receiver.text;
+        if (mc.method === 'Lock' || mc.method === 'RLock') state.set(name, true);
+        else if (mc.method === 'Unlock' || mc.method === 'RUnlock') state.set(name, false);
+      }
+      for (const [name, locked] of state) if (locked) held.add(name);
+    }
+    return [...held];
+  };
+
+  return {
+    source,
+    lines,
+    tree: b.tree,
+    hasSyntaxErrors: b.tree.rootNode.hasError,
+    goVersion: options.goVersion,
+    types: b.types,
+    packageDecls: b.packageDecls,
+    functions: b.functions,
+    units: b.units,
+    accesses: b.accesses,
+    accessesOf: (decl) => b.byDecl.get(decl) ?? [],
+    resolve: (ident) => b.refs.get(ident.startIndex),
+    mayRunInParallel,
+    isMultiInstance,
+    locksHeld,
+    typeOfExpr: (expr) => b.typeOfExpr(expr),
+    text: (node) => source.slice(node.startIndex, node.endIndex),
+  };
 }

@@ -1,0 +1,100 @@
+/**
+ * closure-write: a closure that runs concurrently assigns a variable declared outside it
+ * (the seed article's first race: `err = Baz()` in two errgroup closures).
+ */
+import type { Rule } from '../rule.js';
+import type { Access, FileModel, Node } from '../semantic/model.js';
+import { describeThread, lineOf, spanOf } from './describe.js';
+
+/** Picks the conflicting access to name: another thread's write first, then any write, then a read. */
+function pickConflict(a: Access, conflicts: Access[]): Access {
+  const score = (b: Access) => (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
+  return [...conflicts].sort((x, y) => score(y) - score(x) || x.node.startIndex - y.node.startIndex)[0];
+}
+
+export function unsynchronized(model: FileModel, a: Access): boolean {
+  return !a.atomic && model.locksHeld(a.node).length === 0;
+}
+
+/** Accesses to the same variable that can run at the same time as `a`, unsynchronized. */
+export function conflictingAccesses(model: FileModel, a: Access, accepts: (b: Access) => boolean): Access[] {
+  return model
+    .accessesOf(a.decl)
+    .filter((b) => (b !== a || model.isMultiInstance(a.thread)) && accepts(b) && model.mayRunInParallel(a, b) && unsynchronized(model, b));
+}
+
+/**
+ * `err = Baz()` -> `err := Baz()`, when that declares a fresh local for every name on the left
+ * without changing what the closure reads: the statement sits directly in the closure body and
+ * comes before any other use of those names there.
+ */
+function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean): string | undefined {
+  if (conflictsInParent) return undefined; // the parent wants the value: a local would lose it
+  const stmt = a.node.parent?.parent;
+  if (stmt?.type !== 'assignment_statement') return undefined;
+  const op = stmt.children.find((c) => !c.isNamed);
+  if (op?.type !== '=') return undefined;
+  const body = a.unit.body;
+  if (!body || stmt.parent?.parent?.startIndex !== body.startIndex || stmt.startPosition.row !== stmt.endPosition.row) return undefined;
+  const left = stmt.childForFieldName('left')?.namedChildren ?? [];
+  if (!left.every((l) => l.type === 'identifier')) return undefined;
+  for (const l of left) {
+    if (l.text === '_') continue;
+    const decl = model.resolve(l);
+    if (!decl || !isOuter(decl.node, a.unit.node)) return undefined;
+    const earlier = model.accessesOf(decl).some((b) => b.unit === a.unit && b.node.startIndex < stmt.startIndex);
+    if (earlier) return undefined;
+  }
+  if (left.every((l) => l.text === '_')) return undefined;
+  const line = model.lines[lineOf(stmt) - 1];
+  const col = op.startPosition.column;
+  if (line.slice(col, col + 1) !== '=') return undefined;
+  return line.slice(0, col) + ':' + line.slice(col);
+}
+
+function isOuter(declNode: Node, unit: Node): boolean {
+  return declNode.startIndex < unit.startIndex || declNode.startIndex >= unit.endIndex;
+}
+
+export const closureWrite: Rule = {
+  meta: {
+    id: 'closure-write',
+    summary: 'A concurrently running closure assigns a variable it shares with other goroutines.',
+    defaultSeverity: 'error',
+    fixable: true,
+    docPath: 'docs/rules/closure-write.md',
+  },
+  run(model, report) {
+    for (const a of model.accesses) {
+      if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;
+      if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
+      if (!isOuter(a.decl.node, a.thread.node)) continue;
+      if (!unsynchronized(model, a)) continue;
+      const conflicts = conflictingAccesses(model, a, () => true);
+      if (conflicts.length === 0) continue;
+      const other = pickConflict(a, conflicts);
+      const name = a.decl.name;
+      const where = describeThread(a.thread);
+      const otherWhere = other === a ? 'another iteration of the same loop' : describeThread(other.thread);
+      const otherWhat = other.kind === 'write' ? 'written' : 'read';
+      const inParent = conflicts.some((b) => !b.thread.spawn || b.thread === a.thread.spawn?.parent?.thread);
+      const replacement = declareLocally(model, a, inParent);
+      const kindOfName = a.decl.kind === 'result' ? 'named result' : 'variable';
+      const message =
+        `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
+        (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
+        `. Unsynchronized, the two accesses race.` +
+        (replacement ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.` : ' Give each goroutine its own variable, or guard it with a mutex.');
+      const related = conflicts
+        .filter((b) => b !== a)
+        .slice(0, 3)
+        .map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
+      report({
+        ...spanOf(a.node),
+        message,
+        related,
+        ...(replacement ? { suggestion: { startLine: lineOf(a.node), endLine: lineOf(a.node), replacement } } : {}),
+      });
+    }
+  },
+};

@@ -1,0 +1,38 @@
+/** Shared wording for findings: where code runs and where a node sits. */
+import type { Span } from '../rule.js';
+import type { FuncUnit, Node } from '../semantic/model.js';
+
+export function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}
+
+export function spanOf(node: Node): Span {
+  return {
+    line: node.startPosition.row + 1,
+    column: node.startPosition.column + 1,
+    endLine: node.endPosition.row + 1,
+    endColumn: node.endPosition.column + 1,
+  };
+}
+
+/** "the goroutine started on line 12", "the `wg.Go` closure on line 20", … */
+export function describeThread(thread: FuncUnit): string {
+  const s = thread.spawn;
+  if (!s) return 'the enclosing function';
+  const line = s.site ? lineOf(s.site) : lineOf(thread.node);
+  switch (s.kind) {
+    case 'go':
+      return `the goroutine started on line ${line}`;
+    case 'group':
+      return `the \`${s.group}.Go\` closure on line ${line}`;
+    case 'parallel-test':
+      return `the parallel subtest on line ${line}`;
+    case 'handler':
+      return s.site ? `the HTTP handler on line ${line}` : `the HTTP handler \`${thread.node.childForFieldName('name')?.text ?? ''}\``;
+  }
+}
+
+/** The leading whitespace of a source line. */
+export function indentOf(line: string): string {
+  return /^\s*/.exec(line)?.[0] ?? '';
+}

@@ -1,0 +1,218 @@
+/**
+ * Local type knowledge without a type checker: types as the file spells them, from declarations,
+ * composite literals and a few well-known constructors.
+ */
+import type Parser from 'tree-sitter';
+
+type Node = Parser.SyntaxNode;
+
+export type TypeRef =
+  | { kind: 'named'; name: string }
+  | { kind: 'pointer'; elem: TypeRef }
+  | { kind: 'map' }
+  | { kind: 'slice'; elem: TypeRef }
+  | { kind: 'array'; elem: TypeRef }
+  | { kind: 'chan' }
+  | { kind: 'func'; results: TypeRef[] }
+  | { kind: 'struct'; fields: Map<string, TypeRef>; embedded: TypeRef[] }
+  | { kind: 'interface' }
+  | { kind: 'unknown' };
+
+export const UNKNOWN: TypeRef = { kind: 'unknown' };
+
+export function named(name: string): TypeRef {
+  return { kind: 'named', name };
+}
+
+/** The type a type expression spells. */
+export function typeFromNode(node: Node | null | undefined): TypeRef {
+  if (!node) return UNKNOWN;
+  switch (node.type) {
+    case 'type_identifier':
+    case 'qualified_type':
+      return named(node.text);
+    case 'generic_type':
+      return typeFromNode(node.childForFieldName('type'));
+    case 'pointer_type':
+      return { kind: 'pointer', elem: typeFromNode(node.namedChild(0)) };
+    case 'map_type':
+      return { kind: 'map' };
+    case 'slice_type':
+      return { kind: 'slice', elem: typeFromNode(node.childForFieldName('element')) };
+    case 'array_type':
+    case 'implicit_length_array_type':
+      return { kind: 'array', elem: typeFromNode(node.childForFieldName('element')) };
+    case 'channel_type':
+      return { kind: 'chan' };
+    case 'function_type':
+      return { kind: 'func', results: resultTypes(node.childForFieldName('result')) };
+    case 'interface_type':
+      return { kind: 'interface' };
+    case 'parenthesized_type':
+      return typeFromNode(node.namedChild(0));
+    case 'struct_type':
+      return structFromNode(node);
+    default:
+      return UNKNOWN;
+  }
+}
+
+/** The declared result types of a function: `(int, error)`, `error`, or `(n int, err error)`. */
+export function resultTypes(result: Node | null): TypeRef[] {
+  if (!result) return [];
+  if (result.type !== 'parameter_list') return [typeFromNode(result)];
+  const types: TypeRef[] = [];
+  for (const param of result.namedChildren) {
+    if (param.type !== 'parameter_declaration') continue;
+    const type = typeFromNode(param.childForFieldName('type'));
+    const names = param.childrenForFieldName('name').length;
+    for (let i = 0; i < Math.max(1, names); i++) types.push(type);
+  }
+  return types;
+}
+
+function structFromNode(node: Node): TypeRef {
+  const fields = new Map<string, TypeRef>();
+  const embedded: TypeRef[] = [];
+  const list = node.namedChildren.find((c) => c.type === 'field_declaration_list');
+  for (const decl of list?.namedChildren ?? []) {
+    if (decl.type !== 'field_declaration') continue;
+    const typeNode = decl.childForFieldName('type');
+    const type = typeFromNode(typeNode);
+    const names = decl.childrenForFieldName('name');
+    if (names.length === 0) {
+      embedded.push(type);
+      // An embedded field is named after its type: sync.Mutex -> Mutex.
+      const base = (typeNode?.text ?? '').replace(/^\*/, '').replace(/\[.*$/, '');
+      fields.set(base.slice(base.lastIndexOf('.') + 1), type);
+    }
+    for (const name of names) fields.set(name.text, type);
+  }
+  return { kind: 'struct', fields, embedded };
+}
+
+/** Types declared in the file, by name, with what they are underneath. */
+export class TypeTable {
+  private readonly types = new Map<string, TypeRef>();
+
+  declare(name: string, type: TypeRef): void {
+    this.types.set(name, type);
+  }
+
+  /** What a type is underneath its local name (one level of `type Plans map[string]int`). */
+  underlying(type: TypeRef): TypeRef {
+    let current = type;
+    for (let hops = 0; current.kind === 'named' && hops < 8; hops++) {
+      const next = this.types.get(current.name);
+      if (!next) break;
+      current = next;
+    }
+    return current;
+  }
+
+  /** The struct a value or pointer of this type refers to, if the file declares it. */
+  structOf(type: TypeRef): Extract<TypeRef, { kind: 'struct' }> | undefined {
+    let t = this.underlying(type);
+    if (t.kind === 'pointer') t = this.underlying(t.elem);
+    return t.kind === 'struct' ? t : undefined;
+  }
+
+  fieldType(type: TypeRef, field: string): TypeRef {
+    return this.structOf(type)?.fields.get(field) ?? UNKNOWN;
+  }
+
+  isPointer(type: TypeRef): boolean {
+    return this.underlying(type).kind === 'pointer';
+  }
+
+  /**
+   * Whether a shallow copy of a value of this type still shares memory with the original:
+   * maps, slices, pointers, channels, or structs and arrays that hold one.
+   */
+  sharesOnCopy(type: TypeRef, seen = new Set<string>()): boolean {
+    if (type.kind === 'named') {
+      if (seen.has(type.name)) return false;
+      seen.add(type.name);
+    }
+    const t = this.underlying(type);
+    switch (t.kind) {
+      case 'map':
+      case 'slice':
+      case 'pointer':
+      case 'chan':
+        return true;
+      case 'array':
+        return this.sharesOnCopy(t.elem, seen);
+      case 'struct':
+        return [...t.fields.values()].some((f) => this.sharesOnCopy(f, seen));
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Whether a value of this type holds a lock or another must-not-copy sync value by value,
+   * as go vet's copylocks sees it.
+   */
+  containsLock(type: TypeRef, seen = new Set<string>()): string | undefined {
+    if (type.kind === 'named') {
+      if (NO_COPY_TYPES.has(type.name)) return type.name;
+      if (seen.has(type.name)) return undefined;
+      seen.add(type.name);
+    }
+    const t = this.underlying(type);
+    if (t.kind === 'array') return this.containsLock(t.elem, seen);
+    if (t.kind === 'struct') {
+      for (const f of t.fields.values()) {
+        const inner = this.containsLock(f, seen);
+        if (inner) return inner;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Standard-library types that must not be copied after first use. */
+export const NO_COPY_TYPES = new Set([
+  'sync.Mutex',
+  'sync.RWMutex',
+  'sync.WaitGroup',
+  'sync.Once',
+  'sync.Cond',
+  'sync.Map',
+  'sync.Pool',
+  'atomic.Int32',
+  'atomic.Int64',
+  'atomic.Uint32',
+  'atomic.Uint64',
+  'atomic.Uintptr',
+  'atomic.Bool',
+  'atomic.Value',
+  'atomic.Pointer',
+]);
+
+export const MUTEX_TYPES = new Set(['sync.Mutex', 'sync.RWMutex']);
+
+/** Constructors whose result type is known without reading their package. */
+export const KNOWN_CONSTRUCTORS: Record<string, TypeRef[]> = {
+  'bytes.NewBuffer': [{ kind: 'pointer', elem: named('bytes.Buffer') }],
+  'bytes.NewBufferString': [{ kind: 'pointer', elem: named('bytes.Buffer') }],
+  'errgroup.WithContext': [{ kind: 'pointer', elem: named('errgroup.Group') }, named('context.Context')],
+  'exec.Command': [{ kind: 'pointer', elem: named('exec.Cmd') }],
+  'exec.CommandContext': [{ kind: 'pointer', elem: named('exec.Cmd') }],
+  'http.NewServeMux': [{ kind: 'pointer', elem: named('http.ServeMux') }],
+  'sync.NewCond': [{ kind: 'pointer', elem: named('sync.Cond') }],
+};
+
+export function typeName(type: TypeRef): string {
+  switch (type.kind) {
+    case 'named':
+      return type.name;
+    case 'pointer':
+      return '*' + typeName(type.elem);
+    case 'slice':
+      return '[]' + typeName(type.elem);
+    default:
+      return type.kind;
+  }
+}
