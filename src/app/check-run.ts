@@ -1,0 +1,106 @@
+import type { Finding, Severity } from '../engine/index.js';
+import type { FailOn } from './config.js';
+import type { SkippedFile } from './files.js';
+
+export const CHECK_NAME = 'racecheck';
+export const ANNOTATIONS_PER_REQUEST = 50;
+const MAX_SUMMARY_CHARS = 60_000; // GitHub rejects output.summary over 65,535 characters
+
+export type Conclusion = 'success' | 'failure' | 'action_required' | 'neutral';
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: 'failure' | 'warning' | 'notice';
+  title: string;
+  message: string;
+}
+
+const LEVEL: Record<Severity, Annotation['annotation_level']> = { error: 'failure', warning: 'warning', info: 'notice' };
+
+export function toAnnotation(f: Finding): Annotation {
+  const related = f.related.map((r) => `\n- ${r.file === f.file ? '' : `${r.file} `}line ${r.line}: ${r.message}`).join('');
+  const a: Annotation = {
+    path: f.file,
+    start_line: f.line,
+    end_line: Math.max(f.line, f.endLine),
+    annotation_level: LEVEL[f.severity],
+    title: f.rule,
+    message: f.message + related,
+  };
+  // GitHub only takes columns on single-line annotations.
+  if (a.start_line === a.end_line && f.endColumn > f.column) Object.assign(a, { start_column: f.column, end_column: f.endColumn });
+  return a;
+}
+
+export function conclusionFor(findings: readonly Finding[], failOn: FailOn): Conclusion {
+  if (failOn === 'never') return 'success';
+  const failing = findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
+  return failing ? 'failure' : 'success';
+}
+
+export interface SummaryInput {
+  scope: 'diff' | 'all';
+  /** Findings the run reports on (the change, or whole files for `/racecheck all`). */
+  reported: readonly Finding[];
+  /** Findings elsewhere in the changed files: annotations only. */
+  outsideScope: number;
+  posted: number;
+  alreadyCommented: number;
+  /** Reported findings that got no inline comment (cap, or not on a diff line). */
+  notPosted: readonly Finding[];
+  maxComments: number;
+  resolved: number;
+  analyzed: readonly string[];
+  skipped: readonly SkippedFile[];
+  suppressed: Record<string, number>;
+  engineErrors: readonly { file: string; error: string }[];
+  reviewNote?: string;
+  elapsedMs: number;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function titleFor(reported: readonly Finding[]): string {
+  if (reported.length === 0) return 'No data-race hazards found';
+  const errors = reported.filter((f) => f.severity === 'error').length;
+  return `${plural(reported.length, 'data-race hazard')} (${plural(errors, 'error')})`;
+}
+
+export function summaryFor(s: SummaryInput): string {
+  const out: string[] = [];
+  const where = s.scope === 'all' ? 'in the changed files' : 'in the changed lines';
+  out.push(`**${plural(s.reported.length, 'finding')}** ${where}.`);
+  if (s.outsideScope > 0) out.push(`${plural(s.outsideScope, 'more finding')} in unchanged code of the changed files (annotations only).`);
+  if (s.reported.length > 0) {
+    const counts = new Map<string, number>();
+    for (const f of s.reported) counts.set(`${f.rule}\u0000${f.file}`, (counts.get(`${f.rule}\u0000${f.file}`) ?? 0) + 1);
+    out.push('| Rule | File | Findings |\n| --- | --- | ---: |');
+    out[out.length - 1] += [...counts].map(([k, n]) => {
+      const [rule, file] = k.split('\u0000');
+      return `\n| \`${rule}\` | \`${file}\` | ${n} |`;
+    }).join('');
+  }
+  out.push(
+    `Inline comments: ${s.posted} new, ${s.alreadyCommented} already posted` +
+      (s.resolved > 0 ? `, ${s.resolved} marked resolved` : '') +
+      ` (limit ${s.maxComments} per review).`,
+  );
+  if (s.reviewNote) out.push(s.reviewNote);
+  if (s.notPosted.length > 0) {
+    out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- \`${f.file}:${f.line}\` \`${f.rule}\` (${f.severity}): ${f.message}`).join('\n'));
+  }
+  out.push(`### Files\nAnalyzed ${plural(s.analyzed.length, 'Go file')}; skipped ${s.skipped.length}.`);
+  if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- \`${f.path}\`: ${f.reason}`).join('\n'));
+  if (s.engineErrors.length > 0) out.push(`Analysis failed for:\n` + s.engineErrors.map((e) => `- \`${e.file}\`: ${e.error}`).join('\n'));
+  const suppressed = Object.entries(s.suppressed);
+  if (suppressed.length > 0) out.push(`Suppressed by comments: ${suppressed.map(([r, n]) => `\`${r}\` ×${n}`).join(', ')}.`);
+  out.push(`Took ${(s.elapsedMs / 1000).toFixed(2)} s.`);
+  const text = out.join('\n\n');
+  return text.length > MAX_SUMMARY_CHARS ? `${text.slice(0, MAX_SUMMARY_CHARS)}\n\n… (truncated)` : text;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { RULES, type RuleSetting } from '../engine/index.js';
+
+export const CONFIG_FILE = 'racecheck.yml';
+export const DEFAULT_MAX_COMMENTS = 30;
+
+const severity = z.enum(['error', 'warning', 'info']);
+/** A rule is set with `off`/`false`, a bare severity, or `{ enabled, severity }`. */
+const ruleSetting = z.union([
+  z.boolean(),
+  z.enum(['off', 'on']),
+  severity,
+  z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
+]);
+
+const configSchema = z.strictObject({
+  rules: z.record(z.string(), ruleSetting).optional(),
+  ignore: z.array(z.string().min(1)).optional(),
+  fail_on: z.enum(['error', 'warning', 'never']).optional(),
+  max_comments: z.number().int().min(0).max(100).optional(),
+});
+
+export type FailOn = 'error' | 'warning' | 'never';
+
+export interface RacecheckConfig {
+  rules: Record<string, RuleSetting>;
+  ignore: string[];
+  failOn: FailOn;
+  maxComments: number;
+}
+
+export type ConfigResult = { ok: true; config: RacecheckConfig } | { ok: false; error: string };
+
+export const DEFAULT_CONFIG: RacecheckConfig = { rules: {}, ignore: [], failOn: 'error', maxComments: DEFAULT_MAX_COMMENTS };
+
+function toRuleSetting(value: z.infer<typeof ruleSetting>): RuleSetting {
+  if (value === false || value === 'off') return { enabled: false };
+  if (value === true || value === 'on') return { enabled: true };
+  if (typeof value === 'string') return { enabled: true, severity: value };
+  return { ...value };
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(root)';
+}
+
+/** Validates the parsed YAML (null when the repo has none). Errors name the offending key. */
+export function parseConfig(raw: unknown): ConfigResult {
+  if (raw === null || raw === undefined) return { ok: true, config: { ...DEFAULT_CONFIG } };
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => keyPath([...issue.path, k])).join(', ') : keyPath(issue.path);
+    const what = issue.code === 'unrecognized_keys' ? 'unknown key' : 'invalid value for';
+    return { ok: false, error: `${what} \`${keys}\` in .github/${CONFIG_FILE}: ${issue.message}` };
+  }
+  const data = parsed.data;
+  const rules: Record<string, RuleSetting> = {};
+  const known = new Set(RULES.map((r) => r.id));
+  for (const [id, value] of Object.entries(data.rules ?? {})) {
+    // With no rules registered (engine still loading), unknown ids can't be told from typos.
+    if (known.size > 0 && !known.has(id)) {
+      return { ok: false, error: `unknown rule \`rules.${id}\` in .github/${CONFIG_FILE}; known rules: ${[...known].join(', ')}` };
+    }
+    rules[id] = toRuleSetting(value);
+  }
+  return {
+    ok: true,
+    config: {
+      rules,
+      ignore: data.ignore ?? [],
+      failOn: data.fail_on ?? DEFAULT_CONFIG.failOn,
+      maxComments: data.max_comments ?? DEFAULT_MAX_COMMENTS,
+    },
+  };
+}

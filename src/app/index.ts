@@ -1,0 +1,126 @@
+import type { Context, Probot } from 'probot';
+import { analyze } from '../engine/index.js';
+import { BlobCache } from './blob-cache.js';
+import { CHECK_NAME } from './check-run.js';
+import { canWrite, notAllowedReply, parseCommand, USAGE } from './commands.js';
+import { DEFAULT_DOCS_BASE_URL } from './comments.js';
+import { httpStatus, type Octokit, type RepoRef } from './github.js';
+import { runRacecheck, type Analyzer, type RunOutcome } from './run.js';
+
+export interface AppOptions {
+  analyzer?: Analyzer;
+  cache?: BlobCache;
+  docsBaseUrl?: string;
+  fetchConcurrency?: number;
+  /** Called after each run; tests and the bench wait on it. */
+  onRunComplete?: (outcome: RunOutcome) => void;
+}
+
+type RunContext = Pick<Context, 'octokit' | 'log' | 'config'>;
+
+interface PullRef extends RepoRef {
+  pullNumber: number;
+}
+
+function envNumber(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Builds the Probot app; the default export uses the real engine and env settings. */
+export function createApp(options: AppOptions = {}) {
+  const analyzer = options.analyzer ?? analyze;
+  const cache = options.cache ?? new BlobCache(envNumber('RACECHECK_CACHE_MB', 64) * 1024 * 1024);
+  const docsBaseUrl = options.docsBaseUrl ?? process.env.RACECHECK_DOCS_BASE_URL ?? DEFAULT_DOCS_BASE_URL;
+  const fetchConcurrency = options.fetchConcurrency ?? envNumber('RACECHECK_FETCH_CONCURRENCY', 8);
+  // Runs for one pull request go one at a time, so two deliveries can't both post the same finding.
+  const queues = new Map<string, Promise<unknown>>();
+
+  function serialize<T>(key: string, job: () => Promise<T>): Promise<T> {
+    const previous = queues.get(key) ?? Promise.resolve();
+    const next = previous.then(job, job);
+    const tail = next.catch(() => undefined);
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return next;
+  }
+
+  async function review(context: RunContext, pull: PullRef, headSha: string, scope: 'diff' | 'all'): Promise<RunOutcome> {
+    const key = `${pull.owner}/${pull.repo}#${pull.pullNumber}`;
+    const outcome = await serialize(key, () =>
+      runRacecheck(
+        {
+          octokit: context.octokit as Octokit,
+          log: context.log,
+          loadConfig: (fileName) => context.config(fileName),
+          analyzer,
+          cache,
+          docsBaseUrl,
+          fetchConcurrency,
+        },
+        { ...pull, headSha, scope },
+      ),
+    );
+    options.onRunComplete?.(outcome);
+    return outcome;
+  }
+
+  /** Re-runs on the pull request's current head, which may have moved since the triggering event. */
+  async function reviewCurrentHead(context: RunContext, pull: PullRef, scope: 'diff' | 'all'): Promise<void> {
+    const { data: pr } = await context.octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.pullNumber });
+    if (pr.state !== 'open') return;
+    await review(context, pull, pr.head.sha, scope);
+  }
+
+  return (app: Probot): void => {
+    app.on(
+      ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
+      async (context) => {
+        const pr = context.payload.pull_request;
+        await review(context, { ...context.repo(), pullNumber: pr.number }, pr.head.sha, 'diff');
+      },
+    );
+
+    app.on('issue_comment.created', async (context) => {
+      const { issue, comment } = context.payload;
+      if (!issue.pull_request || comment.user?.type === 'Bot') return;
+      const command = parseCommand(comment.body);
+      if (!command) return;
+      const login = comment.user?.login ?? '';
+      const repo = context.repo();
+      let allowed = issue.user?.login === login;
+      if (!allowed) {
+        try {
+          const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+          allowed = canWrite(data.permission, data.role_name);
+        } catch (err) {
+          if (httpStatus(err) !== 404) throw err; // 404: not a collaborator
+        }
+      }
+      if (!allowed) {
+        await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: notAllowedReply(login) });
+        return;
+      }
+      await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: command.kind === 'help' ? 'eyes' : 'rocket' });
+      if (command.kind === 'help') {
+        await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: USAGE });
+        return;
+      }
+      await reviewCurrentHead(context, { ...repo, pullNumber: issue.number }, command.scope);
+    });
+
+    app.on('check_run.rerequested', async (context) => {
+      const run = context.payload.check_run;
+      if (run.name !== CHECK_NAME) return;
+      for (const pr of run.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
+    });
+
+    app.on('check_suite.rerequested', async (context) => {
+      for (const pr of context.payload.check_suite.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
+    });
+  };
+}
+
+export default createApp();

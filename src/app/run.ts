@@ -1,0 +1,217 @@
+import pLimit from 'p-limit';
+import { addedLinesFromPatch, type AnalysisResult, type AnalyzeOptions, type Finding, type SourceFile } from '../engine/index.js';
+import { BlobCache } from './blob-cache.js';
+import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
+import { commentableLines, reviewComment, type ReviewComment } from './comments.js';
+import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
+import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
+import { fingerprintFindings, markResolved, parseFingerprint } from './fingerprint.js';
+import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
+import { goVersionFromGoMod } from './gomod.js';
+
+export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult;
+
+export interface RunDeps {
+  octokit: Octokit;
+  log: Log;
+  /** Reads .github/racecheck.yml (Probot's context.config); null when there is none. */
+  loadConfig: (fileName: string) => Promise<unknown>;
+  analyzer: Analyzer;
+  cache: BlobCache;
+  docsBaseUrl: string;
+  fetchConcurrency: number;
+}
+
+export interface RunRequest extends PullTarget {
+  scope: 'diff' | 'all';
+}
+
+export interface RunOutcome {
+  checkRunId?: number;
+  conclusion: Conclusion;
+  posted: number;
+  alreadyCommented: number;
+  resolved: number;
+  reviewRejected: boolean;
+  error?: string;
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+interface ExistingComment {
+  id: number;
+  path: string;
+  body: string;
+  fp: string;
+}
+
+async function listOurComments(octokit: Octokit, target: PullTarget): Promise<ExistingComment[]> {
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    owner: target.owner,
+    repo: target.repo,
+    pull_number: target.pullNumber,
+    per_page: 100,
+  });
+  const ours: ExistingComment[] = [];
+  for (const c of comments) {
+    // Only our own comments count: a human quoting one would carry the marker too.
+    if (c.user?.type !== 'Bot') continue;
+    const marker = parseFingerprint(c.body);
+    if (marker && !marker.resolved) ours.push({ id: c.id, path: c.path, body: c.body, fp: marker.fp });
+  }
+  return ours;
+}
+
+/** Reviews one pull request head: check run, analysis, one review, resolved-comment updates. Never leaves the check in progress. */
+export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunOutcome> {
+  const { octokit, log } = deps;
+  const started = performance.now();
+  const repo = { owner: req.owner, repo: req.repo };
+  const outcome: RunOutcome = { conclusion: 'neutral', posted: 0, alreadyCommented: 0, resolved: 0, reviewRejected: false };
+
+  const { data: check } = await octokit.rest.checks.create({
+    ...repo,
+    name: CHECK_NAME,
+    head_sha: req.headSha,
+    status: 'in_progress',
+    started_at: new Date().toISOString(),
+  });
+  outcome.checkRunId = check.id;
+
+  const complete = (conclusion: Conclusion, title: string, summary: string, annotations: Annotation[] = []) =>
+    octokit.rest.checks.update({
+      ...repo,
+      check_run_id: check.id,
+      status: 'completed',
+      conclusion,
+      completed_at: new Date().toISOString(),
+      output: { title, summary, ...(annotations.length > 0 ? { annotations } : {}) },
+    });
+
+  try {
+    let config: RacecheckConfig;
+    try {
+      const parsed = parseConfig(await deps.loadConfig(CONFIG_FILE));
+      if (!parsed.ok) throw new Error(parsed.error);
+      config = parsed.config;
+    } catch (err) {
+      if (httpStatus(err) !== undefined) throw err; // a GitHub failure, not a bad file
+      log.warn({ err: errorMessage(err) }, 'invalid racecheck configuration');
+      outcome.conclusion = 'action_required';
+      await complete('action_required', 'Invalid racecheck configuration', `racecheck did not run: ${errorMessage(err)}\n\nFix \`.github/${CONFIG_FILE}\` and push, or comment \`/racecheck\`.`);
+      return outcome;
+    }
+
+    // Independent reads go out together to keep webhook-to-review latency low.
+    const [prFiles, goMod, existing] = await Promise.all([listPullFiles(octokit, req), readGoMod(octokit, req), listOurComments(octokit, req)]);
+    const { selected, skipped } = selectGoFiles(prFiles, config.ignore);
+    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, deps.fetchConcurrency);
+    skipped.push(...fetched.skipped);
+    log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
+
+    const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
+    const sources: SourceFile[] = fetched.files.map((f) => ({ path: f.path, content: f.content, addedLines: addedLinesFromPatch(f.patch) }));
+    const options: AnalyzeOptions = { rules: config.rules, ...(goVersion ? { goVersion } : {}) };
+    const result = deps.analyzer(sources, { ...options, scope: req.scope });
+    // Annotations cover whole changed files, so findings outside the diff still show up in the check.
+    const whole = req.scope === 'all' ? result : deps.analyzer(sources, { ...options, scope: 'all' });
+
+    const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
+    const reported = [...result.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line);
+    const reportedFps = fingerprintFindings(reported, contents);
+    const wholeFps = fingerprintFindings(whole.findings, contents);
+    const existingFps = new Set(existing.map((c) => c.fp));
+
+    const commentable = new Map(fetched.files.map((f) => [f.path, commentableLines(f.patch)]));
+    let comments: ReviewComment[] = [];
+    let notPosted: Finding[] = [];
+    reported.forEach((finding, i) => {
+      const fp = reportedFps[i]!;
+      if (existingFps.has(fp)) {
+        outcome.alreadyCommented++;
+        return;
+      }
+      const comment = comments.length < config.maxComments ? reviewComment(finding, fp, commentable.get(finding.file) ?? new Set(), deps.docsBaseUrl) : undefined;
+      if (comment) comments.push(comment);
+      else notPosted.push(finding);
+    });
+
+    let reviewNote: string | undefined;
+    if (comments.length > 0) {
+      try {
+        await octokit.rest.pulls.createReview({
+          ...repo,
+          pull_number: req.pullNumber,
+          commit_id: req.headSha,
+          event: 'COMMENT',
+          body: `racecheck found ${comments.length} new data-race hazard${comments.length === 1 ? '' : 's'} in this change. Details are in the \`${CHECK_NAME}\` check.`,
+          comments,
+        });
+        outcome.posted = comments.length;
+      } catch (err) {
+        if (httpStatus(err) !== 422) throw err;
+        // Usually a comment line GitHub doesn't consider part of the diff (e.g. the PR moved on).
+        log.warn({ err: errorMessage(err), pull: req.pullNumber, headSha: req.headSha }, 'review rejected with 422; reporting in the check run only');
+        outcome.reviewRejected = true;
+        reviewNote = `GitHub rejected the review (422: ${errorMessage(err)}), so these findings are reported in this check only.`;
+        notPosted = reported.filter((_, i) => !existingFps.has(reportedFps[i]!));
+        comments = [];
+      }
+    }
+
+    // A comment is resolved when its finding is gone from a file we analyzed, or its file left the change.
+    const presentFps = new Set([...reportedFps, ...wholeFps]);
+    const analyzedOk = new Set(result.files.filter((f) => !f.error).map((f) => f.file));
+    const stillChanged = new Set(prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename));
+    const gone = existing.filter((c) => !presentFps.has(c.fp) && (analyzedOk.has(c.path) || !stillChanged.has(c.path)));
+    const limit = pLimit(deps.fetchConcurrency);
+    await Promise.all(
+      gone.map((c) =>
+        limit(async () => {
+          await octokit.rest.pulls.updateReviewComment({ ...repo, comment_id: c.id, body: markResolved(c.body, c.fp, req.headSha) });
+          outcome.resolved++;
+        }),
+      ),
+    );
+
+    const conclusion = conclusionFor(reported, config.failOn);
+    const title = titleFor(reported);
+    const summary = summaryFor({
+      scope: req.scope,
+      reported,
+      outsideScope: Math.max(0, whole.findings.length - reported.length),
+      posted: outcome.posted,
+      alreadyCommented: outcome.alreadyCommented,
+      notPosted,
+      maxComments: config.maxComments,
+      resolved: outcome.resolved,
+      analyzed: fetched.files.map((f) => f.path),
+      skipped,
+      suppressed: result.suppressed,
+      engineErrors: result.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error! })),
+      reviewNote,
+      elapsedMs: performance.now() - started,
+    });
+
+    // GitHub takes 50 annotations per request; all but the last batch go out while the run is in progress.
+    const annotations = whole.findings.map(toAnnotation);
+    const batches: Annotation[][] = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    for (const batch of batches.slice(0, -1)) {
+      await octokit.rest.checks.update({ ...repo, check_run_id: check.id, output: { title, summary, annotations: batch } });
+    }
+    await complete(conclusion, title, summary, batches.at(-1));
+    outcome.conclusion = conclusion;
+    return outcome;
+  } catch (err) {
+    log.error({ err, pull: req.pullNumber, headSha: req.headSha }, 'racecheck run failed');
+    outcome.conclusion = 'failure';
+    outcome.error = errorMessage(err);
+    try {
+      await complete('failure', 'racecheck could not complete', `The run failed: ${errorMessage(err)}\n\nComment \`/racecheck\` or re-run the check to try again.`);
+    } catch (completeErr) {
+      log.error({ err: completeErr }, 'could not complete the check run after a failure');
+    }
+    return outcome;
+  }
+}
