@@ -4,6 +4,20 @@ import { sharedFieldWrite } from './shared-field-write.js';
 import { mutexLifetime } from './mutex-lifetime.js';
 import { sharedContainer } from './shared-container.js';
 import { copiedLock } from './copied-lock.js';
+import { loopVarCapture } from './loop-var-capture.js';
+import { waitGroupMisuse } from './waitgroup-misuse.js';
+import { mixedAtomic } from './mixed-atomic.js';
+import { rlockWrite } from './rlock-write.js';
 
 /** Every detector, in the order findings are produced. */
-export const ALL_RULES: readonly Rule[] = [closureWrite, sharedFieldWrite, mutexLifetime, sharedContainer, copiedLock];
+export const ALL_RULES: readonly Rule[] = [
+  closureWrite,
+  sharedFieldWrite,
+  mutexLifetime,
+  sharedContainer,
+  copiedLock,
+  loopVarCapture,
+  waitGroupMisuse,
+  mixedAtomic,
+  rlockWrite,
+];
