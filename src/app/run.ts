@@ -7,7 +7,7 @@ import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
 import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
 import { fingerprintFindings, markResolved, parseFingerprint } from './fingerprint.js';
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
-import { goVersionFromGoMod } from './gomod.js';
+import { goVersionFromGoMod } from '../engine/goversion.js';
 
 export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult;
 
