@@ -168,12 +168,14 @@ async function readSources(targets: readonly Target[], missingHint: string): Pro
   );
 }
 
-/** analyze() takes one Go version per call, so files are grouped by their effective version. */
-function analyzeByGoVersion(
+/**
+ * Files grouped by effective Go version (nearest go.mod, overridden by the file's build tag),
+ * since analyze() takes one version per call. `fallbackVersion` covers files outside any module.
+ */
+export function groupByGoVersion(
   files: readonly (SourceFile & { absolutePath: string })[],
-  scope: 'diff' | 'all',
-  fallbackVersion: string | undefined,
-): AnalysisResult {
+  fallbackVersion?: string,
+): Map<string | undefined, SourceFile[]> {
   const modules = new ModuleVersionResolver(fallbackVersion);
   const groups = new Map<string | undefined, SourceFile[]>();
   for (const { absolutePath, ...file } of files) {
@@ -182,6 +184,15 @@ function analyzeByGoVersion(
     group.push(file);
     groups.set(version, group);
   }
+  return groups;
+}
+
+function analyzeByGoVersion(
+  files: readonly (SourceFile & { absolutePath: string })[],
+  scope: 'diff' | 'all',
+  fallbackVersion: string | undefined,
+): AnalysisResult {
+  const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const [goVersion, group] of groups) {
     const result = analyze(group, { scope, ...(goVersion ? { goVersion } : {}) });
