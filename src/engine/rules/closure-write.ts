@@ -4,7 +4,7 @@
  */
 import type { Rule } from '../rule.js';
 import type { Access, FileModel, Node } from '../semantic/model.js';
-import { describeThread, lineOf, spanOf } from './describe.js';
+import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 
 /** Picks the conflicting access to name: another thread's write first, then any write, then a read. */
 function pickConflict(a: Access, conflicts: Access[]): Access {
@@ -75,7 +75,7 @@ export const closureWrite: Rule = {
       const other = pickConflict(a, conflicts);
       const name = a.decl.name;
       const where = describeThread(a.thread);
-      const otherWhere = other === a ? 'another iteration of the same loop' : describeThread(other.thread);
+      const otherWhere = other === a ? describeOtherInstance(a.thread) : describeThread(other.thread);
       const otherWhat = other.kind === 'write' ? 'written' : 'read';
       const inParent = conflicts.some((b) => !b.thread.spawn || b.thread === a.thread.spawn?.parent?.thread);
       const replacement = declareLocally(model, a, inParent);

@@ -36,3 +36,13 @@ export function describeThread(thread: FuncUnit): string {
 export function indentOf(line: string): string {
   return /^\s*/.exec(line)?.[0] ?? '';
 }
+
+/** Who else runs the same code when a thread has many instances. */
+export function describeOtherInstance(thread: FuncUnit): string {
+  for (let t: FuncUnit | undefined = thread; t; t = t.spawn?.parent?.thread) {
+    if (t.spawn?.kind === 'handler') return 'the same handler serving another request';
+    if (t.spawn?.loop) return 'another iteration of the same loop';
+    if (!t.spawn) break;
+  }
+  return 'another instance of the same goroutine';
+}
