@@ -1,0 +1,142 @@
+/**
+ * Engine benchmark over a real Go corpus (default: Go 1.19's standard library).
+ * Compares full analysis with a bare tree-sitter parse and lists every finding so the
+ * false-positive rate can be studied. A report: always exits 0 once the corpus is found.
+ *
+ *   node dist/bench/engine.js [CORPUS_DIR]     (or RACECHECK_BENCH_CORPUS=DIR)
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { analyze } from '../engine/index.js';
+import type { Finding } from '../engine/index.js';
+import { effectiveGoVersion } from '../engine/goversion.js';
+import { parseGo } from '../engine/parse.js';
+import { ModuleVersionResolver } from '../cli/gomod.js';
+
+const DEFAULT_CORPUS = '/usr/share/go-1.19/src';
+const RUNS = 3;
+const WARMUP_FILES = 300;
+const TARGET_RATIO = 2.0;
+const TARGET_FINDINGS_PER_100K_LINES = 5;
+
+interface CorpusFile {
+  path: string;
+  content: string;
+  goVersion: string | undefined;
+}
+
+function collectGoFiles(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (entry.name !== 'testdata' && !entry.name.startsWith('.')) collectGoFiles(join(dir, entry.name), out);
+    } else if (entry.isFile() && entry.name.endsWith('.go')) {
+      out.push(join(dir, entry.name));
+    }
+  }
+}
+
+function loadCorpus(root: string): CorpusFile[] {
+  const paths: string[] = [];
+  collectGoFiles(root, paths);
+  paths.sort();
+  const modules = new ModuleVersionResolver('1.19');
+  return paths.map((abs) => {
+    const content = readFileSync(abs, 'utf8');
+    return { path: relative(root, abs), content, goVersion: effectiveGoVersion(modules.versionFor(abs), content) };
+  });
+}
+
+function bareParse(files: readonly CorpusFile[]): void {
+  for (const f of files) parseGo(f.content);
+}
+
+interface AnalysisPass {
+  findings: Finding[];
+  failed: string[];
+  overBudget: string[];
+  withSyntaxErrors: number;
+}
+
+function analyzeAll(files: readonly CorpusFile[]): AnalysisPass {
+  const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0 };
+  for (const f of files) {
+    const result = analyze([{ path: f.path, content: f.content }], { scope: 'all', ...(f.goVersion ? { goVersion: f.goVersion } : {}) });
+    pass.findings.push(...result.findings);
+    for (const report of result.files) {
+      if (report.error) pass.failed.push(`${report.file}: ${report.error}`);
+      if (report.overBudget) pass.overBudget.push(`${report.file} (${report.elapsedMs.toFixed(0)} ms)`);
+      if (report.hasSyntaxErrors) pass.withSyntaxErrors++;
+    }
+  }
+  return pass;
+}
+
+/** Best wall-clock time of `runs` runs, in seconds, and the last run's value. */
+function bestOf<T>(runs: number, fn: () => T): { seconds: number; value: T } {
+  let best = Infinity;
+  let value: T | undefined;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    value = fn();
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  return { seconds: best, value: value as T };
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'PASS' : 'FAIL';
+}
+
+function main(): number {
+  const corpus = process.argv[2] ?? process.env.RACECHECK_BENCH_CORPUS ?? DEFAULT_CORPUS;
+  if (!existsSync(corpus) || !statSync(corpus).isDirectory()) {
+    console.error(`racecheck bench: corpus directory ${corpus} not found.`);
+    if (corpus === DEFAULT_CORPUS) console.error('Install it with: apt-get install golang-1.19-src');
+    console.error('Or pass a directory of Go code: node dist/bench/engine.js DIR (or RACECHECK_BENCH_CORPUS=DIR)');
+    return 1;
+  }
+
+  const files = loadCorpus(corpus);
+  const bytes = files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
+  const lines = files.reduce((n, f) => n + f.content.split('\n').length, 0);
+  const mb = bytes / (1024 * 1024);
+
+  const warmup = files.slice(0, WARMUP_FILES);
+  bareParse(warmup);
+  analyzeAll(warmup);
+
+  const parse = bestOf(RUNS, () => bareParse(files));
+  const analysis = bestOf(RUNS, () => analyzeAll(files));
+  const { findings, failed, overBudget, withSyntaxErrors } = analysis.value;
+  const ratio = analysis.seconds / parse.seconds;
+  const per100k = (findings.length / lines) * 100_000;
+
+  const byRule = new Map<string, number>();
+  for (const f of findings) byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+
+  const out: string[] = [];
+  out.push(`corpus:            ${corpus}`);
+  out.push(`files:             ${files.length}`);
+  out.push(`size:              ${mb.toFixed(1)} MB, ${lines} lines`);
+  out.push(`bare parse:        ${(mb / parse.seconds).toFixed(2)} MB/s, ${parse.seconds.toFixed(2)} s (best of ${RUNS})`);
+  out.push(`full analysis:     ${(mb / analysis.seconds).toFixed(2)} MB/s, ${analysis.seconds.toFixed(2)} s (best of ${RUNS})`);
+  out.push(`ratio:             ${ratio.toFixed(2)}x (target <= ${TARGET_RATIO.toFixed(1)}x) ${verdict(ratio <= TARGET_RATIO)}`);
+  out.push(`findings:          ${findings.length}`);
+  out.push(`per 100k lines:    ${per100k.toFixed(2)} (target <= ${TARGET_FINDINGS_PER_100K_LINES}) ${verdict(per100k <= TARGET_FINDINGS_PER_100K_LINES)}`);
+  out.push(`syntax errors:     ${withSyntaxErrors} files`);
+  out.push(`analysis failures: ${failed.length} files`);
+  out.push(`over time budget:  ${overBudget.length} files`);
+  out.push('');
+  out.push('findings by rule:');
+  for (const [rule, n] of [...byRule].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) out.push(`  ${rule.padEnd(20)} ${n}`);
+  if (byRule.size === 0) out.push('  (none)');
+  for (const line of failed) out.push(`analysis failed: ${line}`);
+  for (const line of overBudget) out.push(`over budget: ${line}`);
+  out.push('');
+  out.push('findings:');
+  for (const f of findings) out.push(`${f.file}:${f.line} [${f.rule}] ${f.message}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+process.exitCode = main();
