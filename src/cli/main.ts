@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
 import { analyze, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
 import type { AnalysisResult, SourceFile } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
@@ -153,8 +154,10 @@ function targetsFromDiff(diffText: string, root: string, origin: string): Target
 }
 
 async function readSources(targets: readonly Target[], missingHint: string): Promise<(SourceFile & { absolutePath: string })[]> {
+  // Bounded: a whole repository at once would run out of file descriptors.
+  const limit = pLimit(32);
   return Promise.all(
-    targets.map(async (t) => {
+    targets.map((t) => limit(async () => {
       let content: string;
       try {
         content = await readFile(t.absolutePath, 'utf8');
@@ -164,7 +167,7 @@ async function readSources(targets: readonly Target[], missingHint: string): Pro
       const file: SourceFile & { absolutePath: string } = { path: t.displayPath, content, absolutePath: t.absolutePath };
       if (t.addedLines) file.addedLines = t.addedLines;
       return file;
-    }),
+    })),
   );
 }
 
@@ -284,6 +287,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 /** The process entry point used by bin/racecheck.js. */
 export async function main(): Promise<void> {
+  // `racecheck | head` closes the pipe early; that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
