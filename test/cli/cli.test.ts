@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { groupByGoVersion } from '../../src/cli/main.js';
+import { findNearestGoMod } from '../../src/cli/gomod.js';
 import { RULES } from '../../src/engine/index.js';
 import { CLEAN_GO, RACY_GO, RACY_LINES, cli, makeTree, newFileDiff, oneLineDiff, removeTrees } from './helpers.js';
 
@@ -254,5 +255,17 @@ describe('groupByGoVersion', () => {
   test('files outside any module get the fallback version', () => {
     const outside = '/nonexistent-racecheck-dir/x.go';
     expect([...groupByGoVersion([{ path: 'x.go', content: CLEAN_GO, absolutePath: outside }], '1.20').keys()]).toEqual(['1.20']);
+  });
+});
+
+describe('findNearestGoMod', () => {
+  test('finds the go.mod in the file directory or the closest ancestor', () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.21\n', 'a/b/c.go': CLEAN_GO, 'a/inner/go.mod': 'module i\n', 'a/inner/d.go': CLEAN_GO });
+    expect(findNearestGoMod(join(root, 'a/b/c.go'))).toEqual({ path: join(root, 'go.mod'), text: 'module m\n\ngo 1.21\n' });
+    expect(findNearestGoMod(join(root, 'a/inner/d.go'))?.path).toBe(join(root, 'a/inner/go.mod'));
+  });
+
+  test('gives undefined outside any module', () => {
+    expect(findNearestGoMod('/nonexistent-racecheck-dir/x.go')).toBeUndefined();
   });
 });
