@@ -46,6 +46,8 @@ export interface FuncUnit {
   parent?: FuncUnit;
   /** Set when this unit runs on its own goroutine. */
   spawn?: Spawn;
+  /** A callback stored for later (t.Cleanup, time.AfterFunc): its timing is unknown, so it is left out. */
+  detached?: boolean;
   /** The goroutine this code runs on: the nearest spawned unit, or the top-level function. */
   thread: FuncUnit;
   /** Joins made by code running on this thread: Wait() calls and channel receives. */
@@ -112,8 +114,13 @@ export interface BuildOptions {
   goVersion?: string;
 }
 
-// Function bodies with none of these can't hold a concurrency fact any rule needs.
-const INTERESTING_BODY = /\bgo\s|\.Go\(|Parallel\(|Lock\(|\.Do\(|sync\.|atomic\.|http\.|Handle|Wait\(/;
+// Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
+// rule needs their accesses; skipping them keeps the walk to a few percent of typical Go code.
+export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(|HandleFunc|HandlerFunc|Lock\(|atomic\./;
+
+// Callbacks these calls store run later, on their own terms (after a test, on a timer): not as
+// part of the goroutine that registers them.
+const DETACHING_CALLS = new Set(['Cleanup', 'AfterFunc', 'SetFinalizer', 'RegisterOnShutdown']);
 
 class Scope {
   readonly names = new Map<string, Decl>();
@@ -189,6 +196,10 @@ function isHandlerSignature(fn: Node): boolean {
 
 const HANDLER_REGISTRATIONS = new Set(['HandleFunc', 'HandlerFunc']);
 
+function isMuxRegistration(call: Node): boolean {
+  return methodCall(call)?.method === 'HandleFunc';
+}
+
 /** The spawn kind a func literal gets from the call it is passed to, if any. */
 function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
   const fn = call.childForFieldName('function');
@@ -237,6 +248,7 @@ class ModelBuilder {
   /** Left-hand sides of assignments and inc/dec statements, by start index + type. */
   private readonly writeTargets = new Set<string>();
   private readonly appendSelfTargets = new Set<string>();
+  private readonly detachedLiterals = new Set<number>();
 
   constructor(source: string) {
     this.source = source;
@@ -386,9 +398,9 @@ class ModelBuilder {
     }
   }
 
-  private newUnit(node: Node, parent: FuncUnit | undefined, spawn: Spawn | undefined): FuncUnit {
-    const unit = { node, body: node.childForFieldName('body'), parent, spawn, joins: [] } as unknown as FuncUnit;
-    unit.thread = spawn || !parent ? unit : parent.thread;
+  private newUnit(node: Node, parent: FuncUnit | undefined, spawn: Spawn | undefined, detached = false): FuncUnit {
+    const unit = { node, body: node.childForFieldName('body'), parent, spawn, joins: [], detached } as unknown as FuncUnit;
+    unit.thread = spawn || detached || !parent ? unit : parent.thread;
     this.units.push(unit);
     return unit;
   }
@@ -407,6 +419,14 @@ class ModelBuilder {
   private run(initial: Task[], bodyShareScope: boolean): void {
     const stack: Task[] = [...initial].reverse();
     let first = bodyShareScope;
+    // The current task's scope and unit: defaults for the helpers below, which are made once.
+    let curScope!: Scope;
+    let curUnit!: FuncUnit;
+    const push = (tasks: Task[]) => {
+      for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
+    };
+    const visit = (n: Node | null | undefined, s: Scope = curScope, u: FuncUnit = curUnit): Task[] => (n ? [{ node: n, scope: s, unit: u }] : []);
+    const visitAll = (ns: Node[], s: Scope = curScope, u: FuncUnit = curUnit): Task[] => ns.map((n) => ({ node: n, scope: s, unit: u }));
     while (stack.length > 0) {
       const task = stack.pop()!;
       if (typeof task === 'function') {
@@ -414,11 +434,8 @@ class ModelBuilder {
         continue;
       }
       const { node, scope, unit } = task;
-      const push = (tasks: Task[]) => {
-        for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
-      };
-      const visit = (n: Node | null | undefined, s: Scope = scope, u: FuncUnit = unit): Task[] => (n ? [{ node: n, scope: s, unit: u }] : []);
-      const visitAll = (ns: Node[], s: Scope = scope, u: FuncUnit = unit): Task[] => ns.map((n) => ({ node: n, scope: s, unit: u }));
+      curScope = scope;
+      curUnit = unit;
       const isBody = first;
       first = false;
 
@@ -448,7 +465,7 @@ class ModelBuilder {
           const spawn: Spawn | undefined = pending
             ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined }
             : undefined;
-          const child = this.newUnit(node, unit, spawn);
+          const child = this.newUnit(node, unit, spawn, !spawn && this.detachedLiterals.has(node.startIndex));
           const s = new Scope(scope);
           this.declareParams(node.childForFieldName('parameters'), s, 'param');
           this.declareParams(node.childForFieldName('result'), s, 'result');
@@ -465,6 +482,9 @@ class ModelBuilder {
         case 'call_expression': {
           for (const arg of callArguments(node)) {
             if (arg.type !== 'func_literal') continue;
+            if (DETACHING_CALLS.has(methodCall(node)?.method ?? node.childForFieldName('function')?.text ?? '')) {
+              this.detachedLiterals.add(arg.startIndex);
+            }
             const spawn = spawnOfLiteralArgument(node, arg);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
@@ -759,7 +779,7 @@ function repeatsInLoop(s: Spawn): boolean {
 /** The chain of threads from `t` up to its top-level function. */
 function threadChain(t: FuncUnit): FuncUnit[] {
   const chain: FuncUnit[] = [];
-  for (let cur: FuncUnit | undefined = t; cur; cur = cur.spawn?.parent?.thread ?? (cur.spawn ? undefined : cur.parent?.thread)) {
+  for (let cur: FuncUnit | undefined = t; cur; cur = cur.detached ? undefined : cur.spawn?.parent?.thread ?? (cur.spawn ? undefined : cur.parent?.thread)) {
     if (chain.includes(cur)) break;
     chain.push(cur);
   }
@@ -791,7 +811,9 @@ export function buildFileModel(source: string, options: BuildOptions = {}): File
       const s = cur.spawn;
       if (!s) continue;
       if (repeatsInLoop(s)) return s.loop!;
-      if (s.kind === 'handler') return cur.node;
+      // A handler literal only converted with http.HandlerFunc may serve a single request (tests
+      // do this); one registered on a mux serves many, so the locals it captures are shared.
+      if (s.kind === 'handler') return s.site && isMuxRegistration(s.site) ? cur.node : cur.parent?.node ?? cur.node;
     }
     return t.node;
   };
