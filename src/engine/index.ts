@@ -4,6 +4,7 @@
 import { buildFileModel } from './semantic/model.js';
 import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
+import { effectiveGoVersion } from './goversion.js';
 import type { Diagnostic } from './rule.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, SourceFile } from './types.js';
 
@@ -39,7 +40,8 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
   const report: FileReport = { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
   result.files.push(report);
   try {
-    const model = buildFileModel(file.content, { goVersion: options.goVersion });
+    // The module's version from go.mod, overridden by the file's own //go:build line.
+    const model = buildFileModel(file.content, { goVersion: effectiveGoVersion(options.goVersion, file.content) });
     report.hasSyntaxErrors = model.hasSyntaxErrors;
     const suppressions = findSuppressions(model.lines);
     const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
