@@ -58,6 +58,8 @@ export interface SummaryInput {
   skipped: readonly SkippedFile[];
   suppressed: Record<string, number>;
   engineErrors: readonly { file: string; error: string }[];
+  /** Files whose analysis hit the engine's time budget, so some rules did not run on them. */
+  overBudget: readonly string[];
   reviewNote?: string;
   elapsedMs: number;
 }
@@ -98,6 +100,7 @@ export function summaryFor(s: SummaryInput): string {
   out.push(`### Files\nAnalyzed ${plural(s.analyzed.length, 'Go file')}; skipped ${s.skipped.length}.`);
   if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- \`${f.path}\`: ${f.reason}`).join('\n'));
   if (s.engineErrors.length > 0) out.push(`Analysis failed for:\n` + s.engineErrors.map((e) => `- \`${e.file}\`: ${e.error}`).join('\n'));
+  if (s.overBudget.length > 0) out.push(`Analysis stopped early (time budget) for:\n` + s.overBudget.map((f) => `- \`${f}\``).join('\n'));
   const suppressed = Object.entries(s.suppressed);
   if (suppressed.length > 0) out.push(`Suppressed by comments: ${suppressed.map(([r, n]) => `\`${r}\` ×${n}`).join(', ')}.`);
   out.push(`Took ${(s.elapsedMs / 1000).toFixed(2)} s.`);

@@ -32,10 +32,6 @@ export function docsUrl(docPath: string, base: string): string {
   return new URL(docPath.replace(/^\/+/, ''), base.endsWith('/') ? base : `${base}/`).toString();
 }
 
-function ruleTitle(rule: string): string {
-  return RULES.find((r) => r.id === rule)?.summary ?? rule;
-}
-
 /** The fenced block must outlast any backtick run inside the replacement. */
 function fence(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
@@ -45,7 +41,8 @@ function fence(text: string): string {
 export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, withSuggestion: boolean): string {
   const parts: string[] = [];
   const icon = finding.severity === 'error' ? '🛑' : finding.severity === 'warning' ? '⚠️' : 'ℹ️';
-  parts.push(`${icon} **racecheck: ${ruleTitle(finding.rule)}** (\`${finding.rule}\`, ${finding.severity})`);
+  const summary = RULES.find((r) => r.id === finding.rule)?.summary;
+  parts.push(`${icon} **Possible data race** · \`${finding.rule}\` · ${finding.severity}` + (summary ? `\n_${summary}_` : ''));
   parts.push(finding.message);
   const accesses = [`- line ${finding.line} (here)`];
   for (const r of finding.related) {

@@ -189,6 +189,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       skipped,
       suppressed: result.suppressed,
       engineErrors: result.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error! })),
+      overBudget: result.files.filter((f) => f.overBudget).map((f) => f.file),
       reviewNote,
       elapsedMs: performance.now() - started,
     });

@@ -70,8 +70,13 @@ export async function setup(appOptions: AppOptions = {}): Promise<Harness> {
     appId: 123,
     privateKey: privateKey(),
     log: pino({ level: 'warn' }, sink),
-    // Retries stay on (as in production) but without back-off delays.
-    Octokit: ProbotOctokit.defaults({ retry: { retries: 2, retryAfterBaseValue: 0 } }),
+    // Retries stay on (as in production) but without back-off delays. Throttling's 1 s spacing of writes
+    // is off here to keep tests fast; the end-to-end test and the bench run with it on.
+    Octokit: ProbotOctokit.defaults((options: any) => ({
+      ...options,
+      retry: { retries: 2, retryAfterBaseValue: 0 },
+      throttle: { ...options.throttle, enabled: false },
+    })),
   });
   const outcomes: RunOutcome[] = [];
   await probot.load(createApp({ docsBaseUrl: 'https://docs.example/racecheck/', ...appOptions, onRunComplete: (o) => outcomes.push(o) }));

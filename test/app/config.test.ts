@@ -1,0 +1,69 @@
+/** .github/racecheck.yml: validation, org defaults and _extends, and what a bad file does to the check. */
+import { parseConfig } from '../../src/app/config.js';
+import { GO_MOD, HEAD, goSource, pullRequestPayload, setup, teardown, type Harness } from './helpers.js';
+
+afterEach(teardown);
+
+let h: Harness;
+beforeEach(async () => {
+  h = await setup();
+  h.fake.setFile(HEAD, 'go.mod', GO_MOD);
+  h.fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+});
+
+test.each([
+  ['an unknown key', 'fail_onn: never\n', '`fail_onn`'],
+  ['a bad fail_on value', 'fail_on: sometimes\n', '`fail_on`'],
+  ['a bad max_comments', 'max_comments: -1\n', '`max_comments`'],
+  ['an unknown rule', 'rules:\n  closure-writes: off\n', '`rules.closure-writes`'],
+  ['a bad rule setting', 'rules:\n  closure-write: loud\n', '`rules.closure-write`'],
+  ['an ignore that is not a list', 'ignore: "*.go"\n', '`ignore`'],
+])('%s gives action_required naming the key', async (_name, yaml, key) => {
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', yaml);
+  await h.send('pull_request', pullRequestPayload('opened'));
+  const run = h.fake.checkRun()!;
+  expect(run.status).toBe('completed');
+  expect(run.conclusion).toBe('action_required');
+  expect(run.output!.summary).toContain(key);
+  expect(h.fake.reviews).toHaveLength(0);
+});
+
+test('YAML that does not parse gives action_required, not a crash', async () => {
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules: [unclosed\n');
+  await h.send('pull_request', pullRequestPayload('opened'));
+  expect(h.fake.checkRun()!.conclusion).toBe('action_required');
+  expect(h.fake.checkRun()!.output!.summary).toContain('invalid YAML');
+});
+
+test('a rule turned off, fail_on never and ignore globs take effect', async () => {
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules:\n  closure-write: off\n');
+  await h.send('pull_request', pullRequestPayload('opened'));
+  expect(h.fake.checkRun()!.conclusion).toBe('success');
+  expect(h.fake.reviews).toHaveLength(0);
+
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'fail_on: never\n');
+  await h.send('pull_request', pullRequestPayload('synchronize'));
+  expect(h.fake.checkRun()!.conclusion).toBe('success');
+  expect(h.fake.reviews).toHaveLength(1);
+
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'ignore: ["**/run.go"]\n');
+  await h.send('pull_request', pullRequestPayload('synchronize'));
+  expect(h.fake.checkRun()!.output!.summary).toContain('`run.go`: ignored by config');
+});
+
+test('the org .github repo config applies when the repo has none, and _extends is followed', async () => {
+  h.fake.setDefaultBranchFile('.github', '.github/racecheck.yml', '_extends: policies\nmax_comments: 1\n');
+  h.fake.setDefaultBranchFile('policies', '.github/racecheck.yml', 'fail_on: never\n');
+  await h.send('pull_request', pullRequestPayload('opened'));
+  expect(h.fake.reviewComments).toHaveLength(1);
+  expect(h.fake.checkRun()!.conclusion).toBe('success');
+});
+
+test('severity override with fail_on warning', () => {
+  const result = parseConfig({ rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': false }, fail_on: 'warning' });
+  expect(result).toEqual({
+    ok: true,
+    config: { rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': { enabled: false } }, ignore: [], failOn: 'warning', maxComments: 30 },
+  });
+  expect(parseConfig(null)).toMatchObject({ ok: true, config: { failOn: 'error', maxComments: 30 } });
+});
