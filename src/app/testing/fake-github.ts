@@ -155,6 +155,8 @@ export class FakeGitHub {
   readonly reviewComments: FakeReviewComment[] = [];
   readonly issueComments: { issue: number; body: string }[] = [];
   readonly reactions: { commentId: number; content: string }[] = [];
+  /** Requests that arrived over HTTP under the GitHub Enterprise prefix /api/v3. */
+  enterprisePrefixed = 0;
   /** Called after every request; the bench uses it to time webhook → review. */
   onRequest?: (req: FakeRequest) => void;
 
@@ -340,7 +342,9 @@ export class FakeGitHub {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const text = Buffer.concat(chunks).toString('utf8');
-        const origin = `http://${req.headers.host}${url.pathname.startsWith('/api/v3/') ? '/api/v3' : ''}`;
+        const enterprise = url.pathname.startsWith('/api/v3/');
+        if (enterprise) this.enterprisePrefixed++;
+        const origin = `http://${req.headers.host}${enterprise ? '/api/v3' : ''}`;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
         const response = this.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? JSON.parse(text) : undefined }, origin);
         const payload = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
