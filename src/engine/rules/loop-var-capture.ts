@@ -1,13 +1,308 @@
-/** loop-var-capture: being written (placeholder so the registry compiles). */
+/**
+ * loop-var-capture: before Go 1.22 a `for` loop declares its variables once for the whole loop,
+ * so a goroutine, a `.Go` closure or a parallel subtest that captures one (or receives `&v`)
+ * shares it with the loop, which overwrites it on the next iteration.
+ */
 import type { Rule } from '../rule.js';
+import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
+import { methodCall, statementsOf } from '../semantic/model.js';
+import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
+import { typeName } from '../semantic/typeref.js';
+import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
+
+/** The file's language version when it is known and has pre-1.22 loop semantics. */
+export function preLoopvarVersion(model: FileModel): string | undefined {
+  if (!model.goVersion) return undefined; // unknown version: stay silent
+  // The engine may already pass the effective version; applying the build tag again is idempotent.
+  const v = effectiveGoVersion(model.goVersion, model.source);
+  if (!v || !/^(?:go)?1(?:\.\d+)?(?:\.\d+)?(?:(?:rc|beta)\d+)?$/.test(v.trim())) return undefined;
+  return compareGoVersions(v, '1.22') < 0 ? v.replace(/^go/, '') : undefined;
+}
+
+function within(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** The statement (a direct child of a statement list) that contains `node`, within its function. */
+export function statementOf(node: Node): Node | undefined {
+  for (let cur: Node | null = node; cur; cur = cur.parent) {
+    if (cur.parent?.type === 'statement_list') return cur;
+    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return undefined;
+  }
+  return undefined;
+}
+
+const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
+const NO_RETURN_CALLS = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln))$/;
+
+/** Whether `stmt` (a break, return, or a call that never returns) leaves `loop` for good. */
+function leavesLoop(stmt: Node, loop: Node): boolean {
+  switch (stmt.type) {
+    case 'return_statement':
+      return true;
+    case 'break_statement': {
+      const label = stmt.namedChildren.find((c) => c.type === 'label_name')?.text;
+      for (let p = stmt.parent; p; p = p.parent) {
+        if (p.type === 'func_literal') return false;
+        if (label === undefined && BREAKABLE.has(p.type)) return p.id === loop.id;
+        if (label !== undefined && p.type === 'labeled_statement' && p.namedChildren.find((c) => c.type === 'label_name')?.text === label) {
+          // The labelled statement is the loop or encloses it.
+          return within(loop, p);
+        }
+      }
+      return false;
+    }
+    case 'expression_statement': {
+      const call = stmt.namedChild(0);
+      return call?.type === 'call_expression' && NO_RETURN_CALLS.test(call.childForFieldName('function')?.text ?? '');
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether code after `stmt`, unconditionally on its path, leaves the loop (so it never runs again). */
+function exitsLoopAfter(stmt: Node, loop: Node): boolean {
+  for (let cur: Node | null = stmt; cur && cur.id !== loop.id; cur = cur.parent) {
+    if (cur.parent?.type !== 'statement_list') continue;
+    for (let n = cur.nextNamedSibling; n; n = n.nextNamedSibling) if (leavesLoop(n, loop)) return true;
+  }
+  return false;
+}
+
+/** Whether `thread` joins the unit spawned at `site` before the loop's current iteration ends. */
+function joinedInIteration(thread: FuncUnit, site: Node, loop: Node, group: string | undefined): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return false;
+  return thread.joins.some((j) => !j.deferred && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group));
+}
+
+/**
+ * The producer hand-off: the goroutine ends by closing something made in this iteration
+ * (`pw.Close()`, `close(ch)`), and the parent uses it, or its twin (`pr, pw := io.Pipe()`), after
+ * starting the goroutine in the same iteration — reading until closed, which orders the goroutine's
+ * work before the loop's next assignment.
+ */
+function closesHandOff(model: FileModel, unit: FuncUnit, loop: Node): boolean {
+  const body = loop.childForFieldName('body');
+  const site = unit.spawn?.site;
+  if (!body || !site || !unit.body) return false;
+  const stmts = statementsOf(unit.body);
+  const closers: Node[] = [];
+  const closed = (stmt: Node | undefined): Node | undefined => {
+    const call = stmt?.type === 'expression_statement' ? stmt.namedChild(0) : stmt?.type === 'defer_statement' ? stmt.namedChild(0) : undefined;
+    if (call?.type !== 'call_expression') return undefined;
+    const fn = call.childForFieldName('function');
+    if (fn?.text === 'close') return call.childForFieldName('arguments')?.namedChild(0) ?? undefined;
+    const mc = methodCall(call);
+    if (mc && (mc.method === 'Close' || mc.method === 'CloseWithError')) return mc.receiver;
+    return undefined;
+  };
+  const last = closed(stmts[stmts.length - 1]);
+  if (last) closers.push(last);
+  for (const st of stmts) if (st.type === 'defer_statement') {
+    const c = closed(st);
+    if (c) closers.push(c);
+  }
+  for (const x of closers) {
+    if (x.type !== 'identifier') continue;
+    const decl = model.resolve(x);
+    if (!decl || !within(decl.node, body) || decl.node.startIndex > site.startIndex) continue;
+    const declStmt = decl.node.parent?.parent;
+    const twins = new Set<string>([decl.name]);
+    if (declStmt?.type === 'short_var_declaration') for (const l of declStmt.childForFieldName('left')?.namedChildren ?? []) twins.add(l.text);
+    const parent = unit.spawn!.parent!.thread;
+    const used = model.accesses.some(
+      (b) => b.thread === parent && twins.has(b.decl.name) && within(b.decl.node, body) && b.node.startIndex > site.endIndex && b.node.endIndex <= body.endIndex,
+    );
+    if (used) return true;
+  }
+  return false;
+}
+
+/** The `t.Parallel()` statement of a parallel subtest's body. */
+function parallelCall(unit: FuncUnit): Node | undefined {
+  const params = unit.node.childForFieldName('parameters')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  const t = params?.childForFieldName('name')?.text;
+  for (const stmt of statementsOf(unit.body)) {
+    if (stmt.type !== 'expression_statement') continue;
+    const mc = methodCall(stmt.namedChild(0)!);
+    if (mc?.method === 'Parallel' && mc.receiver.text === t) return stmt;
+  }
+  return undefined;
+}
+
+/** Whether the loop assigns the variable again after its first iteration. */
+function loopReassigns(model: FileModel, decl: Decl): boolean {
+  const loop = decl.loop!;
+  if (loop.namedChildren.some((c) => c.type === 'range_clause')) return true;
+  return model.accessesOf(decl).some((b) => b.kind === 'write' || b.addressTaken);
+}
+
+type Via = 'closure' | 'go-arg' | 'send';
+
+interface Capture {
+  via: Via;
+  /** The go statement, `.Go`/`t.Run` call, or send statement that hands the variable over. */
+  site: Node;
+  unit?: FuncUnit;
+  decls: Map<Decl, Access>;
+}
+
+/** `&v` (or `&v.f`): the unary expression taking the address, climbing from the identifier. */
+function addressExpr(ident: Node): Node | undefined {
+  let cur = ident;
+  for (;;) {
+    const p = cur.parent;
+    if (!p) return undefined;
+    if ((p.type === 'selector_expression' || p.type === 'index_expression') && p.namedChild(0)?.startIndex === cur.startIndex) cur = p;
+    else if (p.type === 'parenthesized_expression') cur = p;
+    else if (p.type === 'unary_expression' && p.children[0]?.type === '&') return p;
+    else return undefined;
+  }
+}
+
+function findCaptures(model: FileModel): Capture[] {
+  const bySite = new Map<number, Capture>();
+  const add = (via: Via, site: Node, unit: FuncUnit | undefined, a: Access) => {
+    let c = bySite.get(site.id);
+    if (!c) bySite.set(site.id, (c = { via, site, unit, decls: new Map() }));
+    if (!c.decls.has(a.decl)) c.decls.set(a.decl, a);
+  };
+  for (const a of model.accesses) {
+    const loop = a.decl.loop;
+    if (!loop) continue;
+    const body = loop.childForFieldName('body');
+    if (!body) continue;
+    // A closure created in the loop body that runs concurrently: the outermost one that captures `a`.
+    let spawned: FuncUnit | undefined;
+    for (let u: FuncUnit | undefined = a.unit; u && within(u.node, body); u = u.parent) {
+      if (u.spawn && u.spawn.site && u.spawn.kind !== 'handler') spawned = u;
+    }
+    if (spawned) {
+      const s = spawned.spawn!;
+      if (s.kind === 'parallel-test' && a.thread === spawned) {
+        // Code before t.Parallel() runs while t.Run still blocks the loop.
+        const par = parallelCall(spawned);
+        if (!par || a.node.startIndex < par.startIndex) continue;
+      }
+      if (!loopReassigns(model, a.decl)) continue;
+      const thread = s.parent!.thread;
+      if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined)) continue;
+      if (s.kind === 'go' && closesHandOff(model, spawned, loop)) continue;
+      const stmt = statementOf(s.site!);
+      if (stmt && exitsLoopAfter(stmt, loop)) continue;
+      add('closure', s.site!, spawned, a);
+      continue;
+    }
+    // `&v` handed to a goroutine as an argument, or sent on a channel.
+    if (!a.addressTaken || !within(a.node, body)) continue;
+    const amp = addressExpr(a.node);
+    if (!amp) continue;
+    let via: Via | undefined;
+    let site: Node | undefined;
+    if (amp.parent?.type === 'argument_list' && amp.parent.parent?.parent?.type === 'go_statement') {
+      via = 'go-arg';
+      site = amp.parent.parent.parent;
+    } else if (amp.parent?.type === 'send_statement' && amp.parent.childForFieldName('value')?.startIndex === amp.startIndex) {
+      via = 'send';
+      site = amp.parent;
+    }
+    if (!via || !site || !within(site, body)) continue;
+    if (!loopReassigns(model, a.decl)) continue;
+    if (via === 'go-arg' && joinedInIteration(a.thread, site, loop, undefined)) continue;
+    const stmt = statementOf(site);
+    if (stmt && exitsLoopAfter(stmt, loop)) continue;
+    add(via, site, undefined, a);
+  }
+  return [...bySite.values()];
+}
+
+function paramType(d: Decl): string {
+  if (d.type.kind !== 'unknown') return typeName(d.type);
+  if (d.init?.type === 'int_literal') return 'int';
+  return 'T';
+}
+
+function names(decls: Decl[]): string {
+  const ticked = decls.map((d) => `\`${d.name}\``);
+  return ticked.length === 1 ? ticked[0] : ticked.slice(0, -1).join(', ') + ' and ' + ticked[ticked.length - 1];
+}
+
+/** `v := v` (or `k, v := k, v`) on a new line before the statement that starts the concurrent code. */
+function copySuggestion(model: FileModel, site: Node, decls: Decl[]): { startLine: number; endLine: number; replacement: string } | undefined {
+  const stmt = statementOf(site);
+  if (!stmt) return undefined;
+  const loops = decls.map((d) => d.loop!.childForFieldName('body')!);
+  if (!loops.every((body) => stmt.startIndex > body.startIndex && stmt.endIndex <= body.endIndex)) return undefined;
+  const line = lineOf(stmt);
+  const text = model.lines[line - 1];
+  const indent = indentOf(text);
+  if (indent.length !== stmt.startPosition.column) return undefined; // something else precedes it on the line
+  const list = decls.map((d) => d.name).join(', ');
+  return { startLine: line, endLine: line, replacement: `${indent}${list} := ${list}\n${text.replace(/\r$/, '')}` };
+}
+
+function describeLoop(decl: Decl): { line: number; message: string } {
+  const loop = decl.loop!;
+  const update = loop.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('update');
+  if (update) return { line: lineOf(update), message: `the loop's \`${update.text}\` updates \`${decl.name}\` after every iteration` };
+  return { line: lineOf(loop), message: `the \`for … range\` assigns \`${decl.name}\` on every iteration` };
+}
 
 export const loopVarCapture: Rule = {
   meta: {
     id: 'loop-var-capture',
     summary: 'A loop variable is captured by concurrent code under pre-Go 1.22 loop semantics.',
     defaultSeverity: 'error',
-    fixable: false,
+    fixable: true,
     docPath: 'docs/rules/loop-var-capture.md',
   },
-  run() {},
+  run(model, report) {
+    const version = preLoopvarVersion(model);
+    if (!version) return;
+    for (const c of findCaptures(model)) {
+      const decls = [...c.decls.keys()];
+      const first = [...c.decls.values()].sort((x, y) => x.node.startIndex - y.node.startIndex)[0];
+      const which = names(decls);
+      const plural = decls.length > 1;
+      const copy = `${decls.map((d) => d.name).join(', ')} := ${decls.map((d) => d.name).join(', ')}`;
+      const before = `before Go 1.22 (this file is go${version}) a loop declares ${plural ? 'its variables' : 'its variable'} once, so every iteration shares ${plural ? 'them' : 'it'}`;
+      const updates = decls.map((d) => d.loop!.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('update')?.text);
+      const assignment = decls.length === 1 && updates[0] ? `\`${updates[0]}\`` : 'next assignment';
+      let message: string;
+      if (c.via === 'closure') {
+        const where = describeThread(c.unit!);
+        if (c.unit!.spawn!.kind === 'parallel-test') {
+          message =
+            `Loop variable${plural ? 's' : ''} ${which} ${plural ? 'are' : 'is'} captured by ${where}: ${before}. ` +
+            `Parallel subtests resume only after the loop has moved on, so they read ${plural ? 'them' : 'it'} while the loop writes ${plural ? 'them' : 'it'}, and all see the last value. ` +
+            `Copy ${plural ? 'them' : 'it'} per iteration (\`${copy}\`) before \`t.Run\`.`;
+        } else {
+          const arg = c.unit!.spawn!.kind === 'go' ? `, or pass ${plural ? 'them as arguments' : 'it as an argument'} (\`go func(${decls.map((d) => `${d.name} ${paramType(d)}`).join(', ')}) {…}(${decls.map((d) => d.name).join(', ')})\`)` : '';
+          message =
+            `Loop variable${plural ? 's' : ''} ${which} ${plural ? 'are' : 'is'} captured by ${where}: ${before}. ` +
+            `The loop's ${assignment} races with the closure's use, which may also see a later iteration's value. ` +
+            `Copy ${plural ? 'them' : 'it'} per iteration (\`${copy}\`)${arg}.`;
+        }
+      } else if (c.via === 'go-arg') {
+        message =
+          `The goroutine started on line ${lineOf(c.site)} receives a pointer to loop variable ${which}: ${before}. ` +
+          `The loop's ${assignment} races with the goroutine's reads through the pointer. Copy it per iteration (\`${copy}\`) before taking its address.`;
+      } else {
+        const ch = c.site.childForFieldName('channel')?.text ?? 'the channel';
+        message =
+          `A pointer to loop variable ${which} is sent on \`${ch}\`: ${before}. ` +
+          `Every receiver gets the same pointer, and the loop's ${assignment} races with their reads through it. Copy it per iteration (\`${copy}\`) before taking its address.`;
+      }
+      const related = decls.map(describeLoop);
+      const suggestion = copySuggestion(model, c.site, decls);
+      report({
+        ...spanOf(first.node),
+        message,
+        related,
+        ...(suggestion ? { suggestion } : {}),
+      });
+    }
+  },
 };

@@ -1,13 +1,333 @@
-/** waitgroup-misuse: being written (placeholder so the registry compiles). */
-import type { Rule } from '../rule.js';
+/**
+ * waitgroup-misuse: a sync.WaitGroup used so that Wait can return early, block forever, or panic:
+ * `wg.Add` inside the goroutine it counts, `wg.Add` after a goroutine has started waiting,
+ * and a WaitGroup passed by value to a function that calls Done/Add/Wait on its copy.
+ */
+import type { Rule, Diagnostic } from '../rule.js';
+import type { Access, FileModel, FuncUnit, Join, Node } from '../semantic/model.js';
+import { callArguments, statementsOf } from '../semantic/model.js';
+import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
+
+const WG = 'sync.WaitGroup';
+
+interface WgCall {
+  method: string;
+  /** The receiver expression's text, e.g. `wg` or `s.wg` (what Join.group records). */
+  recv: string;
+  receiver: Node;
+  call: Node;
+  access: Access;
+}
+
+/** `X.M(...)` calls on variables, from the model's accesses (method set on the access). */
+function methodCalls(model: FileModel): WgCall[] {
+  const calls: WgCall[] = [];
+  for (const a of model.accesses) {
+    if (a.method !== 'Add' && a.method !== 'Done' && a.method !== 'Wait') continue;
+    let cur: Node = a.node;
+    for (let p = cur.parent; p; cur = p, p = p.parent) {
+      if (p.type === 'selector_expression' && p.childForFieldName('field')?.text === a.method && p.parent?.type === 'call_expression') {
+        const receiver = p.childForFieldName('operand')!;
+        calls.push({ method: a.method, recv: receiver.text, receiver, call: p.parent, access: a });
+        break;
+      }
+      if (p.type !== 'selector_expression' && p.type !== 'index_expression' && p.type !== 'parenthesized_expression') break;
+    }
+  }
+  return calls;
+}
+
+/** 'yes' when the expression is a sync.WaitGroup (or pointer to one), 'no' when it is known not to be. */
+function waitGroupType(model: FileModel, expr: Node): 'yes' | 'no' | 'unknown' {
+  let t = model.types.underlying(model.typeOfExpr(expr));
+  if (t.kind === 'pointer') t = t.elem.kind === 'named' && t.elem.name === WG ? t.elem : model.types.underlying(t.elem);
+  if (t.kind === 'named' && t.name === WG) return 'yes';
+  return t.kind === 'unknown' ? 'unknown' : 'no';
+}
+
+function positiveDelta(call: Node): boolean {
+  const arg = callArguments(call)[0];
+  return !!arg && !/^\s*-/.test(arg.text) && arg.text !== '0';
+}
+
+function statementOf(node: Node): Node | undefined {
+  for (let cur: Node | null = node; cur; cur = cur.parent) {
+    if (cur.parent?.type === 'statement_list') return cur;
+    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return undefined;
+  }
+  return undefined;
+}
+
+/** The first Wait on `recv` that `thread` makes after `pos` (a deferred one counts, last). */
+function waitAfter(thread: FuncUnit, recv: string, pos: number): Join | undefined {
+  const waits = thread.joins.filter((j) => j.group === recv && (j.deferred || j.pos >= pos));
+  return waits.sort((x, y) => Number(x.deferred) - Number(y.deferred) || x.pos - y.pos)[0];
+}
+
+function joinLine(model: FileModel, j: Join): number {
+  return model.source.slice(0, j.pos).split('\n').length;
+}
+
+/** A goroutine-start anywhere inside `region` after `pos` (go statement or `.Go`). */
+function spawnsAfter(region: Node, pos: number): boolean {
+  return region.descendantsOfType('go_statement').some((g) => g.startIndex > pos);
+}
+
+function fixHintForAdd(recv: string, addText: string): string {
+  return [
+    `Call \`${recv}.Add\` in the goroutine that will call \`${recv}.Wait\`, before the \`go\` statement:`,
+    '',
+    '```go',
+    `${addText}`,
+    'go func() {',
+    `\tdefer ${recv}.Done()`,
+    '\t// …',
+    '}()',
+    '```',
+  ].join('\n');
+}
+
+/** Moving `wg.Add(1)` from the first line of the goroutine to just before `go func() {`. */
+function moveAddSuggestion(model: FileModel, unit: FuncUnit, addStmt: Node): Diagnostic['suggestion'] {
+  const site = unit.spawn?.site;
+  if (!site || site.type !== 'go_statement' || site.parent?.type !== 'statement_list') return undefined;
+  if (!callArguments(addStmt.namedChild(0)!).every((a) => a.type === 'int_literal')) return undefined;
+  const goLine = lineOf(site);
+  const addLine = lineOf(addStmt);
+  if (addLine !== goLine + 1 || addStmt.endPosition.row + 1 !== addLine) return undefined;
+  const goText = model.lines[goLine - 1].replace(/\r$/, '');
+  const addText = model.lines[addLine - 1].replace(/\r$/, '');
+  if (indentOf(goText).length !== site.startPosition.column) return undefined;
+  // The Add statement alone on its line, perhaps with a trailing comment that moves with it.
+  const rest = addText.trim().slice(addStmt.text.length).trim();
+  if (!addText.trim().startsWith(addStmt.text) || (rest !== '' && !rest.startsWith('//'))) return undefined;
+  if (unit.node.startPosition.row + 1 !== goLine) return undefined;
+  return { startLine: goLine, endLine: addLine, replacement: `${indentOf(goText)}${addText.trim()}\n${goText}` };
+}
+
+/** Add inside the goroutine it is meant to count (SA2000 / vet's waitgroup, at any position). */
+function addInsideGoroutine(model: FileModel, calls: WgCall[], isWaitGroup: (c: WgCall) => boolean, report: (d: Diagnostic) => void): void {
+  for (const add of calls) {
+    if (add.method !== 'Add' || !positiveDelta(add.call)) continue;
+    const u = add.access.thread;
+    const s = u.spawn;
+    if (s?.kind !== 'go' || !s.site || !s.parent || !u.body) continue;
+    if (!isWaitGroup(add)) continue;
+    const recv = add.recv;
+    const pos = add.call.startIndex;
+    // The goroutine waits on this WaitGroup itself: the Add counts its own children, which it joins.
+    if (u.joins.some((j) => j.group === recv && (j.deferred || j.pos > pos))) continue;
+    const parent = s.parent.thread;
+    const mine = (c: WgCall) => c.recv === recv && c.access.thread === u;
+    const selfDone = calls.some((c) => mine(c) && (c.method === 'Done' || (c.method === 'Add' && !positiveDelta(c.call))));
+    const countedByParent = calls.some(
+      (c) => c.recv === recv && c.method === 'Add' && positiveDelta(c.call) && c.access.thread === parent && c.call.startIndex < s.site!.startIndex,
+    );
+    const wait = waitAfter(parent, recv, s.site.endIndex);
+    const addStmt = statementOf(add.call);
+    const first = !!addStmt && statementsOf(u.body)[0]?.startIndex === addStmt.startIndex && addStmt.namedChild(0)?.startIndex === add.call.startIndex;
+    const forChildren = spawnsAfter(u.body, pos);
+    let flag: boolean;
+    if (forChildren) flag = !countedByParent && (!!wait || first);
+    else flag = first || selfDone || !!wait;
+    if (!flag) continue;
+    // A handshake: the goroutine signals after its Add, and the parent receives before it waits.
+    if (wait && !wait.deferred) {
+      const received = parent.joins.some((j) => j.group === undefined && j.pos >= s.site!.endIndex && j.pos < wait.pos);
+      const signals = u.body.descendantsOfType(['send_statement', 'call_expression']).some(
+        (n) => n.startIndex > pos && (n.type === 'send_statement' || n.childForFieldName('function')?.text === 'close'),
+      );
+      if (received && signals) continue;
+    }
+    const where = describeThread(u);
+    const waitText = wait ? `\`${recv}.Wait()\`${wait.deferred ? ' (deferred)' : ''} on line ${joinLine(model, wait)}` : `\`${recv}.Wait()\``;
+    const counted = forChildren ? 'the goroutines it starts' : 'this goroutine';
+    const message =
+      `\`${recv}.Add\` is called inside ${where}, so nothing orders it before ${waitText}: ` +
+      `Wait can see a zero counter and return while ${counted} ${forChildren ? 'are' : 'is'} still running ` +
+      `(an Add racing with Wait on a zero counter can also panic). ` +
+      (forChildren
+        ? `Count the goroutine itself before starting it (\`${recv}.Add(1)\` before the \`go\` on line ${lineOf(s.site)}, \`defer ${recv}.Done()\` inside).`
+        : `Call \`${recv}.Add\` before the \`go\` statement on line ${lineOf(s.site)}.`);
+    const related = [{ line: lineOf(s.site), message: `the goroutine is started here, before its \`${recv}.Add\`` }];
+    if (wait) related.push({ line: joinLine(model, wait), message: `\`${recv}.Wait()\` may run before the Add` });
+    const suggestion = first && !forChildren && addStmt ? moveAddSuggestion(model, u, addStmt) : undefined;
+    report({
+      ...spanOf(add.call),
+      message,
+      related,
+      ...(suggestion ? { suggestion } : { fixHint: fixHintForAdd(recv, addStmt && first ? addStmt.text : `${recv}.Add(1)`) }),
+    });
+  }
+}
+
+/** The parent keeps calling Add after it started a goroutine that waits on the same WaitGroup. */
+function addAfterWaiterStarted(model: FileModel, calls: WgCall[], isWaitGroup: (c: WgCall) => boolean, report: (d: Diagnostic) => void): void {
+  for (const waiter of model.units) {
+    const s = waiter.spawn;
+    if (s?.kind !== 'go' || !s.site || !s.parent || waiter.thread !== waiter) continue;
+    const parent = s.parent.thread;
+    const waited = new Set(waiter.joins.filter((j) => j.group !== undefined && !j.deferred).map((j) => j.group!));
+    for (const recv of waited) {
+      const site = s.site;
+      const adds = calls.filter(
+        (c) => c.recv === recv && c.method === 'Add' && positiveDelta(c.call) && c.access.thread === parent && c.call.startIndex > site.endIndex,
+      );
+      if (adds.length === 0 || !isWaitGroup(adds[0])) continue;
+      const add = adds[0];
+      // The parent joins something first (e.g. the waiter's done channel): the Wait may be over.
+      if (parent.joins.some((j) => j.pos > site.endIndex && j.pos < add.call.startIndex)) continue;
+      // A sentinel count held across the Adds and released after them keeps the counter above zero.
+      const heldBefore = calls.some((c) => c.recv === recv && c.method === 'Add' && positiveDelta(c.call) && c.access.thread === parent && c.call.startIndex < site.startIndex);
+      const releasedAfter = calls.some((c) => c.recv === recv && c.method === 'Done' && c.access.thread === parent && c.call.startIndex > add.call.startIndex);
+      if (heldBefore && releasedAfter) continue;
+      const waitJoin = waiter.joins.find((j) => j.group === recv && !j.deferred)!;
+      const inLoop = adds.some((c) => c.call.parent && hasLoopBetween(c.call, site.parent!));
+      report({
+        ...spanOf(add.call),
+        message:
+          `\`${recv}.Add\` runs after ${describeThread(waiter)} began \`${recv}.Wait()\` (line ${joinLine(model, waitJoin)}): ` +
+          `if the counter is zero when that goroutine reaches Wait, Wait returns before this Add${inLoop ? ' (and the Adds in this loop)' : ''}, ` +
+          `and an Add racing with Wait on a zero counter can panic. Call \`${recv}.Add\` for all the work before starting the waiting goroutine.`,
+        related: [{ line: lineOf(site), message: `the goroutine that calls \`${recv}.Wait()\` is started here` }],
+        fixHint: [
+          `Start the goroutine that waits only after every \`${recv}.Add\`:`,
+          '',
+          '```go',
+          `for _, job := range jobs {`,
+          `\t${recv}.Add(1)`,
+          `\tgo func(job Job) { defer ${recv}.Done(); work(job) }(job)`,
+          `}`,
+          `go func() { ${recv}.Wait(); close(results) }()`,
+          '```',
+        ].join('\n'),
+      });
+    }
+  }
+}
+
+function hasLoopBetween(node: Node, top: Node): boolean {
+  for (let p = node.parent; p && p.id !== top.id; p = p.parent) {
+    if (p.type === 'for_statement') return true;
+    if (p.type === 'func_literal') return false;
+  }
+  return false;
+}
+
+interface Param {
+  name: string;
+  type: Node;
+  decl: Node;
+}
+
+function paramsOf(fn: Node): Param[] {
+  const out: Param[] = [];
+  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter_declaration') return out;
+    const type = p.childForFieldName('type');
+    if (!type) return out;
+    const names = p.childrenForFieldName('name');
+    if (names.length === 0) out.push({ name: '', type, decl: p });
+    for (const n of names) out.push({ name: n.text, type, decl: p });
+  }
+  return out;
+}
+
+/** The function a call invokes, when the file declares it: a func literal, a function, or an unambiguous method. */
+function calleeOf(model: FileModel, call: Node): { fn: Node; name: string } | undefined {
+  const f = call.childForFieldName('function');
+  if (!f) return undefined;
+  if (f.type === 'func_literal') return { fn: f, name: 'the func literal' };
+  let name: string | undefined;
+  let method = false;
+  if (f.type === 'identifier') name = f.text;
+  else if (f.type === 'selector_expression') {
+    name = f.childForFieldName('field')?.text;
+    method = true;
+  }
+  if (!name) return undefined;
+  const candidates = model.functions.filter(
+    (fn) => fn.childForFieldName('name')?.text === name && (method ? fn.type === 'method_declaration' : fn.type === 'function_declaration'),
+  );
+  if (candidates.length !== 1) return undefined;
+  return { fn: candidates[0], name: `\`${name}\`` };
+}
+
+/** `worker(wg)` / `go worker(wg)`: a WaitGroup value handed to a callee that uses its copy. */
+function passedByValue(model: FileModel, report: (d: Diagnostic) => void): void {
+  for (const a of model.accesses) {
+    if (a.method || a.addressTaken || a.kind !== 'read') continue;
+    let arg: Node = a.node;
+    while (arg.parent && (arg.parent.type === 'selector_expression' || arg.parent.type === 'parenthesized_expression') && arg.parent.namedChild(0)?.startIndex === arg.startIndex) {
+      arg = arg.parent;
+    }
+    if (arg.parent?.type === 'unary_expression' && arg.parent.children[0]?.type === '*') arg = arg.parent;
+    if (arg.parent?.type !== 'argument_list') continue;
+    const t = model.types.underlying(model.typeOfExpr(arg));
+    if (t.kind !== 'named' || t.name !== WG) continue;
+    const call = arg.parent.parent!;
+    const index = callArguments(call).findIndex((c) => c.startIndex === arg.startIndex);
+    const callee = calleeOf(model, call);
+    if (!callee || index < 0) continue;
+    const param = paramsOf(callee.fn)[index];
+    if (!param || param.decl.type === 'variadic_parameter_declaration' || param.name === '' || param.name === '_') continue;
+    if (param.type.text.replace(/\s+/g, '') !== WG) continue;
+    const body = callee.fn.childForFieldName('body');
+    const use = body ? new RegExp(`\\b${param.name}\\.(Done|Add|Wait)\\(`).exec(model.text(body)) : null;
+    if (!use) continue;
+    const isGo = call.parent?.type === 'go_statement';
+    const effect =
+      use[1] === 'Done'
+        ? `its \`${param.name}.Done()\` decrements a copy, so the caller's \`${arg.text}.Wait()\` never sees it and can block forever`
+        : use[1] === 'Add'
+          ? `its \`${param.name}.Add\` counts on a copy, so the caller's \`${arg.text}.Wait()\` does not wait for that work`
+          : `its \`${param.name}.Wait()\` waits on a snapshot of the counter, which no Done ever decrements`;
+    const paramLine = lineOf(param.decl);
+    const sigText = model.lines[paramLine - 1].replace(/\r$/, '');
+    const fixedSig =
+      param.type.startPosition.row === param.type.endPosition.row && lineOf(param.type) === paramLine
+        ? sigText.slice(0, param.type.startPosition.column) + '*sync.WaitGroup' + sigText.slice(param.type.endPosition.column)
+        : undefined;
+    const callLine = model.lines[lineOf(arg) - 1].replace(/\r$/, '');
+    const pointerArg = arg.type === 'unary_expression' ? arg.namedChild(0)!.text : `&${arg.text}`;
+    const fixedCall = callLine.slice(0, arg.startPosition.column) + pointerArg + callLine.slice(arg.endPosition.column);
+    report({
+      ...spanOf(arg),
+      message:
+        `\`${arg.text}\` is a sync.WaitGroup passed by value to ${callee.name}${isGo ? ' in a go statement' : ''} ` +
+        `(parameter \`${param.name}\`, line ${paramLine}): ${effect}. Pass \`${pointerArg}\` and declare the parameter \`*sync.WaitGroup\`.`,
+      related: [{ line: paramLine, message: `\`${param.name}\` is declared as a \`sync.WaitGroup\` value` }],
+      fixHint: ['Share the WaitGroup through a pointer:', '', '```go', ...(fixedSig ? [fixedSig.trim()] : []), fixedCall.trim(), '```'].join('\n'),
+    });
+  }
+}
 
 export const waitGroupMisuse: Rule = {
   meta: {
     id: 'waitgroup-misuse',
     summary: 'A sync.WaitGroup is used in a way that lets Wait return early or panic.',
     defaultSeverity: 'error',
-    fixable: false,
+    fixable: true,
     docPath: 'docs/rules/waitgroup-misuse.md',
   },
-  run() {},
+  run(model, report) {
+    const calls = methodCalls(model);
+    if (calls.length > 0) {
+      const joinedNames = new Set(calls.filter((c) => c.method === 'Done' || c.method === 'Wait').map((c) => c.recv));
+      const cache = new Map<string, boolean>();
+      const isWaitGroup = (c: WgCall): boolean => {
+        const k = `${c.recv}@${c.receiver.startIndex}`;
+        let v = cache.get(k);
+        if (v === undefined) {
+          const t = waitGroupType(model, c.receiver);
+          v = t === 'yes' || (t === 'unknown' && joinedNames.has(c.recv));
+          cache.set(k, v);
+        }
+        return v;
+      };
+      addInsideGoroutine(model, calls, isWaitGroup, report);
+      addAfterWaiterStarted(model, calls, isWaitGroup, report);
+    }
+    passedByValue(model, report);
+  },
 };
