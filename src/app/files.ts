@@ -18,6 +18,8 @@ export interface PullFile {
 
 export interface GoFile {
   path: string;
+  /** Blob sha of this content, when GitHub gave one: the key of the analysis cache. */
+  sha: string | null;
   content: string;
   patch: string | undefined;
 }
@@ -138,7 +140,7 @@ export async function fetchGoFiles(
           skipped.push({ path, reason: 'generated' });
           return undefined;
         }
-        return { path, content, patch: file.patch };
+        return { path, sha: file.sha, content, patch: file.patch };
       }),
     ),
   );

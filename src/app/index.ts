@@ -5,11 +5,13 @@ import { CHECK_NAME } from './check-run.js';
 import { canWrite, notAllowedReply, parseCommand, USAGE } from './commands.js';
 import { DEFAULT_DOCS_BASE_URL } from './comments.js';
 import { httpStatus, type Octokit, type RepoRef } from './github.js';
-import { runRacecheck, type Analyzer, type RunOutcome } from './run.js';
+import { AnalysisCache, type Analyzer } from './analysis.js';
+import { runRacecheck, type RunOutcome } from './run.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
   cache?: BlobCache;
+  analysisCache?: AnalysisCache;
   docsBaseUrl?: string;
   fetchConcurrency?: number;
   /** Called after each run; tests and the bench wait on it. */
@@ -31,6 +33,7 @@ function envNumber(name: string, fallback: number): number {
 export function createApp(options: AppOptions = {}) {
   const analyzer = options.analyzer ?? analyze;
   const cache = options.cache ?? new BlobCache(envNumber('RACECHECK_CACHE_MB', 64) * 1024 * 1024);
+  const analysisCache = options.analysisCache ?? new AnalysisCache();
   const docsBaseUrl = options.docsBaseUrl ?? process.env.RACECHECK_DOCS_BASE_URL ?? DEFAULT_DOCS_BASE_URL;
   const fetchConcurrency = options.fetchConcurrency ?? envNumber('RACECHECK_FETCH_CONCURRENCY', 8);
   // Runs for one pull request go one at a time, so two deliveries can't both post the same finding.
@@ -57,6 +60,7 @@ export function createApp(options: AppOptions = {}) {
           loadConfig: (fileName) => context.config(fileName),
           analyzer,
           cache,
+          analysisCache,
           docsBaseUrl,
           fetchConcurrency,
         },

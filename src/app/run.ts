@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { addedLinesFromPatch, type AnalysisResult, type AnalyzeOptions, type Finding, type SourceFile } from '../engine/index.js';
+import { addedLinesFromPatch, type AnalyzeOptions, type Finding } from '../engine/index.js';
+import { analyzeWhole, restrictToDiff, type AnalysisCache, type Analyzer } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
 import { commentableLines, reviewComment, type ReviewComment } from './comments.js';
@@ -9,8 +10,6 @@ import { fingerprintFindings, markResolved, parseFingerprint } from './fingerpri
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
 
-export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult;
-
 export interface RunDeps {
   octokit: Octokit;
   log: Log;
@@ -18,6 +17,7 @@ export interface RunDeps {
   loadConfig: (fileName: string) => Promise<unknown>;
   analyzer: Analyzer;
   cache: BlobCache;
+  analysisCache: AnalysisCache;
   docsBaseUrl: string;
   fetchConcurrency: number;
 }
@@ -110,11 +110,11 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
 
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
-    const sources: SourceFile[] = fetched.files.map((f) => ({ path: f.path, content: f.content, addedLines: addedLinesFromPatch(f.patch) }));
     const options: AnalyzeOptions = { rules: config.rules, ...(goVersion ? { goVersion } : {}) };
-    const result = deps.analyzer(sources, { ...options, scope: req.scope });
-    // Annotations cover whole changed files, so findings outside the diff still show up in the check.
-    const whole = req.scope === 'all' ? result : deps.analyzer(sources, { ...options, scope: 'all' });
+    // One whole-file analysis serves both the annotations (every finding) and the review (the diff's findings).
+    const whole = analyzeWhole(fetched.files, options, deps.analyzer, deps.analysisCache);
+    const addedLines = new Map(fetched.files.map((f) => [f.path, addedLinesFromPatch(f.patch)]));
+    const result = { ...whole, findings: req.scope === 'all' ? whole.findings : restrictToDiff(whole.findings, addedLines) };
 
     const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
     const reported = [...result.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line);

@@ -110,7 +110,7 @@ describe('with a stand-in analyzer', () => {
     h.fake.setPull(7, HEAD, files);
     await h.send('pull_request', pullRequestPayload('opened'));
     expect(h.fake.requestCount(/^GET \/repos\/octo-org\/service\/pulls\/7\/files/)).toBe(3);
-    expect(calls[0]!.files).toHaveLength(230);
+    expect(calls.flatMap((c) => c.files)).toHaveLength(230);
     expect(h.fake.reviewComments.map((c) => c.path)).toEqual(['pkg/f229.go']);
     // New files come from their patches: no content requests at all.
     expect(h.fake.requestCount(/contents\/pkg/)).toBe(0);
@@ -123,10 +123,10 @@ describe('with a stand-in analyzer', () => {
     h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules:\n  closure-write: warning\n');
     h.fake.setPull(7, HEAD, { 'a.go': [BASE_GO, `${BASE_GO}func B() {}\n`] });
     await h.send('pull_request', pullRequestPayload('opened'));
-    expect(calls.map((c) => c.options.scope).sort()).toEqual(['all', 'diff']);
-    expect(calls[0]!.options.goVersion).toBe('1.21');
-    expect(calls[0]!.options.rules).toEqual({ 'closure-write': { enabled: true, severity: 'warning' } });
-    expect([...calls[0]!.files[0]!.addedLines!]).toEqual([4]);
+    // One whole-file analysis per file; the app narrows it to the diff itself.
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.options).toEqual({ scope: 'all', goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } } });
+    expect(calls[0]!.files.map((f) => f.path)).toEqual(['a.go']);
   });
 
   test('skips vendor, testdata, generated, removed and >1 MB files, and says so', async () => {
@@ -143,7 +143,7 @@ describe('with a stand-in analyzer', () => {
       'ok.go': [BASE_GO, `${BASE_GO}// more\n`],
     });
     await h.send('pull_request', pullRequestPayload('opened'));
-    expect(calls[0]!.files.map((f) => f.path)).toEqual(['ok.go']);
+    expect(calls.flatMap((c) => c.files.map((f) => f.path))).toEqual(['ok.go']);
     const summary = h.fake.checkRun()!.output!.summary!;
     expect(summary).toContain('Analyzed 1 Go file; skipped 4.');
     expect(summary).toMatch(/`vendor\/lib\/x\.go`: vendored/);
@@ -153,9 +153,10 @@ describe('with a stand-in analyzer', () => {
     expect(h.fake.checkRun()!.conclusion).toBe('success');
   });
 
-  test('a push that changes one file fetches only that file again', async () => {
+  test('a push that changes one file fetches and analyzes only that file again', async () => {
     const cache = new BlobCache();
-    const h = await setup({ analyzer: markerAnalyzer(), cache });
+    const calls: { files: SourceFile[]; options: AnalyzeOptions }[] = [];
+    const h = await setup({ analyzer: markerAnalyzer(calls), cache });
     const files: Record<string, [string, string]> = {};
     for (let i = 0; i < 5; i++) files[`f${i}.go`] = [BASE_GO, `${BASE_GO}// v1 ${i}\n`];
     h.fake.setPull(7, HEAD, files);
@@ -166,6 +167,7 @@ describe('with a stand-in analyzer', () => {
     await h.send('pull_request', pullRequestPayload('synchronize', head2));
     expect(h.fake.requestCount(/^GET .*\/contents\/f\d\.go/)).toBe(6);
     expect(h.fake.requests.filter((r) => r.includes('/contents/f')).at(-1)).toContain('f2.go');
+    expect(calls.map((c) => c.files[0]!.path)).toEqual(['f0.go', 'f1.go', 'f2.go', 'f3.go', 'f4.go', 'f2.go']);
   });
 
   test('caps inline comments and lists the rest in the check summary', async () => {
