@@ -8,6 +8,7 @@ import { loopVarCapture } from './loop-var-capture.js';
 import { waitGroupMisuse } from './waitgroup-misuse.js';
 import { mixedAtomic } from './mixed-atomic.js';
 import { rlockWrite } from './rlock-write.js';
+import { unguardedField } from './unguarded-field.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -20,4 +21,5 @@ export const ALL_RULES: readonly Rule[] = [
   waitGroupMisuse,
   mixedAtomic,
   rlockWrite,
+  unguardedField,
 ];

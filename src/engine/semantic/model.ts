@@ -5,7 +5,7 @@
  */
 import type Parser from 'tree-sitter';
 import { parseGo } from '../parse.js';
-import { KNOWN_CONSTRUCTORS, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
+import { KNOWN_CONSTRUCTORS, MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -135,6 +135,17 @@ class Scope {
   }
 }
 
+/** The mutex fields (sync.Mutex / sync.RWMutex, by value, named or embedded) of a struct type. */
+export function mutexFieldsOf(types: TypeTable, type: TypeRef): string[] {
+  const struct = types.structOf(type);
+  if (!struct) return [];
+  const names: string[] = [];
+  for (const [name, field] of struct.fields) {
+    if (field.kind === 'named' && MUTEX_TYPES.has(field.name)) names.push(name);
+  }
+  return names;
+}
+
 function isLoop(node: Node): boolean {
   return node.type === 'for_statement';
 }
@@ -262,9 +273,17 @@ class ModelBuilder {
       const body = fn.childForFieldName('body');
       const handler = isHandlerSignature(fn);
       if (!body) continue;
-      if (!handler && !INTERESTING_BODY.test(this.source.slice(body.startIndex, body.endIndex))) continue;
-      this.walkFunction(fn, handler);
+      const interesting = handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(this.source.slice(body.startIndex, body.endIndex));
+      if (interesting) this.walkFunction(fn, handler);
     }
+  }
+
+  /** Methods of a struct that holds a mutex: lock-guard inference needs every one of them. */
+  private isMethodOfLockedStruct(fn: Node): boolean {
+    if (fn.type !== 'method_declaration') return false;
+    const receiver = fn.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+    const type = typeFromNode(receiver?.childForFieldName('type'));
+    return mutexFieldsOf(this.types, type).length > 0;
   }
 
   private declare(scope: Scope, ident: Node, kind: DeclKind, type: TypeRef, extra: Partial<Decl> = {}): Decl | undefined {
