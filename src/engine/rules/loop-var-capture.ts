@@ -139,13 +139,15 @@ function loopReassigns(model: FileModel, decl: Decl): boolean {
   return model.accessesOf(decl).some((b) => b.kind === 'write' || b.addressTaken);
 }
 
-type Via = 'closure' | 'go-arg' | 'send';
+type Via = 'closure' | 'go-arg' | 'send' | 'alias';
 
 interface Capture {
   via: Via;
   /** The go statement, `.Go`/`t.Run` call, or send statement that hands the variable over. */
   site: Node;
   unit?: FuncUnit;
+  /** For 'alias': the concurrent use of the pointer variable (`p` in `p := &v`). */
+  alias?: Access;
   decls: Map<Decl, Access>;
 }
 
@@ -162,11 +164,37 @@ function addressExpr(ident: Node): Node | undefined {
   }
 }
 
+/**
+ * The concurrent unit, created in the loop body, through which access `b` runs alongside the loop
+ * (the outermost one), unless the loop cannot move on while it runs.
+ */
+function concurrentUse(model: FileModel, b: Access, loop: Node): FuncUnit | undefined {
+  const body = loop.childForFieldName('body');
+  if (!body) return undefined;
+  let spawned: FuncUnit | undefined;
+  for (let u: FuncUnit | undefined = b.unit; u && within(u.node, body); u = u.parent) {
+    if (u.spawn && u.spawn.site && u.spawn.kind !== 'handler') spawned = u;
+  }
+  if (!spawned) return undefined;
+  const s = spawned.spawn!;
+  if (s.kind === 'parallel-test' && b.thread === spawned) {
+    // Code before t.Parallel() runs while t.Run still blocks the loop.
+    const par = parallelCall(spawned);
+    if (!par || b.node.startIndex < par.startIndex) return undefined;
+  }
+  const thread = s.parent!.thread;
+  if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined)) return undefined;
+  if (s.kind === 'go' && closesHandOff(model, spawned, loop)) return undefined;
+  const stmt = statementOf(s.site!);
+  if (stmt && exitsLoopAfter(stmt, loop)) return undefined;
+  return spawned;
+}
+
 function findCaptures(model: FileModel): Capture[] {
   const bySite = new Map<number, Capture>();
-  const add = (via: Via, site: Node, unit: FuncUnit | undefined, a: Access) => {
+  const add = (via: Via, site: Node, unit: FuncUnit | undefined, a: Access, alias?: Access) => {
     let c = bySite.get(site.id);
-    if (!c) bySite.set(site.id, (c = { via, site, unit, decls: new Map() }));
+    if (!c) bySite.set(site.id, (c = { via, site, unit, alias, decls: new Map() }));
     if (!c.decls.has(a.decl)) c.decls.set(a.decl, a);
   };
   for (const a of model.accesses) {
@@ -174,25 +202,9 @@ function findCaptures(model: FileModel): Capture[] {
     if (!loop) continue;
     const body = loop.childForFieldName('body');
     if (!body) continue;
-    // A closure created in the loop body that runs concurrently: the outermost one that captures `a`.
-    let spawned: FuncUnit | undefined;
-    for (let u: FuncUnit | undefined = a.unit; u && within(u.node, body); u = u.parent) {
-      if (u.spawn && u.spawn.site && u.spawn.kind !== 'handler') spawned = u;
-    }
+    const spawned = concurrentUse(model, a, loop);
     if (spawned) {
-      const s = spawned.spawn!;
-      if (s.kind === 'parallel-test' && a.thread === spawned) {
-        // Code before t.Parallel() runs while t.Run still blocks the loop.
-        const par = parallelCall(spawned);
-        if (!par || a.node.startIndex < par.startIndex) continue;
-      }
-      if (!loopReassigns(model, a.decl)) continue;
-      const thread = s.parent!.thread;
-      if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined)) continue;
-      if (s.kind === 'go' && closesHandOff(model, spawned, loop)) continue;
-      const stmt = statementOf(s.site!);
-      if (stmt && exitsLoopAfter(stmt, loop)) continue;
-      add('closure', s.site!, spawned, a);
+      if (loopReassigns(model, a.decl)) add('closure', spawned.spawn!.site!, spawned, a);
       continue;
     }
     // `&v` handed to a goroutine as an argument, or sent on a channel.
@@ -207,6 +219,18 @@ function findCaptures(model: FileModel): Capture[] {
     } else if (amp.parent?.type === 'send_statement' && amp.parent.childForFieldName('value')?.startIndex === amp.startIndex) {
       via = 'send';
       site = amp.parent;
+    }
+    if (!via && amp.parent?.type === 'expression_list' && amp.parent.parent?.type === 'short_var_declaration') {
+      // `p := &v`, then `p` used by concurrent code in the same loop body.
+      const decl = amp.parent.parent;
+      const right = decl.childForFieldName('right')?.namedChildren ?? [];
+      const left = decl.childForFieldName('left')?.namedChildren ?? [];
+      const i = right.findIndex((r) => r.startIndex === amp.startIndex);
+      const target = left.length === right.length ? left[i] : undefined;
+      if (!target || !loopReassigns(model, a.decl)) continue;
+      const aliasUse = model.accesses.find((b) => b.decl.node.startIndex === target.startIndex && concurrentUse(model, b, loop));
+      if (aliasUse) add('alias', decl, concurrentUse(model, aliasUse, loop), a, aliasUse);
+      continue;
     }
     if (!via || !site || !within(site, body)) continue;
     if (!loopReassigns(model, a.decl)) continue;
@@ -285,6 +309,11 @@ export const loopVarCapture: Rule = {
             `The loop's ${assignment} races with the closure's use, which may also see a later iteration's value. ` +
             `Copy ${plural ? 'them' : 'it'} per iteration (\`${copy}\`)${arg}.`;
         }
+      } else if (c.via === 'alias') {
+        const p = c.alias!.decl.name;
+        message =
+          `\`${p}\` points to loop variable ${which} and is used on line ${lineOf(c.alias!.node)} by ${describeThread(c.unit!)}: ${before}. ` +
+          `The loop's ${assignment} races with the reads through \`${p}\`. Copy it per iteration (\`${copy}\`) before taking its address.`;
       } else if (c.via === 'go-arg') {
         message =
           `The goroutine started on line ${lineOf(c.site)} receives a pointer to loop variable ${which}: ${before}. ` +
@@ -296,6 +325,7 @@ export const loopVarCapture: Rule = {
           `Every receiver gets the same pointer, and the loop's ${assignment} races with their reads through it. Copy it per iteration (\`${copy}\`) before taking its address.`;
       }
       const related = decls.map(describeLoop);
+      if (c.alias) related.push({ line: lineOf(c.alias.node), message: `\`${c.alias.decl.name}\` used by ${describeThread(c.unit!)}` });
       const suggestion = copySuggestion(model, c.site, decls);
       report({
         ...spanOf(first.node),
