@@ -7,6 +7,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { run } from 'probot';
 import app from '../app/index.js';
+import { analyze } from '../engine/index.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
 
 const SECRET = 'bench-secret';
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
     const changed = Object.keys(s.files).length;
     const byEndpoint = new Map<string, number>();
     for (const r of requests) {
-      const key = r.replace(/\/contents\/internal\/.+$/, '/contents/<file>').replace(/\/\d+(?=\/|$)/g, '/:n');
+      const key = r.replace(/\/contents\/internal.+$/, '/contents/<go file>').replace(/\/\d+(?=\/|$)/g, '/:n');
       byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1);
     }
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISS');
@@ -170,6 +171,10 @@ async function main(): Promise<void> {
     console.log(`  webhook → check completed: ${(doneAt - sentAt).toFixed(0)} ms`);
     console.log(`  GitHub requests: ${requests.length} for ${changed} changed files (target ≤ ${changed + 5}) ${mark(requests.length <= changed + 5)}`);
     for (const [endpoint, n] of [...byEndpoint].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(4)}  ${endpoint}`);
+    // The engine's share: the same files analyzed directly, in this process, once.
+    const engineStart = performance.now();
+    analyze(Object.entries(s.files).map(([path, [, content]]) => ({ path, content })), { scope: 'all', goVersion: '1.22' });
+    console.log(`  engine alone on these ${changed} files: ${(performance.now() - engineStart).toFixed(0)} ms`);
   }
 
   try {
