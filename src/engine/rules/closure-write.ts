@@ -3,25 +3,12 @@
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
 import type { Rule } from '../rule.js';
-import type { Access, FileModel, Node } from '../semantic/model.js';
+import type { Access, FileModel } from '../semantic/model.js';
+import { conflictingAccesses, inParallelTest, isOuter, pickConflict, unsynchronized } from './conflicts.js';
+
+// Re-exported for rules written against the first home of these helpers.
+export { conflictingAccesses, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
-
-/** Picks the conflicting access to name: another thread's write first, then any write, then a read. */
-function pickConflict(a: Access, conflicts: Access[]): Access {
-  const score = (b: Access) => (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
-  return [...conflicts].sort((x, y) => score(y) - score(x) || x.node.startIndex - y.node.startIndex)[0];
-}
-
-export function unsynchronized(model: FileModel, a: Access): boolean {
-  return !a.atomic && model.locksHeld(a.node).length === 0;
-}
-
-/** Accesses to the same variable that can run at the same time as `a`, unsynchronized. */
-export function conflictingAccesses(model: FileModel, a: Access, accepts: (b: Access) => boolean): Access[] {
-  return model
-    .accessesOf(a.decl)
-    .filter((b) => (b !== a || model.isMultiInstance(a.thread)) && accepts(b) && model.mayRunInParallel(a, b) && unsynchronized(model, b));
-}
 
 /**
  * `err = Baz()` -> `err := Baz()`, when that declares a fresh local for every name on the left
@@ -52,9 +39,6 @@ function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean)
   return line.slice(0, col) + ':' + line.slice(col);
 }
 
-function isOuter(declNode: Node, unit: Node): boolean {
-  return declNode.startIndex < unit.startIndex || declNode.startIndex >= unit.endIndex;
-}
 
 export const closureWrite: Rule = {
   meta: {
@@ -68,6 +52,8 @@ export const closureWrite: Rule = {
     for (const a of model.accesses) {
       if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;
       if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
+      // Package-level state and parallel subtests have rules of their own.
+      if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
       if (!isOuter(a.decl.node, a.thread.node)) continue;
       if (!unsynchronized(model, a)) continue;
       const conflicts = conflictingAccesses(model, a, () => true);

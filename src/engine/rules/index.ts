@@ -9,6 +9,8 @@ import { waitGroupMisuse } from './waitgroup-misuse.js';
 import { mixedAtomic } from './mixed-atomic.js';
 import { rlockWrite } from './rlock-write.js';
 import { unguardedField } from './unguarded-field.js';
+import { parallelTestState } from './parallel-test-state.js';
+import { packageState } from './package-state.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -22,4 +24,6 @@ export const ALL_RULES: readonly Rule[] = [
   mixedAtomic,
   rlockWrite,
   unguardedField,
+  parallelTestState,
+  packageState,
 ];

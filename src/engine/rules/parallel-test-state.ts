@@ -1,0 +1,44 @@
+/**
+ * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
+ */
+import type { Rule } from '../rule.js';
+import { conflictingAccesses, inParallelTest, isOuter, pickConflict, unsynchronized } from './conflicts.js';
+import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
+import { describeWrite, writeShape } from './shared-write.js';
+
+export const parallelTestState: Rule = {
+  meta: {
+    id: 'parallel-test-state',
+    summary: 'Parallel subtests write a variable or fixture they share.',
+    defaultSeverity: 'error',
+    fixable: false,
+    docPath: 'docs/rules/parallel-test-state.md',
+  },
+  run(model, report) {
+    for (const a of model.accesses) {
+      if (!inParallelTest(a.thread) || a.decl.loop) continue;
+      const shape = writeShape(model, a);
+      if (!shape || !isOuter(a.decl.node, a.thread.node) || !unsynchronized(model, a)) continue;
+      const conflicts = conflictingAccesses(model, a, () => true);
+      if (conflicts.length === 0) continue;
+      const other = pickConflict(a, conflicts);
+      const otherText =
+        other === a
+          ? `written again by ${describeOtherInstance(a.thread)}`
+          : `${other.kind === 'write' ? 'written' : 'read'} on line ${lineOf(other.node)} by ${describeThread(other.thread)}`;
+      report({
+        ...spanOf(a.node),
+        message:
+          `${describeWrite(a, shape)} by ${describeThread(a.thread)}, but it is shared: it is also ${otherText}. ` +
+          `Subtests that call t.Parallel() run at the same time, so these accesses race. ` +
+          `Give each subtest its own copy (declare it inside the subtest), or guard it with a mutex.`,
+        related: conflicts
+          .filter((b) => b !== a)
+          .slice(0, 3)
+          .map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
+        fixHint:
+          'Build the state each subtest needs inside it:\n\n```go\nt.Run(tc.name, func(t *testing.T) {\n\tt.Parallel()\n\tfixture := newFixture() // per subtest, not shared\n\t// …\n})\n```',
+      });
+    }
+  },
+};
