@@ -7,6 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { analyze } from '../engine/index.js';
 import type { Finding } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
@@ -18,6 +20,20 @@ const RUNS = 3;
 const WARMUP_FILES = 300;
 const TARGET_RATIO = 2.0;
 const TARGET_FINDINGS_PER_100K_LINES = 5;
+// Trees live in native memory that is freed only by finalizers, which run on the event loop
+// after a GC; a synchronous pass over the corpus would hold every tree (many GB). So both timed
+// loops collect and yield every GC_EVERY files, alike.
+const GC_EVERY = 100;
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+let peakRss = 0;
+
+async function collect(): Promise<void> {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  collectGarbage();
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 interface CorpusFile {
   path: string;
@@ -46,8 +62,12 @@ function loadCorpus(root: string): CorpusFile[] {
   });
 }
 
-function bareParse(files: readonly CorpusFile[]): void {
-  for (const f of files) parseGo(f.content);
+async function bareParse(files: readonly CorpusFile[]): Promise<void> {
+  for (const [i, f] of files.entries()) {
+    parseGo(f.content);
+    if (i % GC_EVERY === GC_EVERY - 1) await collect();
+  }
+  await collect();
 }
 
 interface AnalysisPass {
@@ -57,9 +77,10 @@ interface AnalysisPass {
   withSyntaxErrors: number;
 }
 
-function analyzeAll(files: readonly CorpusFile[]): AnalysisPass {
+async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
   const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0 };
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
+    if (i % GC_EVERY === GC_EVERY - 1) await collect();
     const result = analyze([{ path: f.path, content: f.content }], { scope: 'all', ...(f.goVersion ? { goVersion: f.goVersion } : {}) });
     pass.findings.push(...result.findings);
     for (const report of result.files) {
@@ -68,16 +89,17 @@ function analyzeAll(files: readonly CorpusFile[]): AnalysisPass {
       if (report.hasSyntaxErrors) pass.withSyntaxErrors++;
     }
   }
+  await collect();
   return pass;
 }
 
 /** Best wall-clock time of `runs` runs, in seconds, and the last run's value. */
-function bestOf<T>(runs: number, fn: () => T): { seconds: number; value: T } {
+async function bestOf<T>(runs: number, fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   let best = Infinity;
   let value: T | undefined;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    value = fn();
+    value = await fn();
     best = Math.min(best, (performance.now() - started) / 1000);
   }
   return { seconds: best, value: value as T };
@@ -87,7 +109,7 @@ function verdict(ok: boolean): string {
   return ok ? 'PASS' : 'FAIL';
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const corpus = process.argv[2] ?? process.env.RACECHECK_BENCH_CORPUS ?? DEFAULT_CORPUS;
   if (!existsSync(corpus) || !statSync(corpus).isDirectory()) {
     console.error(`racecheck bench: corpus directory ${corpus} not found.`);
@@ -102,11 +124,11 @@ function main(): number {
   const mb = bytes / (1024 * 1024);
 
   const warmup = files.slice(0, WARMUP_FILES);
-  bareParse(warmup);
-  analyzeAll(warmup);
+  await bareParse(warmup);
+  await analyzeAll(warmup);
 
-  const parse = bestOf(RUNS, () => bareParse(files));
-  const analysis = bestOf(RUNS, () => analyzeAll(files));
+  const parse = await bestOf(RUNS, () => bareParse(files));
+  const analysis = await bestOf(RUNS, () => analyzeAll(files));
   const { findings, failed, overBudget, withSyntaxErrors } = analysis.value;
   const ratio = analysis.seconds / parse.seconds;
   const per100k = (findings.length / lines) * 100_000;
@@ -126,6 +148,7 @@ function main(): number {
   out.push(`syntax errors:     ${withSyntaxErrors} files`);
   out.push(`analysis failures: ${failed.length} files`);
   out.push(`over time budget:  ${overBudget.length} files`);
+  out.push(`peak RSS:          ${(peakRss / (1024 * 1024)).toFixed(0)} MB`);
   out.push('');
   out.push('findings by rule:');
   for (const [rule, n] of [...byRule].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) out.push(`  ${rule.padEnd(20)} ${n}`);
@@ -139,4 +162,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();
