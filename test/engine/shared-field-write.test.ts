@@ -1,0 +1,122 @@
+/** shared-field-write: suggestions and fix hints (the fixtures check what is flagged). */
+import { analyze } from '../../src/engine/index.js';
+import type { Finding } from '../../src/engine/index.js';
+
+function findings(body: string): Finding[] {
+  const content = `package p
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+${body}
+`;
+  return analyze([{ path: 'p.go', content }], { scope: 'all', goVersion: '1.22' }).findings.filter((f) => f.rule === 'shared-field-write');
+}
+
+describe('shared-field-write', () => {
+  test('a value client configured by two closures gets `client := client`', () => {
+    const [first, timeout, second] = findings(`func Run(ctx context.Context) error {
+	client := http.Client{}
+	wg, ctx := errgroup.WithContext(ctx)
+	wg.Go(func() error {
+		client.CheckRedirect = nil
+		_, err := client.Get("http://a")
+		return err
+	})
+	wg.Go(func() error {
+		client.Timeout = 0
+		client.CheckRedirect = nil
+		_, err := client.Get("http://b")
+		return err
+	})
+	return wg.Wait()
+}`);
+    expect(first.line).toBe(15);
+    expect(first.message).toContain('`client.CheckRedirect` is set by the `wg.Go` closure on line 14');
+    expect(first.message).toContain('safe for concurrent requests, but not for concurrent changes to its fields');
+    expect(first.suggestion).toEqual({ startLine: 15, endLine: 15, replacement: '\t\tclient := client\n\t\tclient.CheckRedirect = nil' });
+    expect(first.related.map((r) => r.line)).toEqual([21, 22]);
+    // Timeout is read by the other closure's client.Get.
+    expect(timeout.line).toBe(20);
+    expect(timeout.message).toContain('calls `client.Get` on line 16');
+    expect(timeout.suggestion).toEqual({ startLine: 20, endLine: 20, replacement: '\t\tclient := client\n\t\tclient.Timeout = 0' });
+    // Not the closure's first use of `client`: a fix hint instead of a suggestion.
+    expect(second.line).toBe(21);
+    expect(second.suggestion).toBeUndefined();
+    expect(second.fixHint).toContain('client := client');
+  });
+
+  test('a pointer gets a shallow copy of its own', () => {
+    const [f] = findings(`type Config struct{ Name string; Retries int }
+
+func (c *Config) Use() {}
+
+func Fan(cfg *Config, names []string) {
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg.Name = n
+			cfg.Use()
+		}()
+	}
+	wg.Wait()
+}`);
+    expect(f.message).toContain('another instance of the same goroutine');
+    expect(f.suggestion).toEqual({ startLine: 21, endLine: 21, replacement: '\t\t\tcfgCopy := *cfg\n\t\t\tcfg := &cfgCopy\n\t\t\tcfg.Name = n' });
+  });
+
+  test('no copy for a struct that holds a lock, nor when the goroutine hands a result back', () => {
+    const found = findings(`type Guarded struct{ mu sync.Mutex; N int }
+
+func Lockful(g *Guarded) {
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.N = i
+			println(g.N)
+		}()
+	}
+	wg.Wait()
+}
+
+type Result struct{ Err error }
+
+func Publish(r *Result, work func() error) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.Err = work()
+	}()
+	println(r.Err)
+	wg.Wait()
+}`);
+    expect(found).toHaveLength(2);
+    for (const f of found) expect(f.suggestion).toBeUndefined();
+    expect(found[0].fixHint).toContain('gCopy := *g');
+    expect(found[1].fixHint).toContain('mu.Lock()');
+    expect(found[1].message).toContain('Guard every access with a mutex');
+  });
+
+  test('a suppression comment silences it', () => {
+    expect(
+      findings(`func Quiet() {
+	var s struct{ N int }
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.N = 1 }() //racecheck:ignore shared-field-write benchmark of the race itself
+	go func() { defer wg.Done(); s.N = 2 }() //nolint:racecheck
+	wg.Wait()
+}`),
+    ).toHaveLength(0);
+  });
+});
