@@ -190,18 +190,28 @@ export function groupByGoVersion(
   return groups;
 }
 
-function analyzeByGoVersion(
+/** Files per analyze() call; between calls the event loop runs so freed syntax trees are released. */
+const ANALYZE_BATCH = 50;
+
+/**
+ * Analyzes in batches: tree-sitter trees are freed by finalizers that only run when the event
+ * loop turns, so one synchronous call over a whole repository would hold every tree at once.
+ */
+async function analyzeByGoVersion(
   files: readonly (SourceFile & { absolutePath: string })[],
   scope: 'diff' | 'all',
   fallbackVersion: string | undefined,
-): AnalysisResult {
+): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const [goVersion, group] of groups) {
-    const result = analyze(group, { scope, ...(goVersion ? { goVersion } : {}) });
-    merged.findings.push(...result.findings);
-    merged.files.push(...result.files);
-    for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
+    for (let start = 0; start < group.length; start += ANALYZE_BATCH) {
+      const result = analyze(group.slice(start, start + ANALYZE_BATCH), { scope, ...(goVersion ? { goVersion } : {}) });
+      merged.findings.push(...result.findings);
+      merged.files.push(...result.files);
+      for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   merged.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   return merged;
@@ -244,7 +254,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
 
   const files = await readSources(targets, missingHint);
-  const result = analyzeByGoVersion(files, scope, args.goVersion);
+  const result = await analyzeByGoVersion(files, scope, args.goVersion);
   for (const report of result.files) {
     if (report.error) io.stderr.write(`racecheck: warning: ${report.file}: analysis failed: ${report.error}\n`);
   }
