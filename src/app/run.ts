@@ -85,6 +85,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       status: 'completed',
       conclusion,
       completed_at: new Date().toISOString(),
+      // GitHub expects a details page for action_required; the docs explain the config file.
+      ...(conclusion === 'action_required' ? { details_url: deps.docsBaseUrl } : {}),
       output: { title, summary, ...(annotations.length > 0 ? { annotations } : {}) },
     });
 

@@ -25,6 +25,7 @@ test.each([
   expect(run.status).toBe('completed');
   expect(run.conclusion).toBe('action_required');
   expect(run.output!.summary).toContain(key);
+  expect(run.history.at(-1)).toMatchObject({ details_url: 'https://docs.example/racecheck/' });
   expect(h.fake.reviews).toHaveLength(0);
 });
 

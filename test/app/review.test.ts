@@ -73,6 +73,13 @@ describe('the seed pull request (real engine)', () => {
     expect(h.fake.checkRun()!.output?.summary).toContain(`0 new, ${first} already posted`);
   });
 
+  test('two deliveries at once are serialized and still post each comment once', async () => {
+    await Promise.all([h.send('pull_request', pullRequestPayload('opened')), h.send('pull_request', pullRequestPayload('reopened'))]);
+    expect(h.fake.reviews).toHaveLength(1);
+    expect(h.fake.checkRuns.size).toBe(2);
+    expect([...h.fake.checkRuns.values()].every((r) => r.status === 'completed')).toBe(true);
+  });
+
   test('pushing the fix marks the old comments resolved and passes the check', async () => {
     await h.send('pull_request', pullRequestPayload('opened'));
     const headFixed = '2222222222222222222222222222222222222222';
