@@ -12,7 +12,7 @@ export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
 
-export const DEFAULT_FILE_BUDGET_MS = 2000;
+export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
 /** Every rule's meta block, in a stable order. */
 export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);

@@ -11,6 +11,7 @@ import { rlockWrite } from './rlock-write.js';
 import { unguardedField } from './unguarded-field.js';
 import { parallelTestState } from './parallel-test-state.js';
 import { packageState } from './package-state.js';
+import { unjoinedResult } from './unjoined-result.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -26,4 +27,5 @@ export const ALL_RULES: readonly Rule[] = [
   unguardedField,
   parallelTestState,
   packageState,
+  unjoinedResult,
 ];

@@ -1,0 +1,108 @@
+/**
+ * unjoined-result: channels mixed with shared memory. A goroutine writes a variable and signals a
+ * channel when done; the parent selects on that channel and on something else (ctx.Done(), a
+ * timeout), and the other branch reads the variable the goroutine may still be writing.
+ */
+import type { Rule } from '../rule.js';
+import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
+import { isOuter, unsynchronized } from './conflicts.js';
+import { describeThread, lineOf, spanOf } from './describe.js';
+
+/** The channels a goroutine body closes or sends on: how it says it is done. */
+function signalledChannels(unit: FuncUnit): Set<string> {
+  const channels = new Set<string>();
+  const body = unit.body;
+  if (!body) return channels;
+  const stack: Node[] = [body];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'send_statement') {
+      const ch = n.childForFieldName('channel');
+      if (ch) channels.add(ch.text);
+    } else if (n.type === 'call_expression' && n.childForFieldName('function')?.text === 'close') {
+      const arg = n.childForFieldName('arguments')?.namedChild(0);
+      if (arg) channels.add(arg.text);
+    }
+    if (n.type === 'func_literal' && n !== unit.node) continue;
+    for (const c of n.namedChildren) stack.push(c);
+  }
+  return channels;
+}
+
+/** The channel a select case receives from, e.g. `done` for `case <-done:`. */
+function receivedChannel(caseNode: Node): string | undefined {
+  if (caseNode.type !== 'communication_case') return undefined;
+  let comm = caseNode.childForFieldName('communication');
+  if (comm?.type === 'receive_statement') comm = comm.childForFieldName('right');
+  if (comm?.type !== 'unary_expression') return undefined;
+  return comm.childForFieldName('operand')?.text;
+}
+
+/** The select case enclosing a node, within the thread's own function. */
+function enclosingSelectCase(node: Node, stop: Node): Node | undefined {
+  for (let n: Node | null = node.parent; n && n.id !== stop.id; n = n.parent) {
+    if ((n.type === 'communication_case' || n.type === 'default_case') && n.parent?.type === 'select_statement') return n;
+    if (n.type === 'func_literal') return undefined;
+  }
+  return undefined;
+}
+
+function caseLabel(model: FileModel, caseNode: Node): string {
+  if (caseNode.type === 'default_case') return '`default:`';
+  const comm = caseNode.childForFieldName('communication');
+  return comm ? `\`case ${model.text(comm)}:\`` : 'this case';
+}
+
+export const unjoinedResult: Rule = {
+  meta: {
+    id: 'unjoined-result',
+    summary: 'A select branch that does not wait for a goroutine reads the result it is still writing.',
+    defaultSeverity: 'error',
+    fixable: false,
+    docPath: 'docs/rules/unjoined-result.md',
+  },
+  run(model, report) {
+    const signals = new Map<FuncUnit, Set<string>>();
+    const reported = new Set<Access>();
+    const reportedBranches = new Set<string>();
+    for (const write of model.accesses) {
+      const g = write.thread;
+      if (write.kind !== 'write' || g.spawn?.kind !== 'go' || !g.spawn.parent || !g.spawn.site) continue;
+      if (write.decl.packageLevel || !isOuter(write.decl.node, g.node) || !unsynchronized(model, write)) continue;
+      let done = signals.get(g);
+      if (!done) signals.set(g, (done = signalledChannels(g)));
+      if (done.size === 0) continue;
+      const parent = g.spawn.parent.thread;
+      for (const read of model.accessesOf(write.decl)) {
+        if (read.kind !== 'read' || read.thread !== parent || reported.has(read)) continue;
+        if (read.node.startIndex < g.spawn.site.endIndex || !unsynchronized(model, read)) continue;
+        const branch = enclosingSelectCase(read.node, parent.node);
+        if (!branch) continue;
+        const cases = branch.parent!.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
+        const waits = cases.some((c) => done!.has(receivedChannel(c) ?? ''));
+        const branchWaits = done.has(receivedChannel(branch) ?? '');
+        if (!waits || branchWaits) continue;
+        const waitingCase = cases.find((c) => done!.has(receivedChannel(c) ?? ''))!;
+        reported.add(read);
+        // One finding per variable and branch: the first read there names the problem.
+        const branchKey = `${branch.startIndex}:${write.decl.name}`;
+        if (reportedBranches.has(branchKey)) continue;
+        reportedBranches.add(branchKey);
+        report({
+          ...spanOf(read.node),
+          message:
+            `\`${write.decl.name}\` is read in the ${caseLabel(model, branch)} branch, which does not wait for ` +
+            `${describeThread(g)}: that goroutine may still be writing it (line ${lineOf(write.node)}). ` +
+            `Only the ${caseLabel(model, waitingCase)} branch is ordered after the write. ` +
+            `Don't touch the result on this path (return a zero value and ctx.Err()), or send the result over the channel.`,
+          related: [
+            { line: lineOf(write.node), message: `\`${write.decl.name}\` written by ${describeThread(g)}` },
+            { line: lineOf(waitingCase), message: `the branch that waits for the goroutine` },
+          ],
+          fixHint:
+            'Hand the result over the channel, so no branch can read it early:\n\n```go\nresultc := make(chan result, 1) // buffered: the goroutine never blocks\ngo func() { resultc <- compute() }()\nselect {\ncase r := <-resultc:\n\treturn r.value, r.err\ncase <-ctx.Done():\n\treturn zero, ctx.Err()\n}\n```',
+        });
+      }
+    }
+  },
+};
