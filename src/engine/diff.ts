@@ -1,4 +1,5 @@
 import parseDiff from 'parse-diff';
+import type { Finding } from './types.js';
 
 /** One file of a unified diff, reduced to what the engine needs. */
 export interface DiffFile {
@@ -53,4 +54,32 @@ export function addedLinesFromPatch(patch: string | undefined): Set<number> {
   const added = new Set<number>();
   for (const file of files) for (const n of addedLinesOf(file)) added.add(n);
   return added;
+}
+
+/**
+ * A finding as a review of the diff shows it: kept when one of its accesses (the flagged one or a
+ * related one in the same file) is on an added line, and anchored there, since GitHub accepts
+ * inline comments only on lines inside the diff. Its suggestion survives only when every line it
+ * replaces was added, for the same reason.
+ */
+export function anchorInDiff(finding: Finding, added: ReadonlySet<number>): Finding | undefined {
+  let anchored: Finding;
+  if (added.has(finding.line)) {
+    anchored = finding;
+  } else {
+    const line = finding.related.filter((r) => r.file === finding.file).map((r) => r.line).find((l) => added.has(l));
+    if (line === undefined) return undefined;
+    anchored = { ...finding, line, column: 1, endLine: line, endColumn: 1 };
+  }
+  const s = anchored.suggestion;
+  if (s && (anchored !== finding || !everyLineAdded(s.startLine, s.endLine, added))) {
+    const { suggestion: _dropped, ...rest } = anchored;
+    return rest;
+  }
+  return anchored;
+}
+
+function everyLineAdded(start: number, end: number, added: ReadonlySet<number>): boolean {
+  for (let line = start; line <= end; line++) if (!added.has(line)) return false;
+  return true;
 }

@@ -5,34 +5,17 @@ import { buildFileModel } from './semantic/model.js';
 import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
-import type { Diagnostic } from './rule.js';
+import { anchorInDiff } from './diff.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, SourceFile } from './types.js';
 
 export * from './types.js';
-export { parseUnifiedDiff, addedLinesFromPatch, DiffParseError } from './diff.js';
+export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
 /** Every rule's meta block, in a stable order. */
 export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
-
-/** Lines a diagnostic touches: the flagged access and each related access. */
-function accessLines(d: Diagnostic): number[] {
-  return [d.line, ...(d.related ?? []).map((r) => r.line)];
-}
-
-/**
- * Keeps a diagnostic when one of its accesses is on an added line, and anchors it there:
- * GitHub accepts inline comments only on lines inside the diff.
- */
-function anchorOnAddedLine(d: Diagnostic, added: ReadonlySet<number>): Diagnostic | undefined {
-  if (added.has(d.line)) return d;
-  const anchor = accessLines(d).find((line) => added.has(line));
-  if (anchor === undefined) return undefined;
-  // The suggestion edits the original line, which is outside the diff, so it can't ride along.
-  return { ...d, line: anchor, column: 1, endLine: anchor, endColumn: 1, suggestion: undefined };
-}
 
 function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: AnalysisResult): void {
   const started = performance.now();
@@ -53,17 +36,11 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
         break;
       }
       const seen = new Set<string>();
-      rule.run(model, (raw) => {
-        const d = diffOnly ? anchorOnAddedLine(raw, file.addedLines!) : raw;
-        if (!d) return;
+      rule.run(model, (d) => {
         const key = `${d.line}:${d.column}:${d.message}`;
         if (seen.has(key)) return;
         seen.add(key);
-        if (suppressions.silences(rule.meta.id, d.line)) {
-          result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
-          return;
-        }
-        const finding: Finding = {
+        let finding: Finding | undefined = {
           rule: rule.meta.id,
           file: file.path,
           line: d.line,
@@ -76,6 +53,13 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
         };
         if (d.suggestion) finding.suggestion = d.suggestion;
         if (d.fixHint) finding.fixHint = d.fixHint;
+        if (diffOnly) finding = anchorInDiff(finding, file.addedLines!);
+        if (!finding) return;
+        // The suppression comment sits next to the flagged code, wherever the finding is anchored.
+        if (suppressions.silences(rule.meta.id, d.line)) {
+          result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
+          return;
+        }
         result.findings.push(finding);
       });
     }

@@ -6,8 +6,6 @@ import type { Rule } from '../rule.js';
 import type { Access, FileModel } from '../semantic/model.js';
 import { conflictingAccesses, inParallelTest, isOuter, pickConflict, unsynchronized } from './conflicts.js';
 
-// Re-exported for rules written against the first home of these helpers.
-export { conflictingAccesses, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 
 /**

@@ -1,5 +1,382 @@
-/** mutex-lifetime: being written (placeholder so the registry compiles). */
-import type { Rule } from '../rule.js';
+/**
+ * mutex-lifetime: a mutex whose lifetime does not match the data it guards (the seed article's third
+ * race). Two shapes:
+ *
+ * - a per-instance mutex in a struct built by shallow-copying a package-level value that holds a map,
+ *   slice or pointer (`&PricingService{info: pricingInfo}`): every instance locks its own mutex
+ *   while all of them write the one shared map;
+ * - a mutex declared inside a function and locked there to guard package-level variables: each call
+ *   locks a fresh mutex, so concurrent calls exclude nothing.
+ */
+import type { Diagnostic, Rule } from '../rule.js';
+import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
+import { MUTEX_TYPES, named, typeName, type TypeRef } from '../semantic/typeref.js';
+import { lineOf, spanOf } from './describe.js';
+
+const LOCK_METHODS = new Set(['Lock', 'RLock']);
+const MUTEX_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function unparen(node: Node): Node {
+  let cur = node;
+  while (cur.type === 'parenthesized_expression' && cur.namedChild(0)) cur = cur.namedChild(0)!;
+  return cur;
+}
+
+/** Whether Go `major.minor` is at least 1.`minor`; unknown versions count as new enough. */
+function atLeast(goVersion: string | undefined, minor: number): boolean {
+  const m = /^(?:go)?1\.(\d+)/.exec(goVersion ?? '');
+  return !m || Number(m[1]) >= minor;
+}
+
+/** The file's own `//go:build go1.N` or `// racecheck:go1.N` line overrides the module's version. */
+function fileGoVersion(model: FileModel): string | undefined {
+  const m = /^\/\/\s*(?:go:build\s+go|racecheck:go)(1\.\d+)/m.exec(model.source.slice(0, 2000));
+  return m ? m[1] : model.goVersion;
+}
+
+interface MutexStruct {
+  name: string;
+  /** Mutex fields held by value: `infoMtx`, or `Mutex` for an embedded sync.Mutex. */
+  mutexes: string[];
+  embedded: boolean;
+}
+
+/** Struct types declared at the top level that hold a sync.Mutex or sync.RWMutex by value. */
+function mutexStructs(model: FileModel): MutexStruct[] {
+  const byName = new Map<string, MutexStruct>();
+  const root = model.tree.rootNode;
+  const re = /\bsync\.(?:RW)?Mutex\b/g;
+  for (let m = re.exec(model.source); m; m = re.exec(model.source)) {
+    // Find the field declaration at this mention without walking the file.
+    let decl: Node | null = root.descendantForIndex(m.index);
+    while (decl && decl.type !== 'field_declaration' && decl.type !== 'source_file' && decl.type !== 'block') decl = decl.parent;
+    if (decl?.type !== 'field_declaration') continue;
+    const spec = decl.parent?.parent?.parent;
+    if (decl.parent?.parent?.type !== 'struct_type' || spec?.type !== 'type_spec' || spec.parent?.type !== 'type_declaration' || spec.parent.parent?.type !== 'source_file') continue;
+    const name = spec.childForFieldName('name')?.text;
+    const t = decl.childForFieldName('type')?.text ?? '';
+    if (!name || !MUTEX_TYPES.has(t) || decl.children.some((c) => c.type === '*')) continue;
+    let entry = byName.get(name);
+    if (!entry) byName.set(name, (entry = { name, mutexes: [], embedded: false }));
+    const names = decl.childrenForFieldName('name').map((n) => n.text);
+    if (names.length === 0) {
+      entry.embedded = true;
+      entry.mutexes.push(t.slice(t.indexOf('.') + 1));
+    } else entry.mutexes.push(...names);
+  }
+  return [...byName.values()];
+}
+
+/** The top-level function or method declaration around a node, if any. */
+function enclosingFunction(node: Node): Node | undefined {
+  for (let n: Node | null = node.parent; n; n = n.parent) {
+    if (n.type === 'function_declaration' || n.type === 'method_declaration') return n;
+  }
+  return undefined;
+}
+
+/** Names a function declares anywhere (parameters, `:=`, var, range): what may shadow a package var. */
+function namesDeclaredIn(fn: Node): Set<string> {
+  const names = new Set<string>();
+  const stack: Node[] = [fn];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'parameter_declaration':
+      case 'variadic_parameter_declaration':
+      case 'var_spec':
+      case 'const_spec':
+        for (const id of n.childrenForFieldName('name')) names.add(id.text);
+        break;
+      case 'short_var_declaration':
+      case 'range_clause':
+        for (const id of n.childForFieldName('left')?.namedChildren ?? []) if (id.type === 'identifier') names.add(id.text);
+        break;
+    }
+    for (const c of n.namedChildren) stack.push(c);
+  }
+  return names;
+}
+
+/** `pricingInfo` or `defaults.info`: the package-level variable and the field steps after it. */
+function packageLevelSource(model: FileModel, value: Node): { decl: Decl; fields: string[] } | undefined {
+  const fields: string[] = [];
+  let cur = unparen(value);
+  while (cur.type === 'selector_expression') {
+    fields.unshift(cur.childForFieldName('field')?.text ?? '');
+    cur = unparen(cur.childForFieldName('operand')!);
+  }
+  if (cur.type !== 'identifier') return undefined;
+  let decl = model.resolve(cur);
+  if (!decl) {
+    // The model walks only some function bodies; elsewhere, resolve by hand against shadowing.
+    const candidate = model.packageDecls.get(cur.text);
+    if (!candidate) return undefined;
+    const fn = enclosingFunction(cur);
+    if (fn && model.units.some((u) => u.node.startIndex === fn.startIndex)) return undefined; // walked: not a package var
+    if (fn && namesDeclaredIn(fn).has(cur.text)) return undefined;
+    decl = candidate;
+  }
+  if (!decl.packageLevel || decl.kind !== 'var') return undefined;
+  return { decl, fields };
+}
+
+/**
+ * Whether a write through the path after a field goes into memory a shallow copy shares: the path
+ * crosses a map, slice or pointer (`plans[k] = v`), or deletes from a map. Returns the name of the
+ * shared field.
+ */
+function sharedMutation(model: FileModel, fieldName: string, fieldType: TypeRef, rest: string[], a: Access): string | undefined {
+  const types = model.types;
+  let t = fieldType;
+  let name = fieldName;
+  for (let i = 0; i <= rest.length; i++) {
+    const u = types.underlying(t);
+    const last = i === rest.length;
+    if (!last && (u.kind === 'map' || u.kind === 'slice' || u.kind === 'pointer')) return a.kind === 'write' || a.deleted ? name : undefined;
+    if (last) return a.deleted && u.kind === 'map' ? name : undefined;
+    const step = rest[i];
+    if (step === '[]') {
+      if (u.kind !== 'array') return undefined;
+      t = u.elem;
+    } else {
+      t = types.fieldType(t, step);
+      name = step;
+    }
+  }
+  return undefined;
+}
+
+/** A deep copy of `expr` of type `type`, as Go source; undefined when no mechanical copy is right. */
+function cloneExpr(model: FileModel, expr: string, type: TypeRef, imports: Set<string>, depth = 0): string | undefined {
+  const types = model.types;
+  if (depth > 3) return undefined;
+  const u = types.underlying(type);
+  switch (u.kind) {
+    case 'map':
+      imports.add('maps');
+      return `maps.Clone(${expr})`;
+    case 'slice':
+      if (types.sharesOnCopy(u.elem)) return undefined;
+      imports.add('slices');
+      return `slices.Clone(${expr})`;
+    case 'struct': {
+      if (type.kind !== 'named' || !types.sharesOnCopy(type)) return type.kind === 'named' ? expr : undefined;
+      const parts: string[] = [];
+      for (const [field, ft] of u.fields) {
+        if (!types.sharesOnCopy(ft)) {
+          parts.push(`${field}: ${expr}.${field}`);
+          continue;
+        }
+        const inner = cloneExpr(model, `${expr}.${field}`, ft, imports, depth + 1);
+        if (!inner) return undefined;
+        parts.push(`${field}: ${inner}`);
+      }
+      return `${type.name}{${parts.join(', ')}}`;
+    }
+    default:
+      return types.sharesOnCopy(type) ? undefined : expr;
+  }
+}
+
+function structOfName(model: FileModel, name: string) {
+  return model.types.structOf(named(name));
+}
+
+function checkSharedCopies(model: FileModel, report: (d: Diagnostic) => void): void {
+  const structs = mutexStructs(model);
+  if (structs.length === 0) return;
+  const types = model.types;
+  const goVersion = fileGoVersion(model);
+  const root = model.tree.rootNode;
+  for (const s of structs) {
+    const re = new RegExp(`\\b${escapeRe(s.name)}\\s*\\{`, 'g');
+    const struct = structOfName(model, s.name);
+    if (!struct) continue;
+    let mutation: Map<string, Access[]> | undefined;
+    let locks: Access[] | undefined;
+    for (let m = re.exec(model.source); m; m = re.exec(model.source)) {
+      let lit: Node | null = root.descendantForIndex(m.index);
+      while (lit && lit.type !== 'composite_literal' && lit.startIndex === m.index) lit = lit.parent;
+      if (lit?.type !== 'composite_literal' || lit.childForFieldName('type')?.text !== s.name) continue;
+      for (const el of lit.childForFieldName('body')?.namedChildren ?? []) {
+        if (el.type !== 'keyed_element') continue;
+        const [k, v] = el.namedChildren;
+        const field = k?.namedChild(0)?.type === 'identifier' ? k.namedChild(0)!.text : undefined;
+        const value = v?.type === 'literal_element' ? v.namedChild(0) : v;
+        if (!field || !value) continue;
+        const source = packageLevelSource(model, value);
+        if (!source) continue;
+        let valueType = source.decl.type;
+        for (const f of source.fields) valueType = types.fieldType(valueType, f);
+        if (!types.sharesOnCopy(valueType)) continue;
+
+        // Precision: the shared memory is written through the copy, and the struct's mutex is locked.
+        if (!mutation) {
+          mutation = new Map();
+          locks = [];
+          for (const a of model.accesses) {
+            if (types.structOf(a.decl.type) !== struct) continue;
+            if (a.method && LOCK_METHODS.has(a.method) && ((a.path.length === 1 && s.mutexes.includes(a.path[0])) || (a.path.length === 0 && s.embedded))) {
+              locks.push(a);
+            }
+            if (a.path.length === 0) continue;
+            let list = mutation.get(a.path[0]);
+            if (!list) mutation.set(a.path[0], (list = []));
+            list.push(a);
+          }
+        }
+        if (locks!.length === 0) continue;
+        const fieldType = types.fieldType(named(s.name), field);
+        const writes: { a: Access; shared: string }[] = [];
+        for (const a of mutation.get(field) ?? []) {
+          const shared = sharedMutation(model, field, fieldType, a.path.slice(1), a);
+          if (shared) writes.push({ a, shared });
+        }
+        if (writes.length === 0) continue;
+        report(diagnosticFor(model, s, el, field, value, source.decl, valueType, writes, locks!, goVersion));
+      }
+    }
+  }
+}
+
+function diagnosticFor(
+  model: FileModel,
+  s: MutexStruct,
+  el: Node,
+  field: string,
+  value: Node,
+  decl: Decl,
+  valueType: TypeRef,
+  writes: { a: Access; shared: string }[],
+  locks: Access[],
+  goVersion: string | undefined,
+): Diagnostic {
+  const types = model.types;
+  const first = writes[0];
+  const sharedName = first.shared;
+  const sharedKind = (() => {
+    let t = types.fieldType(named(s.name), field);
+    for (const step of first.a.path.slice(1)) {
+      if (step === '[]') break;
+      const u = types.underlying(t);
+      if (u.kind === 'map' || u.kind === 'slice' || u.kind === 'pointer') break;
+      t = types.fieldType(t, step);
+    }
+    const k = types.underlying(t).kind;
+    return k === 'map' ? 'map' : k === 'slice' ? 'slice' : k === 'pointer' ? 'pointee' : 'memory';
+  })();
+  const mutex = s.mutexes[0];
+  const src = model.text(value);
+  const sharedRef = sharedName === field ? `\`${src}\`'s ${sharedKind}` : `the \`${sharedName}\` ${sharedKind}`;
+  const imports = new Set<string>();
+  const clone = atLeast(goVersion, 21) ? cloneExpr(model, src, valueType, imports) : undefined;
+  const importNote = imports.size > 0 ? ` (import ${[...imports].map((i) => `"${i}"`).join(' and ')}, Go 1.21+)` : '';
+  const message =
+    `\`${s.name}{${field}: ${src}}\` copies the package-level \`${decl.name}\` into every ${s.name}, but the copy still shares ${sharedRef} with it: ` +
+    `each ${s.name} locks its own \`${mutex}\`, so the write on line ${lineOf(first.a.node)} under one instance's lock races with every other instance (and with direct uses of \`${decl.name}\`). ` +
+    (clone ? `Deep-copy the value instead: \`${field}: ${clone}\`${importNote}.` : `Deep-copy the value (a new ${sharedKind} with the entries copied) instead of sharing it.`);
+  const related = [
+    ...writes.slice(0, 3).map(({ a }) => ({ line: lineOf(a.node), message: `${s.name}.${field}'s shared \`${a.decl.name}.${a.path.join('.').replace(/\.\[\]/g, '[…]')}\` is written here` })),
+    ...(locks.length > 0 ? [{ line: lineOf(locks[0].node), message: `a per-instance \`${mutex}\` is locked here` }] : []),
+  ];
+  let suggestion: Diagnostic['suggestion'];
+  const row = value.startPosition.row;
+  if (clone && el.startPosition.row === el.endPosition.row && value.endPosition.row === row) {
+    const line = model.lines[row];
+    const a = value.startPosition.column;
+    const b = value.endPosition.column;
+    if (line.slice(a, b) === src) suggestion = { startLine: row + 1, endLine: row + 1, replacement: line.slice(0, a) + clone + line.slice(b) };
+  }
+  const fixHint = clone
+    ? undefined
+    : [
+        `Give each ${s.name} its own copy of the data its \`${mutex}\` guards, e.g.:`,
+        '```go',
+        `func clone${capitalize(decl.name)}(src ${typeName(valueType)}) ${typeName(valueType)} {`,
+        '\t// copy the struct, then replace each map/slice with a fresh one holding the same entries',
+        '}',
+        '```',
+        `or keep one package-level mutex next to \`${decl.name}\` and lock it instead.`,
+      ].join('\n');
+  return { ...spanOf(el), message, related, ...(suggestion ? { suggestion } : {}), ...(fixHint ? { fixHint } : {}) };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Whether a declaration is a local sync.Mutex/RWMutex (by value or pointer). */
+function isLocalMutex(model: FileModel, decl: Decl): boolean {
+  if (decl.packageLevel || decl.kind !== 'var') return false;
+  let t = model.types.underlying(decl.type);
+  if (t.kind === 'pointer') t = t.elem;
+  return t.kind === 'named' && MUTEX_TYPES.has(t.name);
+}
+
+function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): void {
+  const seen = new Set<Decl>();
+  for (const lock of model.accesses) {
+    if (!lock.method || !LOCK_METHODS.has(lock.method) || lock.path.length > 0) continue;
+    const decl = lock.decl;
+    if (seen.has(decl)) continue;
+    seen.add(decl);
+    if (!isLocalMutex(model, decl)) continue;
+    const uses = model.accessesOf(decl);
+    const unit = lock.unit;
+    // Shared with a closure or goroutine, or passed, stored or returned: it may well guard something.
+    if (!uses.every((u) => u.unit === unit && u.path.length === 0 && u.method && MUTEX_METHODS.has(u.method))) continue;
+    if (!unit.parent) {
+      const name = unit.node.childForFieldName('name')?.text;
+      if (name === 'main' || name === 'init') continue; // runs once
+    }
+    const guarded = guardedPackageAccesses(model, unit, decl.name);
+    if (guarded.length === 0) continue;
+    const g = guarded[0];
+    const fnName = unit.parent ? 'this function literal' : `\`${unit.node.childForFieldName('name')?.text ?? ''}\``;
+    const vars = [...new Set(guarded.map((a) => a.decl.name))];
+    const varList = vars.slice(0, 3).map((v) => `\`${v}\``).join(', ');
+    const message =
+      `\`${decl.name}\` is declared inside ${fnName}, so ${unit.parent ? 'each run' : 'every call'} locks its own new mutex: \`${decl.name}.${lock.method}()\` on line ${lineOf(lock.node)} excludes nothing, ` +
+      `and the package-level ${varList} ${vars.length > 1 ? 'are' : 'is'} still ${g.kind === 'write' ? 'written' : 'accessed'} by concurrent ${unit.parent ? 'runs' : 'calls'} without mutual exclusion. ` +
+      `Move the mutex to package level next to the data it guards (or into the struct that owns it).`;
+    const mutexType = typeName(decl.type).replace(/^\*/, '');
+    const fixHint = [
+      `Declare the mutex once, next to the data it guards, and lock that one:`,
+      '```go',
+      'var (',
+      `\t${vars[0]}Mu ${mutexType}`,
+      `\t${vars[0]}   … // guarded by ${vars[0]}Mu`,
+      ')',
+      '```',
+    ].join('\n');
+    report({
+      ...spanOf(decl.node),
+      message,
+      related: [
+        { line: lineOf(lock.node), message: `\`${decl.name}.${lock.method}()\` locks a mutex no other call can see` },
+        ...guarded.filter((a, i) => guarded.findIndex((b) => lineOf(b.node) === lineOf(a.node)) === i).slice(0, 3).map((a) => ({ line: lineOf(a.node), message: `package-level \`${a.decl.name}\` ${a.kind === 'write' ? 'written' : 'read'} under it` })),
+      ],
+      fixHint,
+    });
+  }
+}
+
+function guardedPackageAccesses(model: FileModel, unit: FuncUnit, mutex: string): Access[] {
+  const out: Access[] = [];
+  for (const a of model.accesses) {
+    if (a.unit !== unit || !a.decl.packageLevel || a.decl.kind !== 'var' || a.atomic) continue;
+    if (isLocalMutex(model, a.decl)) continue;
+    if (a.node.startIndex < unit.node.startIndex || a.node.startIndex >= unit.node.endIndex) continue;
+    if (model.locksHeld(a.node).includes(mutex)) out.push(a);
+  }
+  // Writes first: they are what makes the missing exclusion a race.
+  return out.sort((x, y) => (x.kind === y.kind ? x.node.startIndex - y.node.startIndex : x.kind === 'write' ? -1 : 1));
+}
 
 export const mutexLifetime: Rule = {
   meta: {
@@ -9,5 +386,9 @@ export const mutexLifetime: Rule = {
     fixable: true,
     docPath: 'docs/rules/mutex-lifetime.md',
   },
-  run() {},
+  run(model, report) {
+    if (!model.source.includes('sync.')) return;
+    checkSharedCopies(model, report);
+    checkLocalMutexes(model, report);
+  },
 };

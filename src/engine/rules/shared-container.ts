@@ -10,7 +10,7 @@
 import type { Rule, Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
-import { conflictingAccesses, unsynchronized } from './closure-write.js';
+import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, indentOf, lineOf, spanOf } from './describe.js';
 
 const BUFFER_TYPES = new Set(['bytes.Buffer', 'strings.Builder']);
@@ -70,10 +70,6 @@ function isMap(model: FileModel, type: TypeRef): boolean {
 function isMutex(model: FileModel, type: TypeRef): boolean {
   const name = underlyingNamed(model, type);
   return name === 'sync.Mutex' || name === 'sync.RWMutex';
-}
-
-function isOuter(declNode: Node, unit: Node): boolean {
-  return declNode.startIndex < unit.startIndex || declNode.startIndex >= unit.endIndex;
 }
 
 /** The expression that stands for the variable itself: `buf` or `&buf`. */
@@ -462,6 +458,8 @@ export const sharedContainer: Rule = {
     // 2. Maps written, slices appended to and buffers written from concurrent closures.
     for (const w of model.accesses) {
       if (!w.thread.spawn || flagged.has(w)) continue;
+      // Package-level containers and parallel subtests have rules of their own.
+      if (w.decl.packageLevel || inParallelTest(w.thread)) continue;
       let what: 'map' | 'slice' | 'buffer' | undefined;
       let field: string | undefined;
       if (w.path.length === 0 && w.appendSelf) what = 'slice';

@@ -6,7 +6,7 @@
 import type { Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
-import { conflictingAccesses, unsynchronized } from './closure-write.js';
+import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
 
 /** Methods that take or release a lock rather than read the object's fields. */
@@ -29,10 +29,6 @@ function overlaps(a: readonly string[], b: readonly string[]): boolean {
 /** `x.f = …`, `x.f.g++`, `x.f = append(x.f, …)`: a write that lands on a field, not a map or slice element. */
 function isFieldWrite(a: Access): boolean {
   return a.kind === 'write' && !a.deleted && a.path.length > 0 && !a.path.includes('[]');
-}
-
-function isOuter(declNode: Node, unit: Node): boolean {
-  return declNode.startIndex < unit.startIndex || declNode.startIndex >= unit.endIndex;
 }
 
 /** The node an access's value flows out of: past parentheses and an `&`. */
@@ -297,6 +293,8 @@ export const sharedFieldWrite: Rule = {
     for (const a of model.accesses) {
       if (!isFieldWrite(a)) continue;
       if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
+      // Package-level state and parallel subtests have rules of their own.
+      if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
       if (!isOuter(a.decl.node, a.thread.node)) continue;
       if (!unsynchronized(model, a) || usesAtomics(model, a)) continue;
       const conflicts = conflictingAccesses(model, a, (b) => touchesField(model, a, b));

@@ -146,6 +146,16 @@ export function mutexFieldsOf(types: TypeTable, type: TypeRef): string[] {
   return names;
 }
 
+/**
+ * Whether a receive can be a goroutine saying it is done. Receives from a call (`<-ctx.Done()`,
+ * `<-time.After(d)`) or a timer's channel (`<-t.C`) wait for time or cancellation, not for work.
+ */
+function isCompletionReceive(receive: Node): boolean {
+  const operand = receive.childForFieldName('operand');
+  if (!operand || operand.type === 'call_expression') return false;
+  return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
+}
+
 function isLoop(node: Node): boolean {
   return node.type === 'for_statement';
 }
@@ -512,7 +522,7 @@ class ModelBuilder {
           break;
         }
         case 'unary_expression':
-          if (operatorOf(node) === '<-') this.addJoin(unit, node, undefined);
+          if (operatorOf(node) === '<-' && isCompletionReceive(node)) this.addJoin(unit, node, undefined);
           push(visitAll(node.namedChildren));
           break;
         case 'defer_statement':
