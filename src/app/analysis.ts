@@ -3,7 +3,7 @@ import type { GoFile } from './files.js';
 
 export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult;
 
-interface FileAnalysis {
+export interface FileAnalysis {
   findings: Finding[];
   suppressed: Record<string, number>;
   report: FileReport;
@@ -32,27 +32,25 @@ export class AnalysisCache {
   }
 }
 
-/** Analyzes each file once with scope 'all' (reusing cached results); engine failures of a file are not cached. */
-export function analyzeWhole(files: readonly GoFile[], options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): AnalysisResult {
-  const settings = `${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}`;
-  const byPath = new Map<string, FileAnalysis>();
-  const misses: GoFile[] = [];
-  for (const f of files) {
-    const hit = f.sha ? cache.get(`${f.sha}\0${f.path}\0${settings}`) : undefined;
-    if (hit) byPath.set(f.path, hit);
-    else misses.push(f);
-  }
-  // One file per call, so suppression counts and failures are known per file and cacheable.
-  for (const f of misses) {
-    const fresh = analyzer([{ path: f.path, content: f.content }], { ...options, scope: 'all' });
-    const report = fresh.files[0] ?? { file: f.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
-    const entry = { findings: fresh.findings, suppressed: fresh.suppressed, report };
-    byPath.set(f.path, entry);
-    if (f.sha && !report.error && !report.overBudget) cache.set(`${f.sha}\0${f.path}\0${settings}`, entry);
-  }
+/** Analyzes one file with scope 'all', or returns its cached result; engine failures are not cached. */
+export function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): FileAnalysis {
+  const key = file.sha ? `${file.sha}\0${file.path}\0${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}` : undefined;
+  const hit = key ? cache.get(key) : undefined;
+  if (hit) return hit;
+  // One file per call, so suppression counts and failures are known per file.
+  const fresh = analyzer([{ path: file.path, content: file.content }], { ...options, scope: 'all' });
+  const report = fresh.files[0] ?? { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
+  const entry = { findings: fresh.findings, suppressed: fresh.suppressed, report };
+  if (key && !report.error && !report.overBudget) cache.set(key, entry);
+  return entry;
+}
+
+/** Joins per-file results in the given file order. */
+export function combine(files: readonly GoFile[], analyses: ReadonlyMap<string, FileAnalysis>): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const f of files) {
-    const entry = byPath.get(f.path)!;
+    const entry = analyses.get(f.path);
+    if (!entry) continue;
     result.findings.push(...entry.findings);
     result.files.push(entry.report);
     mergeCounts(result.suppressed, entry.suppressed);

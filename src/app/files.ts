@@ -99,6 +99,8 @@ export async function fetchGoFiles(
   files: readonly PullFile[],
   cache: BlobCache,
   concurrency: number,
+  /** Called as each file becomes available, so analysis overlaps the remaining fetches. */
+  onFile?: (file: GoFile) => void,
 ): Promise<{ files: GoFile[]; skipped: SkippedFile[]; stats: FetchStats }> {
   const limit = pLimit(concurrency);
   const stats: FetchStats = { fromCache: 0, fromPatch: 0, fetched: 0 };
@@ -140,7 +142,9 @@ export async function fetchGoFiles(
           skipped.push({ path, reason: 'generated' });
           return undefined;
         }
-        return { path, sha: file.sha, content, patch: file.patch };
+        const goFile: GoFile = { path, sha: file.sha, content, patch: file.patch };
+        onFile?.(goFile);
+        return goFile;
       }),
     ),
   );

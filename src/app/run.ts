@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { addedLinesFromPatch, type AnalyzeOptions, type Finding } from '../engine/index.js';
-import { analyzeWhole, restrictToDiff, type AnalysisCache, type Analyzer } from './analysis.js';
+import { analyzeFile, combine, restrictToDiff, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
 import { commentableLines, reviewComment, type ReviewComment } from './comments.js';
@@ -107,14 +107,21 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     // Independent reads go out together to keep webhook-to-review latency low.
     const [prFiles, goMod, existing] = await Promise.all([listPullFiles(octokit, req), readGoMod(octokit, req), listOurComments(octokit, req)]);
     const { selected, skipped } = selectGoFiles(prFiles, config.ignore);
-    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, deps.fetchConcurrency);
-    skipped.push(...fetched.skipped);
-    log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
-
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
     const options: AnalyzeOptions = { rules: config.rules, ...(goVersion ? { goVersion } : {}) };
-    // One whole-file analysis serves both the annotations (every finding) and the review (the diff's findings).
-    const whole = analyzeWhole(fetched.files, options, deps.analyzer, deps.analysisCache);
+    // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
+    // finding) and the review (the diff's findings), and CPU work overlaps the remaining fetches.
+    const analyses = new Map<string, FileAnalysis>();
+    let analyzeMs = 0;
+    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, deps.fetchConcurrency, (file) => {
+      const t = performance.now();
+      analyses.set(file.path, analyzeFile(file, options, deps.analyzer, deps.analysisCache));
+      analyzeMs += performance.now() - t;
+    });
+    skipped.push(...fetched.skipped);
+    log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
+    const whole = combine(fetched.files, analyses);
+
     const addedLines = new Map(fetched.files.map((f) => [f.path, addedLinesFromPatch(f.patch)]));
     const result = { ...whole, findings: req.scope === 'all' ? whole.findings : restrictToDiff(whole.findings, addedLines) };
 
@@ -205,6 +212,19 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     }
     await complete(conclusion, title, summary, batches.at(-1));
     outcome.conclusion = conclusion;
+    log.info(
+      {
+        pull: req.pullNumber,
+        headSha: req.headSha,
+        files: fetched.files.length,
+        ...fetched.stats,
+        findings: whole.findings.length,
+        posted: outcome.posted,
+        analyzeMs: Math.round(analyzeMs),
+        totalMs: Math.round(performance.now() - started),
+      },
+      'racecheck run finished',
+    );
     return outcome;
   } catch (err) {
     log.error({ err, pull: req.pullNumber, headSha: req.headSha }, 'racecheck run failed');
