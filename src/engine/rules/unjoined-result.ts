@@ -47,6 +47,13 @@ function enclosingSelectCase(node: Node, stop: Node): Node | undefined {
   return undefined;
 }
 
+/** Whether two field paths can name the same memory: one is a prefix of the other. */
+function samePlace(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
+  return true;
+}
+
 function caseLabel(model: FileModel, caseNode: Node): string {
   if (caseNode.type === 'default_case') return '`default:`';
   const comm = caseNode.childForFieldName('communication');
@@ -76,6 +83,7 @@ export const unjoinedResult: Rule = {
       for (const read of model.accessesOf(write.decl)) {
         if (read.kind !== 'read' || read.thread !== parent || reported.has(read)) continue;
         if (read.node.startIndex < g.spawn.site.endIndex || !unsynchronized(model, read)) continue;
+        if (!samePlace(write.path, read.path)) continue;
         const branch = enclosingSelectCase(read.node, parent.node);
         if (!branch) continue;
         const cases = branch.parent!.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');

@@ -156,6 +156,17 @@ function isCompletionReceive(receive: Node): boolean {
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
 }
 
+/**
+ * Names the file passes to sync/atomic (`atomic.AddInt64(&s.n, 1)` gives `n`): functions that
+ * touch them plainly must be walked too, or mixed atomic and plain access would go unseen.
+ */
+function atomicTargetPattern(source: string): RegExp | undefined {
+  if (!source.includes('atomic.')) return undefined;
+  const names = new Set<string>();
+  for (const m of source.matchAll(/atomic\.\w+\(\s*&\s*([\w.]+)/g)) names.add(m[1].slice(m[1].lastIndexOf('.') + 1));
+  return names.size > 0 ? new RegExp(`\\b(?:${[...names].join('|')})\\b`) : undefined;
+}
+
 function isLoop(node: Node): boolean {
   return node.type === 'for_statement';
 }
@@ -279,11 +290,14 @@ class ModelBuilder {
   build(): void {
     const root = this.tree.rootNode;
     this.collectPackageLevel(root);
+    const atomicTargets = atomicTargetPattern(this.source);
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
       const handler = isHandlerSignature(fn);
       if (!body) continue;
-      const interesting = handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(this.source.slice(body.startIndex, body.endIndex));
+      const text = this.source.slice(body.startIndex, body.endIndex);
+      const interesting =
+        handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(text) || (atomicTargets !== undefined && atomicTargets.test(text));
       if (interesting) this.walkFunction(fn, handler);
     }
   }
