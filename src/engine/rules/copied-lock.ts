@@ -592,9 +592,10 @@ class CopyChecker {
           const fn = node.childForFieldName('function');
           const callee = fn?.text ?? '';
           if (!BUILTINS_THAT_DO_NOT_COPY.has(callee)) {
+            const calleeName = fn?.type === 'func_literal' || callee.includes('\n') || callee.length > 40 ? 'the function' : `\`${callee}\``;
             for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) {
               const path = this.copiedLock(arg, scope);
-              if (path) this.reportCopy(arg, path, `The call of \`${callee}\``, `Pass a pointer (\`${pointerTo(arg)}\`) and take \`*${path[0]}\` in the callee.`);
+              if (path) this.reportCopy(arg, path, `The call of ${calleeName}`, `Pass a pointer (\`${pointerTo(arg)}\`) and take \`*${path[0]}\` in the callee.`);
             }
           }
           pushAll(node.namedChildren);

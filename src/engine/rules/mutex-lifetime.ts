@@ -292,18 +292,25 @@ function diagnosticFor(
     const b = value.endPosition.column;
     if (line.slice(a, b) === src) suggestion = { startLine: row + 1, endLine: row + 1, replacement: line.slice(0, a) + clone + line.slice(b) };
   }
+  const declaredType = decl.node.parent?.type === 'var_spec' ? decl.node.parent.childForFieldName('type')?.text : undefined;
+  const typeText = valueType.kind === 'named' ? valueType.name : typeTextOf(declaredType, decl, valueType);
   const fixHint = clone
     ? undefined
     : [
         `Give each ${s.name} its own copy of the data its \`${mutex}\` guards, e.g.:`,
         '```go',
-        `func clone${capitalize(decl.name)}(src ${typeName(valueType)}) ${typeName(valueType)} {`,
+        `func clone${capitalize(decl.name)}(src ${typeText}) ${typeText} {`,
         '\t// copy the struct, then replace each map/slice with a fresh one holding the same entries',
         '}',
         '```',
         `or keep one package-level mutex next to \`${decl.name}\` and lock it instead.`,
       ].join('\n');
   return { ...spanOf(el), message, related, ...(suggestion ? { suggestion } : {}), ...(fixHint ? { fixHint } : {}) };
+}
+
+/** A spelling of the copied value's type for the hint: the var's declared type when it is the value itself. */
+function typeTextOf(declared: string | undefined, decl: Decl, valueType: TypeRef): string {
+  return declared && decl.type === valueType ? declared : 'T';
 }
 
 function capitalize(s: string): string {
