@@ -55,6 +55,8 @@ export interface SummaryInput {
   maxComments: number;
   resolved: number;
   analyzed: readonly string[];
+  /** True when the pull request has more files than GitHub lists (3,000). */
+  fileListTruncated: boolean;
   skipped: readonly SkippedFile[];
   suppressed: Record<string, number>;
   engineErrors: readonly { file: string; error: string }[];
@@ -98,6 +100,7 @@ export function summaryFor(s: SummaryInput): string {
     out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- \`${f.file}:${f.line}\` \`${f.rule}\` (${f.severity}): ${f.message}`).join('\n'));
   }
   out.push(`### Files\nAnalyzed ${plural(s.analyzed.length, 'Go file')}; skipped ${s.skipped.length}.`);
+  if (s.fileListTruncated) out.push('GitHub lists at most 3,000 files of a pull request; files past that were not reviewed.');
   if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- \`${f.path}\`: ${f.reason}`).join('\n'));
   if (s.engineErrors.length > 0) out.push(`Analysis failed for:\n` + s.engineErrors.map((e) => `- \`${e.file}\`: ${e.error}`).join('\n'));
   if (s.overBudget.length > 0) out.push(`Analysis stopped early (time budget) for:\n` + s.overBudget.map((f) => `- \`${f}\``).join('\n'));

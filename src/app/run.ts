@@ -36,6 +36,8 @@ export interface RunOutcome {
   error?: string;
 }
 
+/** "List pull request files" stops at this many. */
+const MAX_LISTED_FILES = 3000;
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 interface ExistingComment {
@@ -195,6 +197,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       maxComments: config.maxComments,
       resolved: outcome.resolved,
       analyzed: fetched.files.map((f) => f.path),
+      fileListTruncated: prFiles.length >= MAX_LISTED_FILES,
       skipped,
       suppressed: result.suppressed,
       engineErrors: result.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error! })),

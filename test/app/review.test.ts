@@ -73,6 +73,18 @@ describe('the seed pull request (real engine)', () => {
     expect(h.fake.checkRun()!.output?.summary).toContain(`0 new, ${first} already posted`);
   });
 
+  test('a push that only moves the racy code keeps the existing comments and posts none', async () => {
+    await h.send('pull_request', pullRequestPayload('opened'));
+    const before = h.fake.reviewComments.map((c) => c.body);
+    const moved = '7777777777777777777777777777777777777777';
+    h.fake.setFile(moved, 'go.mod', GO_MOD);
+    h.fake.setPull(7, moved, { 'run.go': [undefined, SEED.replace('package main\n', 'package main\n\n// Package main runs things.\n')] });
+    await h.send('pull_request', pullRequestPayload('synchronize', moved));
+    expect(h.fake.reviews).toHaveLength(1);
+    expect(h.fake.reviewComments.map((c) => c.body)).toEqual(before);
+    expect(h.outcomes[1]).toMatchObject({ posted: 0, alreadyCommented: before.length, resolved: 0 });
+  });
+
   test('two deliveries at once are serialized and still post each comment once', async () => {
     await Promise.all([h.send('pull_request', pullRequestPayload('opened')), h.send('pull_request', pullRequestPayload('reopened'))]);
     expect(h.fake.reviews).toHaveLength(1);
@@ -121,6 +133,16 @@ describe('with a stand-in analyzer', () => {
     expect(h.fake.reviewComments.map((c) => c.path)).toEqual(['pkg/f229.go']);
     // New files come from their patches: no content requests at all.
     expect(h.fake.requestCount(/contents\/pkg/)).toBe(0);
+  });
+
+  test("a pull request past GitHub's 3,000-file listing limit says so in the summary", async () => {
+    const h = await setup({ analyzer: markerAnalyzer() });
+    const files: Record<string, [string | undefined, string]> = {};
+    for (let i = 0; i < 3005; i++) files[`docs/n${i}.txt`] = [undefined, `${i}\n`];
+    h.fake.setPull(7, HEAD, files);
+    await h.send('pull_request', pullRequestPayload('opened'));
+    expect(h.fake.requestCount(/pulls\/7\/files/)).toBe(30);
+    expect(h.fake.checkRun()!.output!.summary).toContain('at most 3,000 files');
   });
 
   test('passes the go.mod version, rule config and each patch to the engine', async () => {
