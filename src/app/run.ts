@@ -172,7 +172,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
 
     // A comment is resolved when its finding is gone from a file we analyzed, or its file left the change.
     const presentFps = new Set([...reportedFps, ...wholeFps]);
-    const analyzedOk = new Set(result.files.filter((f) => !f.error).map((f) => f.file));
+    // A file whose analysis failed or stopped early may have lost findings that are really still there.
+    const analyzedOk = new Set(result.files.filter((f) => !f.error && !f.overBudget).map((f) => f.file));
     const stillChanged = new Set(prFiles.filter((f) => f.status !== 'removed').map((f) => f.filename));
     const gone = existing.filter((c) => !presentFps.has(c.fp) && (analyzedOk.has(c.path) || !stillChanged.has(c.path)));
     const limit = pLimit(deps.fetchConcurrency);
