@@ -281,6 +281,8 @@ class ModelBuilder {
   private readonly writeTargets = new Set<string>();
   private readonly appendSelfTargets = new Set<string>();
   private readonly detachedLiterals = new Set<number>();
+  /** Bodies of func literals: they share the parameters' scope. (Asking a node for its parent costs O(depth).) */
+  private readonly literalBodies = new Set<number>();
 
   constructor(source: string) {
     this.source = source;
@@ -499,7 +501,7 @@ class ModelBuilder {
           break;
         case 'block': {
           // A function's own body shares the parameters' scope.
-          const inner = isBody || node.parent?.type === 'func_literal' ? scope : new Scope(scope);
+          const inner = isBody || this.literalBodies.has(node.startIndex) ? scope : new Scope(scope);
           push(visitAll(node.namedChildren, inner));
           break;
         }
@@ -512,7 +514,9 @@ class ModelBuilder {
           const s = new Scope(scope);
           this.declareParams(node.childForFieldName('parameters'), s, 'param');
           this.declareParams(node.childForFieldName('result'), s, 'result');
-          push(visit(node.childForFieldName('body'), s, child));
+          const body = node.childForFieldName('body');
+          if (body) this.literalBodies.add(body.startIndex);
+          push(visit(body, s, child));
           break;
         }
         case 'go_statement': {
@@ -834,6 +838,8 @@ function rootOf(t: FuncUnit): FuncUnit {
   return chain[chain.length - 1];
 }
 
+const MAX_LOCK_SEARCH_DEPTH = 200;
+
 export function buildFileModel(source: string, options: BuildOptions = {}): FileModel {
   const b = new ModelBuilder(source);
   b.build();
@@ -900,7 +906,11 @@ export function buildFileModel(source: string, options: BuildOptions = {}): File
 
   const locksHeld = (node: Node): string[] => {
     const held = new Set<string>();
+    let depth = 0;
     for (let cur: Node | null = node; cur; cur = cur.parent) {
+      // tree-sitter finds a parent by walking down from the root, so pathological nesting would
+      // make this quadratic. Past any real code's depth, say "unknown lock": silence, not alarm.
+      if (++depth > MAX_LOCK_SEARCH_DEPTH) return ['?'];
       const p = cur.parent;
       if (!p) break;
       if (p.type === 'argument_list' && cur.type === 'func_literal') {

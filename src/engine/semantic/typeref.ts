@@ -78,8 +78,10 @@ function structFromNode(node: Node): TypeRef {
   for (const decl of list?.namedChildren ?? []) {
     if (decl.type !== 'field_declaration') continue;
     const typeNode = decl.childForFieldName('type');
-    const type = typeFromNode(typeNode);
     const names = decl.childrenForFieldName('name');
+    // tree-sitter-go leaves the `*` of an embedded `*T` outside the type node.
+    const embeddedPointer = names.length === 0 && decl.children.some((c) => c.type === '*');
+    const type: TypeRef = embeddedPointer ? { kind: 'pointer', elem: typeFromNode(typeNode) } : typeFromNode(typeNode);
     if (names.length === 0) {
       embedded.push(type);
       // An embedded field is named after its type: sync.Mutex -> Mutex.
