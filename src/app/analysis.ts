@@ -1,7 +1,8 @@
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
-export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult;
+/** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
+export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => AnalysisResult | Promise<AnalysisResult>;
 
 export interface FileAnalysis {
   findings: Finding[];
@@ -33,12 +34,12 @@ export class AnalysisCache {
 }
 
 /** Analyzes one file with scope 'all', or returns its cached result; engine failures are not cached. */
-export function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): FileAnalysis {
+export async function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): Promise<FileAnalysis> {
   const key = file.sha ? `${file.sha}\0${file.path}\0${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}` : undefined;
   const hit = key ? cache.get(key) : undefined;
   if (hit) return hit;
   // One file per call, so suppression counts and failures are known per file.
-  const fresh = analyzer([{ path: file.path, content: file.content }], { ...options, scope: 'all' });
+  const fresh = await analyzer([{ path: file.path, content: file.content }], { ...options, scope: 'all' });
   const report = fresh.files[0] ?? { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
   const entry = { findings: fresh.findings, suppressed: fresh.suppressed, report };
   if (key && !report.error && !report.overBudget) cache.set(key, entry);

@@ -6,6 +6,7 @@ import { canWrite, notAllowedReply, parseCommand, USAGE } from './commands.js';
 import { DEFAULT_DOCS_BASE_URL } from './comments.js';
 import { httpStatus, type Octokit, type RepoRef } from './github.js';
 import { AnalysisCache, type Analyzer } from './analysis.js';
+import { defaultAnalysisPool } from './analysis-pool.js';
 import { runRacecheck, type RunOutcome } from './run.js';
 
 export interface AppOptions {
@@ -31,7 +32,8 @@ function envNumber(name: string, fallback: number): number {
 
 /** Builds the Probot app; the default export uses the real engine and env settings. */
 export function createApp(options: AppOptions = {}) {
-  const analyzer = options.analyzer ?? analyze;
+  // Worker threads when running compiled; the engine on the main thread otherwise (e.g. under ts-jest).
+  const analyzer = options.analyzer ?? defaultAnalysisPool()?.analyze ?? analyze;
   const cache = options.cache ?? new BlobCache(envNumber('RACECHECK_CACHE_MB', 64) * 1024 * 1024);
   const analysisCache = options.analysisCache ?? new AnalysisCache();
   const docsBaseUrl = options.docsBaseUrl ?? process.env.RACECHECK_DOCS_BASE_URL ?? DEFAULT_DOCS_BASE_URL;

@@ -114,12 +114,15 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
     // finding) and the review (the diff's findings), and CPU work overlaps the remaining fetches.
     const analyses = new Map<string, FileAnalysis>();
-    let analyzeMs = 0;
+    const analyzing: Promise<void>[] = [];
     const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, deps.fetchConcurrency, (file) => {
-      const t = performance.now();
-      analyses.set(file.path, analyzeFile(file, options, deps.analyzer, deps.analysisCache));
-      analyzeMs += performance.now() - t;
+      const done = analyzeFile(file, options, deps.analyzer, deps.analysisCache).then((a) => void analyses.set(file.path, a));
+      done.catch(() => undefined); // awaited below; this only stops an unhandled rejection if fetching fails first
+      analyzing.push(done);
     });
+    const fetchedAt = performance.now();
+    await Promise.all(analyzing);
+    const analysisTailMs = performance.now() - fetchedAt;
     skipped.push(...fetched.skipped);
     log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
     const whole = combine(fetched.files, analyses);
@@ -224,7 +227,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
         ...fetched.stats,
         findings: whole.findings.length,
         posted: outcome.posted,
-        analyzeMs: Math.round(analyzeMs),
+        fetchMs: Math.round(fetchedAt - started),
+        analysisAfterFetchMs: Math.round(analysisTailMs),
         totalMs: Math.round(performance.now() - started),
       },
       'racecheck run finished',
