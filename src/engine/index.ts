@@ -36,11 +36,12 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
         break;
       }
       const seen = new Set<string>();
+      const kept: { finding: Finding; moved: boolean }[] = [];
       rule.run(model, (d) => {
         const key = `${d.line}:${d.column}:${d.message}`;
         if (seen.has(key)) return;
         seen.add(key);
-        let finding: Finding | undefined = {
+        const whole: Finding = {
           rule: rule.meta.id,
           file: file.path,
           line: d.line,
@@ -51,17 +52,24 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
           message: d.message,
           related: (d.related ?? []).map((r) => ({ file: file.path, line: r.line, message: r.message })),
         };
-        if (d.suggestion) finding.suggestion = d.suggestion;
-        if (d.fixHint) finding.fixHint = d.fixHint;
-        if (diffOnly) finding = anchorInDiff(finding, file.addedLines!);
+        if (d.suggestion) whole.suggestion = d.suggestion;
+        if (d.fixHint) whole.fixHint = d.fixHint;
+        const finding = diffOnly ? anchorInDiff(whole, file.addedLines!) : whole;
         if (!finding) return;
         // The suppression comment sits next to the flagged code, wherever the finding is anchored.
         if (suppressions.silences(rule.meta.id, d.line)) {
           result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
           return;
         }
-        result.findings.push(finding);
+        kept.push({ finding, moved: finding.line !== d.line });
       });
+      // A race between two accesses is often reported from both sides. When only one side is in
+      // the diff, both findings land on that line: keep the one that was flagged there.
+      const flaggedLines = new Set(kept.filter((k) => !k.moved).map((k) => k.finding.line));
+      for (const { finding, moved } of kept) {
+        if (moved && flaggedLines.has(finding.line)) continue;
+        result.findings.push(finding);
+      }
     }
   } catch (err) {
     // One file's internal failure must not cost the others their review.

@@ -115,3 +115,22 @@ describe('diffs', () => {
     expect(() => parseUnifiedDiff('hello world\n')).toThrow(/not a unified diff|no file sections/);
   });
 });
+
+describe('diff scope', () => {
+  const added = (lines: number[]) => new Set(lines);
+
+  test('a race with one side in the diff is reported once, on that side', () => {
+    const result = analyze([{ path: 'x.go', content: RACY, addedLines: added([9]) }], { scope: 'diff', goVersion: '1.21' });
+    expect(result.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 9]]);
+  });
+
+  test('a race wholly outside the diff is not reported', () => {
+    const result = analyze([{ path: 'x.go', content: RACY, addedLines: added([3]) }], { scope: 'diff', goVersion: '1.21' });
+    expect(result.findings).toEqual([]);
+  });
+
+  test("scope 'all' reports both sides", () => {
+    const result = analyze([{ path: 'x.go', content: RACY, addedLines: added([9]) }], { scope: 'all', goVersion: '1.21' });
+    expect(result.findings.map((f) => f.line)).toEqual([8, 9]);
+  });
+});
