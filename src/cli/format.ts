@@ -1,8 +1,8 @@
-/** Rendering an analysis for a terminal, for machines (JSON), and for GitHub Actions annotations. */
+/** Rendering an analysis for a terminal, for machines (JSON), and for GitHub Actions annotations (SARIF is in sarif.ts). */
 import type { AnalysisResult, Finding, Severity } from '../engine/index.js';
 
-export type OutputFormat = 'text' | 'json' | 'github';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'github'];
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif', 'github'];
 
 export interface RunSummary {
   result: AnalysisResult;

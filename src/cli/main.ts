@@ -14,17 +14,23 @@ import { CliError, describeFsError } from './errors.js';
 import { collectGoFiles, isSkippedDir } from './files.js';
 import { diffAgainstBase } from './git.js';
 import { ModuleVersionResolver } from './gomod.js';
-import { formatGithub, formatJson, formatText, OUTPUT_FORMATS } from './format.js';
-import type { OutputFormat } from './format.js';
+import { formatGithub, formatJson, formatText, OUTPUT_FORMATS, summaryLine } from './format.js';
+import type { OutputFormat, RunSummary } from './format.js';
+import { formatSarif } from './sarif.js';
+import { docsBaseUrl } from './docs-url.js';
+import { progressFor } from './progress.js';
 
 export interface CliIO {
   stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
+  /** Progress and, for json/sarif, the closing summary go here when it is a TTY. */
+  stderr: { write(text: string): unknown; isTTY?: boolean };
   cwd: string;
   /** Where `--diff -` reads from; defaults to process.stdin. */
   stdin?: AsyncIterable<string | Buffer>;
-  /** Environment for NO_COLOR; defaults to process.env. */
+  /** Environment for NO_COLOR and RACECHECK_DOCS_BASE_URL; defaults to process.env. */
   env?: Record<string, string | undefined>;
+  /** Milliseconds clock for progress throttling; defaults to performance.now. */
+  now?: () => number;
 }
 
 export const USAGE = `Usage:
@@ -37,7 +43,8 @@ Options:
   --base REV           diff merge-base(REV, HEAD) against the working tree (git)
   --root DIR           directory the diff's paths are relative to / the git repository (default: .)
   --all                with --diff/--base, report on the whole of each touched file
-  --format FORMAT      text (default), json, or github (workflow-command annotations)
+  --format FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning),
+                       or github (workflow-command annotations)
   --go-version 1.N     Go version for files outside any module (default: none)
   --list-rules         print the rules and exit
   -h, --help           print this help and exit
@@ -47,7 +54,7 @@ Directories are walked recursively, skipping vendor/, testdata/ and hidden direc
 Exit status: 0 no findings, 1 findings, 2 usage or I/O error.
 `;
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? 'unknown';
@@ -197,10 +204,11 @@ const ANALYZE_BATCH = 50;
  * Analyzes in batches: tree-sitter trees are freed by finalizers that only run when the event
  * loop turns, so one synchronous call over a whole repository would hold every tree at once.
  */
-async function analyzeByGoVersion(
+export async function analyzeByGoVersion(
   files: readonly (SourceFile & { absolutePath: string })[],
   scope: 'diff' | 'all',
   fallbackVersion: string | undefined,
+  onProgress: (done: number) => void = () => undefined,
 ): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
@@ -210,6 +218,7 @@ async function analyzeByGoVersion(
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
+      onProgress(merged.files.length);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -228,8 +237,11 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   let targets: Target[];
   let scope: 'diff' | 'all' = 'all';
   let missingHint = '';
+  // The directory finding paths are relative to: SARIF's %SRCROOT%.
+  let srcRoot = io.cwd;
   if (args.diff !== undefined) {
     const root = resolve(io.cwd, args.root ?? '.');
+    srcRoot = root;
     let diffText: string;
     if (args.diff === '-') {
       diffText = await readAll(io.stdin ?? process.stdin);
@@ -247,6 +259,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     const dir = resolve(io.cwd, args.root ?? '.');
     const branch = await diffAgainstBase(args.base, dir);
     targets = targetsFromDiff(branch.diff, branch.topLevel, `git diff against ${args.base}`);
+    srcRoot = branch.topLevel;
     scope = args.all ? 'all' : 'diff';
   } else {
     const paths = args.paths.length > 0 ? args.paths : ['.'];
@@ -254,17 +267,49 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   }
 
   const files = await readSources(targets, missingHint);
-  const result = await analyzeByGoVersion(files, scope, args.goVersion);
+  const progress = progressFor(io.stderr, files.length, io.now ? { now: io.now } : {});
+  let result: AnalysisResult;
+  try {
+    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done));
+  } finally {
+    progress.finish();
+  }
   for (const report of result.files) {
     if (report.error) io.stderr.write(`racecheck: warning: ${report.file}: analysis failed: ${report.error}\n`);
   }
-  const summary = { result, elapsedMs: performance.now() - started };
+  const summary: RunSummary = { result, elapsedMs: performance.now() - started };
   const env = io.env ?? process.env;
-  const color = io.stdout.isTTY === true && env.NO_COLOR === undefined;
-  const output =
-    args.format === 'json' ? formatJson(summary) : args.format === 'github' ? formatGithub(summary) : formatText(summary, color);
+  const color = io.stdout.isTTY === true && useColor(env);
+  let output: string;
+  switch (args.format) {
+    case 'json':
+      output = formatJson(summary);
+      break;
+    case 'sarif':
+      output = formatSarif(summary, {
+        version: packageVersion(),
+        contents: new Map(files.map((f) => [f.path, f.content])),
+        srcRoot,
+        docsBaseUrl: docsBaseUrl(env),
+      });
+      break;
+    case 'github':
+      output = formatGithub(summary);
+      break;
+    default:
+      output = formatText(summary, color);
+  }
   io.stdout.write(output);
+  // Machine formats have no summary of their own; a person watching the terminal still gets one.
+  if ((args.format === 'json' || args.format === 'sarif') && io.stderr.isTTY === true) {
+    io.stderr.write(summaryLine(summary) + '\n');
+  }
   return result.findings.length > 0 ? 1 : 0;
+}
+
+/** Colour unless NO_COLOR is set to anything non-empty (no-color.org) or the terminal is dumb. */
+export function useColor(env: Record<string, string | undefined>): boolean {
+  return !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 /** Runs the command line; returns the exit code (0 clean, 1 findings, 2 usage or I/O error). */

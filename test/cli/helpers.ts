@@ -62,16 +62,23 @@ export interface CliRun {
 export async function cli(
   argv: string[],
   cwd: string,
-  opts: { stdin?: string; isTTY?: boolean; env?: Record<string, string | undefined> } = {},
+  opts: {
+    stdin?: string;
+    isTTY?: boolean;
+    stderrIsTTY?: boolean;
+    env?: Record<string, string | undefined>;
+    now?: () => number;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
     stdout: { write: (s: string) => (stdout += s), isTTY: opts.isTTY ?? false },
-    stderr: { write: (s: string) => (stderr += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: opts.stderrIsTTY ?? false },
     cwd,
     stdin: Readable.from([opts.stdin ?? '']),
     env: opts.env ?? {},
+    ...(opts.now ? { now: opts.now } : {}),
   };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };

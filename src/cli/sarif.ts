@@ -1,0 +1,188 @@
+/**
+ * SARIF 2.1.0 output, shaped for GitHub code scanning (upload-sarif): one run, every rule in the
+ * driver, one result per finding with a line-hash fingerprint that survives unrelated edits.
+ */
+import { createHash } from 'node:crypto';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RULES } from '../engine/index.js';
+import type { Finding, RuleMeta, Severity } from '../engine/index.js';
+import { docsUrl } from './docs-url.js';
+import type { RunSummary } from './format.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const INFORMATION_URI = 'https://github.com/racecheck/racecheck';
+const SRCROOT = '%SRCROOT%';
+
+export interface SarifOptions {
+  /** racecheck's version, from package.json. */
+  version: string;
+  /** Content of every analyzed file, keyed by the finding's path: fingerprints hash the flagged line. */
+  contents: ReadonlyMap<string, string>;
+  /** Absolute directory the finding paths are relative to; recorded as %SRCROOT%. */
+  srcRoot: string;
+  docsBaseUrl: string;
+  rules?: readonly RuleMeta[];
+}
+
+type SarifLevel = 'error' | 'warning' | 'note';
+const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning', info: 'note' };
+
+interface ArtifactLocation {
+  uri: string;
+  uriBaseId?: string;
+}
+
+/** "closure-write" -> "ClosureWrite": SARIF rule names are identifiers, ids are kebab-case here. */
+function ruleName(id: string): string {
+  return id.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase());
+}
+
+/**
+ * A repo-relative URI under %SRCROOT% (forward slashes, each segment percent-encoded), or an
+ * absolute file: URI for a path outside the root, which code scanning then ignores.
+ */
+export function artifactLocation(path: string, srcRoot: string): ArtifactLocation {
+  const absolute = resolve(srcRoot, path);
+  const rel = relative(srcRoot, absolute);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return { uri: pathToFileURL(absolute).href };
+  return { uri: rel.split(sep).join('/').split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+}
+
+function normalizedLine(lines: readonly string[] | undefined, line: number): string {
+  return (lines?.[line - 1] ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * primaryLocationLineHash per finding: sha256 of rule, file and the whitespace-normalized flagged
+ * line, so lines inserted elsewhere keep it; identical lines get occurrence 1, 2, … in order.
+ */
+export function lineHashes(findings: readonly Finding[], contents: ReadonlyMap<string, string>): string[] {
+  const linesByFile = new Map<string, string[]>();
+  const occurrences = new Map<string, number>();
+  return findings.map((f) => {
+    let lines = linesByFile.get(f.file);
+    if (!lines) {
+      lines = (contents.get(f.file) ?? '').split('\n');
+      linesByFile.set(f.file, lines);
+    }
+    const hash = createHash('sha256')
+      .update(`${f.rule}\0${f.file}\0${normalizedLine(lines, f.line)}`)
+      .digest('hex')
+      .slice(0, 16);
+    const n = (occurrences.get(hash) ?? 0) + 1;
+    occurrences.set(hash, n);
+    return `${hash}:${n}`;
+  });
+}
+
+/**
+ * The suggestion as a SARIF fix. A region without columns ends before the line's newline, so the
+ * whole lines are deleted as [startLine:1, endLine+1:1) and the replacement brings its own newline.
+ */
+function sarifFix(f: Finding, location: ArtifactLocation, content: string | undefined): object | undefined {
+  const s = f.suggestion;
+  if (!s) return undefined;
+  const lines = content?.split('\n');
+  let deletedRegion: object;
+  let insertedText: string;
+  if (lines && s.endLine < lines.length) {
+    const newline = lines[s.endLine - 1]?.endsWith('\r') ? '\r\n' : '\n';
+    deletedRegion = { startLine: s.startLine, startColumn: 1, endLine: s.endLine + 1, endColumn: 1 };
+    insertedText = s.replacement + newline;
+  } else {
+    // The last line of a file without a trailing newline.
+    deletedRegion = { startLine: s.startLine, endLine: s.endLine };
+    insertedText = s.replacement;
+  }
+  return {
+    description: { text: 'Apply racecheck\'s suggested replacement.' },
+    artifactChanges: [{ artifactLocation: location, replacements: [{ deletedRegion, insertedContent: { text: insertedText } }] }],
+  };
+}
+
+function sarifRule(meta: RuleMeta, docsBaseUrl: string): object {
+  const url = docsUrl(meta.docPath, docsBaseUrl);
+  return {
+    id: meta.id,
+    name: ruleName(meta.id),
+    shortDescription: { text: meta.summary },
+    fullDescription: {
+      text: meta.fixable ? `${meta.summary} racecheck suggests a fix where a mechanical one exists.` : meta.summary,
+    },
+    help: {
+      text: `${meta.summary} The hazard, why it races, and how to fix it: ${url}`,
+      markdown: `${meta.summary}\n\nThe hazard, why it races, and how to fix it: [${meta.id}](${url})`,
+    },
+    helpUri: url,
+    defaultConfiguration: { level: LEVEL[meta.defaultSeverity] },
+    properties: { tags: ['concurrency', 'data-race', 'go'] },
+  };
+}
+
+export function toSarif(summary: RunSummary, options: SarifOptions): object {
+  const rules = options.rules ?? RULES;
+  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
+  const hashes = lineHashes(summary.result.findings, options.contents);
+  const results = summary.result.findings.map((f, i) => {
+    const location = artifactLocation(f.file, options.srcRoot);
+    const index = ruleIndex.get(f.rule);
+    const fix = sarifFix(f, location, options.contents.get(f.file));
+    return {
+      ruleId: f.rule,
+      ...(index !== undefined ? { ruleIndex: index } : {}),
+      level: LEVEL[f.severity],
+      message: { text: f.message, ...(f.fixHint ? { markdown: `${f.message}\n\n${f.fixHint}` } : {}) },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: location,
+            region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+          },
+        },
+      ],
+      ...(f.related.length > 0
+        ? {
+            relatedLocations: f.related.map((r, id) => ({
+              id: id + 1,
+              physicalLocation: { artifactLocation: artifactLocation(r.file, options.srcRoot), region: { startLine: r.line } },
+              message: { text: r.message },
+            })),
+          }
+        : {}),
+      partialFingerprints: { primaryLocationLineHash: hashes[i]! },
+      ...(fix ? { fixes: [fix] } : {}),
+    };
+  });
+  const notifications = summary.result.files.flatMap((report) => {
+    const where = [{ physicalLocation: { artifactLocation: artifactLocation(report.file, options.srcRoot) } }];
+    if (report.error) return [{ level: 'error', message: { text: `analysis failed: ${report.error}` }, locations: where }];
+    if (report.overBudget) return [{ level: 'warning', message: { text: 'analysis stopped at the time budget' }, locations: where }];
+    return [];
+  });
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'racecheck',
+            version: options.version,
+            informationUri: INFORMATION_URI,
+            rules: rules.map((r) => sarifRule(r, options.docsBaseUrl)),
+          },
+        },
+        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(options.srcRoot.endsWith(sep) ? options.srcRoot : options.srcRoot + sep).href } },
+        // Engine columns count UTF-16 code units (tree-sitter over JS strings).
+        columnKind: 'utf16CodeUnits',
+        invocations: [{ executionSuccessful: true, ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}) }],
+        results,
+      },
+    ],
+  };
+}
+
+export function formatSarif(summary: RunSummary, options: SarifOptions): string {
+  return JSON.stringify(toSarif(summary, options), null, 2) + '\n';
+}
