@@ -255,8 +255,15 @@ function calleeOf(model: FileModel, call: Node): { fn: Node; name: string } | un
 
 /** `worker(wg)` / `go worker(wg)`: a WaitGroup value handed to a callee that uses its copy. */
 function passedByValue(model: FileModel, report: (d: Diagnostic) => void): void {
+  if (!model.source.includes('WaitGroup')) return; // no WaitGroup value can be passed
   for (const a of model.accesses) {
     if (a.method || a.addressTaken || a.kind !== 'read') continue;
+    // Only a WaitGroup, a pointer to one (`*wg`), or a field can be a WaitGroup value here.
+    if (a.path.length === 0) {
+      const t = model.types.underlying(a.decl.type);
+      const target = t.kind === 'pointer' ? model.types.underlying(t.elem) : t;
+      if (target.kind !== 'unknown' && !(target.kind === 'named' && target.name === WG)) continue;
+    }
     let arg: Node = a.node;
     while (arg.parent && (arg.parent.type === 'selector_expression' || arg.parent.type === 'parenthesized_expression') && arg.parent.namedChild(0)?.startIndex === arg.startIndex) {
       arg = arg.parent;

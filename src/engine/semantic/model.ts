@@ -261,7 +261,26 @@ function innermostLoopBetween(node: Node, top: Node): Node | undefined {
   return undefined;
 }
 
-type Task = { node: Node; scope: Scope; unit: FuncUnit } | (() => void);
+/**
+ * What the expressions around an identifier say about the access, handed down the walk so no one
+ * has to climb back up (asking tree-sitter for a node's parent costs a walk from the root).
+ */
+interface AccessContext {
+  /** Steps between the variable and the outermost expression: ['a', '[]'] for `x.a[i]`. */
+  path: string[];
+  method?: string;
+  write?: boolean;
+  appendSelf?: boolean;
+  addressTaken?: boolean;
+  atomic?: boolean;
+  deleted?: boolean;
+  /** This expression is the function of a call. */
+  callee?: boolean;
+}
+
+const NO_CONTEXT: AccessContext = { path: [] };
+
+type Task = { node: Node; scope: Scope; unit: FuncUnit; ctx?: AccessContext } | (() => void);
 
 class ModelBuilder {
   readonly source: string;
@@ -277,9 +296,6 @@ class ModelBuilder {
   readonly funcResults = new Map<string, TypeRef[]>();
   /** Func literals that a go statement or a `.Go`/`t.Run`/handler call spawns, by start index. */
   private readonly pendingSpawns = new Map<number, Omit<Spawn, 'parent' | 'loop'>>();
-  /** Left-hand sides of assignments and inc/dec statements, by start index + type. */
-  private readonly writeTargets = new Set<string>();
-  private readonly appendSelfTargets = new Set<string>();
   private readonly detachedLiterals = new Set<number>();
   /** Bodies of func literals: they share the parameters' scope. (Asking a node for its parent costs O(depth).) */
   private readonly literalBodies = new Set<number>();
@@ -472,13 +488,14 @@ class ModelBuilder {
     };
     const visit = (n: Node | null | undefined, s: Scope = curScope, u: FuncUnit = curUnit): Task[] => (n ? [{ node: n, scope: s, unit: u }] : []);
     const visitAll = (ns: Node[], s: Scope = curScope, u: FuncUnit = curUnit): Task[] => ns.map((n) => ({ node: n, scope: s, unit: u }));
+    const within = (n: Node | null | undefined, ctx: AccessContext): Task[] => (n ? [{ node: n, scope: curScope, unit: curUnit, ctx }] : []);
     while (stack.length > 0) {
       const task = stack.pop()!;
       if (typeof task === 'function') {
         task();
         continue;
       }
-      const { node, scope, unit } = task;
+      const { node, scope, unit, ctx } = task;
       curScope = scope;
       curUnit = unit;
       const isBody = first;
@@ -486,7 +503,7 @@ class ModelBuilder {
 
       switch (node.type) {
         case 'identifier':
-          this.reference(node, scope, unit);
+          this.reference(node, scope, unit, ctx ?? NO_CONTEXT);
           break;
         case 'field_identifier':
         case 'type_identifier':
@@ -536,13 +553,29 @@ class ModelBuilder {
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
           this.noteJoin(node, unit);
-          push(visitAll(node.namedChildren));
+          const fn = node.childForFieldName('function');
+          const callee = fn?.text ?? '';
+          const args = callArguments(node);
+          push([
+            ...within(fn, { path: [], callee: true }),
+            ...node.namedChildren.filter((c) => c.type !== 'argument_list' && c.startIndex !== fn?.startIndex).map((c) => ({ node: c, scope, unit })),
+            ...args.flatMap((arg, i) =>
+              callee === 'delete' && i === 0
+                ? within(arg, { path: [], deleted: true })
+                : callee.startsWith('atomic.')
+                  ? within(arg, { path: [], atomic: true })
+                  : visit(arg),
+            ),
+          ]);
           break;
         }
-        case 'unary_expression':
-          if (operatorOf(node) === '<-' && isCompletionReceive(node)) this.addJoin(unit, node, undefined);
-          push(visitAll(node.namedChildren));
+        case 'unary_expression': {
+          const op = operatorOf(node);
+          if (op === '<-' && isCompletionReceive(node)) this.addJoin(unit, node, undefined);
+          const operand = node.childForFieldName('operand');
+          push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
           break;
+        }
         case 'defer_statement':
           push(visitAll(node.namedChildren));
           break;
@@ -555,8 +588,7 @@ class ModelBuilder {
               left.forEach((ident, i) => {
                 if (ident.type !== 'identifier') return;
                 if (scope.names.has(ident.text)) {
-                  this.writeTargets.add(key(ident));
-                  this.reference(ident, scope, unit);
+                  this.reference(ident, scope, unit, { path: [], write: true });
                   return;
                 }
                 const init = right.length === left.length ? right[i] : undefined;
@@ -585,21 +617,21 @@ class ModelBuilder {
         case 'assignment_statement': {
           const left = node.childForFieldName('left')?.namedChildren ?? [];
           const right = node.childForFieldName('right')?.namedChildren ?? [];
-          left.forEach((l, i) => {
-            this.writeTargets.add(key(l));
+          const targets = left.flatMap((l, i) => {
             const r = right[i];
-            if (l.type === 'identifier' && r?.type === 'call_expression' && r.childForFieldName('function')?.text === 'append') {
-              const first = callArguments(r)[0];
-              if (first?.text === l.text) this.appendSelfTargets.add(key(l));
-            }
+            const appendSelf =
+              l.type === 'identifier' &&
+              r?.type === 'call_expression' &&
+              r.childForFieldName('function')?.text === 'append' &&
+              callArguments(r)[0]?.text === l.text;
+            return within(l, { path: [], write: true, appendSelf });
           });
-          push([...visitAll(right), ...visitAll(left)]);
+          push([...visitAll(right), ...targets]);
           break;
         }
         case 'inc_statement':
         case 'dec_statement':
-          for (const c of node.namedChildren) this.writeTargets.add(key(c));
-          push(visitAll(node.namedChildren));
+          push(node.namedChildren.flatMap((c) => within(c, { path: [], write: true })));
           break;
         case 'for_statement': {
           const s = new Scope(scope);
@@ -618,11 +650,9 @@ class ModelBuilder {
                 left.forEach((ident, i) => {
                   if (defines && ident.type === 'identifier') {
                     this.declare(s, ident, 'range', i === 1 ? elem : UNKNOWN, { loop: node });
-                  } else {
-                    this.writeTargets.add(key(ident));
                   }
                 });
-                if (!defines) for (const l of left) stack.push({ node: l, scope, unit });
+                if (!defines) for (const l of left) stack.push({ node: l, scope, unit, ctx: { path: [], write: true } });
               },
               ...visit(body, s),
             ]);
@@ -696,8 +726,21 @@ class ModelBuilder {
           push([...(keyIsName ? [] : visit(k)), ...visit(v)]);
           break;
         }
-        case 'selector_expression':
-          push(visit(node.childForFieldName('operand')));
+        case 'selector_expression': {
+          const field = node.childForFieldName('field')?.text ?? '';
+          const operand = node.childForFieldName('operand');
+          // `x.a.M()`: M is the method called on x.a; otherwise the field is one more step of the path.
+          const inner: AccessContext = ctx?.callee ? { path: [], method: field } : { ...(ctx ?? NO_CONTEXT), path: [field, ...(ctx?.path ?? [])] };
+          push(within(operand, inner));
+          break;
+        }
+        case 'index_expression': {
+          const inner: AccessContext = { ...(ctx ?? NO_CONTEXT), callee: false, path: ['[]', ...(ctx?.path ?? [])] };
+          push([...within(node.childForFieldName('operand'), inner), ...visit(node.childForFieldName('index'))]);
+          break;
+        }
+        case 'parenthesized_expression':
+          push(node.namedChildren.flatMap((c) => within(c, ctx ?? NO_CONTEXT)));
           break;
         case 'labeled_statement':
           push(visitAll(node.namedChildren.filter((c) => c.type !== 'label_name')));
@@ -727,60 +770,28 @@ class ModelBuilder {
     if (mc && mc.method === 'Wait' && callArguments(call).length === 0) this.addJoin(unit, call, mc.receiver.text);
   }
 
-  private reference(ident: Node, scope: Scope, unit: FuncUnit): void {
+  private reference(ident: Node, scope: Scope, unit: FuncUnit, ctx: AccessContext): void {
     const decl = scope.lookup(ident.text);
     if (!decl || decl.node.startIndex === ident.startIndex) return;
     this.refs.set(ident.startIndex, decl);
     if (decl.kind === 'func' || decl.kind === 'type' || decl.kind === 'const') return;
-    this.recordAccess(ident, decl, unit);
+    this.recordAccess(ident, decl, unit, ctx);
   }
 
-  private recordAccess(ident: Node, decl: Decl, unit: FuncUnit): void {
-    const path: string[] = [];
-    let cur = ident;
-    let method: string | undefined;
-    let addressTaken = false;
-    for (;;) {
-      const p = cur.parent;
-      if (!p) break;
-      if (p.type === 'selector_expression' && p.childForFieldName('operand')?.startIndex === cur.startIndex) {
-        const field = p.childForFieldName('field')?.text ?? '';
-        const grand = p.parent;
-        if (grand?.type === 'call_expression' && grand.childForFieldName('function')?.startIndex === p.startIndex) {
-          method = field;
-          cur = p;
-          break;
-        }
-        path.push(field);
-        cur = p;
-      } else if (p.type === 'index_expression' && p.childForFieldName('operand')?.startIndex === cur.startIndex) {
-        path.push('[]');
-        cur = p;
-      } else if (p.type === 'parenthesized_expression') {
-        cur = p;
-      } else break;
-    }
-    const parent = cur.parent;
-    if (parent?.type === 'unary_expression' && operatorOf(parent) === '&') addressTaken = true;
-    let atomic = false;
-    let deleted = false;
-    const argList = addressTaken ? parent?.parent : parent;
-    if (argList?.type === 'argument_list') {
-      const callee = argList.parent?.childForFieldName('function')?.text ?? '';
-      if (addressTaken && callee.startsWith('atomic.')) atomic = true;
-      if (callee === 'delete' && argList.namedChild(0)?.startIndex === cur.startIndex) deleted = true;
-    }
-    const written = !method && this.writeTargets.has(key(cur));
+  private recordAccess(ident: Node, decl: Decl, unit: FuncUnit, ctx: AccessContext): void {
+    const method = ctx.method;
+    const written = !method && ctx.write === true;
+    const deleted = ctx.deleted === true;
     const access: Access = {
       decl,
       node: ident,
       kind: written || deleted ? 'write' : 'read',
-      path,
+      path: ctx.path,
       method,
-      appendSelf: written && this.appendSelfTargets.has(key(cur)),
+      appendSelf: written && ctx.appendSelf === true,
       deleted,
-      addressTaken,
-      atomic,
+      addressTaken: ctx.addressTaken === true,
+      atomic: ctx.atomic === true && ctx.addressTaken === true,
       unit,
       thread: unit.thread,
     };
@@ -789,10 +800,6 @@ class ModelBuilder {
     if (!list) this.byDecl.set(decl, (list = []));
     list.push(access);
   }
-}
-
-function key(node: Node): string {
-  return `${node.startIndex}:${node.type}`;
 }
 
 /** The first join after `pos` in a thread that waits for spawn `s`. */
