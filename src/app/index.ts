@@ -1,4 +1,4 @@
-import type { Context, Probot } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { analyze } from '../engine/index.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME } from './check-run.js';
@@ -8,6 +8,8 @@ import { httpStatus, type Octokit, type RepoRef } from './github.js';
 import { AnalysisCache, type Analyzer } from './analysis.js';
 import { defaultAnalysisPool } from './analysis-pool.js';
 import { runRacecheck, type RunOutcome } from './run.js';
+import { deliveryLogger } from './logging.js';
+import { Metrics } from './metrics.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
@@ -17,9 +19,11 @@ export interface AppOptions {
   fetchConcurrency?: number;
   /** Called after each run; tests and the bench wait on it. */
   onRunComplete?: (outcome: RunOutcome) => void;
+  /** Prometheus metrics; a fresh registry per app by default. */
+  metrics?: Metrics;
 }
 
-type RunContext = Pick<Context, 'octokit' | 'log' | 'config'>;
+type RunContext = Pick<Context, 'id' | 'octokit' | 'log' | 'config'>;
 
 interface PullRef extends RepoRef {
   pullNumber: number;
@@ -40,6 +44,7 @@ export function createApp(options: AppOptions = {}) {
   const fetchConcurrency = options.fetchConcurrency ?? envNumber('RACECHECK_FETCH_CONCURRENCY', 8);
   // Runs for one pull request go one at a time, so two deliveries can't both post the same finding.
   const queues = new Map<string, Promise<unknown>>();
+  const metrics = options.metrics ?? new Metrics();
 
   function serialize<T>(key: string, job: () => Promise<T>): Promise<T> {
     const previous = queues.get(key) ?? Promise.resolve();
@@ -55,10 +60,10 @@ export function createApp(options: AppOptions = {}) {
   async function review(context: RunContext, pull: PullRef, headSha: string, scope: 'diff' | 'all'): Promise<RunOutcome> {
     const key = `${pull.owner}/${pull.repo}#${pull.pullNumber}`;
     const outcome = await serialize(key, () =>
-      runRacecheck(
+      metrics.timeRun(() => runRacecheck(
         {
           octokit: context.octokit as Octokit,
-          log: context.log,
+          log: deliveryLogger(context.log, { deliveryId: context.id, ...pull }),
           loadConfig: (fileName) => context.config(fileName),
           analyzer,
           cache,
@@ -67,7 +72,7 @@ export function createApp(options: AppOptions = {}) {
           fetchConcurrency,
         },
         { ...pull, headSha, scope },
-      ),
+      )),
     );
     options.onRunComplete?.(outcome);
     return outcome;
@@ -80,16 +85,28 @@ export function createApp(options: AppOptions = {}) {
     await review(context, pull, pr.head.sha, scope);
   }
 
-  return (app: Probot): void => {
+  return (app: Probot, appOptions?: ApplicationFunctionOptions): void => {
+    try {
+      appOptions?.addHandler(metrics.handler);
+      metrics.collectProcessMetrics();
+    } catch {
+      // Probot without a server (tests, the bench) has nowhere to serve /metrics; counting still works.
+    }
+    app.onAny(async (context) => {
+      metrics.webhookReceived(context.name, (context.payload as { action?: unknown }).action);
+    });
+
     app.on(
       ['pull_request.opened', 'pull_request.synchronize', 'pull_request.reopened', 'pull_request.ready_for_review'],
       async (context) => {
+        metrics.watchOctokit(context.octokit);
         const pr = context.payload.pull_request;
         await review(context, { ...context.repo(), pullNumber: pr.number }, pr.head.sha, 'diff');
       },
     );
 
     app.on('issue_comment.created', async (context) => {
+      metrics.watchOctokit(context.octokit);
       const { issue, comment } = context.payload;
       if (!issue.pull_request || comment.user?.type === 'Bot') return;
       const command = parseCommand(comment.body);
@@ -118,12 +135,14 @@ export function createApp(options: AppOptions = {}) {
     });
 
     app.on('check_run.rerequested', async (context) => {
+      metrics.watchOctokit(context.octokit);
       const run = context.payload.check_run;
       if (run.name !== CHECK_NAME) return;
       for (const pr of run.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
     });
 
     app.on('check_suite.rerequested', async (context) => {
+      metrics.watchOctokit(context.octokit);
       for (const pr of context.payload.check_suite.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
     });
   };

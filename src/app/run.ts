@@ -34,6 +34,8 @@ export interface RunOutcome {
   resolved: number;
   reviewRejected: boolean;
   error?: string;
+  /** Findings in the run's scope, by rule id (for metrics). */
+  findingsByRule?: Record<string, number>;
 }
 
 /** "List pull request files" stops at this many. */
@@ -219,6 +221,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     }
     await complete(conclusion, title, summary, batches.at(-1));
     outcome.conclusion = conclusion;
+    outcome.findingsByRule = {};
+    for (const f of reported) outcome.findingsByRule[f.rule] = (outcome.findingsByRule[f.rule] ?? 0) + 1;
     log.info(
       {
         pull: req.pullNumber,
