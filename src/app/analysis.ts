@@ -1,4 +1,4 @@
-import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, SourceFile } from '../engine/index.js';
+import { narrowToDiff, type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -63,29 +63,7 @@ function mergeCounts(into: Record<string, number>, from: Record<string, number>)
   for (const [rule, n] of Object.entries(from)) into[rule] = (into[rule] ?? 0) + n;
 }
 
-/**
- * The engine's diff scope applied to whole-file findings: a finding stays when one of its accesses is on an
- * added line, anchored there (GitHub comments only on diff lines). A re-anchored finding loses its
- * suggestion, which edits a line outside the diff. Mirrors the engine's own 'diff' scope.
- */
+/** The engine's diff scope applied to whole-file findings: the same anchoring and dedupe (narrowToDiff). */
 export function restrictToDiff(findings: readonly Finding[], addedLines: ReadonlyMap<string, ReadonlySet<number>>): Finding[] {
-  const out: Finding[] = [];
-  const seen = new Set<string>();
-  for (const f of findings) {
-    const added = addedLines.get(f.file);
-    if (!added) continue;
-    let kept: Finding | undefined;
-    if (added.has(f.line)) kept = f;
-    else {
-      const anchor = f.related.filter((r) => r.file === f.file).map((r) => r.line).find((line) => added.has(line));
-      if (anchor === undefined) continue;
-      const { suggestion: _dropped, ...rest } = f;
-      kept = { ...rest, line: anchor, column: 1, endLine: anchor, endColumn: 1 };
-    }
-    const key = `${kept.file}:${kept.line}:${kept.column}:${kept.rule}:${kept.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(kept);
-  }
-  return out;
+  return narrowToDiff(findings, addedLines);
 }

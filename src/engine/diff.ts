@@ -83,3 +83,26 @@ function everyLineAdded(start: number, end: number, added: ReadonlySet<number>):
   for (let line = start; line <= end; line++) if (!added.has(line)) return false;
   return true;
 }
+
+/**
+ * Findings narrowed to a diff, per file: each anchored with anchorInDiff. A race between two accesses is
+ * often reported from both sides; when only one side is in the diff both land on that line, so a moved
+ * finding is dropped where an unmoved finding of the same rule already sits. Input order is kept.
+ */
+export function narrowToDiff(findings: readonly Finding[], addedLines: ReadonlyMap<string, ReadonlySet<number>>): Finding[] {
+  const kept: { finding: Finding; moved: boolean }[] = [];
+  const flagged = new Set<string>();
+  const seen = new Set<string>();
+  for (const f of findings) {
+    const added = addedLines.get(f.file);
+    const anchored = added ? anchorInDiff(f, added) : undefined;
+    if (!anchored) continue;
+    const key = `${anchored.file}:${anchored.line}:${anchored.column}:${anchored.rule}:${anchored.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const moved = anchored.line !== f.line;
+    if (!moved) flagged.add(`${f.file}:${f.rule}:${f.line}`);
+    kept.push({ finding: anchored, moved });
+  }
+  return kept.filter(({ finding, moved }) => !moved || !flagged.has(`${finding.file}:${finding.rule}:${finding.line}`)).map((k) => k.finding);
+}

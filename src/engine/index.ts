@@ -5,11 +5,11 @@ import { buildFileModel } from './semantic/model.js';
 import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
-import { anchorInDiff } from './diff.js';
+import { anchorInDiff, narrowToDiff } from './diff.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, SourceFile } from './types.js';
 
 export * from './types.js';
-export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, DiffParseError } from './diff.js';
+export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
@@ -36,7 +36,7 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
         break;
       }
       const seen = new Set<string>();
-      const kept: { finding: Finding; moved: boolean }[] = [];
+      const kept: Finding[] = [];
       rule.run(model, (d) => {
         const key = `${d.line}:${d.column}:${d.message}`;
         if (seen.has(key)) return;
@@ -54,22 +54,17 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
         };
         if (d.suggestion) whole.suggestion = d.suggestion;
         if (d.fixHint) whole.fixHint = d.fixHint;
-        const finding = diffOnly ? anchorInDiff(whole, file.addedLines!) : whole;
-        if (!finding) return;
+        // Outside the diff: neither reported nor counted as suppressed.
+        if (diffOnly && !anchorInDiff(whole, file.addedLines!)) return;
         // The suppression comment sits next to the flagged code, wherever the finding is anchored.
         if (suppressions.silences(rule.meta.id, d.line)) {
           result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
           return;
         }
-        kept.push({ finding, moved: finding.line !== d.line });
+        kept.push(whole);
       });
-      // A race between two accesses is often reported from both sides. When only one side is in
-      // the diff, both findings land on that line: keep the one that was flagged there.
-      const flaggedLines = new Set(kept.filter((k) => !k.moved).map((k) => k.finding.line));
-      for (const { finding, moved } of kept) {
-        if (moved && flaggedLines.has(finding.line)) continue;
-        result.findings.push(finding);
-      }
+      // Anchoring and the one-side-in-the-diff dedupe are shared with the App (narrowToDiff).
+      result.findings.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
     }
   } catch (err) {
     // One file's internal failure must not cost the others their review.
