@@ -25,8 +25,8 @@ COPY --from=build /app/dist ./dist
 COPY app.yml ./
 USER node
 EXPOSE 3000
-# Probot answers GET /ping with PONG.
+# GET /healthz answers 200 with {status, uptime, version} (src/app/metrics.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node directly (not npm/npx) so SIGTERM reaches the server.
 CMD ["node", "node_modules/probot/bin/probot.js", "run", "./dist/app/index.js"]
