@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAction, exitStatus, readInputs } from '../../src/action/main.js';
 import type { Env } from '../../src/action/main.js';
+import type { Finding, Severity } from '../../src/engine/index.js';
 import { sarifSchemaErrors } from '../cli/sarif-schema.js';
 
 const seed = (name: string) => readFileSync(new URL(`../seed/${name}`, import.meta.url), 'utf8');
@@ -294,8 +295,7 @@ describe('inputs and exit status', () => {
   });
 
   test('fail-on compares severities', () => {
-    const finding = (severity: 'error' | 'warning' | 'info') =>
-      ({ rule: 'r', file: 'f.go', line: 1, column: 1, endLine: 1, endColumn: 2, severity, message: 'm', related: [] }) as const;
+    const finding = (severity: Severity): Finding => ({ rule: 'r', file: 'f.go', line: 1, column: 1, endLine: 1, endColumn: 2, severity, message: 'm', related: [] });
     expect(exitStatus([finding('warning')], 'error')).toBe(0);
     expect(exitStatus([finding('warning')], 'warning')).toBe(1);
     expect(exitStatus([finding('info')], 'warning')).toBe(0);
