@@ -178,7 +178,14 @@ async function review(
     log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(`::debug::${escapeData(m)}`), error: () => undefined },
   });
   const findings = summary.result.findings;
-  const outcome = await postReview(octokit, pr, findings, lineHashes(findings, contents), docsBase);
+  let outcome;
+  try {
+    outcome = await postReview(octokit, pr, findings, lineHashes(findings, contents), docsBase);
+  } catch (err) {
+    // The annotations are already out; a failed review should not turn the step into "could not run".
+    log(`::warning::${escapeData(`racecheck could not post a review: ${err instanceof Error ? err.message : String(err)}`)}`);
+    return;
+  }
   if ('forbidden' in outcome) {
     log(
       '::notice::' +

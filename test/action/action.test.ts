@@ -102,6 +102,7 @@ class FakeGitHub {
           if (this.reviewStatus === 403) {
             return send(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
           }
+          if (this.reviewStatus !== 200) return send(this.reviewStatus, { message: 'Server Error' });
           return send(200, { id: 80, state: 'COMMENTED' });
         }
         send(404, { message: 'Not Found' });
@@ -253,6 +254,15 @@ describe('mode: review', () => {
     const lenient = await action(repo, { mode: 'review', 'github-token': 'ghs_readonly', 'fail-on': 'never' });
     expect(lenient.stdout).toContain('::notice::racecheck could not post a review');
     expect(lenient.code).toBe(0);
+  });
+
+  test('any other review failure is a warning; the annotations and exit status stand', async () => {
+    const repo = makeRepo();
+    github.reviewStatus = 500;
+    const run = await action(repo, { mode: 'review', 'github-token': 'ghs_test' });
+    expect(run.stdout).toMatch(/^::error file=run\.go,line=/m);
+    expect(run.stdout).toMatch(/^::warning::racecheck could not post a review: Server Error/m);
+    expect(run.code).toBe(1);
   });
 });
 
