@@ -63,6 +63,8 @@ export interface SummaryInput {
   /** Files whose analysis hit the engine's time budget, so some rules did not run on them. */
   overBudget: readonly string[];
   reviewNote?: string;
+  /** Limits this run hit (files, findings), each saying what was left out and which setting raises it. */
+  limitsHit?: readonly string[];
   elapsedMs: number;
 }
 
@@ -96,6 +98,7 @@ export function summaryFor(s: SummaryInput): string {
       ` (limit ${s.maxComments} per review).`,
   );
   if (s.reviewNote) out.push(s.reviewNote);
+  if (s.limitsHit && s.limitsHit.length > 0) out.push(`### Limits reached\n${s.limitsHit.map((l) => `- ${l}`).join('\n')}`);
   if (s.notPosted.length > 0) {
     out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- \`${f.file}:${f.line}\` \`${f.rule}\` (${f.severity}): ${f.message}`).join('\n'));
   }

@@ -2,8 +2,11 @@ import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { BlobCache } from './blob-cache.js';
 import { type Octokit, type PullTarget, httpStatus, errorMessage } from './github.js';
+import { DEFAULT_LIMITS, formatBytes } from './limits.js';
 
-export const MAX_FILE_BYTES = 1024 * 1024;
+export const MAX_FILE_BYTES = DEFAULT_LIMITS.maxFileBytes;
+/** Files per GraphQL query when fetching contents: one request instead of one per file. */
+export const GRAPHQL_BATCH = 50;
 const GENERATED = /^\/\/ Code generated .* DO NOT EDIT\.$/m;
 
 /** One entry of "list pull request files". */
@@ -33,6 +36,18 @@ export interface FetchStats {
   fromCache: number;
   fromPatch: number;
   fetched: number;
+  /** GraphQL queries sent, and files fetched one by one over REST because a query failed or was truncated. */
+  graphqlQueries: number;
+  restFallbacks: number;
+}
+
+export interface FetchOptions {
+  concurrency: number;
+  maxFileBytes: number;
+  /** Files per GraphQL query (default GRAPHQL_BATCH). */
+  batchSize?: number;
+  /** Told when a GraphQL query fails and its files fall back to REST. */
+  onGraphqlError?: (err: unknown) => void;
 }
 
 export async function listPullFiles(octokit: Octokit, target: PullTarget): Promise<PullFile[]> {
@@ -84,72 +99,140 @@ export function contentFromAddedPatch(file: PullFile): string | undefined {
   return lines.join('\n') + (trailingNewline ? '\n' : '');
 }
 
-async function fetchAtHead(octokit: Octokit, target: PullTarget, path: string): Promise<{ content?: string; size: number }> {
+async function fetchAtHead(octokit: Octokit, target: PullTarget, path: string, maxFileBytes = MAX_FILE_BYTES): Promise<{ content?: string; size: number }> {
   const { data } = await octokit.rest.repos.getContent({ owner: target.owner, repo: target.repo, path, ref: target.headSha });
   if (Array.isArray(data) || data.type !== 'file') throw new Error(`${path} is not a file at ${target.headSha}`);
   // Files over 1 MB come back without content (encoding "none"), which spares the download.
-  if (data.size > MAX_FILE_BYTES || !('content' in data) || data.encoding !== 'base64') return { size: data.size };
+  if (data.size > maxFileBytes || !('content' in data) || data.encoding !== 'base64') return { size: data.size };
   return { content: Buffer.from(data.content, 'base64').toString('utf8'), size: data.size };
 }
 
-/** Head content of each selected file: from the blob cache, a new file's patch, or the contents API. */
+interface GraphqlBlob {
+  text?: string | null;
+  byteSize?: number;
+  isBinary?: boolean | null;
+  isTruncated?: boolean;
+}
+
+/**
+ * Head contents of up to GRAPHQL_BATCH files in one GraphQL query (`object(expression: "<sha>:<path>")`).
+ * Maps each path to its blob, or null when the path is not a file at that commit (e.g. a force-push raced the run).
+ */
+export async function fetchBlobsGraphql(octokit: Octokit, target: PullTarget, paths: readonly string[]): Promise<Map<string, GraphqlBlob | null>> {
+  const variables: Record<string, string> = { owner: target.owner, name: target.repo };
+  const fields = paths.map((path, i) => {
+    variables[`e${i}`] = `${target.headSha}:${path}`;
+    return `f${i}: object(expression: $e${i}) { ... on Blob { text byteSize isBinary isTruncated } }`;
+  });
+  const declared = paths.map((_, i) => `, $e${i}: String!`).join('');
+  const query = `query($owner: String!, $name: String!${declared}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
+  const data = await octokit.graphql<{ repository: Record<string, GraphqlBlob | null> | null }>(query, variables);
+  if (!data.repository) throw new Error(`repository ${target.owner}/${target.repo} not visible over GraphQL`);
+  return new Map(paths.map((path, i) => [path, data.repository![`f${i}`] ?? null]));
+}
+
+/** Head content of each selected file: from the blob cache, a new file's patch, or GitHub (GraphQL in batches, REST per file as fallback). */
 export async function fetchGoFiles(
   octokit: Octokit,
   target: PullTarget,
   files: readonly PullFile[],
   cache: BlobCache,
-  concurrency: number,
+  options: FetchOptions,
   /** Called as each file becomes available, so analysis overlaps the remaining fetches. */
   onFile?: (file: GoFile) => void,
 ): Promise<{ files: GoFile[]; skipped: SkippedFile[]; stats: FetchStats }> {
-  const limit = pLimit(concurrency);
-  const stats: FetchStats = { fromCache: 0, fromPatch: 0, fetched: 0 };
+  const { maxFileBytes } = options;
+  const stats: FetchStats = { fromCache: 0, fromPatch: 0, fetched: 0, graphqlQueries: 0, restFallbacks: 0 };
   const skipped: SkippedFile[] = [];
-  const results = await Promise.all(
-    files.map((file) =>
-      limit(async (): Promise<GoFile | undefined> => {
-        const path = file.filename;
-        let content = file.sha ? cache.get(file.sha) : undefined;
-        if (content !== undefined) stats.fromCache++;
-        else {
-          content = contentFromAddedPatch(file);
-          if (content !== undefined) stats.fromPatch++;
-          else {
-            try {
-              const fetched = await fetchAtHead(octokit, target, path);
-              stats.fetched++;
-              if (fetched.content === undefined) {
-                skipped.push({ path, reason: `over 1 MB (${Math.round(fetched.size / 1024)} KB)` });
-                return undefined;
-              }
-              content = fetched.content;
-            } catch (err) {
-              // A file we can't read costs only itself; rate limits and 5xx were already retried.
-              if (httpStatus(err) === undefined || httpStatus(err)! >= 500 || httpStatus(err) === 404) {
-                skipped.push({ path, reason: `could not be fetched: ${errorMessage(err)}` });
-                return undefined;
-              }
-              throw err;
-            }
+  const accepted = new Map<string, GoFile>();
+  const tooBig = (size: number) => `over ${formatBytes(maxFileBytes)} (${Math.round(size / 1024)} KB; the limit is RACECHECK_MAX_FILE_KB)`;
+
+  const accept = (file: PullFile, content: string): void => {
+    const path = file.filename;
+    const size = Buffer.byteLength(content);
+    if (size > maxFileBytes) skipped.push({ path, reason: tooBig(size) });
+    else if (GENERATED.test(content)) skipped.push({ path, reason: 'generated' });
+    else {
+      const goFile: GoFile = { path, sha: file.sha, content, patch: file.patch };
+      accepted.set(path, goFile);
+      onFile?.(goFile);
+    }
+  };
+  const store = (file: PullFile, content: string) => {
+    if (file.sha) cache.set(file.sha, content);
+    accept(file, content);
+  };
+  const missing = (file: PullFile, why: string) =>
+    skipped.push({ path: file.filename, reason: `could not be fetched at ${target.headSha.slice(0, 7)} (${why}); the branch may have moved on` });
+
+  const toFetch: PullFile[] = [];
+  for (const file of files) {
+    const cached = file.sha ? cache.get(file.sha) : undefined;
+    if (cached !== undefined) {
+      stats.fromCache++;
+      accept(file, cached);
+      continue;
+    }
+    const fromPatch = contentFromAddedPatch(file);
+    if (fromPatch !== undefined) {
+      stats.fromPatch++;
+      store(file, fromPatch);
+    } else toFetch.push(file);
+  }
+
+  const restLimit = pLimit(options.concurrency);
+  const viaRest = (file: PullFile) =>
+    restLimit(async () => {
+      stats.restFallbacks++;
+      try {
+        const fetched = await fetchAtHead(octokit, target, file.filename, maxFileBytes);
+        stats.fetched++;
+        if (fetched.content === undefined) skipped.push({ path: file.filename, reason: tooBig(fetched.size) });
+        else store(file, fetched.content);
+      } catch (err) {
+        // A file we can't read costs only itself; rate limits and 5xx were already retried.
+        const status = httpStatus(err);
+        if (status === undefined || status >= 500 || status === 404) missing(file, errorMessage(err));
+        else throw err;
+      }
+    });
+
+  const batchSize = options.batchSize ?? GRAPHQL_BATCH;
+  const batches: PullFile[][] = [];
+  for (let i = 0; i < toFetch.length; i += batchSize) batches.push(toFetch.slice(i, i + batchSize));
+  // Batches go out together; Probot's throttling spaces GraphQL queries (it counts them as writes) anyway.
+  await Promise.all(
+    batches.map(async (batch) => {
+      let blobs: Map<string, GraphqlBlob | null>;
+      try {
+        stats.graphqlQueries++;
+        blobs = await fetchBlobsGraphql(octokit, target, batch.map((f) => f.filename));
+      } catch (err) {
+        options.onGraphqlError?.(err);
+        await Promise.all(batch.map(viaRest));
+        return;
+      }
+      await Promise.all(
+        batch.map(async (file) => {
+          const blob = blobs.get(file.filename);
+          if (blob === null || blob === undefined) return missing(file, 'not found');
+          if (blob.byteSize === undefined) return missing(file, 'not a file');
+          stats.fetched++;
+          if (blob.byteSize > maxFileBytes) return void skipped.push({ path: file.filename, reason: tooBig(blob.byteSize) });
+          if (blob.isBinary) return void skipped.push({ path: file.filename, reason: 'binary' });
+          if (typeof blob.text !== 'string' || blob.isTruncated) {
+            stats.fetched--;
+            return viaRest(file);
           }
-          if (file.sha) cache.set(file.sha, content);
-        }
-        if (Buffer.byteLength(content) > MAX_FILE_BYTES) {
-          skipped.push({ path, reason: 'over 1 MB' });
-          return undefined;
-        }
-        if (GENERATED.test(content)) {
-          skipped.push({ path, reason: 'generated' });
-          return undefined;
-        }
-        const goFile: GoFile = { path, sha: file.sha, content, patch: file.patch };
-        onFile?.(goFile);
-        return goFile;
-      }),
-    ),
+          store(file, blob.text);
+        }),
+      );
+    }),
   );
   skipped.sort((a, b) => a.path.localeCompare(b.path));
-  return { files: results.filter((f): f is GoFile => f !== undefined), skipped, stats };
+  // The caller's order, whatever order the files arrived in.
+  const result = files.map((f) => accepted.get(f.filename)).filter((f): f is GoFile => f !== undefined);
+  return { files: result, skipped, stats };
 }
 
 /** Root go.mod at head; undefined when the repo has none. */

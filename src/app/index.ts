@@ -10,6 +10,9 @@ import { defaultAnalysisPool } from './analysis-pool.js';
 import { runRacecheck, type RunOutcome } from './run.js';
 import { deliveryLogger } from './logging.js';
 import { Metrics } from './metrics.js';
+import { RunQueue } from './queue.js';
+import { honourRetryAfter } from './retry-after.js';
+import { limitsFromEnv, type Limits } from './limits.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
@@ -19,6 +22,10 @@ export interface AppOptions {
   fetchConcurrency?: number;
   /** Called after each run; tests and the bench wait on it. */
   onRunComplete?: (outcome: RunOutcome) => void;
+  /** Where runs wait after the webhook is acknowledged; tests await its idle(). */
+  queue?: RunQueue;
+  /** Per-run limits; from RACECHECK_MAX_* by default. */
+  limits?: Partial<Limits>;
   /** Prometheus metrics; a fresh registry per app by default. */
   metrics?: Metrics;
 }
@@ -42,25 +49,21 @@ export function createApp(options: AppOptions = {}) {
   const analysisCache = options.analysisCache ?? new AnalysisCache();
   const docsBaseUrl = options.docsBaseUrl ?? process.env.RACECHECK_DOCS_BASE_URL ?? DEFAULT_DOCS_BASE_URL;
   const fetchConcurrency = options.fetchConcurrency ?? envNumber('RACECHECK_FETCH_CONCURRENCY', 8);
-  // Runs for one pull request go one at a time, so two deliveries can't both post the same finding.
-  const queues = new Map<string, Promise<unknown>>();
+  // Webhooks are acknowledged at once; runs for one pull request go one at a time, the newest head winning.
+  const queue = options.queue ?? new RunQueue();
+  const limits = { ...limitsFromEnv(), ...options.limits };
   const metrics = options.metrics ?? new Metrics();
 
-  function serialize<T>(key: string, job: () => Promise<T>): Promise<T> {
-    const previous = queues.get(key) ?? Promise.resolve();
-    const next = previous.then(job, job);
-    const tail = next.catch(() => undefined);
-    queues.set(key, tail);
-    void tail.then(() => {
-      if (queues.get(key) === tail) queues.delete(key);
-    });
-    return next;
+  /** Runs `job` after the handler returns (GitHub wants an answer within 10 s); failures are logged, never lost. */
+  function later(context: RunContext, job: () => Promise<unknown>): void {
+    honourRetryAfter(context.octokit, context.log);
+    queue.detach(job, (err) => context.log.error({ err, status: httpStatus(err) }, `racecheck could not run: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  async function review(context: RunContext, pull: PullRef, headSha: string, scope: 'diff' | 'all'): Promise<RunOutcome> {
+  async function review(context: RunContext, pull: PullRef, headSha: string, scope: 'diff' | 'all'): Promise<void> {
     const key = `${pull.owner}/${pull.repo}#${pull.pullNumber}`;
-    const outcome = await serialize(key, () =>
-      metrics.timeRun(() => runRacecheck(
+    await queue.enqueue(key, headSha, async (supersededBy) => {
+      const outcome = await metrics.timeRun(() => runRacecheck(
         {
           octokit: context.octokit as Octokit,
           log: deliveryLogger(context.log, { deliveryId: context.id, ...pull }),
@@ -70,12 +73,12 @@ export function createApp(options: AppOptions = {}) {
           analysisCache,
           docsBaseUrl,
           fetchConcurrency,
+          limits,
         },
-        { ...pull, headSha, scope },
-      )),
-    );
-    options.onRunComplete?.(outcome);
-    return outcome;
+        { ...pull, headSha, scope, supersededBy },
+      ));
+      options.onRunComplete?.(outcome);
+    });
   }
 
   /** Re-runs on the pull request's current head, which may have moved since the triggering event. */
@@ -101,12 +104,13 @@ export function createApp(options: AppOptions = {}) {
       async (context) => {
         metrics.watchOctokit(context.octokit);
         const pr = context.payload.pull_request;
-        await review(context, { ...context.repo(), pullNumber: pr.number }, pr.head.sha, 'diff');
+        later(context, () => review(context, { ...context.repo(), pullNumber: pr.number }, pr.head.sha, 'diff'));
       },
     );
 
     app.on('issue_comment.created', async (context) => {
       metrics.watchOctokit(context.octokit);
+      honourRetryAfter(context.octokit, context.log);
       const { issue, comment } = context.payload;
       if (!issue.pull_request || comment.user?.type === 'Bot') return;
       const command = parseCommand(comment.body);
@@ -131,19 +135,19 @@ export function createApp(options: AppOptions = {}) {
         await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: USAGE });
         return;
       }
-      await reviewCurrentHead(context, { ...repo, pullNumber: issue.number }, command.scope);
+      later(context, () => reviewCurrentHead(context, { ...repo, pullNumber: issue.number }, command.scope));
     });
 
     app.on('check_run.rerequested', async (context) => {
       metrics.watchOctokit(context.octokit);
       const run = context.payload.check_run;
       if (run.name !== CHECK_NAME) return;
-      for (const pr of run.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
+      for (const pr of run.pull_requests) later(context, () => reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff'));
     });
 
     app.on('check_suite.rerequested', async (context) => {
       metrics.watchOctokit(context.octokit);
-      for (const pr of context.payload.check_suite.pull_requests) await reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff');
+      for (const pr of context.payload.check_suite.pull_requests) later(context, () => reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff'));
     });
   };
 }

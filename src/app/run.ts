@@ -9,6 +9,7 @@ import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.j
 import { fingerprintFindings, markResolved, parseFingerprint } from './fingerprint.js';
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface RunDeps {
   octokit: Octokit;
@@ -20,10 +21,13 @@ export interface RunDeps {
   analysisCache: AnalysisCache;
   docsBaseUrl: string;
   fetchConcurrency: number;
+  limits?: Limits;
 }
 
 export interface RunRequest extends PullTarget {
   scope: 'diff' | 'all';
+  /** The newer head sha once one was pushed: this run then stops and posts nothing for its stale head. */
+  supersededBy?: () => string | undefined;
 }
 
 export interface RunOutcome {
@@ -34,6 +38,8 @@ export interface RunOutcome {
   resolved: number;
   reviewRejected: boolean;
   error?: string;
+  /** The newer head sha that superseded this run. */
+  superseded?: string;
   /** Findings in the run's scope, by rule id (for metrics). */
   findingsByRule?: Record<string, number>;
 }
@@ -72,6 +78,27 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
   const started = performance.now();
   const repo = { owner: req.owner, repo: req.repo };
   const outcome: RunOutcome = { conclusion: 'neutral', posted: 0, alreadyCommented: 0, resolved: 0, reviewRejected: false };
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const supersededText = (newer: string) => ({
+    title: `Superseded by ${newer.slice(0, 7)}`,
+    summary: `Superseded by ${newer}: a newer commit was pushed before this run finished, so racecheck reviews that one instead and posted nothing for ${req.headSha}.`,
+  });
+
+  // Queued behind a run for this pull request while a newer commit arrived: one request, no analysis.
+  const newerAtStart = req.supersededBy?.();
+  if (newerAtStart) {
+    const { data: check } = await octokit.rest.checks.create({
+      ...repo,
+      name: CHECK_NAME,
+      head_sha: req.headSha,
+      status: 'completed',
+      conclusion: 'neutral',
+      completed_at: new Date().toISOString(),
+      output: supersededText(newerAtStart),
+    });
+    log.info({ pull: req.pullNumber, headSha: req.headSha, supersededBy: newerAtStart }, 'run superseded before it started');
+    return { ...outcome, checkRunId: check.id, superseded: newerAtStart };
+  }
 
   const { data: check } = await octokit.rest.checks.create({
     ...repo,
@@ -94,6 +121,17 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       output: { title, summary, ...(annotations.length > 0 ? { annotations } : {}) },
     });
 
+  /** Completes the check as superseded when a newer head has been requested; true if so. */
+  const stopIfSuperseded = async (): Promise<boolean> => {
+    const newer = req.supersededBy?.();
+    if (!newer) return false;
+    const { title, summary } = supersededText(newer);
+    await complete('neutral', title, summary);
+    outcome.superseded = newer;
+    log.info({ pull: req.pullNumber, headSha: req.headSha, supersededBy: newer }, 'run superseded by a newer head');
+    return true;
+  };
+
   try {
     let config: RacecheckConfig;
     try {
@@ -110,14 +148,26 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
 
     // Independent reads go out together to keep webhook-to-review latency low.
     const [prFiles, goMod, existing] = await Promise.all([listPullFiles(octokit, req), readGoMod(octokit, req), listOurComments(octokit, req)]);
-    const { selected, skipped } = selectGoFiles(prFiles, config.ignore);
+    const { selected: selectable, skipped } = selectGoFiles(prFiles, config.ignore);
+    const limitsHit: string[] = [];
+    const selected = selectable.slice(0, limits.maxFiles);
+    if (selectable.length > limits.maxFiles) {
+      for (const f of selectable.slice(limits.maxFiles)) skipped.push({ path: f.filename, reason: 'past the file limit' });
+      limitsHit.push(`Only the first ${limits.maxFiles} of ${selectable.length} Go files were analyzed (RACECHECK_MAX_FILES=${limits.maxFiles}); the rest are listed as skipped.`);
+    }
+    if (await stopIfSuperseded()) return outcome;
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
     const options: AnalyzeOptions = { rules: config.rules, ...(goVersion ? { goVersion } : {}) };
     // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
     // finding) and the review (the diff's findings), and CPU work overlaps the remaining fetches.
     const analyses = new Map<string, FileAnalysis>();
     const analyzing: Promise<void>[] = [];
-    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, deps.fetchConcurrency, (file) => {
+    const fetchOptions = {
+      concurrency: deps.fetchConcurrency,
+      maxFileBytes: limits.maxFileBytes,
+      onGraphqlError: (err: unknown) => log.warn({ err: errorMessage(err), status: httpStatus(err) }, 'GraphQL file fetch failed; fetching those files over REST'),
+    };
+    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions, (file) => {
       const done = analyzeFile(file, options, deps.analyzer, deps.analysisCache).then((a) => void analyses.set(file.path, a));
       done.catch(() => undefined); // awaited below; this only stops an unhandled rejection if fetching fails first
       analyzing.push(done);
@@ -133,7 +183,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     const result = { ...whole, findings: req.scope === 'all' ? whole.findings : restrictToDiff(whole.findings, addedLines) };
 
     const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
-    const reported = [...result.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line);
+    const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line;
+    const allReported = [...result.findings].sort(bySeverity);
+    const reported = allReported.slice(0, limits.maxFindings);
+    if (allReported.length > limits.maxFindings) {
+      limitsHit.push(`${allReported.length} findings; only the ${limits.maxFindings} most severe are reported (RACECHECK_MAX_FINDINGS=${limits.maxFindings}).`);
+    }
     const reportedFps = fingerprintFindings(reported, contents);
     const wholeFps = fingerprintFindings(whole.findings, contents);
     const existingFps = new Set(existing.map((c) => c.fp));
@@ -153,6 +208,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     });
 
     let reviewNote: string | undefined;
+    // Nothing goes out for a head that is no longer the pull request's newest.
+    if (await stopIfSuperseded()) return outcome;
     if (comments.length > 0) {
       try {
         await octokit.rest.pulls.createReview({
@@ -191,6 +248,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       ),
     );
 
+    const annotated = whole.findings.length > limits.maxFindings ? [...whole.findings].sort(bySeverity).slice(0, limits.maxFindings) : whole.findings;
+    if (annotated.length < whole.findings.length) limitsHit.push(`Annotations: ${limits.maxFindings} of ${whole.findings.length} (RACECHECK_MAX_FINDINGS).`);
     const conclusion = conclusionFor(reported, config.failOn);
     const title = titleFor(reported);
     const summary = summaryFor({
@@ -209,11 +268,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       engineErrors: result.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error! })),
       overBudget: result.files.filter((f) => f.overBudget).map((f) => f.file),
       reviewNote,
+      limitsHit,
       elapsedMs: performance.now() - started,
     });
 
     // GitHub takes 50 annotations per request; all but the last batch go out while the run is in progress.
-    const annotations = whole.findings.map(toAnnotation);
+    const annotations = annotated.map(toAnnotation);
     const batches: Annotation[][] = [];
     for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
     for (const batch of batches.slice(0, -1)) {
@@ -239,11 +299,21 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     );
     return outcome;
   } catch (err) {
-    log.error({ err, pull: req.pullNumber, headSha: req.headSha }, 'racecheck run failed');
+    const status = httpStatus(err);
+    // 401/403 without retry-after: a revoked or expired token, or a permission the installation lacks.
+    const denied = status === 401 || status === 403;
+    log.error(
+      { err, status, pull: req.pullNumber, headSha: req.headSha },
+      denied ? `racecheck run failed: GitHub denied access (${status}); check the installation's token and permissions` : 'racecheck run failed',
+    );
     outcome.conclusion = 'failure';
     outcome.error = errorMessage(err);
+    const summary = denied
+      ? `GitHub refused a request (${status}: ${errorMessage(err)}). The installation's token was rejected or lacks a permission racecheck needs ` +
+        `(Pull requests: read and write, Contents: read, Checks: write). An owner can review them in the app's installation settings.`
+      : `The run failed: ${errorMessage(err)}`;
     try {
-      await complete('failure', 'racecheck could not complete', `The run failed: ${errorMessage(err)}\n\nComment \`/racecheck\` or re-run the check to try again.`);
+      await complete('failure', denied ? 'racecheck was denied access by GitHub' : 'racecheck could not complete', `${summary}\n\nComment \`/racecheck\` or re-run the check to try again.`);
     } catch (completeErr) {
       log.error({ err: completeErr }, 'could not complete the check run after a failure');
     }

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp, type AppOptions } from '../../src/app/index.js';
 import type { RunOutcome } from '../../src/app/run.js';
+import { RunQueue } from '../../src/app/queue.js';
 import { FakeGitHub } from '../../src/app/testing/fake-github.js';
 
 export const API = 'https://api.github.com';
@@ -53,6 +54,8 @@ export interface Harness {
   outcomes: RunOutcome[];
   /** Log records at warn and above, parsed. */
   logs: Record<string, unknown>[];
+  queue: RunQueue;
+  /** Delivers an event and waits for the runs it queued (the handler itself returns at once). */
   send(name: string, payload: unknown): Promise<void>;
 }
 
@@ -79,14 +82,19 @@ export async function setup(appOptions: AppOptions = {}): Promise<Harness> {
     })),
   });
   const outcomes: RunOutcome[] = [];
-  await probot.load(createApp({ docsBaseUrl: 'https://docs.example/racecheck/', ...appOptions, onRunComplete: (o) => outcomes.push(o) }));
+  const queue = appOptions.queue ?? new RunQueue();
+  await probot.load(createApp({ docsBaseUrl: 'https://docs.example/racecheck/', ...appOptions, queue, onRunComplete: (o) => outcomes.push(o) }));
   let delivery = 0;
   return {
     fake,
     probot,
     outcomes,
     logs,
-    send: (name, payload) => probot.receive({ id: `delivery-${++delivery}`, name: name as any, payload: payload as any }),
+    queue,
+    send: async (name, payload) => {
+      await probot.receive({ id: `delivery-${++delivery}`, name: name as any, payload: payload as any });
+      await queue.idle();
+    },
   };
 }
 

@@ -190,12 +190,14 @@ describe('with a stand-in analyzer', () => {
     for (let i = 0; i < 5; i++) files[`f${i}.go`] = [BASE_GO, `${BASE_GO}// v1 ${i}\n`];
     h.fake.setPull(7, HEAD, files);
     await h.send('pull_request', pullRequestPayload('opened'));
-    expect(h.fake.requestCount(/^GET .*\/contents\/f\d\.go/)).toBe(5);
+    // All five in one GraphQL query, none over REST.
+    expect(h.fake.graphqlQueries).toEqual([['f0.go', 'f1.go', 'f2.go', 'f3.go', 'f4.go'].map((p) => `${HEAD}:${p}`)]);
+    expect(h.fake.requestCount(/\/contents\/f\d\.go/)).toBe(0);
     const head2 = '3333333333333333333333333333333333333333';
     h.fake.setPull(7, head2, { ...files, 'f2.go': [BASE_GO, `${BASE_GO}// v2\n`] });
     await h.send('pull_request', pullRequestPayload('synchronize', head2));
-    expect(h.fake.requestCount(/^GET .*\/contents\/f\d\.go/)).toBe(6);
-    expect(h.fake.requests.filter((r) => r.includes('/contents/f')).at(-1)).toContain('f2.go');
+    expect(h.fake.graphqlQueries.at(-1)).toEqual([`${head2}:f2.go`]);
+    expect(h.fake.requestCount(/^POST \/graphql$/)).toBe(2);
     expect(calls.map((c) => c.files[0]!.path)).toEqual(['f0.go', 'f1.go', 'f2.go', 'f3.go', 'f4.go', 'f2.go']);
   });
 

@@ -159,6 +159,14 @@ export class FakeGitHub {
   enterprisePrefixed = 0;
   /** Called after every request; the bench uses it to time webhook → review. */
   onRequest?: (req: FakeRequest) => void;
+  /** The installation token handed out (tests look for it in logs). */
+  installationToken = 'ghs_fake';
+  /** `owner/name` of every GraphQL repository query, in order. */
+  readonly graphqlRepos: string[] = [];
+  /** The `<sha>:<path>` expressions of every GraphQL query, in order. */
+  readonly graphqlQueries: string[][] = [];
+  /** Authorization header of every request (tests look for these in logs). */
+  readonly authorizations = new Set<string>();
 
   private readonly blobs = new Map<string, string>(); // `${sha}:${path}` → content
   private readonly defaultBranchFiles = new Map<string, string>(); // `${repo}:${path}` → content
@@ -223,8 +231,10 @@ export class FakeGitHub {
   }
 
   handle(req: FakeRequest, origin: string): FakeResponse {
-    const path = req.path.replace(/^\/api\/v3(?=\/)/, '');
+    // GitHub Enterprise serves REST under /api/v3 and GraphQL at /api/graphql.
+    const path = req.path.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
     this.requests.push(`${req.method} ${path}`);
+    if (req.headers.authorization) this.authorizations.add(req.headers.authorization);
     try {
       const failure = this.failures.find((f) => f.method === req.method && f.path.test(path) && f.times > 0);
       if (failure) {
@@ -242,8 +252,9 @@ export class FakeGitHub {
     const body = (req.body ?? {}) as Record<string, any>;
     let m: RegExpExecArray | null;
     if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
-      return json(201, { token: 'ghs_fake', expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' });
+      return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' });
     }
+    if (method === 'POST' && path === '/graphql') return this.graphql(body);
     const repoPrefix = `/repos/${this.owner}/`;
     if (!path.startsWith(repoPrefix)) return json(404, { message: 'Not Found' });
     const [repo, ...restParts] = path.slice(repoPrefix.length).split('/');
@@ -334,6 +345,34 @@ export class FakeGitHub {
     return json(404, { message: `Not Found: ${method} ${path}` });
   }
 
+  /**
+   * Just the query racecheck sends: `repository(owner: $owner, name: $name) { fN: object(expression: $eN) { ... on Blob { ... } } }`,
+   * answered from the files stored with setFile/setPull ("<sha>:<path>").
+   */
+  private graphql(body: Record<string, any>): FakeResponse {
+    const query = String(body.query ?? '');
+    const vars = (body.variables ?? {}) as Record<string, string>;
+    if (!/repository\(owner: \$owner, name: \$name\)/.test(query)) return json(200, { data: null, errors: [{ message: 'unsupported query' }] });
+    this.graphqlRepos.push(`${vars.owner}/${vars.name}`);
+    if (vars.owner !== this.owner || vars.name !== this.repo) {
+      return json(200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a Repository with the name '${vars.owner}/${vars.name}'.` }] });
+    }
+    const repository: Record<string, unknown> = {};
+    const expressions: string[] = [];
+    this.graphqlQueries.push(expressions);
+    for (const m of query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)) {
+      expressions.push(vars[m[2]!] ?? '');
+      const content = this.blobs.get(vars[m[2]!] ?? '');
+      if (content === undefined) repository[m[1]!] = null;
+      else {
+        const byteSize = Buffer.byteLength(content);
+        const big = byteSize > 1024 * 1024;
+        repository[m[1]!] = { text: big ? null : content, byteSize, isBinary: false, isTruncated: big };
+      }
+    }
+    return json(200, { data: { repository } });
+  }
+
   /** Serves the API on 127.0.0.1 (random port); resolves to its origin, e.g. http://127.0.0.1:41234. */
   async listen(): Promise<string> {
     this.server = createServer((req, res) => {
@@ -342,7 +381,7 @@ export class FakeGitHub {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const text = Buffer.concat(chunks).toString('utf8');
-        const enterprise = url.pathname.startsWith('/api/v3/');
+        const enterprise = url.pathname.startsWith('/api/v3/') || url.pathname === '/api/graphql';
         if (enterprise) this.enterprisePrefixed++;
         const origin = `http://${req.headers.host}${enterprise ? '/api/v3' : ''}`;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
