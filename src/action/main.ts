@@ -197,7 +197,8 @@ async function review(
   } else if (outcome.posted === 0) {
     log(`racecheck: all ${outcome.skipped} findings are already commented on this pull request`);
   } else {
-    log(`racecheck: posted a review with ${outcome.posted} inline comment${outcome.posted === 1 ? '' : 's'}`);
+    const omitted = outcome.omitted > 0 ? ` (${outcome.omitted} more only as annotations)` : '';
+    log(`racecheck: posted a review with ${outcome.posted} inline comment${outcome.posted === 1 ? '' : 's'}${omitted}`);
   }
 }
 

@@ -16,6 +16,9 @@ export interface ReviewComment {
 
 const MARKER = /<!-- racecheck-action:fp=([0-9a-f]+:\d+) -->/;
 
+/** Inline comments per review; past this a review is noise, and the rest are in the annotations anyway. */
+export const MAX_REVIEW_COMMENTS = 50;
+
 /** A fence longer than any backtick run in the replacement, so the suggestion block cannot end early. */
 function fence(text: string): string {
   return '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
@@ -64,7 +67,8 @@ export async function postedFingerprints(octokit: Octokit, pr: PullRequestEvent)
   return seen;
 }
 
-export type ReviewOutcome = { posted: number; skipped: number } | { forbidden: string };
+/** posted: new inline comments; skipped: already on the pull request; omitted: over MAX_REVIEW_COMMENTS. */
+export type ReviewOutcome = { posted: number; skipped: number; omitted: number } | { forbidden: string };
 
 export function httpStatus(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : undefined;
@@ -83,22 +87,26 @@ export async function postReview(
 ): Promise<ReviewOutcome> {
   try {
     const already = await postedFingerprints(octokit, pr);
-    const comments: ReviewComment[] = [];
+    const fresh: ReviewComment[] = [];
     findings.forEach((f, i) => {
-      if (!already.has(`${f.file}\0${fingerprints[i]}`)) comments.push(reviewComment(f, fingerprints[i]!, docsBaseUrl));
+      if (!already.has(`${f.file}\0${fingerprints[i]}`)) fresh.push(reviewComment(f, fingerprints[i]!, docsBaseUrl));
     });
-    if (comments.length === 0) return { posted: 0, skipped: findings.length };
-    const noun = comments.length === 1 ? 'possible data race' : 'possible data races';
+    const skipped = findings.length - fresh.length;
+    if (fresh.length === 0) return { posted: 0, skipped, omitted: 0 };
+    const comments = fresh.slice(0, MAX_REVIEW_COMMENTS);
+    const omitted = fresh.length - comments.length;
+    const noun = fresh.length === 1 ? 'possible data race' : 'possible data races';
+    const rest = omitted > 0 ? ` The first ${comments.length} are commented inline; all are in the workflow run's annotations.` : '';
     await octokit.rest.pulls.createReview({
       owner: pr.owner,
       repo: pr.repo,
       pull_number: pr.number,
       commit_id: pr.headSha,
       event: 'COMMENT',
-      body: `racecheck found ${comments.length} ${noun} in the lines this pull request changes.`,
+      body: `racecheck found ${fresh.length} ${noun} in the lines this pull request changes.${rest}`,
       comments,
     });
-    return { posted: comments.length, skipped: findings.length - comments.length };
+    return { posted: comments.length, skipped, omitted };
   } catch (err) {
     if (httpStatus(err) === 403) return { forbidden: err instanceof Error ? err.message : String(err) };
     throw err;

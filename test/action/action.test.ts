@@ -9,7 +9,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Octokit } from '@octokit/rest';
 import { runAction, exitStatus, readInputs } from '../../src/action/main.js';
+import { MAX_REVIEW_COMMENTS, postReview } from '../../src/action/review.js';
 import type { Env } from '../../src/action/main.js';
 import type { Finding, Severity } from '../../src/engine/index.js';
 import { sarifSchemaErrors } from '../cli/sarif-schema.js';
@@ -266,6 +268,23 @@ describe('mode: review', () => {
   });
 });
 
+describe('postReview', () => {
+  test(`comments on at most ${MAX_REVIEW_COMMENTS} findings and says the rest are annotations`, async () => {
+    const pr = { owner: 'octo-org', repo: 'payments', number: 42, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) };
+    const findings: Finding[] = Array.from({ length: MAX_REVIEW_COMMENTS + 7 }, (_, i) => ({
+      rule: 'closure-write', file: 'big.go', line: i + 1, column: 2, endLine: i + 1, endColumn: 5, severity: 'error', message: `race ${i}`, related: [],
+    }));
+    const fingerprints = findings.map((_, i) => `${'c'.repeat(16)}:${i + 1}`);
+    const octokit = new Octokit({ auth: 'ghs_test', baseUrl: apiUrl });
+    const outcome = await postReview(octokit, pr, findings, fingerprints, 'https://example.com/');
+    expect(outcome).toEqual({ posted: MAX_REVIEW_COMMENTS, skipped: 0, omitted: 7 });
+    const body = github.reviews()[0]!.body as { body: string; comments: unknown[] };
+    expect(body.comments).toHaveLength(MAX_REVIEW_COMMENTS);
+    expect(body.body).toContain(`found ${MAX_REVIEW_COMMENTS + 7} possible data races`);
+    expect(body.body).toContain('all are in the workflow run\'s annotations');
+  });
+});
+
 describe('runs that cannot review', () => {
   test('a shallow checkout without the base commit fails with how to fix it', async () => {
     const repo = makeRepo();
@@ -284,6 +303,18 @@ describe('runs that cannot review', () => {
     const log = JSON.parse(readFileSync(join(repo.dir, 'racecheck.sarif'), 'utf8')) as SarifLog;
     expect(sarifSchemaErrors(log)).toEqual([]);
     expect(log.runs[0]!.results).toEqual([]);
+  });
+
+  test('input path limits the review to files under it', async () => {
+    const repo = makeRepo();
+    const outside = await action(repo, { mode: 'review', path: 'internal' });
+    expect(outside.stdout).toMatch(/^racecheck: no findings in 0 files/m);
+    expect(outside.code).toBe(0);
+    const inside = await action(repo, { mode: 'review', path: 'run.go' });
+    expect(inside.code).toBe(1);
+    const escaping = await action(repo, { mode: 'review', path: '../elsewhere' });
+    expect(escaping.code).toBe(2);
+    expect(escaping.stdout).toMatch(/^::error::racecheck: input path \.\.\/elsewhere is outside the repository/m);
   });
 
   test('bad inputs are reported, not thrown', async () => {
