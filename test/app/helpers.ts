@@ -59,7 +59,8 @@ export interface Harness {
   send(name: string, payload: unknown): Promise<void>;
 }
 
-export async function setup(appOptions: AppOptions = {}): Promise<Harness> {
+/** `throttle: true` keeps Probot's throttling plugin on (its 1 s spacing of writes), as in production. */
+export async function setup(appOptions: AppOptions = {}, harness: { throttle?: boolean } = {}): Promise<Harness> {
   const fake = new FakeGitHub('octo-org', 'service');
   routeNockTo(fake);
   const logs: Record<string, unknown>[] = [];
@@ -78,7 +79,7 @@ export async function setup(appOptions: AppOptions = {}): Promise<Harness> {
     Octokit: ProbotOctokit.defaults((options: any) => ({
       ...options,
       retry: { retries: 2, retryAfterBaseValue: 0 },
-      throttle: { ...options.throttle, enabled: false },
+      throttle: { ...options.throttle, enabled: harness.throttle === true },
     })),
   });
   const outcomes: RunOutcome[] = [];

@@ -70,6 +70,7 @@ interface Failure {
   status: number;
   message: string;
   times: number;
+  headers: Record<string, string>;
 }
 
 const BOT = { login: 'racecheck[bot]', type: 'Bot' };
@@ -217,9 +218,14 @@ export class FakeGitHub {
     this.permissions.set(login, permission);
   }
 
-  /** The next `times` requests matching method and path fail with `status`. */
-  fail(method: string, path: RegExp, status: number, message = 'Injected failure', times = 1): void {
-    this.failures.push({ method, path, status, message, times });
+  /** The next `times` requests matching method and path fail with `status` (and extra headers, e.g. retry-after). */
+  fail(method: string, path: RegExp, status: number, message = 'Injected failure', times = 1, headers: Record<string, string> = {}): void {
+    this.failures.push({ method, path, status, message, times, headers });
+  }
+
+  /** Forgets a file at a commit, as a force-push that drops the commit does. */
+  removeFile(sha: string, path: string): void {
+    this.blobs.delete(`${sha}:${path}`);
   }
 
   checkRun(): FakeCheckRun | undefined {
@@ -239,7 +245,9 @@ export class FakeGitHub {
       const failure = this.failures.find((f) => f.method === req.method && f.path.test(path) && f.times > 0);
       if (failure) {
         failure.times--;
-        return json(failure.status, { message: failure.message });
+        const res = json(failure.status, { message: failure.message });
+        Object.assign(res.headers, failure.headers);
+        return res;
       }
       return this.route({ ...req, path }, origin);
     } finally {
