@@ -4,7 +4,8 @@
  */
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+// Resolve ajv as jest-sarif does, so a differently hoisted ajv (v8 has no draft-04) is never picked up.
+const require = createRequire(createRequire(import.meta.url).resolve('@microsoft/jest-sarif'));
 
 interface AjvError {
   dataPath: string;
@@ -23,7 +24,7 @@ export function sarifSchemaErrors(log: unknown): string[] {
     const Ajv = require('ajv') as new (options: object) => AjvInstance;
     const ajv = new Ajv({ schemaId: 'auto', allErrors: true, format: 'full' });
     ajv.addMetaSchema(require('ajv/lib/refs/json-schema-draft-04.json') as object);
-    validate = ajv.compile(require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object);
+    validate = ajv.compile(require('./schemas/sarif-2.1.0-rtm.5.json') as object);
   }
   return validate(log) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath || '/'}: ${e.message ?? 'invalid'}`);
 }
