@@ -321,6 +321,8 @@ export class FakeGitHub {
     }
     if (method === 'POST' && rest === '/check-runs') {
       const run: FakeCheckRun = { id: this.nextId++, name: body.name, head_sha: body.head_sha, status: body.status ?? 'queued', annotations: [], history: [body] };
+      if (body.conclusion) run.conclusion = body.conclusion;
+      if (body.output) run.output = { title: body.output.title, summary: body.output.summary };
       this.checkRuns.set(run.id, run);
       return json(201, { id: run.id, name: run.name, head_sha: run.head_sha, status: run.status });
     }
