@@ -1,13 +1,16 @@
 /**
  * App benchmark (not a test): a 100-file pull request through the real Probot server (as `npm start` runs it,
  * retries and throttling on) against the fake GitHub over HTTP. Prints the time from sending the webhook to the
- * review arriving, and how many GitHub requests the run made. Targets: ≤ 2 s and ≤ files + 5 requests.
+ * review arriving, how many GitHub requests the run made, and where the time went. Targets: ≤ 2 s and ≤ files + 5
+ * requests. A second pass with throttling off shows the share of Probot's 1 s spacing of writes (GraphQL included).
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { run } from 'probot';
-import app from '../app/index.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { ProbotOctokit, run } from 'probot';
+import { createApp } from '../app/index.js';
 import { analyze } from '../engine/index.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
 
@@ -106,16 +109,28 @@ function pullFiles(modified: number, version: string): Record<string, [string | 
   return files;
 }
 
-async function main(): Promise<void> {
-  const fake = new FakeGitHub('octo-org', 'service');
-  const githubOrigin = await fake.listen();
+interface RunLog {
+  fetchMs?: number;
+  analysisAfterFetchMs?: number;
+  totalMs?: number;
+  graphqlQueries?: number;
+  restFallbacks?: number;
+}
+
+/** Webhook → review and request counts for each scenario, on a fresh app (cold caches, cold workers). */
+async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: string, throttle: boolean, firstPull: number): Promise<{ toReview: number[] }> {
   const port = await freePort();
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  // The app logs one "racecheck run finished" line per run with its internal timings; keep those.
+  const runLogs: RunLog[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.includes('racecheck run finished')) runLogs.push(JSON.parse(line) as RunLog);
+      }
+      done();
+    },
   });
-  const server = await run(app, {
+  const server = await run(createApp(), {
     env: {
       APP_ID: '123',
       PRIVATE_KEY: privateKey,
@@ -124,12 +139,16 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       GHE_HOST: new URL(githubOrigin).host,
       GHE_PROTOCOL: 'http',
-      LOG_LEVEL: (process.env.BENCH_LOG_LEVEL ?? 'fatal') as 'fatal',
       LOG_FORMAT: 'json',
     },
+    log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, sink),
+    // Production keeps Probot's throttling (1 s between writes, GraphQL counted as a write); the second pass
+    // turns it off only to show how much of the time it accounts for.
+    ...(throttle ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
   });
 
-  let pullNumber = 0;
+  const toReviewTimes: number[] = [];
+  let pullNumber = firstPull;
   async function runScenario(s: Scenario, opts: { newPull: boolean }): Promise<void> {
     if (opts.newPull) pullNumber++;
     fake.setFile(s.headSha, 'go.mod', 'module example.com/service\n\ngo 1.22\n');
@@ -137,21 +156,34 @@ async function main(): Promise<void> {
     const payload = benchPayload(pullNumber, s.headSha, opts.newPull ? 'opened' : 'synchronize');
     const body = JSON.stringify(payload);
     const firstRequest = fake.requests.length;
-    let reviewAt: number | undefined;
+    const firstCheck = fake.checkRuns.size;
+    const logsBefore = runLogs.length;
+    const at: Record<string, number> = {};
+    let lastRead = 0;
+    let writesBeforeReview = 0;
     const timeline: string[] = [];
     fake.onRequest = (req) => {
-      if (process.env.BENCH_TIMELINE) timeline.push(`${(performance.now() - sentAt).toFixed(0)} ${req.method} ${req.path}`);
-      if (req.method === 'POST' && req.path.endsWith('/reviews')) reviewAt ??= performance.now();
+      const t = performance.now() - sentAt;
+      if (process.env.BENCH_TIMELINE) timeline.push(`${t.toFixed(0)} ${req.method} ${req.path}`);
+      const write = req.method !== 'GET';
+      if (req.method === 'POST' && req.path.endsWith('/check-runs')) at.checkCreated ??= t;
+      if (req.path === '/graphql' || /\/contents\/internal/.test(req.path)) lastRead = t;
+      if (req.method === 'POST' && req.path.endsWith('/reviews')) at.review ??= t;
+      if (write && at.review === undefined && !req.path.includes('access_tokens')) writesBeforeReview++;
+      if (req.method === 'PATCH' && req.path.includes('/check-runs/')) at.checkCompleted = t;
     };
     const sentAt = performance.now();
     const res = await postWebhook(port, body, {
       'content-type': 'application/json',
       'x-github-event': 'pull_request',
-      'x-github-delivery': `bench-${s.headSha}`,
+      'x-github-delivery': `bench-${s.headSha}-${throttle}`,
       'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
     });
-    for (let i = 0; i < 600 && fake.checkRun()?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 50));
+    const ackMs = performance.now() - sentAt;
+    for (let i = 0; i < 600 && !(fake.checkRuns.size > firstCheck && fake.checkRun()?.status === 'completed'); i++) await new Promise((r) => setTimeout(r, 20));
     const doneAt = performance.now();
+    // The run logs its timings just after completing the check.
+    for (let i = 0; i < 50 && runLogs.length === logsBefore; i++) await new Promise((r) => setTimeout(r, 20));
     if (process.env.BENCH_TIMELINE) console.log(timeline.filter((_, i) => i < 8 || i > timeline.length - 5 || i % 20 === 0).join('\n'));
     const requests = fake.requests.slice(firstRequest);
     const changed = Object.keys(s.files).length;
@@ -161,31 +193,64 @@ async function main(): Promise<void> {
       byEndpoint.set(key, (byEndpoint.get(key) ?? 0) + 1);
     }
     const mark = (ok: boolean) => (ok ? 'ok' : 'MISS');
-    const toReview = reviewAt === undefined ? undefined : reviewAt - sentAt;
+    const toReview = at.review;
+    if (toReview !== undefined) toReviewTimes.push(toReview);
+    const runLog = runLogs.length > logsBefore ? runLogs.at(-1)! : {};
+    const ms = (n: number | undefined) => (n === undefined ? '—' : `${n.toFixed(0)} ms`);
     console.log(`\n${s.name} (webhook ${res.status}, check ${fake.checkRun()?.conclusion})`);
     console.log(
       toReview === undefined
         ? `  webhook → review: no review posted; webhook → check completed ${(doneAt - sentAt).toFixed(0)} ms`
         : `  webhook → review: ${toReview.toFixed(0)} ms (target ≤ ${TIME_TARGET_MS} ms) ${mark(toReview <= TIME_TARGET_MS)}`,
     );
-    console.log(`  webhook → check completed: ${(doneAt - sentAt).toFixed(0)} ms`);
     console.log(`  GitHub requests: ${requests.length} for ${changed} changed files (target ≤ ${changed + 5}) ${mark(requests.length <= changed + 5)}`);
+    console.log('  phases (from the webhook):');
+    console.log(`    webhook answered              ${ms(ackMs)}`);
+    console.log(`    check run created             ${ms(at.checkCreated)}`);
+    console.log(`    last file content received    ${lastRead ? ms(lastRead) : '— (cache / patches only)'}`);
+    console.log(`    review posted                 ${ms(at.review)}`);
+    console.log(`    check run completed           ${ms(at.checkCompleted)}`);
+    console.log(`    inside the run: fetch ${ms(runLog.fetchMs)}, analysis after the last fetch ${ms(runLog.analysisAfterFetchMs)}, total ${ms(runLog.totalMs)}; GraphQL queries ${runLog.graphqlQueries ?? 0}, REST fallbacks ${runLog.restFallbacks ?? 0}`);
+    if (at.review !== undefined) {
+      console.log(`    writes before the review (check create, GraphQL): ${writesBeforeReview}${throttle ? ` → throttling alone puts the review ≥ ${writesBeforeReview} s after the first write` : ''}`);
+    }
     for (const [endpoint, n] of [...byEndpoint].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(4)}  ${endpoint}`);
-    // The engine's share: the same files analyzed directly, in this process, once.
+    // The engine's share: the same files analyzed directly, in this process, on one thread.
     const engineStart = performance.now();
     analyze(Object.entries(s.files).map(([path, [, content]]) => ({ path, content })), { scope: 'all', goVersion: '1.22' });
-    console.log(`  engine alone on these ${changed} files: ${(performance.now() - engineStart).toFixed(0)} ms`);
+    console.log(`  engine alone on these ${changed} files, one thread: ${(performance.now() - engineStart).toFixed(0)} ms`);
   }
 
   try {
+    const tag = throttle ? 't' : 'u';
     fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'fail_on: error\nmax_comments: 30\n');
-    const mixed = pullFiles(60, 'v1');
-    await runScenario({ name: `${FILES}-file PR: 60 modified + 40 new files, 10 racy (cold cache, first event of the installation)`, headSha: 'a'.repeat(40), files: mixed }, { newPull: true });
-    const pushed = { ...mixed, 'internal/pkg0/file0.go': [mixed['internal/pkg0/file0.go']![0], ordinaryFile('pkg0', 0, '\n// v2\n')] as [string, string] };
-    await runScenario({ name: 'push changing one file of that PR (warm blob cache)', headSha: 'c'.repeat(40), files: pushed }, { newPull: false });
-    await runScenario({ name: `${FILES}-file PR: all ${FILES} files modified, 10 racy (cold caches, token already cached)`, headSha: 'd'.repeat(40), files: pullFiles(FILES, 'v3') }, { newPull: true });
+    const mixed = pullFiles(60, `v1${tag}`);
+    await runScenario({ name: `${FILES}-file PR: 60 modified + 40 new files, 10 racy (cold cache, first event of the installation)`, headSha: `a${tag}`.padEnd(40, '0'), files: mixed }, { newPull: true });
+    const pushed = { ...mixed, 'internal/pkg0/file0.go': [mixed['internal/pkg0/file0.go']![0], ordinaryFile('pkg0', 0, `\n// v2${tag}\n`)] as [string, string] };
+    await runScenario({ name: 'push changing one file of that PR (warm blob cache)', headSha: `c${tag}`.padEnd(40, '0'), files: pushed }, { newPull: false });
+    await runScenario({ name: `${FILES}-file PR: all ${FILES} files modified, 10 racy (cold caches, token already cached)`, headSha: `d${tag}`.padEnd(40, '0'), files: pullFiles(FILES, `v3${tag}`) }, { newPull: true });
   } finally {
     await server.stop();
+  }
+  return { toReview: toReviewTimes };
+}
+
+async function main(): Promise<void> {
+  const fake = new FakeGitHub('octo-org', 'service');
+  const githubOrigin = await fake.listen();
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  try {
+    console.log('=== As in production: Probot defaults, throttling on ===');
+    const on = await benchMode(fake, githubOrigin, privateKey, true, 0);
+    console.log('\n=== Throttling off (not a production setting: shows the share of the 1 s write spacing) ===');
+    const off = await benchMode(fake, githubOrigin, privateKey, false, 10);
+    console.log('\nwebhook → review, throttling on vs off:');
+    on.toReview.forEach((t, i) => console.log(`  review ${i + 1}: ${t.toFixed(0)} ms vs ${off.toReview[i]?.toFixed(0) ?? '—'} ms`));
+  } finally {
     await fake.close();
   }
   // Probot's throttling keeps timers alive; the bench is done.
