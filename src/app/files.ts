@@ -1,3 +1,4 @@
+import { withCustomRequest } from '@octokit/graphql';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { BlobCache } from './blob-cache.js';
@@ -110,6 +111,22 @@ async function fetchAtHead(octokit: Octokit, target: PullTarget, path: string, m
   return { content: Buffer.from(data.content, 'base64').toString('utf8'), size: data.size };
 }
 
+/**
+ * GraphQL for a read-only query, outside Probot's write throttle. @octokit/plugin-throttling spaces
+ * every GraphQL request a second apart, like content-creating writes, which is what GitHub asks
+ * of writes only; a query of file contents creates nothing. Same token and base URL; retries are
+ * the REST fallback's job. Without a plain token (another auth strategy), use the throttled client.
+ */
+async function readOnlyGraphql(octokit: Octokit): Promise<typeof octokit.graphql> {
+  const auth = (await octokit.auth({ type: 'installation' }).catch(() => undefined)) as { token?: string } | undefined;
+  if (!auth?.token) return octokit.graphql;
+  const direct = octokit.request.defaults({
+    headers: { authorization: `token ${auth.token}` },
+    request: { hook: (send: typeof octokit.request, options: Parameters<typeof octokit.request>[1]) => send(options as never) },
+  });
+  return withCustomRequest(direct) as typeof octokit.graphql;
+}
+
 interface GraphqlBlob {
   text?: string | null;
   byteSize?: number;
@@ -129,7 +146,8 @@ export async function fetchBlobsGraphql(octokit: Octokit, target: PullTarget, pa
   });
   const declared = paths.map((_, i) => `, $e${i}: String!`).join('');
   const query = `query($owner: String!, $name: String!${declared}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
-  const data = await octokit.graphql<{ repository: Record<string, GraphqlBlob | null> | null }>(query, variables);
+  const graphql = await readOnlyGraphql(octokit);
+  const data = await graphql<{ repository: Record<string, GraphqlBlob | null> | null }>(query, variables);
   if (!data.repository) throw new Error(`repository ${target.owner}/${target.repo} not visible over GraphQL`);
   return new Map(paths.map((path, i) => [path, data.repository![`f${i}`] ?? null]));
 }
