@@ -127,6 +127,8 @@ async function readOnlyGraphql(octokit: Octokit): Promise<typeof octokit.graphql
   return withCustomRequest(direct) as typeof octokit.graphql;
 }
 
+const GRAPHQL_RETRIES = 2;
+
 interface GraphqlBlob {
   text?: string | null;
   byteSize?: number;
@@ -147,7 +149,18 @@ export async function fetchBlobsGraphql(octokit: Octokit, target: PullTarget, pa
   const declared = paths.map((_, i) => `, $e${i}: String!`).join('');
   const query = `query($owner: String!, $name: String!${declared}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
   const graphql = await readOnlyGraphql(octokit);
-  const data = await graphql<{ repository: Record<string, GraphqlBlob | null> | null }>(query, variables);
+  type Answer = { repository: Record<string, GraphqlBlob | null> | null };
+  // Outside Probot's retry plugin too, so retry a 5xx here, as it would.
+  let data: Answer | undefined;
+  for (let attempt = 0; data === undefined; attempt++) {
+    try {
+      data = await graphql<Answer>(query, variables);
+    } catch (err) {
+      const status = httpStatus(err);
+      if (attempt >= GRAPHQL_RETRIES || status === undefined || status < 500) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+    }
+  }
   if (!data.repository) throw new Error(`repository ${target.owner}/${target.repo} not visible over GraphQL`);
   return new Map(paths.map((path, i) => [path, data.repository![`f${i}`] ?? null]));
 }
