@@ -14,12 +14,13 @@ import { analyzeByGoVersion, packageVersion } from '../cli/main.js';
 import { isSkippedDir } from '../cli/files.js';
 import { escapeData, formatGithub, summaryLine } from '../cli/format.js';
 import type { RunSummary } from '../cli/format.js';
-import { formatSarif, lineHashes } from '../cli/sarif.js';
-import { docsBaseUrl } from '../cli/docs-url.js';
+import { formatSarif } from '../cli/sarif.js';
+import { docsBaseUrl } from '../report/docs-url.js';
 import { ActionInputError, readPullRequestEvent } from './event.js';
 import type { PullRequestEvent } from './event.js';
 import { pullRequestDiff, readAtCommit, resolveCommit, topLevel } from './git.js';
 import { postReview } from './review.js';
+import { fingerprintFindings } from '../report/fingerprint.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -180,7 +181,7 @@ async function review(
   const findings = summary.result.findings;
   let outcome;
   try {
-    outcome = await postReview(octokit, pr, findings, lineHashes(findings, contents), docsBase);
+    outcome = await postReview(octokit, pr, findings, fingerprintFindings(findings, contents), docsBase);
   } catch (err) {
     // The annotations are already out; a failed review should not turn the step into "could not run".
     log(`::warning::${escapeData(`racecheck could not post a review: ${err instanceof Error ? err.message : String(err)}`)}`);

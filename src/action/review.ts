@@ -1,54 +1,22 @@
 /** One pull request review from the workflow token: inline comments with ```suggestion blocks. */
 import type { Octokit } from '@octokit/rest';
-import { RULES } from '../engine/index.js';
 import type { Finding } from '../engine/index.js';
-import { docsUrl } from '../cli/docs-url.js';
+import { reviewComment, type ReviewComment } from '../report/comment.js';
+import { parseFingerprint } from '../report/fingerprint.js';
 import type { PullRequestEvent } from './event.js';
-
-export interface ReviewComment {
-  path: string;
-  line: number;
-  side: 'RIGHT';
-  start_line?: number;
-  start_side?: 'RIGHT';
-  body: string;
-}
-
-const MARKER = /<!-- racecheck-action:fp=([0-9a-f]+:\d+) -->/;
 
 /** Inline comments per review; past this a review is noise, and the rest are in the annotations anyway. */
 export const MAX_REVIEW_COMMENTS = 50;
 
-/** A fence longer than any backtick run in the replacement, so the suggestion block cannot end early. */
-function fence(text: string): string {
-  return '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-}
-
-export function commentBody(finding: Finding, fingerprint: string, docsBaseUrl: string): string {
-  const meta = RULES.find((r) => r.id === finding.rule);
-  const parts = [`**racecheck** · \`${finding.rule}\` · ${finding.severity}`, finding.message];
-  if (finding.related.length > 0) {
-    const where = (r: Finding['related'][number]) => (r.file === finding.file ? `line ${r.line}` : `\`${r.file}\` line ${r.line}`);
-    parts.push(`Conflicting accesses:\n${finding.related.map((r) => `- ${where(r)}: ${r.message}`).join('\n')}`);
-  }
-  if (finding.suggestion) {
-    const f = fence(finding.suggestion.replacement);
-    parts.push(`${f}suggestion\n${finding.suggestion.replacement}\n${f}`);
-  }
-  if (finding.fixHint) parts.push(finding.fixHint);
-  if (meta) parts.push(`[About \`${finding.rule}\`](${docsUrl(meta.docPath, docsBaseUrl)})`);
-  parts.push(`<!-- racecheck-action:fp=${fingerprint} -->`);
-  return parts.join('\n\n');
-}
-
-/** A suggestion replaces exactly the lines it covers, so the comment spans them. */
-export function reviewComment(finding: Finding, fingerprint: string, docsBaseUrl: string): ReviewComment {
-  const body = commentBody(finding, fingerprint, docsBaseUrl);
+/**
+ * The engine's diff scope already anchored each finding on an added line and kept a suggestion only
+ * when every line it replaces was added, so those are the lines the comment may use.
+ */
+function linesInDiff(finding: Finding): Set<number> {
+  const lines = new Set([finding.line]);
   const s = finding.suggestion;
-  if (s && s.startLine < s.endLine) {
-    return { path: finding.file, start_line: s.startLine, start_side: 'RIGHT', line: s.endLine, side: 'RIGHT', body };
-  }
-  return { path: finding.file, line: s ? s.endLine : finding.line, side: 'RIGHT', body };
+  if (s) for (let n = s.startLine; n <= s.endLine; n++) lines.add(n);
+  return lines;
 }
 
 /** Fingerprints of the comments this action already left on the pull request, so a re-run does not repeat them. */
@@ -61,8 +29,8 @@ export async function postedFingerprints(octokit: Octokit, pr: PullRequestEvent)
   });
   const seen = new Set<string>();
   for (const c of comments) {
-    const m = MARKER.exec(c.body ?? '');
-    if (m) seen.add(`${c.path}\0${m[1]}`);
+    const marker = parseFingerprint(c.body ?? '');
+    if (marker) seen.add(`${c.path}\0${marker.fp}`);
   }
   return seen;
 }
@@ -89,7 +57,9 @@ export async function postReview(
     const already = await postedFingerprints(octokit, pr);
     const fresh: ReviewComment[] = [];
     findings.forEach((f, i) => {
-      if (!already.has(`${f.file}\0${fingerprints[i]}`)) fresh.push(reviewComment(f, fingerprints[i]!, docsBaseUrl));
+      if (already.has(`${f.file}\0${fingerprints[i]}`)) return;
+      const comment = reviewComment(f, fingerprints[i]!, linesInDiff(f), docsBaseUrl);
+      if (comment) fresh.push(comment);
     });
     const skipped = findings.length - fresh.length;
     if (fresh.length === 0) return { posted: 0, skipped, omitted: 0 };

@@ -3,7 +3,7 @@ import { analyze } from '../engine/index.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME } from './check-run.js';
 import { canWrite, notAllowedReply, parseCommand, USAGE } from './commands.js';
-import { DEFAULT_DOCS_BASE_URL } from './comments.js';
+import { docsBaseUrl as docsBaseUrlFrom } from '../report/docs-url.js';
 import { httpStatus, type Octokit, type RepoRef } from './github.js';
 import { AnalysisCache, type Analyzer } from './analysis.js';
 import { defaultAnalysisPool } from './analysis-pool.js';
@@ -47,7 +47,7 @@ export function createApp(options: AppOptions = {}) {
   const analyzer = options.analyzer ?? defaultAnalysisPool()?.analyze ?? analyze;
   const cache = options.cache ?? new BlobCache(envNumber('RACECHECK_CACHE_MB', 64) * 1024 * 1024);
   const analysisCache = options.analysisCache ?? new AnalysisCache();
-  const docsBaseUrl = options.docsBaseUrl ?? process.env.RACECHECK_DOCS_BASE_URL ?? DEFAULT_DOCS_BASE_URL;
+  const docsBaseUrl = options.docsBaseUrl ?? docsBaseUrlFrom(process.env);
   const fetchConcurrency = options.fetchConcurrency ?? envNumber('RACECHECK_FETCH_CONCURRENCY', 8);
   // Webhooks are acknowledged at once; runs for one pull request go one at a time, the newest head winning.
   const queue = options.queue ?? new RunQueue();

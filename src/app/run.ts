@@ -3,10 +3,10 @@ import { addedLinesFromPatch, type AnalyzeOptions, type Finding } from '../engin
 import { analyzeFile, combine, restrictToDiff, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
-import { commentableLines, reviewComment, type ReviewComment } from './comments.js';
+import { commentableLines, reviewComment, type ReviewComment } from '../report/comment.js';
 import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
 import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
-import { fingerprintFindings, markResolved, parseFingerprint } from './fingerprint.js';
+import { fingerprintFindings, markResolved, parseFingerprint } from '../report/fingerprint.js';
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';

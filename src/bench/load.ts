@@ -16,7 +16,7 @@ import { ProbotOctokit, run } from 'probot';
 import pLimit from 'p-limit';
 import { createApp } from '../app/index.js';
 import { RunQueue } from '../app/queue.js';
-import { parseFingerprint } from '../app/fingerprint.js';
+import { parseFingerprint } from '../report/fingerprint.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
 
 const SECRET = 'load-secret';

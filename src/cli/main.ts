@@ -17,7 +17,7 @@ import { ModuleVersionResolver } from './gomod.js';
 import { formatGithub, formatJson, formatText, OUTPUT_FORMATS, summaryLine } from './format.js';
 import type { OutputFormat, RunSummary } from './format.js';
 import { formatSarif } from './sarif.js';
-import { docsBaseUrl } from './docs-url.js';
+import { docsBaseUrl } from '../report/docs-url.js';
 import { progressFor } from './progress.js';
 
 export interface CliIO {

@@ -2,12 +2,12 @@
  * SARIF 2.1.0 output, shaped for GitHub code scanning (upload-sarif): one run, every rule in the
  * driver, one result per finding with a line-hash fingerprint that survives unrelated edits.
  */
-import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RULES } from '../engine/index.js';
 import type { Finding, RuleMeta, Severity } from '../engine/index.js';
-import { docsUrl } from './docs-url.js';
+import { docsUrl } from '../report/docs-url.js';
+import { findingIdentities } from '../report/fingerprint.js';
 import type { RunSummary } from './format.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -49,31 +49,13 @@ export function artifactLocation(path: string, srcRoot: string): ArtifactLocatio
   return { uri: rel.split(sep).join('/').split('/').map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
 }
 
-function normalizedLine(lines: readonly string[] | undefined, line: number): string {
-  return (lines?.[line - 1] ?? '').replace(/\s+/g, ' ').trim();
-}
-
 /**
- * primaryLocationLineHash per finding: sha256 of rule, file and the whitespace-normalized flagged
- * line, so lines inserted elsewhere keep it; identical lines get occurrence 1, 2, … in order.
+ * primaryLocationLineHash per finding: the shared finding identity (rule, file and the
+ * whitespace-normalized flagged code), so lines inserted elsewhere keep it; identical code gets
+ * occurrence 1, 2, … in order.
  */
 export function lineHashes(findings: readonly Finding[], contents: ReadonlyMap<string, string>): string[] {
-  const linesByFile = new Map<string, string[]>();
-  const occurrences = new Map<string, number>();
-  return findings.map((f) => {
-    let lines = linesByFile.get(f.file);
-    if (!lines) {
-      lines = (contents.get(f.file) ?? '').split('\n');
-      linesByFile.set(f.file, lines);
-    }
-    const hash = createHash('sha256')
-      .update(`${f.rule}\0${f.file}\0${normalizedLine(lines, f.line)}`)
-      .digest('hex')
-      .slice(0, 16);
-    const n = (occurrences.get(hash) ?? 0) + 1;
-    occurrences.set(hash, n);
-    return `${hash}:${n}`;
-  });
+  return findingIdentities(findings, contents).map(({ hash, occurrence }) => `${hash}:${occurrence + 1}`);
 }
 
 /**

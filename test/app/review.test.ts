@@ -1,7 +1,7 @@
 /** pull_request events end to end through Probot, with GitHub faked behind nock. */
 import { analyze, type AnalyzeOptions, type Finding, type SourceFile } from '../../src/engine/index.js';
 import { BlobCache } from '../../src/app/blob-cache.js';
-import { parseFingerprint } from '../../src/app/fingerprint.js';
+import { parseFingerprint } from '../../src/report/fingerprint.js';
 import { GO_MOD, HEAD, goSource, pullRequestPayload, setup, teardown, type Harness } from './helpers.js';
 
 const SEED = goSource('seed.go');

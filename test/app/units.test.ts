@@ -4,9 +4,10 @@ import type { Finding } from '../../src/engine/index.js';
 import { restrictToDiff } from '../../src/app/analysis.js';
 import { BlobCache } from '../../src/app/blob-cache.js';
 import { conclusionFor, toAnnotation } from '../../src/app/check-run.js';
-import { commentableLines, docsUrl, reviewComment } from '../../src/app/comments.js';
+import { commentableLines, reviewComment } from '../../src/report/comment.js';
+import { docsUrl } from '../../src/report/docs-url.js';
 import { contentFromAddedPatch, selectGoFiles } from '../../src/app/files.js';
-import { fingerprintFindings, markResolved, parseFingerprint } from '../../src/app/fingerprint.js';
+import { fingerprintFindings, markResolved, parseFingerprint } from '../../src/report/fingerprint.js';
 import { makePatch } from '../../src/app/testing/fake-github.js';
 
 function finding(over: Partial<Finding> = {}): Finding {

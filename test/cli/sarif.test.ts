@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES } from '../../src/engine/index.js';
 import { artifactLocation } from '../../src/cli/sarif.js';
-import { DEFAULT_DOCS_BASE_URL, docsUrl } from '../../src/cli/docs-url.js';
+import { DEFAULT_DOCS_BASE_URL, docsUrl } from '../../src/report/docs-url.js';
 import { RACY_GO, cli, makeTree, removeTrees } from './helpers.js';
 import { sarifSchemaErrors } from './sarif-schema.js';
 

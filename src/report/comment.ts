@@ -1,7 +1,7 @@
+/** Review comments for a finding, as the App and the Action post them. */
 import { RULES, type Finding } from '../engine/index.js';
+import { docsUrl } from './docs-url.js';
 import { fingerprintMarker } from './fingerprint.js';
-
-export const DEFAULT_DOCS_BASE_URL = 'https://github.com/racecheck/racecheck/blob/main/';
 
 /** A review comment as "create a review" takes it. */
 export interface ReviewComment {
@@ -26,10 +26,6 @@ export function commentableLines(patch: string | undefined): Set<number> {
     else lines.add(next++);
   }
   return lines;
-}
-
-export function docsUrl(docPath: string, base: string): string {
-  return new URL(docPath.replace(/^\/+/, ''), base.endsWith('/') ? base : `${base}/`).toString();
 }
 
 /** The fenced block must outlast any backtick run inside the replacement. */

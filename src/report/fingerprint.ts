@@ -1,3 +1,4 @@
+/** A finding's identity across pushes and runs, shared by review comments (App, Action) and SARIF. */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../engine/index.js';
 
@@ -9,19 +10,28 @@ function normalizedCode(content: string, startLine: number, endLine: number): st
   return lines.map((l) => l.replace(/\s+/g, ' ').trim()).join('\n');
 }
 
-/**
- * A finding's identity across pushes: rule + file + flagged code, never the line number.
- * Identical code flagged twice in one file gets an occurrence suffix (-1, -2, ...) in line order.
- */
-export function fingerprintFindings(findings: readonly Finding[], contents: ReadonlyMap<string, string>): string[] {
+export interface FindingIdentity {
+  /** sha256 (16 hex digits) of rule + file + the flagged code, never the line number. */
+  hash: string;
+  /** 0 for the first finding with this hash in line order, 1 for the next identical one, … */
+  occurrence: number;
+}
+
+/** Identities of findings: moving or re-indenting code keeps them; changing the flagged code does not. */
+export function findingIdentities(findings: readonly Finding[], contents: ReadonlyMap<string, string>): FindingIdentity[] {
   const seen = new Map<string, number>();
   return findings.map((f) => {
     const code = normalizedCode(contents.get(f.file) ?? '', f.line, f.endLine);
     const hash = createHash('sha256').update(`${f.rule}\0${f.file}\0${code}`).digest('hex').slice(0, 16);
-    const n = seen.get(hash) ?? 0;
-    seen.set(hash, n + 1);
-    return n === 0 ? hash : `${hash}-${n}`;
+    const occurrence = seen.get(hash) ?? 0;
+    seen.set(hash, occurrence + 1);
+    return { hash, occurrence };
   });
+}
+
+/** The fingerprint a review comment carries: the hash, with -N for the Nth repeat of identical code. */
+export function fingerprintFindings(findings: readonly Finding[], contents: ReadonlyMap<string, string>): string[] {
+  return findingIdentities(findings, contents).map(({ hash, occurrence }) => (occurrence === 0 ? hash : `${hash}-${occurrence}`));
 }
 
 export function fingerprintMarker(fp: string, resolved = false): string {
