@@ -4,7 +4,7 @@ import { GO_MOD, HEAD, commentPayload, fixture, goSource, setup, teardown, type 
 
 afterEach(teardown);
 
-const SEED = goSource('seed.go');
+const SEED = goSource('1-closure-capture.go');
 
 let h: Harness;
 beforeEach(async () => {

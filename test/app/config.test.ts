@@ -8,7 +8,7 @@ let h: Harness;
 beforeEach(async () => {
   h = await setup();
   h.fake.setFile(HEAD, 'go.mod', GO_MOD);
-  h.fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+  h.fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
 });
 
 test.each([

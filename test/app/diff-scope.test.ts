@@ -4,7 +4,7 @@ import { analyze, type Finding } from '../../src/engine/index.js';
 import { restrictToDiff } from '../../src/app/analysis.js';
 import { goSource } from './helpers.js';
 
-const SEED = goSource('seed.go');
+const SEED = goSource('1-closure-capture.go');
 const LINES = SEED.split('\n').length;
 const key = (f: Finding) => `${f.file}:${f.line}:${f.column}:${f.rule}:${f.message}:${f.suggestion ? JSON.stringify(f.suggestion) : ''}`;
 

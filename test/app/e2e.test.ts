@@ -76,7 +76,7 @@ test('a webhook with a bad signature is rejected and reaches no GitHub endpoint'
 
 test('a signed pull_request webhook produces the review and a failing check over HTTP', async () => {
   fake.setFile(HEAD, 'go.mod', GO_MOD);
-  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
   const res = await deliver('pull_request', pullRequestPayload('opened'));
   expect(res.status).toBe(200);
   // The middleware answers after the handler finished, but allow for a slow 202.

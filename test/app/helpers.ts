@@ -29,8 +29,9 @@ export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
+/** A Go program from the seed article's reproducers (test/seed), as a pull request would carry it. */
 export function goSource(name: string): string {
-  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../seed/${name}`, import.meta.url), 'utf8');
 }
 
 /** Sends every api.github.com request nock sees to the fake, so Octokit's real fetch path is exercised. */

@@ -57,8 +57,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
 
   fake.setFile(HEAD, 'go.mod', GO_MOD);
-  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
-  fake.setPull(9, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
+  fake.setPull(9, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
   // PR 9's run fails on a GitHub error, so the error path's lines (with the request error) are captured too.
   fake.fail('GET', /\/pulls\/9\/files$/, 422, 'Injected');
   await deliver('delivery-ok', pullRequestPayload('opened'));

@@ -121,7 +121,7 @@ test('before any delivery, /metrics has the process metrics and no run samples',
 
 test('a review of the seed PR counts the webhook, the run, its closure-write findings and its duration', async () => {
   fake.setFile(HEAD, 'go.mod', GO_MOD);
-  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+  fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
   expect((await deliver('pull_request', pullRequestPayload('opened'))).status).toBe(200);
   await waitForRuns(1);
 
@@ -141,7 +141,7 @@ test('a review of the seed PR counts the webhook, the run, its closure-write fin
 });
 
 test('a failed GitHub request is counted by status, and the run by its outcome', async () => {
-  fake.setPull(8, HEAD, { 'run.go': [undefined, goSource('seed.go')] });
+  fake.setPull(8, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });
   // 422 is never retried, so exactly one request fails.
   fake.fail('GET', /\/pulls\/8\/files$/, 422, 'Injected');
   expect((await deliver('pull_request', pullRequestPayload('synchronize', HEAD, 8))).status).toBe(200);

@@ -4,8 +4,8 @@ import { BlobCache } from '../../src/app/blob-cache.js';
 import { parseFingerprint } from '../../src/report/fingerprint.js';
 import { GO_MOD, HEAD, goSource, pullRequestPayload, setup, teardown, type Harness } from './helpers.js';
 
-const SEED = goSource('seed.go');
-const SEED_FIXED = goSource('seed.fixed.go');
+const SEED = goSource('1-closure-capture.go');
+const SEED_FIXED = goSource('1-closure-capture.fixed.go');
 const BASE_GO = 'package main\n\nfunc Foo() error { return nil }\n';
 
 afterEach(teardown);

@@ -98,7 +98,7 @@ test('the webhook is answered 200 while the analysis is still running; the revie
   gate = { release: () => release(), promise: new Promise<void>((resolve) => (release = resolve)) };
   const head = 'abababababababababababababababababababab';
   fake.setFile(head, 'go.mod', GO_MOD);
-  fake.setPull(9, head, { 'run.go': [undefined, `${goSource('seed.go')}// HOLD\n`] });
+  fake.setPull(9, head, { 'run.go': [undefined, `${goSource('1-closure-capture.go')}// HOLD\n`] });
   const res = await deliver(pullRequestPayload('opened', head, 9));
   events.push(`response ${res.status}`);
   expect(res.status).toBe(200);
@@ -123,7 +123,7 @@ test('a forged signature is rejected and reaches no GitHub endpoint', async () =
 
 test('a full review at LOG_LEVEL=trace logs no token, private key or webhook secret, and touches only the installation’s repository', async () => {
   fake.setFile(HEAD, 'go.mod', GO_MOD);
-  fake.setPull(7, HEAD, { 'run.go': [goSource('seed.go').replace('err = Baz()', 'err = Qux()'), goSource('seed.go')] });
+  fake.setPull(7, HEAD, { 'run.go': [goSource('1-closure-capture.go').replace('err = Baz()', 'err = Qux()'), goSource('1-closure-capture.go')] });
   const res = await deliver(pullRequestPayload('synchronize'));
   expect(res.status).toBe(200);
   await queue.idle();
