@@ -7,13 +7,13 @@
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ProbotOctokit, run } from 'probot';
+import { ProbotOctokit } from 'probot';
 import { createApp } from '../app/index.js';
 import { analyze } from '../engine/index.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
+import { startLocalApp } from '../app/testing/local-server.js';
 
 const SECRET = 'bench-secret';
 const FILES = 100;
@@ -83,14 +83,6 @@ function withImports(src: string): string {
   return src.replace('import (\n\t"sync"\n)', 'import (\n\t"context"\n\t"sync"\n\n\t"golang.org/x/sync/errgroup"\n)');
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 interface Scenario {
   name: string;
   headSha: string;
@@ -120,7 +112,6 @@ interface RunLog {
 
 /** Webhook → review and request counts for each scenario, on a fresh app (cold caches, cold workers). */
 async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: string, throttle: boolean, firstPull: number): Promise<{ toReview: number[] }> {
-  const port = await freePort();
   // The app logs one "racecheck run finished" line per run with its internal timings; keep those.
   const runLogs: RunLog[] = [];
   const sink = new Writable({
@@ -131,22 +122,19 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
       done();
     },
   });
-  const server = await run(createApp(), {
-    env: {
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
-      LOG_FORMAT: 'json',
+  const local = await startLocalApp(createApp(), {
+    githubOrigin,
+    privateKey,
+    webhookSecret: SECRET,
+    env: { LOG_FORMAT: 'json' },
+    probot: {
+      log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, sink),
+      // Production keeps Probot's throttling (1 s between writes); the second pass
+      // turns it off only to show how much of the time it accounts for.
+      ...(throttle ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
     },
-    log: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, sink),
-    // Production keeps Probot's throttling (1 s between writes); the second pass
-    // turns it off only to show how much of the time it accounts for.
-    ...(throttle ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
   });
+  const server = local.server;
 
   const toReviewTimes: number[] = [];
   let pullNumber = firstPull;
@@ -171,7 +159,7 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
       if (req.method === 'PATCH' && req.path.includes('/check-runs/')) at.checkCompleted = t;
     };
     const sentAt = performance.now();
-    const res = await postWebhook(port, body, {
+    const res = await postWebhook(Number(new URL(local.base).port), body, {
       'content-type': 'application/json',
       'x-github-event': 'pull_request',
       'x-github-delivery': `bench-${s.headSha}-${throttle}`,

@@ -10,14 +10,14 @@
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { pino } from 'pino';
-import { ProbotOctokit, run } from 'probot';
+import { ProbotOctokit } from 'probot';
 import pLimit from 'p-limit';
 import { createApp } from '../app/index.js';
 import { RunQueue } from '../app/queue.js';
 import { parseFingerprint } from '../report/fingerprint.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
+import { startLocalApp } from '../app/testing/local-server.js';
 
 const SECRET = 'load-secret';
 const DELIVERIES = 200;
@@ -126,14 +126,6 @@ function plan(fake: FakeGitHub): Delivery[] {
   return mixed;
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 function post(port: number, body: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/api/github/webhooks', method: 'POST', headers, agent: false }, (res) => {
@@ -153,7 +145,6 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<number> {
   const fake = new FakeGitHub('octo-org', 'service');
   const origin = await fake.listen();
-  const port = await freePort();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const queue = new RunQueue();
   // Completion time of each check run, by id (the PATCH or create that completed it).
@@ -167,11 +158,16 @@ async function main(): Promise<number> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 
-  const server = await run(createApp({ queue }), {
-    env: { APP_ID: '123', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', GHE_HOST: new URL(origin).host, GHE_PROTOCOL: 'http' },
-    log: pino({ level: process.env.LOAD_LOG_LEVEL ?? 'fatal' }),
-    ...(THROTTLE ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
+  const local = await startLocalApp(createApp({ queue }), {
+    githubOrigin: origin,
+    privateKey: privateKey,
+    webhookSecret: SECRET,
+    probot: {
+      log: pino({ level: process.env.LOAD_LOG_LEVEL ?? 'fatal' }),
+      ...(THROTTLE ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
+    },
   });
+  const server = local.server;
 
   const deliveries = plan(fake);
   const limit = pLimit(CONCURRENCY);
@@ -184,7 +180,7 @@ async function main(): Promise<number> {
         if (d.files) fake.setPull(d.pull, d.head, d.files);
         const body = JSON.stringify(payload(d));
         d.sentAt = performance.now();
-        d.status = await post(port, body, {
+        d.status = await post(Number(new URL(local.base).port), body, {
           'content-type': 'application/json',
           'x-github-event': 'pull_request',
           'x-github-delivery': d.id,

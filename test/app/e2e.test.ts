@@ -3,21 +3,13 @@
  * GitHub served over HTTP, receiving HMAC-signed webhooks. Retries and throttling are Probot's defaults.
  */
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
-import { run, type Server } from 'probot';
+import type { Server } from 'probot';
 import app from '../../src/app/index.js';
 import { FakeGitHub } from '../../src/app/testing/fake-github.js';
+import { startLocalApp } from '../../src/app/testing/local-server.js';
 import { GO_MOD, HEAD, goSource, privateKey, pullRequestPayload } from './helpers.js';
 
 const SECRET = 'e2e-webhook-secret';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 let fake: FakeGitHub;
 let server: Server;
@@ -26,21 +18,14 @@ let base: string;
 beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
-  const port = await freePort();
-  server = await run(app, {
-    env: {
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey(),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'fatal',
-      LOG_FORMAT: 'json',
-    },
+  const local = await startLocalApp(app, {
+    githubOrigin: githubOrigin,
+    privateKey: privateKey(),
+    webhookSecret: SECRET,
+    env: { LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },
   });
-  base = `http://127.0.0.1:${port}`;
+  server = local.server;
+  base = local.base;
 });
 
 afterAll(async () => {

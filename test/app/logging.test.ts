@@ -1,25 +1,17 @@
 /** Log lines of review runs on the real Probot server, captured at trace level: context on every run line, no secrets. */
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { run, type Server } from 'probot';
+import type { Server } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { deliveryLogger } from '../../src/app/logging.js';
 import type { RunOutcome } from '../../src/app/run.js';
 import { FakeGitHub } from '../../src/app/testing/fake-github.js';
+import { startLocalApp } from '../../src/app/testing/local-server.js';
 import { GO_MOD, HEAD, goSource, privateKey, pullRequestPayload } from './helpers.js';
 
 const SECRET = 'logging-webhook-secret-5f2c';
 const TOKEN = 'ghs_fake'; // the installation token FakeGitHub issues
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -41,20 +33,16 @@ const outcomes: RunOutcome[] = [];
 beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
-  const port = await freePort();
-  server = await run(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
-    env: {
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey(),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
+  const local = await startLocalApp(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
+    githubOrigin: githubOrigin,
+    privateKey: privateKey(),
+    webhookSecret: SECRET,
+    probot: {
+      log: pino({ level: 'trace', name: 'probot' }, logged.stream),
     },
-    log: pino({ level: 'trace', name: 'probot' }, logged.stream),
   });
-  base = `http://127.0.0.1:${port}`;
+  server = local.server;
+  base = local.base;
 
   fake.setFile(HEAD, 'go.mod', GO_MOD);
   fake.setPull(7, HEAD, { 'run.go': [undefined, goSource('1-closure-capture.go')] });

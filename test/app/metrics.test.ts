@@ -1,23 +1,15 @@
 /** /metrics and /healthz on the real Probot server (as `npm start` runs it), after reviews against the fake GitHub. */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { run, type Server } from 'probot';
+import type { Server } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { Metrics } from '../../src/app/metrics.js';
 import type { RunOutcome } from '../../src/app/run.js';
 import { FakeGitHub } from '../../src/app/testing/fake-github.js';
+import { startLocalApp } from '../../src/app/testing/local-server.js';
 import { GO_MOD, HEAD, goSource, privateKey, pullRequestPayload } from './helpers.js';
 
 const SECRET = 'metrics-webhook-secret';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 interface Sample {
   name: string;
@@ -53,21 +45,14 @@ const outcomes: RunOutcome[] = [];
 beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
-  const port = await freePort();
-  server = await run(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
-    env: {
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey(),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'fatal',
-      LOG_FORMAT: 'json',
-    },
+  const local = await startLocalApp(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
+    githubOrigin: githubOrigin,
+    privateKey: privateKey(),
+    webhookSecret: SECRET,
+    env: { LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },
   });
-  base = `http://127.0.0.1:${port}`;
+  server = local.server;
+  base = local.base;
 });
 
 afterAll(async () => {

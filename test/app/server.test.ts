@@ -4,25 +4,17 @@
  * only the installation's repository is touched.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { run, type Server } from 'probot';
+import type { Server } from 'probot';
 import { createApp } from '../../src/app/index.js';
 import { RunQueue } from '../../src/app/queue.js';
 import { FakeGitHub } from '../../src/app/testing/fake-github.js';
+import { startLocalApp } from '../../src/app/testing/local-server.js';
 import { analyze, type AnalyzeOptions, type SourceFile } from '../../src/engine/index.js';
 import { GO_MOD, HEAD, goSource, privateKey, pullRequestPayload } from './helpers.js';
 
 const SECRET = `whsec-${randomBytes(12).toString('hex')}`;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 let fake: FakeGitHub;
 let server: Server;
@@ -49,27 +41,23 @@ beforeAll(async () => {
     if (req.method === 'POST' && req.path.endsWith('/reviews')) events.push('review posted');
   };
   const githubOrigin = await fake.listen();
-  const port = await freePort();
   const sink = new Writable({
     write(chunk, _enc, done) {
       logLines.push(chunk.toString());
       done();
     },
   });
-  server = await run(createApp({ analyzer, queue }), {
-    env: {
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey(),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'trace',
+  const local = await startLocalApp(createApp({ analyzer, queue }), {
+    githubOrigin: githubOrigin,
+    privateKey: privateKey(),
+    webhookSecret: SECRET,
+    env: { LOG_LEVEL: 'trace' },
+    probot: {
+      log: pino({ level: 'trace' }, sink),
     },
-    log: pino({ level: 'trace' }, sink),
   });
-  base = `http://127.0.0.1:${port}`;
+  server = local.server;
+  base = local.base;
 });
 
 afterAll(async () => {
