@@ -23,14 +23,18 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
   const report: FileReport = { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
   result.files.push(report);
   try {
-    // The module's version from go.mod, overridden by the file's own //go:build line.
-    const model = buildFileModel(file.content, { goVersion: effectiveGoVersion(options.goVersion, file.content) });
+    const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled !== false);
+    const walkTests = rules.flatMap((rule) => rule.walks?.(file.content) ?? []);
+    const model = buildFileModel(file.content, {
+      // The module's version from go.mod, overridden by the file's own //go:build line.
+      goVersion: effectiveGoVersion(options.goVersion, file.content),
+      alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,
+    });
     report.hasSyntaxErrors = model.hasSyntaxErrors;
     const suppressions = findSuppressions(model.lines);
     const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
-    for (const rule of ALL_RULES) {
+    for (const rule of rules) {
       const setting = options.rules?.[rule.meta.id];
-      if (setting?.enabled === false) continue;
       if (performance.now() - started > budget) {
         report.overBudget = true;
         break;

@@ -21,4 +21,9 @@ export interface Diagnostic extends Span {
 export interface Rule {
   meta: RuleMeta;
   run(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
+  /**
+   * Function bodies this rule needs in the model beyond those that spawn goroutines, lock or use
+   * atomics (which are always walked): given the file's source, a test on a body's text.
+   */
+  walks?(source: string): ((bodyText: string) => boolean) | undefined;
 }

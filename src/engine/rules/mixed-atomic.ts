@@ -335,6 +335,17 @@ function isInitializer(fn: Node): boolean {
 /** Packages that implement synchronization themselves and are exempt from the race detector. */
 const SYNC_IMPLEMENTATIONS = /^package\s+(sync|atomic|runtime)\b/m;
 
+/**
+ * Names the file passes to sync/atomic (`atomic.AddInt64(&s.n, 1)` gives `n`): functions that
+ * touch them plainly must be walked too, or mixed atomic and plain access would go unseen.
+ */
+function atomicTargetPattern(source: string): RegExp | undefined {
+  if (!source.includes('atomic.')) return undefined;
+  const names = new Set<string>();
+  for (const m of source.matchAll(/atomic\.\w+\(\s*&\s*([\w.]+)/g)) names.add(m[1].slice(m[1].lastIndexOf('.') + 1));
+  return names.size > 0 ? new RegExp(`\\b(?:${[...names].join('|')})\\b`) : undefined;
+}
+
 export const mixedAtomic: Rule = {
   meta: {
     id: 'mixed-atomic',
@@ -342,6 +353,11 @@ export const mixedAtomic: Rule = {
     defaultSeverity: 'error',
     fixable: true,
     docPath: 'docs/rules/mixed-atomic.md',
+  },
+  // Functions that touch an atomically-accessed name plainly must be in the model too.
+  walks: (source) => {
+    const targets = atomicTargetPattern(source);
+    return targets ? (body) => targets.test(body) : undefined;
   },
   run(model, report) {
     if (!model.source.includes('atomic.') || SYNC_IMPLEMENTATIONS.test(model.source)) return;

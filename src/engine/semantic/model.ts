@@ -112,6 +112,11 @@ export interface FileModel {
 
 export interface BuildOptions {
   goVersion?: string;
+  /**
+   * Function bodies to walk beyond those that spawn goroutines, lock or use atomics: rules ask for
+   * them (Rule.walks), e.g. the functions that touch a field some other code accesses atomically.
+   */
+  alsoWalk?: (bodyText: string) => boolean;
 }
 
 // Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
@@ -154,17 +159,6 @@ function isCompletionReceive(receive: Node): boolean {
   const operand = receive.childForFieldName('operand');
   if (!operand || operand.type === 'call_expression') return false;
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
-}
-
-/**
- * Names the file passes to sync/atomic (`atomic.AddInt64(&s.n, 1)` gives `n`): functions that
- * touch them plainly must be walked too, or mixed atomic and plain access would go unseen.
- */
-function atomicTargetPattern(source: string): RegExp | undefined {
-  if (!source.includes('atomic.')) return undefined;
-  const names = new Set<string>();
-  for (const m of source.matchAll(/atomic\.\w+\(\s*&\s*([\w.]+)/g)) names.add(m[1].slice(m[1].lastIndexOf('.') + 1));
-  return names.size > 0 ? new RegExp(`\\b(?:${[...names].join('|')})\\b`) : undefined;
 }
 
 function isLoop(node: Node): boolean {
@@ -300,7 +294,10 @@ class ModelBuilder {
   /** Bodies of func literals: they share the parameters' scope. (Asking a node for its parent costs O(depth).) */
   private readonly literalBodies = new Set<number>();
 
-  constructor(source: string) {
+  constructor(
+    source: string,
+    private readonly alsoWalk: ((bodyText: string) => boolean) | undefined,
+  ) {
     this.source = source;
     this.tree = parseGo(source);
   }
@@ -308,14 +305,13 @@ class ModelBuilder {
   build(): void {
     const root = this.tree.rootNode;
     this.collectPackageLevel(root);
-    const atomicTargets = atomicTargetPattern(this.source);
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
       const handler = isHandlerSignature(fn);
       if (!body) continue;
       const text = this.source.slice(body.startIndex, body.endIndex);
       const interesting =
-        handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(text) || (atomicTargets !== undefined && atomicTargets.test(text));
+        handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(text) || this.alsoWalk?.(text) === true;
       if (interesting) this.walkFunction(fn, handler);
     }
   }
@@ -848,7 +844,7 @@ function rootOf(t: FuncUnit): FuncUnit {
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
 export function buildFileModel(source: string, options: BuildOptions = {}): FileModel {
-  const b = new ModelBuilder(source);
+  const b = new ModelBuilder(source, options.alsoWalk);
   b.build();
   const lines = source.split('\n');
 
