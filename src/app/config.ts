@@ -58,8 +58,7 @@ export function parseConfig(raw: unknown): ConfigResult {
   const rules: Record<string, RuleSetting> = {};
   const known = new Set(RULES.map((r) => r.id));
   for (const [id, value] of Object.entries(data.rules ?? {})) {
-    // With no rules registered (engine still loading), unknown ids can't be told from typos.
-    if (known.size > 0 && !known.has(id)) {
+    if (!known.has(id)) {
       return { ok: false, error: `unknown rule \`rules.${id}\` in .github/${CONFIG_FILE}; known rules: ${[...known].join(', ')}` };
     }
     rules[id] = toRuleSetting(value);
