@@ -106,6 +106,11 @@ export interface FileModel {
   isMultiInstance(thread: FuncUnit): boolean;
   /** Lock names (`mu`, `s.mu`) held at a node, within its own function body. */
   locksHeld(node: Node): string[];
+  /**
+   * The type of an expression as the file spells it: variables (declaring identifiers too, and names
+   * in package variables' initializers), fields, `*p`, `&x`, `a[i]` (also through a pointer to an
+   * array), `x.(T)`, composite literals, `new`/`make` and calls of the file's functions.
+   */
   typeOfExpr(expr: Node | null | undefined): TypeRef;
   text(node: Node): string;
 }
@@ -113,10 +118,25 @@ export interface FileModel {
 export interface BuildOptions {
   goVersion?: string;
   /**
-   * Function bodies to walk beyond those that spawn goroutines, lock or use atomics: rules ask for
-   * them (Rule.walks), e.g. the functions that touch a field some other code accesses atomically.
+   * Functions to walk beyond those that spawn goroutines, lock or use atomics: rules ask for them
+   * (Rule.walks), e.g. the functions that touch a field some other code accesses atomically. The
+   * test gets the function's whole text, signature and body: a by-value parameter can make a body
+   * worth walking.
    */
-  alsoWalk?: (bodyText: string) => boolean;
+  alsoWalk?: (functionText: string) => boolean;
+}
+
+/**
+ * What the file declares at package level, known before any function body is walked: a rule's
+ * `walks` test may need the file's types to say which bodies matter.
+ */
+export interface PackageView {
+  source: string;
+  tree: Parser.Tree;
+  types: TypeTable;
+  packageDecls: Map<string, Decl>;
+  /** Top-level function and method declarations. */
+  functions: Node[];
 }
 
 // Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
@@ -294,24 +314,27 @@ class ModelBuilder {
   /** Bodies of func literals: they share the parameters' scope. (Asking a node for its parent costs O(depth).) */
   private readonly literalBodies = new Set<number>();
 
-  constructor(
-    source: string,
-    private readonly alsoWalk: ((bodyText: string) => boolean) | undefined,
-  ) {
+  /** Declarations by their declaring identifier's start. */
+  private readonly declaredAt = new Map<number, Decl>();
+
+  /** Parses the file and collects its package-level declarations. */
+  constructor(source: string) {
     this.source = source;
     this.tree = parseGo(source);
+    this.collectPackageLevel(this.tree.rootNode);
   }
 
-  build(): void {
-    const root = this.tree.rootNode;
-    this.collectPackageLevel(root);
+  build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
       const handler = isHandlerSignature(fn);
       if (!body) continue;
       const text = this.source.slice(body.startIndex, body.endIndex);
       const interesting =
-        handler || this.isMethodOfLockedStruct(fn) || INTERESTING_BODY.test(text) || this.alsoWalk?.(text) === true;
+        handler ||
+        this.isMethodOfLockedStruct(fn) ||
+        INTERESTING_BODY.test(text) ||
+        alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) this.walkFunction(fn, handler);
     }
   }
@@ -328,6 +351,7 @@ class ModelBuilder {
     if (ident.text === '_' || ident.text === '') return undefined;
     const decl: Decl = { name: ident.text, node: ident, kind, packageLevel: scope === this.packageScope, type, ...extra };
     scope.names.set(decl.name, decl);
+    this.declaredAt.set(ident.startIndex, decl);
     return decl;
   }
 
@@ -345,6 +369,7 @@ class ModelBuilder {
         }
         case 'method_declaration':
           this.functions.push(node);
+          this.collectMethod(node);
           break;
         case 'type_declaration':
           this.collectTypes(node);
@@ -356,6 +381,18 @@ class ModelBuilder {
       }
     }
     for (const d of this.packageScope.names.values()) this.packageDecls.set(d.name, d);
+  }
+
+  /** A method's receiver type, for the method sets of the file's types. */
+  private collectMethod(node: Node): void {
+    const name = node.childForFieldName('name')?.text;
+    const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+    let type = typeFromNode(receiver?.childForFieldName('type'));
+    const pointerReceiver = type.kind === 'pointer';
+    if (type.kind === 'pointer') type = type.elem;
+    if (!name || type.kind !== 'named') return;
+    const params = node.childForFieldName('parameters')?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0;
+    this.types.declareMethod(type.name, name, { pointerReceiver, params });
   }
 
   private collectTypes(node: Node): void {
@@ -398,6 +435,28 @@ class ModelBuilder {
     return UNKNOWN;
   }
 
+  /**
+   * The declaration an identifier names: during the walk, by its scope; afterwards by what the walk
+   * resolved, its own declaration for a declaring identifier, or else the package scope (package
+   * variables' initializers are not walked).
+   */
+  private declOf(ident: Node, scope: Scope | undefined): Decl | undefined {
+    const d = this.refs.get(ident.startIndex);
+    if (d) return d;
+    if (scope) return scope.lookup(ident.text);
+    return this.declaredAt.get(ident.startIndex) ?? this.packageScope.lookup(ident.text);
+  }
+
+  /** The element type of a slice or array, or of an array through a pointer (`p[i]`, `range p`). */
+  private elemType(container: TypeRef): TypeRef {
+    let t = this.types.underlying(container);
+    if (t.kind === 'pointer') {
+      t = this.types.underlying(t.elem);
+      if (t.kind !== 'array') return UNKNOWN;
+    }
+    return t.kind === 'slice' || t.kind === 'array' ? t.elem : UNKNOWN;
+  }
+
   typeOfExpr(expr: Node | null | undefined, scope?: Scope): TypeRef {
     if (!expr) return UNKNOWN;
     switch (expr.type) {
@@ -415,22 +474,20 @@ class ModelBuilder {
         }
         return UNKNOWN;
       }
-      case 'identifier': {
-        const d = this.refs.get(expr.startIndex) ?? scope?.lookup(expr.text);
-        return d?.type ?? UNKNOWN;
-      }
+      case 'identifier':
+        return this.declOf(expr, scope)?.type ?? UNKNOWN;
       case 'selector_expression': {
         const operand = expr.childForFieldName('operand');
         const field = expr.childForFieldName('field')?.text ?? '';
-        if (operand?.type === 'identifier' && !scope?.lookup(operand.text) && !this.refs.has(operand.startIndex)) {
+        if (operand?.type === 'identifier' && !this.declOf(operand, scope)) {
           return named(expr.text); // a package-qualified name
         }
         return this.types.fieldType(this.typeOfExpr(operand, scope), field);
       }
-      case 'index_expression': {
-        const t = this.types.underlying(this.typeOfExpr(expr.childForFieldName('operand'), scope));
-        return t.kind === 'slice' || t.kind === 'array' ? t.elem : UNKNOWN;
-      }
+      case 'index_expression':
+        return this.elemType(this.typeOfExpr(expr.childForFieldName('operand'), scope));
+      case 'type_assertion_expression':
+        return typeFromNode(expr.childForFieldName('type'));
       case 'call_expression': {
         const fn = expr.childForFieldName('function');
         const callee = fn?.text ?? '';
@@ -752,8 +809,7 @@ class ModelBuilder {
   }
 
   private rangeElemType(expr: Node | null, scope: Scope): TypeRef {
-    const t = this.types.underlying(this.typeOfExpr(expr, scope));
-    return t.kind === 'slice' || t.kind === 'array' ? t.elem : UNKNOWN;
+    return this.elemType(this.typeOfExpr(expr, scope));
   }
 
   private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
@@ -843,9 +899,22 @@ function rootOf(t: FuncUnit): FuncUnit {
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
+/** The file parsed by packageView, for the buildFileModel of the same source that follows. */
+let prepared: ModelBuilder | undefined;
+
+/**
+ * The file's package-level declarations before any body is walked, for a rule's `walks` test. The
+ * parse is handed on to the buildFileModel call for the same source, so the file is parsed once.
+ */
+export function packageView(source: string): PackageView {
+  if (prepared?.source !== source) prepared = new ModelBuilder(source);
+  return prepared;
+}
+
 export function buildFileModel(source: string, options: BuildOptions = {}): FileModel {
-  const b = new ModelBuilder(source, options.alsoWalk);
-  b.build();
+  const b = prepared?.source === source ? prepared : new ModelBuilder(source);
+  prepared = undefined;
+  b.build(options.alsoWalk);
   const lines = source.split('\n');
 
   const isMultiInstance = (t: FuncUnit): boolean => {

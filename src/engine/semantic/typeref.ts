@@ -93,12 +93,80 @@ function structFromNode(node: Node): TypeRef {
   return { kind: 'struct', fields, embedded };
 }
 
-/** Types declared in the file, by name, with what they are underneath. */
+/** A method declared in the file: whether its receiver is a pointer, and how many parameters it takes. */
+export interface MethodInfo {
+  pointerReceiver: boolean;
+  params: number;
+}
+
+/** Types declared in the file, by name, with what they are underneath and the methods the file gives them. */
 export class TypeTable {
   private readonly types = new Map<string, TypeRef>();
+  private readonly methods = new Map<string, Map<string, MethodInfo>>();
+  /** lockPath by type name; null for "holds no lock". */
+  private readonly lockPaths = new Map<string, string[] | null>();
 
   declare(name: string, type: TypeRef): void {
     this.types.set(name, type);
+    this.lockPaths.clear();
+  }
+
+  /** Records a method of a type the file declares (`func (c *Counter) Inc()` gives Counter.Inc). */
+  declareMethod(typeName: string, method: string, info: MethodInfo): void {
+    let set = this.methods.get(typeName);
+    if (!set) this.methods.set(typeName, (set = new Map()));
+    set.set(method, info);
+    this.lockPaths.clear();
+  }
+
+  methodOf(typeName: string, method: string): MethodInfo | undefined {
+    return this.methods.get(typeName)?.get(method);
+  }
+
+  /**
+   * Whether a type name is a lock as go vet's copylocks sees it: a must-not-copy sync type, or a
+   * type whose pointer has the file's own Lock() and Unlock() methods (`type noCopy struct{}`).
+   */
+  isLock(name: string): boolean {
+    if (NO_COPY_TYPES.has(name)) return true;
+    const lock = this.methodOf(name, 'Lock');
+    const unlock = this.methodOf(name, 'Unlock');
+    return !!lock?.pointerReceiver && lock.params === 0 && !!unlock?.pointerReceiver && unlock.params === 0;
+  }
+
+  /** Every type name isLock accepts: the sync types and the file's own lockers. */
+  lockNames(): string[] {
+    return [...NO_COPY_TYPES, ...[...this.methods.keys()].filter((name) => !NO_COPY_TYPES.has(name) && this.isLock(name))];
+  }
+
+  /**
+   * Where a value of this type holds a lock by value, outermost to innermost: ['Registry',
+   * 'Counter', 'sync.Mutex'] (Registry contains Counter contains sync.Mutex); undefined when a
+   * copy is harmless. Pointers, slices and maps share rather than copy, so they end the search.
+   */
+  lockPath(type: TypeRef, seen = new Set<string>()): string[] | undefined {
+    if (type.kind === 'named') {
+      if (this.isLock(type.name)) return [type.name];
+      const cached = this.lockPaths.get(type.name);
+      if (cached !== undefined) return cached ?? undefined;
+      if (seen.has(type.name)) return undefined;
+      seen.add(type.name);
+    }
+    const t = this.underlying(type);
+    let found: string[] | undefined;
+    if (t.kind === 'array') {
+      found = this.lockPath(t.elem, seen);
+    } else if (t.kind === 'struct') {
+      for (const f of t.fields.values()) {
+        const inner = this.lockPath(f, seen);
+        if (inner) {
+          found = type.kind === 'named' ? [type.name, ...inner] : inner;
+          break;
+        }
+      }
+    }
+    if (type.kind === 'named') this.lockPaths.set(type.name, found ?? null);
+    return found;
   }
 
   /** What a type is underneath its local name (one level of `type Plans map[string]int`). */
