@@ -1,7 +1,7 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel } from './semantic/model.js';
+import { buildFileModel, prepareFile } from './semantic/model.js';
 import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
@@ -24,8 +24,9 @@ function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: Analysis
   result.files.push(report);
   try {
     const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled !== false);
-    const walkTests = rules.flatMap((rule) => rule.walks?.(file.content) ?? []);
-    const model = buildFileModel(file.content, {
+    const prepared = prepareFile(file.content);
+    const walkTests = rules.flatMap((rule) => rule.walks?.(prepared) ?? []);
+    const model = buildFileModel(prepared, {
       // The module's version from go.mod, overridden by the file's own //go:build line.
       goVersion: effectiveGoVersion(options.goVersion, file.content),
       alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,

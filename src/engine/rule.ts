@@ -1,5 +1,5 @@
 import type { RuleMeta, Suggestion } from './types.js';
-import type { FileModel } from './semantic/model.js';
+import type { FileModel, PackageView } from './semantic/model.js';
 
 /** A position in the file being analyzed (1-based line and column). */
 export interface Span {
@@ -22,8 +22,8 @@ export interface Rule {
   meta: RuleMeta;
   run(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
   /**
-   * Function bodies this rule needs in the model beyond those that spawn goroutines, lock or use
-   * atomics (which are always walked): given the file's source, a test on a body's text.
+   * Functions this rule needs in the model beyond those that spawn goroutines, lock or use atomics
+   * (which are always walked): given the file's package-level view, a test on a function's text.
    */
-  walks?(source: string): ((bodyText: string) => boolean) | undefined;
+  walks?(view: PackageView): ((functionText: string) => boolean) | undefined;
 }

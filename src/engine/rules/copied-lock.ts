@@ -7,7 +7,7 @@
  * call results (`x := T{}`, `x := NewT()`, `*f()`): those are fresh values, not copies.
  */
 import type { Diagnostic, Rule } from '../rule.js';
-import { packageView, type FileModel, type Node, type PackageView } from '../semantic/model.js';
+import type { FileModel, Node, PackageView } from '../semantic/model.js';
 import { NO_COPY_TYPES, named, typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { spanOf } from './describe.js';
 
@@ -157,12 +157,12 @@ let lastRelevance: { source: string; relevance: Relevance | undefined } | undefi
 /** `func (l *spin) Lock()`: the file may declare its own lock (TypeTable.isLock). */
 const OWN_LOCK_METHOD = /\)\s*Lock\s*\(\s*\)/;
 
-function relevanceOf(source: string, view?: PackageView): Relevance | undefined {
+function relevanceOf(view: PackageView): Relevance | undefined {
+  const source = view.source;
   if (lastRelevance?.source === source) return lastRelevance.relevance;
   let relevance: Relevance | undefined;
   if (SYNC_MENTION.test(source) || OWN_LOCK_METHOD.test(source)) {
-    const v = view ?? packageView(source);
-    if (SYNC_MENTION.test(source) || v.types.lockNames().length > NO_COPY_TYPES.size) relevance = Relevance.build(v);
+    if (SYNC_MENTION.test(source) || view.types.lockNames().length > NO_COPY_TYPES.size) relevance = Relevance.build(view);
   }
   lastRelevance = { source, relevance };
   return relevance;
@@ -421,12 +421,12 @@ export const copiedLock: Rule = {
     docPath: 'docs/rules/copied-lock.md',
   },
   // The functions that could copy a lock-holding value must be in the model.
-  walks: (source) => {
-    const relevance = relevanceOf(source);
+  walks: (view) => {
+    const relevance = relevanceOf(view);
     return relevance ? (text) => relevance.testFunction(text) : undefined;
   },
   run(model, report) {
-    const relevant = relevanceOf(model.source, model);
+    const relevant = relevanceOf(model);
     if (!relevant) return;
     const checker = new CopyChecker(model, report, relevant);
     // The variables of each walked top-level function whose type reaches a lock, from the model's accesses.

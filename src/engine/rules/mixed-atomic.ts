@@ -355,8 +355,8 @@ export const mixedAtomic: Rule = {
     docPath: 'docs/rules/mixed-atomic.md',
   },
   // Functions that touch an atomically-accessed name plainly must be in the model too.
-  walks: (source) => {
-    const targets = atomicTargetPattern(source);
+  walks: (view) => {
+    const targets = atomicTargetPattern(view.source);
     return targets ? (body) => targets.test(body) : undefined;
   },
   run(model, report) {

@@ -899,21 +899,20 @@ function rootOf(t: FuncUnit): FuncUnit {
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
-/** The file parsed by packageView, for the buildFileModel of the same source that follows. */
-let prepared: ModelBuilder | undefined;
+/** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
+export type PreparedFile = PackageView & { readonly prepared: true };
 
 /**
- * The file's package-level declarations before any body is walked, for a rule's `walks` test. The
- * parse is handed on to the buildFileModel call for the same source, so the file is parsed once.
+ * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
+ * result to buildFileModel, so the file is parsed once.
  */
-export function packageView(source: string): PackageView {
-  if (prepared?.source !== source) prepared = new ModelBuilder(source);
-  return prepared;
+export function prepareFile(source: string): PreparedFile {
+  return new ModelBuilder(source) as unknown as PreparedFile;
 }
 
-export function buildFileModel(source: string, options: BuildOptions = {}): FileModel {
-  const b = prepared?.source === source ? prepared : new ModelBuilder(source);
-  prepared = undefined;
+export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
+  const b = typeof file === 'string' ? new ModelBuilder(file) : (file as unknown as ModelBuilder);
+  const source = b.source;
   b.build(options.alsoWalk);
   const lines = source.split('\n');
 
