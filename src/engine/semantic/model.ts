@@ -181,6 +181,36 @@ function isCompletionReceive(receive: Node): boolean {
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
 }
 
+/** Nodes with no variable inside: literals, comments, names that aren't variables, and types. */
+const INERT_NODES = new Set([
+  'comment',
+  'interpreted_string_literal',
+  'raw_string_literal',
+  'int_literal',
+  'float_literal',
+  'imaginary_literal',
+  'rune_literal',
+  'nil',
+  'true',
+  'false',
+  'iota',
+  'field_identifier',
+  'type_identifier',
+  'package_identifier',
+  'label_name',
+  'qualified_type',
+  'pointer_type',
+  'slice_type',
+  'map_type',
+  'array_type',
+  'channel_type',
+  'function_type',
+  'struct_type',
+  'interface_type',
+  'generic_type',
+  'type_arguments',
+]);
+
 function isLoop(node: Node): boolean {
   return node.type === 'for_statement';
 }
@@ -540,7 +570,12 @@ class ModelBuilder {
       for (let i = tasks.length - 1; i >= 0; i--) stack.push(tasks[i]);
     };
     const visit = (n: Node | null | undefined, s: Scope = curScope, u: FuncUnit = curUnit): Task[] => (n ? [{ node: n, scope: s, unit: u }] : []);
-    const visitAll = (ns: Node[], s: Scope = curScope, u: FuncUnit = curUnit): Task[] => ns.map((n) => ({ node: n, scope: s, unit: u }));
+    // Literals, comments and types hold no variable: don't queue them.
+    const visitAll = (ns: Node[], s: Scope = curScope, u: FuncUnit = curUnit): Task[] => {
+      const tasks: Task[] = [];
+      for (const n of ns) if (!INERT_NODES.has(n.type)) tasks.push({ node: n, scope: s, unit: u });
+      return tasks;
+    };
     const within = (n: Node | null | undefined, ctx: AccessContext): Task[] => (n ? [{ node: n, scope: curScope, unit: curUnit, ctx }] : []);
     while (stack.length > 0) {
       const task = stack.pop()!;
@@ -597,25 +632,26 @@ class ModelBuilder {
           break;
         }
         case 'call_expression': {
-          for (const arg of callArguments(node)) {
+          // Every call passes here: ask tree-sitter for each part once (each question is a native call).
+          const fn = node.childForFieldName('function');
+          const args = callArguments(node);
+          const fnText = fn?.text ?? '';
+          const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+          const callee = selected ?? fnText;
+          const atomicCall = fnText.startsWith('atomic.');
+          if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
+          for (const arg of args) {
             if (arg.type !== 'func_literal') continue;
-            if (DETACHING_CALLS.has(methodCall(node)?.method ?? node.childForFieldName('function')?.text ?? '')) {
-              this.detachedLiterals.add(arg.startIndex);
-            }
+            if (DETACHING_CALLS.has(callee)) this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, arg);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
-          this.noteJoin(node, unit);
-          const fn = node.childForFieldName('function');
-          const callee = fn?.text ?? '';
-          const args = callArguments(node);
           push([
             ...within(fn, { path: [], callee: true }),
-            ...node.namedChildren.filter((c) => c.type !== 'argument_list' && c.startIndex !== fn?.startIndex).map((c) => ({ node: c, scope, unit })),
             ...args.flatMap((arg, i) =>
-              callee === 'delete' && i === 0
+              fnText === 'delete' && i === 0
                 ? within(arg, { path: [], deleted: true })
-                : callee.startsWith('atomic.')
+                : atomicCall
                   ? within(arg, { path: [], atomic: true })
                   : visit(arg),
             ),
