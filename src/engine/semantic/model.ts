@@ -337,7 +337,16 @@ class ModelBuilder {
   readonly accesses: Access[] = [];
   readonly byDecl = new Map<Decl, Access[]>();
   readonly functions: Node[] = [];
-  readonly funcResults = new Map<string, TypeRef[]>();
+  private readonly funcNodes = new Map<string, Node>();
+  private readonly funcResults = new Map<string, TypeRef[]>();
+
+  /** The declared result types of a function of this file, by name. */
+  private resultsOf(name: string): TypeRef[] | undefined {
+    let results = this.funcResults.get(name);
+    const fn = results === undefined ? this.funcNodes.get(name) : undefined;
+    if (fn) this.funcResults.set(name, (results = resultTypes(fn.childForFieldName('result'))));
+    return results;
+  }
   /** Func literals that a go statement or a `.Go`/`t.Run`/handler call spawns, by start index. */
   private readonly pendingSpawns = new Map<number, Omit<Spawn, 'parent' | 'loop'>>();
   private readonly detachedLiterals = new Set<number>();
@@ -390,11 +399,10 @@ class ModelBuilder {
       switch (node.type) {
         case 'function_declaration': {
           this.functions.push(node);
+          // Result types are read when a call needs them; the function itself is no variable, so
+          // it is not declared (a name that resolves to nothing records no access either).
           const name = node.childForFieldName('name');
-          if (name) {
-            this.funcResults.set(name.text, resultTypes(node.childForFieldName('result')));
-            this.declare(this.packageScope, name, 'func', { kind: 'func', results: resultTypes(node.childForFieldName('result')) });
-          }
+          if (name) this.funcNodes.set(name.text, node);
           break;
         }
         case 'method_declaration':
@@ -405,9 +413,10 @@ class ModelBuilder {
           this.collectTypes(node);
           break;
         case 'var_declaration':
-        case 'const_declaration':
-          for (const spec of this.specsOf(node)) this.declareSpec(spec, this.packageScope, node.type === 'const_declaration');
+          for (const spec of this.specsOf(node)) this.declareSpec(spec, this.packageScope, false);
           break;
+        // Package-level constants are left undeclared: a name that resolves to nothing is not a
+        // variable either, and generated files hold thousands of them (opcode and error tables).
       }
     }
     for (const d of this.packageScope.names.values()) this.packageDecls.set(d.name, d);
@@ -429,7 +438,7 @@ class ModelBuilder {
     for (const spec of node.namedChildren) {
       if (spec.type !== 'type_spec' && spec.type !== 'type_alias') continue;
       const name = spec.childForFieldName('name');
-      if (name) this.types.declare(name.text, typeFromNode(spec.childForFieldName('type')));
+      if (name) this.types.declare(name.text, () => typeFromNode(spec.childForFieldName('type')));
     }
   }
 
@@ -459,7 +468,7 @@ class ModelBuilder {
   private resultTypeAt(expr: Node | undefined, index: number, scope: Scope): TypeRef {
     if (!expr || expr.type !== 'call_expression') return UNKNOWN;
     const callee = expr.childForFieldName('function')?.text ?? '';
-    const known = KNOWN_CONSTRUCTORS[callee] ?? this.funcResults.get(callee);
+    const known = KNOWN_CONSTRUCTORS[callee] ?? this.resultsOf(callee);
     if (known) return known[index] ?? UNKNOWN;
     void scope;
     return UNKNOWN;

@@ -102,13 +102,30 @@ export interface MethodInfo {
 /** Types declared in the file, by name, with what they are underneath and the methods the file gives them. */
 export class TypeTable {
   private readonly types = new Map<string, TypeRef>();
+  /** Types declared but not read yet: most of a file's types are never asked about. */
+  private readonly unread = new Map<string, () => TypeRef>();
   private readonly methods = new Map<string, Map<string, MethodInfo>>();
   /** lockPath by type name; null for "holds no lock". */
   private readonly lockPaths = new Map<string, string[] | null>();
 
-  declare(name: string, type: TypeRef): void {
-    this.types.set(name, type);
+  declare(name: string, type: TypeRef | (() => TypeRef)): void {
+    if (typeof type === 'function') {
+      this.unread.set(name, type);
+      this.types.delete(name);
+    } else {
+      this.types.set(name, type);
+      this.unread.delete(name);
+    }
     this.lockPaths.clear();
+  }
+
+  private declared(name: string): TypeRef | undefined {
+    const make = this.unread.get(name);
+    if (make) {
+      this.unread.delete(name);
+      this.types.set(name, make());
+    }
+    return this.types.get(name);
   }
 
   /** Records a method of a type the file declares (`func (c *Counter) Inc()` gives Counter.Inc). */
@@ -173,7 +190,7 @@ export class TypeTable {
   underlying(type: TypeRef): TypeRef {
     let current = type;
     for (let hops = 0; current.kind === 'named' && hops < 8; hops++) {
-      const next = this.types.get(current.name);
+      const next = this.declared(current.name);
       if (!next) break;
       current = next;
     }
