@@ -60,6 +60,7 @@ export const unguardedField: Rule = {
     docPath: 'docs/rules/unguarded-field.md',
   },
   run(model, report) {
+    if (!model.source.includes('Lock()')) return; // nothing is written under a lock
     // Group receiver-field accesses by struct, for structs that hold a mutex.
     const methods = new Map<number, MethodInfo>();
     for (const fn of model.functions) {

@@ -318,6 +318,7 @@ export const waitGroupMisuse: Rule = {
     docPath: 'docs/rules/waitgroup-misuse.md',
   },
   run(model, report) {
+    if (!/WaitGroup|\.Add\(/.test(model.source)) return; // no WaitGroup and no Add: nothing to misuse
     const calls = methodCalls(model);
     if (calls.length > 0) {
       const joinedNames = new Set(calls.filter((c) => c.method === 'Done' || c.method === 'Wait').map((c) => c.recv));

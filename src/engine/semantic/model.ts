@@ -364,15 +364,18 @@ class ModelBuilder {
   }
 
   build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
+    const mentionsHandlers = this.source.includes('ResponseWriter');
+    const mentionsSync = this.source.includes('sync.');
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
-      const handler = isHandlerSignature(fn);
+      const handler = mentionsHandlers && isHandlerSignature(fn);
       if (!body) continue;
       const text = this.source.slice(body.startIndex, body.endIndex);
+      // Cheapest questions first: a regex on the text before asking the tree about receivers.
       const interesting =
         handler ||
-        this.isMethodOfLockedStruct(fn) ||
         INTERESTING_BODY.test(text) ||
+        (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) this.walkFunction(fn, handler);
     }
@@ -425,6 +428,8 @@ class ModelBuilder {
   /** A method's receiver type, for the method sets of the file's types. */
   private collectMethod(node: Node): void {
     const name = node.childForFieldName('name')?.text;
+    // Only Lock and Unlock matter to the method sets (a type whose pointer has both is a lock).
+    if (name !== 'Lock' && name !== 'Unlock') return;
     const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
     let type = typeFromNode(receiver?.childForFieldName('type'));
     const pointerReceiver = type.kind === 'pointer';
