@@ -19,7 +19,7 @@ beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
   const local = await startLocalApp(app, {
-    githubOrigin: githubOrigin,
+    githubOrigin,
     privateKey: privateKey(),
     webhookSecret: SECRET,
     env: { LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },

@@ -34,7 +34,7 @@ beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
   const local = await startLocalApp(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
-    githubOrigin: githubOrigin,
+    githubOrigin,
     privateKey: privateKey(),
     webhookSecret: SECRET,
     probot: {

@@ -46,7 +46,7 @@ beforeAll(async () => {
   fake = new FakeGitHub('octo-org', 'service');
   const githubOrigin = await fake.listen();
   const local = await startLocalApp(createApp({ onRunComplete: (o) => outcomes.push(o) }), {
-    githubOrigin: githubOrigin,
+    githubOrigin,
     privateKey: privateKey(),
     webhookSecret: SECRET,
     env: { LOG_LEVEL: 'fatal', LOG_FORMAT: 'json' },

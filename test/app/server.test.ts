@@ -48,7 +48,7 @@ beforeAll(async () => {
     },
   });
   const local = await startLocalApp(createApp({ analyzer, queue }), {
-    githubOrigin: githubOrigin,
+    githubOrigin,
     privateKey: privateKey(),
     webhookSecret: SECRET,
     env: { LOG_LEVEL: 'trace' },
