@@ -1,4 +1,4 @@
-import { narrowToDiff, type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type SourceFile } from '../engine/index.js';
+import { type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -61,9 +61,4 @@ export function combine(files: readonly GoFile[], analyses: ReadonlyMap<string, 
 
 function mergeCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [rule, n] of Object.entries(from)) into[rule] = (into[rule] ?? 0) + n;
-}
-
-/** The engine's diff scope applied to whole-file findings: the same anchoring and dedupe (narrowToDiff). */
-export function restrictToDiff(findings: readonly Finding[], addedLines: ReadonlyMap<string, ReadonlySet<number>>): Finding[] {
-  return narrowToDiff(findings, addedLines);
 }

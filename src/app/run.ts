@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { addedLinesFromPatch, type AnalyzeOptions, type Finding } from '../engine/index.js';
-import { analyzeFile, combine, restrictToDiff, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
+import { addedLinesFromPatch, narrowToDiff, type AnalyzeOptions, type Finding } from '../engine/index.js';
+import { analyzeFile, combine, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
 import { commentableLines, reviewComment, type ReviewComment } from '../report/comment.js';
@@ -180,7 +180,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     const whole = combine(fetched.files, analyses);
 
     const addedLines = new Map(fetched.files.map((f) => [f.path, addedLinesFromPatch(f.patch)]));
-    const result = { ...whole, findings: req.scope === 'all' ? whole.findings : restrictToDiff(whole.findings, addedLines) };
+    const result = { ...whole, findings: req.scope === 'all' ? whole.findings : narrowToDiff(whole.findings, addedLines) };
 
     const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
     const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line;

@@ -1,21 +1,21 @@
 /** The App narrows whole-file findings to the diff with the engine's own rule (narrowToDiff). */
 import fc from 'fast-check';
 import { analyze, type Finding } from '../../src/engine/index.js';
-import { restrictToDiff } from '../../src/app/analysis.js';
+import { narrowToDiff } from '../../src/engine/index.js';
 import { goSource } from './helpers.js';
 
 const SEED = goSource('1-closure-capture.go');
 const LINES = SEED.split('\n').length;
 const key = (f: Finding) => `${f.file}:${f.line}:${f.column}:${f.rule}:${f.message}:${f.suggestion ? JSON.stringify(f.suggestion) : ''}`;
 
-test('restrictToDiff of whole-file findings equals the engine’s diff scope for any set of added lines', () => {
+test('narrowToDiff of whole-file findings (as the App does) equals the engine’s diff scope for any set of added lines', () => {
   const whole = analyze([{ path: 'run.go', content: SEED }], { scope: 'all', goVersion: '1.22' }).findings;
   expect(whole.length).toBeGreaterThan(1);
   fc.assert(
     fc.property(fc.uniqueArray(fc.integer({ min: 1, max: LINES }), { maxLength: 12 }), (lines) => {
       const added = new Set(lines);
       const viaEngine = analyze([{ path: 'run.go', content: SEED, addedLines: added }], { scope: 'diff', goVersion: '1.22' }).findings;
-      const viaApp = restrictToDiff(whole, new Map([['run.go', added]]));
+      const viaApp = narrowToDiff(whole, new Map([['run.go', added]]));
       expect(viaApp.map(key).sort()).toEqual(viaEngine.map(key).sort());
     }),
     { numRuns: 60 },
@@ -25,6 +25,6 @@ test('restrictToDiff of whole-file findings equals the engine’s diff scope for
 test('a race reported from both sides, with one side added, is reported once on that side', () => {
   const a: Finding = { rule: 'closure-write', file: 'a.go', line: 5, column: 3, endLine: 5, endColumn: 6, severity: 'error', message: 'write at 5', related: [{ file: 'a.go', line: 9, message: 'other' }] };
   const b: Finding = { ...a, line: 9, message: 'write at 9', related: [{ file: 'a.go', line: 5, message: 'other' }] };
-  const kept = restrictToDiff([a, b], new Map([['a.go', new Set([5])]]));
+  const kept = narrowToDiff([a, b], new Map([['a.go', new Set([5])]]));
   expect(kept).toEqual([a]);
 });

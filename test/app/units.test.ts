@@ -1,7 +1,7 @@
 /** The App's pure pieces: fingerprints, diff geometry, comment placement, caches, check conclusions. */
 import fc from 'fast-check';
 import type { Finding } from '../../src/engine/index.js';
-import { restrictToDiff } from '../../src/app/analysis.js';
+import { narrowToDiff } from '../../src/engine/index.js';
 import { BlobCache } from '../../src/app/blob-cache.js';
 import { conclusionFor, toAnnotation } from '../../src/app/check-run.js';
 import { commentableLines, reviewComment } from '../../src/report/comment.js';
@@ -113,7 +113,7 @@ describe('diff restriction (mirrors the engine scope)', () => {
     const onAdded = finding({ line: 3, suggestion: { startLine: 3, endLine: 3, replacement: 'x' } });
     const viaRelated = finding({ line: 10, endLine: 10, message: 'r', related: [{ file: 'a.go', line: 4, message: 'other' }], suggestion: { startLine: 10, endLine: 10, replacement: 'y' } });
     const outside = finding({ line: 20, endLine: 20, message: 'o' });
-    const kept = restrictToDiff([onAdded, viaRelated, outside], new Map([['a.go', new Set([3, 4])]]));
+    const kept = narrowToDiff([onAdded, viaRelated, outside], new Map([['a.go', new Set([3, 4])]]));
     expect(kept).toHaveLength(2);
     expect(kept[0]).toBe(onAdded);
     expect(kept[1]).toMatchObject({ line: 4, endLine: 4, column: 1 });
