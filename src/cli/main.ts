@@ -3,8 +3,8 @@
  * runCli holds all the logic (testable with fake streams); main wires it to the process.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { analyze, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
@@ -137,6 +137,46 @@ interface Target {
   displayPath: string;
   absolutePath: string;
   addedLines?: Set<number>;
+  /** A sibling of a changed file, read for its package's facts only. */
+  contextOnly?: boolean;
+}
+
+/** Bytes of unchanged sibling files read per package; past it the package is reviewed file by file. */
+const SIBLING_BUDGET_BYTES = 4 << 20;
+
+/**
+ * The other .go files in the directories of the changed files: one package's facts (its types,
+ * which lock guards what, which methods run on goroutines) live across its files.
+ */
+async function siblingTargets(changed: readonly Target[]): Promise<Target[]> {
+  const seen = new Set(changed.map((t) => t.absolutePath));
+  const dirs = new Map<string, string>();
+  for (const t of changed) dirs.set(dirname(t.absolutePath), dirname(t.displayPath));
+  const out: Target[] = [];
+  for (const [absDir, displayDir] of dirs) {
+    let entries: string[];
+    try {
+      entries = (await readdir(absDir)).filter((n) => n.endsWith('.go')).sort();
+    } catch {
+      continue; // the changed files say what is wrong when they are read
+    }
+    const candidates: Target[] = [];
+    let bytes = 0;
+    for (const name of entries) {
+      const abs = resolve(absDir, name);
+      if (seen.has(abs)) continue;
+      try {
+        const info = await stat(abs);
+        if (!info.isFile()) continue;
+        bytes += info.size;
+      } catch {
+        continue;
+      }
+      candidates.push({ displayPath: displayDir === '.' ? name : `${displayDir}/${name}`, absolutePath: abs, contextOnly: true });
+    }
+    if (bytes <= SIBLING_BUDGET_BYTES) out.push(...candidates);
+  }
+  return out;
 }
 
 async function readAll(input: AsyncIterable<string | Buffer>): Promise<string> {
@@ -173,6 +213,7 @@ async function readSources(targets: readonly Target[], missingHint: string): Pro
       }
       const file: SourceFile & { absolutePath: string } = { path: t.displayPath, content, absolutePath: t.absolutePath };
       if (t.addedLines) file.addedLines = t.addedLines;
+      if (t.contextOnly) file.contextOnly = true;
       return file;
     })),
   );
@@ -200,6 +241,28 @@ export function groupByGoVersion(
 /** Files per analyze() call; between calls the event loop runs so freed syntax trees are released. */
 const ANALYZE_BATCH = 50;
 
+/** Batches of about ANALYZE_BATCH files that never split a directory (a package is analyzed whole). */
+function batchesByDirectory(files: readonly SourceFile[]): SourceFile[][] {
+  const byDir = new Map<string, SourceFile[]>();
+  for (const f of files) {
+    const dir = dirname(f.path);
+    const list = byDir.get(dir);
+    if (list) list.push(f);
+    else byDir.set(dir, [f]);
+  }
+  const batches: SourceFile[][] = [];
+  let current: SourceFile[] = [];
+  for (const group of byDir.values()) {
+    if (current.length > 0 && current.length + group.length > ANALYZE_BATCH) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(...group);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 /**
  * Analyzes in batches: tree-sitter trees are freed by finalizers that only run when the event
  * loop turns, so one synchronous call over a whole repository would hold every tree at once.
@@ -213,8 +276,8 @@ export async function analyzeByGoVersion(
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const [goVersion, group] of groups) {
-    for (let start = 0; start < group.length; start += ANALYZE_BATCH) {
-      const result = analyze(group.slice(start, start + ANALYZE_BATCH), { scope, ...(goVersion ? { goVersion } : {}) });
+    for (const batch of batchesByDirectory(group)) {
+      const result = analyze(batch, { scope, ...(goVersion ? { goVersion } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
@@ -266,8 +329,9 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     targets = await collectGoFiles(paths, io.cwd);
   }
 
+  if (args.diff !== undefined || args.base !== undefined) targets.push(...(await siblingTargets(targets)));
   const files = await readSources(targets, missingHint);
-  const progress = progressFor(io.stderr, files.length, io.now ? { now: io.now } : {});
+  const progress = progressFor(io.stderr, files.filter((f) => !f.contextOnly).length, io.now ? { now: io.now } : {});
   let result: AnalysisResult;
   try {
     result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done));

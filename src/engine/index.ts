@@ -1,7 +1,9 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel, prepareFile } from './semantic/model.js';
+import { buildFileModel, linkPackage, prepareFile, type FileModel, type PreparedFile } from './semantic/model.js';
+import { buildPackageModel } from './semantic/package.js';
+import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
@@ -17,72 +19,178 @@ export const DEFAULT_FILE_BUDGET_MS = 10_000;
 /** Every rule's meta block, in a stable order. */
 export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
 
-function analyzeFile(file: SourceFile, options: AnalyzeOptions, result: AnalysisResult): void {
-  const started = performance.now();
-  const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
-  const report: FileReport = { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
-  result.files.push(report);
-  try {
-    const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled !== false);
-    const prepared = prepareFile(file.content);
-    const walkTests = rules.flatMap((rule) => rule.walks?.(prepared) ?? []);
-    const model = buildFileModel(prepared, {
-      // The module's version from go.mod, overridden by the file's own //go:build line.
-      goVersion: effectiveGoVersion(options.goVersion, file.content),
-      alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,
-    });
-    report.hasSyntaxErrors = model.hasSyntaxErrors;
-    const suppressions = findSuppressions(model.lines);
-    const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
-    for (const rule of rules) {
-      const setting = options.rules?.[rule.meta.id];
-      if (performance.now() - started > budget) {
-        report.overBudget = true;
-        break;
-      }
-      const seen = new Set<string>();
-      const kept: Finding[] = [];
-      rule.run(model, (d) => {
-        const key = `${d.line}:${d.column}:${d.message}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        const whole: Finding = {
-          rule: rule.meta.id,
-          file: file.path,
-          line: d.line,
-          column: d.column,
-          endLine: d.endLine,
-          endColumn: d.endColumn,
-          severity: setting?.severity ?? rule.meta.defaultSeverity,
-          message: d.message,
-          related: (d.related ?? []).map((r) => ({ file: file.path, line: r.line, message: r.message })),
-        };
-        if (d.suggestion) whole.suggestion = d.suggestion;
-        if (d.fixHint) whole.fixHint = d.fixHint;
-        // Outside the diff: neither reported nor counted as suppressed.
-        if (diffOnly && !anchorInDiff(whole, file.addedLines!)) return;
-        // The suppression comment sits next to the flagged code, wherever the finding is anchored.
-        if (suppressions.silences(rule.meta.id, d.line)) {
-          result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
-          return;
-        }
-        kept.push(whole);
-      });
-      // Anchoring and the one-side-in-the-diff dedupe are shared with the App (narrowToDiff).
-      result.findings.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
+/** One file of a package being analyzed, with what the engine has learned of it so far. */
+interface FileWork {
+  file: SourceFile;
+  report: FileReport;
+  started: number;
+  prepared?: PreparedFile;
+  model?: FileModel;
+  suppressions?: ReturnType<typeof findSuppressions>;
+}
+
+function failed(work: FileWork, err: unknown): void {
+  // One file's internal failure must not cost the others their review.
+  work.report.error = err instanceof Error ? err.message : String(err);
+}
+
+/** Where a diagnostic lands: the diff filter, then suppression comments, then the rule's findings. */
+function collector(work: FileWork, rule: Rule, options: AnalyzeOptions, result: AnalysisResult, kept: Finding[]) {
+  const file = work.file;
+  const setting = options.rules?.[rule.meta.id];
+  const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
+  const seen = new Set<string>();
+  return (d: Diagnostic): void => {
+    const key = `${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const whole: Finding = {
+      rule: rule.meta.id,
+      file: file.path,
+      line: d.line,
+      column: d.column,
+      endLine: d.endLine,
+      endColumn: d.endColumn,
+      severity: setting?.severity ?? rule.meta.defaultSeverity,
+      message: d.message,
+      related: (d.related ?? []).map((r) => ({ file: r.file ?? file.path, line: r.line, message: r.message })),
+    };
+    if (d.suggestion) whole.suggestion = d.suggestion;
+    if (d.fixHint) whole.fixHint = d.fixHint;
+    // Outside the diff: neither reported nor counted as suppressed.
+    if (diffOnly && !anchorInDiff(whole, file.addedLines!)) return;
+    // The suppression comment sits next to the flagged code, wherever the finding is anchored.
+    if (work.suppressions?.silences(rule.meta.id, d.line)) {
+      result.suppressed[rule.meta.id] = (result.suppressed[rule.meta.id] ?? 0) + 1;
+      return;
     }
-  } catch (err) {
-    // One file's internal failure must not cost the others their review.
-    report.error = err instanceof Error ? err.message : String(err);
+    kept.push(whole);
+  };
+}
+
+function flush(work: FileWork, options: AnalyzeOptions, result: AnalysisResult, kept: Finding[]): void {
+  const file = work.file;
+  const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
+  // Anchoring and the one-side-in-the-diff dedupe are shared with the App (narrowToDiff).
+  result.findings.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
+}
+
+/** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
+function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, result: AnalysisResult): void {
+  const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
+  const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled !== false);
+  const works: FileWork[] = files.map((file) => ({
+    file,
+    report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
+    started: performance.now(),
+  }));
+  for (const work of works) {
+    try {
+      work.prepared = prepareFile(work.file.content);
+    } catch (err) {
+      failed(work, err);
+    }
   }
-  report.elapsedMs = performance.now() - started;
-  if (report.elapsedMs > budget) report.overBudget = true;
+  const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
+  if (prepared.length > 1) linkPackage(prepared);
+
+  for (const work of works) {
+    if (!work.prepared) continue;
+    const started = performance.now();
+    try {
+      const walkTests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
+      work.model = buildFileModel(work.prepared, {
+        path: work.file.path,
+        // The module's version from go.mod, overridden by the file's own //go:build line.
+        goVersion: effectiveGoVersion(options.goVersion, work.file.content),
+        alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,
+      });
+      work.report.hasSyntaxErrors = work.model.hasSyntaxErrors;
+      work.suppressions = findSuppressions(work.model.lines);
+      if (work.file.contextOnly) continue;
+      for (const rule of rules) {
+        if (!rule.run) continue;
+        if (performance.now() - started > budget) {
+          work.report.overBudget = true;
+          break;
+        }
+        const kept: Finding[] = [];
+        rule.run(work.model, collector(work, rule, options, result, kept));
+        flush(work, options, result, kept);
+      }
+    } catch (err) {
+      failed(work, err);
+    }
+    work.report.elapsedMs = performance.now() - started;
+  }
+
+  const modelled = works.filter((w) => w.model && !w.report.error);
+  const byModel = new Map(modelled.map((w) => [w.model!, w]));
+  const pkg = buildPackageModel(
+    dirnameOf(files[0]?.path ?? ''),
+    (modelled[0]?.prepared?.packageName ?? ''),
+    modelled.map((w) => ({ model: w.model!, contextOnly: w.file.contextOnly === true, isTest: w.file.path.endsWith('_test.go') })),
+  );
+  for (const rule of rules) {
+    if (!rule.runPackage) continue;
+    const started = performance.now();
+    const kept = new Map<FileWork, Finding[]>();
+    const collectors = new Map<FileWork, (d: Diagnostic) => void>();
+    try {
+      rule.runPackage(pkg, (model, d) => {
+        const work = byModel.get(model);
+        if (!work || work.file.contextOnly) return;
+        let collect = collectors.get(work);
+        if (!collect) {
+          const list: Finding[] = [];
+          kept.set(work, list);
+          collectors.set(work, (collect = collector(work, rule, options, result, list)));
+        }
+        collect(d);
+      });
+    } catch (err) {
+      for (const w of modelled) failed(w, err);
+    }
+    for (const [work, list] of kept) flush(work, options, result, list);
+    // The package rule's time is shared by its files.
+    const share = (performance.now() - started) / Math.max(1, modelled.length);
+    for (const w of modelled) w.report.elapsedMs += share;
+  }
+
+  for (const work of works) {
+    if (work.file.contextOnly) continue;
+    if (work.report.elapsedMs > budget) work.report.overBudget = true;
+    result.files.push(work.report);
+  }
+}
+
+function dirnameOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '.' : path.slice(0, slash);
+}
+
+/** Groups files by package, keeping the order in which each package first appears. */
+function packagesOf(files: readonly SourceFile[]): SourceFile[][] {
+  const groups = new Map<string, SourceFile[]>();
+  for (const file of files) {
+    const key = `${dirnameOf(file.path)}\0${packageClause(file.content)}`;
+    const group = groups.get(key);
+    if (group) group.push(file);
+    else groups.set(key, [file]);
+  }
+  return [...groups.values()];
+}
+
+// The package clause, read without parsing: the first `package x` outside comments.
+function packageClause(source: string): string {
+  const m = /^\s*package\s+([A-Za-z_]\w*)/m.exec(source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, ''));
+  return m?.[1] ?? '';
 }
 
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [] };
-  for (const file of files) analyzeFile(file, options, result);
+  for (const pkg of packagesOf(files)) analyzePackage(pkg, options, result);
   result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   return result;
 }

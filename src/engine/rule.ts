@@ -1,5 +1,6 @@
 import type { RuleMeta, Suggestion } from './types.js';
 import type { FileModel, PackageView } from './semantic/model.js';
+import type { PackageModel } from './semantic/package.js';
 
 /** A position in the file being analyzed (1-based line and column). */
 export interface Span {
@@ -12,15 +13,20 @@ export interface Span {
 /** What a rule reports; the engine adds the file, rule id and severity, and applies the diff filter. */
 export interface Diagnostic extends Span {
   message: string;
-  related?: { line: number; message: string }[];
+  /** Other accesses in the race; `file` when they sit in another file of the package. */
+  related?: { file?: string; line: number; message: string }[];
   suggestion?: Suggestion;
   fixHint?: string;
 }
 
-/** A detector: a meta block and a run over the shared semantic model of one file. */
+/**
+ * A detector: a meta block and a run over the shared semantic model, either of one file (`run`) or
+ * of the whole package (`runPackage`, reporting in any of its files).
+ */
 export interface Rule {
   meta: RuleMeta;
-  run(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
+  run?(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
+  runPackage?(pkg: PackageModel, report: (file: FileModel, diagnostic: Diagnostic) => void): void;
   /**
    * Functions this rule needs in the model beyond those that spawn goroutines, lock or use atomics
    * (which are always walked): given the file's package-level view, a test on a function's text.

@@ -44,6 +44,11 @@ export interface SourceFile {
    * only findings with an access on one of these lines are reported, anchored on such a line.
    */
   addedLines?: ReadonlySet<number>;
+  /**
+   * A file of the same package loaded only for its facts (types, locks, methods): nothing is
+   * reported on it and it is not counted among the analyzed files.
+   */
+  contextOnly?: boolean;
 }
 
 export interface RuleSetting {

@@ -86,6 +86,8 @@ export interface Access {
 }
 
 export interface FileModel {
+  /** The file's path as the engine was given it. */
+  path: string;
   source: string;
   lines: string[];
   tree: Parser.Tree;
@@ -116,6 +118,7 @@ export interface FileModel {
 }
 
 export interface BuildOptions {
+  path?: string;
   goVersion?: string;
   /**
    * Functions to walk beyond those that spawn goroutines, lock or use atomics: rules ask for them
@@ -160,13 +163,14 @@ class Scope {
   }
 }
 
-/** The mutex fields (sync.Mutex / sync.RWMutex, by value, named or embedded) of a struct type. */
+/** The mutex fields (sync.Mutex / sync.RWMutex, by value or pointer, named or embedded) of a struct type. */
 export function mutexFieldsOf(types: TypeTable, type: TypeRef): string[] {
   const struct = types.structOf(type);
   if (!struct) return [];
   const names: string[] = [];
   for (const [name, field] of struct.fields) {
-    if (field.kind === 'named' && MUTEX_TYPES.has(field.name)) names.push(name);
+    const t = field.kind === 'pointer' ? field.elem : field;
+    if (t.kind === 'named' && MUTEX_TYPES.has(t.name)) names.push(name);
   }
   return names;
 }
@@ -276,6 +280,15 @@ function isMuxRegistration(call: Node): boolean {
   return methodCall(call)?.method === 'HandleFunc';
 }
 
+/** Whether a call runs the func literals passed to it before it returns, on the caller's goroutine. */
+function runsCallbackInline(call: Node): boolean {
+  if (call.parent?.type === 'go_statement') return false;
+  const fn = call.childForFieldName('function');
+  const callee = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text ?? '' : fn?.text ?? '';
+  if (callee === 'Go' || callee === 'Run' || DETACHING_CALLS.has(callee) || HANDLER_REGISTRATIONS.has(callee)) return false;
+  return !callee.endsWith('HandlerFunc');
+}
+
 /** The spawn kind a func literal gets from the call it is passed to, if any. */
 function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
   const fn = call.childForFieldName('function');
@@ -340,12 +353,37 @@ class ModelBuilder {
   private readonly funcNodes = new Map<string, Node>();
   private readonly funcResults = new Map<string, TypeRef[]>();
 
-  /** The declared result types of a function of this file, by name. */
+  /** The other files of the package: their functions' result types are known here too. */
+  private siblings: readonly ModelBuilder[] = [];
+
+  /** The declared result types of a function of this package, by name. */
   private resultsOf(name: string): TypeRef[] | undefined {
+    const own = this.ownResultsOf(name);
+    if (own) return own;
+    for (const sibling of this.siblings) {
+      const found = sibling.ownResultsOf(name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private ownResultsOf(name: string): TypeRef[] | undefined {
     let results = this.funcResults.get(name);
     const fn = results === undefined ? this.funcNodes.get(name) : undefined;
     if (fn) this.funcResults.set(name, (results = resultTypes(fn.childForFieldName('result'))));
     return results;
+  }
+
+  /** Joins the files of one package, before any body is walked. */
+  linkPackage(files: readonly ModelBuilder[]): void {
+    this.siblings = files.filter((f) => f !== this);
+    this.types.linkPackage(files.map((f) => f.types));
+  }
+
+  /** The name in the file's package clause ('' when it has none). */
+  get packageName(): string {
+    const clause = this.tree.rootNode.namedChildren.find((c) => c.type === 'package_clause');
+    return clause?.namedChildren.find((c) => c.type === 'package_identifier')?.text ?? '';
   }
   /** Func literals that a go statement or a `.Go`/`t.Run`/handler call spawns, by start index. */
   private readonly pendingSpawns = new Map<number, Omit<Spawn, 'parent' | 'loop'>>();
@@ -950,7 +988,16 @@ function rootOf(t: FuncUnit): FuncUnit {
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
-export type PreparedFile = PackageView & { readonly prepared: true };
+export type PreparedFile = PackageView & { readonly prepared: true; readonly packageName: string };
+
+/**
+ * Makes the files of one package see each other's types and functions (a struct declared in one
+ * file, its methods in another). Call before buildFileModel.
+ */
+export function linkPackage(files: readonly PreparedFile[]): void {
+  const builders = files as unknown as ModelBuilder[];
+  for (const b of builders) b.linkPackage(builders);
+}
 
 /**
  * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
@@ -1035,9 +1082,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const p = cur.parent;
       if (!p) break;
       if (p.type === 'argument_list' && cur.type === 'func_literal') {
+        const call = p.parent!;
         // once.Do(func() {...}) runs the closure under the Once's own lock.
-        const mc = methodCall(p.parent!);
+        const mc = methodCall(call);
         if (mc?.method === 'Do') held.add(mc.receiver.text);
+        // A callback run before the call returns (sync.Map.Range, sort.Slice, filepath.Walk) holds
+        // the caller's locks; one started on a goroutine or stored for later holds none.
+        if (runsCallbackInline(call)) continue;
       }
       if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
       if (p.type !== 'statement_list') continue;
@@ -1057,6 +1108,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   };
 
   return {
+    path: options.path ?? '',
     source,
     lines,
     tree: b.tree,

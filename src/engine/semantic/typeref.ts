@@ -107,6 +107,19 @@ export class TypeTable {
   private readonly methods = new Map<string, Map<string, MethodInfo>>();
   /** lockPath by type name; null for "holds no lock". */
   private readonly lockPaths = new Map<string, string[] | null>();
+  /** The tables of the package's other files: a type declared there is known here too. */
+  private siblings: readonly TypeTable[] = [];
+
+  /** Joins this file's table to the other files of its package (their own siblings are not followed). */
+  linkPackage(tables: readonly TypeTable[]): void {
+    this.siblings = tables.filter((t) => t !== this);
+    this.lockPaths.clear();
+  }
+
+  /** The names of the types the package declares, this file's first. */
+  typeNames(): string[] {
+    return [this, ...this.siblings].flatMap((t) => [...t.types.keys(), ...t.unread.keys()]);
+  }
 
   declare(name: string, type: TypeRef | (() => TypeRef)): void {
     if (typeof type === 'function') {
@@ -120,12 +133,24 @@ export class TypeTable {
   }
 
   private declared(name: string): TypeRef | undefined {
+    return this.ownDeclared(name) ?? this.fromSiblings((t) => t.ownDeclared(name));
+  }
+
+  private ownDeclared(name: string): TypeRef | undefined {
     const make = this.unread.get(name);
     if (make) {
       this.unread.delete(name);
       this.types.set(name, make());
     }
     return this.types.get(name);
+  }
+
+  private fromSiblings<T>(ask: (table: TypeTable) => T | undefined): T | undefined {
+    for (const t of this.siblings) {
+      const found = ask(t);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Records a method of a type the file declares (`func (c *Counter) Inc()` gives Counter.Inc). */
@@ -137,7 +162,7 @@ export class TypeTable {
   }
 
   methodOf(typeName: string, method: string): MethodInfo | undefined {
-    return this.methods.get(typeName)?.get(method);
+    return this.methods.get(typeName)?.get(method) ?? this.fromSiblings((t) => t.methods.get(typeName)?.get(method));
   }
 
   /**
@@ -153,7 +178,8 @@ export class TypeTable {
 
   /** Every type name isLock accepts: the sync types and the file's own lockers. */
   lockNames(): string[] {
-    return [...NO_COPY_TYPES, ...[...this.methods.keys()].filter((name) => !NO_COPY_TYPES.has(name) && this.isLock(name))];
+    const typesWithMethods = new Set([this, ...this.siblings].flatMap((t) => [...t.methods.keys()]));
+    return [...NO_COPY_TYPES, ...[...typesWithMethods].filter((name) => !NO_COPY_TYPES.has(name) && this.isLock(name))];
   }
 
   /**

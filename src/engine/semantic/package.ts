@@ -1,0 +1,165 @@
+/**
+ * The package view of the semantic model: the files of one Go package analyzed together, so facts
+ * that live across files (a struct declared in one file and locked in another, a method called
+ * only with the lock held, a method started with `go`) are known to every rule.
+ */
+import type { TypeRef } from './typeref.js';
+import { mutexFieldsOf, type Access, type FileModel, type FuncUnit, type Node } from './model.js';
+
+export interface PackageFile {
+  model: FileModel;
+  /** A sibling loaded for its facts only: nothing is reported on it. */
+  contextOnly: boolean;
+  /** A `_test.go` file: tests poke at internals from one goroutine, so they are no evidence of a lock discipline. */
+  isTest: boolean;
+}
+
+/** A top-level function or method of the package. */
+export interface FunctionInfo {
+  file: PackageFile;
+  node: Node;
+  name: string;
+  /** The receiver's type name without `*` or type parameters, for methods. */
+  receiverType?: string;
+  receiverName?: string;
+  exported: boolean;
+  /** A constructor, initializer or a method named for running with the lock held (`fooLocked`). */
+  setupOrLocked: boolean;
+  /** Its doc comment says the caller holds the lock. */
+  documentedLocked: boolean;
+}
+
+/** A `go f()` / `go x.m()` statement that starts a named function or method. */
+export interface NamedSpawn {
+  file: PackageFile;
+  /** The called name: `m` for `go x.m()`. */
+  name: string;
+  line: number;
+  text: string;
+}
+
+export interface PackageModel {
+  dir: string;
+  name: string;
+  files: PackageFile[];
+  /** Every top-level function and method, with where it lives. */
+  functions: FunctionInfo[];
+  /** Methods by `Type.name`, functions by `name`. */
+  functionByKey: Map<string, FunctionInfo>;
+  /** The top-level function an access sits in (through any closures). */
+  functionOf(unit: FuncUnit): FunctionInfo | undefined;
+  /** Named functions and methods started with `go`, by the called name. */
+  namedSpawns: Map<string, NamedSpawn[]>;
+  /** Names used after a dot anywhere in the package (`x.name(…)`, a method value `x.name`). */
+  calledByName: Set<string>;
+  /** The type reached by following field steps from a variable: `s.rws` → `*WriteStorage`. */
+  typeAlong(file: FileModel, start: TypeRef, steps: readonly string[]): TypeRef;
+  /** The named struct type (pointer removed) a type refers to, when the package declares it. */
+  structName(file: FileModel, type: TypeRef): string | undefined;
+  /** Mutex fields of a named struct the package declares. */
+  mutexFields(file: FileModel, typeName: string): string[];
+}
+
+// Constructors and initializers own what they build; `fooLocked` / `fooNoLock` run under the caller's lock.
+const SETUP_OR_LOCKED = /^(new|New|init|Init|setup|Setup|provision|Provision|construct)|(Locked|locked|NoLock|Unlocked|WithLock)$/;
+// A doc comment saying the lock is already held.
+const CALLER_HOLDS_LOCK = /(must (be )?hold|must be called with|(lock|mutex|mu) (is |must be )?(held|locked)|holding the|with the lock|under the lock|caller (must )?(hold|lock)|callers? must|assumes? .*lock|lock(ed)? by the caller)/i;
+const NAMED_GO = /\bgo\s+((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(/g;
+
+function docComment(lines: readonly string[], fn: Node): string {
+  const out: string[] = [];
+  for (let i = fn.startPosition.row - 1; i >= 0; i--) {
+    const text = lines[i].trim();
+    if (!text.startsWith('//')) break;
+    out.push(text);
+  }
+  return out.join(' ');
+}
+
+function describeFunction(file: PackageFile, node: Node): FunctionInfo {
+  const name = node.childForFieldName('name')?.text ?? '';
+  const info: FunctionInfo = {
+    file,
+    node,
+    name,
+    exported: /^[A-Z]/.test(name),
+    setupOrLocked: SETUP_OR_LOCKED.test(name),
+    documentedLocked: false,
+  };
+  if (node.type === 'method_declaration') {
+    const param = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+    info.receiverName = param?.childForFieldName('name')?.text;
+    info.receiverType = (param?.childForFieldName('type')?.text ?? '').replace(/^\*/, '').replace(/\[.*$/, '');
+  }
+  const doc = docComment(file.model.lines, node);
+  info.documentedLocked = doc !== '' && CALLER_HOLDS_LOCK.test(doc);
+  return info;
+}
+
+export function buildPackageModel(dir: string, name: string, files: PackageFile[]): PackageModel {
+  const functions: FunctionInfo[] = [];
+  const functionByKey = new Map<string, FunctionInfo>();
+  const byNode = new Map<Node, FunctionInfo>();
+  files.forEach((file) => {
+    for (const node of file.model.functions) {
+      const info = describeFunction(file, node);
+      functions.push(info);
+      byNode.set(node, info);
+      functionByKey.set(info.receiverType ? `${info.receiverType}.${info.name}` : info.name, info);
+    }
+  });
+
+  const namedSpawns = new Map<string, NamedSpawn[]>();
+  for (const file of files) {
+    if (!file.model.source.includes('go ')) continue;
+    file.model.lines.forEach((text, i) => {
+      for (const m of text.matchAll(NAMED_GO)) {
+        if (/^\s*\/\//.test(text.slice(0, m.index))) continue;
+        const list = namedSpawns.get(m[2]) ?? [];
+        list.push({ file, name: m[2], line: i + 1, text: m[0].replace(/\s*\($/, '()') });
+        namedSpawns.set(m[2], list);
+      }
+    });
+  }
+
+  const calledByName = new Set<string>();
+  for (const file of files) for (const m of file.model.source.matchAll(/\.([A-Za-z_]\w*)/g)) calledByName.add(m[1]);
+
+  const structName = (file: FileModel, type: TypeRef): string | undefined => {
+    let t = type;
+    if (t.kind === 'pointer') t = t.elem;
+    if (t.kind !== 'named' || !file.types.structOf(t)) return undefined;
+    return t.name;
+  };
+
+  return {
+    dir,
+    name,
+    files,
+    functions,
+    functionByKey,
+    namedSpawns,
+    calledByName,
+    functionOf(unit) {
+      let top: FuncUnit = unit;
+      while (top.parent) top = top.parent;
+      // A top-level unit's node is the very object in model.functions.
+      return byNode.get(top.node);
+    },
+    typeAlong(file, start, steps) {
+      let t = start;
+      for (const step of steps) {
+        if (step === '[]') return { kind: 'unknown' };
+        t = file.types.fieldType(t, step);
+      }
+      return t;
+    },
+    structName,
+    mutexFields: (file, typeName) => mutexFieldsOf(file.types, { kind: 'named', name: typeName }),
+  };
+}
+
+/** The variable and field steps of an access, as code: `s.rws.queues`. */
+export function accessText(a: Access, steps = a.path.length): string {
+  return [a.decl.name, ...a.path.slice(0, steps)].join('.').replace(/\.\[\]/g, '[…]');
+}
