@@ -1,6 +1,8 @@
 /** Shared wording for findings: where code runs and where a node sits. */
 import type { Span } from '../rule.js';
 import type { FuncUnit, Node } from '../semantic/model.js';
+import type { FieldSite } from '../semantic/guards.js';
+import type { FunctionInfo } from '../semantic/package.js';
 
 export function lineOf(node: Node): number {
   return node.startPosition.row + 1;
@@ -46,3 +48,13 @@ export function describeOtherInstance(thread: FuncUnit): string {
   }
   return 'another instance of the same goroutine';
 }
+
+/** How the unguarded access comes to run beside the locked writes. */
+export function siteEntry(site: FieldSite, entry: (fn: FunctionInfo) => string | undefined): string | undefined {
+  const thread = site.access.thread;
+  if (thread.spawn?.site) return `runs it on the goroutine started on line ${lineOf(thread.spawn.site)}`;
+  if (thread.spawn?.kind === 'handler') return 'is an HTTP handler, run for many requests at once';
+  if (site.storedCallback) return `keeps it in a func literal (line ${lineOf(site.storedCallback)}) that runs later, whenever its holder calls it`;
+  return entry(site.fn);
+}
+

@@ -12,6 +12,7 @@ import { unguardedField } from './unguarded-field.js';
 import { parallelTestState } from './parallel-test-state.js';
 import { packageState } from './package-state.js';
 import { unjoinedResult } from './unjoined-result.js';
+import { lockEscape } from './lock-escape.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -28,4 +29,5 @@ export const ALL_RULES: readonly Rule[] = [
   parallelTestState,
   packageState,
   unjoinedResult,
+  lockEscape,
 ];

@@ -102,6 +102,8 @@ export interface FileModel {
   accessesOf(decl: Decl): Access[];
   /** The declaration an identifier refers to, when it is a variable the file declares. */
   resolve(ident: Node): Decl | undefined;
+  /** The declaration a declaring identifier makes (`v` in `v := …`), for walked bodies. */
+  declarationAt(ident: Node): Decl | undefined;
   /** Whether two accesses can run at the same time. */
   mayRunInParallel(a: Access, b: Access): boolean;
   /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
@@ -394,6 +396,10 @@ class ModelBuilder {
   /** Declarations by their declaring identifier's start. */
   private readonly declaredAt = new Map<number, Decl>();
 
+  declarationAt(ident: Node): Decl | undefined {
+    return this.declaredAt.get(ident.startIndex);
+  }
+
   /** Parses the file and collects its package-level declarations. */
   constructor(source: string) {
     this.source = source;
@@ -509,7 +515,9 @@ class ModelBuilder {
   }
 
   private resultTypeAt(expr: Node | undefined, index: number, scope: Scope): TypeRef {
-    if (!expr || expr.type !== 'call_expression') return UNKNOWN;
+    // `v, ok := m[k]`, `v, ok := x.(T)`: the first name takes the value.
+    if (expr && expr.type !== 'call_expression') return index === 0 ? this.typeOfExpr(expr, scope) : UNKNOWN;
+    if (!expr) return UNKNOWN;
     const callee = expr.childForFieldName('function')?.text ?? '';
     const known = KNOWN_CONSTRUCTORS[callee] ?? this.resultsOf(callee);
     if (known) return known[index] ?? UNKNOWN;
@@ -529,9 +537,10 @@ class ModelBuilder {
     return this.declaredAt.get(ident.startIndex) ?? this.packageScope.lookup(ident.text);
   }
 
-  /** The element type of a slice or array, or of an array through a pointer (`p[i]`, `range p`). */
+  /** The element type of a slice or array, or of an array through a pointer (`p[i]`, `range p`), or a map's value. */
   private elemType(container: TypeRef): TypeRef {
     let t = this.types.underlying(container);
+    if (t.kind === 'map') return t.value ?? UNKNOWN;
     if (t.kind === 'pointer') {
       t = this.types.underlying(t.elem);
       if (t.kind !== 'array') return UNKNOWN;
@@ -1121,6 +1130,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     accesses: b.accesses,
     accessesOf: (decl) => b.byDecl.get(decl) ?? [],
     resolve: (ident) => b.refs.get(ident.startIndex),
+    declarationAt: (ident) => b.declarationAt(ident),
     mayRunInParallel,
     isMultiInstance,
     locksHeld,

@@ -4,6 +4,7 @@
  * only with the lock held, a method started with `go`) are known to every rule.
  */
 import type { TypeRef } from './typeref.js';
+import { inferGuards, type GuardFacts } from './guards.js';
 import { mutexFieldsOf, type Access, type FileModel, type FuncUnit, type Node } from './model.js';
 
 export interface PackageFile {
@@ -52,12 +53,16 @@ export interface PackageModel {
   namedSpawns: Map<string, NamedSpawn[]>;
   /** Names used after a dot anywhere in the package (`x.name(…)`, a method value `x.name`). */
   calledByName: Set<string>;
+  /** Methods used as values, not called (`go run(m.probe)`, `cb = s.handle`), by name: the first such use. */
+  methodValues: Map<string, NamedSpawn>;
   /** The type reached by following field steps from a variable: `s.rws` → `*WriteStorage`. */
   typeAlong(file: FileModel, start: TypeRef, steps: readonly string[]): TypeRef;
   /** The named struct type (pointer removed) a type refers to, when the package declares it. */
   structName(file: FileModel, type: TypeRef): string | undefined;
   /** Mutex fields of a named struct the package declares. */
   mutexFields(file: FileModel, typeName: string): string[];
+  /** Which lock guards which field (computed on first use). */
+  guards(): GuardFacts;
 }
 
 // Constructors and initializers own what they build; `fooLocked` / `fooNoLock` run under the caller's lock.
@@ -124,6 +129,17 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
 
   const calledByName = new Set<string>();
   for (const file of files) for (const m of file.model.source.matchAll(/\.([A-Za-z_]\w*)/g)) calledByName.add(m[1]);
+  // Unexported methods of the package used as values: `m.probe` followed by `,` or `)`, not `(`.
+  const methodNames = new Set(functions.filter((f) => f.receiverType && !f.exported).map((f) => f.name));
+  const methodValues = new Map<string, NamedSpawn>();
+  for (const file of files) {
+    file.model.lines.forEach((text, i) => {
+      for (const m of text.matchAll(/\b([a-z_]\w*)\.([a-z_]\w*)\s*([,)])/g)) {
+        if (!methodNames.has(m[2]) || methodValues.has(m[2]) || /^\s*\/\//.test(text)) continue;
+        methodValues.set(m[2], { file, name: m[2], line: i + 1, text: `${m[1]}.${m[2]}` });
+      }
+    });
+  }
 
   const structName = (file: FileModel, type: TypeRef): string | undefined => {
     let t = type;
@@ -132,7 +148,8 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
     return t.name;
   };
 
-  return {
+  let guards: GuardFacts | undefined;
+  const pkg: PackageModel = {
     dir,
     name,
     files,
@@ -140,6 +157,7 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
     functionByKey,
     namedSpawns,
     calledByName,
+    methodValues,
     functionOf(unit) {
       let top: FuncUnit = unit;
       while (top.parent) top = top.parent;
@@ -156,7 +174,9 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
     },
     structName,
     mutexFields: (file, typeName) => mutexFieldsOf(file.types, { kind: 'named', name: typeName }),
+    guards: () => (guards ??= inferGuards(pkg)),
   };
+  return pkg;
 }
 
 /** The variable and field steps of an access, as code: `s.rws.queues`. */

@@ -9,7 +9,7 @@ type Node = Parser.SyntaxNode;
 export type TypeRef =
   | { kind: 'named'; name: string }
   | { kind: 'pointer'; elem: TypeRef }
-  | { kind: 'map' }
+  | { kind: 'map'; value?: TypeRef }
   | { kind: 'slice'; elem: TypeRef }
   | { kind: 'array'; elem: TypeRef }
   | { kind: 'chan' }
@@ -36,7 +36,7 @@ export function typeFromNode(node: Node | null | undefined): TypeRef {
     case 'pointer_type':
       return { kind: 'pointer', elem: typeFromNode(node.namedChild(0)) };
     case 'map_type':
-      return { kind: 'map' };
+      return { kind: 'map', value: typeFromNode(node.childForFieldName('value')) };
     case 'slice_type':
       return { kind: 'slice', elem: typeFromNode(node.childForFieldName('element')) };
     case 'array_type':

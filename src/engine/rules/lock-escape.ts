@@ -1,0 +1,169 @@
+/**
+ * lock-escape: a reference read under a lock and used after the unlock. A mutex guards the
+ * accesses made while it is held; copying a map or slice header, or a pointer to a struct, out of
+ * the critical section lets later code reach the same memory with no lock at all (the study's
+ * "mutex scope too narrow"; the seed article's third race is its cousin).
+ */
+import type { Diagnostic, Rule } from '../rule.js';
+import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
+import type { FieldSite, GuardFacts } from '../semantic/guards.js';
+import type { PackageModel } from '../semantic/package.js';
+import { lineOf, siteEntry, spanOf } from './describe.js';
+
+/** Expression nodes a value passes through unchanged on its way to the assignment. */
+const TRANSPARENT = new Set(['selector_expression', 'index_expression', 'parenthesized_expression']);
+
+/** The local that an assignment or declaration stores the site's expression in, if any. */
+function storedIn(model: FileModel, site: FieldSite): { decl: Decl; expr: Node } | undefined {
+  let expr: Node = site.access.node;
+  let parent = expr.parent;
+  for (let depth = 0; parent && TRANSPARENT.has(parent.type) && depth < 8; depth++) {
+    expr = parent;
+    parent = expr.parent;
+  }
+  if (parent?.type !== 'expression_list') return undefined;
+  const stmt = parent.parent;
+  if (stmt?.type !== 'short_var_declaration' && stmt?.type !== 'assignment_statement') return undefined;
+  const right = stmt.childForFieldName('right');
+  const left = stmt.childForFieldName('left')?.namedChildren ?? [];
+  if (right?.startIndex !== parent.startIndex) return undefined;
+  // `v := x.f` or `v, ok := x.m[k]`: the first name takes the value.
+  const index = right.namedChildren.findIndex((c) => c.startIndex === expr.startIndex);
+  const target = left[index === -1 ? 0 : index];
+  if (target?.type !== 'identifier') return undefined;
+  const decl = model.declarationAt(target) ?? model.resolve(target);
+  if (!decl || decl.packageLevel) return undefined;
+  return { decl, expr };
+}
+
+/** What the escaped value shares with the guarded field: the map or slice itself, or a struct behind a pointer. */
+function sharedShape(pkg: PackageModel, model: FileModel, site: FieldSite, expr: Node): { kind: 'container' } | { kind: 'pointee'; typeName: string } | undefined {
+  const fieldType = model.types.fieldType(model.typeOfExpr(exprOwner(expr, site)), site.field);
+  const indexed = expr.type === 'index_expression';
+  const t = model.types.underlying(fieldType);
+  if (!indexed && (t.kind === 'map' || t.kind === 'slice')) return { kind: 'container' };
+  const valueType = indexed ? (t.kind === 'map' ? t.value : t.kind === 'slice' || t.kind === 'array' ? t.elem : undefined) : fieldType;
+  if (!valueType || model.types.underlying(valueType).kind !== 'pointer') return undefined;
+  const typeName = pkg.structName(model, valueType);
+  return typeName ? { kind: 'pointee', typeName } : undefined;
+}
+
+/** The node whose field the site reads: `m` in `m.nodeMap[name]`. */
+function exprOwner(expr: Node, site: FieldSite): Node | null {
+  let e: Node | null = expr;
+  while (e && e.type === 'index_expression') e = e.childForFieldName('operand');
+  if (e?.type === 'selector_expression' && e.childForFieldName('field')?.text === site.field) return e.childForFieldName('operand');
+  return null;
+}
+
+/** Writes to fields of a struct type made with some lock held: `Type.field` → the writing sites. */
+function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; model: FileModel; fn: string }[]> {
+  const out = new Map<string, { access: Access; model: FileModel; fn: string }[]>();
+  for (const file of pkg.files) {
+    if (file.isTest) continue;
+    const model = file.model;
+    for (const a of model.accesses) {
+      if (a.kind !== 'write' || a.path.length === 0 || a.path[0] === '[]') continue;
+      const typeName = pkg.structName(model, a.decl.type);
+      if (!typeName) continue;
+      const fn = pkg.functionOf(a.unit);
+      if (!fn || fn.setupOrLocked) continue;
+      if (model.locksHeld(a.node).length === 0) continue;
+      const key = `${typeName}.${a.path[0]}`;
+      const list = out.get(key) ?? [];
+      list.push({ access: a, model, fn: fn.name });
+      out.set(key, list);
+    }
+  }
+  return out;
+}
+
+/** In-place writes to a guarded map or slice (an insert, a delete, an element write), made under the lock. */
+function inPlaceWrites(facts: GuardFacts, key: string): FieldSite[] {
+  const field = facts.guarded.get(key);
+  if (!field) return [];
+  return field.guardedWrites.filter((w) => {
+    const a = w.access;
+    const at = a.path.indexOf(w.field);
+    return a.deleted || a.appendSelf || a.path[at + 1] === '[]';
+  });
+}
+
+function where(model: FileModel, other: FileModel, node: Node): string {
+  return other === model ? `line ${lineOf(node)}` : `${other.path}:${lineOf(node)}`;
+}
+
+export const lockEscape: Rule = {
+  meta: {
+    id: 'lock-escape',
+    summary: 'A map, slice or pointer read under a lock is used after the unlock, while others change it under the lock.',
+    defaultSeverity: 'warning',
+    fixable: false,
+    docPath: 'docs/rules/lock-escape.md',
+  },
+  runPackage(pkg, report) {
+    if (!pkg.files.some((f) => /\.(R?Unlock)\(\)/.test(f.model.source))) return;
+    const facts = pkg.guards();
+    let pointeeWrites: ReturnType<typeof lockedWritesByField> | undefined;
+    const reported = new Set<Decl>();
+    for (const site of facts.sites) {
+      if (!site.held || site.write || facts.isSetup(site) || site.file.contextOnly) continue;
+      const model = site.file.model;
+      const stored = storedIn(model, site);
+      if (!stored || reported.has(stored.decl)) continue;
+      const shape = sharedShape(pkg, model, site, stored.expr);
+      if (!shape) continue;
+      const lock = site.locks.find((l) => model.locksHeld(site.access.node).includes(l)) ?? site.locks[0];
+      // The first use of the copy once the lock is no longer held, in the same function.
+      const uses = model
+        .accessesOf(stored.decl)
+        .filter((u) => u.node.startIndex > stored.expr.endIndex && u.unit.node === site.access.unit.node && !u.atomic);
+      const escaped = uses.find((u) => {
+        if (model.locksHeld(u.node).includes(lock)) return false;
+        return shape.kind === 'container' ? u.path.length === 0 || u.path[0] === '[]' : u.path.length > 0 && u.path[0] !== '[]';
+      });
+      if (!escaped) continue;
+      const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
+      const unlockText = /^[\w.]+\.R?Unlock\(\)/.exec(model.source.slice(unlockAt))?.[0];
+      if (!unlockText || unlockAt > escaped.node.startIndex) continue;
+      // `conns := s.conns; s.conns = nil` under the lock hands the old map over: nobody else can reach it.
+      const handedOver = facts.sites.some(
+        (w) => w.write && w.fn === site.fn && w.field === site.field && w.owner === site.owner && w.access.path.length === w.access.path.indexOf(w.field) + 1 &&
+          w.access.node.startIndex > stored.expr.endIndex && w.access.node.startIndex < unlockAt,
+      );
+      if (handedOver) continue;
+      const how = siteEntry(site, facts.entry);
+      if (!how) continue;
+
+      let racing: { node: Node; model: FileModel; fn: string; what: string }[] = [];
+      if (shape.kind === 'container') {
+        racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, what: `changes \`${w.owner}.${w.field}\`` }));
+      } else {
+        pointeeWrites ??= lockedWritesByField(pkg);
+        racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
+      }
+      racing = racing.filter((r) => r.node.startIndex !== escaped.node.startIndex || r.model !== model);
+      if (racing.length === 0) continue;
+      reported.add(stored.decl);
+      const name = stored.decl.name;
+      const code = model.text(stored.expr);
+      const used = shape.kind === 'container' ? `\`${name}\` is used` : `\`${name}.${escaped.path[0]}\` is ${escaped.kind === 'write' ? 'written' : 'read'}`;
+      const shown = racing.slice(0, 3);
+      const diagnostic: Diagnostic = {
+        ...spanOf(escaped.node),
+        message:
+          `\`${name}\` holds \`${code}\`, read with \`${lock}\` held on line ${lineOf(stored.expr)}, but ${used} here after \`${unlockText}\` ` +
+          `(line ${lineOf(model.tree.rootNode.descendantForIndex(unlockAt))}): the ${shape.kind === 'container' ? 'map or slice' : 'pointer'} escaped the critical section. ` +
+          shown.map((r) => `${r.fn} (${where(model, r.model, r.node)}) ${r.what} with the lock held`).join(', ') +
+          `, and ${site.fn.name} ${how}. ` +
+          (shape.kind === 'container' ? 'Finish the work before unlocking, or copy the contents under the lock.' : 'Read the fields you need before unlocking, or copy the struct under the lock.'),
+        related: shown.map((r) => ({
+          ...(r.model !== model ? { file: r.model.path } : {}),
+          line: lineOf(r.node),
+          message: `${r.fn} ${r.what} with the lock held`,
+        })),
+      };
+      report(model, diagnostic);
+    }
+  },
+};

@@ -1,0 +1,238 @@
+/**
+ * Which lock guards what, for one package: lock-guard inference in the manner of Eraser's locksets
+ * and RacerD's lock domains. Every access to a field of a struct that holds a mutex is recorded
+ * with the locks held; a field written with the lock held (outside constructors) is guarded by it
+ * when more functions touch it with the lock than without. Also known: which methods every caller
+ * calls with the lock held, and how each function comes to run concurrently (its entry).
+ * Computed once per package, on first use, and shared by the rules.
+ */
+import type { Access, FuncUnit, Node } from './model.js';
+import type { FunctionInfo, PackageFile, PackageModel } from './package.js';
+import { accessText } from './package.js';
+
+/** Field types that synchronize themselves, so touching them without the mutex is fine. */
+const SELF_SYNCHRONIZED = /^(sync\.|atomic\.)/;
+
+/** One access to a field of a locked struct. */
+export interface FieldSite {
+  file: PackageFile;
+  access: Access;
+  fn: FunctionInfo;
+  typeName: string;
+  field: string;
+  /** The code up to the field's owner: `s.rws` for `s.rws.queues`. */
+  owner: string;
+  /** The lock expressions that guard the owner: `s.rws.mtx`. */
+  locks: string[];
+  held: boolean;
+  write: boolean;
+  /** The func literal the access sits in when that literal is kept to run later (`x.cb = func…`, `fn := func…`). */
+  storedCallback?: Node;
+}
+
+/** A call of a method of a locked struct, and whether the callee's lock is held at it. */
+export interface CallSite {
+  callee: string;
+  caller: FunctionInfo;
+  held: boolean;
+}
+
+function lockExpressions(owner: string, mutexFields: readonly string[]): string[] {
+  return mutexFields.map((f) => (f === 'Mutex' || f === 'RWMutex' ? owner : `${owner}.${f}`));
+}
+
+/** A local built in this function (`x := &T{…}`, `new(T)`): nobody else sees it yet. */
+export function ownedHere(a: Access): boolean {
+  if (a.decl.kind !== 'var' || a.decl.packageLevel || !a.decl.init) return false;
+  const init = a.decl.init;
+  if (init.type === 'composite_literal') return true;
+  if (init.type === 'unary_expression' && init.namedChild(0)?.type === 'composite_literal') return true;
+  return init.type === 'call_expression' && init.childForFieldName('function')?.text === 'new';
+}
+
+/**
+ * The innermost func literal around a unit that is stored rather than run in place: not started on
+ * a goroutine, not passed straight to a call, not called on the spot. It runs whenever its holder
+ * calls it, so the code around its creation (a constructor, a lock) says nothing about it.
+ */
+function storedLiteral(unit: FuncUnit, cache: Map<FuncUnit, Node | null>): Node | undefined {
+  for (let u: FuncUnit | undefined = unit; u && u.parent; u = u.parent) {
+    if (u.spawn || u.detached) return undefined;
+    let found = cache.get(u);
+    if (found === undefined) {
+      const parent = u.node.parent;
+      const inPlace = parent?.type === 'argument_list' || parent?.type === 'call_expression' || parent?.type === 'parenthesized_expression' || parent?.type === 'defer_statement';
+      found = inPlace ? null : u.node;
+      cache.set(u, found);
+    }
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
+  const sites: FieldSite[] = [];
+  const calls: CallSite[] = [];
+  const stored = new Map<FuncUnit, Node | null>();
+  for (const file of pkg.files) {
+    if (file.isTest) continue;
+    const model = file.model;
+    for (const a of model.accesses) {
+      if (a.unit.detached || a.atomic) continue;
+      const fn = pkg.functionOf(a.unit);
+      if (!fn) continue;
+      let type = a.decl.type;
+      let held: string[] | undefined;
+      const heldLocks = () => (held ??= model.locksHeld(a.node));
+      const steps = a.method ? a.path.length + 1 : a.path.length;
+      for (let i = 0; i < steps; i++) {
+        const typeName = pkg.structName(model, type);
+        const mutexFields = typeName ? pkg.mutexFields(model, typeName) : [];
+        const owner = accessText(a, i);
+        if (i === a.path.length) {
+          // The method called on the value: `s.rws.flush()`.
+          if (typeName && mutexFields.length > 0) {
+            const locks = lockExpressions(owner, mutexFields);
+            calls.push({ callee: `${typeName}.${a.method}`, caller: fn, held: heldLocks().some((h) => locks.includes(h)) });
+          }
+          break;
+        }
+        const step = a.path[i];
+        if (step === '[]') break;
+        const fieldType = model.types.fieldType(type, step);
+        if (typeName && mutexFields.length > 0 && !mutexFields.includes(step) && fieldType.kind !== 'unknown') {
+          const selfSynced = (fieldType.kind === 'named' && SELF_SYNCHRONIZED.test(fieldType.name)) || fieldType.kind === 'chan';
+          if (!selfSynced) {
+            const locks = lockExpressions(owner, mutexFields);
+            // Through a pointer field the write lands on the pointee, not on the field itself.
+            const last = i === a.path.length - 1 || a.path[i + 1] === '[]';
+            const write = a.kind === 'write' && (last || !model.types.isPointer(fieldType));
+            const storedCallback = a.unit.parent ? storedLiteral(a.unit, stored) : undefined;
+            sites.push({ file, access: a, fn, typeName: typeName!, field: step, owner, locks, held: heldLocks().some((h) => locks.includes(h)), write, ...(storedCallback ? { storedCallback } : {}) });
+          }
+        }
+        type = fieldType;
+      }
+    }
+  }
+  return { sites, calls };
+}
+
+/** Methods every in-package call of which holds the callee's lock (or sits in such a method). */
+function calledLocked(pkg: PackageModel, calls: readonly CallSite[]): Set<FunctionInfo> {
+  const byCallee = new Map<string, CallSite[]>();
+  for (const c of calls) {
+    const list = byCallee.get(c.callee) ?? [];
+    list.push(c);
+    byCallee.set(c.callee, list);
+  }
+  const locked = new Set<FunctionInfo>();
+  for (let changed = true, round = 0; changed && round < 5; round++) {
+    changed = false;
+    for (const [callee, list] of byCallee) {
+      const fn = pkg.functionByKey.get(callee);
+      if (!fn || locked.has(fn) || pkg.namedSpawns.has(fn.name)) continue;
+      if (list.every((c) => c.held || locked.has(c.caller) || c.caller === fn)) {
+        locked.add(fn);
+        changed = true;
+      }
+    }
+  }
+  return locked;
+}
+
+/**
+ * How a function comes to run beside the locked writes, or undefined when nothing says it does:
+ * it is started with `go`, is exported, or is an unexported method whose callers reach it without
+ * the lock from such a function (or that the package never calls by name: an interface, a callback).
+ */
+function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => string | undefined {
+  const memo = new Map<FunctionInfo, string | undefined>();
+  const callsTo = new Map<string, CallSite[]>();
+  for (const c of calls) {
+    const list = callsTo.get(c.callee) ?? [];
+    list.push(c);
+    callsTo.set(c.callee, list);
+  }
+  const entry = (fn: FunctionInfo): string | undefined => {
+    if (memo.has(fn)) return memo.get(fn);
+    memo.set(fn, undefined); // cycles lead nowhere new
+    let why: string | undefined;
+    const spawned = pkg.namedSpawns.get(fn.name);
+    if (spawned?.length) {
+      const s = spawned[0];
+      why = `runs on its own goroutine (\`${s.text}\`, ${s.file.model.path}:${s.line})`;
+    } else if (fn.exported) {
+      why = 'is exported: other goroutines may call it during those writes';
+    } else if (fn.receiverType) {
+      const callers = callsTo.get(`${fn.receiverType}.${fn.name}`) ?? [];
+      const asValue = pkg.methodValues.get(fn.name);
+      if (asValue) {
+        why = `is passed around as a function value (\`${asValue.text}\`, ${asValue.file.model.path}:${asValue.line}), so it runs whenever its holder calls it`;
+      } else if (callers.length === 0 && !pkg.calledByName.has(fn.name)) {
+        why = 'is not called by name in the package (an interface method or a callback), so its callers hold no lock';
+      }
+      for (const c of callers) {
+        if (c.held || c.caller === fn) continue;
+        const outer = entry(c.caller);
+        if (outer) {
+          why = `is called without the lock by ${c.caller.name}, which ${outer.replace(/^is exported: .*/, 'is exported')}`;
+          break;
+        }
+      }
+    }
+    memo.set(fn, why);
+    return why;
+  };
+  return entry;
+}
+
+
+/** The field sites of one `Type.field`, split by whether a lock protects them. */
+export interface GuardedField {
+  key: string;
+  sites: FieldSite[];
+  /** Writes made with the lock held, outside setup code: the evidence. */
+  guardedWrites: FieldSite[];
+  /** Accesses with no lock, outside setup code. */
+  bare: FieldSite[];
+}
+
+export interface GuardFacts {
+  sites: FieldSite[];
+  /** Fields whose usual discipline is the lock, by `Type.field`. */
+  guarded: Map<string, GuardedField>;
+  /** Whether an access is protected: the lock is held here, or every caller holds it, or the doc says so. */
+  isProtected(site: FieldSite): boolean;
+  /** Constructors, `fooLocked` methods and freshly built locals. */
+  isSetup(site: FieldSite): boolean;
+  /** How a function comes to run concurrently with others, in words; undefined when nothing says so. */
+  entry(fn: FunctionInfo): string | undefined;
+}
+
+export function inferGuards(pkg: PackageModel): GuardFacts {
+  const { sites, calls } = collect(pkg);
+  const lockedCallees = calledLocked(pkg, calls);
+  const isProtected = (s: FieldSite) => s.held || lockedCallees.has(s.fn) || s.fn.documentedLocked;
+  const isSetup = (s: FieldSite) => !s.storedCallback && (s.fn.setupOrLocked || ownedHere(s.access));
+  const byField = new Map<string, FieldSite[]>();
+  for (const s of sites) {
+    const key = `${s.typeName}.${s.field}`;
+    const list = byField.get(key) ?? [];
+    list.push(s);
+    byField.set(key, list);
+  }
+  const guarded = new Map<string, GuardedField>();
+  for (const [key, list] of byField) {
+    const guardedWrites = list.filter((s) => s.write && s.held && !isSetup(s));
+    if (guardedWrites.length === 0) continue;
+    // The lock must be the field's usual discipline: more functions touch it with the lock than
+    // without. Fields mostly touched bare are guarded some other way (once, start-up order).
+    const fnsWith = new Set(list.filter((s) => isProtected(s) && !isSetup(s)).map((s) => s.fn));
+    const bare = list.filter((s) => !isProtected(s) && !isSetup(s));
+    const fnsWithout = new Set(bare.map((s) => s.fn));
+    if (fnsWith.size <= fnsWithout.size) continue;
+    guarded.set(key, { key, sites: list, guardedWrites, bare });
+  }
+  return { sites, guarded, isProtected, isSetup, entry: entryOf(pkg, calls) };
+}
