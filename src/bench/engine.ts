@@ -1,12 +1,13 @@
 /**
  * Engine benchmark over a real Go corpus (default: Go 1.19's standard library).
- * Compares full analysis with a bare tree-sitter parse and lists every finding so the
- * false-positive rate can be studied. A report: always exits 0 once the corpus is found.
+ * Compares full analysis (package by package, as the CLI runs it) with a bare tree-sitter parse,
+ * and lists every finding so the false-positive rate can be studied. Exits 1 when a target is
+ * missed: the time ratio, findings per 100k lines, the slowest file per 10k lines, peak memory.
  *
  *   node dist/bench/engine.js [CORPUS_DIR]     (or RACECHECK_BENCH_CORPUS=DIR)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyze } from '../engine/index.js';
@@ -20,6 +21,8 @@ const RUNS = 3;
 const WARMUP_FILES = 300;
 const TARGET_RATIO = 2.0;
 const TARGET_FINDINGS_PER_100K_LINES = 5;
+const TARGET_MS_PER_10K_LINES = 1000;
+const TARGET_PEAK_RSS_MB = 1024;
 // Trees live in native memory that is freed only by finalizers, which run on the event loop
 // after a GC; a synchronous pass over the corpus would hold every tree (many GB). So both timed
 // loops collect and yield every GC_EVERY files, alike.
@@ -75,18 +78,42 @@ interface AnalysisPass {
   failed: string[];
   overBudget: string[];
   withSyntaxErrors: number;
+  /** The file with the most analysis time per line, scaled to 10k lines (files of 200+ lines). */
+  slowest: { file: string; msPer10k: number };
+}
+
+/** The corpus's packages: one directory and Go version per analyze() call, as the CLI batches them. */
+function packagesOf(files: readonly CorpusFile[]): CorpusFile[][] {
+  const groups = new Map<string, CorpusFile[]>();
+  for (const f of files) {
+    const key = `${dirname(f.path)}\0${f.goVersion ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(f);
+    else groups.set(key, [f]);
+  }
+  return [...groups.values()];
 }
 
 async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
-  const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0 };
-  for (const [i, f] of files.entries()) {
-    if (i % GC_EVERY === GC_EVERY - 1) await collect();
-    const result = analyze([{ path: f.path, content: f.content }], { scope: 'all', ...(f.goVersion ? { goVersion: f.goVersion } : {}) });
+  const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0, slowest: { file: '', msPer10k: 0 } };
+  const linesOf = new Map(files.map((f) => [f.path, f.content.split('\n').length]));
+  let sinceCollect = 0;
+  for (const pkg of packagesOf(files)) {
+    if (sinceCollect >= GC_EVERY) {
+      await collect();
+      sinceCollect = 0;
+    }
+    sinceCollect += pkg.length;
+    const goVersion = pkg[0].goVersion;
+    const result = analyze(pkg.map((f) => ({ path: f.path, content: f.content })), { scope: 'all', ...(goVersion ? { goVersion } : {}) });
     pass.findings.push(...result.findings);
     for (const report of result.files) {
       if (report.error) pass.failed.push(`${report.file}: ${report.error}`);
       if (report.overBudget) pass.overBudget.push(`${report.file} (${report.elapsedMs.toFixed(0)} ms)`);
       if (report.hasSyntaxErrors) pass.withSyntaxErrors++;
+      const lines = linesOf.get(report.file) ?? 0;
+      const msPer10k = lines >= 200 ? (report.elapsedMs / lines) * 10_000 : 0;
+      if (msPer10k > pass.slowest.msPer10k) pass.slowest = { file: report.file, msPer10k };
     }
   }
   await collect();
@@ -129,7 +156,7 @@ async function main(): Promise<number> {
 
   const parse = await bestOf(RUNS, () => bareParse(files));
   const analysis = await bestOf(RUNS, () => analyzeAll(files));
-  const { findings, failed, overBudget, withSyntaxErrors } = analysis.value;
+  const { findings, failed, overBudget, withSyntaxErrors, slowest } = analysis.value;
   const ratio = analysis.seconds / parse.seconds;
   const per100k = (findings.length / lines) * 100_000;
 
@@ -148,7 +175,9 @@ async function main(): Promise<number> {
   out.push(`syntax errors:     ${withSyntaxErrors} files`);
   out.push(`analysis failures: ${failed.length} files`);
   out.push(`over time budget:  ${overBudget.length} files`);
-  out.push(`peak RSS:          ${(peakRss / (1024 * 1024)).toFixed(0)} MB`);
+  out.push(`slowest file:      ${slowest.msPer10k.toFixed(0)} ms per 10k lines, ${slowest.file} (target <= ${TARGET_MS_PER_10K_LINES}) ${verdict(slowest.msPer10k <= TARGET_MS_PER_10K_LINES)}`);
+  const peakMb = peakRss / (1024 * 1024);
+  out.push(`peak RSS:          ${peakMb.toFixed(0)} MB (target < ${TARGET_PEAK_RSS_MB} MB) ${verdict(peakMb < TARGET_PEAK_RSS_MB)}`);
   out.push('');
   out.push('findings by rule:');
   for (const [rule, n] of [...byRule].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) out.push(`  ${rule.padEnd(20)} ${n}`);
@@ -159,7 +188,14 @@ async function main(): Promise<number> {
   out.push('findings:');
   for (const f of findings) out.push(`${f.file}:${f.line} [${f.rule}] ${f.message}`);
   process.stdout.write(out.join('\n') + '\n');
-  return 0;
+  const missed = [
+    ratio > TARGET_RATIO && 'time ratio',
+    per100k > TARGET_FINDINGS_PER_100K_LINES && 'findings per 100k lines',
+    slowest.msPer10k > TARGET_MS_PER_10K_LINES && 'slowest file',
+    peakMb >= TARGET_PEAK_RSS_MB && 'peak memory',
+  ].filter(Boolean);
+  if (missed.length > 0) console.error(`racecheck bench: missed target: ${missed.join(', ')}`);
+  return missed.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main();

@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { analyze, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
-import type { AnalysisResult, SourceFile } from '../engine/index.js';
+import type { AnalysisResult, RuleSetting, SourceFile } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
 import { CliError, describeFsError } from './errors.js';
 import { collectGoFiles, isSkippedDir } from './files.js';
@@ -46,6 +46,8 @@ Options:
   --format FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning),
                        or github (workflow-command annotations)
   --go-version 1.N     Go version for files outside any module (default: none)
+  --enable RULE,...    turn on rules that are off by default (see --list-rules)
+  --disable RULE,...   turn rules off
   --list-rules         print the rules and exit
   -h, --help           print this help and exit
   -v, --version        print the version and exit
@@ -71,9 +73,24 @@ interface ParsedArgs {
   all: boolean;
   format: OutputFormat;
   goVersion?: string;
+  /** Per-rule on/off from --enable and --disable. */
+  rules: Record<string, RuleSetting>;
   help: boolean;
   version: boolean;
   listRules: boolean;
+}
+
+/** `--enable a,b --enable c` → on/off settings; an unknown rule id is a usage error. */
+function ruleSwitches(enable: readonly string[], disable: readonly string[]): Record<string, RuleSetting> {
+  const settings: Record<string, RuleSetting> = {};
+  const known = new Set(RULES.map((r) => r.id));
+  for (const [values, enabled, flag] of [[enable, true, '--enable'], [disable, false, '--disable']] as const) {
+    for (const id of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+      if (!known.has(id)) throw new CliError(`${flag}: unknown rule '${id}' (see racecheck --list-rules)`);
+      settings[id] = { enabled };
+    }
+  }
+  return settings;
 }
 
 function parseCommandLine(argv: readonly string[]): ParsedArgs {
@@ -91,6 +108,8 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
         format: { type: 'string', default: 'text' },
         'go-version': { type: 'string' },
         'list-rules': { type: 'boolean', default: false },
+        enable: { type: 'string', multiple: true, default: [] },
+        disable: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -126,6 +145,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
     all: v.all ?? false,
     format: v.format as OutputFormat,
     goVersion: v['go-version'],
+    rules: ruleSwitches(v.enable ?? [], v.disable ?? []),
     help: v.help ?? false,
     version: v.version ?? false,
     listRules: v['list-rules'] ?? false,
@@ -272,12 +292,13 @@ export async function analyzeByGoVersion(
   scope: 'diff' | 'all',
   fallbackVersion: string | undefined,
   onProgress: (done: number) => void = () => undefined,
+  rules: Record<string, RuleSetting> = {},
 ): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const [goVersion, group] of groups) {
     for (const batch of batchesByDirectory(group)) {
-      const result = analyze(batch, { scope, ...(goVersion ? { goVersion } : {}) });
+      const result = analyze(batch, { scope, rules, ...(goVersion ? { goVersion } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
@@ -292,7 +313,7 @@ export async function analyzeByGoVersion(
 function listRules(): string {
   if (RULES.length === 0) return 'racecheck: no rules are registered\n';
   const width = Math.max(...RULES.map((r) => r.id.length));
-  return RULES.map((r) => `${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.fixable ? 'fix ' : '    '} ${r.summary}`).join('\n') + '\n';
+  return RULES.map((r) => `${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.fixable ? 'fix ' : '    '} ${r.defaultEnabled === false ? 'off' : 'on '}  ${r.summary}`).join('\n') + '\n';
 }
 
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -334,7 +355,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const progress = progressFor(io.stderr, files.filter((f) => !f.contextOnly).length, io.now ? { now: io.now } : {});
   let result: AnalysisResult;
   try {
-    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done));
+    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done), args.rules);
   } finally {
     progress.finish();
   }

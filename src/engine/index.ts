@@ -78,7 +78,7 @@ function flush(work: FileWork, options: AnalyzeOptions, result: AnalysisResult, 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
 function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, result: AnalysisResult): void {
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
-  const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled !== false);
+  const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? rule.meta.defaultEnabled !== false);
   const works: FileWork[] = files.map((file) => ({
     file,
     report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },

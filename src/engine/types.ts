@@ -92,6 +92,11 @@ export interface RuleMeta {
   defaultSeverity: Severity;
   /** Whether the rule can offer a mechanical suggestion. */
   fixable: boolean;
+  /**
+   * false for a rule that is off unless turned on (config `rules: { id: true }`, CLI `--enable`):
+   * one whose precision on real code, triaged by hand, is below 70% (bench/triage).
+   */
+  defaultEnabled?: boolean;
   /** Relative path of the rule's page, e.g. docs/rules/closure-write.md. */
   docPath: string;
 }

@@ -269,3 +269,42 @@ describe('findNearestGoMod', () => {
     expect(findNearestGoMod('/nonexistent-racecheck-dir/x.go')).toBeUndefined();
   });
 });
+
+describe('rules that are off by default', () => {
+  // A method with a value receiver copies the struct and its mutex: copied-lock, off by default.
+  const COPIES_LOCK = `package p
+
+import "sync"
+
+type Counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c Counter) Get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+`;
+
+  test('--list-rules says which rules are off', async () => {
+    const run = await cli(['--list-rules'], makeTree({}));
+    expect(run.stdout).toMatch(/^copied-lock\s+\S+\s+(fix)?\s+off\s/m);
+    expect(run.stdout).toMatch(/^closure-write\s+\S+\s+(fix)?\s+on\s/m);
+  });
+
+  test('stay silent unless --enable turns them on, and --disable turns any rule off', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': COPIES_LOCK, 'racy.go': RACY_GO });
+    const plain = JSON.parse((await cli(['--format', 'json'], root)).stdout) as JsonOutput;
+    expect(plain.findings.map((f) => f.rule)).not.toContain('copied-lock');
+    const enabled = JSON.parse((await cli(['--format', 'json', '--enable', 'copied-lock'], root)).stdout) as JsonOutput;
+    expect(enabled.findings.filter((f) => f.rule === 'copied-lock').map((f) => f.file)).toEqual(['p.go']);
+    const disabled = await cli(['--format', 'json', '--disable', 'closure-write,copied-lock'], root);
+    expect((JSON.parse(disabled.stdout) as JsonOutput).findings.map((f) => f.rule)).not.toContain('closure-write');
+  });
+
+  test('an unknown rule id is a one-line usage error', async () => {
+    expectOneLineError(await cli(['--enable', 'no-such-rule'], makeTree({})), /--enable: unknown rule 'no-such-rule'/);
+  });
+});

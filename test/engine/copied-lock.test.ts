@@ -14,7 +14,7 @@ type Counter struct {
 
 ${body}
 `;
-  return analyze([{ path: 'p.go', content }], { scope: 'all' }).findings.filter((f) => f.rule === 'copied-lock');
+  return analyze([{ path: 'p.go', content }], { scope: 'all', rules: { 'copied-lock': { enabled: true } } }).findings.filter((f) => f.rule === 'copied-lock');
 }
 
 describe('copied-lock', () => {

@@ -6,7 +6,7 @@
  */
 import type { Diagnostic, Rule } from '../rule.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
-import type { FieldSite, GuardFacts } from '../semantic/guards.js';
+import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
 import type { PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
@@ -67,7 +67,8 @@ function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; m
       const typeName = pkg.structName(model, a.decl.type);
       if (!typeName) continue;
       const fn = pkg.functionOf(a.unit);
-      if (!fn || fn.setupOrLocked) continue;
+      // A fresh object being filled in before it is published is no one else's yet.
+      if (!fn || fn.setupOrLocked || ownedHere(a)) continue;
       if (model.locksHeld(a.node).length === 0) continue;
       const key = `${typeName}.${a.path[0]}`;
       const list = out.get(key) ?? [];

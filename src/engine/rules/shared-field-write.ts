@@ -80,13 +80,26 @@ function touchesField(model: FileModel, a: Access, b: Access): boolean {
   const cut = b.path.indexOf('[]');
   const path = cut >= 0 ? b.path.slice(0, cut) : b.path;
   if (!overlaps(a.path, path)) return false;
-  if (b.method || b.kind === 'write' || path.length >= a.path.length) return true;
+  if (b.method) return path.length >= a.path.length || methodMayReadField(model, typeAtPath(model, b.decl.type, path), b.method);
+  if (b.kind === 'write' || path.length >= a.path.length) return true;
   // `b` reads something that contains the written field: a copy of it holds the field unless a
   // pointer lies between (copying `p` or `p.s1` does not read `p.s1.x` when s1 is a pointer).
   if (passedToCall(b)) return true;
   if (b.addressTaken) return false;
   if (path.length === 0 && cut < 0 && shapeOf(model, a.decl.type) !== 'value') return false;
   return !throughPointer(model, a.decl.type, a.path, path.length);
+}
+
+/**
+ * Whether calling a method may read a field written elsewhere: a value receiver copies every field;
+ * a method of another package's type (`client.Get`) is not known, so it may. A pointer method of
+ * this package's own type is not assumed to (most methods touch a few fields).
+ */
+function methodMayReadField(model: FileModel, type: TypeRef, method: string): boolean {
+  const name = objectTypeName(model, type) ?? '';
+  if (name === '' || name.includes('.')) return true;
+  const info = model.types.methodOf(name, method);
+  return info ? !info.pointerReceiver : true;
 }
 
 /** The type at a field path below a variable's type, as far as the file declares it. */

@@ -7,8 +7,10 @@
  * package variable or another struct's field (`s.rws.queues`).
  */
 import type { Diagnostic, Rule } from '../rule.js';
-import type { FileModel } from '../semantic/model.js';
+import { mutexFieldsOf, type FileModel } from '../semantic/model.js';
+import type { TypeTable } from '../semantic/typeref.js';
 import type { FieldSite } from '../semantic/guards.js';
+import { neverBuiltTogether } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
 /**
@@ -31,6 +33,41 @@ function describeAt(site: FieldSite, from: FileModel): string {
   return `${site.fn.name} (${where})`;
 }
 
+const fieldMentions = new WeakMap<object, ((text: string) => boolean) | null>();
+
+// A field written: `.f = `, `.f[k] = `, `.f++`, `.f += `, `delete(x.f, …)`.
+const FIELD_WRITE = /\.(\w+)\s*(?:\[[^\]\n]*\])?\s*(?:[-+*/|&^]?=(?!=)|\+\+|--)|delete\(\s*[\w.]*\.(\w+)\s*,/g;
+
+/** Field names written in functions that lock: the only candidates for a guarded field. */
+function fieldsWrittenWhileLocking(sources: readonly string[]): Set<string> {
+  const written = new Set<string>();
+  for (const source of sources) {
+    if (!source.includes('Lock()')) continue;
+    for (const chunk of source.split(/\n(?=func )/)) {
+      if (!chunk.includes('Lock()')) continue;
+      for (const m of chunk.matchAll(FIELD_WRITE)) written.add(m[1] ?? m[2]);
+    }
+  }
+  return written;
+}
+
+/**
+ * A test for function text that names a field of one of the package's structs holding a mutex,
+ * among those some locking function writes: the bodies lock-guard inference needs walked.
+ */
+function lockedStructFieldsTest(types: TypeTable, sources: readonly string[]): ((text: string) => boolean) | null {
+  const written = fieldsWrittenWhileLocking(sources);
+  const fields = new Set<string>();
+  for (const name of types.typeNames()) {
+    const mutexes = mutexFieldsOf(types, { kind: 'named', name });
+    if (mutexes.length === 0) continue;
+    for (const field of types.structOf({ kind: 'named', name })!.fields.keys()) if (!mutexes.includes(field) && written.has(field)) fields.add(field);
+  }
+  if (fields.size === 0) return null;
+  const mentions = new RegExp(`\\.(?:${[...fields].join('|')})\\b`);
+  return (text) => mentions.test(text);
+}
+
 export const unguardedField: Rule = {
   meta: {
     id: 'unguarded-field',
@@ -41,18 +78,13 @@ export const unguardedField: Rule = {
   },
   walks(view) {
     // A file that locks nothing may still touch a locked struct of its package: walk the bodies
-    // that name a field of one.
-    const fields = new Set<string>();
-    for (const name of view.types.typeNames()) {
-      const struct = view.types.structOf({ kind: 'named', name });
-      if (!struct) continue;
-      const mutexes = [...struct.fields].filter(([, t]) => t.kind === 'named' && (t.name === 'sync.Mutex' || t.name === 'sync.RWMutex'));
-      if (mutexes.length === 0) continue;
-      for (const field of struct.fields.keys()) if (!mutexes.some(([m]) => m === field)) fields.add(field);
+    // that name a field of one. The test is made once per package.
+    let test = fieldMentions.get(view.types.packageKey);
+    if (test === undefined) {
+      test = lockedStructFieldsTest(view.types, view.packageSources);
+      fieldMentions.set(view.types.packageKey, test);
     }
-    if (fields.size === 0) return undefined;
-    const mentions = new RegExp(`\\.(?:${[...fields].map((f) => f.replace(/[^\w]/g, '')).join('|')})\\b`);
-    return (text) => mentions.test(text);
+    return test ?? undefined;
   },
   runPackage(pkg, report) {
     if (!pkg.files.some((f) => f.model.source.includes('Lock()'))) return; // nothing is locked
@@ -62,14 +94,16 @@ export const unguardedField: Rule = {
       for (const site of bare) {
         const key = `${site.fn.receiverType ?? ''}.${site.fn.name}.${site.typeName}.${site.field}`;
         if (reported.has(key)) continue;
-        const others = guardedWrites.filter((w) => w.fn !== site.fn);
+        const writes = guardedWrites.filter((w) => !neverBuiltTogether(w.file, site.file));
+        if (writes.length === 0) continue;
+        const others = writes.filter((w) => w.fn !== site.fn);
         if (others.length === 0 && !site.write) continue;
         const how = siteEntry(site, facts.entry);
-        if (!how || orderedByClose(site, guardedWrites)) continue;
+        if (!how || orderedByClose(site, writes)) continue;
         reported.add(key);
         const model = site.file.model;
         const lock = site.locks[0];
-        const where = (others.length > 0 ? others : guardedWrites).slice(0, 3);
+        const where = (others.length > 0 ? others : writes).slice(0, 3);
         const what = site.write ? 'writes' : 'reads';
         const code = `${site.owner}.${site.field}`;
         const diagnostic: Diagnostic = {

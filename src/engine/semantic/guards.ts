@@ -25,9 +25,16 @@ export interface FieldSite {
   /** The lock expressions that guard the owner: `s.rws.mtx`. */
   locks: string[];
   held: boolean;
+  /** Every lock held at the access, the struct's own or not. */
+  heldLocks: readonly string[];
   write: boolean;
-  /** The func literal the access sits in when that literal is kept to run later (`x.cb = func…`, `fn := func…`). */
+  /** The func literal the access sits in when that literal is kept in a field to run later (`x.cb = func…`). */
   storedCallback?: Node;
+  /**
+   * The access sits in a func literal handed to a call or kept in a local: when and under which
+   * locks it runs is not known here, so it is never reported as unguarded.
+   */
+  callback?: boolean;
 }
 
 /** A call of a method of a locked struct, and whether the callee's lock is held at it. */
@@ -47,33 +54,63 @@ export function ownedHere(a: Access): boolean {
   const init = a.decl.init;
   if (init.type === 'composite_literal') return true;
   if (init.type === 'unary_expression' && init.namedChild(0)?.type === 'composite_literal') return true;
-  return init.type === 'call_expression' && init.childForFieldName('function')?.text === 'new';
+  if (init.type !== 'call_expression') return false;
+  // `new(T)`, or a constructor of this package or another (`NewLease(…)`, `lease.New(…)`).
+  const callee = init.childForFieldName('function')?.text ?? '';
+  return callee === 'new' || /(^|\.)(new|New)[A-Z]?\w*$/.test(callee);
+}
+
+type LiteralUse = 'inline' | 'stored' | 'callback';
+
+/** How a func literal is used: run in place (called on the spot, deferred), kept in a field, or handed on. */
+function literalUse(literal: Node): LiteralUse {
+  const parent = literal.parent;
+  switch (parent?.type) {
+    case 'call_expression':
+    case 'parenthesized_expression':
+    case 'defer_statement':
+      return 'inline';
+    case 'argument_list':
+      return 'callback';
+    case 'keyed_element':
+    case 'literal_element':
+      return 'stored';
+    case 'expression_list': {
+      const left = parent.parent?.childForFieldName('left')?.namedChildren ?? [];
+      return left.some((l) => l.type === 'selector_expression' || l.type === 'index_expression') ? 'stored' : 'callback';
+    }
+    default:
+      return 'callback';
+  }
 }
 
 /**
- * The innermost func literal around a unit that is stored rather than run in place: not started on
- * a goroutine, not passed straight to a call, not called on the spot. It runs whenever its holder
- * calls it, so the code around its creation (a constructor, a lock) says nothing about it.
+ * The innermost func literal around a unit that is not run in place, and how it is used. A literal
+ * kept in a field runs whenever its holder calls it, so the code around its creation (a
+ * constructor, a lock) says nothing about it.
  */
-function storedLiteral(unit: FuncUnit, cache: Map<FuncUnit, Node | null>): Node | undefined {
+function enclosingLiteral(unit: FuncUnit, cache: Map<FuncUnit, { node: Node; use: LiteralUse }>): { node: Node; use: LiteralUse } | undefined {
   for (let u: FuncUnit | undefined = unit; u && u.parent; u = u.parent) {
     if (u.spawn || u.detached) return undefined;
     let found = cache.get(u);
-    if (found === undefined) {
-      const parent = u.node.parent;
-      const inPlace = parent?.type === 'argument_list' || parent?.type === 'call_expression' || parent?.type === 'parenthesized_expression' || parent?.type === 'defer_statement';
-      found = inPlace ? null : u.node;
-      cache.set(u, found);
-    }
-    if (found) return found;
+    if (!found) cache.set(u, (found = { node: u.node, use: literalUse(u.node) }));
+    if (found.use !== 'inline') return found;
   }
   return undefined;
+}
+
+/**
+ * Whether the locks held protect an owner: its own mutex, a mutex of a struct that contains it
+ * (`s.mu` held for `s.inner.f`), or a sync.Cond's locker (`c.L`), whose mutex is not known here.
+ */
+function protects(held: readonly string[], locks: readonly string[], owner: string): boolean {
+  return held.some((h) => locks.includes(h) || h.endsWith('.L') || (h.includes('.') && owner.startsWith(h.slice(0, h.lastIndexOf('.')) + '.')));
 }
 
 function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
   const sites: FieldSite[] = [];
   const calls: CallSite[] = [];
-  const stored = new Map<FuncUnit, Node | null>();
+  const literals = new Map<FuncUnit, { node: Node; use: LiteralUse }>();
   for (const file of pkg.files) {
     if (file.isTest) continue;
     const model = file.model;
@@ -93,7 +130,9 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
           // The method called on the value: `s.rws.flush()`.
           if (typeName && mutexFields.length > 0) {
             const locks = lockExpressions(owner, mutexFields);
-            calls.push({ callee: `${typeName}.${a.method}`, caller: fn, held: heldLocks().some((h) => locks.includes(h)) });
+            // A caller holding any lock excludes other callers through it (an owner's mutex
+            // around a helper type that has its own).
+            calls.push({ callee: `${typeName}.${a.method}`, caller: fn, held: protects(heldLocks(), locks, owner) || heldLocks().length > 0 });
           }
           break;
         }
@@ -104,11 +143,18 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
           const selfSynced = (fieldType.kind === 'named' && SELF_SYNCHRONIZED.test(fieldType.name)) || fieldType.kind === 'chan';
           if (!selfSynced) {
             const locks = lockExpressions(owner, mutexFields);
-            // Through a pointer field the write lands on the pointee, not on the field itself.
+            // Only the last step (or a container's element) is written: a write to `x.f.a` is
+            // not one to `x.f.b`, and through a pointer field it lands on the pointee.
             const last = i === a.path.length - 1 || a.path[i + 1] === '[]';
-            const write = a.kind === 'write' && (last || !model.types.isPointer(fieldType));
-            const storedCallback = a.unit.parent ? storedLiteral(a.unit, stored) : undefined;
-            sites.push({ file, access: a, fn, typeName: typeName!, field: step, owner, locks, held: heldLocks().some((h) => locks.includes(h)), write, ...(storedCallback ? { storedCallback } : {}) });
+            const write = a.kind === 'write' && last;
+            const literal = a.unit.parent ? enclosingLiteral(a.unit, literals) : undefined;
+            sites.push({
+              file, access: a, fn, typeName: typeName!, field: step, owner, locks, write,
+              held: protects(heldLocks(), locks, owner),
+              heldLocks: heldLocks(),
+              ...(literal?.use === 'stored' ? { storedCallback: literal.node } : {}),
+              ...(literal?.use === 'callback' ? { callback: true } : {}),
+            });
           }
         }
         type = fieldType;
@@ -118,27 +164,31 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
   return { sites, calls };
 }
 
-/** Methods every in-package call of which holds the callee's lock (or sits in such a method). */
-function calledLocked(pkg: PackageModel, calls: readonly CallSite[]): Set<FunctionInfo> {
+/**
+ * The functions every in-package call of which satisfies `ok` or is made from a function already
+ * found (a fixpoint over the call sites): methods always called with the lock held, helpers only
+ * called from constructors. Methods started with `go` have another caller, the runtime.
+ */
+function calledOnlyWhen(pkg: PackageModel, calls: readonly CallSite[], ok: (call: CallSite) => boolean, unexportedOnly: boolean): Set<FunctionInfo> {
   const byCallee = new Map<string, CallSite[]>();
   for (const c of calls) {
     const list = byCallee.get(c.callee) ?? [];
     list.push(c);
     byCallee.set(c.callee, list);
   }
-  const locked = new Set<FunctionInfo>();
+  const found = new Set<FunctionInfo>();
   for (let changed = true, round = 0; changed && round < 5; round++) {
     changed = false;
     for (const [callee, list] of byCallee) {
       const fn = pkg.functionByKey.get(callee);
-      if (!fn || locked.has(fn) || pkg.namedSpawns.has(fn.name)) continue;
-      if (list.every((c) => c.held || locked.has(c.caller) || c.caller === fn)) {
-        locked.add(fn);
+      if (!fn || (unexportedOnly && fn.exported) || found.has(fn) || pkg.namedSpawns.has(fn.name)) continue;
+      if (list.every((c) => ok(c) || found.has(c.caller) || c.caller === fn)) {
+        found.add(fn);
         changed = true;
       }
     }
   }
-  return locked;
+  return found;
 }
 
 /**
@@ -166,10 +216,7 @@ function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionIn
       why = 'is exported: other goroutines may call it during those writes';
     } else if (fn.receiverType) {
       const callers = callsTo.get(`${fn.receiverType}.${fn.name}`) ?? [];
-      const asValue = pkg.methodValues.get(fn.name);
-      if (asValue) {
-        why = `is passed around as a function value (\`${asValue.text}\`, ${asValue.file.model.path}:${asValue.line}), so it runs whenever its holder calls it`;
-      } else if (callers.length === 0 && !pkg.calledByName.has(fn.name)) {
+      if (callers.length === 0 && !pkg.calledByName.has(fn.name)) {
         why = 'is not called by name in the package (an interface method or a callback), so its callers hold no lock';
       }
       for (const c of callers) {
@@ -212,9 +259,10 @@ export interface GuardFacts {
 
 export function inferGuards(pkg: PackageModel): GuardFacts {
   const { sites, calls } = collect(pkg);
-  const lockedCallees = calledLocked(pkg, calls);
-  const isProtected = (s: FieldSite) => s.held || lockedCallees.has(s.fn) || s.fn.documentedLocked;
-  const isSetup = (s: FieldSite) => !s.storedCallback && (s.fn.setupOrLocked || ownedHere(s.access));
+  const lockedCallees = calledOnlyWhen(pkg, calls, (c) => c.held, false);
+  const isProtected = (s: FieldSite) => s.held || s.callback === true || lockedCallees.has(s.fn) || s.fn.documentedLocked;
+  const setupOnly = calledOnlyWhen(pkg, calls, (c) => c.caller.setupOrLocked, true);
+  const isSetup = (s: FieldSite) => !s.storedCallback && (s.fn.setupOrLocked || setupOnly.has(s.fn) || ownedHere(s.access));
   const byField = new Map<string, FieldSite[]>();
   for (const s of sites) {
     const key = `${s.typeName}.${s.field}`;
@@ -229,7 +277,10 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     // The lock must be the field's usual discipline: more functions touch it with the lock than
     // without. Fields mostly touched bare are guarded some other way (once, start-up order).
     const fnsWith = new Set(list.filter((s) => isProtected(s) && !isSetup(s)).map((s) => s.fn));
-    const bare = list.filter((s) => !isProtected(s) && !isSetup(s));
+    // A lock every guarded write also holds (an owner's mutex around the struct's own) protects
+    // the bare accesses that hold it too.
+    const common = (s: FieldSite) => s.heldLocks.length > 0 && guardedWrites.every((w) => w.heldLocks.some((l) => s.heldLocks.includes(l)));
+    const bare = list.filter((s) => !isProtected(s) && !isSetup(s) && !common(s));
     const fnsWithout = new Set(bare.map((s) => s.fn));
     if (fnsWith.size <= fnsWithout.size) continue;
     guarded.set(key, { key, sites: list, guardedWrites, bare });

@@ -89,6 +89,8 @@ export interface FileModel {
   /** The file's path as the engine was given it. */
   path: string;
   source: string;
+  /** The source of every file of the package, this one included. */
+  packageSources: readonly string[];
   lines: string[];
   tree: Parser.Tree;
   hasSyntaxErrors: boolean;
@@ -142,6 +144,8 @@ export interface PackageView {
   packageDecls: Map<string, Decl>;
   /** Top-level function and method declarations. */
   functions: Node[];
+  /** The source of every file of the package, this one included. */
+  packageSources: readonly string[];
 }
 
 // Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
@@ -357,6 +361,7 @@ class ModelBuilder {
 
   /** The other files of the package: their functions' result types are known here too. */
   private siblings: readonly ModelBuilder[] = [];
+  packageSources: readonly string[] = [];
 
   /** The declared result types of a function of this package, by name. */
   private resultsOf(name: string): TypeRef[] | undefined {
@@ -377,9 +382,9 @@ class ModelBuilder {
   }
 
   /** Joins the files of one package, before any body is walked. */
-  linkPackage(files: readonly ModelBuilder[]): void {
+  linkPackage(files: readonly ModelBuilder[], sources: readonly string[]): void {
     this.siblings = files.filter((f) => f !== this);
-    this.types.linkPackage(files.map((f) => f.types));
+    this.packageSources = sources;
   }
 
   /** The name in the file's package clause ('' when it has none). */
@@ -403,6 +408,7 @@ class ModelBuilder {
   /** Parses the file and collects its package-level declarations. */
   constructor(source: string) {
     this.source = source;
+    this.packageSources = [source];
     this.tree = parseGo(source);
     this.collectPackageLevel(this.tree.rootNode);
   }
@@ -472,8 +478,7 @@ class ModelBuilder {
   /** A method's receiver type, for the method sets of the file's types. */
   private collectMethod(node: Node): void {
     const name = node.childForFieldName('name')?.text;
-    // Only Lock and Unlock matter to the method sets (a type whose pointer has both is a lock).
-    if (name !== 'Lock' && name !== 'Unlock') return;
+    // Method sets say which types are locks (a pointer with Lock and Unlock) and which methods copy their receiver.
     const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
     let type = typeFromNode(receiver?.childForFieldName('type'));
     const pointerReceiver = type.kind === 'pointer';
@@ -1005,7 +1010,9 @@ export type PreparedFile = PackageView & { readonly prepared: true; readonly pac
  */
 export function linkPackage(files: readonly PreparedFile[]): void {
   const builders = files as unknown as ModelBuilder[];
-  for (const b of builders) b.linkPackage(builders);
+  const sources = builders.map((b) => b.source);
+  builders[0]?.types.linkPackage(builders.map((b) => b.types));
+  for (const b of builders) b.linkPackage(builders, sources);
 }
 
 /**
@@ -1044,12 +1051,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return t.node;
   };
 
-  /** Whether an access at `pos` in spawn s's parent thread overlaps s. */
-  const inWindow = (s: Spawn, pos: number): boolean => {
+  /** Whether an access at `pos` in spawn s's parent thread, to a variable declared at `declPos`, overlaps s. */
+  const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
     if (pos >= s.site.endIndex && pos < windowEnd(s)) return true;
-    // An earlier statement of the same loop runs again while this iteration's unit is running.
-    return repeatsInLoop(s) && pos >= s.loop!.startIndex && pos < s.site.startIndex;
+    // An earlier statement of the same loop runs again while this iteration's unit is running,
+    // unless the variable is declared inside the loop body: the next iteration has its own.
+    if (!repeatsInLoop(s) || declPos >= s.loop!.startIndex) return false;
+    return pos >= s.loop!.startIndex && pos < s.site.startIndex;
   };
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
@@ -1070,9 +1079,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return rootOf(ta).spawn?.kind === 'handler' && rootOf(tb).spawn?.kind === 'handler' && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex);
+    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex);
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex);
+    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex);
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
@@ -1099,6 +1108,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         // the caller's locks; one started on a goroutine or stored for later holds none.
         if (runsCallbackInline(call)) continue;
       }
+      // A literal called on the spot (`func(){…}()`, `defer func(){…}()`) runs under the locks held
+      // where it stands; a deferred one runs before the unlocks deferred ahead of it.
+      if (cur.type === 'func_literal' && p.type === 'call_expression' && p.childForFieldName('function')?.startIndex === cur.startIndex && p.parent?.type !== 'go_statement') continue;
       if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
       if (p.type !== 'statement_list') continue;
       const state = new Map<string, boolean>();
@@ -1119,6 +1131,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   return {
     path: options.path ?? '',
     source,
+    packageSources: b.packageSources,
     lines,
     tree: b.tree,
     hasSyntaxErrors: b.tree.rootNode.hasError,

@@ -15,6 +15,34 @@ export interface PackageFile {
   isTest: boolean;
 }
 
+const GOOS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'illumos', 'ios', 'js', 'linux', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows']);
+
+/** The tags a file requires and forbids: its `//go:build` line's plain `tag` and `!tag` terms, and a `_GOOS.go` suffix. */
+function buildConstraints(file: PackageFile): { required: Set<string>; forbidden: Set<string> } {
+  const required = new Set<string>();
+  const forbidden = new Set<string>();
+  const line = /^\/\/go:build\s+(.+)$/m.exec(file.model.source.slice(0, 4096))?.[1] ?? '';
+  // Only a conjunction says what every build of the file has; `a || b` says nothing certain.
+  if (!line.includes('||')) {
+    for (const m of line.matchAll(/(!?)([\w.]+)/g)) (m[1] ? forbidden : required).add(m[2]);
+  }
+  const suffix = /_(\w+?)(?:_\w+)?(?:_test)?\.go$/.exec(file.model.path)?.[1];
+  if (suffix && GOOS.has(suffix)) required.add(suffix);
+  return { required, forbidden };
+}
+
+/** Whether two files of a package can never be in the same build (`//go:build foo` and `!foo`, or two GOOS suffixes). */
+export function neverBuiltTogether(a: PackageFile, b: PackageFile): boolean {
+  if (a === b) return false;
+  const x = buildConstraints(a);
+  const y = buildConstraints(b);
+  const clash = (p: Set<string>, q: Set<string>) => [...p].some((t) => q.has(t));
+  const oses = (set: Set<string>) => [...set].filter((t) => GOOS.has(t));
+  const osA = oses(x.required);
+  const osB = oses(y.required);
+  return clash(x.required, y.forbidden) || clash(y.required, x.forbidden) || (osA.length > 0 && osB.length > 0 && !osA.some((o) => osB.includes(o)));
+}
+
 /** A top-level function or method of the package. */
 export interface FunctionInfo {
   file: PackageFile;
@@ -53,8 +81,6 @@ export interface PackageModel {
   namedSpawns: Map<string, NamedSpawn[]>;
   /** Names used after a dot anywhere in the package (`x.name(…)`, a method value `x.name`). */
   calledByName: Set<string>;
-  /** Methods used as values, not called (`go run(m.probe)`, `cb = s.handle`), by name: the first such use. */
-  methodValues: Map<string, NamedSpawn>;
   /** The type reached by following field steps from a variable: `s.rws` → `*WriteStorage`. */
   typeAlong(file: FileModel, start: TypeRef, steps: readonly string[]): TypeRef;
   /** The named struct type (pointer removed) a type refers to, when the package declares it. */
@@ -129,17 +155,6 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
 
   const calledByName = new Set<string>();
   for (const file of files) for (const m of file.model.source.matchAll(/\.([A-Za-z_]\w*)/g)) calledByName.add(m[1]);
-  // Unexported methods of the package used as values: `m.probe` followed by `,` or `)`, not `(`.
-  const methodNames = new Set(functions.filter((f) => f.receiverType && !f.exported).map((f) => f.name));
-  const methodValues = new Map<string, NamedSpawn>();
-  for (const file of files) {
-    file.model.lines.forEach((text, i) => {
-      for (const m of text.matchAll(/\b([a-z_]\w*)\.([a-z_]\w*)\s*([,)])/g)) {
-        if (!methodNames.has(m[2]) || methodValues.has(m[2]) || /^\s*\/\//.test(text)) continue;
-        methodValues.set(m[2], { file, name: m[2], line: i + 1, text: `${m[1]}.${m[2]}` });
-      }
-    });
-  }
 
   const structName = (file: FileModel, type: TypeRef): string | undefined => {
     let t = type;
@@ -157,7 +172,6 @@ export function buildPackageModel(dir: string, name: string, files: PackageFile[
     functionByKey,
     namedSpawns,
     calledByName,
-    methodValues,
     functionOf(unit) {
       let top: FuncUnit = unit;
       while (top.parent) top = top.parent;

@@ -99,6 +99,13 @@ export interface MethodInfo {
   params: number;
 }
 
+/** The type tables of one package's files. */
+interface PackageTypes {
+  tables: readonly TypeTable[];
+  declaredIn?: Map<string, TypeTable>;
+  methodsOf?: Map<string, Map<string, MethodInfo>>;
+}
+
 /** Types declared in the file, by name, with what they are underneath and the methods the file gives them. */
 export class TypeTable {
   private readonly types = new Map<string, TypeRef>();
@@ -107,18 +114,36 @@ export class TypeTable {
   private readonly methods = new Map<string, Map<string, MethodInfo>>();
   /** lockPath by type name; null for "holds no lock". */
   private readonly lockPaths = new Map<string, string[] | null>();
-  /** The tables of the package's other files: a type declared there is known here too. */
-  private siblings: readonly TypeTable[] = [];
+  /** The tables of the whole package, shared by all of them, with an index built on first use. */
+  private group: PackageTypes = { tables: [this] };
 
-  /** Joins this file's table to the other files of its package (their own siblings are not followed). */
+  /** Joins the tables of one package's files: a type declared in one file is known in all. */
   linkPackage(tables: readonly TypeTable[]): void {
-    this.siblings = tables.filter((t) => t !== this);
-    this.lockPaths.clear();
+    const group: PackageTypes = { tables };
+    for (const t of tables) {
+      t.group = group;
+      t.lockPaths.clear();
+    }
   }
 
-  /** The names of the types the package declares, this file's first. */
+  /** An object shared by every file of the package: a key for facts computed once per package. */
+  get packageKey(): object {
+    return this.group;
+  }
+
+  /** The names of the types the package declares. */
   typeNames(): string[] {
-    return [this, ...this.siblings].flatMap((t) => [...t.types.keys(), ...t.unread.keys()]);
+    return [...this.index().keys()];
+  }
+
+  /** Where each of the package's types is declared (the first file that declares it). */
+  private index(): Map<string, TypeTable> {
+    if (!this.group.declaredIn) {
+      const index = new Map<string, TypeTable>();
+      for (const t of this.group.tables) for (const name of [...t.types.keys(), ...t.unread.keys()]) if (!index.has(name)) index.set(name, t);
+      this.group.declaredIn = index;
+    }
+    return this.group.declaredIn;
   }
 
   declare(name: string, type: TypeRef | (() => TypeRef)): void {
@@ -133,7 +158,10 @@ export class TypeTable {
   }
 
   private declared(name: string): TypeRef | undefined {
-    return this.ownDeclared(name) ?? this.fromSiblings((t) => t.ownDeclared(name));
+    const own = this.ownDeclared(name);
+    if (own || this.group.tables.length === 1) return own;
+    const table = this.index().get(name);
+    return table && table !== this ? table.ownDeclared(name) : undefined;
   }
 
   private ownDeclared(name: string): TypeRef | undefined {
@@ -145,14 +173,6 @@ export class TypeTable {
     return this.types.get(name);
   }
 
-  private fromSiblings<T>(ask: (table: TypeTable) => T | undefined): T | undefined {
-    for (const t of this.siblings) {
-      const found = ask(t);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-
   /** Records a method of a type the file declares (`func (c *Counter) Inc()` gives Counter.Inc). */
   declareMethod(typeName: string, method: string, info: MethodInfo): void {
     let set = this.methods.get(typeName);
@@ -162,7 +182,20 @@ export class TypeTable {
   }
 
   methodOf(typeName: string, method: string): MethodInfo | undefined {
-    return this.methods.get(typeName)?.get(method) ?? this.fromSiblings((t) => t.methods.get(typeName)?.get(method));
+    const own = this.methods.get(typeName)?.get(method);
+    if (own || this.group.tables.length === 1) return own;
+    if (!this.group.methodsOf) {
+      const index = new Map<string, Map<string, MethodInfo>>();
+      for (const t of this.group.tables) {
+        for (const [type, set] of t.methods) {
+          const all = index.get(type) ?? new Map<string, MethodInfo>();
+          for (const [name, info] of set) if (!all.has(name)) all.set(name, info);
+          index.set(type, all);
+        }
+      }
+      this.group.methodsOf = index;
+    }
+    return this.group.methodsOf.get(typeName)?.get(method);
   }
 
   /**
@@ -178,7 +211,7 @@ export class TypeTable {
 
   /** Every type name isLock accepts: the sync types and the file's own lockers. */
   lockNames(): string[] {
-    const typesWithMethods = new Set([this, ...this.siblings].flatMap((t) => [...t.methods.keys()]));
+    const typesWithMethods = new Set(this.group.tables.flatMap((t) => [...t.methods.keys()]));
     return [...NO_COPY_TYPES, ...[...typesWithMethods].filter((name) => !NO_COPY_TYPES.has(name) && this.isLock(name))];
   }
 
