@@ -157,7 +157,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     }
     if (await stopIfSuperseded()) return outcome;
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
-    const options: AnalyzeOptions = { rules: config.rules, ...(goVersion ? { goVersion } : {}) };
+    const options: AnalyzeOptions = { rules: config.rules, reviewingChanges: true, ...(goVersion ? { goVersion } : {}) };
     // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
     // finding) and the review (the diff's findings), and CPU work overlaps the remaining fetches.
     const analyses = new Map<string, FileAnalysis>();

@@ -293,12 +293,13 @@ export async function analyzeByGoVersion(
   fallbackVersion: string | undefined,
   onProgress: (done: number) => void = () => undefined,
   rules: Record<string, RuleSetting> = {},
+  reviewingChanges = scope === 'diff',
 ): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
   for (const [goVersion, group] of groups) {
     for (const batch of batchesByDirectory(group)) {
-      const result = analyze(batch, { scope, rules, ...(goVersion ? { goVersion } : {}) });
+      const result = analyze(batch, { scope, rules, reviewingChanges, ...(goVersion ? { goVersion } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
@@ -313,7 +314,7 @@ export async function analyzeByGoVersion(
 function listRules(): string {
   if (RULES.length === 0) return 'racecheck: no rules are registered\n';
   const width = Math.max(...RULES.map((r) => r.id.length));
-  return RULES.map((r) => `${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.fixable ? 'fix ' : '    '} ${r.defaultEnabled === false ? 'off' : 'on '}  ${r.summary}`).join('\n') + '\n';
+  return RULES.map((r) => `${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.fixable ? 'fix ' : '    '} ${r.defaultEnabled === false ? 'off' : r.defaultEnabled === 'changes' ? 'diff' : 'on '}  ${r.summary}`).join('\n') + '\n';
 }
 
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
@@ -355,7 +356,8 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const progress = progressFor(io.stderr, files.filter((f) => !f.contextOnly).length, io.now ? { now: io.now } : {});
   let result: AnalysisResult;
   try {
-    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done), args.rules);
+    const reviewingChanges = args.diff !== undefined || args.base !== undefined;
+    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done), args.rules, reviewingChanges);
   } finally {
     progress.finish();
   }

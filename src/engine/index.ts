@@ -16,6 +16,12 @@ export type { DiffFile } from './diff.js';
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
+/** Whether a rule runs when the settings don't say: see RuleMeta.defaultEnabled. */
+export function isOnByDefault(meta: RuleMeta, options: Pick<AnalyzeOptions, 'reviewingChanges'>): boolean {
+  const d = meta.defaultEnabled ?? true;
+  return d === 'changes' ? options.reviewingChanges === true : d;
+}
+
 /** Every rule's meta block, in a stable order. */
 export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
 
@@ -78,7 +84,7 @@ function flush(work: FileWork, options: AnalyzeOptions, result: AnalysisResult, 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
 function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, result: AnalysisResult): void {
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
-  const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? rule.meta.defaultEnabled !== false);
+  const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? isOnByDefault(rule.meta, options));
   const works: FileWork[] = files.map((file) => ({
     file,
     report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },

@@ -308,3 +308,41 @@ func (c Counter) Get() int {
     expectOneLineError(await cli(['--enable', 'no-such-rule'], makeTree({})), /--enable: unknown rule 'no-such-rule'/);
   });
 });
+
+describe('rules on only when reviewing changes', () => {
+  const GUARDED = `package p
+
+import "sync"
+
+type Counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *Counter) Inc() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *Counter) Reset() {
+	c.mu.Lock()
+	c.n = 0
+	c.mu.Unlock()
+}
+
+func (c *Counter) Get() int {
+	return c.n
+}
+`;
+
+  test('unguarded-field reports in a review of changes, not in a whole-repository run unless enabled', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': GUARDED });
+    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+diff\s/m);
+    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
+    expect(rules(await cli(['--format', 'json', '--enable', 'unguarded-field', '.'], root))).toEqual(['unguarded-field@23']);
+    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', GUARDED));
+    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
+  });
+});

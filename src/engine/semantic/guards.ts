@@ -208,8 +208,10 @@ function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionIn
     if (memo.has(fn)) return memo.get(fn);
     memo.set(fn, undefined); // cycles lead nowhere new
     let why: string | undefined;
-    const spawned = pkg.namedSpawns.get(fn.name);
-    if (spawned?.length) {
+    // `go x.run()` names a method only by its name: for a method, the qualifier must be the
+    // receiver's usual name (`go s.run()` for `func (s *T) run`), not another type's `run`.
+    const spawned = (pkg.namedSpawns.get(fn.name) ?? []).filter((sp) => !fn.receiverType || sp.text.startsWith(`go ${fn.receiverName}.`));
+    if (spawned.length) {
       const s = spawned[0];
       why = `runs on its own goroutine (\`${s.text}\`, ${s.file.model.path}:${s.line})`;
     } else if (fn.exported) {
