@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Octokit } from '@octokit/rest';
-import { parseUnifiedDiff } from '../engine/index.js';
+import { emptyFixStats, parseUnifiedDiff } from '../engine/index.js';
 import type { AnalysisResult, Finding, Severity } from '../engine/index.js';
 import { analyzeByGoVersion, packageVersion } from '../cli/main.js';
 import { isSkippedDir } from '../cli/files.js';
@@ -124,7 +124,7 @@ export async function runAction(env: Env, deps: ActionDeps): Promise<number> {
       log(`::notice::racecheck reviews pull requests; the ${env.GITHUB_EVENT_NAME ?? 'current'} event has none, so nothing was checked`);
       if (inputs.mode === 'sarif') {
         // An empty log keeps a following upload-sarif step from failing on a missing file.
-        const empty: RunSummary = { result: { findings: [], suppressed: {}, files: [] }, elapsedMs: 0 };
+        const empty: RunSummary = { result: { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() }, elapsedMs: 0 };
         await writeSarif(sarifPath, formatSarif(empty, { version: packageVersion(), contents: new Map(), srcRoot: workspace, docsBaseUrl: docsBase }));
         await setOutputs(env, { findings: '0', 'sarif-file': sarifPath });
       } else {

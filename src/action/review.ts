@@ -1,21 +1,20 @@
 /** One pull request review from the workflow token: inline comments with ```suggestion blocks. */
 import type { Octokit } from '@octokit/rest';
 import type { Finding } from '../engine/index.js';
-import { reviewComment, type ReviewComment } from '../report/comment.js';
+import { reviewComments, type ReviewComment } from '../report/comment.js';
 import { parseFingerprint } from '../report/fingerprint.js';
 import type { PullRequestEvent } from './event.js';
 
-/** Inline comments per review; past this a review is noise, and the rest are in the annotations anyway. */
+/** Findings commented inline per review (a multi-edit fix adds a comment per edit); past this a review is noise, and the rest are in the annotations anyway. */
 export const MAX_REVIEW_COMMENTS = 50;
 
 /**
- * The engine's diff scope already anchored each finding on an added line and kept a suggestion only
- * when every line it replaces was added, so those are the lines the comment may use.
+ * The engine's diff scope already anchored each finding on an added line and kept a fix only when
+ * every line its edits replace was added, so those are the lines the comments may use.
  */
 function linesInDiff(finding: Finding): Set<number> {
   const lines = new Set([finding.line]);
-  const s = finding.suggestion;
-  if (s) for (let n = s.startLine; n <= s.endLine; n++) lines.add(n);
+  for (const e of finding.fix?.edits ?? []) for (let n = e.startLine; n <= e.endLine; n++) lines.add(n);
   return lines;
 }
 
@@ -35,7 +34,7 @@ export async function postedFingerprints(octokit: Octokit, pr: PullRequestEvent)
   return seen;
 }
 
-/** posted: new inline comments; skipped: already on the pull request; omitted: over MAX_REVIEW_COMMENTS. */
+/** posted: findings newly commented inline; skipped: already on the pull request; omitted: over MAX_REVIEW_COMMENTS. */
 export type ReviewOutcome = { posted: number; skipped: number; omitted: number } | { forbidden: string };
 
 export function httpStatus(err: unknown): number | undefined {
@@ -55,18 +54,20 @@ export async function postReview(
 ): Promise<ReviewOutcome> {
   try {
     const already = await postedFingerprints(octokit, pr);
-    const fresh: ReviewComment[] = [];
+    // One entry per finding: its comment, or one per edit of a multi-edit fix.
+    const fresh: ReviewComment[][] = [];
     findings.forEach((f, i) => {
       if (already.has(`${f.file}\0${fingerprints[i]}`)) return;
-      const comment = reviewComment(f, fingerprints[i]!, linesInDiff(f), docsBaseUrl);
-      if (comment) fresh.push(comment);
+      const forFinding = reviewComments(f, fingerprints[i]!, linesInDiff(f), docsBaseUrl);
+      if (forFinding.length > 0) fresh.push(forFinding);
     });
     const skipped = findings.length - fresh.length;
     if (fresh.length === 0) return { posted: 0, skipped, omitted: 0 };
-    const comments = fresh.slice(0, MAX_REVIEW_COMMENTS);
-    const omitted = fresh.length - comments.length;
+    const commented = fresh.slice(0, MAX_REVIEW_COMMENTS);
+    const comments = commented.flat();
+    const omitted = fresh.length - commented.length;
     const noun = fresh.length === 1 ? 'possible data race' : 'possible data races';
-    const rest = omitted > 0 ? ` The first ${comments.length} are commented inline; all are in the workflow run's annotations.` : '';
+    const rest = omitted > 0 ? ` The first ${commented.length} are commented inline; all are in the workflow run's annotations.` : '';
     await octokit.rest.pulls.createReview({
       owner: pr.owner,
       repo: pr.repo,
@@ -76,7 +77,7 @@ export async function postReview(
       body: `racecheck found ${fresh.length} ${noun} in the lines this pull request changes.${rest}`,
       comments,
     });
-    return { posted: comments.length, skipped, omitted };
+    return { posted: commented.length, skipped, omitted };
   } catch (err) {
     if (httpStatus(err) === 403) return { forbidden: err instanceof Error ? err.message : String(err) };
     throw err;

@@ -1,4 +1,4 @@
-import { type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type SourceFile } from '../engine/index.js';
+import { emptyFixStats, mergeFixStats, type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type FixStats, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -7,6 +7,7 @@ export type Analyzer = (files: SourceFile[], options: AnalyzeOptions) => Analysi
 export interface FileAnalysis {
   findings: Finding[];
   suppressed: Record<string, number>;
+  fixes?: FixStats;
   report: FileReport;
 }
 
@@ -41,20 +42,21 @@ export async function analyzeFile(file: GoFile, options: AnalyzeOptions, analyze
   // One file per call, so suppression counts and failures are known per file.
   const fresh = await analyzer([{ path: file.path, content: file.content }], { ...options, scope: 'all' });
   const report = fresh.files[0] ?? { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
-  const entry = { findings: fresh.findings, suppressed: fresh.suppressed, report };
+  const entry = { findings: fresh.findings, suppressed: fresh.suppressed, fixes: fresh.fixes, report };
   if (key && !report.error && !report.overBudget) cache.set(key, entry);
   return entry;
 }
 
 /** Joins per-file results in the given file order. */
 export function combine(files: readonly GoFile[], analyses: ReadonlyMap<string, FileAnalysis>): AnalysisResult {
-  const result: AnalysisResult = { findings: [], suppressed: {}, files: [] };
+  const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
   for (const f of files) {
     const entry = analyses.get(f.path);
     if (!entry) continue;
     result.findings.push(...entry.findings);
     result.files.push(entry.report);
     mergeCounts(result.suppressed, entry.suppressed);
+    mergeFixStats((result.fixes ??= emptyFixStats()), entry.fixes);
   }
   return result;
 }

@@ -3,7 +3,7 @@ import { addedLinesFromPatch, narrowToDiff, type AnalyzeOptions, type Finding } 
 import { analyzeFile, combine, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
-import { commentableLines, reviewComment, type ReviewComment } from '../report/comment.js';
+import { commentableLines, reviewComments, type ReviewComment } from '../report/comment.js';
 import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
 import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
 import { fingerprintFindings, markResolved, parseFingerprint } from '../report/fingerprint.js';
@@ -196,15 +196,19 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     const commentable = new Map(fetched.files.map((f) => [f.path, commentableLines(f.patch)]));
     let comments: ReviewComment[] = [];
     let notPosted: Finding[] = [];
+    // max_comments counts findings: a multi-edit fix's follow-up comments come with its first.
+    let commentedFindings = 0;
     reported.forEach((finding, i) => {
       const fp = reportedFps[i]!;
       if (existingFps.has(fp)) {
         outcome.alreadyCommented++;
         return;
       }
-      const comment = comments.length < config.maxComments ? reviewComment(finding, fp, commentable.get(finding.file) ?? new Set(), deps.docsBaseUrl) : undefined;
-      if (comment) comments.push(comment);
-      else notPosted.push(finding);
+      const forFinding = commentedFindings < config.maxComments ? reviewComments(finding, fp, commentable.get(finding.file) ?? new Set(), deps.docsBaseUrl) : [];
+      if (forFinding.length > 0) {
+        comments.push(...forFinding);
+        commentedFindings++;
+      } else notPosted.push(finding);
     });
 
     let reviewNote: string | undefined;
@@ -217,10 +221,10 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
           pull_number: req.pullNumber,
           commit_id: req.headSha,
           event: 'COMMENT',
-          body: `racecheck found ${comments.length} new data-race hazard${comments.length === 1 ? '' : 's'} in this change. Details are in the \`${CHECK_NAME}\` check.`,
+          body: `racecheck found ${commentedFindings} new data-race hazard${commentedFindings === 1 ? '' : 's'} in this change. Details are in the \`${CHECK_NAME}\` check.`,
           comments,
         });
-        outcome.posted = comments.length;
+        outcome.posted = commentedFindings;
       } catch (err) {
         if (httpStatus(err) !== 422) throw err;
         // Usually a comment line GitHub doesn't consider part of the diff (e.g. the PR moved on).

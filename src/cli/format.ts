@@ -23,11 +23,32 @@ export function formatJson({ result }: RunSummary): string {
     severity: f.severity,
     message: f.message,
     related: f.related.map((r) => ({ file: r.file, line: r.line, message: r.message })),
-    ...(f.suggestion
-      ? { suggestion: { startLine: f.suggestion.startLine, endLine: f.suggestion.endLine, replacement: f.suggestion.replacement } }
+    ...(f.fix
+      ? {
+          fix: {
+            message: f.fix.message,
+            edits: f.fix.edits.map((e) => ({ startLine: e.startLine, endLine: e.endLine, replacement: e.replacement })),
+          },
+        }
       : {}),
   }));
-  return JSON.stringify({ findings, suppressed: result.suppressed, files: result.files.length }, null, 2) + '\n';
+  const fixes = result.fixes ?? { offered: 0, verified: 0, dropped: [] };
+  return (
+    JSON.stringify(
+      {
+        findings,
+        suppressed: result.suppressed,
+        files: result.files.length,
+        fixes: {
+          offered: fixes.offered,
+          verified: fixes.verified,
+          dropped: fixes.dropped.map((d) => ({ file: d.file, line: d.line, rule: d.rule, reason: d.reason })),
+        },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 // ---- GitHub workflow commands ----
@@ -105,11 +126,13 @@ export function summaryLine({ result, elapsedMs }: RunSummary, style: Style = pl
 function textFinding(f: Finding, style: Style): string {
   const lines = [`${style.location(`${f.file}:${f.line}:${f.column}:`)} ${style.rule(`[${f.rule}]`, f.severity)} ${f.message}`];
   for (const r of f.related) lines.push(`    ${style.dim(`${r.file}:${r.line}:`)} ${r.message}`);
-  if (f.suggestion) {
-    const { startLine, endLine, replacement } = f.suggestion;
-    const where = startLine === endLine ? `line ${startLine}` : `lines ${startLine}-${endLine}`;
-    lines.push(`    ${style.dim(`suggested replacement for ${where}:`)}`);
-    for (const line of replacement.split('\n')) lines.push(`    ${style.added(`+ ${line}`)}`);
+  if (f.fix) {
+    lines.push(`    ${style.dim(`suggested fix: ${f.fix.message}`)}`);
+    for (const { startLine, endLine, replacement } of f.fix.edits) {
+      const where = startLine === endLine ? `line ${startLine}` : `lines ${startLine}-${endLine}`;
+      lines.push(`    ${style.dim(`replace ${where} with:`)}`);
+      for (const line of replacement.split('\n')) lines.push(`    ${style.added(`+ ${line}`)}`);
+    }
   }
   return lines.join('\n');
 }

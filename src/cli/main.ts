@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { analyze, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
+import { analyze, emptyFixStats, mergeFixStats, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
 import type { AnalysisResult, RuleSetting, SourceFile } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
 import { CliError, describeFsError } from './errors.js';
@@ -296,12 +296,13 @@ export async function analyzeByGoVersion(
   reviewingChanges = scope === 'diff',
 ): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
-  const merged: AnalysisResult = { findings: [], suppressed: {}, files: [] };
+  const merged: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
   for (const [goVersion, group] of groups) {
     for (const batch of batchesByDirectory(group)) {
       const result = analyze(batch, { scope, rules, reviewingChanges, ...(goVersion ? { goVersion } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
+      mergeFixStats((merged.fixes ??= emptyFixStats()), result.fixes);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
       onProgress(merged.files.length);
       await new Promise((resolve) => setImmediate(resolve));

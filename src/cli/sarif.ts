@@ -59,27 +59,27 @@ export function lineHashes(findings: readonly Finding[], contents: ReadonlyMap<s
 }
 
 /**
- * The suggestion as a SARIF fix. A region without columns ends before the line's newline, so the
- * whole lines are deleted as [startLine:1, endLine+1:1) and the replacement brings its own newline.
+ * The fix as a SARIF fix, one replacement per edit. A region without columns ends before the line's
+ * newline, so whole lines are deleted as [startLine:1, endLine+1:1) and the replacement brings its own newline.
  */
 function sarifFix(f: Finding, location: ArtifactLocation, content: string | undefined): object | undefined {
-  const s = f.suggestion;
-  if (!s) return undefined;
+  const fix = f.fix;
+  if (!fix) return undefined;
   const lines = content?.split('\n');
-  let deletedRegion: object;
-  let insertedText: string;
-  if (lines && s.endLine < lines.length) {
-    const newline = lines[s.endLine - 1]?.endsWith('\r') ? '\r\n' : '\n';
-    deletedRegion = { startLine: s.startLine, startColumn: 1, endLine: s.endLine + 1, endColumn: 1 };
-    insertedText = s.replacement + newline;
-  } else {
+  const replacements = fix.edits.map((e) => {
+    if (lines && e.endLine < lines.length) {
+      const newline = lines[e.endLine - 1]?.endsWith('\r') ? '\r\n' : '\n';
+      return {
+        deletedRegion: { startLine: e.startLine, startColumn: 1, endLine: e.endLine + 1, endColumn: 1 },
+        insertedContent: { text: e.replacement + newline },
+      };
+    }
     // The last line of a file without a trailing newline.
-    deletedRegion = { startLine: s.startLine, endLine: s.endLine };
-    insertedText = s.replacement;
-  }
+    return { deletedRegion: { startLine: e.startLine, endLine: e.endLine }, insertedContent: { text: e.replacement } };
+  });
   return {
-    description: { text: 'Apply racecheck\'s suggested replacement.' },
-    artifactChanges: [{ artifactLocation: location, replacements: [{ deletedRegion, insertedContent: { text: insertedText } }] }],
+    description: { text: fix.message },
+    artifactChanges: [{ artifactLocation: location, replacements }],
   };
 }
 

@@ -59,8 +59,8 @@ export function addedLinesFromPatch(patch: string | undefined): Set<number> {
 /**
  * A finding as a review of the diff shows it: kept when one of its accesses (the flagged one or a
  * related one in the same file) is on an added line, and anchored there, since GitHub accepts
- * inline comments only on lines inside the diff. Its suggestion survives only when every line it
- * replaces was added, for the same reason.
+ * inline comments only on lines inside the diff. Its fix survives only when every line each of its
+ * edits replaces was added, for the same reason: a fix is offered whole or not at all.
  */
 export function anchorInDiff(finding: Finding, added: ReadonlySet<number>): Finding | undefined {
   let anchored: Finding;
@@ -71,9 +71,9 @@ export function anchorInDiff(finding: Finding, added: ReadonlySet<number>): Find
     if (line === undefined) return undefined;
     anchored = { ...finding, line, column: 1, endLine: line, endColumn: 1 };
   }
-  const s = anchored.suggestion;
-  if (s && (anchored !== finding || !everyLineAdded(s.startLine, s.endLine, added))) {
-    const { suggestion: _dropped, ...rest } = anchored;
+  const fix = anchored.fix;
+  if (fix && (anchored !== finding || !fix.edits.every((e) => everyLineAdded(e.startLine, e.endLine, added)))) {
+    const { fix: _dropped, ...rest } = anchored;
     return rest;
   }
   return anchored;

@@ -8,11 +8,26 @@ import { ALL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
-import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, SourceFile } from './types.js';
+import { FixVerifier } from './fix/verify.js';
+import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile } from './types.js';
 
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
+export { applyEdits } from './fix/verify.js';
+
+/** No fixes yet. */
+export function emptyFixStats(): FixStats {
+  return { offered: 0, verified: 0, dropped: [] };
+}
+
+/** Adds one run's fix counts to another's. */
+export function mergeFixStats(into: FixStats, from: FixStats | undefined): void {
+  if (!from) return;
+  into.offered += from.offered;
+  into.verified += from.verified;
+  into.dropped.push(...from.dropped);
+}
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
@@ -33,6 +48,10 @@ interface FileWork {
   prepared?: PreparedFile;
   model?: FileModel;
   suppressions?: ReturnType<typeof findSuppressions>;
+  /** Every diagnostic on the file, before the diff filter and suppression: the baseline a fix is checked against. */
+  raw: { rule: string; message: string }[];
+  /** Findings kept for the report, whose fixes are verified before they join the result. */
+  reported: Finding[];
 }
 
 function failed(work: FileWork, err: unknown): void {
@@ -50,6 +69,7 @@ function collector(work: FileWork, rule: Rule, options: AnalyzeOptions, result: 
     const key = `${d.line}:${d.column}:${d.message}`;
     if (seen.has(key)) return;
     seen.add(key);
+    work.raw.push({ rule: rule.meta.id, message: d.message });
     const whole: Finding = {
       rule: rule.meta.id,
       file: file.path,
@@ -61,7 +81,7 @@ function collector(work: FileWork, rule: Rule, options: AnalyzeOptions, result: 
       message: d.message,
       related: (d.related ?? []).map((r) => ({ file: r.file ?? file.path, line: r.line, message: r.message })),
     };
-    if (d.suggestion) whole.suggestion = d.suggestion;
+    if (d.fix) whole.fix = d.fix;
     if (d.fixHint) whole.fixHint = d.fixHint;
     // Outside the diff: neither reported nor counted as suppressed.
     if (diffOnly && !anchorInDiff(whole, file.addedLines!)) return;
@@ -74,21 +94,71 @@ function collector(work: FileWork, rule: Rule, options: AnalyzeOptions, result: 
   };
 }
 
-function flush(work: FileWork, options: AnalyzeOptions, result: AnalysisResult, kept: Finding[]): void {
+function flush(work: FileWork, options: AnalyzeOptions, kept: Finding[]): void {
   const file = work.file;
   const diffOnly = options.scope !== 'all' && file.addedLines !== undefined;
   // Anchoring and the one-side-in-the-diff dedupe are shared with the App (narrowToDiff).
-  result.findings.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
+  work.reported.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
+}
+
+/**
+ * Keeps each proposed fix of a file's findings only when it holds (engine/fix/verify.ts): the package
+ * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
+ */
+function verifyFixes(work: FileWork, files: readonly SourceFile[], options: AnalyzeOptions, stats: FixStats): void {
+  const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
+  let verifier: FixVerifier | undefined;
+  for (const f of work.reported) {
+    const fix = f.fix;
+    if (!fix) continue;
+    stats.offered++;
+    let reason: string | undefined;
+    if (performance.now() - work.started > budget) {
+      reason = 'the file ran out of its time budget before the fix was checked';
+    } else {
+      verifier ??= new FixVerifier(work.file.content, { root: work.model!.tree.rootNode, diagnostics: work.raw }, (edited) => {
+        const again = analyzePackage(
+          files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
+          { ...options, scope: 'all' },
+          { findings: [], suppressed: {}, files: [] },
+          { reportOn: work.file.path, verify: false },
+        ).find((w) => w.file.path === work.file.path);
+        if (!again?.model) throw new Error('the edited file could not be analyzed');
+        return { root: again.model.tree.rootNode, diagnostics: again.raw };
+      });
+      try {
+        reason = verifier.check(fix, { rule: f.rule, message: f.message });
+      } catch (err) {
+        reason = err instanceof Error ? err.message : String(err);
+      }
+    }
+    if (reason === undefined) {
+      stats.verified++;
+      continue;
+    }
+    delete f.fix;
+    stats.dropped.push({ file: f.file, rule: f.rule, line: f.line, reason });
+    if (!f.message.includes(fix.message)) f.message = `${f.message} ${fix.message}`;
+  }
+}
+
+interface PackageRun {
+  /** Only this file's diagnostics are wanted (re-analysis for a fix): other files' rules are skipped. */
+  reportOn?: string;
+  verify: boolean;
 }
 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
-function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, result: AnalysisResult): void {
+function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, result: AnalysisResult, run: PackageRun = { verify: true }): FileWork[] {
+  const skipped = (work: FileWork) => work.file.contextOnly === true || (run.reportOn !== undefined && work.file.path !== run.reportOn);
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? isOnByDefault(rule.meta, options));
   const works: FileWork[] = files.map((file) => ({
     file,
     report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
     started: performance.now(),
+    raw: [],
+    reported: [],
   }));
   for (const work of works) {
     try {
@@ -113,7 +183,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
       });
       work.report.hasSyntaxErrors = work.model.hasSyntaxErrors;
       work.suppressions = findSuppressions(work.model.lines);
-      if (work.file.contextOnly) continue;
+      if (skipped(work)) continue;
       for (const rule of rules) {
         if (!rule.run) continue;
         if (performance.now() - started > budget) {
@@ -122,7 +192,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
         }
         const kept: Finding[] = [];
         rule.run(work.model, collector(work, rule, options, result, kept));
-        flush(work, options, result, kept);
+        flush(work, options, kept);
       }
     } catch (err) {
       failed(work, err);
@@ -145,7 +215,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     try {
       rule.runPackage(pkg, (model, d) => {
         const work = byModel.get(model);
-        if (!work || work.file.contextOnly) return;
+        if (!work || skipped(work)) return;
         let collect = collectors.get(work);
         if (!collect) {
           const list: Finding[] = [];
@@ -157,17 +227,20 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     } catch (err) {
       for (const w of modelled) failed(w, err);
     }
-    for (const [work, list] of kept) flush(work, options, result, list);
+    for (const [work, list] of kept) flush(work, options, list);
     // The package rule's time is shared by its files.
     const share = (performance.now() - started) / Math.max(1, modelled.length);
     for (const w of modelled) w.report.elapsedMs += share;
   }
 
   for (const work of works) {
-    if (work.file.contextOnly) continue;
+    if (skipped(work)) continue;
+    if (run.verify && work.model) verifyFixes(work, files, options, (result.fixes ??= emptyFixStats()));
+    result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
     result.files.push(work.report);
   }
+  return works;
 }
 
 function dirnameOf(path: string): string {
@@ -195,7 +268,7 @@ function packageClause(source: string): string {
 
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
-  const result: AnalysisResult = { findings: [], suppressed: {}, files: [] };
+  const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
   for (const pkg of packagesOf(files)) analyzePackage(pkg, options, result);
   result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   return result;

@@ -1,4 +1,4 @@
-import type { RuleMeta, Suggestion } from './types.js';
+import type { RuleMeta, SuggestedFix } from './types.js';
 import type { FileModel, PackageView } from './semantic/model.js';
 import type { PackageModel } from './semantic/package.js';
 
@@ -15,7 +15,8 @@ export interface Diagnostic extends Span {
   message: string;
   /** Other accesses in the race; `file` when they sit in another file of the package. */
   related?: { file?: string; line: number; message: string }[];
-  suggestion?: Suggestion;
+  /** A proposed fix; the engine verifies it before it reaches a finding. */
+  fix?: SuggestedFix;
   fixHint?: string;
 }
 

@@ -2,12 +2,26 @@
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** A whole-line replacement, usable as a GitHub ```suggestion block (lines are 1-based, inclusive). */
-export interface Suggestion {
+/**
+ * One edit of a fix: lines startLine..endLine (1-based, inclusive) replaced by `replacement`, the shape
+ * of a GitHub ```suggestion block. An insertion replaces a neighbouring line with itself plus the new lines.
+ */
+export interface TextEdit {
   startLine: number;
   endLine: number;
   /** The new text of lines startLine..endLine, without a trailing newline. */
   replacement: string;
+}
+
+/**
+ * A fix (go/analysis' SuggestedFix): what it does in words, and every edit it needs, applied together.
+ * The engine offers one only after checking the edited file (see engine/fix/verify.ts).
+ */
+export interface SuggestedFix {
+  /** One sentence describing the whole fix; also the advice given when the edits are not offered. */
+  message: string;
+  /** Non-overlapping edits in line order. */
+  edits: TextEdit[];
 }
 
 /** Another access that takes part in the race, e.g. the conflicting write in the other goroutine. */
@@ -29,7 +43,8 @@ export interface Finding {
   /** One or two sentences naming the variable or field and the conflicting access. */
   message: string;
   related: RelatedLocation[];
-  suggestion?: Suggestion;
+  /** A verified mechanical fix; absent when none exists or the engine's checks rejected it. */
+  fix?: SuggestedFix;
   /** Markdown that explains a fix that is not a mechanical edit (e.g. a mutex-guarded writer). */
   fixHint?: string;
 }
@@ -79,8 +94,25 @@ export interface FileReport {
   error?: string;
 }
 
+/** Why the engine did not offer a fix a rule proposed. */
+export interface DroppedFix {
+  file: string;
+  rule: string;
+  line: number;
+  reason: string;
+}
+
+/** The fixes rules proposed for reported findings: offered = verified + dropped. */
+export interface FixStats {
+  offered: number;
+  verified: number;
+  dropped: DroppedFix[];
+}
+
 export interface AnalysisResult {
   findings: Finding[];
+  /** Set by analyze(); optional so that results assembled elsewhere (fakes, empty runs) need not count fixes. */
+  fixes?: FixStats;
   /** Findings silenced by //racecheck:ignore or //nolint:racecheck, counted per rule. */
   suppressed: Record<string, number>;
   files: FileReport[];
@@ -92,7 +124,7 @@ export interface RuleMeta {
   /** One line: what the hazard is. */
   summary: string;
   defaultSeverity: Severity;
-  /** Whether the rule can offer a mechanical suggestion. */
+  /** Whether the rule can offer a mechanical fix. */
   fixable: boolean;
   /**
    * When the rule runs unless the settings say otherwise (config `rules: { id: true }`, CLI

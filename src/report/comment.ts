@@ -34,7 +34,17 @@ function fence(text: string): string {
   return '`'.repeat(longest + 1);
 }
 
-export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, withSuggestion: boolean): string {
+/** A ```suggestion block replacing the commented lines with `replacement`. */
+function suggestionBlock(replacement: string): string {
+  const f = fence(replacement);
+  return `${f}suggestion\n${replacement}\n${f}`;
+}
+
+/**
+ * The main comment of a finding. With `withFix`, it explains the whole fix and carries its first
+ * edit; the other edits follow as comments of their own (editComment).
+ */
+export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, withFix: boolean): string {
   const parts: string[] = [];
   const icon = finding.severity === 'error' ? '🛑' : finding.severity === 'warning' ? '⚠️' : 'ℹ️';
   const summary = RULES.find((r) => r.id === finding.rule)?.summary;
@@ -46,9 +56,18 @@ export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, w
     accesses.push(`- ${where}: ${r.message}`);
   }
   if (finding.related.length > 0) parts.push(`**Conflicting accesses**\n${accesses.join('\n')}`);
-  if (finding.suggestion && withSuggestion) {
-    const f = fence(finding.suggestion.replacement);
-    parts.push(`**Suggested fix**\n${f}suggestion\n${finding.suggestion.replacement}\n${f}`);
+  const fix = finding.fix;
+  if (fix && withFix) {
+    const n = fix.edits.length;
+    const lines = (e: { startLine: number; endLine: number }) => (e.startLine === e.endLine ? `line ${e.startLine}` : `lines ${e.startLine}–${e.endLine}`);
+    const together =
+      n === 1
+        ? ''
+        : `\n\nThe fix takes ${n} edits, applied together (add them to one batch): this one, and the suggestions on ${fix.edits
+            .slice(1)
+            .map(lines)
+            .join(', ')}. Any one alone does not compile or does not fix the race.`;
+    parts.push(`**Suggested fix**${n === 1 ? '' : ` (edit 1 of ${n})`}: ${fix.message}${together}\n${suggestionBlock(fix.edits[0].replacement)}`);
   }
   if (finding.fixHint) parts.push(finding.fixHint);
   const meta = RULES.find((r) => r.id === finding.rule);
@@ -57,22 +76,41 @@ export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, w
   return parts.join('\n\n');
 }
 
+/** A follow-up comment carrying edit `index` (0-based, > 0) of a multi-edit fix. */
+function editCommentBody(finding: Finding, fp: string, index: number): string {
+  const fix = finding.fix!;
+  return [
+    `**Suggested fix, edit ${index + 1} of ${fix.edits.length}** for the \`${finding.rule}\` finding on line ${finding.line}: ${fix.message} Apply it together with the other edits.`,
+    suggestionBlock(fix.edits[index].replacement),
+    fingerprintMarker(fp),
+  ].join('\n\n');
+}
+
+function spanComment(path: string, startLine: number, endLine: number, body: string): ReviewComment {
+  const comment: ReviewComment = { path, line: endLine, side: 'RIGHT', body };
+  if (startLine < endLine) Object.assign(comment, { start_line: startLine, start_side: 'RIGHT' });
+  return comment;
+}
+
 /**
- * Places a finding on the diff. A suggestion replaces exactly the commented lines, so the comment spans
- * the suggestion's range; if that range leaves the diff, the suggestion is dropped and the comment stays
- * on the flagged line. Returns undefined when the flagged line itself is outside the diff.
+ * Places a finding on the diff. Each edit of its fix replaces exactly the lines its comment spans, so a
+ * fix becomes one comment per edit, the first explaining the whole fix. A fix is offered whole or not
+ * at all: if any edit leaves the diff, there is one comment on the flagged line, without a fix. Returns
+ * nothing when the flagged line itself is outside the diff.
  */
-export function reviewComment(finding: Finding, fp: string, commentable: ReadonlySet<number>, docsBaseUrl: string): ReviewComment | undefined {
-  const s = finding.suggestion;
-  if (s) {
-    let inDiff = true;
-    for (let n = s.startLine; n <= s.endLine; n++) if (!commentable.has(n)) inDiff = false;
+export function reviewComments(finding: Finding, fp: string, commentable: ReadonlySet<number>, docsBaseUrl: string): ReviewComment[] {
+  const fix = finding.fix;
+  if (fix && fix.edits.length > 0) {
+    const inDiff = fix.edits.every((e) => {
+      for (let n = e.startLine; n <= e.endLine; n++) if (!commentable.has(n)) return false;
+      return true;
+    });
     if (inDiff) {
-      const comment: ReviewComment = { path: finding.file, line: s.endLine, side: 'RIGHT', body: commentBody(finding, fp, docsBaseUrl, true) };
-      if (s.startLine < s.endLine) Object.assign(comment, { start_line: s.startLine, start_side: 'RIGHT' });
-      return comment;
+      return fix.edits.map((e, i) =>
+        spanComment(finding.file, e.startLine, e.endLine, i === 0 ? commentBody(finding, fp, docsBaseUrl, true) : editCommentBody(finding, fp, i)),
+      );
     }
   }
-  if (!commentable.has(finding.line)) return undefined;
-  return { path: finding.file, line: finding.line, side: 'RIGHT', body: commentBody(finding, fp, docsBaseUrl, false) };
+  if (!commentable.has(finding.line)) return [];
+  return [{ path: finding.file, line: finding.line, side: 'RIGHT', body: commentBody(finding, fp, docsBaseUrl, false) }];
 }

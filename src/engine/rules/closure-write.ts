@@ -14,7 +14,7 @@ import { describeOtherInstance, describeThread, lineOf, spanOf } from './describ
  * comes before any other use of those names there.
  */
 function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean): string | undefined {
-  if (conflictsInParent) return undefined; // the parent wants the value: a local would lose it
+  if (conflictsInParent || readOutside(model, a)) return undefined; // the parent wants the value: a local would lose it
   const stmt = a.node.parent?.parent;
   if (stmt?.type !== 'assignment_statement') return undefined;
   const op = stmt.children.find((c) => !c.isNamed);
@@ -37,6 +37,26 @@ function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean)
   return line.slice(0, col) + ':' + line.slice(col);
 }
 
+/**
+ * Where code outside the goroutines reads the variable (e.g. `return err` after `wg.Wait()`), or it is
+ * a named result: then the value the goroutine stores is the point, and `:=` would change what the
+ * function returns. The first such read's line, or the declaration's for a named result.
+ */
+function readOutside(model: FileModel, a: Access): number | undefined {
+  if (a.decl.kind === 'result') return lineOf(a.decl.node);
+  const read = model.accessesOf(a.decl).find((b) => b.kind === 'read' && !b.thread.spawn);
+  return read ? lineOf(read.node) : undefined;
+}
+
+/** The advice when the function uses the value after the join: one slot per goroutine, combined after. */
+function perGoroutineAdvice(name: string, readLine: number, isError: boolean): string {
+  return (
+    ` The function uses \`${name}\` after the goroutines (line ${readLine}), so a local \`${name} := …\` would change what it returns. ` +
+    (isError
+      ? `Give each goroutine its own slot (\`errs[i] = …\`) and combine them after the join (first non-nil, or \`errors.Join\`), or run them in an \`errgroup.Group\` and return \`g.Wait()\`'s error.`
+      : `Give each goroutine its own slot (\`results[i] = …\`) and combine them after the join, or guard \`${name}\` with a mutex.`)
+  );
+}
 
 export const closureWrite: Rule = {
   meta: {
@@ -63,12 +83,18 @@ export const closureWrite: Rule = {
       const otherWhat = other.kind === 'write' ? 'written' : 'read';
       const inParent = conflicts.some((b) => !b.thread.spawn || b.thread === a.thread.spawn?.parent?.thread);
       const replacement = declareLocally(model, a, inParent);
+      const readLine = inParent ? undefined : readOutside(model, a);
+      const isError = /^(err|.*Err)$/.test(name) || a.decl.node.parent?.text.includes('error') === true;
       const kindOfName = a.decl.kind === 'result' ? 'named result' : 'variable';
       const message =
         `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
         (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
         `. Unsynchronized, the two accesses race.` +
-        (replacement ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.` : ' Give each goroutine its own variable, or guard it with a mutex.');
+        (replacement
+          ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
+          : readLine !== undefined
+            ? perGoroutineAdvice(name, readLine, isError)
+            : ' Give each goroutine its own variable, or guard it with a mutex.');
       const related = conflicts
         .filter((b) => b !== a)
         .slice(0, 3)
@@ -77,7 +103,7 @@ export const closureWrite: Rule = {
         ...spanOf(a.node),
         message,
         related,
-        ...(replacement ? { suggestion: { startLine: lineOf(a.node), endLine: lineOf(a.node), replacement } } : {}),
+        ...(replacement ? { fix: { message: `Declare a local instead: \`${replacement.trim()}\`.`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
       });
     }
   },

@@ -7,6 +7,7 @@
  * call results (`x := T{}`, `x := NewT()`, `*f()`): those are fresh values, not copies.
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import type { SuggestedFix, TextEdit } from '../types.js';
 import type { FileModel, Node, PackageView } from '../semantic/model.js';
 import { NO_COPY_TYPES, named, typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { spanOf } from './describe.js';
@@ -257,7 +258,51 @@ class CopyChecker {
     const message =
       `${funcName} takes ${what}, and ${describePath(path)}: every call works on a copy, and ${whyCopyBreaks(lock)}. ` +
       (receiver ? `Use a pointer receiver \`(${fixed})\`.` : `Pass a pointer: \`${fixed}\`.`);
-    this.report({ ...spanOf(typeNode), message, ...(suggestion ? { suggestion } : {}) });
+    let fix: SuggestedFix | undefined;
+    if (suggestion && receiver) fix = { message: `Use a pointer receiver \`(${fixed})\`.`, edits: [suggestion] };
+    else if (suggestion) fix = this.pointerParamFix(p, fixed, suggestion);
+    this.report({ ...spanOf(typeNode), message, ...(fix ? { fix } : {}) });
+  }
+
+  /**
+   * A by-value parameter made a pointer, with `&` added at every call in the file. None when a call
+   * passes something that cannot simply be addressed, or when the function is exported or a literal
+   * (its callers are out of sight).
+   */
+  private pointerParamFix(p: Node, fixed: string, signatureEdit: TextEdit): SuggestedFix | undefined {
+    const fn = p.parent?.parent;
+    const name = fn?.type === 'function_declaration' ? fn.childForFieldName('name')?.text : undefined;
+    if (!fn || !name || /^[A-Z]/.test(name)) return undefined;
+    const params = fn.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration' || c.type === 'variadic_parameter_declaration') ?? [];
+    let first = 0;
+    for (const q of params) {
+      if (q.startIndex === p.startIndex) break;
+      first += Math.max(1, q.childrenForFieldName('name').length);
+    }
+    const positions = Array.from({ length: Math.max(1, p.childrenForFieldName('name').length) }, (_, i) => first + i);
+    // Columns to insert `&` at, per 0-based row.
+    const inserts = new Map<number, number[]>();
+    for (const call of this.model.tree.rootNode.descendantsOfType('call_expression')) {
+      if (call.childForFieldName('function')?.text !== name || call.childForFieldName('function')?.type !== 'identifier') continue;
+      const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+      for (const i of positions) {
+        const arg = args[i];
+        if (!arg || arg.type !== 'identifier') return undefined;
+        const row = arg.startPosition.row;
+        if (row === signatureEdit.startLine - 1) return undefined;
+        inserts.set(row, [...(inserts.get(row) ?? []), arg.startPosition.column]);
+      }
+    }
+    const callEdits: TextEdit[] = [...inserts].map(([row, columns]) => {
+      let text = this.model.lines[row].replace(/\r$/, '');
+      for (const col of columns.sort((x, y) => y - x)) text = text.slice(0, col) + '&' + text.slice(col);
+      return { startLine: row + 1, endLine: row + 1, replacement: text };
+    });
+    const calls = callEdits.length === 0 ? '' : `, and pass \`&\` at the call${inserts.size === 1 ? '' : 's'} on line${inserts.size === 1 ? '' : 's'} ${callEdits.map((e) => e.startLine).join(', ')}`;
+    return {
+      message: `Pass a pointer: \`${fixed}\`${calls}.`,
+      edits: [signatureEdit, ...callEdits].sort((x, y) => x.startLine - y.startLine),
+    };
   }
 
   private reportCopy(x: Node, path: string[], what: string, fix: string, fixHint?: string): void {

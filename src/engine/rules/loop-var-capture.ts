@@ -331,7 +331,7 @@ export const loopVarCapture: Rule = {
         ...spanOf(first.node),
         message,
         related,
-        ...(suggestion ? { suggestion } : {}),
+        ...(suggestion ? { fix: { message: `Copy the loop variable${decls.length === 1 ? '' : 's'} at the top of the loop body.`, edits: [suggestion] } } : {}),
       });
     }
   },

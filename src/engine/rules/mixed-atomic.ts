@@ -433,7 +433,7 @@ export const mixedAtomic: Rule = {
         ...spanOf(p.expr),
         message,
         related: conflicts.slice(0, 3).map((u) => ({ line: lineOf(u.call), message: `\`${u.fn}\` on \`${model.text(u.call.childForFieldName('arguments')!.namedChild(0)!).replace(/^&/, '')}\`` })),
-        ...(suggestion ? { suggestion } : {}),
+        ...(suggestion ? { fix: { message: fix, edits: [suggestion] } } : {}),
       });
     };
 

@@ -9,6 +9,7 @@
  *   locks a fresh mutex, so concurrent calls exclude nothing.
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { MUTEX_TYPES, named, typeName, type TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
@@ -284,7 +285,7 @@ function diagnosticFor(
     ...writes.slice(0, 3).map(({ a }) => ({ line: lineOf(a.node), message: `${s.name}.${field}'s shared \`${a.decl.name}.${a.path.join('.').replace(/\.\[\]/g, '[…]')}\` is written here` })),
     ...(locks.length > 0 ? [{ line: lineOf(locks[0].node), message: `a per-instance \`${mutex}\` is locked here` }] : []),
   ];
-  let suggestion: Diagnostic['suggestion'];
+  let suggestion: TextEdit | undefined;
   const row = value.startPosition.row;
   if (clone && el.startPosition.row === el.endPosition.row && value.endPosition.row === row) {
     const line = model.lines[row];
@@ -305,7 +306,7 @@ function diagnosticFor(
         '```',
         `or keep one package-level mutex next to \`${decl.name}\` and lock it instead.`,
       ].join('\n');
-  return { ...spanOf(el), message, related, ...(suggestion ? { suggestion } : {}), ...(fixHint ? { fixHint } : {}) };
+  return { ...spanOf(el), message, related, ...(suggestion ? { fix: { message: `Give each ${s.name} its own copy: \`${clone}\`.`, edits: [suggestion] } } : {}), ...(fixHint ? { fixHint } : {}) };
 }
 
 /** A spelling of the copied value's type for the hint: the var's declared type when it is the value itself. */

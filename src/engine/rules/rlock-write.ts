@@ -271,7 +271,7 @@ export const rlockWrite: Rule = {
         ...spanOf(expr),
         message,
         related: [{ line: lineOf(rlock), message: `read lock \`${name}\` taken here` }],
-        ...(suggestion ? { suggestion } : {}),
+        ...(suggestion ? { fix: { message: `Take \`${name}.Lock()\` instead of the read lock around this code.`, edits: [suggestion] } } : {}),
         fixHint: FIX_HINT,
       });
     }

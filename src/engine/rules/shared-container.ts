@@ -509,7 +509,7 @@ export const sharedContainer: Rule = {
         const line = lineOf(stmt);
         const text = model.lines[line - 1].replace(/\r$/, '');
         const indent = indentOf(text);
-        d.suggestion = { startLine: line, endLine: line, replacement: `${indent}${mutex}.Lock()\n${text}\n${indent}${mutex}.Unlock()` };
+        d.fix = { message: `Hold \`${mutex}\` around this call.`, edits: [{ startLine: line, endLine: line, replacement: `${indent}${mutex}.Lock()\n${text}\n${indent}${mutex}.Unlock()` }] };
       } else {
         d.fixHint = what === 'buffer' ? BUFFER_HINT : CONTAINER_HINT;
       }

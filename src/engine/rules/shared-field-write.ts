@@ -4,6 +4,7 @@
  * two errgroup closures on one http.Client).
  */
 import type { Rule } from '../rule.js';
+import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
@@ -214,7 +215,7 @@ function copyPerGoroutineFits(model: FileModel, a: Access, conflicts: Access[]):
 }
 
 interface Fix {
-  suggestion?: { startLine: number; endLine: number; replacement: string };
+  suggestion?: TextEdit;
   advice: string;
   fixHint?: string;
 }
@@ -336,7 +337,7 @@ export const sharedFieldWrite: Rule = {
         ...spanOf(a.node.parent?.type === 'selector_expression' ? topSelector(a.node) : a.node),
         message,
         related,
-        ...(fix.suggestion ? { suggestion: fix.suggestion } : {}),
+        ...(fix.suggestion ? { fix: { message: fix.advice, edits: [fix.suggestion] } } : {}),
         ...(fix.fixHint ? { fixHint: fix.fixHint } : {}),
       });
     }

@@ -4,6 +4,7 @@
  * and a WaitGroup passed by value to a function that calls Done/Add/Wait on its copy.
  */
 import type { Rule, Diagnostic } from '../rule.js';
+import type { TextEdit } from '../types.js';
 import type { Access, FileModel, FuncUnit, Join, Node } from '../semantic/model.js';
 import { callArguments, statementsOf } from '../semantic/model.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -88,7 +89,7 @@ function fixHintForAdd(recv: string, addText: string): string {
 }
 
 /** Moving `wg.Add(1)` from the first line of the goroutine to just before `go func() {`. */
-function moveAddSuggestion(model: FileModel, unit: FuncUnit, addStmt: Node): Diagnostic['suggestion'] {
+function moveAddSuggestion(model: FileModel, unit: FuncUnit, addStmt: Node): TextEdit | undefined {
   const site = unit.spawn?.site;
   if (!site || site.type !== 'go_statement' || site.parent?.type !== 'statement_list') return undefined;
   if (!callArguments(addStmt.namedChild(0)!).every((a) => a.type === 'int_literal')) return undefined;
@@ -156,7 +157,9 @@ function addInsideGoroutine(model: FileModel, calls: WgCall[], isWaitGroup: (c: 
       ...spanOf(add.call),
       message,
       related,
-      ...(suggestion ? { suggestion } : { fixHint: fixHintForAdd(recv, addStmt && first ? addStmt.text : `${recv}.Add(1)`) }),
+      ...(suggestion
+        ? { fix: { message: `Call \`${addStmt!.text}\` before the \`go\` statement.`, edits: [suggestion] } }
+        : { fixHint: fixHintForAdd(recv, addStmt && first ? addStmt.text : `${recv}.Add(1)`) }),
     });
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * Checks a rule's proposed fix before it is offered: the edited file must parse as well as before,
+ * re-analysis must clear the finding without raising another, and the compile checks must find
+ * nothing new (engine/fix/compile-checks.ts).
+ */
+import type Parser from 'tree-sitter';
+import type { SuggestedFix, TextEdit } from '../types.js';
+import { compileViolations, newViolations, type Violation } from './compile-checks.js';
+
+/** What one analysis of a file text yields, for comparing a file before and after a fix. */
+export interface FileAnalysisForFix {
+  root: Parser.SyntaxNode;
+  /** Every rule's diagnostics on the whole file, before diff narrowing and suppression. */
+  diagnostics: readonly { rule: string; message: string }[];
+}
+
+/** Applies non-overlapping whole-line edits; undefined when an edit is out of range or they overlap. */
+export function applyEdits(content: string, edits: readonly TextEdit[]): string | undefined {
+  const lines = content.split('\n');
+  const sorted = [...edits].sort((a, b) => a.startLine - b.startLine);
+  let previousEnd = 0;
+  for (const e of sorted) {
+    if (e.startLine < 1 || e.endLine < e.startLine || e.endLine > lines.length || e.startLine <= previousEnd) return undefined;
+    previousEnd = e.endLine;
+  }
+  for (const e of sorted.reverse()) {
+    const crlf = lines[e.endLine - 1]?.endsWith('\r') ?? false;
+    const replacement = e.replacement.split('\n').map((l) => (crlf ? `${l}\r` : l));
+    lines.splice(e.startLine - 1, e.endLine - e.startLine + 1, ...replacement);
+  }
+  return lines.join('\n');
+}
+
+function syntaxErrorCount(root: Parser.SyntaxNode): number {
+  if (!root.hasError) return 0;
+  let count = 0;
+  const walk = (n: Parser.SyntaxNode) => {
+    if (n.type === 'ERROR' || n.isMissing) count++;
+    else if (n.hasError) for (const c of n.children) walk(c);
+  };
+  walk(root);
+  return count;
+}
+
+/** A diagnostic's identity across edits: rule and message, with line numbers (which shift) left out. */
+function identity(d: { rule: string; message: string }): string {
+  return `${d.rule}\0${d.message.replace(/\d+/g, '#')}`;
+}
+
+function countBy(ds: readonly { rule: string; message: string }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const d of ds) counts.set(identity(d), (counts.get(identity(d)) ?? 0) + 1);
+  return counts;
+}
+
+/** The original file's analysis, with its compile violations computed once for all its fixes. */
+export class FixVerifier {
+  private violations: Violation[] | undefined;
+  private readonly counts: Map<string, number>;
+  private readonly syntaxErrors: number;
+
+  constructor(
+    private readonly content: string,
+    private readonly before: FileAnalysisForFix,
+    private readonly analyzeText: (content: string) => FileAnalysisForFix,
+  ) {
+    this.counts = countBy(before.diagnostics);
+    this.syntaxErrors = syntaxErrorCount(before.root);
+  }
+
+  /** Undefined when the fix holds; otherwise why it is not offered, in words. */
+  check(fix: SuggestedFix, target: { rule: string; message: string }): string | undefined {
+    if (fix.edits.length === 0) return 'it has no edits';
+    const edited = applyEdits(this.content, fix.edits);
+    if (edited === undefined) return 'its edits overlap or fall outside the file';
+    const after = this.analyzeText(edited);
+    if (syntaxErrorCount(after.root) > this.syntaxErrors) return 'the edited file would not parse';
+    const fresh = newViolations((this.violations ??= compileViolations(this.before.root)), compileViolations(after.root));
+    if (fresh.length > 0) return fresh[0].reason;
+    const afterCounts = countBy(after.diagnostics);
+    const targetId = identity(target);
+    if ((afterCounts.get(targetId) ?? 0) >= (this.counts.get(targetId) ?? 0)) return 'the finding would remain';
+    for (const d of after.diagnostics) {
+      const id = identity(d);
+      if ((afterCounts.get(id) ?? 0) > (this.counts.get(id) ?? 0)) return `it would raise a new finding (${d.rule}: ${d.message})`;
+    }
+    return undefined;
+  }
+}
