@@ -10,6 +10,7 @@
  */
 import type { Diagnostic, Rule } from '../rule.js';
 import type { TextEdit } from '../types.js';
+import { importEdit } from '../fix/imports.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { MUTEX_TYPES, named, typeName, type TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
@@ -293,6 +294,15 @@ function diagnosticFor(
     const b = value.endPosition.column;
     if (line.slice(a, b) === src) suggestion = { startLine: row + 1, endLine: row + 1, replacement: line.slice(0, a) + clone + line.slice(b) };
   }
+  // The clone's imports travel with it as edits of their own, or there is no fix.
+  const edits: TextEdit[] = suggestion ? [suggestion] : [];
+  for (const path of imports) {
+    const edit = importEdit(model.tree.rootNode, model.lines, path);
+    if (edit === 'imported') continue;
+    if (edit) edits.push(edit);
+    else edits.length = 0;
+  }
+  edits.sort((x, y) => x.startLine - y.startLine);
   const declaredType = decl.node.parent?.type === 'var_spec' ? decl.node.parent.childForFieldName('type')?.text : undefined;
   const typeText = valueType.kind === 'named' ? valueType.name : typeTextOf(declaredType, decl, valueType);
   const fixHint = clone
@@ -306,7 +316,7 @@ function diagnosticFor(
         '```',
         `or keep one package-level mutex next to \`${decl.name}\` and lock it instead.`,
       ].join('\n');
-  return { ...spanOf(el), message, related, ...(suggestion ? { fix: { message: `Give each ${s.name} its own copy: \`${clone}\`.`, edits: [suggestion] } } : {}), ...(fixHint ? { fixHint } : {}) };
+  return { ...spanOf(el), message, related, ...(edits.length > 0 ? { fix: { message: `Deep-copy the value: \`${field}: ${clone}\`${importNote}.`, edits } } : {}), ...(fixHint ? { fixHint } : {}) };
 }
 
 /** A spelling of the copied value's type for the hint: the var's declared type when it is the value itself. */

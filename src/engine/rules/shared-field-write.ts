@@ -291,6 +291,27 @@ function fixFor(model: FileModel, a: Access, conflicts: Access[], isHttpClient: 
   };
 }
 
+/**
+ * Other goroutines that write the same object need the same per-goroutine copy: fixing one alone
+ * leaves its copy reading the object the others still write. The fix then carries every goroutine's
+ * edit (or none), and the advice says so.
+ */
+function withOtherWriters(model: FileModel, a: Access, conflicts: Access[], own: Fix, isHttpClient: boolean): Fix & { edits?: TextEdit[] } {
+  const firstWrites = new Map<FuncUnit, Access>();
+  for (const b of conflicts) if (b.thread !== a.thread && isFieldWrite(b) && !firstWrites.has(b.thread)) firstWrites.set(b.thread, b);
+  if (firstWrites.size === 0) return { ...own, ...(own.suggestion ? { edits: [own.suggestion] } : {}) };
+  const lines = [...firstWrites.values()].map((b) => lineOf(b.node));
+  const advice = `${own.advice} The goroutine${lines.length === 1 ? '' : 's'} writing it on line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} need${lines.length === 1 ? 's' : ''} the same change: one goroutine's copy alone still reads the object the others write.`;
+  if (!own.suggestion) return { ...own, advice };
+  const edits = [own.suggestion];
+  for (const b of firstWrites.values()) {
+    const theirs = fixFor(model, b, conflictingAccesses(model, b, (c) => touchesField(model, b, c)), isHttpClient).suggestion;
+    if (!theirs) return { ...own, advice, suggestion: undefined };
+    if (!edits.some((e) => e.startLine === theirs.startLine)) edits.push(theirs);
+  }
+  return { ...own, advice, edits: edits.sort((x, y) => x.startLine - y.startLine) };
+}
+
 function copyName(name: string): string {
   return `${name}Copy`;
 }
@@ -325,7 +346,7 @@ export const sharedFieldWrite: Rule = {
       const shared = isHttpClient
         ? ' An http.Client is safe for concurrent requests, but not for concurrent changes to its fields.'
         : '';
-      const fix = fixFor(model, a, conflicts, isHttpClient);
+      const fix = withOtherWriters(model, a, conflicts, fixFor(model, a, conflicts, isHttpClient), isHttpClient);
       const message =
         `\`${field}\` is set by ${where} while ${otherWhere} ${otherWhat}; \`${name}\` is declared outside the goroutine, ` +
         `so all of them share one object, and unsynchronized the two accesses race.${shared} ${fix.advice}`;
@@ -337,7 +358,7 @@ export const sharedFieldWrite: Rule = {
         ...spanOf(a.node.parent?.type === 'selector_expression' ? topSelector(a.node) : a.node),
         message,
         related,
-        ...(fix.suggestion ? { fix: { message: fix.advice, edits: [fix.suggestion] } } : {}),
+        ...(fix.edits ? { fix: { message: fix.advice, edits: fix.edits } } : {}),
         ...(fix.fixHint ? { fixHint: fix.fixHint } : {}),
       });
     }
