@@ -58,3 +58,5 @@ func main() {
 	http.HandleFunc("GET /pricing", GetPricing)
 	http.ListenAndServe(":12345", nil)
 }
+
+// racecheck:compiles-with go1.21 (imports maps)

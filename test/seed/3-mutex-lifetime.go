@@ -50,3 +50,5 @@ func main() {
 	http.HandleFunc("GET /pricing", GetPricing)
 	http.ListenAndServe(":12345", nil)
 }
+
+// racecheck:compiles-with go1.21 (its fix uses maps.Clone)

@@ -279,6 +279,15 @@ class CopyChecker {
       if (q.startIndex === p.startIndex) break;
       first += Math.max(1, q.childrenForFieldName('name').length);
     }
+    // Through the pointer, `x.f` and `x.M()` mean what they meant; any other use of `x` would change.
+    const body = fn.childForFieldName('body');
+    for (const n of p.childrenForFieldName('name')) {
+      for (const id of body?.descendantsOfType('identifier') ?? []) {
+        if (id.text !== n.text) continue;
+        const parent = id.parent;
+        if (parent?.type !== 'selector_expression' || parent.childForFieldName('operand')?.startIndex !== id.startIndex) return undefined;
+      }
+    }
     const positions = Array.from({ length: Math.max(1, p.childrenForFieldName('name').length) }, (_, i) => first + i);
     // Columns to insert `&` at, per 0-based row.
     const inserts = new Map<number, number[]>();
