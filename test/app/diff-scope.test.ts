@@ -6,7 +6,7 @@ import { goSource } from './helpers.js';
 
 const SEED = goSource('1-closure-capture.go');
 const LINES = SEED.split('\n').length;
-const key = (f: Finding) => `${f.file}:${f.line}:${f.column}:${f.rule}:${f.message}:${f.suggestion ? JSON.stringify(f.suggestion) : ''}`;
+const key = (f: Finding) => `${f.file}:${f.line}:${f.column}:${f.rule}:${f.message}:${f.fix ? JSON.stringify(f.fix) : ''}`;
 
 test('narrowToDiff of whole-file findings (as the App does) equals the engine’s diff scope for any set of added lines', () => {
   const whole = analyze([{ path: 'run.go', content: SEED }], { scope: 'all', goVersion: '1.22' }).findings;

@@ -4,7 +4,7 @@ import type { Finding } from '../../src/engine/index.js';
 import { narrowToDiff } from '../../src/engine/index.js';
 import { BlobCache } from '../../src/app/blob-cache.js';
 import { conclusionFor, toAnnotation } from '../../src/app/check-run.js';
-import { commentableLines, reviewComment } from '../../src/report/comment.js';
+import { commentableLines, reviewComments } from '../../src/report/comment.js';
 import { docsUrl } from '../../src/report/docs-url.js';
 import { contentFromAddedPatch, selectGoFiles } from '../../src/app/files.js';
 import { fingerprintFindings, markResolved, parseFingerprint } from '../../src/report/fingerprint.js';
@@ -73,33 +73,49 @@ describe('diff geometry', () => {
 
 describe('review comment placement', () => {
   const base = 'https://docs.example/racecheck/';
-  test('a multi-line suggestion spans its lines with start_line', () => {
-    const f = finding({ line: 4, endLine: 5, suggestion: { startLine: 4, endLine: 5, replacement: 'a\nb' } });
-    const c = reviewComment(f, 'fp', new Set([3, 4, 5]), base)!;
+  const edit = (startLine: number, endLine: number, replacement: string) => ({ startLine, endLine, replacement });
+  test('a multi-line edit spans its lines with start_line', () => {
+    const f = finding({ line: 4, endLine: 5, fix: { message: 'Do it.', edits: [edit(4, 5, 'a\nb')] } });
+    const [c, ...rest] = reviewComments(f, 'fp', new Set([3, 4, 5]), base);
+    expect(rest).toEqual([]);
     expect(c).toMatchObject({ path: 'a.go', start_line: 4, start_side: 'RIGHT', line: 5, side: 'RIGHT' });
-    expect(c.body).toContain('```suggestion\na\nb\n```');
+    expect(c!.body).toContain('**Suggested fix**: Do it.\n```suggestion\na\nb\n```');
   });
 
-  test('a suggestion reaching outside the diff is dropped, the comment stays on the flagged line', () => {
-    const f = finding({ line: 4, endLine: 4, suggestion: { startLine: 4, endLine: 6, replacement: 'x' } });
-    const c = reviewComment(f, 'fp', new Set([4]), base)!;
-    expect(c.line).toBe(4);
-    expect(c.start_line).toBeUndefined();
-    expect(c.body).not.toContain('suggestion');
-    expect(reviewComment(finding({ line: 9, endLine: 9 }), 'fp', new Set([4]), base)).toBeUndefined();
+  test('a multi-edit fix is one comment per edit, the first explaining the whole fix', () => {
+    const f = finding({ line: 4, endLine: 4, fix: { message: 'Pass a pointer.', edits: [edit(4, 4, 'func w(wg *sync.WaitGroup) {'), edit(9, 9, '\tgo w(&wg)')] } });
+    const comments = reviewComments(f, 'fp9', new Set([4, 9]), base);
+    expect(comments.map((c) => [c.line, c.start_line])).toEqual([[4, undefined], [9, undefined]]);
+    expect(comments[0]!.body).toContain('**Suggested fix** (edit 1 of 2): Pass a pointer.');
+    expect(comments[0]!.body).toContain('the suggestions on line 9');
+    expect(comments[0]!.body).toContain('```suggestion\nfunc w(wg *sync.WaitGroup) {\n```');
+    expect(comments[1]!.body).toContain('edit 2 of 2');
+    expect(comments[1]!.body).toContain('```suggestion\n\tgo w(&wg)\n```');
+    // Every comment carries the finding's fingerprint, so a re-run skips and resolves them together.
+    for (const c of comments) expect(c.body).toContain('<!-- racecheck:fp=fp9 -->');
+  });
+
+  test('a fix with any edit outside the diff is not offered at all; the comment stays on the flagged line', () => {
+    const f = finding({ line: 4, endLine: 4, fix: { message: 'm', edits: [edit(4, 4, 'x'), edit(6, 6, 'y')] } });
+    const comments = reviewComments(f, 'fp', new Set([4]), base);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.line).toBe(4);
+    expect(comments[0]!.start_line).toBeUndefined();
+    expect(comments[0]!.body).not.toContain('suggestion');
+    expect(reviewComments(finding({ line: 9, endLine: 9 }), 'fp', new Set([4]), base)).toEqual([]);
   });
 
   test('the comment names every conflicting access, the fix hint and the fingerprint', () => {
     const f = finding({ related: [{ file: 'a.go', line: 9, message: '`err` written by the other closure' }], fixHint: 'Use a **local**.' });
-    const c = reviewComment(f, 'abc123', new Set([3]), base)!;
-    expect(c.body).toContain('- line 3 (here)\n- line 9: `err` written by the other closure');
-    expect(c.body).toContain('Use a **local**.');
-    expect(c.body).toContain('<!-- racecheck:fp=abc123 -->');
+    const [c] = reviewComments(f, 'abc123', new Set([3]), base);
+    expect(c!.body).toContain('- line 3 (here)\n- line 9: `err` written by the other closure');
+    expect(c!.body).toContain('Use a **local**.');
+    expect(c!.body).toContain('<!-- racecheck:fp=abc123 -->');
   });
 
-  test('a suggestion containing backticks gets a longer fence', () => {
-    const f = finding({ suggestion: { startLine: 3, endLine: 3, replacement: 's := ```x```' } });
-    expect(reviewComment(f, 'fp', new Set([3]), base)!.body).toContain('````suggestion\ns := ```x```\n````');
+  test('an edit containing backticks gets a longer fence', () => {
+    const f = finding({ fix: { message: 'm', edits: [edit(3, 3, 's := ```x```')] } });
+    expect(reviewComments(f, 'fp', new Set([3]), base)[0]!.body).toContain('````suggestion\ns := ```x```\n````');
   });
 
   test('docsUrl joins with or without slashes', () => {
@@ -109,15 +125,15 @@ describe('review comment placement', () => {
 });
 
 describe('diff restriction (mirrors the engine scope)', () => {
-  test('keeps findings on added lines, re-anchors on an added related line without the suggestion, drops the rest', () => {
-    const onAdded = finding({ line: 3, suggestion: { startLine: 3, endLine: 3, replacement: 'x' } });
-    const viaRelated = finding({ line: 10, endLine: 10, message: 'r', related: [{ file: 'a.go', line: 4, message: 'other' }], suggestion: { startLine: 10, endLine: 10, replacement: 'y' } });
+  test('keeps findings on added lines, re-anchors on an added related line without the fix, drops the rest', () => {
+    const onAdded = finding({ line: 3, fix: { message: 'm', edits: [{ startLine: 3, endLine: 3, replacement: 'x' }] } });
+    const viaRelated = finding({ line: 10, endLine: 10, message: 'r', related: [{ file: 'a.go', line: 4, message: 'other' }], fix: { message: 'm', edits: [{ startLine: 10, endLine: 10, replacement: 'y' }] } });
     const outside = finding({ line: 20, endLine: 20, message: 'o' });
     const kept = narrowToDiff([onAdded, viaRelated, outside], new Map([['a.go', new Set([3, 4])]]));
     expect(kept).toHaveLength(2);
     expect(kept[0]).toBe(onAdded);
     expect(kept[1]).toMatchObject({ line: 4, endLine: 4, column: 1 });
-    expect(kept[1]!.suggestion).toBeUndefined();
+    expect(kept[1]!.fix).toBeUndefined();
   });
 });
 

@@ -4,12 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { groupByGoVersion } from '../../src/cli/main.js';
 import { findNearestGoMod } from '../../src/cli/gomod.js';
 import { RULES } from '../../src/engine/index.js';
-import { CLEAN_GO, RACY_GO, RACY_LINES, cli, makeTree, newFileDiff, oneLineDiff, removeTrees } from './helpers.js';
+import { CLEAN_GO, FIXABLE_GO, RACY_GO, RACY_LINES, cli, makeTree, newFileDiff, oneLineDiff, removeTrees } from './helpers.js';
 
 afterAll(removeTrees);
 
 interface JsonOutput {
-  findings: { rule: string; file: string; line: number; related: { file: string; line: number }[]; suggestion?: unknown }[];
+  findings: { rule: string; file: string; line: number; message: string; related: { file: string; line: number }[]; fix?: unknown }[];
   suppressed: Record<string, number>;
   files: number;
 }
@@ -67,13 +67,28 @@ describe('racecheck [paths]', () => {
   test('JSON findings have exactly the documented fields', async () => {
     const root = makeTree({ 'racy.go': RACY_GO });
     const out = JSON.parse((await cli(['--format', 'json', 'racy.go'], root)).stdout) as JsonOutput;
-    expect(Object.keys(out)).toEqual(['findings', 'suppressed', 'files']);
+    expect(Object.keys(out)).toEqual(['findings', 'suppressed', 'files', 'fixes']);
     const keys = ['rule', 'file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'message', 'related'];
     for (const f of out.findings) {
-      expect(Object.keys(f)).toEqual(f.suggestion ? [...keys, 'suggestion'] : keys);
+      expect(Object.keys(f)).toEqual(keys);
       for (const r of f.related) expect(Object.keys(r)).toEqual(['file', 'line', 'message']);
     }
-    expect(out.findings[0].suggestion).toEqual({ startLine: 13, endLine: 13, replacement: '\t\terr := work()' });
+    // `err` is returned after the join: `err := work()` would change what Run returns, so no edit, only words.
+    expect(out.findings[0].message).toContain('Give each goroutine its own slot');
+  });
+
+  test('JSON carries a fix as its message and edits, and counts fixes offered, verified and dropped', async () => {
+    const root = makeTree({ 'fixable.go': FIXABLE_GO });
+    const out = JSON.parse((await cli(['--format', 'json', 'fixable.go'], root)).stdout) as JsonOutput & { fixes: unknown };
+    const fixed = out.findings.find((f) => f.fix)!;
+    expect(fixed.fix).toEqual({
+      message: 'Pass a pointer: `wg *sync.WaitGroup`, and pass `&` at the call on line 13.',
+      edits: [
+        { startLine: 5, endLine: 5, replacement: 'func worker(id int, wg *sync.WaitGroup) {' },
+        { startLine: 13, endLine: 13, replacement: '\tgo worker(1, &wg)' },
+      ],
+    });
+    expect(out.fixes).toEqual({ offered: 1, verified: 1, dropped: [] });
   });
 
   test('suppressed findings are counted, not reported', async () => {
@@ -86,14 +101,27 @@ describe('racecheck [paths]', () => {
 });
 
 describe('text output', () => {
-  test('shows file:line:col: [rule] message, related lines, the suggestion and a summary', async () => {
+  test('shows every edit of a fix', async () => {
+    const run = await cli(['fixable.go'], makeTree({ 'fixable.go': FIXABLE_GO }));
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^fixable\.go:5:24: \[copied-lock\] /);
+    expect(lines.slice(1, 6)).toEqual([
+      '    suggested fix: Pass a pointer: `wg *sync.WaitGroup`, and pass `&` at the call on line 13.',
+      '    replace line 5 with:',
+      '    + func worker(id int, wg *sync.WaitGroup) {',
+      '    replace line 13 with:',
+      '    + \tgo worker(1, &wg)',
+    ]);
+  });
+
+  test('shows file:line:col: [rule] message, related lines and a summary', async () => {
     const root = makeTree({ 'racy.go': RACY_GO });
     const run = await cli(['racy.go'], root);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^racy\.go:13:3: \[closure-write\] .*`err`/);
     expect(lines[1]).toMatch(/^ {4}racy\.go:17: /);
-    expect(lines[2]).toBe('    suggested replacement for line 13:');
-    expect(lines[3]).toBe('    + \t\terr := work()');
+    expect(lines[2]).toMatch(/^racy\.go:17:3: /);
+    expect(run.stdout).not.toContain('suggested fix');
     expect(run.stdout).toMatch(/\nracecheck: 2 findings \(closure-write 2\) in 1 file, 0 suppressed, \d+\.\d\ds\n$/);
     expect(run.stdout).not.toContain('\u001b[');
   });

@@ -31,6 +31,24 @@ func Run() error {
 `;
 export const RACY_LINES = [13, 17];
 
+/** A WaitGroup passed by value: its fix takes two edits, the parameter (line 5) and the call (line 13). */
+export const FIXABLE_GO = `package p
+
+import "sync"
+
+func worker(id int, wg sync.WaitGroup) {
+	defer wg.Done()
+	println(id)
+}
+
+func Run() {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go worker(1, wg)
+	wg.Wait()
+}
+`;
+
 export const CLEAN_GO = `package p
 
 func Add(a, b int) int { return a + b }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RULES } from '../../src/engine/index.js';
 import { artifactLocation } from '../../src/cli/sarif.js';
 import { DEFAULT_DOCS_BASE_URL, docsUrl } from '../../src/report/docs-url.js';
-import { RACY_GO, cli, makeTree, removeTrees } from './helpers.js';
+import { FIXABLE_GO, RACY_GO, cli, makeTree, removeTrees } from './helpers.js';
 import { sarifSchemaErrors } from './sarif-schema.js';
 
 afterAll(removeTrees);
@@ -24,7 +24,7 @@ interface SarifResult {
   locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: Region } }[];
   relatedLocations?: { id: number; physicalLocation: { artifactLocation: { uri: string }; region: Region }; message: { text: string } }[];
   partialFingerprints: { primaryLocationLineHash: string };
-  fixes?: { artifactChanges: { artifactLocation: { uri: string }; replacements: { deletedRegion: Region; insertedContent: { text: string } }[] }[] }[];
+  fixes?: { description: { text: string }; artifactChanges: { artifactLocation: { uri: string }; replacements: { deletedRegion: Region; insertedContent: { text: string } }[] }[] }[];
 }
 interface SarifRule {
   id: string;
@@ -118,15 +118,26 @@ describe('racecheck --format sarif', () => {
     expect([hash2, n1, n2]).toEqual([hash1, '1', '2']);
   });
 
-  test('the suggestion becomes a fix that, applied, yields the suggested code', async () => {
+  test('a fix becomes a SARIF fix with a replacement per edit that, applied, yields the fixed code', async () => {
+    const { log } = await sarif({ 'fixable.go': FIXABLE_GO });
+    const result = log.runs[0]!.results.find((r) => r.fixes)!;
+    const fix = result.fixes![0]!;
+    expect(fix.description.text).toContain('Pass a pointer');
+    expect(fix.artifactChanges[0]!.artifactLocation.uri).toBe('fixable.go');
+    const replacements = fix.artifactChanges[0]!.replacements;
+    expect(replacements.map((r) => r.deletedRegion)).toEqual([
+      { startLine: 5, startColumn: 1, endLine: 6, endColumn: 1 },
+      { startLine: 13, startColumn: 1, endLine: 14, endColumn: 1 },
+    ]);
+    // Applied from the bottom up, so the first replacement's lines stay where they were.
+    let fixed = FIXABLE_GO;
+    for (const r of [...replacements].reverse()) fixed = applyReplacement(fixed, r.deletedRegion, r.insertedContent.text);
+    expect(fixed).toBe(FIXABLE_GO.replace('wg sync.WaitGroup)', 'wg *sync.WaitGroup)').replace('go worker(1, wg)', 'go worker(1, &wg)'));
+  });
+
+  test('a finding without a verified fix has no SARIF fix', async () => {
     const { log } = await sarif({ 'racy.go': RACY_GO });
-    const fix = log.runs[0]!.results[0]!.fixes![0]!;
-    expect(fix.artifactChanges[0]!.artifactLocation.uri).toBe('racy.go');
-    const { deletedRegion, insertedContent } = fix.artifactChanges[0]!.replacements[0]!;
-    expect(deletedRegion).toMatchObject({ startLine: 13, endLine: 14 });
-    expect(insertedContent.text).toBe('\t\terr := work()\n');
-    const fixed = applyReplacement(RACY_GO, deletedRegion, insertedContent.text);
-    expect(fixed).toBe(RACY_GO.replace('\t\terr = work()\n\t}()\n\tgo', '\t\terr := work()\n\t}()\n\tgo'));
+    expect(log.runs[0]!.results.every((r) => r.fixes === undefined)).toBe(true);
   });
 
   test('the fingerprint survives lines inserted above and changes with the flagged code', async () => {

@@ -21,12 +21,12 @@ describe('copied-lock', () => {
   test('a value receiver becomes a pointer receiver', () => {
     const [f] = findings('func (c Counter) Inc(k string) {\n\tc.mu.Lock()\n\tc.n[k]++\n\tc.mu.Unlock()\n}');
     expect(f.message).toContain('Counter contains sync.Mutex');
-    expect(f.suggestion).toEqual({ startLine: 10, endLine: 10, replacement: 'func (c *Counter) Inc(k string) {' });
+    expect(f.fix?.edits[0]).toEqual({ startLine: 10, endLine: 10, replacement: 'func (c *Counter) Inc(k string) {' });
   });
 
   test('a WaitGroup parameter becomes a pointer parameter', () => {
     const [f] = findings('func worker(id int, wg sync.WaitGroup) {\n\tdefer wg.Done()\n}');
-    expect(f.suggestion?.replacement).toBe('func worker(id int, wg *sync.WaitGroup) {');
+    expect(f.fix?.edits[0]?.replacement).toBe('func worker(id int, wg *sync.WaitGroup) {');
   });
 
   test('a range copy gets an iterate-by-index hint', () => {

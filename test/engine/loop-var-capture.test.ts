@@ -26,7 +26,7 @@ describe('loop-var-capture', () => {
     const [f, ...rest] = run(src, '1.21');
     expect(rest).toEqual([]);
     expect(f.line).toBe(6);
-    expect(f.suggestion).toEqual({ startLine: 5, endLine: 5, replacement: '\t\tx := x\n\t\tgo func() {' });
+    expect(f.fix?.edits[0]).toEqual({ startLine: 5, endLine: 5, replacement: '\t\tx := x\n\t\tgo func() {' });
   });
 
   test('compares versions numerically', () => {

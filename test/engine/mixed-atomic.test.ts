@@ -29,7 +29,7 @@ describe('mixed-atomic', () => {
 func (c *C) Dec() {
 	c.n-- // one fewer
 }`);
-    expect(f.suggestion).toEqual({ startLine: 16, endLine: 16, replacement: '\tatomic.AddUint32(&c.n, ^uint32(0)) // one fewer' });
+    expect(f.fix?.edits[0]).toEqual({ startLine: 16, endLine: 16, replacement: '\tatomic.AddUint32(&c.n, ^uint32(0)) // one fewer' });
     expect(f.message).toContain('`atomic.Uint32` (Go 1.19+)');
     expect(f.related).toEqual([{ file: 'p.go', line: 13, message: '`atomic.AddUint32` on `c.n`' }]);
   });
@@ -38,7 +38,7 @@ func (c *C) Dec() {
     const [f] = findings('mixed-atomic', COUNTER + `
 func (c *C) Get() uint32 { return c.n }`, '1.18');
     expect(f.message).not.toContain('atomic.Uint32');
-    expect(f.suggestion).toBeUndefined(); // the return shares its line with the func header
+    expect(f.fix).toBeUndefined(); // the return shares its line with the func header
   });
 
   test('a read in a larger expression gets no suggestion', () => {
@@ -50,7 +50,7 @@ func (c *C) Positive() bool {
 	return false
 }`);
     expect(f.message).toMatch(/is read here non-atomically/);
-    expect(f.suggestion).toBeUndefined();
+    expect(f.fix).toBeUndefined();
   });
 
   test('a plain read under the mutex every atomic write holds is silent; a lock-free atomic write is not', () => {

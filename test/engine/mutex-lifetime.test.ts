@@ -11,20 +11,24 @@ function findings(content: string, goVersion: string): Finding[] {
 }
 
 describe('mutex-lifetime', () => {
-  test('the seed gets a deep copy of the struct value as a whole-line suggestion', () => {
+  test('the seed gets a deep copy of the struct value, with the import it needs', () => {
     const [f] = findings(seed, '1.22');
-    expect(f.suggestion).toEqual({
-      startLine: f.line,
-      endLine: f.line,
-      replacement: '\treturn &PricingService{info: PricingInfo{plans: maps.Clone(pricingInfo.plans)}, infoMtx: sync.Mutex{}}',
-    });
+    // maps.Clone needs the import: it travels with the fix as an edit of the import block.
+    expect(f.fix?.edits).toEqual([
+      { startLine: 3, endLine: 3, replacement: 'import (\n\t"maps"' },
+      {
+        startLine: f.line,
+        endLine: f.line,
+        replacement: '\treturn &PricingService{info: PricingInfo{plans: maps.Clone(pricingInfo.plans)}, infoMtx: sync.Mutex{}}',
+      },
+    ]);
     expect(f.message).toContain('import "maps", Go 1.21+');
     expect(f.related.map((r) => r.line)).toContain(seed.split('\n').findIndex((l) => l.includes('plans["middle plan"] = 3')) + 1);
   });
 
   test('before Go 1.21 there is no maps.Clone: a fix hint instead of a suggestion', () => {
     const [f] = findings(seed, '1.20');
-    expect(f.suggestion).toBeUndefined();
+    expect(f.fix).toBeUndefined();
     expect(f.fixHint).toContain('func clonePricingInfo(src PricingInfo) PricingInfo {');
   });
 

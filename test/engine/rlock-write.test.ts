@@ -33,7 +33,7 @@ func (s *S) Get(k string) int {
 	return 1
 }`);
     expect(f.line).toBe(19);
-    expect(f.suggestion).toEqual({
+    expect(f.fix?.edits[0]).toEqual({
       startLine: 14,
       endLine: 20,
       replacement: '\ts.mu.Lock()\n\tif v, ok := s.m[k]; ok {\n\t\ts.mu.Unlock()\n\t\treturn v\n\t}\n\ts.m[k] = 1\n\ts.mu.Unlock()',
@@ -61,7 +61,7 @@ func (s *S) Count() int {
 	return s.n
 }`);
     expect(f.message).toMatch(/`s.n` is written while holding only the read lock `s.mu`/);
-    expect(f.suggestion).toBeUndefined();
+    expect(f.fix).toBeUndefined();
     expect(f.fixHint).toBeDefined();
   });
 });

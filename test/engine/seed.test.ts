@@ -49,7 +49,7 @@ describe('seed reproducers are flagged', () => {
     const bar = file.lineOf('err = Bar()');
     const hits = expectFlagged('1-closure-capture.go', 'closure-write', [baz, bar]);
     const onBaz = hits.find((f) => f.line === baz);
-    expect(onBaz?.suggestion).toEqual({ startLine: baz, endLine: baz, replacement: '\t\terr := Baz()' });
+    expect(onBaz?.fix?.edits[0]).toEqual({ startLine: baz, endLine: baz, replacement: '\t\terr := Baz()' });
   });
 
   test('2: goroutines set the shared http.Client CheckRedirect field', () => {

@@ -19,7 +19,7 @@ ${body}
 }
 
 describe('shared-field-write', () => {
-  test('a value client configured by two closures gets `client := client`', () => {
+  test('a value client configured by two closures gets `client := client` in both', () => {
     const [first, timeout, second] = findings(`func Run(ctx context.Context) error {
 	client := http.Client{}
 	wg, ctx := errgroup.WithContext(ctx)
@@ -39,15 +39,24 @@ describe('shared-field-write', () => {
     expect(first.line).toBe(15);
     expect(first.message).toContain('`client.CheckRedirect` is set by the `wg.Go` closure on line 14');
     expect(first.message).toContain('safe for concurrent requests, but not for concurrent changes to its fields');
-    expect(first.suggestion).toEqual({ startLine: 15, endLine: 15, replacement: '\t\tclient := client\n\t\tclient.CheckRedirect = nil' });
+    // The other closure writes CheckRedirect too: one copy alone would still race, so the fix copies in both.
+    expect(first.message).toContain('The goroutine writing it on line 20 needs the same change');
+    expect(first.fix?.edits).toEqual([
+      { startLine: 15, endLine: 15, replacement: '\t\tclient := client\n\t\tclient.CheckRedirect = nil' },
+      { startLine: 20, endLine: 20, replacement: '\t\tclient := client\n\t\tclient.Timeout = 0' },
+    ]);
     expect(first.related.map((r) => r.line)).toEqual([21, 22]);
     // Timeout is read by the other closure's client.Get.
     expect(timeout.line).toBe(20);
     expect(timeout.message).toContain('calls `client.Get` on line 16');
-    expect(timeout.suggestion).toEqual({ startLine: 20, endLine: 20, replacement: '\t\tclient := client\n\t\tclient.Timeout = 0' });
-    // Not the closure's first use of `client`: a fix hint instead of a suggestion.
+    // A copy in this closure alone would read `client` while the first closure still writes it: racecheck
+    // would flag that, so the single-edit fix is dropped and the advice stays in words.
+    expect(timeout.fix).toBeUndefined();
+    expect(timeout.message).toContain('Give each goroutine its own copy (`client := client` at the top of the closure)');
+    // Not the closure's first use of `client`: no edit of its own, and the advice names the other writer.
     expect(second.line).toBe(21);
-    expect(second.suggestion).toBeUndefined();
+    expect(second.fix).toBeUndefined();
+    expect(second.message).toContain('The goroutine writing it on line 15 needs the same change');
     expect(second.fixHint).toContain('client := client');
   });
 
@@ -69,7 +78,7 @@ func Fan(cfg *Config, names []string) {
 	wg.Wait()
 }`);
     expect(f.message).toContain('another instance of the same goroutine');
-    expect(f.suggestion).toEqual({ startLine: 21, endLine: 21, replacement: '\t\t\tcfgCopy := *cfg\n\t\t\tcfg := &cfgCopy\n\t\t\tcfg.Name = n' });
+    expect(f.fix?.edits[0]).toEqual({ startLine: 21, endLine: 21, replacement: '\t\t\tcfgCopy := *cfg\n\t\t\tcfg := &cfgCopy\n\t\t\tcfg.Name = n' });
   });
 
   test('no copy for a struct that holds a lock, nor when the goroutine hands a result back', () => {
@@ -101,7 +110,7 @@ func Publish(r *Result, work func() error) {
 	wg.Wait()
 }`);
     expect(found).toHaveLength(2);
-    for (const f of found) expect(f.suggestion).toBeUndefined();
+    for (const f of found) expect(f.fix).toBeUndefined();
     expect(found[0].fixHint).toContain('gCopy := *g');
     expect(found[1].fixHint).toContain('mu.Lock()');
     expect(found[1].message).toContain('Guard every access with a mutex');

@@ -27,7 +27,7 @@ describe('waitgroup-misuse', () => {
     const [f, ...rest] = run(src);
     expect(rest).toEqual([]);
     expect(f.line).toBe(9);
-    expect(f.suggestion).toEqual({ startLine: 8, endLine: 9, replacement: '\t\twg.Add(1)\n\t\tgo func() {' });
+    expect(f.fix?.edits[0]).toEqual({ startLine: 8, endLine: 9, replacement: '\t\twg.Add(1)\n\t\tgo func() {' });
   });
 
   test('gives a hint, not a suggestion, when the Add is not next to the go line', () => {
@@ -49,7 +49,7 @@ describe('waitgroup-misuse', () => {
     ].join('\n');
     const [f] = run(src);
     expect(f.line).toBe(9);
-    expect(f.suggestion).toBeUndefined();
+    expect(f.fix).toBeUndefined();
     expect(f.fixHint).toContain('wg.Add(1)\ngo func() {');
   });
 });

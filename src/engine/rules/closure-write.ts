@@ -44,7 +44,9 @@ function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean)
  */
 function readOutside(model: FileModel, a: Access): number | undefined {
   if (a.decl.kind === 'result') return lineOf(a.decl.node);
-  const read = model.accessesOf(a.decl).find((b) => b.kind === 'read' && !b.thread.spawn);
+  // Reads before the goroutine starts see the old value either way.
+  const started = a.thread.spawn?.site?.startIndex ?? a.thread.node.startIndex;
+  const read = model.accessesOf(a.decl).find((b) => b.kind === 'read' && !b.thread.spawn && b.node.startIndex > started);
   return read ? lineOf(read.node) : undefined;
 }
 

@@ -298,7 +298,12 @@ function fixFor(model: FileModel, a: Access, conflicts: Access[], isHttpClient: 
  */
 function withOtherWriters(model: FileModel, a: Access, conflicts: Access[], own: Fix, isHttpClient: boolean): Fix & { edits?: TextEdit[] } {
   const firstWrites = new Map<FuncUnit, Access>();
-  for (const b of conflicts) if (b.thread !== a.thread && isFieldWrite(b) && !firstWrites.has(b.thread)) firstWrites.set(b.thread, b);
+  for (const b of conflicts) {
+    if (b.thread === a.thread || !isFieldWrite(b) || firstWrites.has(b.thread)) continue;
+    // The copy goes before the goroutine's first write of any field, so it covers them all.
+    const first = model.accessesOf(a.decl).filter((x) => x.thread === b.thread && isFieldWrite(x)).sort((x, y) => x.node.startIndex - y.node.startIndex)[0];
+    firstWrites.set(b.thread, first ?? b);
+  }
   if (firstWrites.size === 0) return { ...own, ...(own.suggestion ? { edits: [own.suggestion] } : {}) };
   const lines = [...firstWrites.values()].map((b) => lineOf(b.node));
   const advice = `${own.advice} The goroutine${lines.length === 1 ? '' : 's'} writing it on line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} need${lines.length === 1 ? 's' : ''} the same change: one goroutine's copy alone still reads the object the others write.`;
