@@ -41,7 +41,7 @@ func (c *C) Get() uint32 { return c.n }`, '1.18');
     expect(f.fix).toBeUndefined(); // the return shares its line with the func header
   });
 
-  test('a read in a larger expression gets no suggestion', () => {
+  test('a read in a larger expression is loaded atomically in place', () => {
     const [f] = findings('mixed-atomic', COUNTER + `
 func (c *C) Positive() bool {
 	if c.n > 0 {
@@ -50,7 +50,7 @@ func (c *C) Positive() bool {
 	return false
 }`);
     expect(f.message).toMatch(/is read here non-atomically/);
-    expect(f.fix).toBeUndefined();
+    expect(f.fix?.edits).toEqual([{ startLine: f.line, endLine: f.line, replacement: '\tif atomic.LoadUint32(&c.n) > 0 {' }]);
   });
 
   test('a plain read under the mutex every atomic write holds is silent; a lock-free atomic write is not', () => {

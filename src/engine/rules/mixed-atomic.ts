@@ -2,6 +2,7 @@
  * mixed-atomic: a variable or struct field is accessed with sync/atomic in one place and with a
  * plain read or write in another (`atomic.AddInt64(&s.n, 1)` and `return s.n`).
  */
+import type { TextEdit } from '../types.js';
 import type { Rule } from '../rule.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { typeFromNode, type TypeRef } from '../semantic/typeref.js';
@@ -275,6 +276,24 @@ function atomicCallOf(a: Access): { call: Node; target: Node; fn: string; op: st
 
 const NEGATIVE_ONE: Record<string, string> = { Int32: '-1', Int64: '-1', Uint32: '^uint32(0)', Uint64: '^uint64(0)', Uintptr: '^uintptr(0)' };
 
+/** A plain read inside a larger expression (`if c.n > 0`), read with `atomic.LoadT(&c.n)` in place. */
+function loadInPlace(model: FileModel, p: Plain, e: Node, suffix: string): TextEdit | undefined {
+  if (e.startPosition.row !== e.endPosition.row) return undefined;
+  // Its address or a method value would change meaning; so would a write.
+  const parent = e.parent;
+  if (!parent || parent.type === 'unary_expression' || parent.type === 'selector_expression' || parent.type === 'index_expression') return undefined;
+  if (isWriteTarget(p.expr)) return undefined;
+  const row = e.startPosition.row;
+  const line = model.lines[row].replace(/\r$/, '');
+  const target = model.text(e);
+  if (line.slice(e.startPosition.column, e.endPosition.column) !== target) return undefined;
+  return {
+    startLine: row + 1,
+    endLine: row + 1,
+    replacement: line.slice(0, e.startPosition.column) + `atomic.Load${suffix}(&${target})` + line.slice(e.endPosition.column),
+  };
+}
+
 /** The atomic statement that replaces a plain one, when the line holds just that statement. */
 function suggestionFor(model: FileModel, p: Plain, suffix: string): { startLine: number; endLine: number; replacement: string } | undefined {
   const e = outerOf(p.expr);
@@ -302,6 +321,7 @@ function suggestionFor(model: FileModel, p: Plain, suffix: string): { startLine:
       replacement = `return atomic.Load${suffix}(&${target})`;
     }
   }
+  if (!stmt && !replacement && p.kind === 'read' && suffix !== 'Pointer') return loadInPlace(model, p, e, suffix);
   if (!stmt || !replacement || stmt.startPosition.row !== stmt.endPosition.row) return undefined;
   const lineNo = lineOf(stmt);
   const line = model.lines[lineNo - 1];
