@@ -403,7 +403,7 @@ class CopyChecker {
           if (value && right && value.text !== '_') {
             // A defined value variable has the element type (model.typeOfExpr of its declaring identifier).
             const path = this.model.types.lockPath(this.model.typeOfExpr(value));
-            if (path) this.reportRange(value, right, path);
+            if (path) this.reportRange(value, right, path, node);
           }
           const b = node.childForFieldName('body');
           if (b) stack.push({ node: b });
@@ -454,7 +454,40 @@ class CopyChecker {
     }
   }
 
-  private reportRange(value: Node, right: Node, path: string[]): void {
+  /**
+   * `for _, c := range xs {` → `for i := range xs {` and `c := &xs[i]` on the next line, for a slice
+   * or array named without calls, when the body uses `c` only through selectors (which mean the same
+   * through the pointer).
+   */
+  private rangeByIndexFix(value: Node, right: Node, loop: Node): SuggestedFix | undefined {
+    const kind = this.model.types.underlying(this.model.typeOfExpr(right)).kind;
+    if (kind !== 'slice' && kind !== 'array') return undefined;
+    if (right.descendantsOfType('call_expression').length > 0 || right.type === 'call_expression') return undefined;
+    const body = loop.childForFieldName('body');
+    const first = body?.namedChildren.find((c) => c.type !== 'comment');
+    if (!body || loop.startPosition.row !== body.startPosition.row || (first && first.startPosition.row === body.startPosition.row)) return undefined;
+    for (const id of body.descendantsOfType('identifier')) {
+      if (id.text !== value.text) continue;
+      const parent = id.parent;
+      if (parent?.type !== 'selector_expression' || parent.childForFieldName('operand')?.startIndex !== id.startIndex) return undefined;
+    }
+    const key = value.parent?.namedChildren[0];
+    const bodyText = body.text;
+    const index = key && key.text !== '_' ? key.text : ['i', 'idx', 'n'].find((n) => !new RegExp(`\\b${n}\\b`).test(bodyText) && !new RegExp(`\\b${n}\\b`).test(right.text));
+    if (!index || !key) return undefined;
+    const row = loop.startPosition.row;
+    const line = this.model.lines[row].replace(/\r$/, '');
+    const left = value.parent!;
+    if (left.startPosition.row !== row || line.slice(left.startPosition.column, left.endPosition.column) !== left.text) return undefined;
+    const indent = /^\s*/.exec(line)![0];
+    const header = line.slice(0, left.startPosition.column) + index + line.slice(left.endPosition.column);
+    return {
+      message: `Iterate by index and take a pointer to the element: \`for ${index} := range ${right.text} {\` and \`${value.text} := &${right.text}[${index}]\`.`,
+      edits: [{ startLine: row + 1, endLine: row + 1, replacement: `${header}\n${indent}\t${value.text} := &${right.text}[${index}]` }],
+    };
+  }
+
+  private reportRange(value: Node, right: Node, path: string[], loop: Node): void {
     const lock = path[path.length - 1];
     const v = value.text;
     const xs = right.text;
@@ -462,7 +495,8 @@ class CopyChecker {
       `The range variable \`${v}\` copies each element of \`${xs}\`, and ${describePath(path)}: \`${v}\` is a copy, not the element, and ${whyCopyBreaks(lock)}. ` +
       'Iterate by index and take a pointer to the element.';
     const fixHint = ['Iterate by index and take a pointer to the element:', '```go', `for i := range ${xs} {`, `\t${v} := &${xs}[i]`, '\t// …', '}', '```'].join('\n');
-    this.report({ ...spanOf(value), message, fixHint });
+    const fix = this.rangeByIndexFix(value, right, loop);
+    this.report({ ...spanOf(value), message, ...(fix ? { fix } : { fixHint }) });
   }
 }
 

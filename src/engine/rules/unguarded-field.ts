@@ -12,6 +12,7 @@ import type { TypeTable } from '../semantic/typeref.js';
 import type { FieldSite } from '../semantic/guards.js';
 import { neverBuiltTogether } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
+import { lockAroundEdit } from '../fix/lock.js';
 
 /** The held mutex relative to its owner: `.mu` for `s.mu`, '' for an embedded one. */
 function heldSuffix(site: FieldSite): string {
@@ -79,7 +80,7 @@ export const unguardedField: Rule = {
     id: 'unguarded-field',
     summary: 'A struct field written under the struct\'s mutex is accessed elsewhere without it.',
     defaultSeverity: 'warning',
-    fixable: false,
+    fixable: true,
     // On for changes only: right 50% of the time over whole repositories (bench/triage), mostly
     // lifecycle orderings (set-up, stop-then-read) a syntax-level view cannot see.
     defaultEnabled: 'changes',
@@ -130,6 +131,8 @@ export const unguardedField: Rule = {
           })),
           fixHint: `Hold the same mutex for this access:\n\n\`\`\`go\n${lock}.Lock()\ndefer ${lock}.Unlock()\n\`\`\``,
         };
+        const edit = lockAroundEdit(model, site.access.node, lock);
+        if (edit) diagnostic.fix = { message: 'Take the lock here too.', edits: [edit] };
         report(model, diagnostic);
       }
     }
