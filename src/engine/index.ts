@@ -106,14 +106,16 @@ function flush(work: FileWork, options: AnalyzeOptions, kept: Finding[]): void {
  * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
  */
 function verifyFixes(work: FileWork, files: readonly SourceFile[], options: AnalyzeOptions, stats: FixStats): void {
+  // The file's own analysis time and its fixes' checks share the file's budget.
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
+  const deadline = performance.now() + budget - work.report.elapsedMs;
   let verifier: FixVerifier | undefined;
   for (const f of work.reported) {
     const fix = f.fix;
     if (!fix) continue;
     stats.offered++;
     let reason: string | undefined;
-    if (performance.now() - work.started > budget) {
+    if (performance.now() > deadline) {
       reason = 'the file ran out of its time budget before the fix was checked';
     } else {
       verifier ??= new FixVerifier(work.file.content, { root: work.model!.tree.rootNode, diagnostics: work.raw }, (edited) => {
