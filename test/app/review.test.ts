@@ -107,6 +107,44 @@ describe('the seed pull request (real engine)', () => {
   });
 });
 
+describe('a fix of several edits (real engine)', () => {
+  const BY_VALUE = `package main
+
+import "sync"
+
+func worker(id int, wg sync.WaitGroup) {
+	defer wg.Done()
+	println(id)
+}
+
+func Run() {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go worker(1, wg)
+	wg.Wait()
+}
+`;
+
+  test('is one comment per edit, each with its own suggestion block, the first explaining the whole fix', async () => {
+    const h = await setup();
+    h.fake.setFile(HEAD, 'go.mod', GO_MOD);
+    h.fake.setPull(7, HEAD, { 'run.go': [undefined, BY_VALUE] });
+    await h.send('pull_request', pullRequestPayload('opened'));
+    const comments = h.fake.reviews[0]!.comments as { path: string; line: number; body: string }[];
+    const onSignature = comments.find((c) => c.line === 5 && c.body.includes('copied-lock'))!;
+    const onCall = comments.find((c) => c.line === 13 && c.body.includes('edit 2 of 2'))!;
+    expect(onSignature.body).toContain('**Suggested fix** (edit 1 of 2): Pass a pointer: `wg *sync.WaitGroup`, and pass `&` at the call on line 13.');
+    expect(onSignature.body).toContain('```suggestion\nfunc worker(id int, wg *sync.WaitGroup) {\n```');
+    expect(onCall.body).toContain('```suggestion\n\tgo worker(1, &wg)\n```');
+    expect(parseFingerprint(onCall.body)?.fp).toBe(parseFingerprint(onSignature.body)?.fp);
+    // Posted counts findings; a redelivery repeats neither comment.
+    const posted = h.fake.reviewComments.length;
+    expect(h.outcomes[0]!.posted).toBe(posted - 1);
+    await h.send('pull_request', pullRequestPayload('opened'));
+    expect(h.fake.reviewComments).toHaveLength(posted);
+  });
+});
+
 test("a pull request of the seed's fixes gets a successful check and no comments (real engine)", async () => {
   const h = await setup();
   h.fake.setFile(HEAD, 'go.mod', GO_MOD);
