@@ -105,7 +105,7 @@ export const closureWrite: Rule = {
         ...spanOf(a.node),
         message,
         related,
-        ...(replacement ? { fix: { message: `Declare a local instead: \`${replacement.trim()}\`.`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
+        ...(replacement ? { fix: { message: `Declare a local instead (\`${name} := …\`).`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
       });
     }
   },
