@@ -105,7 +105,8 @@ function flush(work: FileWork, options: AnalyzeOptions, kept: Finding[]): void {
  * Keeps each proposed fix of a file's findings only when it holds (engine/fix/verify.ts): the package
  * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
  */
-function verifyFixes(work: FileWork, files: readonly SourceFile[], options: AnalyzeOptions, stats: FixStats): void {
+function verifyFixes(work: FileWork, works: readonly FileWork[], options: AnalyzeOptions, stats: FixStats): void {
+  const files = works.map((w) => w.file);
   // The file's own analysis time and its fixes' checks share the file's budget.
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const deadline = performance.now() + budget - work.report.elapsedMs;
@@ -127,7 +128,7 @@ function verifyFixes(work: FileWork, files: readonly SourceFile[], options: Anal
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
-      });
+      }, works.filter((w) => w !== work && w.model).map((w) => ({ path: w.file.path, root: w.model!.tree.rootNode })));
       try {
         reason = verifier.check(fix, { rule: f.rule, message: f.message });
       } catch (err) {
@@ -237,7 +238,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
 
   for (const work of works) {
     if (skipped(work)) continue;
-    if (run.verify && work.model) verifyFixes(work, files, options, (result.fixes ??= emptyFixStats()));
+    if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
     result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
     result.files.push(work.report);

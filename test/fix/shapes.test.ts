@@ -130,6 +130,21 @@ describe('a signature change comes with its call sites', () => {
     expect(byLine.get(33)!.message).toContain('Pass a pointer: `wg *sync.WaitGroup`');
   });
 
+  test('a caller in another file of the package, which no edit can reach, means no fix', () => {
+    const a = 'package p\n\nimport "sync"\n\nfunc drain(wg sync.WaitGroup) {\n\twg.Wait()\n}\n\nfunc here() {\n\tvar wg sync.WaitGroup\n\tdrain(wg)\n}\n';
+    const b = 'package p\n\nimport "sync"\n\nfunc there() {\n\tvar wg sync.WaitGroup\n\tdrain(wg)\n}\n';
+    const alone = analyze([{ path: 'pkg/a.go', content: a }], { scope: 'all' });
+    expect(alone.findings.find((f) => f.line === 5)!.fix).toBeDefined();
+    const together = analyze([{ path: 'pkg/a.go', content: a }, { path: 'pkg/b.go', content: b }], { scope: 'all' });
+    expect(together.findings.find((f) => f.file === 'pkg/a.go' && f.line === 5)!.fix).toBeUndefined();
+    expect(together.fixes!.dropped).toContainEqual({
+      file: 'pkg/a.go',
+      rule: 'copied-lock',
+      line: 5,
+      reason: 'the call to `drain` would pass `wg` where it takes a `*sync.WaitGroup` in pkg/b.go',
+    });
+  });
+
   test('over every fixture: after a fix, every call of a function the file declares passes pointers where it takes them', () => {
     for (const { name, finding, edited } of everyFix.filter((f) => f.finding.rule === 'copied-lock')) {
       const root = parseGo(edited).rootNode;

@@ -32,7 +32,7 @@ class Scope {
   }
 }
 
-interface Signature {
+export interface Signature {
   params: { type: string; variadic: boolean }[];
 }
 
@@ -133,7 +133,15 @@ class Checker {
   private dotImport = false;
   private readonly functions = new Map<string, Signature>();
 
-  constructor(private readonly root: Node) {
+  /**
+   * `declaredElsewhere`: functions another file of the package declares, whose calls in this file
+   * are checked too (the edited file's, when checking its siblings).
+   */
+  constructor(
+    private readonly root: Node,
+    declaredElsewhere?: ReadonlyMap<string, Signature>,
+  ) {
+    for (const [name, sig] of declaredElsewhere ?? []) this.functions.set(name, sig);
     for (const top of root.namedChildren) {
       if (top.type === 'import_declaration') {
         for (const spec of top.descendantsOfType('import_spec')) {
@@ -342,6 +350,27 @@ class Checker {
 /** The compile errors these checks find in a parsed Go file. */
 export function compileViolations(root: Node): Violation[] {
   return new Checker(root).run();
+}
+
+/** The functions a file declares, by name, with their parameters. */
+export function declaredFunctions(root: Node): Map<string, Signature> {
+  const functions = new Map<string, Signature>();
+  for (const top of root.namedChildren) {
+    const name = top.type === 'function_declaration' ? top.childForFieldName('name')?.text : undefined;
+    if (name) functions.set(name, signatureOf(top));
+  }
+  return functions;
+}
+
+/**
+ * Calls in another file of the package (`sibling`) that do not match the parameters of the
+ * functions `declared` (another file's): the call sites a signature change leaves behind.
+ */
+export function siblingCallViolations(sibling: Node, declared: ReadonlyMap<string, Signature>, siblingName: string): Violation[] {
+  return new Checker(sibling, declared)
+    .run()
+    .filter((v) => /^(arity|addressing) /.test(v.key) && declared.has(v.key.split(' ')[1]))
+    .map((v) => ({ ...v, key: `${siblingName} ${v.key}`, reason: `${v.reason} in ${siblingName}` }));
 }
 
 /** Violations in `after` beyond those already in `before` (compared by key, as multisets). */

@@ -5,7 +5,7 @@
  */
 import type Parser from 'tree-sitter';
 import type { SuggestedFix, TextEdit } from '../types.js';
-import { compileViolations, newViolations, type Violation } from './compile-checks.js';
+import { compileViolations, declaredFunctions, newViolations, siblingCallViolations, type Violation } from './compile-checks.js';
 
 /** What one analysis of a file text yields, for comparing a file before and after a fix. */
 export interface FileAnalysisForFix {
@@ -59,13 +59,23 @@ export class FixVerifier {
   private readonly counts: Map<string, number>;
   private readonly syntaxErrors: number;
 
+  /** `siblings`: the other files of the package, whose calls of this file's functions must still match. */
   constructor(
     private readonly content: string,
     private readonly before: FileAnalysisForFix,
     private readonly analyzeText: (content: string) => FileAnalysisForFix,
+    private readonly siblings: readonly { path: string; root: Parser.SyntaxNode }[] = [],
   ) {
     this.counts = countBy(before.diagnostics);
     this.syntaxErrors = syntaxErrorCount(before.root);
+  }
+
+  /** The file's own violations, and its siblings' calls of the functions it declares. */
+  private violationsOf(root: Parser.SyntaxNode): Violation[] {
+    const own = compileViolations(root);
+    if (this.siblings.length === 0) return own;
+    const declared = declaredFunctions(root);
+    return [...own, ...this.siblings.flatMap((s) => siblingCallViolations(s.root, declared, s.path))];
   }
 
   /** Undefined when the fix holds; otherwise why it is not offered, in words. */
@@ -75,7 +85,7 @@ export class FixVerifier {
     if (edited === undefined) return 'its edits overlap or fall outside the file';
     const after = this.analyzeText(edited);
     if (syntaxErrorCount(after.root) > this.syntaxErrors) return 'the edited file would not parse';
-    const fresh = newViolations((this.violations ??= compileViolations(this.before.root)), compileViolations(after.root));
+    const fresh = newViolations((this.violations ??= this.violationsOf(this.before.root)), this.violationsOf(after.root));
     if (fresh.length > 0) return fresh[0].reason;
     const afterCounts = countBy(after.diagnostics);
     const targetId = identity(target);
