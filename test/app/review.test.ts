@@ -129,6 +129,8 @@ func Run() {
     const h = await setup();
     h.fake.setFile(HEAD, 'go.mod', GO_MOD);
     h.fake.setPull(7, HEAD, { 'run.go': [undefined, BY_VALUE] });
+    // copied-lock is off by default.
+    h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules:\n  copied-lock: true\n');
     await h.send('pull_request', pullRequestPayload('opened'));
     const comments = h.fake.reviews[0]!.comments as { path: string; line: number; body: string }[];
     const onSignature = comments.find((c) => c.line === 5 && c.body.includes('copied-lock'))!;

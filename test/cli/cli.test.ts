@@ -79,7 +79,7 @@ describe('racecheck [paths]', () => {
 
   test('JSON carries a fix as its message and edits, and counts fixes offered, verified and dropped', async () => {
     const root = makeTree({ 'fixable.go': FIXABLE_GO });
-    const out = JSON.parse((await cli(['--format', 'json', 'fixable.go'], root)).stdout) as JsonOutput & { fixes: unknown };
+    const out = JSON.parse((await cli(['--enable', 'copied-lock', '--format', 'json', 'fixable.go'], root)).stdout) as JsonOutput & { fixes: unknown };
     const fixed = out.findings.find((f) => f.fix)!;
     expect(fixed.fix).toEqual({
       message: 'Pass a pointer: `wg *sync.WaitGroup`, and pass `&` at the call on line 13.',
@@ -102,7 +102,7 @@ describe('racecheck [paths]', () => {
 
 describe('text output', () => {
   test('shows every edit of a fix', async () => {
-    const run = await cli(['fixable.go'], makeTree({ 'fixable.go': FIXABLE_GO }));
+    const run = await cli(['--enable', 'copied-lock', 'fixable.go'], makeTree({ 'fixable.go': FIXABLE_GO }));
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^fixable\.go:5:24: \[copied-lock\] /);
     expect(lines.slice(1, 6)).toEqual([

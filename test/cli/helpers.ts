@@ -31,7 +31,7 @@ func Run() error {
 `;
 export const RACY_LINES = [13, 17];
 
-/** A WaitGroup passed by value: its fix takes two edits, the parameter (line 5) and the call (line 13). */
+/** A WaitGroup passed by value (copied-lock, off by default): its fix takes two edits, the parameter (line 5) and the call (line 13). */
 export const FIXABLE_GO = `package p
 
 import "sync"

@@ -119,7 +119,7 @@ describe('racecheck --format sarif', () => {
   });
 
   test('a fix becomes a SARIF fix with a replacement per edit that, applied, yields the fixed code', async () => {
-    const { log } = await sarif({ 'fixable.go': FIXABLE_GO });
+    const { log } = await sarif({ 'fixable.go': FIXABLE_GO }, ['--enable', 'copied-lock', '.']);
     const result = log.runs[0]!.results.find((r) => r.fixes)!;
     const fix = result.fixes![0]!;
     expect(fix.description.text).toContain('Pass a pointer');

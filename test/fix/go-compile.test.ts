@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, applyEdits, type Finding } from '../../src/engine/index.js';
+import { analyze, applyEdits, RULES, type Finding } from '../../src/engine/index.js';
 import { fixtureGoVersion } from '../fixtures/harness.js';
 
 const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -21,6 +21,8 @@ const STUB_GOPATH = join(TEST_DIR, 'support', 'gopath');
 const DEBIAN_GOCODE = '/usr/share/gocode';
 // The seed reproducers are analyzed as the seed tests analyze them.
 const SEED_GO_VERSION = '1.22';
+// Every rule, including those off by default: each one's fixes must compile.
+const ALL_RULES_ON = Object.fromEntries(RULES.map((r) => [r.id, { enabled: true }]));
 
 interface GoFile {
   /** Relative to test/, e.g. fixtures/closure-write/closure_write.go. */
@@ -113,7 +115,7 @@ if (goMinor === undefined) {
         const original = `fx/f${i}`;
         write(original, file.source);
         variants.push({ file, pkg: original });
-        const result = analyze([{ path: file.name, content: file.source }], { scope: 'all', ...(file.goVersion ? { goVersion: file.goVersion } : {}) });
+        const result = analyze([{ path: file.name, content: file.source }], { scope: 'all', rules: ALL_RULES_ON, ...(file.goVersion ? { goVersion: file.goVersion } : {}) });
         result.findings.forEach((finding, j) => {
           if (!finding.fix) return;
           const edited = applyEdits(file.source, finding.fix.edits);

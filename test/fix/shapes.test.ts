@@ -8,16 +8,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
-import { analyze, applyEdits, type AnalysisResult, type Finding } from '../../src/engine/index.js';
+import { analyze, applyEdits, RULES, type AnalysisResult, type Finding } from '../../src/engine/index.js';
 import { parseGo } from '../../src/engine/parse.js';
 import { fixtureGoVersion } from '../fixtures/harness.js';
 
 const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
+// Every rule, including those off by default (copied-lock, rlock-write): each one's fixes are checked.
+const ALL_RULES_ON = Object.fromEntries(RULES.map((r) => [r.id, { enabled: true }]));
 
 function analyzeFile(name: string, goVersion?: string): { source: string; result: AnalysisResult } {
   const source = readFileSync(join(TEST_DIR, name), 'utf8');
   const version = goVersion ?? fixtureGoVersion(source);
-  return { source, result: analyze([{ path: name, content: source }], { scope: 'all', ...(version ? { goVersion: version } : {}) }) };
+  return { source, result: analyze([{ path: name, content: source }], { scope: 'all', rules: ALL_RULES_ON, ...(version ? { goVersion: version } : {}) }) };
 }
 
 function allFiles(): { name: string; goVersion?: string }[] {
@@ -133,9 +135,9 @@ describe('a signature change comes with its call sites', () => {
   test('a caller in another file of the package, which no edit can reach, means no fix', () => {
     const a = 'package p\n\nimport "sync"\n\nfunc drain(wg sync.WaitGroup) {\n\twg.Wait()\n}\n\nfunc here() {\n\tvar wg sync.WaitGroup\n\tdrain(wg)\n}\n';
     const b = 'package p\n\nimport "sync"\n\nfunc there() {\n\tvar wg sync.WaitGroup\n\tdrain(wg)\n}\n';
-    const alone = analyze([{ path: 'pkg/a.go', content: a }], { scope: 'all' });
+    const alone = analyze([{ path: 'pkg/a.go', content: a }], { scope: 'all', rules: ALL_RULES_ON });
     expect(alone.findings.find((f) => f.line === 5)!.fix).toBeDefined();
-    const together = analyze([{ path: 'pkg/a.go', content: a }, { path: 'pkg/b.go', content: b }], { scope: 'all' });
+    const together = analyze([{ path: 'pkg/a.go', content: a }, { path: 'pkg/b.go', content: b }], { scope: 'all', rules: ALL_RULES_ON });
     expect(together.findings.find((f) => f.file === 'pkg/a.go' && f.line === 5)!.fix).toBeUndefined();
     expect(together.fixes!.dropped).toContainEqual({
       file: 'pkg/a.go',
