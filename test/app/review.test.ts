@@ -194,7 +194,7 @@ describe('with a stand-in analyzer', () => {
     await h.send('pull_request', pullRequestPayload('opened'));
     // One whole-file analysis per file; the app narrows it to the diff itself.
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.options).toEqual({ scope: 'all', goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } } });
+    expect(calls[0]!.options).toEqual({ scope: 'all', reviewingChanges: true, goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } } });
     expect(calls[0]!.files.map((f) => f.path)).toEqual(['a.go']);
   });
 

@@ -367,7 +367,7 @@ func (c *Counter) Get() int {
   test('unguarded-field reports in a review of changes, not in a whole-repository run unless enabled', async () => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': GUARDED });
     const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+diff\s/m);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+(fix\s+)?diff\s/m);
     expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
     expect(rules(await cli(['--format', 'json', '--enable', 'unguarded-field', '.'], root))).toEqual(['unguarded-field@23']);
     writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', GUARDED));
