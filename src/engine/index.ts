@@ -4,7 +4,7 @@
 import { buildFileModel, linkPackage, prepareFile, type FileModel, type PreparedFile } from './semantic/model.js';
 import { buildPackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
-import { ALL_RULES } from './rules/index.js';
+import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
@@ -13,6 +13,10 @@ import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, Sou
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
+export { analyzeChanges, compareVersions, deltaOf, differentialKey, needsBaseAnalysis, placeForReview, REVIEW_SCOPES } from './differential.js';
+export type { ChangedFile, CompareInput, CompareOutput, ReviewedFinding, ReviewResult, ReviewScope } from './differential.js';
+export { reverseApply, ReverseApplyError } from './delta.js';
+export type { FileDelta } from './delta.js';
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
@@ -23,7 +27,7 @@ export function isOnByDefault(meta: RuleMeta, options: Pick<AnalyzeOptions, 'rev
 }
 
 /** Every rule's meta block, in a stable order. */
-export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
+export const RULES: readonly RuleMeta[] = [...ALL_RULES, ...DIFFERENTIAL_RULES].map((r) => r.meta);
 
 /** One file of a package being analyzed, with what the engine has learned of it so far. */
 interface FileWork {
