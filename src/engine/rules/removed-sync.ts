@@ -174,14 +174,43 @@ function sharedAccesses(stmt: Node, imports: ReadonlySet<string>, locals: Readon
   return [...new Set(found)];
 }
 
-/** The statement that starts on a line, outermost first (a whole `if` rather than its condition). */
-function statementAt(fn: Node, line: number): Node | undefined {
-  let best: Node | undefined;
-  for (const n of descendants(fn)) {
-    if (lineOf(n) !== line || !/_statement$|^short_var_declaration$|^var_declaration$/.test(n.type)) continue;
-    if (!best || n.startIndex < best.startIndex || (n.startIndex === best.startIndex && n.endIndex > best.endIndex)) best = n;
+const STATEMENT = /_statement$|^short_var_declaration$|^var_declaration$/;
+
+/** The outermost statement that starts on each line (a whole `if` rather than its condition), in one walk. */
+function statementsByLine(tree: Parser.Tree): Map<number, Node> {
+  const byLine = new Map<number, Node>();
+  for (const n of descendants(tree.rootNode)) {
+    if (!STATEMENT.test(n.type)) continue;
+    const line = lineOf(n);
+    const best = byLine.get(line);
+    if (!best || n.startIndex < best.startIndex || (n.startIndex === best.startIndex && n.endIndex > best.endIndex)) byLine.set(line, n);
   }
-  return best;
+  return byLine;
+}
+
+/** Field selectors that start on a line (not method callees, not package members), innermost last. */
+function accessNodesOnLine(tree: Parser.Tree, line: number, imports: ReadonlySet<string>): Node[] {
+  const found: Node[] = [];
+  const row = line - 1;
+  let node: Node | null = tree.rootNode.descendantForPosition({ row, column: 0 });
+  // Climb to the outermost node that starts on this line, then look inside it.
+  while (node?.parent && node.parent.startPosition.row === row && node.parent.type !== 'source_file') node = node.parent;
+  const roots = node ? [node, ...(node.parent?.namedChildren.filter((c) => c.startPosition.row === row && c.id !== node!.id) ?? [])] : [];
+  for (const root of roots) {
+    for (const n of descendants(root)) {
+      if (n.type !== 'selector_expression' || n.startPosition.row !== row) continue;
+      const parent = n.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === n.id) continue;
+      const operand = n.childForFieldName('operand');
+      if (operand?.type === 'identifier' && imports.has(operand.text)) continue;
+      found.push(n);
+    }
+  }
+  return found;
+}
+
+function accessesOnLine(tree: Parser.Tree, line: number, imports: ReadonlySet<string>): string[] {
+  return [...new Set(accessNodesOnLine(tree, line, imports).map((n) => n.text))];
 }
 
 interface Changed {
@@ -206,37 +235,113 @@ function changedFunctions(delta: FileDelta, headFunctions: readonly Node[]): Cha
   return [...byFn.values()];
 }
 
+/** Last segments of the shared names accessed anywhere in head while some lock is held. */
+function namesAccessedUnderLock(tree: Parser.Tree, held: ReadonlyMap<number, ReadonlySet<string>>, statements: ReadonlyMap<number, Node>, imports: ReadonlySet<string>): Set<string> {
+  const names = new Set<string>();
+  for (const fn of functionsOf(tree)) {
+    const locals = localNames(fn);
+    for (let line = lineOf(fn) + 1; line <= fn.endPosition.row; line++) {
+      if ((held.get(line)?.size ?? 0) === 0) continue;
+      const stmt = statements.get(line);
+      if (stmt) for (const name of sharedAccesses(stmt, imports, locals)) names.add(lastSegment(name));
+    }
+  }
+  return names;
+}
+
+const lastSegment = (name: string) => name.replace(/\[.*$/, '').split('.').pop()!;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function lockedIn(text: string, mutex: string): boolean {
+  return new RegExp(`${escapeRegExp(mutex)}\\.R?Lock\\(\\)`).test(text);
+}
+
 function lostLocks(pair: VersionPair, changed: readonly Changed[], report: (d: RemovalDiagnostic) => void): void {
   const { delta } = pair;
   const baseHeld = locksHeld(pair.baseTree);
   const headHeld = locksHeld(pair.headTree);
   const imports = importNames(pair.headTree);
+  const headStatements = statementsByLine(pair.headTree);
+  const statementAt = (_fn: Node, line: number) => headStatements.get(line);
+  let guardedInHead: Set<string> | undefined;
+  const lockAdded = (mutex: string) => [...delta.added].some((l) => lockedIn(delta.headLines[l - 1] ?? '', mutex));
   const headText = delta.head;
   const deletedFields = delta.deletions.flatMap((d) => d.lines).filter((l) => /^\s*(?:\w+\s+)?(?:\*?sync\.)?(?:RW)?Mutex\s*(?:\/\/.*)?$/.test(l.text));
+  // What each deleted lock guarded in the base, by the last segment of each name (`items` of `s.items`).
+  const baseStatements = statementsByLine(pair.baseTree);
+  const baseFunctions = functionsOf(pair.baseTree);
+  const guardedByDeleted = new Map<string, Set<string>>();
+  const deletedLocks: { mutex: string; baseLine: number; text: string }[] = [];
+  for (const run of delta.deletions) {
+    for (const l of run.lines) {
+      const m = /^\s*(?:defer\s+)?([\w.()[\]*]+?)\.R?Lock\(\)/.exec(l.text);
+      if (!m) continue;
+      deletedLocks.push({ mutex: m[1]!, baseLine: l.baseLine, text: l.text });
+      const fn = enclosing(baseFunctions, l.baseLine);
+      if (!fn) continue;
+      const names = guardedByDeleted.get(m[1]!) ?? new Set<string>();
+      const locals = localNames(fn);
+      for (let line = lineOf(fn) + 1; line <= fn.endPosition.row; line++) {
+        const stmt = baseHeld.get(line)?.has(m[1]!) ? baseStatements.get(line) : undefined;
+        if (stmt && !lockCall(stmt)) for (const name of sharedAccesses(stmt, imports, locals)) names.add(lastSegment(name));
+      }
+      guardedByDeleted.set(m[1]!, names);
+    }
+  }
   for (const { fn, deleted, added } of changed) {
     const locals = localNames(fn);
     const byMutex = new Map<string, number[]>();
+    // Code the PR rewrote: an added line that touches what a deleted lock guarded, now without it.
+    if (!/Locked$/.test(fn.childForFieldName('name')?.text ?? '')) {
+      for (const line of [...added].sort((a, b) => a - b)) {
+        const now = headHeld.get(line) ?? new Set<string>();
+        const names = accessesOnLine(pair.headTree, line, imports).map(lastSegment);
+        for (const [mutex, guarded] of guardedByDeleted) {
+          if (now.has(mutex) || lockedIn(delta.headLines[line - 1] ?? '', mutex)) continue;
+          if (names.some((n) => guarded.has(n) && !mutex.endsWith(n))) (byMutex.get(mutex) ?? byMutex.set(mutex, []).get(mutex)!).push(line);
+        }
+      }
+    }
     for (let line = lineOf(fn) + 1; line < fn.endPosition.row + 1; line++) {
       const baseLine = delta.headToBase[line] ?? 0;
       if (baseLine === 0) continue;
       const before = baseHeld.get(baseLine);
       if (!before || before.size === 0) continue;
-      if ((headHeld.get(line)?.size ?? 0) > 0) continue;
+      // Lost: held in the base and not in the head, and not replaced by a lock the base did not take here.
+      const now = headHeld.get(line) ?? new Set<string>();
+      if ([...now].some((m) => !before.has(m))) continue;
+      const lost = [...before].filter((m) => !now.has(m));
+      if (lost.length === 0) continue;
       const stmt = statementAt(fn, line);
-      if (!stmt || lockCall(stmt) || stmt.type === 'return_statement' && sharedAccesses(stmt, imports, locals).length === 0) continue;
-      if (sharedAccesses(stmt, imports, locals).length === 0) continue;
-      for (const mutex of before) (byMutex.get(mutex) ?? byMutex.set(mutex, []).get(mutex)!).push(line);
+      if (!stmt || lockCall(stmt)) continue;
+      const accessed = sharedAccesses(stmt, imports, locals);
+      if (accessed.length === 0) continue;
+      for (const mutex of lost) {
+        // A PR that also adds locks of this mutex is moving them: the access races only if its state is
+        // still accessed under a lock somewhere (narrowing a lock to the state that needs it is fine).
+        if (lockAdded(mutex)) {
+          guardedInHead ??= namesAccessedUnderLock(pair.headTree, headHeld, headStatements, imports);
+          if (!accessed.some((name) => guardedInHead!.has(lastSegment(name)))) continue;
+        }
+        (byMutex.get(mutex) ?? byMutex.set(mutex, []).get(mutex)!).push(line);
+      }
     }
-    for (const [mutex, lines] of byMutex) {
-      const escaped = mutex.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const [mutex, unordered] of byMutex) {
+      const lines = [...new Set(unordered)].sort((x, y) => x - y);
+      const escaped = escapeRegExp(mutex);
       const call = new RegExp(`^\\s*(?:defer\\s+)?${escaped}\\.(R?)(Lock|Unlock)\\(\\)`);
-      const removedLock = deleted.find((d) => call.exec(d.text)?.[2] === 'Lock') ?? deleted.find((d) => call.test(d.text));
+      const removedLock =
+        deleted.find((d) => call.exec(d.text)?.[2] === 'Lock') ?? deleted.find((d) => call.test(d.text)) ?? deletedLocks.find((d) => d.mutex === mutex);
       const movedUnlock = added.find((l) => call.exec(delta.headLines[l - 1] ?? '')?.[2] === 'Unlock');
       if (!removedLock && movedUnlock === undefined) continue;
       const first = lines[0]!;
-      const stmt = statementAt(fn, first)!;
-      const names = sharedAccesses(stmt, imports, locals);
-      const stillUsed = new RegExp(`${escaped}\\.R?Lock\\(\\)`).test(headText);
+      const stmt = statementAt(fn, first) ?? accessNodesOnLine(pair.headTree, first, imports)[0]!;
+      const guarded = guardedByDeleted.get(mutex);
+      const names = delta.added.has(first)
+        ? accessesOnLine(pair.headTree, first, imports).filter((n) => guarded?.has(lastSegment(n)))
+        : sharedAccesses(stmt, imports, locals);
+      const stillUsed = lockedIn(headText, mutex);
       const what = removedLock
         ? `This pull request removes ${quote(removedLock.text)} (was line ${removedLock.baseLine}), which guarded ${names.map(quote).slice(0, 2).join(' and ')} here`
         : `This pull request moves ${quote(delta.headLines[movedUnlock! - 1]!)} up to line ${movedUnlock}, so ${names.map(quote).slice(0, 2).join(' and ')} here is no longer guarded`;
@@ -294,6 +399,19 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
       const target = assigned?.[1];
       // Whatever the copy used to be written through, the original is written through now.
       const names = [...new Set([source, ...(target ? [target] : [])])];
+      // Names that alias the original after the removed line (`for _, g := range job.Groups`, `group = g`).
+      for (let round = 0; round < 3; round++) {
+        for (const n of descendants(fn)) {
+          if (lineOf(n) < d.headPosition) continue;
+          const aliasing = n.type === 'short_var_declaration' || n.type === 'assignment_statement' || n.type === 'range_clause';
+          if (!aliasing) continue;
+          const right = n.childForFieldName('right')?.text ?? '';
+          if (!names.some((name) => new RegExp(`^&?${escapeRegExp(name)}(?:$|[.[])`).test(right))) continue;
+          for (const id of n.childForFieldName('left')?.namedChildren ?? []) {
+            if (id.type === 'identifier' && id.text !== '_' && !names.includes(id.text)) names.push(id.text);
+          }
+        }
+      }
       let write: Node | undefined;
       for (const name of names) {
         const w = firstWriteThrough(fn, name, d.headPosition);
@@ -400,19 +518,21 @@ function concurrentUseAfter(fn: Node, name: string, from: number): Node | undefi
 
 function lostJoins(pair: VersionPair, changed: readonly Changed[], report: (d: RemovalDiagnostic) => void): void {
   const { delta } = pair;
+  let statements: Map<number, Node> | undefined;
+  const statementAt = (_fn: Node, line: number) => (statements ??= statementsByLine(pair.headTree)).get(line);
   for (const { fn, deleted, added } of changed) {
     for (const d of deleted) {
       const wait = WAIT.exec(d.text);
       if (!wait) continue;
       const joined = (wait[1] ?? wait[2])!;
-      const escaped = joined.replace(/\./g, '\\.');
-      // Moved, not removed.
-      if (added.some((l) => new RegExp(`${escaped}\\.Wait\\(\\)|<-\\s*${escaped}\\b`).test(delta.headLines[l - 1] ?? ''))) continue;
+      const escaped = escapeRegExp(joined);
+      // Moved, not removed, when the join still comes first; a join moved into a branch below does not.
+      let line = d.headPosition;
+      while (line <= fn.endPosition.row && !statementAt(fn, line)) line++;
+      if (added.some((l) => l < line && new RegExp(`${escaped}\\.Wait\\(\\)|<-\\s*${escaped}\\b`).test(delta.headLines[l - 1] ?? ''))) continue;
       // The goroutines it waited for are still started and still counted.
       const spawns = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(/.test(fn.text) || new RegExp(`${escaped}\\.(?:Add|Done|Go)\\(|close\\(${escaped}\\)|${escaped}\\s*<-`).test(delta.head);
       if (!spawns) continue;
-      let line = d.headPosition;
-      while (line <= fn.endPosition.row && !statementAt(fn, line)) line++;
       const stmt = statementAt(fn, line);
       if (!stmt) continue;
       report({
@@ -438,9 +558,9 @@ export const removedSync: DifferentialRule = {
   },
   compare(pair, report) {
     if (pair.delta.deletions.length === 0) return;
-    const changed = changedFunctions(pair.delta, functionsOf(pair.headTree)).filter((c) => c.deleted.length > 0);
-    if (changed.length === 0) return;
-    lostLocks(pair, changed, report);
+    const all = changedFunctions(pair.delta, functionsOf(pair.headTree));
+    lostLocks(pair, all, report);
+    const changed = all.filter((c) => c.deleted.length > 0);
     lostCopies(pair, changed, report);
     lostLocals(pair, changed, report);
     lostJoins(pair, changed, report);
