@@ -231,12 +231,12 @@ export function compareVersions(input: CompareInput): CompareOutput {
     kept.push({ ...finding, origin: 'introduced' });
   }
 
-  // One race reported from each of its accesses: outside scope 'all', one finding per race, on an added
-  // line when it has one. Two findings are one race when each names the other's line.
+  // One race reported from each of its accesses: outside scope 'all', a finding on an unchanged line is
+  // dropped when one for the same rule and variable already names its line (or it names that one's).
   const preferred = [...kept].sort((a, b) => Number(added.has(b.line)) - Number(added.has(a.line)) || a.line - b.line);
   const races: ReviewedFinding[] = [];
   for (const f of preferred) {
-    const same = input.scope !== 'all' && races.some((r) => r.rule === f.rule && subjectOf(r) === subjectOf(f) && (involvedLines(f).includes(r.line) || involvedLines(r).includes(f.line)));
+    const same = input.scope !== 'all' && !added.has(f.line) && races.some((r) => r.rule === f.rule && subjectOf(r) === subjectOf(f) && (involvedLines(f).includes(r.line) || involvedLines(r).includes(f.line)));
     if (!same) races.push(f);
   }
   const findings = races.map((f) => {
