@@ -14,10 +14,11 @@ const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'f
 const WAIT = /^\s*(?:defer\s+)?([\w.]+?)\.Wait\(\)\s*(?:\/\/.*)?$|^\s*(?:defer\s+)?(?:_\s*=\s*)?<-\s*([\w.]+)\s*(?:\/\/.*)?$/;
 const COPY_CALL = /\b(Copy|Clone|DeepCopy|DeepCopyInto|Dup)\(\)|\b(?:maps|slices)\.Clone\(/;
 const SELF_COPY = /^\s*([\w, ]+?)\s*:=\s*([\w, ]+?)\s*(?:\/\/.*)?$/;
-const LOCAL_DECL = /^\s*(?:var\s+(\w+)\b|(\w+)\s*:=)/;
+const LOCAL_DECL = /^\s*(?:var\s+(\w+(?:\s*,\s*\w+)*)\b|(\w+(?:\s*,\s*\w+)*)\s*:=)/;
 const MUTATING_METHODS = new Set(['Set', 'Add', 'Del', 'Delete', 'Store', 'Append', 'Insert', 'Put', 'Reset', 'Sort', 'Write', 'WriteString', 'Push', 'Remove', 'Clear']);
 
 const lineOf = (n: Node) => n.startPosition.row + 1;
+const collapse = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
 const quote = (text: string) => '`' + text.trim().replace(/`/g, "'") + '`';
 
 function* descendants(node: Node): Generator<Node> {
@@ -331,10 +332,16 @@ function lostLocks(pair: VersionPair, changed: readonly Changed[], report: (d: R
       const lines = [...new Set(unordered)].sort((x, y) => x - y);
       const escaped = escapeRegExp(mutex);
       const call = new RegExp(`^\\s*(?:defer\\s+)?${escaped}\\.(R?)(Lock|Unlock)\\(\\)`);
-      const removedLock =
-        deleted.find((d) => call.exec(d.text)?.[2] === 'Lock') ?? deleted.find((d) => call.test(d.text)) ?? deletedLocks.find((d) => d.mutex === mutex);
+      // The removal to quote: a lock deleted in this function, else an unlock it moved, else a lock deleted elsewhere.
       const movedUnlock = added.find((l) => call.exec(delta.headLines[l - 1] ?? '')?.[2] === 'Unlock');
-      if (!removedLock && movedUnlock === undefined) continue;
+      const removedLock =
+        deleted.find((d) => call.exec(d.text)?.[2] === 'Lock') ??
+        deleted.find((d) => call.test(d.text)) ??
+        (movedUnlock === undefined ? deletedLocks.find((d) => d.mutex === mutex) : undefined);
+      // Or the access itself moved out of the critical section (deleted inside it, added after it).
+      const firstText = collapse(delta.headLines[lines[0]! - 1]);
+      const movedOut = delta.added.has(lines[0]!) ? deleted.find((d) => collapse(d.text) === firstText) : undefined;
+      if (!removedLock && movedUnlock === undefined && !movedOut) continue;
       const first = lines[0]!;
       const stmt = statementAt(fn, first) ?? accessNodesOnLine(pair.headTree, first, imports)[0]!;
       const guarded = guardedByDeleted.get(mutex);
@@ -342,7 +349,9 @@ function lostLocks(pair: VersionPair, changed: readonly Changed[], report: (d: R
         ? accessesOnLine(pair.headTree, first, imports).filter((n) => guarded?.has(lastSegment(n)))
         : sharedAccesses(stmt, imports, locals);
       const stillUsed = lockedIn(headText, mutex);
-      const what = removedLock
+      const what = movedOut
+        ? `This pull request moves ${quote(movedOut.text)} (was line ${movedOut.baseLine}) out of the section \`${mutex}\` guards, so ${names.map(quote).slice(0, 2).join(' and ')} here is no longer guarded`
+        : removedLock
         ? `This pull request removes ${quote(removedLock.text)} (was line ${removedLock.baseLine}), which guarded ${names.map(quote).slice(0, 2).join(' and ')} here`
         : `This pull request moves ${quote(delta.headLines[movedUnlock! - 1]!)} up to line ${movedUnlock}, so ${names.map(quote).slice(0, 2).join(' and ')} here is no longer guarded`;
       const field = deletedFields[0];
@@ -358,7 +367,11 @@ function lostLocks(pair: VersionPair, changed: readonly Changed[], report: (d: R
         endColumn: stmt.startPosition.column + 1 + (delta.headLines[first - 1]?.trim().length ?? 0),
         message: `${what}${others}. Keep the lock around it, or show why no other goroutine can reach it.`,
         related: lines.slice(1, 4).map((line) => ({ line, message: 'also guarded before this pull request, unguarded now' })),
-        removed: removedLock ? { line: removedLock.baseLine, text: removedLock.text.trim() } : { line: movedUnlock!, text: delta.headLines[movedUnlock! - 1]!.trim() },
+        removed: movedOut
+          ? { line: movedOut.baseLine, text: movedOut.text.trim() }
+          : removedLock
+            ? { line: removedLock.baseLine, text: removedLock.text.trim() }
+            : { line: movedUnlock!, text: delta.headLines[movedUnlock! - 1]!.trim() },
       });
     }
   }
@@ -389,7 +402,7 @@ function firstWriteThrough(fn: Node, name: string, from: number): Node | undefin
 }
 
 function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: RemovalDiagnostic) => void): void {
-  for (const { fn, deleted } of changed) {
+  for (const { fn, deleted, added } of changed) {
     for (const d of deleted) {
       if (!COPY_CALL.test(d.text) || /^\s*\/\//.test(d.text)) continue;
       const assigned = /^\s*([\w.]+)\s*:?=\s*\*?(?:(?:maps|slices)\.Clone\(\s*([\w.]+)\s*\)|([\w.]+)\.(?:Copy|Clone|DeepCopy|Dup)\(\))/.exec(d.text);
@@ -418,8 +431,9 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
         if (w && (!write || w.startIndex < write.startIndex)) write = w;
       }
       if (!write) continue;
-      // The copy is still made, just on another line: nothing was removed.
-      if (new RegExp(`${source.replace(/\./g, '\\.')}\\.(?:Copy|Clone|DeepCopy|Dup)\\(\\)`).test(fn.text)) continue;
+      // The copy is still made, or made again on another line: nothing was removed.
+      if (new RegExp(`${escapeRegExp(source)}\\.(?:Copy|Clone|DeepCopy|Dup)\\(\\)`).test(fn.text)) continue;
+      if (added.some((l) => COPY_CALL.test(pair.delta.headLines[l - 1] ?? ''))) continue;
       const line = lineOf(write);
       report({
         line,
@@ -482,16 +496,22 @@ function lostLocals(pair: VersionPair, changed: readonly Changed[], report: (d: 
       }
       const decl = LOCAL_DECL.exec(d.text);
       if (!decl) continue;
-      const name = (decl[1] ?? decl[2])!;
       const lit = innermostLiteral(fn, d.headPosition);
       if (!lit || !spawnOf(lit)) continue;
-      // Still assigned inside the goroutine, and now declared outside it.
-      const assignment = identifierUses(lit.childForFieldName('body')!, name).find((id) => {
-        const list = id.parent;
-        const stmt = list?.type === 'expression_list' ? list.parent : undefined;
-        return stmt?.type === 'assignment_statement' && stmt.childForFieldName('left')?.id === list!.id;
-      });
-      if (!assignment || localNames(lit).has(name) || !localNames(fn).has(name)) continue;
+      // A name still assigned inside the goroutine, and now declared outside it.
+      let name = '';
+      let assignment: Node | undefined;
+      for (const candidate of (decl[1] ?? decl[2])!.split(',').map((n) => n.trim())) {
+        if (candidate === '_' || localNames(lit).has(candidate) || !localNames(fn).has(candidate)) continue;
+        assignment = identifierUses(lit.childForFieldName('body')!, candidate).find((id) => {
+          const list = id.parent;
+          const stmt = list?.type === 'expression_list' ? list.parent : undefined;
+          return stmt?.type === 'assignment_statement' && stmt.childForFieldName('left')?.id === list!.id;
+        });
+        name = candidate;
+        if (assignment) break;
+      }
+      if (!assignment) continue;
       report({
         ...spanOfNode(assignment),
         message: `This pull request removes the goroutine's own ${quote(d.text)} (was line ${d.baseLine}), so this assignment now writes the enclosing function's \`${name}\`, which other goroutines also use. Keep a local declaration in the goroutine.`,
