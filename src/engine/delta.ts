@@ -64,7 +64,7 @@ const sameLine = (a: string | undefined, b: string) => a !== undefined && a.repl
 export function reverseApply(head: string, patch: string): FileDelta {
   const headLines = head.split('\n');
   // A trailing newline leaves an empty last element, which is not a line.
-  const headCount = head.endsWith('\n') ? headLines.length - 1 : headLines.length;
+  const headCount = head === '' ? 0 : head.endsWith('\n') ? headLines.length - 1 : headLines.length;
   const baseLines: string[] = [];
   const added = new Set<number>();
   const hunkLines = new Set<number>();
@@ -107,6 +107,7 @@ export function reverseApply(head: string, patch: string): FileDelta {
     }
   }
   while (next <= headCount) keep(next++);
-  const base = baseLines.join('\n') + (head.endsWith('\n') || head === '' ? (baseLines.length > 0 ? '\n' : '') : '');
+  // The base ends as the head does (a missing final newline is not worth a review).
+  const base = baseLines.length === 0 ? '' : baseLines.join('\n') + (head.endsWith('\n') || head === '' ? '\n' : '');
   return { base, head, baseLines, headLines: headLines.slice(0, headCount), added, hunkLines, deletions, headToBase, baseToHead: Int32Array.from(baseToHead) };
 }
