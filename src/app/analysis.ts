@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compareVersions, deltaOf, needsBaseAnalysis, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileReport, type Finding, type ReviewScope, type SourceFile } from '../engine/index.js';
+import { compareVersions, deltaOf, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileReport, type Finding, type ReviewScope, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -81,15 +81,18 @@ export async function reviewFile(file: GoFile, options: AnalyzeOptions, scope: R
   const rebuilt = patch ? deltaOf({ content: file.content, patch }) : { error: 'GitHub sent no patch for it (a binary or very large diff)' };
   const delta = 'delta' in rebuilt ? rebuilt.delta : undefined;
   let baseFindings: Finding[] | undefined;
-  if (delta && delta.base !== '' && needsBaseAnalysis(head.findings)) {
+  const baseRules = delta ? rulesNeedingBase(head.findings, delta) : new Set<string>();
+  if (delta && baseRules.size > 0) {
     const sha = `base:${createHash('sha256').update(delta.base).digest('hex').slice(0, 32)}`;
-    baseFindings = (await analyzeFile({ path: file.path, content: delta.base, sha, patch: undefined }, options, analyzer, cache)).findings;
+    const baseOptions = { ...options, rules: onlyRules(baseRules, options.rules) };
+    baseFindings = (await analyzeFile({ path: file.path, content: delta.base, sha, patch: undefined }, baseOptions, analyzer, cache)).findings;
   }
   const review = compareVersions({
     path: file.path,
     head: file.content,
     patch,
-    ...(delta ? { delta, baseFindings: baseFindings ?? [] } : {}),
+    ...(delta ? { delta } : {}),
+    ...(baseFindings ? { baseFindings } : {}),
     headFindings: head.findings,
     scope,
     ...(options.goVersion ? { goVersion: options.goVersion } : {}),

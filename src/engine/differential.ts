@@ -8,7 +8,9 @@ import parseDiff from 'parse-diff';
 import { analyze } from './index.js';
 import { parseGo } from './parse.js';
 import { reverseApply, ReverseApplyError, type FileDelta } from './delta.js';
-import { DIFFERENTIAL_RULES } from './rules/index.js';
+import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
+
+const RULE_METAS = ALL_RULES.map((r) => r.meta);
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import type { RemovalDiagnostic } from './rule.js';
@@ -104,7 +106,7 @@ export interface CompareInput {
   /** Undefined: the base could not be rebuilt, the file is reviewed head-only. */
   delta?: FileDelta;
   headFindings: readonly Finding[];
-  /** The base's findings; needed only when the head has findings. */
+  /** The base's findings, for the rules of rulesNeedingBase; absent when that is empty. */
   baseFindings?: readonly Finding[];
   scope: ReviewScope;
   goVersion?: string;
@@ -182,8 +184,10 @@ export function compareVersions(input: CompareInput): CompareOutput {
       baseCounts.set(key, (baseCounts.get(key) ?? 0) + 1);
     }
   }
-  const originOf = (f: Finding): ReviewedFinding['origin'] => {
-    if (!delta || !input.baseFindings) return delta && input.head === delta.base ? 'pre-existing' : delta ? 'introduced' : 'unknown';
+  const originOf = (f: Finding, touched: boolean): ReviewedFinding['origin'] => {
+    if (!delta) return 'unknown';
+    // Code the change leaves alone is not compared (its base was not analyzed, see rulesNeedingBase).
+    if (!touched || !input.baseFindings) return 'pre-existing';
     const key = differentialKey(f, headLines);
     const n = baseCounts.get(key) ?? 0;
     if (n === 0) return 'introduced';
@@ -194,13 +198,13 @@ export function compareVersions(input: CompareInput): CompareOutput {
   let preExistingNotShown = 0;
   const kept: ReviewedFinding[] = [];
   for (const f of input.headFindings) {
-    const origin = originOf(f);
     const lines = involvedLines(f);
     const ownLinesAdded = lines.some((l) => added.has(l));
     const inChangedFunction = lines.some((l) => {
       const s = spanOf(l);
       return s !== undefined && changed.has(s);
     });
+    const origin = originOf(f, ownLinesAdded || inChangedFunction);
     let show: boolean;
     if (input.scope === 'all') show = true;
     else if (input.scope === 'touched') show = ownLinesAdded || inChangedFunction;
@@ -301,9 +305,29 @@ export function placeForReview(f: ReviewedFinding): Finding | undefined {
   };
 }
 
-/** Whether a file needs its base analyzed: only head findings need a base to be compared with. */
-export function needsBaseAnalysis(headFindings: readonly Finding[]): boolean {
-  return headFindings.length > 0;
+/**
+ * The rules whose base findings a file's review needs: those of head findings the change could show
+ * (on an added line, or in a function it changes). Empty: the base need not be analyzed at all, which is
+ * the common case (most changed files have no finding, or only ones in functions the change leaves alone).
+ */
+export function rulesNeedingBase(headFindings: readonly Finding[], delta: FileDelta): Set<string> {
+  const rules = new Set<string>();
+  if (headFindings.length === 0 || delta.base === '') return rules;
+  const spans = functionSpans(parseGo(delta.head));
+  const changePoints = [...delta.added, ...delta.deletions.map((d) => d.headPosition)];
+  const changed = spans.filter((s) => changePoints.some((p) => s.start < p && p <= s.end) || delta.added.has(s.start));
+  for (const f of headFindings) {
+    const lines = involvedLines(f);
+    if (lines.some((l) => delta.added.has(l) || changed.some((s) => s.start <= l && l <= s.end))) rules.add(f.rule);
+  }
+  return rules;
+}
+
+/** Rule settings that run only `ids` (the base analysis needs no other rule). */
+export function onlyRules(ids: ReadonlySet<string>, settings: Record<string, RuleSetting> = {}): Record<string, RuleSetting> {
+  const out: Record<string, RuleSetting> = {};
+  for (const meta of RULE_METAS) out[meta.id] = ids.has(meta.id) ? { ...settings[meta.id], enabled: true } : { enabled: false };
+  return out;
 }
 
 /**
@@ -326,13 +350,23 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
   const sourceOf = (f: ChangedFile, content: string): SourceFile => ({ ...(f.contextOnly ? { contextOnly: true } : {}), path: f.path, content });
   const head = analyze(files.map((f) => sourceOf(f, f.content)), { ...analyzeOptions, scope: 'all' });
   const headByFile = groupByFile(head.findings);
-  const baseNeeded = files.some((f) => deltas.has(f.path) && needsBaseAnalysis(headByFile.get(f.path) ?? []));
-  const base = baseNeeded
-    ? analyze(files.filter((f) => f.contextOnly || deltas.get(f.path)?.base).map((f) => sourceOf(f, f.contextOnly ? f.content : deltas.get(f.path)!.base)), {
-        ...analyzeOptions,
-        scope: 'all',
-      })
-    : undefined;
+  // Only the bases that can change what is shown, with only the rules that fired there.
+  const baseRules = new Set<string>();
+  const withBase = files.filter((f) => {
+    const delta = deltas.get(f.path);
+    if (f.contextOnly || !delta) return false;
+    const rules = rulesNeedingBase(headByFile.get(f.path) ?? [], delta);
+    for (const r of rules) baseRules.add(r);
+    return rules.size > 0;
+  });
+  const base =
+    withBase.length > 0
+      ? analyze([...withBase.map((f) => sourceOf(f, deltas.get(f.path)!.base)), ...files.filter((f) => f.contextOnly)], {
+          ...analyzeOptions,
+          rules: onlyRules(baseRules, analyzeOptions.rules),
+          scope: 'all',
+        })
+      : undefined;
   const baseByFile = groupByFile(base?.findings ?? []);
   const result: ReviewResult = { findings: [], suppressed: { ...head.suppressed }, files: head.files, headOnly, preExistingNotShown: 0 };
   for (const file of files) {
@@ -342,7 +376,8 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
       path: file.path,
       head: file.content,
       patch: file.patch,
-      ...(delta ? { delta, baseFindings: baseByFile.get(file.path) ?? [] } : {}),
+      ...(delta ? { delta } : {}),
+      ...(delta && withBase.includes(file) ? { baseFindings: baseByFile.get(file.path) ?? [] } : {}),
       headFindings: headByFile.get(file.path) ?? [],
       scope,
       ...(options.goVersion ? { goVersion: options.goVersion } : {}),

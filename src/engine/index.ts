@@ -13,7 +13,7 @@ import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, RuleMeta, Sou
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
-export { analyzeChanges, compareVersions, deltaOf, differentialKey, needsBaseAnalysis, placeForReview, REVIEW_SCOPES } from './differential.js';
+export { analyzeChanges, compareVersions, deltaOf, differentialKey, onlyRules, placeForReview, REVIEW_SCOPES, rulesNeedingBase } from './differential.js';
 export type { ChangedFile, CompareInput, CompareOutput, ReviewedFinding, ReviewResult, ReviewScope } from './differential.js';
 export { reverseApply, ReverseApplyError } from './delta.js';
 export type { FileDelta } from './delta.js';
