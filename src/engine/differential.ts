@@ -224,11 +224,15 @@ export function compareVersions(input: CompareInput): CompareOutput {
     kept.push(withSuggestionIfPlaceable({ ...f, message, origin }, added, input.scope));
   }
 
-  // A removal another rule already reports on the same line becomes a sentence of that finding.
+  // A removal another rule already reports as severely on the same line becomes a sentence of that
+  // finding (whose message describes the race); a less severe one gives way to the removal.
+  const rank = { error: 0, warning: 1, info: 2 } as const;
   for (const r of removals) {
-    const other = kept.find((k) => k.origin !== 'pre-existing' && involvedLines(k).includes(r.line));
     const { removed, ...finding } = r;
-    if (other) {
+    const same = kept.findIndex((k) => k.origin !== 'pre-existing' && involvedLines(k).includes(r.line));
+    const other = same >= 0 ? kept[same] : undefined;
+    if (other && rank[other.severity] > rank[r.severity]) kept.splice(same, 1);
+    else if (other) {
       if (!r.message.startsWith('This pull request moves')) other.message += ` This pull request removes ${quote(removed.text)} (was line ${removed.line}).`;
       continue;
     }
