@@ -325,7 +325,8 @@ export async function analyzeByGoVersion(
 
 /**
  * Reviews a change: each batch's head and base are analyzed together (analyzeChanges), by Go version
- * and in batches for the same reason as analyzeByGoVersion.
+ * and in whole-directory batches for the same reasons as analyzeByGoVersion (siblings ride along as
+ * context in both versions).
  */
 export async function reviewChangesByGoVersion(
   files: readonly (SourceFile & { absolutePath: string; patch?: string })[],
@@ -338,8 +339,8 @@ export async function reviewChangesByGoVersion(
   const patches = new Map(files.map((f) => [f.path, f.patch ?? '']));
   const merged: ReviewResult = { findings: [], suppressed: {}, files: [], headOnly: [], preExistingNotShown: 0 };
   for (const [goVersion, group] of groups) {
-    for (let start = 0; start < group.length; start += ANALYZE_BATCH) {
-      const batch: ChangedFile[] = group.slice(start, start + ANALYZE_BATCH).map((f) => ({ ...f, patch: patches.get(f.path) ?? '' }));
+    for (const files of batchesByDirectory(group)) {
+      const batch: ChangedFile[] = files.map((f) => ({ ...f, patch: patches.get(f.path) ?? '' }));
       const result = analyzeChanges(batch, { scope, ...(goVersion ? { goVersion } : {}), ...(rules ? { rules } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
