@@ -214,8 +214,8 @@ function accessesOnLine(tree: Parser.Tree, line: number, imports: ReadonlySet<st
   return [...new Set(accessNodesOnLine(tree, line, imports).map((n) => n.text))];
 }
 
+/** A head function the patch changes: the lines it deletes there (with where they sat) and adds. */
 interface Changed {
-  /** Head lines (in the function) of each deleted run, with the deleted lines. */
   fn: Node;
   deleted: { baseLine: number; text: string; headPosition: number }[];
   added: number[];
