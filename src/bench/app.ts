@@ -108,8 +108,8 @@ function pullFiles(modified: number, version: string, racyBase = false): Record<
     const path = `internal/${pkg}/file${i}.go`;
     if (racyBase) {
       const base = withImports(ordinaryFile(pkg, i, racyFunc(i)));
-      // The change is inside the racy function, so its base is analyzed too.
-      let head = withImports(ordinaryFile(pkg, i, racyFunc(i).replace('\t_ = ctx\n', `\t_ = ctx\n\t// ${version}\n`)));
+      // A code change inside the racy function, so its base is analyzed too.
+      let head = withImports(ordinaryFile(pkg, i, racyFunc(i).replace('\t_ = ctx\n', `\t_ = ctx\n\t_ = "${version}"\n`)));
       if (i % 10 === 5) head = head.replace('\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n', '');
       files[path] = [base, head];
       continue;

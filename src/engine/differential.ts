@@ -79,6 +79,18 @@ function functionSpans(tree: Parser.Tree): Span[] {
     .map((n) => ({ start: n.startPosition.row + 1, end: n.endPosition.row + 1 }));
 }
 
+/** A blank or comment-only line: editing it changes no behaviour. */
+const inert = (text: string | undefined) => /^\s*(?:\/\/.*)?$/.test(text ?? '');
+
+/** Functions the change edits in code (an added or deleted line that is not blank or a comment). */
+function changedSpans(spans: readonly Span[], added: ReadonlySet<number>, deletions: FileDelta['deletions'], headLines: readonly string[]): Span[] {
+  const points = [
+    ...[...added].filter((l) => !inert(headLines[l - 1])),
+    ...deletions.filter((d) => d.lines.some((l) => !inert(l.text))).map((d) => d.headPosition),
+  ];
+  return spans.filter((s) => points.some((p) => s.start < p && p <= s.end) || (added.has(s.start) && !inert(headLines[s.start - 1])));
+}
+
 const collapse = (text: string | undefined) => (text ?? '').replace(/\s+/g, ' ').trim();
 
 /** The first `name` a message quotes: the variable or field a rule reports on. */
@@ -173,8 +185,7 @@ export function compareVersions(input: CompareInput): CompareOutput {
   const headLines = delta?.headLines ?? input.head.split('\n');
   const spans = functionSpans(delta ? trees().head : parseGo(input.head));
   const spanOf = (line: number) => spans.find((s) => s.start <= line && line <= s.end);
-  const changePoints = [...added, ...(delta?.deletions ?? []).map((d) => d.headPosition)];
-  const changed = new Set(spans.filter((s) => changePoints.some((p) => s.start < p && p <= s.end) || [...added].some((l) => l === s.start)));
+  const changed = new Set(changedSpans(spans, added, delta?.deletions ?? [], headLines));
 
   // The base's findings, as a multiset of identities.
   const baseCounts = new Map<string, number>();
@@ -318,8 +329,7 @@ export function rulesNeedingBase(headFindings: readonly Finding[], delta: FileDe
   const rules = new Set<string>();
   if (headFindings.length === 0 || delta.base === '') return rules;
   const spans = functionSpans(parseGo(delta.head));
-  const changePoints = [...delta.added, ...delta.deletions.map((d) => d.headPosition)];
-  const changed = spans.filter((s) => changePoints.some((p) => s.start < p && p <= s.end) || delta.added.has(s.start));
+  const changed = changedSpans(spans, delta.added, delta.deletions, delta.headLines);
   for (const f of headFindings) {
     const lines = involvedLines(f);
     if (lines.some((l) => delta.added.has(l) || changed.some((s) => s.start <= l && l <= s.end))) rules.add(f.rule);

@@ -88,6 +88,13 @@ describe('pre-existing races in a function the pull request touches', () => {
     expect(result.findings.every((f) => f.origin === 'pre-existing' && !f.message.includes('already on the base branch'))).toBe(true);
   });
 
+  test('a comment-only edit does not touch the function: nothing shown even with scope touched', () => {
+    const commented = RACE.replace('\twg.Wait()\n\treturn err', '\twg.Wait()\n\t// err is the last error\n\treturn err');
+    const result = review(RACE, commented, 'touched');
+    expect(result.findings).toEqual([]);
+    expect(result.preExistingNotShown).toBe(0);
+  });
+
   test('a racy line the pull request edits without changing its code is shown, marked pre-existing', () => {
     // The goroutine's write is re-spaced: the same code once whitespace is collapsed, on an added line.
     const moved = RACE.replace('\t\terr = work()', '\t\terr  =  work()');
