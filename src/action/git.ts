@@ -31,12 +31,15 @@ export async function resolveCommit(rev: string, dir: string, what: string): Pro
   }
 }
 
-/** `git diff base...target`: what the pull request changes since it branched, zero context lines. */
+/**
+ * `git diff base...target`: what the pull request changes since it branched, with GitHub's three
+ * context lines, so the hunks are the lines a review comment may sit on.
+ */
 export async function pullRequestDiff(baseSha: string, targetSha: string, dir: string): Promise<string> {
   try {
     // Explicit prefixes: a diff.noprefix or diff.mnemonicPrefix config would break path parsing.
     return await git(
-      ['diff', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '-U0', `${baseSha}...${targetSha}`, '--'],
+      ['diff', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '-U3', `${baseSha}...${targetSha}`, '--'],
       dir,
     );
   } catch (err) {

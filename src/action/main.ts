@@ -8,9 +8,9 @@ import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Octokit } from '@octokit/rest';
-import { emptyFixStats, parseUnifiedDiff } from '../engine/index.js';
-import type { AnalysisResult, Finding, Severity } from '../engine/index.js';
-import { analyzeByGoVersion, packageVersion } from '../cli/main.js';
+import { emptyFixStats, parseUnifiedDiff, placeForReview } from '../engine/index.js';
+import type { AnalysisResult, Finding, ReviewedFinding, Severity } from '../engine/index.js';
+import { packageVersion, reviewChangesByGoVersion } from '../cli/main.js';
 import { isSkippedDir } from '../cli/files.js';
 import { escapeData, formatGithub, summaryLine } from '../cli/format.js';
 import type { RunSummary } from '../cli/format.js';
@@ -96,8 +96,9 @@ async function analyzePullRequest(pr: PullRequestEvent, inputs: ActionInputs, wo
   const target = inputs.mode === 'review' ? await resolveCommit(pr.headSha, root, 'head') : await resolveCommit('HEAD', root, 'checked-out');
   const touched = touchedGoFiles(await pullRequestDiff(base, target, root), scope.split(sep).join('/'));
   const contents = await readAtCommit(target, touched.map((f) => f.path), root);
-  const sources = touched.map((f) => ({ path: f.path, content: contents.get(f.path)!, addedLines: f.addedLines, absolutePath: join(root, f.path) }));
-  const result: AnalysisResult = await analyzeByGoVersion(sources, 'diff', undefined);
+  const sources = touched.map((f) => ({ path: f.path, content: contents.get(f.path)!, patch: f.patch, absolutePath: join(root, f.path) }));
+  // What the pull request introduces, its base rebuilt from the patch (see src/engine/differential.ts).
+  const result: AnalysisResult = await reviewChangesByGoVersion(sources, 'introduced', undefined);
   return { pr, root, contents, summary: { result, elapsedMs: performance.now() - started } };
 }
 
@@ -178,10 +179,13 @@ async function review(
     // Failed requests are reported by the caller as workflow commands, not as stack-like console lines.
     log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log(`::debug::${escapeData(m)}`), error: () => undefined },
   });
-  const findings = summary.result.findings;
+  const findings = summary.result.findings as ReviewedFinding[];
+  // Fingerprints of the flagged code; each comment sits on its anchor line (annotation only without one).
+  const fingerprints = fingerprintFindings(findings, contents);
+  const placed = findings.map((f, i) => ({ finding: placeForReview(f), fp: fingerprints[i]! })).filter((p): p is { finding: Finding; fp: string } => p.finding !== undefined);
   let outcome;
   try {
-    outcome = await postReview(octokit, pr, findings, fingerprintFindings(findings, contents), docsBase);
+    outcome = await postReview(octokit, pr, placed.map((p) => p.finding), placed.map((p) => p.fp), docsBase);
   } catch (err) {
     // The annotations are already out; a failed review should not turn the step into "could not run".
     log(`::warning::${escapeData(`racecheck could not post a review: ${err instanceof Error ? err.message : String(err)}`)}`);

@@ -9,8 +9,8 @@ import type { PullRequestEvent } from './event.js';
 export const MAX_REVIEW_COMMENTS = 50;
 
 /**
- * The engine's diff scope already anchored each finding on an added line and kept a fix only when
- * every line its edits replace was added, so those are the lines the comments may use.
+ * The differential review already placed each finding on a line of the diff's hunks and kept a
+ * fix only when every line its edits replace was added, so those are the lines the comments may use.
  */
 function linesInDiff(finding: Finding): Set<number> {
   const lines = new Set([finding.line]);

@@ -1,4 +1,5 @@
-import { emptyFixStats, mergeFixStats, type AnalysisResult, type AnalyzeOptions, type FileReport, type Finding, type FixStats, type SourceFile } from '../engine/index.js';
+import { createHash } from 'node:crypto';
+import { compareVersions, deltaOf, emptyFixStats, mergeFixStats, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileReport, type Finding, type FixStats, type ReviewScope, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -63,4 +64,41 @@ export function combine(files: readonly GoFile[], analyses: ReadonlyMap<string, 
 
 function mergeCounts(into: Record<string, number>, from: Record<string, number>): void {
   for (const [rule, n] of Object.entries(from)) into[rule] = (into[rule] ?? 0) + n;
+}
+
+export interface FileReview {
+  head: FileAnalysis;
+  review: CompareOutput;
+  /** Why the file was reviewed without its base version, if it was. */
+  headOnly?: string;
+}
+
+/**
+ * Reviews one changed file: the head analyzed whole (cached by blob), the base rebuilt from the patch
+ * and analyzed only when the head has findings to compare (cached by content), then compared.
+ */
+export async function reviewFile(file: GoFile, options: AnalyzeOptions, scope: ReviewScope, analyzer: Analyzer, cache: AnalysisCache): Promise<FileReview> {
+  const head = await analyzeFile(file, options, analyzer, cache);
+  const patch = file.patch ?? '';
+  const rebuilt = patch ? deltaOf({ content: file.content, patch }) : { error: 'GitHub sent no patch for it (a binary or very large diff)' };
+  const delta = 'delta' in rebuilt ? rebuilt.delta : undefined;
+  let baseFindings: Finding[] | undefined;
+  const baseRules = delta ? rulesNeedingBase(head.findings, delta) : new Set<string>();
+  if (delta && baseRules.size > 0) {
+    const sha = `base:${createHash('sha256').update(delta.base).digest('hex').slice(0, 32)}`;
+    const baseOptions = { ...options, rules: onlyRules(baseRules, options.rules) };
+    baseFindings = (await analyzeFile({ path: file.path, content: delta.base, sha, patch: undefined }, baseOptions, analyzer, cache)).findings;
+  }
+  const review = compareVersions({
+    path: file.path,
+    head: file.content,
+    patch,
+    ...(delta ? { delta } : {}),
+    ...(baseFindings ? { baseFindings } : {}),
+    headFindings: head.findings,
+    scope,
+    ...(options.goVersion ? { goVersion: options.goVersion } : {}),
+    ...(options.rules ? { rules: options.rules } : {}),
+  });
+  return { head, review, ...('error' in rebuilt ? { headOnly: rebuilt.error } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../engine/index.js';
+import type { Finding, ReviewScope, Severity } from '../engine/index.js';
 import type { FailOn } from './config.js';
 import type { SkippedFile } from './files.js';
 
@@ -43,11 +43,15 @@ export function conclusionFor(findings: readonly Finding[], failOn: FailOn): Con
 }
 
 export interface SummaryInput {
-  scope: 'diff' | 'all';
+  scope: ReviewScope;
   /** Findings the run reports on (the change, or whole files for `/racecheck all`). */
   reported: readonly Finding[];
   /** Findings elsewhere in the changed files: annotations only. */
   outsideScope: number;
+  /** Races the base already had in functions the change touches, not reported (scope introduced). */
+  preExistingNotShown?: number;
+  /** Files reviewed without their base version, and why. */
+  headOnly?: readonly { file: string; reason: string }[];
   posted: number;
   alreadyCommented: number;
   /** Reported findings that got no inline comment (cap, or not on a diff line). */
@@ -80,9 +84,15 @@ export function titleFor(reported: readonly Finding[]): string {
 
 export function summaryFor(s: SummaryInput): string {
   const out: string[] = [];
-  const where = s.scope === 'all' ? 'in the changed files' : 'in the changed lines';
+  const where = s.scope === 'all' ? 'in the changed files' : s.scope === 'touched' ? 'in the code this change touches' : 'introduced by this change';
   out.push(`**${plural(s.reported.length, 'finding')}** ${where}.`);
   if (s.outsideScope > 0) out.push(`${plural(s.outsideScope, 'more finding')} in unchanged code of the changed files (annotations only).`);
+  if (s.preExistingNotShown) {
+    out.push(`${plural(s.preExistingNotShown, 'race')} already on the base branch in functions this change touches ${s.preExistingNotShown === 1 ? 'is' : 'are'} not reported: the change did not introduce or worsen ${s.preExistingNotShown === 1 ? 'it' : 'them'} (set \`scope: touched\` to see them).`);
+  }
+  if (s.headOnly && s.headOnly.length > 0) {
+    out.push(`Reviewed without their base version (only findings on added lines are reported):\n` + s.headOnly.map((h) => `- \`${h.file}\`: ${h.reason}`).join('\n'));
+  }
   if (s.reported.length > 0) {
     const counts = new Map<string, number>();
     for (const f of s.reported) counts.set(`${f.rule}\u0000${f.file}`, (counts.get(`${f.rule}\u0000${f.file}`) ?? 0) + 1);

@@ -13,7 +13,7 @@ export function parseCommand(body: string): Command | undefined {
 export const USAGE = [
   '**racecheck commands** (for people with write access and the pull request author):',
   '',
-  '- `/racecheck`: re-run on the current head and review the changed lines',
+  '- `/racecheck`: re-run on the current head and review what the change introduces (the scope set in `.github/racecheck.yml`)',
   '- `/racecheck all`: re-run and report on the whole of each changed Go file',
   '- `/racecheck help`: show this message',
   '',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RULES, type RuleSetting } from '../engine/index.js';
+import { REVIEW_SCOPES, RULES, type ReviewScope, type RuleSetting } from '../engine/index.js';
 
 export const CONFIG_FILE = 'racecheck.yml';
 export const DEFAULT_MAX_COMMENTS = 30;
@@ -18,6 +18,7 @@ const configSchema = z.strictObject({
   ignore: z.array(z.string().min(1)).optional(),
   fail_on: z.enum(['error', 'warning', 'never']).optional(),
   max_comments: z.number().int().min(0).max(100).optional(),
+  scope: z.enum(REVIEW_SCOPES as [ReviewScope, ...ReviewScope[]]).optional(),
 });
 
 export type FailOn = 'error' | 'warning' | 'never';
@@ -27,11 +28,13 @@ export interface RacecheckConfig {
   ignore: string[];
   failOn: FailOn;
   maxComments: number;
+  /** Which findings a review reports: what the change introduces, also what it touches, or whole files. */
+  scope: ReviewScope;
 }
 
 export type ConfigResult = { ok: true; config: RacecheckConfig } | { ok: false; error: string };
 
-export const DEFAULT_CONFIG: RacecheckConfig = { rules: {}, ignore: [], failOn: 'error', maxComments: DEFAULT_MAX_COMMENTS };
+export const DEFAULT_CONFIG: RacecheckConfig = { rules: {}, ignore: [], failOn: 'error', maxComments: DEFAULT_MAX_COMMENTS, scope: 'introduced' };
 
 function toRuleSetting(value: z.infer<typeof ruleSetting>): RuleSetting {
   if (value === false || value === 'off') return { enabled: false };
@@ -70,6 +73,7 @@ export function parseConfig(raw: unknown): ConfigResult {
       ignore: data.ignore ?? [],
       failOn: data.fail_on ?? DEFAULT_CONFIG.failOn,
       maxComments: data.max_comments ?? DEFAULT_MAX_COMMENTS,
+      scope: data.scope ?? DEFAULT_CONFIG.scope,
     },
   };
 }

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { addedLinesFromPatch, narrowToDiff, type AnalyzeOptions, type Finding } from '../engine/index.js';
-import { analyzeFile, combine, type AnalysisCache, type Analyzer, type FileAnalysis } from './analysis.js';
+import { placeForReview, type AnalyzeOptions, type Finding, type ReviewedFinding, type ReviewScope } from '../engine/index.js';
+import { combine, reviewFile, type AnalysisCache, type Analyzer, type FileAnalysis, type FileReview } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
 import { commentableLines, reviewComments, type ReviewComment } from '../report/comment.js';
@@ -25,6 +25,7 @@ export interface RunDeps {
 }
 
 export interface RunRequest extends PullTarget {
+  /** 'diff': the repository's configured scope (introduced by default); 'all': whole files (`/racecheck all`). */
   scope: 'diff' | 'all';
   /** The newer head sha once one was pushed: this run then stops and posts nothing for its stale head. */
   supersededBy?: () => string | undefined;
@@ -158,9 +159,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     if (await stopIfSuperseded()) return outcome;
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
     const options: AnalyzeOptions = { rules: config.rules, reviewingChanges: true, ...(goVersion ? { goVersion } : {}) };
+    const scope: ReviewScope = req.scope === 'all' ? 'all' : config.scope;
     // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
-    // finding) and the review (the diff's findings), and CPU work overlaps the remaining fetches.
+    // finding) and the review (compared with the base where the head has findings), and CPU work
+    // overlaps the remaining fetches.
     const analyses = new Map<string, FileAnalysis>();
+    const reviews = new Map<string, FileReview>();
     const analyzing: Promise<void>[] = [];
     const fetchOptions = {
       concurrency: deps.fetchConcurrency,
@@ -168,7 +172,10 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       onGraphqlError: (err: unknown) => log.warn({ err: errorMessage(err), status: httpStatus(err) }, 'GraphQL file fetch failed; fetching those files over REST'),
     };
     const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions, (file) => {
-      const done = analyzeFile(file, options, deps.analyzer, deps.analysisCache).then((a) => void analyses.set(file.path, a));
+      const done = reviewFile(file, options, scope, deps.analyzer, deps.analysisCache).then((r) => {
+        analyses.set(file.path, r.head);
+        reviews.set(file.path, r);
+      });
       done.catch(() => undefined); // awaited below; this only stops an unhandled rejection if fetching fails first
       analyzing.push(done);
     });
@@ -179,12 +186,22 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
     const whole = combine(fetched.files, analyses);
 
-    const addedLines = new Map(fetched.files.map((f) => [f.path, addedLinesFromPatch(f.patch)]));
-    const result = { ...whole, findings: req.scope === 'all' ? whole.findings : narrowToDiff(whole.findings, addedLines) };
+    const inScope: ReviewedFinding[] = [];
+    const headOnly: { file: string; reason: string }[] = [];
+    let preExistingNotShown = 0;
+    for (const f of fetched.files) {
+      const r = reviews.get(f.path);
+      if (!r) continue;
+      inScope.push(...r.review.findings);
+      preExistingNotShown += r.review.preExistingNotShown;
+      if (r.headOnly) headOnly.push({ file: f.path, reason: r.headOnly });
+      for (const [rule, n] of Object.entries(r.review.suppressed)) whole.suppressed[rule] = (whole.suppressed[rule] ?? 0) + n;
+    }
+    const result = { ...whole, findings: inScope };
 
     const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
     const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line;
-    const allReported = [...result.findings].sort(bySeverity);
+    const allReported: ReviewedFinding[] = [...result.findings].sort(bySeverity);
     const reported = allReported.slice(0, limits.maxFindings);
     if (allReported.length > limits.maxFindings) {
       limitsHit.push(`${allReported.length} findings; only the ${limits.maxFindings} most severe are reported (RACECHECK_MAX_FINDINGS=${limits.maxFindings}).`);
@@ -204,7 +221,9 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
         outcome.alreadyCommented++;
         return;
       }
-      const forFinding = commentedFindings < config.maxComments ? reviewComments(finding, fp, commentable.get(finding.file) ?? new Set(), deps.docsBaseUrl) : [];
+      // On the access when it is in a hunk, else on the change in its function that made it; else annotation only.
+      const placed = placeForReview(finding);
+      const forFinding = placed && commentedFindings < config.maxComments ? reviewComments(placed, fp, commentable.get(finding.file) ?? new Set(), deps.docsBaseUrl) : [];
       if (forFinding.length > 0) {
         comments.push(...forFinding);
         commentedFindings++;
@@ -252,14 +271,18 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       ),
     );
 
-    const annotated = whole.findings.length > limits.maxFindings ? [...whole.findings].sort(bySeverity).slice(0, limits.maxFindings) : whole.findings;
-    if (annotated.length < whole.findings.length) limitsHit.push(`Annotations: ${limits.maxFindings} of ${whole.findings.length} (RACECHECK_MAX_FINDINGS).`);
+    // Every head finding, and what the change removed (which no single version shows).
+    const annotatable = [...whole.findings, ...reported.filter((f) => !whole.findings.some((w) => w.rule === f.rule && w.line === f.line && w.file === f.file))];
+    const annotated = annotatable.length > limits.maxFindings ? [...annotatable].sort(bySeverity).slice(0, limits.maxFindings) : annotatable;
+    if (annotated.length < annotatable.length) limitsHit.push(`Annotations: ${limits.maxFindings} of ${annotatable.length} (RACECHECK_MAX_FINDINGS).`);
     const conclusion = conclusionFor(reported, config.failOn);
     const title = titleFor(reported);
     const summary = summaryFor({
-      scope: req.scope,
+      scope,
       reported,
-      outsideScope: Math.max(0, whole.findings.length - reported.length),
+      outsideScope: Math.max(0, annotatable.length - reported.length),
+      preExistingNotShown,
+      headOnly,
       posted: outcome.posted,
       alreadyCommented: outcome.alreadyCommented,
       notPosted,

@@ -3,7 +3,9 @@
  * retries and throttling on) against the fake GitHub over HTTP. Prints the time from sending the webhook to the
  * review arriving, how many GitHub requests the run made, and where the time went. Targets: ≤ 2 s and ≤ files + 5
  * requests. A second pass with throttling off shows the share of Probot's 1 s spacing of writes (the
- * read-only GraphQL query for file contents goes around it).
+ * read-only GraphQL query for file contents goes around it). One scenario has a race in every file's base
+ * and head, so both versions of all 100 files are analyzed (the differential review's worst case). Exits 1
+ * when a review misses the time target with throttling on.
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
@@ -11,7 +13,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { ProbotOctokit } from 'probot';
 import { createApp } from '../app/index.js';
-import { analyze } from '../engine/index.js';
+import { analyze, analyzeChanges } from '../engine/index.js';
+import { makePatch } from '../app/testing/fake-github.js';
 import { FakeGitHub } from '../app/testing/fake-github.js';
 import { startLocalApp } from '../app/testing/local-server.js';
 
@@ -87,14 +90,30 @@ interface Scenario {
   name: string;
   headSha: string;
   files: Record<string, [string | undefined, string]>;
+  mustReview?: boolean;
 }
 
-/** `modified` files change an existing file (one in ten gains the race); the rest are new files. */
-function pullFiles(modified: number, version: string): Record<string, [string | undefined, string]> {
+/** Targets missed, for the exit status. */
+const missed: string[] = [];
+
+/**
+ * `modified` files change an existing file (one in ten gains the race); the rest are new files. With
+ * `racyBase`, every file already has the race in its base and keeps it (so the base must be analyzed too),
+ * and one in ten also deletes a Lock()/defer Unlock() pair.
+ */
+function pullFiles(modified: number, version: string, racyBase = false): Record<string, [string | undefined, string]> {
   const files: Record<string, [string | undefined, string]> = {};
   for (let i = 0; i < FILES; i++) {
     const pkg = `pkg${Math.floor(i / 10)}`;
     const path = `internal/${pkg}/file${i}.go`;
+    if (racyBase) {
+      const base = withImports(ordinaryFile(pkg, i, racyFunc(i)));
+      // A code change inside the racy function, so its base is analyzed too.
+      let head = withImports(ordinaryFile(pkg, i, racyFunc(i).replace('\t_ = ctx\n', `\t_ = ctx\n\t_ = "${version}"\n`)));
+      if (i % 10 === 5) head = head.replace('\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n', '');
+      files[path] = [base, head];
+      continue;
+    }
     const racy = i % 10 === 3;
     const head = racy ? withImports(ordinaryFile(pkg, i, `${racyFunc(i)}\n// ${version}\n`)) : ordinaryFile(pkg, i, `\n// ${version}\n`);
     files[path] = i < modified ? [ordinaryFile(pkg, i), head] : [undefined, head];
@@ -198,20 +217,39 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
     console.log(`    check run completed           ${ms(at.checkCompleted)}`);
     console.log(`    inside the run: fetch ${ms(runLog.fetchMs)}, analysis after the last fetch ${ms(runLog.analysisAfterFetchMs)}, total ${ms(runLog.totalMs)}; GraphQL queries ${runLog.graphqlQueries ?? 0}, REST fallbacks ${runLog.restFallbacks ?? 0}`);
     for (const [endpoint, n] of [...byEndpoint].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(4)}  ${endpoint}`);
-    // The engine's share: the same files analyzed directly, in this process, on one thread.
+    // The engine's share: the same files analyzed directly, in this process, on one thread: the head
+    // alone, then the differential review (head, and the base where the head has findings).
     const engineStart = performance.now();
     analyze(Object.entries(s.files).map(([path, [, content]]) => ({ path, content })), { scope: 'all', goVersion: '1.22' });
-    console.log(`  engine alone on these ${changed} files, one thread: ${(performance.now() - engineStart).toFixed(0)} ms`);
+    const headOnlyMs = performance.now() - engineStart;
+    const reviewStart = performance.now();
+    const reviewed = analyzeChanges(
+      Object.entries(s.files).map(([path, [before, content]]) => ({ path, content, patch: makePatch(before, content).patch })),
+      { scope: 'introduced', goVersion: '1.22' },
+    );
+    const bothMs = performance.now() - reviewStart;
+    console.log(`  engine alone on these ${changed} files, one thread: head only ${headOnlyMs.toFixed(0)} ms; base and head compared ${bothMs.toFixed(0)} ms (×${(bothMs / headOnlyMs).toFixed(2)}), ${reviewed.findings.length} findings introduced`);
+    if (s.mustReview && toReview === undefined) missed.push(`${s.name}: no review posted`);
+    if (throttle && toReview !== undefined && toReview > TIME_TARGET_MS) missed.push(`${s.name}: webhook → review ${toReview.toFixed(0)} ms`);
   }
 
   try {
     const tag = throttle ? 't' : 'u';
     fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'fail_on: error\nmax_comments: 30\n');
     const mixed = pullFiles(60, `v1${tag}`);
-    await runScenario({ name: `${FILES}-file PR: 60 modified + 40 new files, 10 racy (cold cache, first event of the installation)`, headSha: `a${tag}`.padEnd(40, '0'), files: mixed }, { newPull: true });
+    await runScenario({ name: `${FILES}-file PR: 60 modified + 40 new files, 10 racy (cold cache, first event of the installation)`, headSha: `a${tag}`.padEnd(40, '0'), files: mixed, mustReview: true }, { newPull: true });
     const pushed = { ...mixed, 'internal/pkg0/file0.go': [mixed['internal/pkg0/file0.go']![0], ordinaryFile('pkg0', 0, `\n// v2${tag}\n`)] as [string, string] };
     await runScenario({ name: 'push changing one file of that PR (warm blob cache)', headSha: `c${tag}`.padEnd(40, '0'), files: pushed }, { newPull: false });
-    await runScenario({ name: `${FILES}-file PR: all ${FILES} files modified, 10 racy (cold caches, token already cached)`, headSha: `d${tag}`.padEnd(40, '0'), files: pullFiles(FILES, `v3${tag}`) }, { newPull: true });
+    await runScenario({ name: `${FILES}-file PR: all ${FILES} files modified, 10 racy (cold caches, token already cached)`, headSha: `d${tag}`.padEnd(40, '0'), files: pullFiles(FILES, `v3${tag}`), mustReview: true }, { newPull: true });
+    await runScenario(
+      {
+        name: `${FILES}-file PR: all ${FILES} files modified, each already racy in its base (both versions of all ${FILES} analyzed), 10 delete a Lock/Unlock pair`,
+        headSha: `e${tag}`.padEnd(40, '0'),
+        files: pullFiles(FILES, `v4${tag}`, true),
+        mustReview: true,
+      },
+      { newPull: true },
+    );
   } finally {
     await server.stop();
   }
@@ -236,8 +274,9 @@ async function main(): Promise<void> {
   } finally {
     await fake.close();
   }
+  if (missed.length > 0) console.log(`\nMISSED (throttling on, target ≤ ${TIME_TARGET_MS} ms):\n${missed.map((m) => `  ${m}`).join('\n')}`);
   // Probot's throttling keeps timers alive; the bench is done.
-  process.exit(0);
+  process.exit(missed.length > 0 ? 1 : 0);
 }
 
 /** A fresh connection per webhook (no keep-alive reuse racing the server's idle timeout). */

@@ -1,5 +1,5 @@
 /** Rendering an analysis for a terminal, for machines (JSON), and for GitHub Actions annotations (SARIF is in sarif.ts). */
-import type { AnalysisResult, Finding, Severity } from '../engine/index.js';
+import type { AnalysisResult, Finding, ReviewedFinding, Severity } from '../engine/index.js';
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif', 'github'];
@@ -23,6 +23,9 @@ export function formatJson({ result }: RunSummary): string {
     severity: f.severity,
     message: f.message,
     related: f.related.map((r) => ({ file: r.file, line: r.line, message: r.message })),
+    // Reviewing a change: whether the base had it, and the line a review comment would sit on.
+    ...('origin' in f ? { origin: (f as ReviewedFinding).origin } : {}),
+    ...((f as ReviewedFinding).anchorLine !== undefined ? { anchorLine: (f as ReviewedFinding).anchorLine } : {}),
     ...(f.fix
       ? {
           fix: {

@@ -7,8 +7,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { analyze, emptyFixStats, mergeFixStats, parseUnifiedDiff, DiffParseError, RULES } from '../engine/index.js';
-import type { AnalysisResult, RuleSetting, SourceFile } from '../engine/index.js';
+import { analyze, analyzeChanges, emptyFixStats, mergeFixStats, parseUnifiedDiff, DiffParseError, REVIEW_SCOPES, RULES } from '../engine/index.js';
+import type { AnalysisResult, ChangedFile, ReviewResult, ReviewScope, RuleSetting, SourceFile } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
 import { CliError, describeFsError } from './errors.js';
 import { collectGoFiles, isSkippedDir } from './files.js';
@@ -35,14 +35,17 @@ export interface CliIO {
 
 export const USAGE = `Usage:
   racecheck [options] [PATH...]          analyze .go files and directories (default: .)
-  racecheck [options] --diff FILE|-      analyze the lines a unified diff adds (- reads stdin)
+  racecheck [options] --diff FILE|-      review what a unified diff introduces (- reads stdin)
   racecheck [options] --base REV         review this branch like a pull request against REV
 
 Options:
   --diff FILE|-        unified diff to review; files are read from --root
   --base REV           diff merge-base(REV, HEAD) against the working tree (git)
   --root DIR           directory the diff's paths are relative to / the git repository (default: .)
-  --all                with --diff/--base, report on the whole of each touched file
+  --scope SCOPE        with --diff/--base: introduced (default: what the change adds or
+                       enables, incl. removed locks, copies and joins), touched (also races
+                       the base already had in the functions it changes), all (whole files)
+  --all                the same as --scope all
   --format FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning),
                        or github (workflow-command annotations)
   --go-version 1.N     Go version for files outside any module (default: none)
@@ -70,7 +73,7 @@ interface ParsedArgs {
   diff?: string;
   base?: string;
   root?: string;
-  all: boolean;
+  scope?: ReviewScope;
   format: OutputFormat;
   goVersion?: string;
   /** Per-rule on/off from --enable and --disable. */
@@ -105,6 +108,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
         base: { type: 'string' },
         root: { type: 'string' },
         all: { type: 'boolean', default: false },
+        scope: { type: 'string' },
         format: { type: 'string', default: 'text' },
         'go-version': { type: 'string' },
         'list-rules': { type: 'boolean', default: false },
@@ -134,6 +138,11 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (v.root !== undefined && v.diff === undefined && v.base === undefined) {
     throw new CliError('--root only applies to --diff and --base');
   }
+  if (v.scope !== undefined && !REVIEW_SCOPES.includes(v.scope as ReviewScope)) {
+    throw new CliError(`unknown --scope '${v.scope}' (expected ${REVIEW_SCOPES.join(', ')})`);
+  }
+  if (v.scope !== undefined && v.all && v.scope !== 'all') throw new CliError(`--all means --scope all; it cannot be combined with --scope ${v.scope}`);
+  if (v.scope !== undefined && v.diff === undefined && v.base === undefined) throw new CliError('--scope only applies to --diff and --base');
   if (v['go-version'] !== undefined && !/^1\.\d+$/.test(v['go-version'])) {
     throw new CliError(`--go-version must look like 1.21 (got ${v['go-version']})`);
   }
@@ -142,7 +151,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
     diff: v.diff,
     base: v.base,
     root: v.root,
-    all: v.all ?? false,
+    scope: v.all ? 'all' : (v.scope as ReviewScope | undefined),
     format: v.format as OutputFormat,
     goVersion: v['go-version'],
     rules: ruleSwitches(v.enable ?? [], v.disable ?? []),
@@ -159,6 +168,8 @@ interface Target {
   addedLines?: Set<number>;
   /** A sibling of a changed file, read for its package's facts only. */
   contextOnly?: boolean;
+  /** The file's hunks, for reviewing a change. */
+  patch?: string;
 }
 
 /** Bytes of unchanged sibling files read per package; past it the package is reviewed file by file. */
@@ -217,10 +228,10 @@ function targetsFromDiff(diffText: string, root: string, origin: string): Target
   return files
     .filter((f) => !f.deleted && f.path.endsWith('.go'))
     .filter((f) => !f.path.split('/').slice(0, -1).some(isSkippedDir))
-    .map((f) => ({ displayPath: f.path, absolutePath: resolve(root, f.path), addedLines: f.addedLines }));
+    .map((f) => ({ displayPath: f.path, absolutePath: resolve(root, f.path), addedLines: f.addedLines, patch: f.patch }));
 }
 
-async function readSources(targets: readonly Target[], missingHint: string): Promise<(SourceFile & { absolutePath: string })[]> {
+async function readSources(targets: readonly Target[], missingHint: string): Promise<(SourceFile & { absolutePath: string; patch?: string })[]> {
   // Bounded: a whole repository at once would run out of file descriptors.
   const limit = pLimit(32);
   return Promise.all(
@@ -231,9 +242,10 @@ async function readSources(targets: readonly Target[], missingHint: string): Pro
       } catch (err) {
         throw new CliError(`cannot read ${t.displayPath}: ${describeFsError(err)}${missingHint}`);
       }
-      const file: SourceFile & { absolutePath: string } = { path: t.displayPath, content, absolutePath: t.absolutePath };
+      const file: SourceFile & { absolutePath: string; patch?: string } = { path: t.displayPath, content, absolutePath: t.absolutePath };
       if (t.addedLines) file.addedLines = t.addedLines;
       if (t.contextOnly) file.contextOnly = true;
+      if (t.patch !== undefined) file.patch = t.patch;
       return file;
     })),
   );
@@ -312,6 +324,38 @@ export async function analyzeByGoVersion(
   return merged;
 }
 
+/**
+ * Reviews a change: each batch's head and base are analyzed together (analyzeChanges), by Go version
+ * and in whole-directory batches for the same reasons as analyzeByGoVersion (siblings ride along as
+ * context in both versions).
+ */
+export async function reviewChangesByGoVersion(
+  files: readonly (SourceFile & { absolutePath: string; patch?: string })[],
+  scope: ReviewScope,
+  fallbackVersion: string | undefined,
+  onProgress: (done: number) => void = () => undefined,
+  rules?: Record<string, RuleSetting>,
+): Promise<ReviewResult> {
+  const groups = groupByGoVersion(files, fallbackVersion);
+  const patches = new Map(files.map((f) => [f.path, f.patch ?? '']));
+  const merged: ReviewResult = { findings: [], suppressed: {}, files: [], headOnly: [], preExistingNotShown: 0 };
+  for (const [goVersion, group] of groups) {
+    for (const files of batchesByDirectory(group)) {
+      const batch: ChangedFile[] = files.map((f) => ({ ...f, patch: patches.get(f.path) ?? '' }));
+      const result = analyzeChanges(batch, { scope, ...(goVersion ? { goVersion } : {}), ...(rules ? { rules } : {}) });
+      merged.findings.push(...result.findings);
+      merged.files.push(...result.files);
+      merged.headOnly.push(...result.headOnly);
+      merged.preExistingNotShown += result.preExistingNotShown;
+      for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
+      onProgress(merged.files.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  merged.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return merged;
+}
+
 function listRules(): string {
   if (RULES.length === 0) return 'racecheck: no rules are registered\n';
   const width = Math.max(...RULES.map((r) => r.id.length));
@@ -321,7 +365,8 @@ function listRules(): string {
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const started = performance.now();
   let targets: Target[];
-  let scope: 'diff' | 'all' = 'all';
+  // Set when reviewing a change (--diff, --base); undefined: whole files.
+  let scope: ReviewScope | undefined;
   let missingHint = '';
   // The directory finding paths are relative to: SARIF's %SRCROOT%.
   let srcRoot = io.cwd;
@@ -339,14 +384,14 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
       }
     }
     targets = targetsFromDiff(diffText, root, args.diff === '-' ? 'standard input' : args.diff);
-    scope = args.all ? 'all' : 'diff';
+    scope = args.scope ?? 'introduced';
     missingHint = ` (paths in the diff are read relative to ${args.root ?? 'the current directory'}; set --root)`;
   } else if (args.base !== undefined) {
     const dir = resolve(io.cwd, args.root ?? '.');
     const branch = await diffAgainstBase(args.base, dir);
     targets = targetsFromDiff(branch.diff, branch.topLevel, `git diff against ${args.base}`);
     srcRoot = branch.topLevel;
-    scope = args.all ? 'all' : 'diff';
+    scope = args.scope ?? 'introduced';
   } else {
     const paths = args.paths.length > 0 ? args.paths : ['.'];
     targets = await collectGoFiles(paths, io.cwd);
@@ -357,13 +402,18 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const progress = progressFor(io.stderr, files.filter((f) => !f.contextOnly).length, io.now ? { now: io.now } : {});
   let result: AnalysisResult;
   try {
-    const reviewingChanges = args.diff !== undefined || args.base !== undefined;
-    result = await analyzeByGoVersion(files, scope, args.goVersion, (done) => progress.update(done), args.rules, reviewingChanges);
+    const onProgress = (done: number) => progress.update(done);
+    result = scope
+      ? await reviewChangesByGoVersion(files, scope, args.goVersion, onProgress, args.rules)
+      : await analyzeByGoVersion(files, 'all', args.goVersion, onProgress, args.rules);
   } finally {
     progress.finish();
   }
   for (const report of result.files) {
     if (report.error) io.stderr.write(`racecheck: warning: ${report.file}: analysis failed: ${report.error}\n`);
+  }
+  for (const { file, reason } of 'headOnly' in result ? (result as ReviewResult).headOnly : []) {
+    io.stderr.write(`racecheck: warning: ${file}: reviewed without its base version (${reason}); only findings on added lines are reported\n`);
   }
   const summary: RunSummary = { result, elapsedMs: performance.now() - started };
   const env = io.env ?? process.env;

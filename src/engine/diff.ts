@@ -8,6 +8,8 @@ export interface DiffFile {
   deleted: boolean;
   /** 1-based line numbers, in the new file, of the lines the diff adds. */
   addedLines: Set<number>;
+  /** This file's hunks as patch text (what GitHub's "list pull request files" calls `patch`). */
+  patch: string;
 }
 
 export class DiffParseError extends Error {}
@@ -39,7 +41,8 @@ export function parseUnifiedDiff(text: string): DiffFile[] {
     const from = stripPrefix(file.from);
     const path = to ?? from;
     if (!path) continue;
-    result.push({ path, deleted: file.deleted === true || to === undefined, addedLines: addedLinesOf(file) });
+    const patch = file.chunks.map((c) => [c.content, ...c.changes.map((change) => change.content)].join('\n')).join('\n');
+    result.push({ path, deleted: file.deleted === true || to === undefined, addedLines: addedLinesOf(file), patch });
   }
   if (result.length === 0 && text.trim().length > 0) {
     throw new DiffParseError('the input has no file sections ("--- a/…" / "+++ b/…"): is it a unified diff?');

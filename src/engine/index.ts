@@ -4,7 +4,7 @@
 import { buildFileModel, linkPackage, prepareFile, type FileModel, type PreparedFile } from './semantic/model.js';
 import { buildPackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
-import { ALL_RULES } from './rules/index.js';
+import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
@@ -28,6 +28,10 @@ export function mergeFixStats(into: FixStats, from: FixStats | undefined): void 
   into.verified += from.verified;
   into.dropped.push(...from.dropped);
 }
+export { analyzeChanges, compareVersions, deltaOf, differentialKey, onlyRules, placeForReview, REVIEW_SCOPES, rulesNeedingBase } from './differential.js';
+export type { ChangedFile, CompareInput, CompareOutput, ReviewedFinding, ReviewResult, ReviewScope } from './differential.js';
+export { reverseApply, ReverseApplyError } from './delta.js';
+export type { FileDelta } from './delta.js';
 
 export const DEFAULT_FILE_BUDGET_MS = 10_000;
 
@@ -38,7 +42,7 @@ export function isOnByDefault(meta: RuleMeta, options: Pick<AnalyzeOptions, 'rev
 }
 
 /** Every rule's meta block, in a stable order. */
-export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
+export const RULES: readonly RuleMeta[] = [...ALL_RULES, ...DIFFERENTIAL_RULES].map((r) => r.meta);
 
 /** One file of a package being analyzed, with what the engine has learned of it so far. */
 interface FileWork {

@@ -1,6 +1,8 @@
 import type { RuleMeta, SuggestedFix } from './types.js';
+import type Parser from 'tree-sitter';
 import type { FileModel, PackageView } from './semantic/model.js';
 import type { PackageModel } from './semantic/package.js';
+import type { FileDelta } from './delta.js';
 
 /** A position in the file being analyzed (1-based line and column). */
 export interface Span {
@@ -33,4 +35,25 @@ export interface Rule {
    * (which are always walked): given the file's package-level view, a test on a function's text.
    */
   walks?(view: PackageView): ((functionText: string) => boolean) | undefined;
+}
+
+/** Both versions of one changed file, for rules that judge what a pull request removes. */
+export interface VersionPair {
+  delta: FileDelta;
+  baseTree: Parser.Tree;
+  headTree: Parser.Tree;
+  /** The head's effective Go language version. */
+  goVersion?: string;
+}
+
+/** A finding on the head version that rests on a line the pull request deleted. */
+export interface RemovalDiagnostic extends Diagnostic {
+  /** The deleted line, by its base line number (or the moved line, by its head line). */
+  removed: { line: number; text: string };
+}
+
+/** A detector over base and head: what the pull request took away. */
+export interface DifferentialRule {
+  meta: RuleMeta;
+  compare(pair: VersionPair, report: (diagnostic: RemovalDiagnostic) => void): void;
 }

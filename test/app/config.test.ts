@@ -64,7 +64,7 @@ test('severity override with fail_on warning', () => {
   const result = parseConfig({ rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': false }, fail_on: 'warning' });
   expect(result).toEqual({
     ok: true,
-    config: { rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': { enabled: false } }, ignore: [], failOn: 'warning', maxComments: 30 },
+    config: { rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': { enabled: false } }, ignore: [], failOn: 'warning', maxComments: 30, scope: 'introduced' },
   });
   expect(parseConfig(null)).toMatchObject({ ok: true, config: { failOn: 'error', maxComments: 30 } });
 });

@@ -1,4 +1,4 @@
-/** The App narrows whole-file findings to the diff with the engine's own rule (narrowToDiff). */
+/** narrowToDiff, the engine's added-lines scope, agrees with analyze(scope: 'diff') (the App now reviews with the differential layer). */
 import fc from 'fast-check';
 import { analyze, type Finding } from '../../src/engine/index.js';
 import { narrowToDiff } from '../../src/engine/index.js';

@@ -75,3 +75,49 @@ test('a signed pull_request webhook produces the review and a failing check over
   expect(fake.requests).toContain('POST /repos/octo-org/service/pulls/7/reviews');
   expect(fake.enterprisePrefixed).toBe(fake.requests.length);
 });
+
+const LOCKED_STORE = `package store
+
+import "sync"
+
+type Store struct {
+	mu    sync.Mutex
+	items map[string]int
+}
+
+func (s *Store) Get(k string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.items[k]
+}
+
+func (s *Store) Set(k string, v int) {
+	s.mu.Lock()
+	s.items[k] = v
+	s.mu.Unlock()
+}
+`;
+
+test('a pull request that only deletes a Lock()/Unlock() pair gets one comment on the deletion, naming the removed line and the unguarded access', async () => {
+  const head = '2222222222222222222222222222222222222222';
+  const unlocked = LOCKED_STORE.replace('\ts.mu.Lock()\n\ts.items[k] = v\n\ts.mu.Unlock()\n', '\ts.items[k] = v\n');
+  fake.setFile(head, 'go.mod', GO_MOD);
+  const pull = fake.setPull(8, head, { 'store/store.go': [LOCKED_STORE, unlocked] });
+  const reviewsBefore = fake.reviews.length;
+  const commentsBefore = fake.reviewComments.length;
+  const res = await deliver('pull_request', pullRequestPayload('opened', head, 8));
+  expect(res.status).toBe(200);
+  for (let i = 0; i < 100 && !(fake.checkRun()?.head_sha === head && fake.checkRun()?.status === 'completed'); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(fake.checkRun()).toMatchObject({ head_sha: head, status: 'completed', conclusion: 'failure' });
+  expect(fake.reviews.length - reviewsBefore).toBe(1);
+  const comments = fake.reviewComments.slice(commentsBefore);
+  expect(comments).toHaveLength(1);
+  const [comment] = comments;
+  // The deletion's hunk: the patch GitHub lists for the file, and the line that lost its lock.
+  const patch = pull.files.find((f) => f.filename === 'store/store.go')!.patch!;
+  expect(patch).toMatch(/^-\ts\.mu\.Lock\(\)$/m);
+  expect(comment!.path).toBe('store/store.go');
+  expect(unlocked.split('\n')[comment!.line - 1]).toBe('\ts.items[k] = v');
+  expect(comment!.body).toContain('`removed-sync`');
+  expect(comment!.body).toContain('This pull request removes `s.mu.Lock()` (was line 17), which guarded `s.items` here');
+});

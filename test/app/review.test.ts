@@ -192,7 +192,8 @@ describe('with a stand-in analyzer', () => {
     h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules:\n  closure-write: warning\n');
     h.fake.setPull(7, HEAD, { 'a.go': [BASE_GO, `${BASE_GO}func B() {}\n`] });
     await h.send('pull_request', pullRequestPayload('opened'));
-    // One whole-file analysis per file; the app narrows it to the diff itself.
+    // One whole-file analysis per file, as a review of changes; the app compares it with the base itself
+    // (no base analysis here: the stand-in finds nothing).
     expect(calls).toHaveLength(1);
     expect(calls[0]!.options).toEqual({ scope: 'all', reviewingChanges: true, goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } } });
     expect(calls[0]!.files.map((f) => f.path)).toEqual(['a.go']);

@@ -1,4 +1,4 @@
-import type { Rule } from '../rule.js';
+import type { DifferentialRule, Rule } from '../rule.js';
 import { closureWrite } from './closure-write.js';
 import { sharedFieldWrite } from './shared-field-write.js';
 import { mutexLifetime } from './mutex-lifetime.js';
@@ -13,6 +13,7 @@ import { parallelTestState } from './parallel-test-state.js';
 import { packageState } from './package-state.js';
 import { unjoinedResult } from './unjoined-result.js';
 import { lockEscape } from './lock-escape.js';
+import { removedSync } from './removed-sync.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -31,3 +32,6 @@ export const ALL_RULES: readonly Rule[] = [
   unjoinedResult,
   lockEscape,
 ];
+
+/** Detectors that compare a file's base and head (run by the differential review, src/engine/differential.ts). */
+export const DIFFERENTIAL_RULES: readonly DifferentialRule[] = [removedSync];
