@@ -11,3 +11,17 @@ export function parseGo(source: string): Parser.Tree {
   }
   return parser.parse(source);
 }
+
+/**
+ * The children of `node` in field `field`. Use this, not tree-sitter's `childrenForFieldName`:
+ * node-tree-sitter 0.25 creates a native cursor there and never frees it (about 1.5 MB of native
+ * memory per analyzed file).
+ */
+export function fieldChildren(node: Parser.SyntaxNode, field: string): Parser.SyntaxNode[] {
+  const out: Parser.SyntaxNode[] = [];
+  const count = node.childCount;
+  for (let i = 0; i < count; i++) {
+    if (node.fieldNameForChild(i) === field) out.push(node.child(i)!);
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import type { SuggestedFix, TextEdit } from '../types.js';
 import type { FileModel, Node, PackageView } from '../semantic/model.js';
 import { NO_COPY_TYPES, named, typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { spanOf } from './describe.js';
+import { fieldChildren } from '../parse.js';
 
 const BUILTINS_THAT_DO_NOT_COPY = new Set(['new', 'len', 'cap', 'unsafe.Sizeof', 'unsafe.Offsetof', 'unsafe.Alignof']);
 const SYNC_MENTION = /\b(?:sync|atomic)\.[A-Z]/;
@@ -85,7 +86,7 @@ class Relevance {
       const list = node.namedChildren.flatMap((c) => (c.type === 'var_spec_list' ? c.namedChildren : [c]));
       for (const spec of list) {
         if (spec.type !== 'type_spec' && spec.type !== 'type_alias' && spec.type !== 'var_spec') continue;
-        const names = spec.childrenForFieldName('name').map((n) => n.text);
+        const names = fieldChildren(spec, 'name').map((n) => n.text);
         const text = view.source.slice(spec.startIndex, spec.endIndex);
         if (names.length > 0) specs.push({ names, text, words: new Set(text.match(WORD) ?? []), kind: spec.type, spec });
       }
@@ -117,8 +118,8 @@ class Relevance {
       const fieldDecls = type?.type === 'struct_type' ? type.namedChildren.find((c) => c.type === 'field_declaration_list')?.namedChildren ?? [] : [];
       for (const f of fieldDecls) {
         if (f.type !== 'field_declaration' || !byValue.test(f.childForFieldName('type')?.text ?? '')) continue;
-        for (const n of f.childrenForFieldName('name')) fields.add(n.text);
-        if (f.childrenForFieldName('name').length === 0) {
+        for (const n of fieldChildren(f, 'name')) fields.add(n.text);
+        if (fieldChildren(f, 'name').length === 0) {
           const base = (f.childForFieldName('type')?.text ?? '').replace(/\[.*$/, '');
           fields.add(base.slice(base.lastIndexOf('.') + 1));
         }
@@ -242,7 +243,7 @@ class CopyChecker {
     if (!typeNode) return;
     const path = this.model.types.lockPath(typeFromNode(typeNode));
     if (!path) return;
-    const names = p.childrenForFieldName('name').map((n) => n.text);
+    const names = fieldChildren(p, 'name').map((n) => n.text);
     const typeText = typeNode.text;
     const nameText = names.length > 0 ? names.join(', ') + ' ' : '';
     const lock = path[path.length - 1];
@@ -388,7 +389,7 @@ class CopyChecker {
           for (const spec of node.namedChildren.flatMap((c) => (c.type === 'var_spec_list' ? c.namedChildren : [c]))) {
             if (spec.type !== 'var_spec') continue;
             const values = spec.childForFieldName('value')?.namedChildren ?? [];
-            this.checkPairs(spec.childrenForFieldName('name'), values, 'the var declaration of');
+            this.checkPairs(fieldChildren(spec, 'name'), values, 'the var declaration of');
             pushAll(values);
           }
           break;
@@ -544,7 +545,7 @@ export const copiedLock: Rule = {
       if (node.type !== 'var_declaration' || !relevant.test(model.text(node))) continue;
       for (const spec of node.namedChildren.flatMap((c) => (c.type === 'var_spec_list' ? c.namedChildren : [c]))) {
         if (spec.type !== 'var_spec') continue;
-        const names = spec.childrenForFieldName('name');
+        const names = fieldChildren(spec, 'name');
         const values = spec.childForFieldName('value')?.namedChildren ?? [];
         if (names.length !== values.length) continue;
         values.forEach((v, i) => {

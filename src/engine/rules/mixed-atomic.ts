@@ -7,6 +7,7 @@ import type { Rule } from '../rule.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
+import { fieldChildren } from '../parse.js';
 
 const ATOMIC_FN = /^atomic\.(Add|Load|Store|Swap|CompareAndSwap)(Int32|Int64|Uint32|Uint64|Uintptr|Pointer)$/;
 
@@ -94,7 +95,7 @@ function isDeclaringIdent(ident: Node): boolean {
     case 'variadic_parameter_declaration':
     case 'var_spec':
     case 'const_spec':
-      return p.childrenForFieldName('name').some((n) => n.startIndex === ident.startIndex);
+      return fieldChildren(p, 'name').some((n) => n.startIndex === ident.startIndex);
     case 'expression_list': {
       const g = p.parent;
       if (!g) return false;
@@ -139,7 +140,7 @@ function signatureType(fn: Node, name: string): { type: TypeRef; kind: 'receiver
   for (const [field, kind] of [['receiver', 'receiver'], ['parameters', 'param']] as const) {
     for (const p of fn.childForFieldName(field)?.namedChildren ?? []) {
       if (p.type !== 'parameter_declaration') continue;
-      if (p.childrenForFieldName('name').some((n) => n.text === name)) return { type: typeFromNode(p.childForFieldName('type')), kind };
+      if (fieldChildren(p, 'name').some((n) => n.text === name)) return { type: typeFromNode(p.childForFieldName('type')), kind };
     }
   }
   return undefined;

@@ -14,6 +14,7 @@ import { importEdit } from '../fix/imports.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { MUTEX_TYPES, named, typeName, type TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
+import { fieldChildren } from '../parse.js';
 
 const LOCK_METHODS = new Set(['Lock', 'RLock']);
 const MUTEX_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
@@ -64,7 +65,7 @@ function mutexStructs(model: FileModel): MutexStruct[] {
     if (!name || !MUTEX_TYPES.has(t) || decl.children.some((c) => c.type === '*')) continue;
     let entry = byName.get(name);
     if (!entry) byName.set(name, (entry = { name, mutexes: [], embedded: false }));
-    const names = decl.childrenForFieldName('name').map((n) => n.text);
+    const names = fieldChildren(decl, 'name').map((n) => n.text);
     if (names.length === 0) {
       entry.embedded = true;
       entry.mutexes.push(t.slice(t.indexOf('.') + 1));
@@ -92,7 +93,7 @@ function namesDeclaredIn(fn: Node): Set<string> {
       case 'variadic_parameter_declaration':
       case 'var_spec':
       case 'const_spec':
-        for (const id of n.childrenForFieldName('name')) names.add(id.text);
+        for (const id of fieldChildren(n, 'name')) names.add(id.text);
         break;
       case 'short_var_declaration':
       case 'range_clause':

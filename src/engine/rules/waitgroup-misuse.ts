@@ -8,6 +8,7 @@ import type { TextEdit } from '../types.js';
 import type { Access, FileModel, FuncUnit, Join, Node } from '../semantic/model.js';
 import { callArguments, statementsOf } from '../semantic/model.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
+import { fieldChildren } from '../parse.js';
 
 const WG = 'sync.WaitGroup';
 
@@ -229,7 +230,7 @@ function paramsOf(fn: Node): Param[] {
     if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter_declaration') return out;
     const type = p.childForFieldName('type');
     if (!type) return out;
-    const names = p.childrenForFieldName('name');
+    const names = fieldChildren(p, 'name');
     if (names.length === 0) out.push({ name: '', type, decl: p });
     for (const n of names) out.push({ name: n.text, type, decl: p });
   }

@@ -4,7 +4,7 @@
  * Detectors read this model; none walks the tree its own way for these facts.
  */
 import type Parser from 'tree-sitter';
-import { parseGo } from '../parse.js';
+import { fieldChildren, parseGo } from '../parse.js';
 import { KNOWN_CONSTRUCTORS, MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
 
 export type Node = Parser.SyntaxNode;
@@ -508,7 +508,7 @@ class ModelBuilder {
   }
 
   private declareSpec(spec: Node, scope: Scope, isConst: boolean): void {
-    const names = spec.childrenForFieldName('name');
+    const names = fieldChildren(spec, 'name');
     const declared = typeFromNode(spec.childForFieldName('type'));
     const values = spec.childForFieldName('value')?.namedChildren ?? [];
     names.forEach((ident, i) => {
@@ -604,7 +604,7 @@ class ModelBuilder {
       if (param.type !== 'parameter_declaration' && param.type !== 'variadic_parameter_declaration') continue;
       let type = typeFromNode(param.childForFieldName('type'));
       if (param.type === 'variadic_parameter_declaration') type = { kind: 'slice', elem: type };
-      for (const name of param.childrenForFieldName('name')) this.declare(scope, name, kind, type);
+      for (const name of fieldChildren(param, 'name')) this.declare(scope, name, kind, type);
     }
   }
 

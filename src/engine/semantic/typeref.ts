@@ -3,6 +3,7 @@
  * composite literals and a few well-known constructors.
  */
 import type Parser from 'tree-sitter';
+import { fieldChildren } from '../parse.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -65,7 +66,7 @@ export function resultTypes(result: Node | null): TypeRef[] {
   for (const param of result.namedChildren) {
     if (param.type !== 'parameter_declaration') continue;
     const type = typeFromNode(param.childForFieldName('type'));
-    const names = param.childrenForFieldName('name').length;
+    const names = fieldChildren(param, 'name').length;
     for (let i = 0; i < Math.max(1, names); i++) types.push(type);
   }
   return types;
@@ -78,7 +79,7 @@ function structFromNode(node: Node): TypeRef {
   for (const decl of list?.namedChildren ?? []) {
     if (decl.type !== 'field_declaration') continue;
     const typeNode = decl.childForFieldName('type');
-    const names = decl.childrenForFieldName('name');
+    const names = fieldChildren(decl, 'name');
     // tree-sitter-go leaves the `*` of an embedded `*T` outside the type node.
     const embeddedPointer = names.length === 0 && decl.children.some((c) => c.type === '*');
     const type: TypeRef = embeddedPointer ? { kind: 'pointer', elem: typeFromNode(typeNode) } : typeFromNode(typeNode);
