@@ -316,10 +316,19 @@ function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent'
 }
 
 function innermostLoopBetween(node: Node, top: Node): Node | undefined {
-  for (let n: Node | null = node.parent; n && n.startIndex >= top.startIndex && n !== top; n = n.parent) {
-    if (n.id === top.id) break;
-    if (isLoop(n)) return n;
-    if (n.type === 'func_literal') break;
+  // One cursor descent from `top` (asking for `parent` walks from the root on every call).
+  const [start, end, type] = [node.startIndex, node.endIndex, node.type];
+  const cursor = top.walk();
+  const between: { type: string; loop?: Node }[] = [];
+  for (let first = true; ; first = false) {
+    if (cursor.startIndex === start && cursor.endIndex === end && cursor.nodeType === type && cursor.currentNode.id === node.id) break;
+    if (!first) between.push({ type: cursor.nodeType, loop: cursor.nodeType === 'for_statement' ? cursor.currentNode : undefined });
+    // Returns the child's index (0 is a success) or null.
+    if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
+  }
+  for (let i = between.length - 1; i >= 0; i--) {
+    if (between[i].loop) return between[i].loop;
+    if (between[i].type === 'func_literal') break;
   }
   return undefined;
 }
@@ -1001,6 +1010,13 @@ function rootOf(t: FuncUnit): FuncUnit {
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
+/** A node on the way down to another, as the lock search reads it. */
+interface Ancestor {
+  type: string;
+  start: number;
+  node?: Node;
+}
+
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
 export type PreparedFile = PackageView & { readonly prepared: true; readonly packageName: string };
 
@@ -1029,8 +1045,30 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   b.build(options.alsoWalk);
   const lines = source.split('\n');
 
+  // The rules ask about pairs of accesses, so what a pair check needs is computed once per thread
+  // and spawn, without asking tree-sitter again (each node property is a native call).
+  const chains = new Map<FuncUnit, FuncUnit[]>();
+  const chainOf = (t: FuncUnit): FuncUnit[] => {
+    let chain = chains.get(t);
+    if (!chain) chains.set(t, (chain = threadChain(t)));
+    return chain;
+  };
+  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; repeats: boolean }>();
+  const spanOfSpawn = (s: Spawn) => {
+    let span = spans.get(s);
+    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), repeats: repeatsInLoop(s) }));
+    return span;
+  };
+  const multiInstance = new Map<FuncUnit, boolean>();
+
   const isMultiInstance = (t: FuncUnit): boolean => {
-    for (const cur of threadChain(t)) {
+    let known = multiInstance.get(t);
+    if (known === undefined) multiInstance.set(t, (known = computeMultiInstance(t)));
+    return known;
+  };
+
+  const computeMultiInstance = (t: FuncUnit): boolean => {
+    for (const cur of chainOf(t)) {
       const s = cur.spawn;
       if (!s) continue;
       if (s.kind === 'handler' || repeatsInLoop(s)) return true;
@@ -1054,26 +1092,27 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   /** Whether an access at `pos` in spawn s's parent thread, to a variable declared at `declPos`, overlaps s. */
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
-    if (pos >= s.site.endIndex && pos < windowEnd(s)) return true;
+    const span = spanOfSpawn(s);
+    if (pos >= span.end && pos < span.windowEnd) return true;
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
-    if (!repeatsInLoop(s) || declPos >= s.loop!.startIndex) return false;
-    return pos >= s.loop!.startIndex && pos < s.site.startIndex;
+    if (!span.repeats || declPos >= s.loop!.startIndex) return false;
+    return pos >= s.loop!.startIndex && pos < span.start;
   };
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
     const parallelish = (s: Spawn) => s.kind === 'parallel-test' || s.kind === 'handler';
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
-    return x.site.startIndex < windowEnd(y) && y.site.startIndex < windowEnd(x);
+    return spanOfSpawn(x).start < spanOfSpawn(y).windowEnd && spanOfSpawn(y).start < spanOfSpawn(x).windowEnd;
   };
 
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
     if (ta === tb) return isMultiInstance(ta) && !within(a.decl.node, instanceRegion(ta));
-    const chainA = threadChain(ta);
-    const chainB = threadChain(tb);
+    const chainA = chainOf(ta);
+    const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
       // Different top-level functions: only handlers (and what they spawn) run side by side.
       return rootOf(ta).spawn?.kind === 'handler' && rootOf(tb).spawn?.kind === 'handler' && a.decl.packageLevel;
@@ -1090,40 +1129,87 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return false;
   };
 
+  // Lock and Unlock calls made directly in a statement list, in order; read once per list.
+  const lockEventsByList = new Map<number, { start: number; name: string; locked: boolean }[]>();
+  const lockEvents = (list: Node) => {
+    let events = lockEventsByList.get(list.id);
+    if (events) return events;
+    events = [];
+    for (const stmt of list.namedChildren) {
+      const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+      const mc = call ? methodCall(call) : undefined;
+      if (!mc) continue;
+      if (mc.method === 'Lock' || mc.method === 'RLock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
+      else if (mc.method === 'Unlock' || mc.method === 'RUnlock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
+    }
+    lockEventsByList.set(list.id, events);
+    return events;
+  };
+
+  /**
+   * `node`'s ancestors, outermost first, from one cursor descent (`parent` walks from the root on every
+   * call). Only statement lists and calls are made into nodes: the lock search reads nothing else.
+   */
+  const ancestorsOf = (node: Node): Ancestor[] | undefined => {
+    const path: Ancestor[] = [];
+    const [start, end, type] = [node.startIndex, node.endIndex, node.type];
+    const cursor = b.tree.walk();
+    for (;;) {
+      const level = { type: cursor.nodeType, start: cursor.startIndex, node: undefined as Node | undefined };
+      if (level.start === start && cursor.endIndex === end && level.type === type && cursor.currentNode.id === node.id) return path;
+      if (level.type === 'statement_list' || level.type === 'call_expression') level.node = cursor.currentNode;
+      path.push(level);
+      // Returns the child's index (0 is a success) or null.
+      if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
+    }
+  };
+
+  const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {
+    let held = heldAt.get(node.id);
+    if (!held) heldAt.set(node.id, (held = computeLocksHeld(node)));
+    return held;
+  };
+
+  const computeLocksHeld = (node: Node): string[] => {
+    const ancestors = ancestorsOf(node);
+    if (!ancestors) return ['?'];
     const held = new Set<string>();
     let depth = 0;
-    for (let cur: Node | null = node; cur; cur = cur.parent) {
-      // tree-sitter finds a parent by walking down from the root, so pathological nesting would
-      // make this quadratic. Past any real code's depth, say "unknown lock": silence, not alarm.
+    let cur: Ancestor = { type: node.type, start: node.startIndex, node };
+    for (let i = ancestors.length - 1; ; i--) {
+      // Past any real code's depth, say "unknown lock": silence, not alarm.
       if (++depth > MAX_LOCK_SEARCH_DEPTH) return ['?'];
-      const p = cur.parent;
+      const p = ancestors[i];
       if (!p) break;
       if (p.type === 'argument_list' && cur.type === 'func_literal') {
-        const call = p.parent!;
+        const call = ancestors[i - 1]?.node;
         // once.Do(func() {...}) runs the closure under the Once's own lock.
-        const mc = methodCall(call);
+        const mc = call && methodCall(call);
         if (mc?.method === 'Do') held.add(mc.receiver.text);
         // A callback run before the call returns (sync.Map.Range, sort.Slice, filepath.Walk) holds
         // the caller's locks; one started on a goroutine or stored for later holds none.
-        if (runsCallbackInline(call)) continue;
+        if (call && runsCallbackInline(call)) {
+          cur = p;
+          continue;
+        }
       }
       // A literal called on the spot (`func(){…}()`, `defer func(){…}()`) runs under the locks held
       // where it stands; a deferred one runs before the unlocks deferred ahead of it.
-      if (cur.type === 'func_literal' && p.type === 'call_expression' && p.childForFieldName('function')?.startIndex === cur.startIndex && p.parent?.type !== 'go_statement') continue;
-      if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
-      if (p.type !== 'statement_list') continue;
-      const state = new Map<string, boolean>();
-      for (const stmt of p.namedChildren) {
-        if (stmt.startIndex >= cur.startIndex) break;
-        const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
-        const mc = call ? methodCall(call) : undefined;
-        if (!mc) continue;
-        const name = mc.receiver.text;
-        if (mc.method === 'Lock' || mc.method === 'RLock') state.set(name, true);
-        else if (mc.method === 'Unlock' || mc.method === 'RUnlock') state.set(name, false);
+      if (cur.type === 'func_literal' && p.type === 'call_expression' && p.node!.childForFieldName('function')?.startIndex === cur.start && ancestors[i - 1]?.type !== 'go_statement') {
+        cur = p;
+        continue;
       }
-      for (const [name, locked] of state) if (locked) held.add(name);
+      if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
+      if (p.type === 'statement_list') {
+        const state = new Map<string, boolean>();
+        for (const e of lockEvents(p.node!)) {
+          if (e.start >= cur.start) break;
+          state.set(e.name, e.locked);
+        }
+        for (const [name, locked] of state) if (locked) held.add(name);
+      }
+      cur = p;
     }
     return [...held];
   };
