@@ -3,8 +3,8 @@
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
 import type { Rule } from '../rule.js';
-import type { Access, FileModel } from '../semantic/model.js';
-import { conflictingAccesses, inParallelTest, isOuter, pickConflict, unsynchronized } from './conflicts.js';
+import type { Access, Decl, FileModel, FuncUnit } from '../semantic/model.js';
+import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 
@@ -60,6 +60,58 @@ function perGoroutineAdvice(name: string, readLine: number, isError: boolean): s
   );
 }
 
+/** A declaration's accesses in source order, with those in each thread and in unspawned threads. */
+interface AccessIndex {
+  ordered: Access[];
+  byThread: Map<FuncUnit, Access[]>;
+  unspawned: Access[];
+}
+
+const indexes = new WeakMap<Decl, AccessIndex>();
+
+function accessIndex(model: FileModel, decl: Decl): AccessIndex {
+  let index = indexes.get(decl);
+  if (index) return index;
+  const starts = new Map<Access, number>();
+  for (const b of model.accessesOf(decl)) starts.set(b, b.node.startIndex);
+  const ordered = [...starts.keys()].sort((x, y) => starts.get(x)! - starts.get(y)!);
+  const byThread = new Map<FuncUnit, Access[]>();
+  for (const b of ordered) {
+    const list = byThread.get(b.thread);
+    if (list) list.push(b);
+    else byThread.set(b.thread, [b]);
+  }
+  index = { ordered, byThread, unspawned: ordered.filter((b) => !b.thread.spawn) };
+  indexes.set(decl, index);
+  return index;
+}
+
+/**
+ * The access to name as the conflict (another thread's write first, then any write, then a read;
+ * the earliest of those), up to three others, and whether the spawning code itself conflicts.
+ * The scan stops once nothing better can turn up, so thousands of goroutines writing one variable
+ * cost about one pass each instead of a check of every pair.
+ */
+function findConflicts(model: FileModel, a: Access): { other: Access; related: Access[]; inParent: boolean } | undefined {
+  const index = accessIndex(model, a.decl);
+  const multi = model.isMultiInstance(a.thread);
+  const conflicts = (b: Access) => (b !== a || multi) && model.mayRunInParallel(a, b) && unsynchronized(model, b);
+  let other: Access | undefined;
+  let otherScore = -1;
+  const related: Access[] = [];
+  for (const b of index.ordered) {
+    if (otherScore === 3 && related.length >= 3) break;
+    if (!conflicts(b)) continue;
+    if (b !== a && related.length < 3) related.push(b);
+    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
+    if (score > otherScore) [other, otherScore] = [b, score];
+  }
+  if (!other) return undefined;
+  const parent = a.thread.spawn?.parent?.thread;
+  const inParent = index.unspawned.some(conflicts) || (parent?.spawn ? (index.byThread.get(parent) ?? []).some(conflicts) : false);
+  return { other, related, inParent };
+}
+
 export const closureWrite: Rule = {
   meta: {
     id: 'closure-write',
@@ -76,14 +128,13 @@ export const closureWrite: Rule = {
       if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
       if (!isOuter(a.decl.node, a.thread.node)) continue;
       if (!unsynchronized(model, a)) continue;
-      const conflicts = conflictingAccesses(model, a, () => true);
-      if (conflicts.length === 0) continue;
-      const other = pickConflict(a, conflicts);
+      const found = findConflicts(model, a);
+      if (!found) continue;
+      const { other, related: others, inParent } = found;
       const name = a.decl.name;
       const where = describeThread(a.thread);
       const otherWhere = other === a ? describeOtherInstance(a.thread) : describeThread(other.thread);
       const otherWhat = other.kind === 'write' ? 'written' : 'read';
-      const inParent = conflicts.some((b) => !b.thread.spawn || b.thread === a.thread.spawn?.parent?.thread);
       const replacement = declareLocally(model, a, inParent);
       const readLine = inParent ? undefined : readOutside(model, a);
       const isError = /^(err|.*Err)$/.test(name) || a.decl.node.parent?.text.includes('error') === true;
@@ -97,10 +148,7 @@ export const closureWrite: Rule = {
           : readLine !== undefined
             ? perGoroutineAdvice(name, readLine, isError)
             : ' Give each goroutine its own variable, or guard it with a mutex.');
-      const related = conflicts
-        .filter((b) => b !== a)
-        .slice(0, 3)
-        .map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
+      const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
       report({
         ...spanOf(a.node),
         message,

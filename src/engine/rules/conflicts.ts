@@ -1,9 +1,14 @@
 /** What the access-based rules share: which accesses conflict, and which are synchronized. */
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 
+// Rules ask this of every pair of accesses to a variable: answered once per access.
+const unsynchronizedMemo = new WeakMap<Access, boolean>();
+
 /** Neither under a lock (or once.Do) nor through sync/atomic. */
 export function unsynchronized(model: FileModel, a: Access): boolean {
-  return !a.atomic && model.locksHeld(a.node).length === 0;
+  let known = unsynchronizedMemo.get(a);
+  if (known === undefined) unsynchronizedMemo.set(a, (known = !a.atomic && model.locksHeld(a.node).length === 0));
+  return known;
 }
 
 /** Accesses to the same variable that can run at the same time as `a`, unsynchronized. */
@@ -16,7 +21,18 @@ export function conflictingAccesses(model: FileModel, a: Access, accepts: (b: Ac
 /** Picks the conflicting access to name: another thread's write first, then any write, then a read. */
 export function pickConflict(a: Access, conflicts: Access[]): Access {
   const score = (b: Access) => (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
-  return [...conflicts].sort((x, y) => score(y) - score(x) || x.node.startIndex - y.node.startIndex)[0];
+  // One pass, each position read once (a node's startIndex is a native call).
+  let best = conflicts[0];
+  let bestScore = score(best);
+  let bestStart = best.node.startIndex;
+  for (let i = 1; i < conflicts.length; i++) {
+    const b = conflicts[i];
+    const s = score(b);
+    if (s < bestScore) continue;
+    const start = b.node.startIndex;
+    if (s > bestScore || start < bestStart) [best, bestScore, bestStart] = [b, s, start];
+  }
+  return best;
 }
 
 /** Whether a declaration lies outside a function body, i.e. the body captures it. */
