@@ -13,6 +13,7 @@ import { Metrics } from './metrics.js';
 import { RunQueue } from './queue.js';
 import { honourRetryAfter } from './retry-after.js';
 import { limitsFromEnv, type Limits } from './limits.js';
+import { guardWebhooks, usesDevelopmentSecret, type GuardOptions } from './webhook-guard.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
@@ -28,6 +29,17 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** Prometheus metrics; a fresh registry per app by default. */
   metrics?: Metrics;
+  /** Webhook body cap and delivery dedupe window (src/app/webhook-guard.ts). */
+  webhookGuard?: GuardOptions;
+  /** NODE_ENV and friends; process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Stops the process with one line when it must not start; tests pass a stand-in. */
+  refuseToStart?: (message: string) => void;
+}
+
+function exitWith(message: string): void {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
 }
 
 type RunContext = Pick<Context, 'id' | 'octokit' | 'log' | 'config'>;
@@ -88,7 +100,13 @@ export function createApp(options: AppOptions = {}) {
     await review(context, pull, pr.head.sha, scope);
   }
 
-  return (app: Probot, appOptions?: ApplicationFunctionOptions): void => {
+  return async (app: Probot, appOptions?: ApplicationFunctionOptions): Promise<void> => {
+    // Probot falls back to the secret "development", which anyone can sign with.
+    if ((options.env ?? process.env).NODE_ENV === 'production' && (await usesDevelopmentSecret(app))) {
+      (options.refuseToStart ?? exitWith)('racecheck: refusing to start: WEBHOOK_SECRET is not set (NODE_ENV=production), so anyone could forge webhooks; set it to the secret of the GitHub App.');
+      return;
+    }
+    guardWebhooks(app, options.webhookGuard);
     try {
       appOptions?.addHandler(metrics.handler);
       metrics.collectProcessMetrics();
