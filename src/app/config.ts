@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REVIEW_SCOPES, RULES, type ReviewScope, type RuleSetting } from '../engine/index.js';
+import { inlineCode, oneLine } from '../report/markdown.js';
 
 export const CONFIG_FILE = 'racecheck.yml';
 export const DEFAULT_MAX_COMMENTS = 30;
@@ -55,14 +56,14 @@ export function parseConfig(raw: unknown): ConfigResult {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => keyPath([...issue.path, k])).join(', ') : keyPath(issue.path);
     const what = issue.code === 'unrecognized_keys' ? 'unknown key' : 'invalid value for';
-    return { ok: false, error: `${what} \`${keys}\` in .github/${CONFIG_FILE}: ${issue.message}` };
+    return { ok: false, error: `${what} ${inlineCode(keys)} in .github/${CONFIG_FILE}: ${oneLine(issue.message)}` };
   }
   const data = parsed.data;
   const rules: Record<string, RuleSetting> = {};
   const known = new Set(RULES.map((r) => r.id));
   for (const [id, value] of Object.entries(data.rules ?? {})) {
     if (!known.has(id)) {
-      return { ok: false, error: `unknown rule \`rules.${id}\` in .github/${CONFIG_FILE}; known rules: ${[...known].join(', ')}` };
+      return { ok: false, error: `unknown rule ${inlineCode(`rules.${id}`)} in .github/${CONFIG_FILE}; known rules: ${[...known].join(', ')}` };
     }
     rules[id] = toRuleSetting(value);
   }

@@ -2,6 +2,7 @@
 import { RULES, type Finding } from '../engine/index.js';
 import { docsUrl } from './docs-url.js';
 import { fingerprintMarker } from './fingerprint.js';
+import { inlineCode } from './markdown.js';
 
 /** A review comment as "create a review" takes it. */
 export interface ReviewComment {
@@ -52,7 +53,7 @@ export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, w
   parts.push(finding.message);
   const accesses = [`- line ${finding.line} (here)`];
   for (const r of finding.related) {
-    const where = r.file === finding.file ? `line ${r.line}` : `\`${r.file}\` line ${r.line}`;
+    const where = r.file === finding.file ? `line ${r.line}` : `${inlineCode(r.file)} line ${r.line}`;
     accesses.push(`- ${where}: ${r.message}`);
   }
   if (finding.related.length > 0) parts.push(`**Conflicting accesses**\n${accesses.join('\n')}`);
