@@ -1,5 +1,4 @@
-/** Worker thread body: runs the engine on files the pool sends, so analysis uses more than one core. */
-import { parentPort } from 'node:worker_threads';
+/** Worker process body: runs the engine on files the pool sends, so analysis uses more than one core. */
 import { analyze, type AnalyzeOptions, type SourceFile } from '../engine/index.js';
 
 export interface AnalysisJob {
@@ -8,10 +7,15 @@ export interface AnalysisJob {
   options: AnalyzeOptions;
 }
 
-parentPort?.on('message', (job: AnalysisJob) => {
+process.on('message', (job: AnalysisJob) => {
   try {
-    parentPort!.postMessage({ id: job.id, result: analyze(job.files, job.options) });
+    process.send!({ id: job.id, result: analyze(job.files, job.options) });
   } catch (err) {
-    parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) });
+    process.send!({ id: job.id, error: err instanceof Error ? err.message : String(err) });
   }
 });
+// The server is gone: nothing will read an answer.
+process.on('disconnect', () => process.exit(0));
+
+// The engine is loaded: the pool starts a job's deadline from here on.
+process.send?.({ ready: true });

@@ -1,6 +1,7 @@
 import type { Finding, ReviewScope, Severity } from '../engine/index.js';
 import type { FailOn } from './config.js';
 import type { SkippedFile } from './files.js';
+import { inlineCode as code, oneLine } from '../report/markdown.js';
 
 export const CHECK_NAME = 'racecheck';
 export const ANNOTATIONS_PER_REQUEST = 50;
@@ -36,10 +37,22 @@ export function toAnnotation(f: Finding): Annotation {
   return a;
 }
 
-export function conclusionFor(findings: readonly Finding[], failOn: FailOn): Conclusion {
-  if (failOn === 'never') return 'success';
-  const failing = findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
-  return failing ? 'failure' : 'success';
+/** `incomplete`: part of the pull request was not reviewed, so a pass would be a claim nobody checked. */
+export function conclusionFor(findings: readonly Finding[], failOn: FailOn, incomplete = false): Conclusion {
+  const failing = failOn !== 'never' && findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
+  if (failing) return 'failure';
+  return incomplete ? 'neutral' : 'success';
+}
+
+/** A file the run could not review, or reviewed only in part, with why. */
+export interface NotReviewed {
+  file: string;
+  reason: string;
+}
+
+/** A file-level annotation, so the gap shows on the file in the pull request's Files tab too. */
+export function notReviewedAnnotation(n: NotReviewed): Annotation {
+  return { path: n.file, start_line: 1, end_line: 1, annotation_level: 'warning', title: 'racecheck: not fully analyzed', message: `${n.reason}. Data races in this file may have gone unreported.` };
 }
 
 export interface SummaryInput {
@@ -66,6 +79,8 @@ export interface SummaryInput {
   engineErrors: readonly { file: string; error: string }[];
   /** Files whose analysis hit the engine's time budget, so some rules did not run on them. */
   overBudget: readonly string[];
+  /** Files not reviewed at all (stopped at the deadline, no diff from GitHub). */
+  notReviewed?: readonly NotReviewed[];
   reviewNote?: string;
   /** Limits this run hit (files, findings), each saying what was left out and which setting raises it. */
   limitsHit?: readonly string[];
@@ -76,7 +91,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function titleFor(reported: readonly Finding[]): string {
+export function titleFor(reported: readonly Finding[], notFullyReviewed = 0): string {
+  if (notFullyReviewed > 0) {
+    const found = reported.length === 0 ? 'no hazards found' : plural(reported.length, 'hazard');
+    return `Review incomplete: ${plural(notFullyReviewed, 'file')} not fully analyzed; ${found} elsewhere`;
+  }
   if (reported.length === 0) return 'No data-race hazards found';
   const errors = reported.filter((f) => f.severity === 'error').length;
   return `${plural(reported.length, 'data-race hazard')} (${plural(errors, 'error')})`;
@@ -99,7 +118,7 @@ export function summaryFor(s: SummaryInput): string {
     out.push('| Rule | File | Findings |\n| --- | --- | ---: |');
     out[out.length - 1] += [...counts].map(([k, n]) => {
       const [rule, file] = k.split('\u0000');
-      return `\n| \`${rule}\` | \`${file}\` | ${n} |`;
+      return `\n| ${code(rule!)} | ${code(file!)} | ${n} |`;
     }).join('');
   }
   out.push(
@@ -110,15 +129,16 @@ export function summaryFor(s: SummaryInput): string {
   if (s.reviewNote) out.push(s.reviewNote);
   if (s.limitsHit && s.limitsHit.length > 0) out.push(`### Limits reached\n${s.limitsHit.map((l) => `- ${l}`).join('\n')}`);
   if (s.notPosted.length > 0) {
-    out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- \`${f.file}:${f.line}\` \`${f.rule}\` (${f.severity}): ${f.message}`).join('\n'));
+    out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- ${code(`${f.file}:${f.line}`)} ${code(f.rule)} (${f.severity}): ${oneLine(f.message)}`).join('\n'));
   }
   out.push(`### Files\nAnalyzed ${plural(s.analyzed.length, 'Go file')}; skipped ${s.skipped.length}.`);
   if (s.fileListTruncated) out.push('GitHub lists at most 3,000 files of a pull request; files past that were not reviewed.');
-  if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- \`${f.path}\`: ${f.reason}`).join('\n'));
-  if (s.engineErrors.length > 0) out.push(`Analysis failed for:\n` + s.engineErrors.map((e) => `- \`${e.file}\`: ${e.error}`).join('\n'));
-  if (s.overBudget.length > 0) out.push(`Analysis stopped early (time budget) for:\n` + s.overBudget.map((f) => `- \`${f}\``).join('\n'));
+  if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- ${code(f.path)}: ${oneLine(f.reason)}`).join('\n'));
+  if (s.notReviewed && s.notReviewed.length > 0) out.push(`### Not reviewed\n` + s.notReviewed.map((n) => `- ${code(n.file)}: ${oneLine(n.reason)}`).join('\n'));
+  if (s.engineErrors.length > 0) out.push(`Analysis failed for:\n` + s.engineErrors.map((e) => `- ${code(e.file)}: ${oneLine(e.error)}`).join('\n'));
+  if (s.overBudget.length > 0) out.push(`Analysis stopped early (time budget) for:\n` + s.overBudget.map((f) => `- ${code(f)}`).join('\n'));
   const suppressed = Object.entries(s.suppressed);
-  if (suppressed.length > 0) out.push(`Suppressed by comments: ${suppressed.map(([r, n]) => `\`${r}\` ×${n}`).join(', ')}.`);
+  if (suppressed.length > 0) out.push(`Suppressed by comments: ${suppressed.map(([r, n]) => `${code(r)} ×${n}`).join(', ')}.`);
   out.push(`Took ${(s.elapsedMs / 1000).toFixed(2)} s.`);
   const text = out.join('\n\n');
   return text.length > MAX_SUMMARY_CHARS ? `${text.slice(0, MAX_SUMMARY_CHARS)}\n\n… (truncated)` : text;

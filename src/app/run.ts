@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { placeForReview, type AnalyzeOptions, type Finding, type ReviewedFinding, type ReviewScope } from '../engine/index.js';
 import { combine, reviewFile, type AnalysisCache, type Analyzer, type FileAnalysis, type FileReview } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
-import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion } from './check-run.js';
+import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, notReviewedAnnotation, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion, type NotReviewed } from './check-run.js';
 import { commentableLines, reviewComments, type ReviewComment } from '../report/comment.js';
 import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
 import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
@@ -10,6 +10,7 @@ import { fingerprintFindings, markResolved, parseFingerprint } from '../report/f
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { oneLine } from '../report/markdown.js';
 
 export interface RunDeps {
   octokit: Octokit;
@@ -47,6 +48,14 @@ export interface RunOutcome {
 
 /** "List pull request files" stops at this many. */
 const MAX_LISTED_FILES = 3000;
+/** The patch of a file added with this content: every line new. */
+function wholeFilePatch(content: string): string {
+  const lines = content.endsWith('\n') ? content.slice(0, -1).split('\n') : content.split('\n');
+  return `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}${content.endsWith('\n') ? '' : '\n\\ No newline at end of file'}`;
+}
+
+/** Files skipped on purpose (by convention or config); any other skip leaves part of the change unreviewed. */
+const INTENTIONAL_SKIPS = new Set(['vendored', 'testdata', 'ignored by config', 'generated', 'binary']);
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 interface ExistingComment {
@@ -171,7 +180,11 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       maxFileBytes: limits.maxFileBytes,
       onGraphqlError: (err: unknown) => log.warn({ err: errorMessage(err), status: httpStatus(err) }, 'GraphQL file fetch failed; fetching those files over REST'),
     };
-    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions, (file) => {
+    // GitHub leaves the patch out of very large diffs: an added file is then new in every line.
+    const statusOf = new Map(prFiles.map((f) => [f.filename, f.status]));
+    const notReviewed: NotReviewed[] = [];
+    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions, (fetchedFile) => {
+      const file = fetchedFile.patch === undefined && statusOf.get(fetchedFile.path) === 'added' ? { ...fetchedFile, patch: wholeFilePatch(fetchedFile.content) } : fetchedFile;
       const done = reviewFile(file, options, scope, deps.analyzer, deps.analysisCache).then((r) => {
         analyses.set(file.path, r.head);
         reviews.set(file.path, r);
@@ -198,6 +211,13 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       for (const [rule, n] of Object.entries(r.review.suppressed)) whole.suppressed[rule] = (whole.suppressed[rule] ?? 0) + n;
     }
     const result = { ...whole, findings: inScope };
+    // A file GitHub sent without a patch (very large diffs) whose changed lines are unknown is named, not passed.
+    for (const f of fetched.files) {
+      if (f.patch === undefined && statusOf.get(f.path) !== 'added' && req.scope === 'diff') notReviewed.push({ file: f.path, reason: 'not reviewed: GitHub sent no diff' });
+    }
+    for (const f of whole.files) {
+      if (f.timedOut) notReviewed.push({ file: f.file, reason: `not reviewed: analysis passed its ${f.elapsedMs < 1000 ? `${Math.round(f.elapsedMs)} ms` : `${Math.round(f.elapsedMs / 1000)} s`} deadline and was stopped` });
+    }
 
     const contents = new Map(fetched.files.map((f) => [f.path, f.content]));
     const bySeverity = (a: Finding, b: Finding) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.file.localeCompare(b.file) || a.line - b.line;
@@ -249,7 +269,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
         // Usually a comment line GitHub doesn't consider part of the diff (e.g. the PR moved on).
         log.warn({ err: errorMessage(err), pull: req.pullNumber, headSha: req.headSha }, 'review rejected with 422; reporting in the check run only');
         outcome.reviewRejected = true;
-        reviewNote = `GitHub rejected the review (422: ${errorMessage(err)}), so these findings are reported in this check only.`;
+        reviewNote = `GitHub rejected the review (422: ${oneLine(errorMessage(err))}), so these findings are reported in this check only.`;
         notPosted = reported.filter((_, i) => !existingFps.has(reportedFps[i]!));
         comments = [];
       }
@@ -275,8 +295,16 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     const annotatable = [...whole.findings, ...reported.filter((f) => !whole.findings.some((w) => w.rule === f.rule && w.line === f.line && w.file === f.file))];
     const annotated = annotatable.length > limits.maxFindings ? [...annotatable].sort(bySeverity).slice(0, limits.maxFindings) : annotatable;
     if (annotated.length < annotatable.length) limitsHit.push(`Annotations: ${limits.maxFindings} of ${annotatable.length} (RACECHECK_MAX_FINDINGS).`);
-    const conclusion = conclusionFor(reported, config.failOn);
-    const title = titleFor(reported);
+    // Not reviewed at all, stopped early, failed, or left out by a limit: a pass would claim more than was checked.
+    const partial: NotReviewed[] = [
+      ...notReviewed,
+      ...result.files.filter((f) => f.overBudget && !f.timedOut).map((f) => ({ file: f.file, reason: 'analysis stopped early at its time budget; some rules did not run' })),
+      ...result.files.filter((f) => f.error).map((f) => ({ file: f.file, reason: `analysis failed: ${f.error}` })),
+    ];
+    const leftOut = skipped.filter((f) => !INTENTIONAL_SKIPS.has(f.reason));
+    const incomplete = partial.length > 0 || leftOut.length > 0 || prFiles.length >= MAX_LISTED_FILES;
+    const conclusion = conclusionFor(reported, config.failOn, incomplete);
+    const title = titleFor(reported, partial.length + leftOut.length);
     const summary = summaryFor({
       scope,
       reported,
@@ -293,14 +321,15 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       skipped,
       suppressed: result.suppressed,
       engineErrors: result.files.filter((f) => f.error).map((f) => ({ file: f.file, error: f.error! })),
-      overBudget: result.files.filter((f) => f.overBudget).map((f) => f.file),
+      overBudget: result.files.filter((f) => f.overBudget && !f.timedOut).map((f) => f.file),
+      notReviewed,
       reviewNote,
       limitsHit,
       elapsedMs: performance.now() - started,
     });
 
     // GitHub takes 50 annotations per request; all but the last batch go out while the run is in progress.
-    const annotations = annotated.map(toAnnotation);
+    const annotations = [...partial.map(notReviewedAnnotation), ...annotated.map(toAnnotation)];
     const batches: Annotation[][] = [];
     for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
     for (const batch of batches.slice(0, -1)) {

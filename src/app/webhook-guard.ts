@@ -12,6 +12,7 @@ export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 /** How long a delivery id is remembered: replays inside this window are acknowledged and dropped. */
 export const DEDUPE_WINDOW_MS = 60 * 60 * 1000;
 const MAX_REMEMBERED = 100_000;
+const CLOSE_AFTER_REFUSAL_MS = 10_000;
 
 export interface GuardOptions {
   maxBytes?: number;
@@ -92,7 +93,10 @@ export function guardWebhooks(app: Probot, options: GuardOptions = {}): void {
       // Nothing this server serves takes a body this big, on any path.
       const tooLarge = (size: number, read: number) => {
         log.warn({ status: 413, size, read, event, deliveryId }, `webhook refused: body over ${maxBytes} bytes`);
-        res.on('finish', () => req.destroy());
+        // Stop reading; close the connection once the client has had time to read the answer (closing at
+        // once would reset the connection under the answer, and a slow client would never see the 413).
+        req.pause();
+        res.on('finish', () => setTimeout(() => req.destroy(), CLOSE_AFTER_REFUSAL_MS).unref());
         answer(res, 413, `payload too large: GitHub sends at most ${maxBytes} bytes`, true);
         return true;
       };

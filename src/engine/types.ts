@@ -92,6 +92,8 @@ export interface FileReport {
   overBudget: boolean;
   /** Set when analysis of this file failed internally; the other files are still analyzed. */
   error?: string;
+  /** Set by a caller that stopped the analysis at a wall-clock deadline (the App's worker pool): nothing was reviewed. */
+  timedOut?: boolean;
 }
 
 /** Why the engine did not offer a fix a rule proposed. */

@@ -7,15 +7,18 @@ import { AnalysisPool, defaultAnalysisPool } from '../../src/app/analysis-pool.j
 
 const dir = mkdtempSync(join(tmpdir(), 'racecheck-pool-'));
 const script = join(dir, 'worker.mjs');
-// Echoes one finding per file after a short delay; "crash.go" kills the worker, "throw.go" reports an error.
+// Echoes one finding per file after half a second (longer than a worker takes to start); "crash.go" kills the worker, "throw.go" reports an error,
+// "spin.go" never returns (a synchronous loop, as a pathological file would make the engine).
 writeFileSync(
   script,
-  `import { parentPort, threadId } from 'node:worker_threads';
-parentPort.on('message', async ({ id, files }) => {
+  `process.send({ ready: true });
+process.on('disconnect', () => process.exit(0));
+process.on('message', async ({ id, files }) => {
   if (files[0].path === 'crash.go') process.exit(3);
-  if (files[0].path === 'throw.go') return parentPort.postMessage({ id, error: 'engine failed' });
-  await new Promise((r) => setTimeout(r, 50));
-  parentPort.postMessage({ id, result: { findings: files.map((f) => ({ file: f.path, message: String(threadId) })), suppressed: {}, files: [] } });
+  if (files[0].path === 'spin.go') for (;;);
+  if (files[0].path === 'throw.go') return process.send({ id, error: 'engine failed' });
+  await new Promise((r) => setTimeout(r, 500));
+  process.send({ id, result: { findings: files.map((f) => ({ file: f.path, message: String(process.pid) })), suppressed: {}, files: [] } });
 });`,
 );
 
@@ -37,6 +40,22 @@ test('an engine error rejects that job only; a dead worker is replaced', async (
     await expect(pool.analyze([{ path: 'crash.go', content: '' }], {})).rejects.toThrow('exited with code 3');
     const after = await pool.analyze([{ path: 'ok.go', content: '' }], {});
     expect(after.findings[0]!.file).toBe('ok.go');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a job past the deadline resolves as timed out; its worker is terminated and replaced, and the other jobs finish', async () => {
+  const pool = new AnalysisPool(pathToFileURL(script), 2, { deadlineMs: 1500 });
+  try {
+    const started = Date.now();
+    const [spin, ...others] = await Promise.all(['spin.go', 'a.go', 'b.go', 'c.go'].map((path) => pool.analyze([{ path, content: '' }], {})));
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(spin!.files).toEqual([{ file: 'spin.go', hasSyntaxErrors: false, elapsedMs: 1500, overBudget: true, timedOut: true }]);
+    expect(spin!.findings).toEqual([]);
+    expect(others.map((r) => r.findings[0]!.file)).toEqual(['a.go', 'b.go', 'c.go']);
+    // The replacement worker serves the next job.
+    expect((await pool.analyze([{ path: 'd.go', content: '' }], {})).findings[0]!.file).toBe('d.go');
   } finally {
     await pool.close();
   }
