@@ -2,7 +2,7 @@ import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import { analyze } from '../engine/index.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME } from './check-run.js';
-import { canWrite, notAllowedReply, parseCommand, USAGE } from './commands.js';
+import { canWrite, parseCommand, RefusalLimiter, REFUSAL_REACTION, USAGE } from './commands.js';
 import { docsBaseUrl as docsBaseUrlFrom } from '../report/docs-url.js';
 import { httpStatus, type Octokit, type RepoRef } from './github.js';
 import { AnalysisCache, type Analyzer } from './analysis.js';
@@ -29,6 +29,8 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** Prometheus metrics; a fresh registry per app by default. */
   metrics?: Metrics;
+  /** Who was refused a command recently (one reaction per user per hour). */
+  refusals?: RefusalLimiter;
   /** Webhook body cap and delivery dedupe window (src/app/webhook-guard.ts). */
   webhookGuard?: GuardOptions;
   /** NODE_ENV and friends; process.env by default. */
@@ -65,6 +67,7 @@ export function createApp(options: AppOptions = {}) {
   const queue = options.queue ?? new RunQueue();
   const limits = { ...limitsFromEnv(), ...options.limits };
   const metrics = options.metrics ?? new Metrics();
+  const refusals = options.refusals ?? new RefusalLimiter();
 
   /** Runs `job` after the handler returns (GitHub wants an answer within 10 s); failures are logged, never lost. */
   function later(context: RunContext, job: () => Promise<unknown>): void {
@@ -135,17 +138,20 @@ export function createApp(options: AppOptions = {}) {
       if (!command) return;
       const login = comment.user?.login ?? '';
       const repo = context.repo();
-      let allowed = issue.user?.login === login;
-      if (!allowed) {
-        try {
-          const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
-          allowed = canWrite(data.permission, data.role_name);
-        } catch (err) {
-          if (httpStatus(err) !== 404) throw err; // 404: not a collaborator
-        }
+      // Only collaborators with write access: anyone else's command must not cost the installation writes.
+      let allowed = false;
+      try {
+        const { data } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username: login });
+        allowed = canWrite(data.permission, data.role_name);
+      } catch (err) {
+        if (httpStatus(err) !== 404) throw err; // 404: not a collaborator
       }
       if (!allowed) {
-        await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: notAllowedReply(login) });
+        if (refusals.take(`${repo.owner}/${repo.repo}\0${login}`)) {
+          await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: REFUSAL_REACTION });
+        } else {
+          context.log.info({ login, pr: issue.number }, 'racecheck command refused again; no reaction (rate limit per user)');
+        }
         return;
       }
       await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: command.kind === 'help' ? 'eyes' : 'rocket' });

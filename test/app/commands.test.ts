@@ -1,5 +1,5 @@
 /** `/racecheck` comments and re-run requests. */
-import { parseCommand } from '../../src/app/commands.js';
+import { parseCommand, RefusalLimiter } from '../../src/app/commands.js';
 import { GO_MOD, HEAD, commentPayload, fixture, goSource, setup, teardown, type Harness } from './helpers.js';
 
 afterEach(teardown);
@@ -11,15 +11,22 @@ beforeEach(async () => {
   h = await setup();
   h.fake.setFile(HEAD, 'go.mod', GO_MOD);
   h.fake.setPull(7, HEAD, { 'run.go': [undefined, SEED] }, 'alice');
+  h.fake.setPermission('alice', 'write');
 });
 
 describe('who may run /racecheck', () => {
-  test('the pull request author is honoured without a permission lookup', async () => {
+  test('the pull request author is honoured when they have write access', async () => {
     await h.send('issue_comment', commentPayload('/racecheck', 'alice', 'alice'));
     expect(h.fake.reactions).toEqual([{ commentId: 3001, content: 'rocket' }]);
-    expect(h.fake.requestCount(/collaborators/)).toBe(0);
     expect(h.fake.checkRun()?.head_sha).toBe(HEAD);
     expect(h.fake.reviews).toHaveLength(1);
+  });
+
+  test('an author without write access (a fork) is refused like anyone else', async () => {
+    h.fake.setPull(7, HEAD, { 'run.go': [undefined, SEED] }, 'dave');
+    await h.send('issue_comment', commentPayload('/racecheck', 'dave', 'dave'));
+    expect(h.fake.reactions).toEqual([{ commentId: 3001, content: '-1' }]);
+    expect(h.fake.checkRuns.size).toBe(0);
   });
 
   test.each(['admin', 'maintain', 'write'] as const)('a collaborator with %s access is honoured', async (permission) => {
@@ -30,20 +37,31 @@ describe('who may run /racecheck', () => {
     expect(h.fake.issueComments).toHaveLength(0);
   });
 
-  test.each(['read', 'triage'] as const)('a collaborator with %s access gets one polite reply and nothing more', async (permission) => {
+  test.each(['read', 'triage'] as const)('a collaborator with %s access gets a -1 reaction and nothing more', async (permission) => {
     h.fake.setPermission('carol', permission);
     await h.send('issue_comment', commentPayload('/racecheck', 'carol'));
-    expect(h.fake.issueComments).toHaveLength(1);
-    expect(h.fake.issueComments[0]!.body).toMatch(/^Sorry @carol/);
-    expect(h.fake.reactions).toHaveLength(0);
+    expect(h.fake.issueComments).toHaveLength(0);
+    expect(h.fake.reactions).toEqual([{ commentId: 3001, content: '-1' }]);
     expect(h.fake.checkRuns.size).toBe(0);
   });
 
-  test('a stranger (not a collaborator) gets one polite reply', async () => {
-    await h.send('issue_comment', commentPayload('/racecheck all', 'mallory'));
-    expect(h.fake.issueComments.map((c) => c.body)).toEqual([expect.stringContaining('Sorry @mallory')]);
+  test('a stranger flooding commands gets one reaction, no comment, and no other write', async () => {
+    for (let i = 0; i < 60; i++) await h.send('issue_comment', commentPayload('/racecheck all', 'mallory'));
+    expect(h.fake.issueComments).toHaveLength(0);
+    expect(h.fake.reactions).toEqual([{ commentId: 3001, content: '-1' }]);
+    expect(h.fake.requests.filter((r) => !r.startsWith('GET') && !r.includes('access_tokens'))).toEqual(['POST /repos/octo-org/service/issues/comments/3001/reactions']);
     expect(h.fake.checkRuns.size).toBe(0);
   });
+});
+
+test('refusals are limited per user and come back after the window', () => {
+  let now = 0;
+  const limiter = new RefusalLimiter(1000, () => now);
+  expect(limiter.take('repo\0mallory')).toBe(true);
+  expect(limiter.take('repo\0mallory')).toBe(false);
+  expect(limiter.take('repo\0eve')).toBe(true);
+  now = 1001;
+  expect(limiter.take('repo\0mallory')).toBe(true);
 });
 
 test('/racecheck re-runs on the current head, not the one in the event', async () => {
@@ -108,4 +126,19 @@ test('parseCommand', () => {
   expect(parseCommand('/racecheck bogus')).toEqual({ kind: 'help' });
   expect(parseCommand('please run /racecheck')).toBeUndefined();
   expect(parseCommand('/racechecking')).toBeUndefined();
+});
+
+test('parseCommand ignores the command inside code, HTML comments and quotes', () => {
+  expect(parseCommand('```\n/racecheck\n```')).toBeUndefined();
+  expect(parseCommand('~~~~go\n/racecheck all\n~~~\n/racecheck\n~~~~')).toBeUndefined();
+  expect(parseCommand('    /racecheck')).toBeUndefined();
+  expect(parseCommand('\t/racecheck')).toBeUndefined();
+  expect(parseCommand('<!-- /racecheck -->')).toBeUndefined();
+  expect(parseCommand('<!--\n/racecheck\n-->')).toBeUndefined();
+  expect(parseCommand('> /racecheck')).toBeUndefined();
+  expect(parseCommand('> quoted\n>/racecheck all')).toBeUndefined();
+  // Outside them, it still counts.
+  expect(parseCommand('```\nlog\n```\n/racecheck all')).toEqual({ kind: 'run', scope: 'all' });
+  expect(parseCommand('<!-- hidden -->\n/racecheck')).toEqual({ kind: 'run', scope: 'diff' });
+  expect(parseCommand('> please\n\n/racecheck help')).toEqual({ kind: 'help' });
 });
