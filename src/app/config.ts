@@ -14,9 +14,30 @@ const ruleSetting = z.union([
   z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
 ]);
 
+/**
+ * Glob caps. picomatch turns each `*` into a backtracking regex step, so several in one path segment cost
+ * polynomial time in the length of a file name: `*a*a*a*a*b` against a name of 250 `a`s blocked the
+ * event loop for a minute. Two per segment stay under a millisecond for any real name.
+ */
+export const MAX_IGNORE_GLOBS = 20;
+export const MAX_GLOB_LENGTH = 200;
+export const MAX_STARS_PER_SEGMENT = 2;
+export const MAX_WILDCARDS = 6;
+
+const glob = z
+  .string()
+  .min(1)
+  .max(MAX_GLOB_LENGTH, `a glob may be at most ${MAX_GLOB_LENGTH} characters`)
+  .refine((g) => !/[?*+@!]\(/.test(g), 'extended globs such as `*(…)` or `+(…)` are not supported')
+  .refine(
+    (g) => g.split('/').every((segment) => segment === '**' || (segment.match(/\*/g)?.length ?? 0) <= MAX_STARS_PER_SEGMENT),
+    `at most ${MAX_STARS_PER_SEGMENT} \`*\` in one path segment (\`**\` as a whole segment is fine)`,
+  )
+  .refine((g) => (g.match(/\*\*|[*?]/g)?.length ?? 0) <= MAX_WILDCARDS, `at most ${MAX_WILDCARDS} wildcards in one glob`);
+
 const configSchema = z.strictObject({
   rules: z.record(z.string(), ruleSetting).optional(),
-  ignore: z.array(z.string().min(1)).optional(),
+  ignore: z.array(glob).max(MAX_IGNORE_GLOBS, `at most ${MAX_IGNORE_GLOBS} ignore globs`).optional(),
   fail_on: z.enum(['error', 'warning', 'never']).optional(),
   max_comments: z.number().int().min(0).max(100).optional(),
   scope: z.enum(REVIEW_SCOPES as [ReviewScope, ...ReviewScope[]]).optional(),

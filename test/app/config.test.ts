@@ -18,6 +18,7 @@ test.each([
   ['an unknown rule', 'rules:\n  closure-writes: off\n', '`rules.closure-writes`'],
   ['a bad rule setting', 'rules:\n  closure-write: loud\n', '`rules.closure-write`'],
   ['an ignore that is not a list', 'ignore: "*.go"\n', '`ignore`'],
+  ['a glob with too many `*` in a segment (catastrophic backtracking)', 'ignore: ["*a*a*a*a*b"]\n', 'invalid value for `ignore.0` in .github/racecheck.yml: at most 2 `*` in one path segment'],
 ])('%s gives action_required naming the key', async (_name, yaml, key) => {
   h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', yaml);
   await h.send('pull_request', pullRequestPayload('opened'));
@@ -27,6 +28,19 @@ test.each([
   expect(run.output!.summary).toContain(key);
   expect(run.history.at(-1)).toMatchObject({ details_url: 'https://docs.example/racecheck/' });
   expect(h.fake.reviews).toHaveLength(0);
+});
+
+test('glob caps: length, count, wildcards and extended globs are refused with a clear error; ordinary globs pass', () => {
+  const error = (ignore: string[]) => {
+    const result = parseConfig({ ignore });
+    return result.ok ? undefined : result.error;
+  };
+  expect(error(['*a*a*a*a*b'])).toMatch(/at most 2 `\*` in one path segment/);
+  expect(error(['x'.repeat(201)])).toMatch(/at most 200 characters/);
+  expect(error(Array.from({ length: 21 }, (_, i) => `dir${i}/**`))).toMatch(/invalid value for `ignore`.*at most 20 ignore globs/);
+  expect(error(['**/+(a|aa)*.go'])).toMatch(/extended globs/);
+  expect(error(['a*/b*/c*/d*/e*/f*/g*'])).toMatch(/at most 6 wildcards/);
+  for (const ok of ['internal/legacy/**', '**/*_test.go', '**/*mock*.go', 'gen/*/*.pb.go', '**/x/**/y/**/*.go']) expect(error([ok])).toBeUndefined();
 });
 
 test('YAML that does not parse gives action_required, not a crash', async () => {
