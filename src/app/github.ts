@@ -29,3 +29,15 @@ export function httpStatus(err: unknown): number | undefined {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * A 403 or 429 that is GitHub's rate limit (primary: no requests left; secondary: "You have exceeded a
+ * secondary rate limit", often without retry-after), not a refused token or a missing permission.
+ */
+export function isRateLimit(err: unknown): boolean {
+  const status = httpStatus(err);
+  if (status === 429) return true;
+  if (status !== 403) return false;
+  const headers = (err as { response?: { headers?: Record<string, unknown> } }).response?.headers;
+  return headers?.['x-ratelimit-remaining'] === '0' || /rate limit/i.test(errorMessage(err));
+}

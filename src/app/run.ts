@@ -7,7 +7,7 @@ import { commentableLines, reviewComments, type ReviewComment } from '../report/
 import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
 import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
 import { fingerprintFindings, markResolved, parseFingerprint } from '../report/fingerprint.js';
-import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus } from './github.js';
+import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus, isRateLimit } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { oneLine } from '../report/markdown.js';
@@ -356,20 +356,30 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     return outcome;
   } catch (err) {
     const status = httpStatus(err);
+    // A rate limit (often a secondary one without retry-after) is not a permission problem: say which it is.
+    const rateLimited = isRateLimit(err);
     // 401/403 without retry-after: a revoked or expired token, or a permission the installation lacks.
-    const denied = status === 401 || status === 403;
+    const denied = !rateLimited && (status === 401 || status === 403);
     log.error(
       { err, status, pull: req.pullNumber, headSha: req.headSha },
-      denied ? `racecheck run failed: GitHub denied access (${status}); check the installation's token and permissions` : 'racecheck run failed',
+      rateLimited
+        ? `racecheck run failed: GitHub's rate limit (${status}); the installation made too many requests`
+        : denied
+          ? `racecheck run failed: GitHub denied access (${status}); check the installation's token and permissions`
+          : 'racecheck run failed',
     );
     outcome.conclusion = 'failure';
     outcome.error = errorMessage(err);
-    const summary = denied
-      ? `GitHub refused a request (${status}: ${errorMessage(err)}). The installation's token was rejected or lacks a permission racecheck needs ` +
-        `(Pull requests: read and write, Contents: read, Checks: write). An owner can review them in the app's installation settings.`
-      : `The run failed: ${errorMessage(err)}`;
+    const summary = rateLimited
+      ? `GitHub rate-limited this installation (${status}: ${oneLine(errorMessage(err))}). Nothing is wrong with the token or its permissions; ` +
+        `wait a few minutes before re-running.`
+      : denied
+        ? `GitHub refused a request (${status}: ${oneLine(errorMessage(err))}). The installation's token was rejected or lacks a permission racecheck needs ` +
+          `(Pull requests: read and write, Contents: read, Checks: write). An owner can review them in the app's installation settings.`
+        : `The run failed: ${oneLine(errorMessage(err))}`;
+    const failedTitle = rateLimited ? 'racecheck was rate-limited by GitHub' : denied ? 'racecheck was denied access by GitHub' : 'racecheck could not complete';
     try {
-      await complete('failure', denied ? 'racecheck was denied access by GitHub' : 'racecheck could not complete', `${summary}\n\nComment \`/racecheck\` or re-run the check to try again.`);
+      await complete('failure', failedTitle, `${summary}\n\nComment \`/racecheck\` or re-run the check to try again.`);
     } catch (completeErr) {
       log.error({ err: completeErr }, 'could not complete the check run after a failure');
     }

@@ -195,6 +195,20 @@ describe('token and permission errors are logged clearly and explained in the ch
     expectAllCompleted(h.fake);
   });
 
+  test('a secondary rate limit without retry-after is reported as a rate limit, not as a token or permission problem', async () => {
+    const h = await setup({ analyzer: markerAnalyzer });
+    racyPull(h.fake);
+    h.fake.fail('GET', /\/pulls\/7\/files$/, 403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', 10);
+    await h.send('pull_request', pullRequestPayload('opened'));
+    const run = h.fake.checkRun()!;
+    expect(run.conclusion).toBe('failure');
+    expect(run.output!.title).toBe('racecheck was rate-limited by GitHub');
+    expect(run.output!.summary).toContain('rate-limited');
+    expect(run.output!.summary).not.toContain('lacks a permission');
+    expect(h.logs.some((l) => l.level === 50 && String(l.msg).includes('rate limit (403)'))).toBe(true);
+    expectAllCompleted(h.fake);
+  });
+
   test('403 creating the check run: nothing to complete, but the error is logged with its status', async () => {
     const h = await setup({ analyzer: markerAnalyzer });
     racyPull(h.fake);
