@@ -315,20 +315,68 @@ function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent'
   return undefined;
 }
 
-function innermostLoopBetween(node: Node, top: Node): Node | undefined {
-  // One cursor descent from `top` (asking for `parent` walks from the root on every call).
-  const [start, end, type] = [node.startIndex, node.endIndex, node.type];
-  const cursor = top.walk();
-  const between: { type: string; loop?: Node }[] = [];
-  for (let first = true; ; first = false) {
-    if (cursor.startIndex === start && cursor.endIndex === end && cursor.nodeType === type && cursor.currentNode.id === node.id) break;
-    if (!first) between.push({ type: cursor.nodeType, loop: cursor.nodeType === 'for_statement' ? cursor.currentNode : undefined });
-    // Returns the child's index (0 is a success) or null.
-    if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
+/** A node on the way down to another: its type and span, and the node itself where a reader needs it. */
+interface Ancestor {
+  type: string;
+  start: number;
+  end: number;
+  node?: Node;
+}
+
+/** Levels made into nodes: what the lock and loop searches read, and a checkpoint every few levels. */
+const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement']);
+const CHECKPOINT_EVERY = 16;
+
+/**
+ * Finds a node's ancestors by descending with a cursor (asking for `parent` walks from the root on every
+ * call), starting from the deepest checkpoint of the previous descent that contains the node: queries come
+ * in source order, so a 2,000-branch else-if chain costs a few levels per query instead of its full depth.
+ */
+class Descender {
+  private last: Ancestor[] = [];
+  constructor(private readonly tree: Parser.Tree) {}
+
+  /** Ancestors of `node`, outermost first (shared: do not modify), or undefined if the descent misses it. */
+  ancestors(node: Node): Ancestor[] | undefined {
+    const [start, end, type] = [node.startIndex, node.endIndex, node.type];
+    let resume = -1;
+    for (let i = this.last.length - 1; i >= 0; i--) {
+      const l = this.last[i];
+      if (l.node && l.start <= start && start < l.end && end <= l.end) {
+        resume = i;
+        break;
+      }
+    }
+    const path = resume >= 0 ? this.last.slice(0, resume) : [];
+    const cursor = resume >= 0 ? this.last[resume].node!.walk() : this.tree.walk();
+    for (;;) {
+      const level: Ancestor = { type: cursor.nodeType, start: cursor.startIndex, end: cursor.endIndex };
+      if (level.start === start && level.end === end && level.type === type && cursor.currentNode.id === node.id) break;
+      if (KEPT_LEVELS.has(level.type) || path.length % CHECKPOINT_EVERY === 0) level.node = cursor.currentNode;
+      path.push(level);
+      // Returns the child's index (0 is a success) or null.
+      if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
+    }
+    this.last = path;
+    return path;
   }
-  for (let i = between.length - 1; i >= 0; i--) {
-    if (between[i].loop) return between[i].loop;
-    if (between[i].type === 'func_literal') break;
+}
+
+const descenders = new WeakMap<Parser.Tree, Descender>();
+function descenderFor(tree: Parser.Tree): Descender {
+  let d = descenders.get(tree);
+  if (!d) descenders.set(tree, (d = new Descender(tree)));
+  return d;
+}
+
+function innermostLoopBetween(node: Node, top: Node): Node | undefined {
+  const ancestors = descenderFor(node.tree).ancestors(node);
+  if (!ancestors) return undefined;
+  for (let i = ancestors.length - 1; i >= 0; i--) {
+    const n = ancestors[i];
+    if (n.start < top.startIndex || (n.start === top.startIndex && n.end === top.endIndex && n.type === top.type)) break;
+    if (n.type === 'for_statement') return n.node;
+    if (n.type === 'func_literal') break;
   }
   return undefined;
 }
@@ -1010,13 +1058,6 @@ function rootOf(t: FuncUnit): FuncUnit {
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
-/** A node on the way down to another, as the lock search reads it. */
-interface Ancestor {
-  type: string;
-  start: number;
-  node?: Node;
-}
-
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
 export type PreparedFile = PackageView & { readonly prepared: true; readonly packageName: string };
 
@@ -1146,23 +1187,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return events;
   };
 
-  /**
-   * `node`'s ancestors, outermost first, from one cursor descent (`parent` walks from the root on every
-   * call). Only statement lists and calls are made into nodes: the lock search reads nothing else.
-   */
-  const ancestorsOf = (node: Node): Ancestor[] | undefined => {
-    const path: Ancestor[] = [];
-    const [start, end, type] = [node.startIndex, node.endIndex, node.type];
-    const cursor = b.tree.walk();
-    for (;;) {
-      const level = { type: cursor.nodeType, start: cursor.startIndex, node: undefined as Node | undefined };
-      if (level.start === start && cursor.endIndex === end && level.type === type && cursor.currentNode.id === node.id) return path;
-      if (level.type === 'statement_list' || level.type === 'call_expression') level.node = cursor.currentNode;
-      path.push(level);
-      // Returns the child's index (0 is a success) or null.
-      if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
-    }
-  };
+  const descender = descenderFor(b.tree);
+  const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {
@@ -1176,7 +1202,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!ancestors) return ['?'];
     const held = new Set<string>();
     let depth = 0;
-    let cur: Ancestor = { type: node.type, start: node.startIndex, node };
+    let cur: Ancestor = { type: node.type, start: node.startIndex, end: node.endIndex, node };
     for (let i = ancestors.length - 1; ; i--) {
       // Past any real code's depth, say "unknown lock": silence, not alarm.
       if (++depth > MAX_LOCK_SEARCH_DEPTH) return ['?'];
