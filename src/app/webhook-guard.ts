@@ -45,8 +45,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function answer(res: ServerResponse, status: number, error: string, close = false): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) });
+function answer(res: ServerResponse, status: number, error: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(status < 300 ? { ok: true, note: error } : { error }));
 }
 
@@ -93,11 +93,11 @@ export function guardWebhooks(app: Probot, options: GuardOptions = {}): void {
       // Nothing this server serves takes a body this big, on any path.
       const tooLarge = (size: number, read: number) => {
         log.warn({ status: 413, size, read, event, deliveryId }, `webhook refused: body over ${maxBytes} bytes`);
-        // Stop reading; close the connection once the client has had time to read the answer (closing at
-        // once would reset the connection under the answer, and a slow client would never see the 413).
-        req.pause();
+        // Close the connection once the client has had time to read the answer: closing with the upload
+        // still arriving resets the connection, and the client would lose the 413 with it. Meanwhile the
+        // rest of the body is discarded unread (never buffered).
         res.on('finish', () => setTimeout(() => req.destroy(), CLOSE_AFTER_REFUSAL_MS).unref());
-        answer(res, 413, `payload too large: GitHub sends at most ${maxBytes} bytes`, true);
+        answer(res, 413, `payload too large: GitHub sends at most ${maxBytes} bytes`);
         return true;
       };
       if (Number.isFinite(declared) && declared > maxBytes) return tooLarge(declared, 0);

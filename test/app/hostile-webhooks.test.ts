@@ -5,8 +5,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { request } from 'node:http';
-import { Readable, Writable } from 'node:stream';
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Probot, type Server } from 'probot';
@@ -44,35 +44,58 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** POSTs `total` bytes of JSON-ish filler, generated as it is sent (the test never holds the body). */
+/**
+ * POSTs `total` bytes of filler over a raw socket, generated as it is sent (the test never holds the body),
+ * chunked unless a Content-Length is given. A raw socket because the server may close the connection
+ * mid-upload once it has answered: the answer already received stays readable, whatever the writes do.
+ */
 function postStream(target: string, total: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(target);
+  const chunked = headers['content-length'] === undefined;
+  const head = [
+    'POST /api/github/webhooks HTTP/1.1',
+    `host: ${hostname}:${port}`,
+    'content-type: application/json',
+    ...(chunked ? ['transfer-encoding: chunked'] : []),
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    '',
+    '',
+  ].join('\r\n');
   const chunk = Buffer.alloc(64 * 1024, 'a');
-  let sent = 0;
-  const body = new Readable({
-    read() {
-      if (sent >= total) return void this.push(null);
-      const n = Math.min(chunk.length, total - sent);
-      sent += n;
-      this.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-    },
-  });
   return new Promise((resolve, reject) => {
-    const req = request(`${target}/api/github/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      // Answered: stop uploading.
-      body.unpipe(req);
-      body.destroy();
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => {
-        req.destroy();
-        resolve({ status: res.statusCode!, body: text });
-      });
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    let sent = 0;
+    let answered = false;
+    const finish = () => {
+      const m = /^HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/.exec(received);
+      if (m) resolve({ status: Number(m[1]), body: m[2]! });
+      else reject(new Error(`no HTTP answer (received ${JSON.stringify(received.slice(0, 200))})`));
+    };
+    socket.on('data', (d) => {
+      received += d.toString('latin1');
+      // The whole answer is a few hundred bytes; once its body is in, stop uploading.
+      if (!answered && /\r\n\r\n[\s\S]*\}$/.test(received)) {
+        answered = true;
+        socket.destroy();
+      }
     });
-    // Once answered, the server may close the connection mid-upload; that is the point.
-    req.on('error', (err) => {
-      if (!req.destroyed || !body.destroyed) reject(err);
+    socket.on('error', () => undefined); // writes fail once the server closes; what it answered still counts
+    socket.on('close', finish);
+    const pump = () => {
+      while (!answered && !socket.destroyed && sent < total) {
+        const n = Math.min(chunk.length, total - sent);
+        sent += n;
+        const data = n === chunk.length ? chunk : chunk.subarray(0, n);
+        const ok = socket.write(chunked ? Buffer.concat([Buffer.from(`${n.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data);
+        if (!ok) return void socket.once('drain', pump);
+      }
+      if (!answered && !socket.destroyed && sent >= total && chunked) socket.write('0\r\n\r\n');
+    };
+    socket.on('connect', () => {
+      socket.write(head);
+      pump();
     });
-    body.pipe(req);
   });
 }
 
