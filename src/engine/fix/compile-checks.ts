@@ -4,6 +4,7 @@
  * a check that is wrong about some original code is harmless there, since only new violations count.
  */
 import type Parser from 'tree-sitter';
+import { fieldChildren } from '../parse.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -66,7 +67,7 @@ function paramList(list: Node | null): { names: Node[]; type: string; variadic: 
   return list.namedChildren
     .filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter_declaration')
     .map((p) => ({
-      names: p.childrenForFieldName('name'),
+      names: fieldChildren(p, 'name'),
       type: p.childForFieldName('type')?.text ?? '',
       variadic: p.type === 'variadic_parameter_declaration',
     }));
@@ -159,7 +160,7 @@ class Checker {
         // Methods are reached through selectors only.
       } else {
         for (const spec of top.descendantsOfType(['var_spec', 'const_spec', 'type_spec', 'type_alias'])) {
-          for (const n of spec.childrenForFieldName('name')) this.packageNames.add(n.text);
+          for (const n of fieldChildren(spec, 'name')) this.packageNames.add(n.text);
         }
       }
     }
@@ -229,19 +230,19 @@ class Checker {
         const value = node.childForFieldName('value');
         if (value) this.visit(value, scope);
         const values = value?.namedChildren ?? [];
-        const names = node.childrenForFieldName('name');
+        const names = fieldChildren(node, 'name');
         names.forEach((n, i) => this.declare(scope, n, true, type?.text ?? (values.length === names.length ? valueType(values[i]) : undefined)));
         return;
       }
       case 'const_spec': {
         const value = node.childForFieldName('value');
         if (value) this.visit(value, scope);
-        for (const n of node.childrenForFieldName('name')) this.declare(scope, n, false);
+        for (const n of fieldChildren(node, 'name')) this.declare(scope, n, false);
         return;
       }
       case 'type_spec':
       case 'type_alias':
-        for (const n of node.childrenForFieldName('name')) this.declare(scope, n, false);
+        for (const n of fieldChildren(node, 'name')) this.declare(scope, n, false);
         for (const c of node.namedChildren) if (c.type !== 'type_identifier') this.visit(c, scope);
         return;
       case 'range_clause': {

@@ -278,18 +278,18 @@ class CopyChecker {
     let first = 0;
     for (const q of params) {
       if (q.startIndex === p.startIndex) break;
-      first += Math.max(1, q.childrenForFieldName('name').length);
+      first += Math.max(1, fieldChildren(q, 'name').length);
     }
     // Through the pointer, `x.f` and `x.M()` mean what they meant; any other use of `x` would change.
     const body = fn.childForFieldName('body');
-    for (const n of p.childrenForFieldName('name')) {
+    for (const n of fieldChildren(p, 'name')) {
       for (const id of body?.descendantsOfType('identifier') ?? []) {
         if (id.text !== n.text) continue;
         const parent = id.parent;
         if (parent?.type !== 'selector_expression' || parent.childForFieldName('operand')?.startIndex !== id.startIndex) return undefined;
       }
     }
-    const positions = Array.from({ length: Math.max(1, p.childrenForFieldName('name').length) }, (_, i) => first + i);
+    const positions = Array.from({ length: Math.max(1, fieldChildren(p, 'name').length) }, (_, i) => first + i);
     // Columns to insert `&` at, per 0-based row.
     const inserts = new Map<number, number[]>();
     for (const call of this.model.tree.rootNode.descendantsOfType('call_expression')) {
