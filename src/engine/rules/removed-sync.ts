@@ -7,6 +7,7 @@ import type Parser from 'tree-sitter';
 import type { FileDelta } from '../delta.js';
 import type { DifferentialRule, RemovalDiagnostic, VersionPair } from '../rule.js';
 import { compareGoVersions } from '../goversion.js';
+import { fieldChildren } from '../parse.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -137,7 +138,7 @@ function localNames(fn: Node): Set<string> {
   const names = new Set<string>();
   for (const n of descendants(fn)) {
     if (n.type === 'parameter_declaration' || n.type === 'var_spec' || n.type === 'const_spec') {
-      for (const name of n.childrenForFieldName('name')) names.add(name.text);
+      for (const name of fieldChildren(n, 'name')) names.add(name.text);
     } else if (n.type === 'short_var_declaration' || n.type === 'range_clause') {
       const left = n.childForFieldName('left');
       for (const id of left?.namedChildren ?? []) if (id.type === 'identifier') names.add(id.text);
