@@ -14,6 +14,11 @@ import { RunQueue } from './queue.js';
 import { honourRetryAfter } from './retry-after.js';
 import { limitsFromEnv, type Limits } from './limits.js';
 import { guardWebhooks, usesDevelopmentSecret, type GuardOptions } from './webhook-guard.js';
+import { RunAbortedError, boundRequests, withRunSignal } from './bounded-requests.js';
+import { opsSettingsFromEnv, type OpsSettings } from './ops-settings.js';
+import { RedisRunQueue, type JobControl, type RunJobData } from './redis-queue.js';
+import { reconcileStaleCheckRuns } from './reconcile.js';
+import { onShutdownSignal } from './shutdown.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
@@ -37,6 +42,22 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Stops the process with one line when it must not start; tests pass a stand-in. */
   refuseToStart?: (message: string) => void;
+  /** Queue mode, role, deadlines; from REDIS_URL and RACECHECK_* by default. */
+  ops?: Partial<OpsSettings>;
+  /** Install SIGTERM/SIGINT handlers (the default export does; tests drive shutdown themselves). */
+  handleSignals?: boolean;
+  /** Complete stale in-progress check runs at startup (roles worker and all). */
+  reconcileOnStart?: boolean;
+  /** Receives the mode and the graceful shutdown once the app is loaded (tests). */
+  onStart?: (control: AppControl) => void;
+}
+
+/** What createApp's app function exposes for tests: the mode it runs in and its graceful shutdown. */
+export interface AppControl {
+  mode: 'embedded' | 'queue';
+  shutdown(): Promise<void>;
+  /** Resolves when the startup reconciliation has finished (immediately when it is off). */
+  reconciled: Promise<unknown>;
 }
 
 function exitWith(message: string): void {
@@ -68,39 +89,92 @@ export function createApp(options: AppOptions = {}) {
   const limits = { ...limitsFromEnv(), ...options.limits };
   const metrics = options.metrics ?? new Metrics();
   const refusals = options.refusals ?? new RefusalLimiter();
+  const ops: OpsSettings = { ...opsSettingsFromEnv(), ...options.ops };
+  let redisQueue: RedisRunQueue | undefined;
+  let draining = false;
+
+  /** Every GitHub call gets a timeout; 403/429 with retry-after are waited out. */
+  function prepare<T extends RunContext['octokit'] | Octokit>(octokit: T, log: RunContext['log']): T {
+    honourRetryAfter(octokit, log);
+    boundRequests(octokit, ops.githubTimeoutMs);
+    return octokit;
+  }
+
+  /** One run, under its abort signal and the run deadline. */
+  async function runOne(octokit: Octokit, log: RunContext['log'], loadConfig: (fileName: string) => Promise<unknown>, pull: PullRef, headSha: string, scope: 'diff' | 'all', deliveryId: string, control: Omit<JobControl, 'onCheckRunCreated' | 'isRetry'> & Partial<Pick<JobControl, 'onCheckRunCreated'>>): Promise<void> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new RunAbortedError('deadline', `racecheck stopped this run after ${ops.runTimeoutMs / 1000} s (RACECHECK_RUN_TIMEOUT_S)`)), ops.runTimeoutMs);
+    const signal = AbortSignal.any([control.signal, deadline.signal]);
+    try {
+      const outcome = await withRunSignal(signal, () =>
+        metrics.timeRun(() =>
+          runRacecheck(
+            {
+              octokit,
+              log: deliveryLogger(log, { deliveryId, ...pull }),
+              loadConfig,
+              analyzer,
+              cache,
+              analysisCache,
+              docsBaseUrl,
+              fetchConcurrency,
+              limits,
+            },
+            { ...pull, headSha, scope, ...control, signal },
+          ),
+        ),
+      );
+      options.onRunComplete?.(outcome);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** Runs `job` after the handler returns (GitHub wants an answer within 10 s); failures are logged, never lost. */
   function later(context: RunContext, job: () => Promise<unknown>): void {
-    honourRetryAfter(context.octokit, context.log);
+    // Without Redis, work accepted now would be lost when the process exits: refuse it (GitHub shows a failed delivery).
+    if (draining && !redisQueue) throw new Error('racecheck is shutting down; redeliver this webhook once it is back');
+    prepare(context.octokit, context.log);
     queue.detach(job, (err) => context.log.error({ err, status: httpStatus(err) }, `racecheck could not run: ${err instanceof Error ? err.message : String(err)}`));
   }
 
-  async function review(context: RunContext, pull: PullRef, headSha: string, scope: 'diff' | 'all'): Promise<void> {
+  async function review(context: RunContext & { payload: unknown }, pull: PullRef, headSha: string, scope: 'diff' | 'all', rerun = false): Promise<void> {
+    if (redisQueue) {
+      const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+      if (installationId === undefined) throw new Error('webhook without an installation id; nothing to queue');
+      await redisQueue.add({ ...pull, headSha, scope, installationId, deliveryId: context.id }, { rerun });
+      return;
+    }
     const key = `${pull.owner}/${pull.repo}#${pull.pullNumber}`;
-    await queue.enqueue(key, headSha, async (supersededBy) => {
-      const outcome = await metrics.timeRun(() => runRacecheck(
-        {
-          octokit: context.octokit as Octokit,
-          log: deliveryLogger(context.log, { deliveryId: context.id, ...pull }),
-          loadConfig: (fileName) => context.config(fileName),
-          analyzer,
-          cache,
-          analysisCache,
-          docsBaseUrl,
-          fetchConcurrency,
-          limits,
-        },
-        { ...pull, headSha, scope, supersededBy },
-      ));
-      options.onRunComplete?.(outcome);
-    });
+    await queue.enqueue(key, headSha, (supersededBy, signal) =>
+      runOne(context.octokit as Octokit, context.log, (fileName) => context.config(fileName), pull, headSha, scope, context.id, { supersededBy, signal }),
+    );
   }
 
   /** Re-runs on the pull request's current head, which may have moved since the triggering event. */
-  async function reviewCurrentHead(context: RunContext, pull: PullRef, scope: 'diff' | 'all'): Promise<void> {
+  async function reviewCurrentHead(context: RunContext & { payload: unknown }, pull: PullRef, scope: 'diff' | 'all'): Promise<void> {
     const { data: pr } = await context.octokit.rest.pulls.get({ owner: pull.owner, repo: pull.repo, pull_number: pull.pullNumber });
     if (pr.state !== 'open') return;
-    await review(context, pull, pr.head.sha, scope);
+    await review(context, pull, pr.head.sha, scope, true);
+  }
+
+  /** Queue mode: a job taken by this worker, with an installation token of its own. */
+  async function processJob(app: Probot, data: RunJobData, control: JobControl): Promise<void> {
+    const log = app.log.child({ name: 'racecheck-worker' });
+    const octokit = prepare((await app.auth(data.installationId)) as Octokit, log);
+    const pull = { owner: data.owner, repo: data.repo, pullNumber: data.pullNumber };
+    // An earlier attempt may have opened a check run and died before recording it: complete that one.
+    const checkRunId = control.checkRunId ?? (control.isRetry ? await openCheckRun(octokit, { ...pull, headSha: data.headSha }) : undefined);
+    await runOne(octokit, log, (fileName) => loadRepoConfig(octokit, pull, fileName), pull, data.headSha, data.scope, data.deliveryId, {
+      ...control,
+      ...(checkRunId !== undefined ? { checkRunId } : {}),
+    });
+  }
+
+  async function shutdown(): Promise<void> {
+    draining = true;
+    if (redisQueue) await redisQueue.shutdown(ops.shutdownTimeoutMs);
+    else await queue.shutdown(ops.shutdownTimeoutMs);
   }
 
   return async (app: Probot, appOptions?: ApplicationFunctionOptions): Promise<void> => {
@@ -110,6 +184,22 @@ export function createApp(options: AppOptions = {}) {
       return;
     }
     guardWebhooks(app, options.webhookGuard);
+    if (ops.redisUrl) {
+      redisQueue = new RedisRunQueue({ ...ops, redisUrl: ops.redisUrl }, app.log);
+      if (ops.role !== 'web') redisQueue.startWorker((data, control) => processJob(app, data, control));
+    }
+    if (options.handleSignals) onShutdownSignal(shutdown, app.log);
+    let reconciled: Promise<unknown> = Promise.resolve();
+    if (options.reconcileOnStart && ops.role !== 'web') {
+      reconciled = (async () => {
+        // With replicas, one of them does it per run deadline.
+        if (redisQueue && !(await redisQueue.claimOnce('reconcile', ops.runTimeoutMs))) return;
+        const appOctokit = prepare((await app.auth()) as Octokit, app.log);
+        const result = await reconcileStaleCheckRuns(appOctokit, async (id) => prepare((await app.auth(id)) as Octokit, app.log), ops.runTimeoutMs, app.log);
+        app.log.info(result, 'startup reconciliation of in-progress check runs finished');
+      })().catch((err: unknown) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'startup reconciliation failed'));
+    }
+    app.log.info({ mode: redisQueue ? 'queue' : 'embedded', role: ops.role }, 'racecheck started');
     try {
       appOptions?.addHandler(metrics.handler);
       metrics.collectProcessMetrics();
@@ -173,7 +263,20 @@ export function createApp(options: AppOptions = {}) {
       metrics.watchOctokit(context.octokit);
       for (const pr of context.payload.check_suite.pull_requests) later(context, () => reviewCurrentHead(context, { ...context.repo(), pullNumber: pr.number }, 'diff'));
     });
+    options.onStart?.({ mode: redisQueue ? 'queue' : 'embedded', shutdown, reconciled });
   };
 }
 
-export default createApp();
+/** The check run of ours still in progress on a head, if any (left by an attempt that died). */
+async function openCheckRun(octokit: Octokit, target: PullRef & { headSha: string }): Promise<number | undefined> {
+  const { data } = await octokit.rest.checks.listForRef({ owner: target.owner, repo: target.repo, ref: target.headSha, check_name: CHECK_NAME, status: 'in_progress' });
+  return data.check_runs[0]?.id;
+}
+
+/** `.github/<fileName>` as Probot's context.config reads it (default branch, `_extends` honoured); null when absent. */
+async function loadRepoConfig(octokit: Octokit, repo: RepoRef, fileName: string): Promise<unknown> {
+  const { config, files } = await octokit.config.get({ owner: repo.owner, repo: repo.repo, path: `.github/${fileName}` });
+  return files.some((file) => file.config !== null) ? config : null;
+}
+
+export default createApp({ handleSignals: true, reconcileOnStart: true });

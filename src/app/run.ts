@@ -11,6 +11,8 @@ import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus, isRa
 import { goVersionFromGoMod } from '../engine/goversion.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { oneLine } from '../report/markdown.js';
+import { abortReason, outsideRun, type AbortReason } from './bounded-requests.js';
+import { postReviewOnce } from './review-post.js';
 
 export interface RunDeps {
   octokit: Octokit;
@@ -30,6 +32,13 @@ export interface RunRequest extends PullTarget {
   scope: 'diff' | 'all';
   /** The newer head sha once one was pushed: this run then stops and posts nothing for its stale head. */
   supersededBy?: () => string | undefined;
+  /** Aborts the run's GitHub calls; its reason (a RunAbortedError) says why and how the check is completed. */
+  signal?: AbortSignal;
+  /** A check run this job created on an earlier attempt (queue mode): completed instead of a new one. */
+  checkRunId?: number;
+  onCheckRunCreated?: (id: number) => unknown;
+  /** Queue mode: errors the job will retry; the run then leaves its check in progress for the next attempt. */
+  retryable?: (err: unknown) => boolean;
 }
 
 export interface RunOutcome {
@@ -93,6 +102,30 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     title: `Superseded by ${newer.slice(0, 7)}`,
     summary: `Superseded by ${newer}: a newer commit was pushed before this run finished, so racecheck reviews that one instead and posted nothing for ${req.headSha}.`,
   });
+  const abortedText = (reason: AbortReason, message: string) =>
+    reason === 'superseded'
+      ? supersededText(req.supersededBy?.() ?? 'a newer commit')
+      : {
+          title: reason === 'deadline' ? 'racecheck ran out of time' : 'racecheck was stopped before finishing',
+          summary: `${message}. Nothing was posted for ${req.headSha}. Comment \`/racecheck\` on the pull request to run it again.`,
+        };
+
+  // The App is shutting down and this run never started: say so in one request.
+  const stopped = req.signal?.aborted ? abortReason(req.signal.reason) : undefined;
+  if (stopped === 'shutdown') {
+    const { data: check } = await outsideRun(() =>
+      octokit.rest.checks.create({
+        ...repo,
+        name: CHECK_NAME,
+        head_sha: req.headSha,
+        status: 'completed',
+        conclusion: 'neutral',
+        completed_at: new Date().toISOString(),
+        output: abortedText('shutdown', 'racecheck was shutting down before this run started'),
+      }),
+    );
+    return { ...outcome, checkRunId: check.id };
+  }
 
   // Queued behind a run for this pull request while a newer commit arrived: one request, no analysis.
   const newerAtStart = req.supersededBy?.();
@@ -110,14 +143,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     return { ...outcome, checkRunId: check.id, superseded: newerAtStart };
   }
 
-  const { data: check } = await octokit.rest.checks.create({
-    ...repo,
-    name: CHECK_NAME,
-    head_sha: req.headSha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-  });
+  const check =
+    req.checkRunId !== undefined
+      ? { id: req.checkRunId }
+      : (await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: req.headSha, status: 'in_progress', started_at: new Date().toISOString() })).data;
   outcome.checkRunId = check.id;
+  await req.onCheckRunCreated?.(check.id);
 
   const complete = (conclusion: Conclusion, title: string, summary: string, annotations: Annotation[] = []) =>
     octokit.rest.checks.update({
@@ -255,14 +286,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     if (await stopIfSuperseded()) return outcome;
     if (comments.length > 0) {
       try {
-        await octokit.rest.pulls.createReview({
-          ...repo,
-          pull_number: req.pullNumber,
-          commit_id: req.headSha,
-          event: 'COMMENT',
-          body: `racecheck found ${commentedFindings} new data-race hazard${commentedFindings === 1 ? '' : 's'} in this change. Details are in the \`${CHECK_NAME}\` check.`,
-          comments,
-        });
+        await postReviewOnce(
+          octokit,
+          req,
+          { body: `racecheck found ${commentedFindings} new data-race hazard${commentedFindings === 1 ? '' : 's'} in this change. Details are in the \`${CHECK_NAME}\` check.`, comments },
+          log,
+        );
         outcome.posted = commentedFindings;
       } catch (err) {
         if (httpStatus(err) !== 422) throw err;
@@ -355,6 +384,15 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     );
     return outcome;
   } catch (err) {
+    const reason = abortReason(err) ?? (req.signal?.aborted ? abortReason(req.signal.reason) : undefined);
+    if (reason === 'requeue' || (reason === undefined && req.retryable?.(err))) throw err; // the job runs again and completes this check
+    if (reason !== undefined) {
+      const { title, summary } = abortedText(reason, errorMessage(req.signal?.reason ?? err));
+      if (reason === 'superseded') outcome.superseded = req.supersededBy?.();
+      log.info({ pull: req.pullNumber, headSha: req.headSha, reason }, 'racecheck run stopped early');
+      await outsideRun(() => complete('neutral', title, summary)).catch((completeErr: unknown) => log.error({ err: completeErr }, 'could not complete the check run of a stopped run'));
+      return outcome;
+    }
     const status = httpStatus(err);
     // A rate limit (often a secondary one without retry-after) is not a permission problem: say which it is.
     const rateLimited = isRateLimit(err);

@@ -58,10 +58,19 @@ export interface FakeCheckRun {
   head_sha: string;
   status: string;
   conclusion?: string;
+  started_at?: string;
   output?: { title?: string; summary?: string };
   annotations: unknown[];
   /** Every create/update body, in order. */
   history: Record<string, unknown>[];
+}
+
+interface Hang {
+  method: string;
+  path: RegExp;
+  times: number;
+  /** Apply the request (GitHub did the work) though the answer never comes. */
+  apply: boolean;
 }
 
 interface Failure {
@@ -174,6 +183,7 @@ export class FakeGitHub {
   private readonly pulls = new Map<string, FakePull>();
   private readonly permissions = new Map<string, string>();
   private readonly failures: Failure[] = [];
+  private readonly hangs: Hang[] = [];
   private nextId = 1000;
   private server?: Server;
 
@@ -223,6 +233,15 @@ export class FakeGitHub {
     this.failures.push({ method, path, status, message, times, headers });
   }
 
+  /**
+   * Over HTTP, the next `times` requests matching method and path never get an answer (the connection stays
+   * open until the client gives up). With `apply`, the request takes effect first, as when GitHub did the
+   * work but the response was lost.
+   */
+  hang(method: string, path: RegExp, options: { times?: number; apply?: boolean } = {}): void {
+    this.hangs.push({ method, path, times: options.times ?? 1, apply: options.apply ?? false });
+  }
+
   /** Forgets a file at a commit, as a force-push that drops the commit does. */
   removeFile(sha: string, path: string): void {
     this.blobs.delete(`${sha}:${path}`);
@@ -263,6 +282,11 @@ export class FakeGitHub {
       return json(201, { token: this.installationToken, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: 'all' });
     }
     if (method === 'POST' && path === '/graphql') return this.graphql(body);
+    if (method === 'GET' && path === '/app/installations') return paginate([{ id: 2, account: { login: this.owner } }], query, `${origin}${path}`);
+    if (method === 'GET' && path === '/installation/repositories') {
+      const repos = [{ id: 42, name: this.repo, full_name: `${this.owner}/${this.repo}`, owner: { login: this.owner } }];
+      return json(200, { total_count: repos.length, repositories: repos });
+    }
     const repoPrefix = `/repos/${this.owner}/`;
     if (!path.startsWith(repoPrefix)) return json(404, { message: 'Not Found' });
     const [repo, ...restParts] = path.slice(repoPrefix.length).split('/');
@@ -320,7 +344,7 @@ export class FakeGitHub {
       return json(200, comment);
     }
     if (method === 'POST' && rest === '/check-runs') {
-      const run: FakeCheckRun = { id: this.nextId++, name: body.name, head_sha: body.head_sha, status: body.status ?? 'queued', annotations: [], history: [body] };
+      const run: FakeCheckRun = { id: this.nextId++, name: body.name, head_sha: body.head_sha, status: body.status ?? 'queued', started_at: body.started_at ?? new Date().toISOString(), annotations: [], history: [body] };
       if (body.conclusion) run.conclusion = body.conclusion;
       if (body.output) run.output = { title: body.output.title, summary: body.output.summary };
       this.checkRuns.set(run.id, run);
@@ -337,6 +361,21 @@ export class FakeGitHub {
       if (body.output) run.output = { title: body.output.title, summary: body.output.summary };
       run.annotations.push(...annotations);
       return json(200, { id: run.id, status: run.status, conclusion: run.conclusion ?? null });
+    }
+    if (method === 'GET' && (m = /^\/commits\/([0-9a-f]+)\/check-runs$/.exec(rest))) {
+      const runs = [...this.checkRuns.values()].filter(
+        (r) => r.head_sha === m![1] && (!query.get('check_name') || r.name === query.get('check_name')) && (!query.get('status') || r.status === query.get('status')),
+      );
+      const page = runs.map((r) => ({ id: r.id, name: r.name, head_sha: r.head_sha, status: r.status, conclusion: r.conclusion ?? null, started_at: r.started_at, app: { id: 123 } }));
+      return json(200, { total_count: page.length, check_runs: page });
+    }
+    if (method === 'GET' && (m = /^\/pulls\/(\d+)\/reviews$/.exec(rest))) {
+      const pull = Number(m[1]);
+      return paginate(this.reviews.filter((r) => r.pull === pull).map((r, i) => ({ id: i + 1, body: r.body, commit_id: r.commit_id, user: BOT, state: 'COMMENTED' })), query, `${origin}${path}`);
+    }
+    if (method === 'GET' && rest === '/pulls') {
+      const open = [...this.pulls.values()].filter((p) => (query.get('state') ?? 'open') === 'all' || p.state === (query.get('state') ?? 'open'));
+      return paginate(open.map((p) => ({ number: p.number, state: p.state, head: { sha: p.headSha }, base: { sha: p.baseSha } })), query, `${origin}${path}`);
     }
     if (method === 'GET' && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) {
       const permission = this.permissions.get(decodeURIComponent(m[1]!));
@@ -395,7 +434,16 @@ export class FakeGitHub {
         if (enterprise) this.enterprisePrefixed++;
         const origin = `http://${req.headers.host}${enterprise ? '/api/v3' : ''}`;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
-        const response = this.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? JSON.parse(text) : undefined }, origin);
+        const fakeReq = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? JSON.parse(text) : undefined };
+        const apiPath = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
+        const hang = this.hangs.find((h) => h.method === fakeReq.method && h.path.test(apiPath) && h.times > 0);
+        if (hang) {
+          hang.times--;
+          if (hang.apply) this.handle(fakeReq, origin);
+          else this.requests.push(`${fakeReq.method} ${apiPath}`);
+          return; // no answer, ever
+        }
+        const response = this.handle(fakeReq, origin);
         const payload = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
         res.writeHead(response.status, response.headers).end(payload);
       });
