@@ -85,9 +85,13 @@ export function boundRequests(octokit: HookableOctokit, timeoutMs: number): void
   bounded.add(octokit);
   const fetchWithTimeout = boundedFetch(timeoutMs);
   octokit.hook.wrap('request', (request, options) => {
-    const runSignal = runScope.getStore();
+    // An installation token is fetched once and shared by every run waiting for it: no one run may abort it.
+    const shared = /\/access_tokens$/.test(String(options.url ?? ''));
+    const runSignal = shared ? undefined : runScope.getStore();
     const own = options.request?.signal as AbortSignal | undefined;
     const signal = runSignal && own ? AbortSignal.any([runSignal, own]) : (runSignal ?? own);
-    return request({ ...options, request: { ...options.request, fetch: fetchWithTimeout, ...(signal ? { signal } : {}) } });
+    // before-after-hook binds the same options object to every hook in the chain: change it in place.
+    options.request = { ...options.request, fetch: fetchWithTimeout, ...(signal ? { signal } : {}) };
+    return request(options);
   });
 }

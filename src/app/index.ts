@@ -101,7 +101,7 @@ export function createApp(options: AppOptions = {}) {
   }
 
   /** One run, under its abort signal and the run deadline. */
-  async function runOne(octokit: Octokit, log: RunContext['log'], loadConfig: (fileName: string) => Promise<unknown>, pull: PullRef, headSha: string, scope: 'diff' | 'all', deliveryId: string, control: Omit<JobControl, 'onCheckRunCreated' | 'isRetry'> & Partial<Pick<JobControl, 'onCheckRunCreated'>>): Promise<void> {
+  async function runOne(octokit: Octokit, log: RunContext['log'], loadConfig: (fileName: string) => Promise<unknown>, pull: PullRef, headSha: string, scope: 'diff' | 'all', deliveryId: string, control: Pick<JobControl, 'signal' | 'supersededBy' | 'checkRunId' | 'retryable'> & Partial<Pick<JobControl, 'onCheckRunCreated'>>): Promise<void> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new RunAbortedError('deadline', `racecheck stopped this run after ${ops.runTimeoutMs / 1000} s (RACECHECK_RUN_TIMEOUT_S)`)), ops.runTimeoutMs);
     const signal = AbortSignal.any([control.signal, deadline.signal]);
@@ -163,10 +163,22 @@ export function createApp(options: AppOptions = {}) {
     const log = app.log.child({ name: 'racecheck-worker' });
     const octokit = prepare((await app.auth(data.installationId)) as Octokit, log);
     const pull = { owner: data.owner, repo: data.repo, pullNumber: data.pullNumber };
-    // An earlier attempt may have opened a check run and died before recording it: complete that one.
-    const checkRunId = control.checkRunId ?? (control.isRetry ? await openCheckRun(octokit, { ...pull, headSha: data.headSha }) : undefined);
+    // An earlier attempt may have opened a check run, or even finished, and died before recording it.
+    let checkRunId = control.checkRunId;
+    if (checkRunId === undefined && control.isRetry) {
+      const earlier = await earlierAttempt(octokit, { ...pull, headSha: data.headSha }, control.enqueuedAt);
+      if (earlier?.status === 'completed') {
+        log.info({ ...pull, headSha: data.headSha, checkRunId: earlier.id }, 'an earlier attempt of this job already completed its check run');
+        return;
+      }
+      checkRunId = earlier?.id;
+    }
+    const { signal, supersededBy, retryable, onCheckRunCreated } = control;
     await runOne(octokit, log, (fileName) => loadRepoConfig(octokit, pull, fileName), pull, data.headSha, data.scope, data.deliveryId, {
-      ...control,
+      signal,
+      supersededBy,
+      onCheckRunCreated,
+      ...(retryable ? { retryable } : {}),
       ...(checkRunId !== undefined ? { checkRunId } : {}),
     });
   }
@@ -267,10 +279,15 @@ export function createApp(options: AppOptions = {}) {
   };
 }
 
-/** The check run of ours still in progress on a head, if any (left by an attempt that died). */
-async function openCheckRun(octokit: Octokit, target: PullRef & { headSha: string }): Promise<number | undefined> {
-  const { data } = await octokit.rest.checks.listForRef({ owner: target.owner, repo: target.repo, ref: target.headSha, check_name: CHECK_NAME, status: 'in_progress' });
-  return data.check_runs[0]?.id;
+/** Clocks of GitHub and the worker may differ this much. */
+const CLOCK_SKEW_MS = 5000;
+
+/** Our newest check run on a head if it started after the job was queued: an earlier attempt's. */
+async function earlierAttempt(octokit: Octokit, target: PullRef & { headSha: string }, enqueuedAt: number): Promise<{ id: number; status: string } | undefined> {
+  const { data } = await octokit.rest.checks.listForRef({ owner: target.owner, repo: target.repo, ref: target.headSha, check_name: CHECK_NAME, filter: 'latest' });
+  const newest = [...data.check_runs].sort((a, b) => b.id - a.id)[0];
+  if (!newest?.started_at || Date.parse(newest.started_at) < enqueuedAt - CLOCK_SKEW_MS) return undefined;
+  return { id: newest.id, status: newest.status };
 }
 
 /** `.github/<fileName>` as Probot's context.config reads it (default branch, `_extends` honoured); null when absent. */

@@ -28,6 +28,8 @@ export interface JobControl {
   checkRunId?: number;
   /** An earlier attempt of this job may have created a check run it did not record (it died or stalled). */
   isRetry: boolean;
+  /** When the job was queued (ms since the epoch). */
+  enqueuedAt: number;
   onCheckRunCreated: (id: number) => Promise<void>;
   /** Set unless this is the last attempt: errors worth another try, which the run then rethrows. */
   retryable?: (err: unknown) => boolean;
@@ -126,6 +128,7 @@ export class RedisRunQueue {
       await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
       throw new DelayedError();
     }
+    this.log.debug({ jobId: job.id, attemptsMade: job.attemptsMade, stalledCounter: job.stalledCounter, checkRunId: job.data.checkRunId }, 'racecheck job started');
     const controller = new AbortController();
     this.active.add(controller);
     let newest = (await this.redis.get(this.key('head', pull))) ?? job.data.headSha;
@@ -143,6 +146,7 @@ export class RedisRunQueue {
         supersededBy,
         ...(job.data.checkRunId !== undefined ? { checkRunId: job.data.checkRunId } : {}),
         isRetry: job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0,
+        enqueuedAt: job.timestamp,
         onCheckRunCreated: async (id) => {
           if (job.data.checkRunId !== id) await job.updateData({ ...job.data, checkRunId: id });
         },

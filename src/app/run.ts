@@ -110,37 +110,30 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
           summary: `${message}. Nothing was posted for ${req.headSha}. Comment \`/racecheck\` on the pull request to run it again.`,
         };
 
+  /** Completes the run in one request without analysis: the check an earlier attempt opened, or a new one. */
+  const completeAtOnce = async (output: { title: string; summary: string }): Promise<number> => {
+    const fields = { status: 'completed', conclusion: 'neutral', completed_at: new Date().toISOString(), output } as const;
+    if (req.checkRunId !== undefined) {
+      await outsideRun(() => octokit.rest.checks.update({ ...repo, check_run_id: req.checkRunId!, ...fields }));
+      return req.checkRunId;
+    }
+    const { id } = (await outsideRun(() => octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: req.headSha, ...fields }))).data;
+    await req.onCheckRunCreated?.(id);
+    return id;
+  };
+
   // The App is shutting down and this run never started: say so in one request.
-  const stopped = req.signal?.aborted ? abortReason(req.signal.reason) : undefined;
-  if (stopped === 'shutdown') {
-    const { data: check } = await outsideRun(() =>
-      octokit.rest.checks.create({
-        ...repo,
-        name: CHECK_NAME,
-        head_sha: req.headSha,
-        status: 'completed',
-        conclusion: 'neutral',
-        completed_at: new Date().toISOString(),
-        output: abortedText('shutdown', 'racecheck was shutting down before this run started'),
-      }),
-    );
-    return { ...outcome, checkRunId: check.id };
+  if (req.signal?.aborted && abortReason(req.signal.reason) === 'shutdown') {
+    const checkRunId = await completeAtOnce(abortedText('shutdown', 'racecheck was shutting down before this run started'));
+    return { ...outcome, checkRunId };
   }
 
   // Queued behind a run for this pull request while a newer commit arrived: one request, no analysis.
   const newerAtStart = req.supersededBy?.();
   if (newerAtStart) {
-    const { data: check } = await octokit.rest.checks.create({
-      ...repo,
-      name: CHECK_NAME,
-      head_sha: req.headSha,
-      status: 'completed',
-      conclusion: 'neutral',
-      completed_at: new Date().toISOString(),
-      output: supersededText(newerAtStart),
-    });
+    const checkRunId = await completeAtOnce(supersededText(newerAtStart));
     log.info({ pull: req.pullNumber, headSha: req.headSha, supersededBy: newerAtStart }, 'run superseded before it started');
-    return { ...outcome, checkRunId: check.id, superseded: newerAtStart };
+    return { ...outcome, checkRunId, superseded: newerAtStart };
   }
 
   const check =

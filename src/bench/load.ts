@@ -76,7 +76,7 @@ interface Delivery {
 }
 
 function sha(prefix: string, n: number): string {
-  return `${prefix}${n.toString(16)}`.padEnd(40, '0').slice(0, 40);
+  return `${prefix}${n.toString(16).padStart(5, '0')}`.padEnd(40, '0').slice(0, 40);
 }
 
 function payload(d: Delivery) {

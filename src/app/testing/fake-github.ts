@@ -175,6 +175,8 @@ export class FakeGitHub {
   readonly graphqlRepos: string[] = [];
   /** The `<sha>:<path>` expressions of every GraphQL query, in order. */
   readonly graphqlQueries: string[][] = [];
+  /** Over HTTP, each answer is sent this long after the request is handled (a network round trip). */
+  latencyMs = 0;
   /** Authorization header of every request (tests look for these in logs). */
   readonly authorizations = new Set<string>();
 
@@ -445,7 +447,9 @@ export class FakeGitHub {
         }
         const response = this.handle(fakeReq, origin);
         const payload = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-        res.writeHead(response.status, response.headers).end(payload);
+        const answer = () => res.writeHead(response.status, response.headers).end(payload);
+        if (this.latencyMs > 0) setTimeout(answer, this.latencyMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
