@@ -1,0 +1,155 @@
+/**
+ * Bounded GitHub calls, over HTTP against the fake GitHub (the real Probot server, embedded mode): a review
+ * POST that never answers, a newer head while a run is stalled, stale check runs at startup, and SIGTERM
+ * with a run in progress (a real process).
+ */
+import { jest } from '@jest/globals';
+import { pino } from 'pino';
+import { ProbotOctokit, type Server } from 'probot';
+import { createApp, type AppControl, type AppOptions } from '../../src/app/index.js';
+import { FakeGitHub } from '../../src/app/testing/fake-github.js';
+import { startLocalApp } from '../../src/app/testing/local-server.js';
+import { goSource, privateKey, pullRequestPayload } from './helpers.js';
+import { requireBuild, SECRET, signedDelivery, startAppProcess, waitFor } from './processes.js';
+
+jest.setTimeout(60_000);
+
+const RACY = goSource('1-closure-capture.go');
+const HEAD1 = '1'.repeat(40);
+const HEAD2 = '2'.repeat(40);
+const REVIEW_POST = 'POST /repos/octo-org/service/pulls/7/reviews';
+
+let fake: FakeGitHub;
+let server: Server | undefined;
+let base: string;
+let control: AppControl | undefined;
+
+async function start(options: AppOptions): Promise<void> {
+  const local = await startLocalApp(createApp({ ...options, onStart: (c) => (control = c) }), {
+    githubOrigin: await fake.listen(),
+    privateKey: privateKey(),
+    webhookSecret: SECRET,
+    probot: {
+      log: pino({ level: 'fatal' }),
+      // Probot's 1 s spacing of writes is not what is under test here.
+      Octokit: ProbotOctokit.defaults((o: any) => ({ ...o, throttle: { ...o.throttle, enabled: false } })),
+    },
+  });
+  server = local.server;
+  base = local.base;
+}
+
+beforeEach(() => {
+  fake = new FakeGitHub('octo-org', 'service');
+  control = undefined;
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  await fake.close();
+});
+
+function reviewPosts(): number {
+  return fake.requests.filter((r) => r === REVIEW_POST).length;
+}
+
+describe('a review POST that never answers', () => {
+  test('GitHub created the review but the answer was lost: the POST times out, the review is found, nothing is posted twice', async () => {
+    await start({ ops: { githubTimeoutMs: 400 } });
+    fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+    fake.hang('POST', /\/pulls\/7\/reviews$/, { apply: true });
+    const sent = Date.now();
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'hang-1')).status).toBe(200);
+    await waitFor('the check run to complete', () => fake.checkRun()?.status === 'completed', 20_000);
+    expect(fake.checkRun()!.conclusion).toBe('failure');
+    expect(fake.reviews).toHaveLength(1);
+    expect(reviewPosts()).toBe(1);
+    expect(fake.requests).toContain('GET /repos/octo-org/service/pulls/7/reviews');
+    // Seconds, not the 20 minutes of unbounded retries the issue measured.
+    expect(Date.now() - sent).toBeLessThan(15_000);
+  });
+
+  test('the review was not created: it is sent again once, and exactly one review exists', async () => {
+    await start({ ops: { githubTimeoutMs: 400 } });
+    fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+    fake.hang('POST', /\/pulls\/7\/reviews$/, { apply: false });
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'hang-2')).status).toBe(200);
+    await waitFor('the check run to complete', () => fake.checkRun()?.status === 'completed', 20_000);
+    expect(fake.checkRun()!.conclusion).toBe('failure');
+    expect(reviewPosts()).toBe(2);
+    expect(fake.reviews).toHaveLength(1);
+  });
+
+  test('never answering at all: the check run is completed as failed after the tries, with no review', async () => {
+    await start({ ops: { githubTimeoutMs: 300 } });
+    fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+    fake.hang('POST', /\/pulls\/7\/reviews$/, { times: 10 });
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'hang-3')).status).toBe(200);
+    await waitFor('the check run to complete', () => fake.checkRun()?.status === 'completed', 20_000);
+    expect(fake.checkRun()!.conclusion).toBe('failure');
+    expect(fake.checkRun()!.output?.summary).toContain('did not answer POST');
+    expect(reviewPosts()).toBe(3);
+    expect(fake.reviews).toHaveLength(0);
+  });
+
+  test('a newer head supersedes the stalled run at once: it is reviewed well before the stalled POST would time out', async () => {
+    await start({ ops: { githubTimeoutMs: 30_000 } });
+    fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+    fake.hang('POST', /\/pulls\/7\/reviews$/);
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'stall-1')).status).toBe(200);
+    await waitFor('the first review POST', () => reviewPosts() === 1, 10_000);
+
+    fake.setPull(7, HEAD2, { 'run.go': [undefined, `${RACY}\n// second push\n`] });
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('synchronize', HEAD2), 'stall-2')).status).toBe(200);
+    // 10 s is a third of the 30 s timeout the stalled POST is still waiting out.
+    await waitFor('the newer head to be reviewed', () => fake.reviews.some((r) => r.commit_id === HEAD2), 10_000);
+    const [first, second] = [...fake.checkRuns.values()];
+    await waitFor('the stalled run to be completed', () => first!.status === 'completed', 5000);
+    expect(first!.head_sha).toBe(HEAD1);
+    expect(first!.conclusion).toBe('neutral');
+    expect(first!.output?.title).toBe(`Superseded by ${HEAD2.slice(0, 7)}`);
+    expect(second!.head_sha).toBe(HEAD2);
+    expect(second!.conclusion).toBe('failure');
+    expect(fake.reviews).toHaveLength(1);
+  });
+});
+
+test('startup reconciliation completes our check runs left in progress longer than the run deadline, and only those', async () => {
+  fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+  fake.setPull(8, HEAD2, { 'run.go': [undefined, RACY] });
+  const stale = fake.handle({ method: 'POST', path: '/repos/octo-org/service/check-runs', query: new URLSearchParams(), headers: {}, body: { name: 'racecheck', head_sha: HEAD1, status: 'in_progress', started_at: new Date(Date.now() - 3600_000).toISOString() } }, '');
+  const fresh = fake.handle({ method: 'POST', path: '/repos/octo-org/service/check-runs', query: new URLSearchParams(), headers: {}, body: { name: 'racecheck', head_sha: HEAD2, status: 'in_progress', started_at: new Date().toISOString() } }, '');
+  await start({ reconcileOnStart: true, ops: { runTimeoutMs: 600_000 } });
+  await control!.reconciled;
+  const staleRun = fake.checkRuns.get((stale.body as { id: number }).id)!;
+  expect(staleRun.status).toBe('completed');
+  expect(staleRun.conclusion).toBe('neutral');
+  expect(staleRun.output?.summary).toContain('RACECHECK_RUN_TIMEOUT_S=600');
+  expect(staleRun.output?.summary).toContain('/racecheck');
+  expect(fake.checkRuns.get((fresh.body as { id: number }).id)!.status).toBe('in_progress');
+});
+
+test('SIGTERM during a run without Redis: the process exits within the deadline and the check run is completed neutral, saying to comment /racecheck', async () => {
+  requireBuild();
+  const origin = await fake.listen();
+  fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+  fake.hang('GET', /\/pulls\/7\/files$/);
+  const app = await startAppProcess(origin, { RACECHECK_SHUTDOWN_TIMEOUT_S: '1' });
+  try {
+    expect((await signedDelivery(app.base, 'pull_request', pullRequestPayload('opened', HEAD1), 'term-embedded')).status).toBe(200);
+    await waitFor('the run to start', () => fake.requests.includes('GET /repos/octo-org/service/pulls/7/files'), 20_000);
+    expect(fake.checkRun()!.status).toBe('in_progress');
+    const signalledAt = Date.now();
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(1000 + 5000);
+    const run = fake.checkRun()!;
+    expect(run.status).toBe('completed');
+    expect(run.conclusion).toBe('neutral');
+    expect(run.output?.summary).toContain('`/racecheck`');
+    expect(fake.checkRuns.size).toBe(1);
+  } finally {
+    if (app.child.exitCode === null) app.child.kill('SIGKILL');
+  }
+});
