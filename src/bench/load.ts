@@ -1,50 +1,53 @@
 /**
- * Load script (npm run bench:load; not a test): the real Probot server on loopback with the fake GitHub over
- * HTTP, 200 signed webhook deliveries at concurrency 20. Half open distinct pull requests; the other half hit
- * a few pull requests with synchronize bursts and redeliveries (the same delivery id twice). Reports deliveries
- * accepted, reviews and check runs completed, duplicate comments, p50/p95 webhook → completed check, peak RSS.
- * Exits 1 if a delivery was lost (no completed check run for it), a comment was duplicated, or it timed out.
+ * Load bench (npm run bench:load; not a test). Two parts, each against App processes (dist/app/testing/serve.js:
+ * the production App with Probot's 1 s write throttling off) and the fake GitHub over HTTP:
  *
- * Probot's throttling spaces writes 1 s apart process-wide (reviews 3 s), which would stretch 200 runs to many
- * minutes; it is off here unless LOAD_THROTTLE=1, and the report says which.
+ * 1. Burst, queue mode: two App processes on one Redis, 1,000 signed webhooks at concurrency 50 (800 pull
+ *    requests opened, 100 redeliveries to the other process, 100 pushes). Reports throughput, p50/p95 from
+ *    webhook to completed check run, lost deliveries, duplicates. Fails if any delivery is lost or a head
+ *    gets two check runs or two reviews.
+ * 2. Soak, embedded mode: one App process, LOAD_SOAK_PRS (default 600) pull requests of one distinct 150 KB
+ *    Go file each, 6 at a time. Reports the process's RSS every tenth of the way; fails if RSS grows by 10%
+ *    or more over the last third.
+ *
+ * Redis: REDIS_URL if set, else a redis-server started on a free port (Debian's redis-server package).
+ * LOAD_ONLY=burst|soak runs one part.
  */
-import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { request } from 'node:http';
-import { pino } from 'pino';
-import { ProbotOctokit } from 'probot';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { createApp } from '../app/index.js';
-import { RunQueue } from '../app/queue.js';
-import { parseFingerprint } from '../report/fingerprint.js';
-import { FakeGitHub } from '../app/testing/fake-github.js';
-import { startLocalApp } from '../app/testing/local-server.js';
+import { Redis } from 'ioredis';
+import { FakeGitHub, type FakeRequest } from '../app/testing/fake-github.js';
+import { freePort } from '../app/testing/local-server.js';
+import { requireBuild, rssOf, signedDelivery, startAppProcess, waitFor, type AppProcess } from '../app/testing/app-process.js';
 
 const SECRET = 'load-secret';
-const DELIVERIES = 200;
-const CONCURRENCY = 20;
-const HOT_PULLS = 5;
-const TIMEOUT_MS = 240_000;
-const THROTTLE = process.env.LOAD_THROTTLE === '1';
+const BURST_PULLS = 800;
+const BURST_REDELIVERIES = 100;
+const BURST_PUSHES = 100;
+const BURST_CONCURRENCY = 50;
+const BURST_TIMEOUT_MS = 600_000;
+const SOAK_PRS = Number(process.env.LOAD_SOAK_PRS ?? 600);
+const SOAK_FILE_BYTES = 150 * 1024;
+const SOAK_CONCURRENCY = 6;
+const SOAK_MAX_LAST_THIRD_GROWTH = 0.1;
 
 const BASE = `package svc
 
-import "sync"
+import (
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
 
 type Store struct {
 	mu    sync.Mutex
 	items map[string]int
 }
 
-func (s *Store) Put(k string, v int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.items[k] = v
-}
-`;
-
-/** A change with the errgroup race; `tag` varies the file without moving the flagged code. */
-function racy(tag: string): string {
-  return `${BASE}
 func Fetch(a, b func() error) error {
 	var wg errgroup.Group
 	var err error
@@ -59,82 +62,22 @@ func Fetch(a, b func() error) error {
 	_ = wg.Wait()
 	return err
 }
-
-// ${tag}
-`.replace('import "sync"', 'import (\n\t"sync"\n\n\t"golang.org/x/sync/errgroup"\n)');
-}
-
-interface Delivery {
-  id: string;
-  pull: number;
-  head: string;
-  action: string;
-  /** Pushes of a hot pull request are set on the fake just before their delivery is sent. */
-  files?: Record<string, [string | undefined, string]>;
-  sentAt?: number;
-  status?: number;
-}
+`;
 
 function sha(prefix: string, n: number): string {
   return `${prefix}${n.toString(16).padStart(5, '0')}`.padEnd(40, '0').slice(0, 40);
 }
 
-function payload(d: Delivery) {
+function payload(action: string, pull: number, head: string) {
   const repo = { id: 42, name: 'service', full_name: 'octo-org/service', private: false, owner: { login: 'octo-org', id: 9001, type: 'Organization' }, default_branch: 'main' };
   return {
-    action: d.action,
-    number: d.pull,
-    pull_request: { number: d.pull, state: 'open', draft: false, title: 'load', user: { login: 'alice', id: 5001, type: 'User' }, head: { ref: 'feature', sha: d.head, repo }, base: { ref: 'main', sha: 'b'.repeat(40), repo } },
+    action,
+    number: pull,
+    pull_request: { number: pull, state: 'open', draft: false, title: 'load', user: { login: 'alice', id: 5001, type: 'User' }, head: { ref: 'feature', sha: head, repo }, base: { ref: 'main', sha: 'b'.repeat(40), repo } },
     repository: repo,
     sender: { login: 'alice', id: 5001, type: 'User' },
     installation: { id: 2 },
   };
-}
-
-/** The delivery plan: distinct PRs first-come, hot PRs as bursts of pushes, each push delivered twice. */
-function plan(fake: FakeGitHub): Delivery[] {
-  const out: Delivery[] = [];
-  const distinct = DELIVERIES / 2;
-  for (let i = 1; i <= distinct; i++) {
-    const head = sha('a', i);
-    fake.setPull(i, head, { 'svc/store.go': [BASE, racy(`pr ${i}`)], [`svc/new${i}.go`]: [undefined, `package svc\n\nvar n${i} = ${i}\n`] });
-    out.push({ id: `open-${i}`, pull: i, head, action: 'opened' });
-  }
-  const hot: Delivery[][] = [];
-  const perHot = DELIVERIES / 2 / HOT_PULLS;
-  for (let p = 0; p < HOT_PULLS; p++) {
-    const pull = 1000 + p;
-    const list: Delivery[] = [];
-    for (let k = 0; list.length < perHot; k++) {
-      const head = sha(`c${p}`, k + 1);
-      const files = { 'svc/store.go': [BASE, racy(`push ${k}`)] as [string, string] };
-      const d: Delivery = { id: `hot-${pull}-${k}`, pull, head, action: k === 0 ? 'opened' : 'synchronize', files };
-      list.push(d);
-      // Every other push is redelivered: same id, same payload.
-      if (k % 2 === 0 && list.length < perHot) list.push({ ...d, files: undefined });
-    }
-    hot.push(list);
-  }
-  // Interleave: a hot delivery after each distinct one, so bursts overlap ordinary traffic.
-  const hotFlat: Delivery[] = [];
-  for (let i = 0; hot.some((l) => i < l.length); i++) for (const l of hot) if (i < l.length) hotFlat.push(l[i]!);
-  const mixed: Delivery[] = [];
-  for (let i = 0; i < Math.max(out.length, hotFlat.length); i++) {
-    if (out[i]) mixed.push(out[i]!);
-    if (hotFlat[i]) mixed.push(hotFlat[i]!);
-  }
-  return mixed;
-}
-
-function post(port: number, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/api/github/webhooks', method: 'POST', headers, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -142,128 +85,209 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function main(): Promise<number> {
-  const fake = new FakeGitHub('octo-org', 'service');
-  const origin = await fake.listen();
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const queue = new RunQueue();
-  // Completion time of each check run, by id (the PATCH or create that completed it).
-  const completedAt = new Map<number, number>();
-  fake.onRequest = (req) => {
+/** Completion time of each check run by head (the request that completed it). */
+function trackCompletions(fake: FakeGitHub): Map<string, number> {
+  const completedAt = new Map<string, number>();
+  fake.onRequest = (req: FakeRequest) => {
     const m = /\/check-runs(?:\/(\d+))?$/.exec(req.path);
     if (!m || (req.body as { status?: string } | undefined)?.status !== 'completed') return;
-    const id = m[1] ? Number(m[1]) : [...fake.checkRuns.keys()].at(-1)!;
-    completedAt.set(id, performance.now());
+    const run = m[1] ? fake.checkRuns.get(Number(m[1])) : [...fake.checkRuns.values()].at(-1);
+    if (run && !completedAt.has(run.head_sha)) completedAt.set(run.head_sha, performance.now());
   };
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  return completedAt;
+}
 
-  const local = await startLocalApp(createApp({ queue }), {
-    githubOrigin: origin,
-    privateKey: privateKey,
-    webhookSecret: SECRET,
-    probot: {
-      log: pino({ level: process.env.LOAD_LOG_LEVEL ?? 'fatal' }),
-      ...(THROTTLE ? {} : { Octokit: ProbotOctokit.defaults((options: any) => ({ ...options, throttle: { ...options.throttle, enabled: false } })) }),
+async function redisForBench(): Promise<{ url: string; stop: () => void }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => undefined };
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'racecheck-bench-redis-'));
+  let server: ChildProcess;
+  try {
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  } catch {
+    throw new Error('queue mode needs Redis: set REDIS_URL or install redis-server (apt-get install redis-server)');
+  }
+  const failed = new Promise<never>((_, reject) => server.on('error', () => reject(new Error('could not start redis-server: set REDIS_URL or install redis-server (apt-get install redis-server)'))));
+  const url = `redis://127.0.0.1:${port}`;
+  const ready = (async () => {
+    for (let i = 0; i < 100; i++) {
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => undefined); // not up yet; retried below
+      try {
+        await probe.connect();
+        await probe.ping();
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        probe.disconnect();
+      }
+    }
+    throw new Error('redis-server did not answer within 10 s');
+  })();
+  await Promise.race([ready, failed]);
+  return {
+    url,
+    stop: () => {
+      server.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     },
-  });
-  const server = local.server;
+  };
+}
 
-  const deliveries = plan(fake);
-  const limit = pLimit(CONCURRENCY);
-  const started = performance.now();
-  let timedOut = false;
-  const timer = setTimeout(() => (timedOut = true), TIMEOUT_MS);
-  await Promise.all(
-    deliveries.map((d) =>
-      limit(async () => {
-        if (d.files) fake.setPull(d.pull, d.head, d.files);
-        const body = JSON.stringify(payload(d));
-        d.sentAt = performance.now();
-        d.status = await post(Number(new URL(local.base).port), body, {
-          'content-type': 'application/json',
-          'x-github-event': 'pull_request',
-          'x-github-delivery': d.id,
-          'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-        }).catch(() => 0);
-      }),
-    ),
-  );
-  const sentMs = performance.now() - started;
-  while (!timedOut && (queue.size > 0 || [...fake.checkRuns.values()].some((r) => r.status !== 'completed') || fake.checkRuns.size < deliveries.length)) {
-    await new Promise((r) => setTimeout(r, 50));
+interface Delivery {
+  id: string;
+  pull: number;
+  head: string;
+  action: string;
+  target: number;
+  files?: Record<string, [string | undefined, string]>;
+  sentAt?: number;
+  status?: number;
+}
+
+async function burst(privateKey: string): Promise<string[]> {
+  const redis = await redisForBench();
+  const fake = new FakeGitHub('octo-org', 'service');
+  const origin = await fake.listen();
+  const completedAt = trackCompletions(fake);
+  const env = { REDIS_URL: redis.url, RACECHECK_QUEUE_NAME: `bench-${Date.now().toString(36)}`, RACECHECK_CONCURRENCY: '8', LOG_LEVEL: 'warn', RACECHECK_ANALYSIS_WORKERS: '1' };
+  const apps: AppProcess[] = [];
+  try {
+    apps.push(...(await Promise.all([0, 1].map(() => startAppProcess(origin, { privateKey, webhookSecret: SECRET, env })))));
+    const plan: Delivery[] = [];
+    for (let n = 1; n <= BURST_PULLS; n++) {
+      plan.push({ id: `open-${n}`, pull: n, head: sha('a', n), action: 'opened', target: n % 2, files: { 'svc/store.go': [undefined, `${BASE}\n// pr ${n}\n`] } });
+    }
+    // Redeliveries (same id, the other process) and pushes come in among the opens, as traffic would.
+    for (let k = 1; k <= BURST_REDELIVERIES; k++) {
+      const n = k * 7;
+      plan.splice(n + k, 0, { id: `open-${n}`, pull: n, head: sha('a', n), action: 'opened', target: (n + 1) % 2 });
+    }
+    for (let k = 1; k <= BURST_PUSHES; k++) {
+      const n = k * 5;
+      plan.splice(Math.min(plan.length, Math.round(n * 1.2) + 100), 0, { id: `push-${n}`, pull: n, head: sha('c', n), action: 'synchronize', target: k % 2, files: { 'svc/store.go': [`${BASE}\n// pr ${n}\n`, `${BASE}\n// pr ${n} push\n`] } });
+    }
+    const limit = pLimit(BURST_CONCURRENCY);
+    const started = performance.now();
+    await Promise.all(
+      plan.map((d) =>
+        limit(async () => {
+          if (d.files) fake.setPull(d.pull, d.head, d.files);
+          d.sentAt = performance.now();
+          d.status = await signedDelivery(apps[d.target]!.base, SECRET, 'pull_request', payload(d.action, d.pull, d.head), d.id).then((r) => r.status, () => 0);
+        }),
+      ),
+    );
+    const sentMs = performance.now() - started;
+    const heads = [...new Set(plan.map((d) => d.head))];
+    let timedOut = false;
+    await waitFor('every head to complete', () => heads.every((h) => completedAt.has(h)) && [...fake.checkRuns.values()].every((r) => r.status === 'completed'), BURST_TIMEOUT_MS).catch(() => (timedOut = true));
+    const totalMs = Math.max(...heads.map((h) => completedAt.get(h) ?? performance.now())) - started;
+
+    const latencies = plan.filter((d) => completedAt.has(d.head)).map((d) => completedAt.get(d.head)! - d.sentAt!).map((ms) => Math.max(0, ms)).sort((a, b) => a - b);
+    const lost = plan.filter((d) => !completedAt.has(d.head)).length;
+    const runsPerHead = new Map<string, number>();
+    for (const r of fake.checkRuns.values()) runsPerHead.set(r.head_sha, (runsPerHead.get(r.head_sha) ?? 0) + 1);
+    const reviewsPerHead = new Map<string, number>();
+    for (const r of fake.reviews) reviewsPerHead.set(r.commit_id, (reviewsPerHead.get(r.commit_id) ?? 0) + 1);
+    const duplicateRuns = [...runsPerHead.values()].filter((n) => n > 1).length;
+    const duplicateReviews = [...reviewsPerHead.values()].filter((n) => n > 1).length;
+    const accepted = plan.filter((d) => d.status !== undefined && d.status >= 200 && d.status < 300).length;
+    const inProgress = [...fake.checkRuns.values()].filter((r) => r.status !== 'completed').length;
+    const superseded = [...fake.checkRuns.values()].filter((r) => r.output?.title?.startsWith('Superseded')).length;
+
+    console.log(`burst (queue mode, 2 App processes × concurrency 8, one Redis): ${plan.length} signed webhooks at concurrency ${BURST_CONCURRENCY} — ${BURST_PULLS} PRs opened, ${BURST_REDELIVERIES} redeliveries to the other process, ${BURST_PUSHES} pushes`);
+    console.log(`  accepted (2xx): ${accepted}/${plan.length}, all sent in ${sentMs.toFixed(0)} ms (${((plan.length / sentMs) * 1000).toFixed(0)} webhooks/s)`);
+    console.log(`  heads: ${heads.length}; check runs: ${fake.checkRuns.size} (in progress ${inProgress}, superseded ${superseded}); reviews: ${fake.reviews.length}`);
+    console.log(`  throughput: ${((heads.length / totalMs) * 1000).toFixed(1)} heads/s (${(totalMs / 1000).toFixed(1)} s from first webhook to last completed check)`);
+    console.log(`  webhook → completed check: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${percentile(latencies, 100).toFixed(0)} ms`);
+    console.log(`  lost deliveries: ${lost}; heads with two check runs: ${duplicateRuns}; heads with two reviews: ${duplicateReviews}`);
+
+    const problems: string[] = [];
+    if (timedOut) problems.push(`burst timed out after ${BURST_TIMEOUT_MS} ms`);
+    if (accepted !== plan.length) problems.push(`${plan.length - accepted} webhooks not accepted`);
+    if (lost > 0) problems.push(`${lost} deliveries lost`);
+    if (inProgress > 0) problems.push(`${inProgress} check runs left in progress`);
+    if (duplicateRuns > 0 || duplicateReviews > 0) problems.push(`duplicates: ${duplicateRuns} heads with two check runs, ${duplicateReviews} with two reviews`);
+    return problems;
+  } finally {
+    for (const app of apps) app.child.kill('SIGKILL');
+    await fake.close();
+    redis.stop();
   }
-  await Promise.race([queue.idle(), new Promise((r) => setTimeout(r, 100))]);
-  clearTimeout(timer);
-  const totalMs = performance.now() - started;
+}
 
-  // Pair each (pull, head)'s deliveries with its check runs in order: webhook → completed check.
-  const runsByKey = new Map<string, number[]>();
-  for (const r of fake.checkRuns.values()) {
-    const done = completedAt.get(r.id);
-    if (done === undefined) continue;
-    const key = r.head_sha;
-    runsByKey.set(key, [...(runsByKey.get(key) ?? []), done]);
+/** A distinct Go file of about `bytes`: many small locked methods, and the errgroup race near the top. */
+function soakFile(n: number, bytes: number): string {
+  const parts = [BASE];
+  let size = BASE.length;
+  for (let k = 0; size < bytes; k++) {
+    const fn = `\nfunc (s *Store) Put${n}x${k}(v int) int {\n\ts.mu.Lock()\n\tdefer s.mu.Unlock()\n\ts.items["k${k}"] = v + ${k}\n\treturn len(s.items)\n}\n`;
+    parts.push(fn);
+    size += fn.length;
   }
-  const latencies: number[] = [];
-  const byHead = new Map<string, Delivery[]>();
-  for (const d of deliveries) byHead.set(d.head, [...(byHead.get(d.head) ?? []), d]);
-  let lost = 0;
-  for (const [head, list] of byHead) {
-    const done = (runsByKey.get(head) ?? []).sort((a, b) => a - b);
-    const sent = list.map((d) => d.sentAt!).sort((a, b) => a - b);
-    lost += Math.max(0, sent.length - done.length);
-    sent.forEach((t, i) => {
-      if (done[i] !== undefined) latencies.push(done[i]! - t);
-    });
+  return parts.join('');
+}
+
+async function soak(privateKey: string): Promise<string[]> {
+  const fake = new FakeGitHub('octo-org', 'service');
+  const origin = await fake.listen();
+  const completedAt = trackCompletions(fake);
+  const app = await startAppProcess(origin, { privateKey, webhookSecret: SECRET, env: { LOG_LEVEL: 'warn' } });
+  try {
+    const samples: { runs: number; seconds: number; rss: number }[] = [];
+    const every = Math.max(1, Math.floor(SOAK_PRS / 10));
+    const started = performance.now();
+    let done = 0;
+    const limit = pLimit(SOAK_CONCURRENCY);
+    await Promise.all(
+      Array.from({ length: SOAK_PRS }, (_, i) => i + 1).map((n) =>
+        limit(async () => {
+          const head = sha('d', n);
+          fake.setPull(n, head, { 'svc/big.go': [undefined, soakFile(n, SOAK_FILE_BYTES)] });
+          const res = await signedDelivery(app.base, SECRET, 'pull_request', payload('opened', n, head), `soak-${n}`);
+          if (!res.ok) throw new Error(`webhook ${n} answered ${res.status}`);
+          await waitFor(`PR ${n} to complete`, () => completedAt.has(head), 120_000);
+          fake.removeFile(head, 'svc/big.go'); // the fake shares this process, not the App's; keep it small anyway
+          done++;
+          if (done % every === 0) samples.push({ runs: done, seconds: (performance.now() - started) / 1000, rss: rssOf(app.child.pid!) });
+        }),
+      ),
+    );
+    console.log(`soak (embedded mode, 1 App process): ${SOAK_PRS} PRs of one distinct ${SOAK_FILE_BYTES / 1024} KB Go file each, ${SOAK_CONCURRENCY} at a time`);
+    console.log(`  RSS of the App process: ${samples.map((s) => `${s.runs}: ${(s.rss / 1024 / 1024).toFixed(0)} MB`).join(', ')}`);
+    console.log(`  ${(samples.at(-1)!.seconds).toFixed(0)} s; ${fake.reviews.length} reviews, ${[...fake.checkRuns.values()].filter((r) => r.status === 'completed').length} completed check runs`);
+    const thirdIndex = samples.findIndex((s) => s.runs >= (SOAK_PRS * 2) / 3);
+    const base = samples[thirdIndex]!.rss;
+    const growth = (samples.at(-1)!.rss - base) / base;
+    console.log(`  last third (after run ${samples[thirdIndex]!.runs}): RSS grew ${(growth * 100).toFixed(1)}% (target < ${SOAK_MAX_LAST_THIRD_GROWTH * 100}%)`);
+    return growth < SOAK_MAX_LAST_THIRD_GROWTH ? [] : [`RSS grew ${(growth * 100).toFixed(1)}% over the soak's last third`];
+  } finally {
+    app.child.kill('SIGKILL');
+    await fake.close();
   }
-  latencies.sort((a, b) => a - b);
+}
 
-  // A duplicate: the same finding (fingerprint) commented twice, unresolved, on one pull request.
-  const seen = new Set<string>();
-  let duplicates = 0;
-  for (const c of fake.reviewComments) {
-    const fp = parseFingerprint(c.body);
-    if (!fp || fp.resolved) continue;
-    const key = `${c.pull}:${fp.fp}`;
-    if (seen.has(key)) duplicates++;
-    seen.add(key);
-  }
-  const runs = [...fake.checkRuns.values()];
-  const accepted = deliveries.filter((d) => d.status !== undefined && d.status >= 200 && d.status < 300).length;
-  const superseded = runs.filter((r) => r.output?.title?.startsWith('Superseded')).length;
-  const inProgress = runs.filter((r) => r.status !== 'completed').length;
-
-  clearInterval(sampler);
-  await server.stop();
-  await fake.close();
-
-  console.log(`racecheck load: ${deliveries.length} signed deliveries at concurrency ${CONCURRENCY} (${DELIVERIES / 2} distinct PRs, ${DELIVERIES / 2} to ${HOT_PULLS} PRs as synchronize bursts and redeliveries)`);
-  console.log(`  throttling: ${THROTTLE ? 'on (Probot default)' : 'off (set LOAD_THROTTLE=1 for the production setting; its 1 s write spacing would dominate)'}`);
-  console.log(`  deliveries accepted (2xx): ${accepted}/${deliveries.length}, all sent in ${sentMs.toFixed(0)} ms`);
-  console.log(`  check runs completed: ${runs.length - inProgress}/${runs.length} (in progress: ${inProgress}); superseded: ${superseded}`);
-  console.log(`  reviews posted: ${fake.reviews.length}; review comments: ${fake.reviewComments.length}; duplicates: ${duplicates}`);
-  console.log(`  webhook → completed check: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${percentile(latencies, 100).toFixed(0)} ms`);
-  console.log(`  GitHub requests: ${fake.requests.length}; total ${totalMs.toFixed(0)} ms; peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB (server, workers' heaps and the fake GitHub share the process)`);
-
+async function main(): Promise<number> {
+  requireBuild();
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const only = process.env.LOAD_ONLY;
   const problems: string[] = [];
-  if (timedOut) problems.push(`timed out after ${TIMEOUT_MS} ms`);
-  if (accepted !== deliveries.length) problems.push(`${deliveries.length - accepted} deliveries not accepted`);
-  if (lost > 0 || runs.length !== deliveries.length) problems.push(`${Math.max(lost, deliveries.length - runs.length)} deliveries lost (no completed check run)`);
-  if (inProgress > 0) problems.push(`${inProgress} check runs left in progress`);
-  if (duplicates > 0) problems.push(`${duplicates} duplicate comments`);
+  if (only !== 'soak') problems.push(...(await burst(privateKey)));
+  if (only !== 'burst') problems.push(...(await soak(privateKey)));
   if (problems.length > 0) {
     console.error(`FAIL: ${problems.join('; ')}`);
     return 1;
   }
-  console.log('OK: every delivery processed, none lost, no duplicates');
+  console.log('OK: no delivery lost, no duplicate, memory plateaus');
   return 0;
 }
 
 main().then(
   (code) => process.exit(code),
-  (err) => {
-    console.error(err);
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
     process.exit(1);
   },
 );

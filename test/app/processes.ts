@@ -1,90 +1,14 @@
-/**
- * Real App processes for the queue and shutdown tests: dist/app/start.js (what `npm start` and the Docker
- * image run) or dist/app/testing/serve.js (the same App with Probot's write throttling off), started against
- * the fake GitHub with signed webhooks, then signalled or killed like a container would be.
- */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/app/testing/local-server.js';
+/** The App as a real process for the queue and shutdown tests, with this suite's key and webhook secret. */
+import * as appProcess from '../../src/app/testing/app-process.js';
 import { privateKey } from './helpers.js';
 
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export { requireBuild, waitFor, type AppProcess } from '../../src/app/testing/app-process.js';
 export const SECRET = 'process-webhook-secret';
 
-export interface AppProcess {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  /** Resolves with the exit code (or the signal's name) once the process has exited. */
-  exited: Promise<number | string>;
-}
-
-export function requireBuild(): void {
-  for (const file of ['dist/app/start.js', 'dist/app/testing/serve.js']) {
-    if (!existsSync(repoRoot + file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm ci does it through prepare)`);
-  }
-}
-
-export async function startAppProcess(githubOrigin: string, env: Record<string, string>, entry: 'start' | 'serve' = 'serve'): Promise<AppProcess> {
-  const port = await freePort();
-  const script = entry === 'start' ? 'dist/app/start.js' : 'dist/app/testing/serve.js';
-  const child = spawn(process.execPath, [script], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey(),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GHE_HOST: new URL(githubOrigin).host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-      RACECHECK_ANALYSIS_WORKERS: '1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the App process exited at startup:\n${out}`);
-    try {
-      if ((await fetch(`${base}/ping`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 200) throw new Error(`the App process did not start within 20 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, base, output: () => out, exited };
+export function startAppProcess(githubOrigin: string, env: Record<string, string>, entry: 'start' | 'serve' = 'serve'): Promise<appProcess.AppProcess> {
+  return appProcess.startAppProcess(githubOrigin, { privateKey: privateKey(), webhookSecret: SECRET, env: { RACECHECK_ANALYSIS_WORKERS: '1', ...env }, entry });
 }
 
 export function signedDelivery(base: string, event: string, payload: unknown, deliveryId: string): Promise<Response> {
-  const body = JSON.stringify(payload);
-  return fetch(`${base}/api/github/webhooks`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': event,
-      'x-github-delivery': deliveryId,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
-}
-
-export async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return appProcess.signedDelivery(base, SECRET, event, payload, deliveryId);
 }
