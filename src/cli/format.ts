@@ -47,11 +47,22 @@ export function formatJson({ result }: RunSummary): string {
           verified: fixes.verified,
           dropped: fixes.dropped.map((d) => ({ file: d.file, line: d.line, rule: d.rule, reason: d.reason })),
         },
+        syntaxErrors: filesWithSyntaxErrors(result),
+        ignoreProblems: ignoreProblems(result),
       },
       null,
       2,
     ) + '\n'
   );
+}
+
+/** Files tree-sitter could not fully parse (the engine analyzed what did parse). */
+function filesWithSyntaxErrors(result: AnalysisResult): string[] {
+  return result.files.filter((f) => f.hasSyntaxErrors).map((f) => f.file);
+}
+
+function ignoreProblems(result: AnalysisResult): { file: string; line: number; message: string }[] {
+  return result.files.flatMap((f) => (f.ignoreProblems ?? []).map((p) => ({ file: f.file, line: p.line, message: p.message })));
 }
 
 // ---- GitHub workflow commands ----
@@ -143,6 +154,9 @@ function textFinding(f: Finding, style: Style): string {
 export function formatText(summary: RunSummary, color: boolean): string {
   const style = color ? colorStyle : plainStyle;
   const blocks = summary.result.findings.map((f) => textFinding(f, style));
+  for (const p of ignoreProblems(summary.result)) blocks.push(`${style.location(`${p.file}:${p.line}:`)} ${p.message}`);
+  const broken = filesWithSyntaxErrors(summary.result);
+  if (broken.length > 0) blocks.push(style.dim(`racecheck: syntax errors in ${broken.join(', ')} (analyzed what parsed)`));
   blocks.push(summaryLine(summary, style));
   return blocks.join('\n') + '\n';
 }

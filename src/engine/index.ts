@@ -240,11 +240,18 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     for (const w of modelled) w.report.elapsedMs += share;
   }
 
+  const known = new Set(ALL_RULES.map((r) => r.meta.id));
+  const enabled = new Set(rules.map((r) => r.meta.id));
   for (const work of works) {
     if (skipped(work)) continue;
     if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
     result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
+    if (work.suppressions && !work.report.overBudget && !work.report.error) {
+      const added = options.scope !== 'all' ? work.file.addedLines : undefined;
+      const problems = work.suppressions.problems(known, enabled, (line) => added === undefined || added.has(line));
+      if (problems.length > 0) work.report.ignoreProblems = problems;
+    }
     result.files.push(work.report);
   }
   return works;

@@ -94,6 +94,8 @@ export interface FileReport {
   error?: string;
   /** Set by a caller that stopped the analysis at a wall-clock deadline (the App's worker pool): nothing was reviewed. */
   timedOut?: boolean;
+  /** //racecheck:ignore comments that are malformed or silenced nothing. */
+  ignoreProblems?: { line: number; message: string }[];
 }
 
 /** Why the engine did not offer a fix a rule proposed. */

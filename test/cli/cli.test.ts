@@ -67,7 +67,7 @@ describe('racecheck [paths]', () => {
   test('JSON findings have exactly the documented fields', async () => {
     const root = makeTree({ 'racy.go': RACY_GO });
     const out = JSON.parse((await cli(['--format', 'json', 'racy.go'], root)).stdout) as JsonOutput;
-    expect(Object.keys(out)).toEqual(['findings', 'suppressed', 'files', 'fixes']);
+    expect(Object.keys(out)).toEqual(['findings', 'suppressed', 'files', 'fixes', 'syntaxErrors', 'ignoreProblems']);
     const keys = ['rule', 'file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'message', 'related'];
     for (const f of out.findings) {
       expect(Object.keys(f)).toEqual(keys);
@@ -124,6 +124,19 @@ describe('text output', () => {
     expect(run.stdout).not.toContain('suggested fix');
     expect(run.stdout).toMatch(/\nracecheck: 2 findings \(closure-write 2\) in 1 file, 0 suppressed, \d+\.\d\ds\n$/);
     expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  test('names the files with syntax errors and the ignores that silence nothing, in text and in JSON', async () => {
+    const root = makeTree({
+      'broken.go': 'package p\n\nfunc Broken( {\n',
+      'ok.go': CLEAN_GO.replace(/\n$/, '\n// racecheck:ignore\n'),
+    });
+    const text = await cli(['broken.go', 'ok.go'], root);
+    expect(text.stdout).toContain('racecheck: syntax errors in broken.go (analyzed what parsed)\n');
+    expect(text.stdout).toMatch(/^ok\.go:\d+: \/\/racecheck:ignore names no rule/m);
+    const json = JSON.parse((await cli(['--format', 'json', 'broken.go', 'ok.go'], root)).stdout) as { syntaxErrors: string[]; ignoreProblems: { file: string; line: number; message: string }[] };
+    expect(json.syntaxErrors).toEqual(['broken.go']);
+    expect(json.ignoreProblems).toEqual([{ file: 'ok.go', line: expect.any(Number), message: expect.stringContaining('names no rule') }]);
   });
 
   test('uses colour only on a TTY without NO_COLOR', async () => {

@@ -62,3 +62,37 @@ test('a severity override is applied', () => {
   const r = analyze([{ path: 'x.go', content: race('\twg.Go(func() { err = a() })', '') }], { scope: 'all', rules: { 'closure-write': { severity: 'warning' } } });
   expect(r.findings.map((f) => f.severity)).toEqual(['warning', 'warning']);
 });
+
+describe('an ignore needs a rule and a reason, and one that silences nothing is reported', () => {
+  const problems = (src: string, options = {}) => analyze([{ path: 'x.go', content: src }], { scope: 'all', ...options }).files[0]!.ignoreProblems ?? [];
+
+  test('a bare //racecheck:ignore silences nothing and is reported', () => {
+    const r = run(race('\twg.Go(func() { err = a() }) //racecheck:ignore', ''));
+    expect(r.findings.map((f) => f.line)).toEqual([8, 9]);
+    expect(r.suppressed).toEqual({});
+    expect(r.files[0]!.ignoreProblems).toEqual([{ line: 8, message: expect.stringContaining('names no rule') }]);
+  });
+
+  test('a rule without a reason silences nothing and is reported', () => {
+    const r = run(race('\twg.Go(func() { err = a() }) //racecheck:ignore closure-write', ''));
+    expect(r.findings.map((f) => f.line)).toEqual([8, 9]);
+    expect(r.files[0]!.ignoreProblems).toEqual([{ line: 8, message: expect.stringContaining('gives no reason') }]);
+  });
+
+  test('all with a reason silences every rule on the line, with nothing to report', () => {
+    const r = run(race('\twg.Go(func() { err = a() }) //racecheck:ignore all reviewed by hand', ''));
+    expect(r.findings.map((f) => f.line)).toEqual([9]);
+    expect(r.files[0]!.ignoreProblems).toBeUndefined();
+  });
+
+  test('an ignore that silences nothing is reported; an unknown rule id too', () => {
+    expect(problems(race('\twg.Go(func() { err = a() }) //racecheck:ignore copied-lock not this', ''))).toEqual([{ line: 8, message: expect.stringContaining('silences nothing here') }]);
+    expect(problems(race('\twg.Go(func() { err = a() }) //racecheck:ignore no-such-rule typo', ''))).toEqual([{ line: 8, message: expect.stringContaining('unknown rule no-such-rule') }]);
+  });
+
+  test('an ignore for a disabled rule, or outside the diff, is not called unused', () => {
+    const src = race('\twg.Go(func() { err = a() }) //racecheck:ignore copied-lock not this', '');
+    expect(problems(src, { rules: { 'copied-lock': { enabled: false } } })).toEqual([]);
+    expect(analyze([{ path: 'x.go', content: src, addedLines: new Set([3]) }], { scope: 'diff' }).files[0]!.ignoreProblems).toBeUndefined();
+  });
+});
