@@ -28,5 +28,7 @@ EXPOSE 3000
 # GET /healthz answers 200 with {status, uptime, version} (src/app/metrics.ts).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# node directly (not npm/npx) so SIGTERM reaches the server.
-CMD ["node", "node_modules/probot/bin/probot.js", "run", "./dist/app/index.js"]
+# node directly (not npm/npx), so `docker stop`'s SIGTERM reaches the App. Node as PID 1 ignores a signal
+# it has no handler for; the App installs SIGTERM and SIGINT handlers that stop taking work, let runs in
+# progress finish for RACECHECK_SHUTDOWN_TIMEOUT_S (default 8 s, inside docker stop's 10 s) and exit.
+CMD ["node", "dist/app/start.js"]
