@@ -251,7 +251,11 @@ async function soak(privateKey: string): Promise<string[]> {
           await waitFor(`PR ${n} to complete`, () => completedAt.has(head), 120_000);
           fake.removeFile(head, 'svc/big.go'); // the fake shares this process, not the App's; keep it small anyway
           done++;
-          if (done % every === 0) samples.push({ runs: done, seconds: (performance.now() - started) / 1000, rss: rssOf(app.child.pid!) });
+          if (done % every === 0) {
+            const sample = { runs: done, seconds: (performance.now() - started) / 1000, rss: rssOf(app.child.pid!) };
+            samples.push(sample);
+            console.log(`  soak: ${sample.runs} runs, ${sample.seconds.toFixed(0)} s, RSS ${(sample.rss / 1024 / 1024).toFixed(0)} MB`);
+          }
         }),
       ),
     );
