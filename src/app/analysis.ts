@@ -17,21 +17,38 @@ export interface FileAnalysis {
  * depend on nothing else, so a push that changes one file re-analyzes only that file.
  */
 export class AnalysisCache {
-  private readonly entries = new Map<string, FileAnalysis>();
-  constructor(private readonly maxEntries = 20_000) {}
+  private readonly entries = new Map<string, { value: FileAnalysis; bytes: number }>();
+  private bytes = 0;
+  /** Bounded by bytes (estimated from the entry's JSON), least recently used first out. */
+  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
 
   get(key: string): FileAnalysis | undefined {
     const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
+    if (!hit) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.value;
   }
 
   set(key: string, value: FileAnalysis): void {
-    this.entries.set(key, value);
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const bytes = 2 * (key.length + JSON.stringify(value).length);
+    if (bytes > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= old.bytes;
+      this.entries.delete(key);
+    }
+    this.entries.set(key, { value, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.bytes;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }
 
