@@ -103,7 +103,7 @@ describe('a review POST that never answers', () => {
     fake.setPull(7, HEAD2, { 'run.go': [undefined, `${RACY}\n// second push\n`] });
     expect((await signedDelivery(base, 'pull_request', pullRequestPayload('synchronize', HEAD2), 'stall-2')).status).toBe(200);
     // 10 s is a third of the 30 s timeout the stalled POST is still waiting out.
-    await waitFor('the newer head to be reviewed', () => fake.reviews.some((r) => r.commit_id === HEAD2), 10_000);
+    await waitFor('the newer head to be reviewed', () => fake.reviews.some((r) => r.commit_id === HEAD2) && [...fake.checkRuns.values()].at(-1)?.status === 'completed', 10_000);
     const [first, second] = [...fake.checkRuns.values()];
     await waitFor('the stalled run to be completed', () => first!.status === 'completed', 5000);
     expect(first!.head_sha).toBe(HEAD1);

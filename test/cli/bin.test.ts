@@ -35,7 +35,7 @@ test('reads a diff from stdin and exits 0 when the added lines are clean', () =>
   const root = makeTree({ 'clean.go': CLEAN_GO });
   const run = racecheck(['--diff', '-', '--format', 'json'], root, newFileDiff('clean.go', CLEAN_GO));
   expect(run.code).toBe(0);
-  expect(JSON.parse(run.stdout)).toEqual({ findings: [], suppressed: {}, files: 1, fixes: { offered: 0, verified: 0, dropped: [] } });
+  expect(JSON.parse(run.stdout)).toEqual({ findings: [], suppressed: {}, files: 1, fixes: { offered: 0, verified: 0, dropped: [] }, syntaxErrors: [], ignoreProblems: [] });
 });
 
 test('an unknown flag exits 2 with one line on stderr', () => {
