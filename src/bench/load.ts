@@ -234,7 +234,9 @@ async function soak(privateKey: string): Promise<string[]> {
   const fake = new FakeGitHub('octo-org', 'service');
   const origin = await fake.listen();
   const completedAt = trackCompletions(fake);
-  const app = await startAppProcess(origin, { privateKey, webhookSecret: SECRET, env: { LOG_LEVEL: 'warn' } });
+  // MALLOC_ARENA_MAX is passed through, to compare glibc's per-thread malloc arenas.
+  const arenas: Record<string, string> = process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {};
+  const app = await startAppProcess(origin, { privateKey, webhookSecret: SECRET, env: { LOG_LEVEL: 'warn', ...arenas } });
   try {
     const samples: { runs: number; seconds: number; rss: number }[] = [];
     const every = Math.max(1, Math.floor(SOAK_PRS / 10));
