@@ -66,22 +66,3 @@ test('no pool without a compiled worker or when set to 0', () => {
   expect(defaultAnalysisPool({})).toBeUndefined();
   expect(defaultAnalysisPool({ RACECHECK_ANALYSIS_WORKERS: '0' })).toBeUndefined();
 });
-
-test('a worker is replaced once it has analyzed the bytes it may, and jobs go on', async () => {
-  const pool = new AnalysisPool(pathToFileURL(script), 1, 10);
-  try {
-    const threads: string[] = [];
-    for (const path of ['a.go', 'b.go', 'c.go']) threads.push((await pool.analyze([{ path, content: '0123456789' }], {})).findings[0]!.message);
-    expect(new Set(threads).size).toBe(3); // each job ran on a fresh thread
-    const small = new AnalysisPool(pathToFileURL(script), 1, 1000);
-    try {
-      const same = [];
-      for (const path of ['a.go', 'b.go']) same.push((await small.analyze([{ path, content: '0123456789' }], {})).findings[0]!.message);
-      expect(new Set(same).size).toBe(1);
-    } finally {
-      await small.close();
-    }
-  } finally {
-    await pool.close();
-  }
-});
