@@ -40,11 +40,16 @@ export function isOuter(declNode: Node, unit: Node): boolean {
   return declNode.startIndex < unit.startIndex || declNode.startIndex >= unit.endIndex;
 }
 
-/** Whether the thread is a parallel subtest, or runs inside one. */
-export function inParallelTest(thread: FuncUnit): boolean {
+/** The parallel subtest the thread is, or runs inside; undefined when none. */
+export function parallelTestOf(thread: FuncUnit): FuncUnit | undefined {
   for (let t: FuncUnit | undefined = thread; t; t = t.spawn?.parent?.thread) {
-    if (t.spawn?.kind === 'parallel-test') return true;
+    if (t.spawn?.kind === 'parallel-test') return t;
     if (!t.spawn) break;
   }
-  return false;
+  return undefined;
+}
+
+/** Whether the thread is a parallel subtest, or runs inside one. */
+export function inParallelTest(thread: FuncUnit): boolean {
+  return parallelTestOf(thread) !== undefined;
 }

@@ -8,6 +8,7 @@ import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
+import { DOCUMENTED_NOT_CONCURRENT, docComment } from '../semantic/package.js';
 
 const ATOMIC_FN = /^atomic\.(Add|Load|Store|Swap|CompareAndSwap)(Int32|Int64|Uint32|Uint64|Uintptr|Pointer)$/;
 
@@ -33,6 +34,24 @@ interface Plain {
   fn: Node;
   /** The model's access for the root identifier, when the function was walked. */
   access?: Access;
+}
+
+/** The innermost function (declaration or literal) around a node. */
+function innermostFunctionOf(node: Node): Node | undefined {
+  for (let cur: Node | null = node.parent; cur; cur = cur.parent) {
+    if (cur.type === 'function_declaration' || cur.type === 'method_declaration' || cur.type === 'func_literal') return cur;
+  }
+  return undefined;
+}
+
+/**
+ * The single-writer idiom: an unexported function that makes every atomic write itself may read
+ * the value plainly (only it writes; the atomics are for readers elsewhere).
+ */
+function soleWriterReads(p: Plain, writes: readonly AtomicUse[]): boolean {
+  if (p.kind !== 'read' || /^[A-Z]/.test(funcName(p.fn)) || writes.length === 0) return false;
+  const here = innermostFunctionOf(p.expr);
+  return writes.every((u) => innermostFunctionOf(u.call) === here || innermostFunctionOf(u.call)?.startIndex === here?.startIndex);
 }
 
 function topLevelFunctionOf(node: Node): Node | undefined {
@@ -411,11 +430,16 @@ export const mixedAtomic: Rule = {
     const ctx: Ctx = { model, walked, shadowCache: new Map(), accessByNode: new Map() };
     const root = model.tree.rootNode;
 
+    const reported = new Set<string>();
     const check = (p: Plain, uses: AtomicUse[], name: string, rootKind: Root) => {
       if (!rootKind) return;
-      if (isInitializer(p.fn)) return;
+      if (isInitializer(p.fn) || DOCUMENTED_NOT_CONCURRENT.test(docComment(model.lines, p.fn))) return;
       const locks = locksAt(model, p.expr);
       let conflicts = uses.filter((u) => (p.kind === 'write' || u.write) && !sameLock(locks, u.locks));
+      if (soleWriterReads(p, uses.filter((u) => u.write))) return;
+      // Two reads of one expression on a line are one finding.
+      const key = `${lineOf(p.expr)}:${model.text(p.expr)}`;
+      if (reported.has(key)) return;
       if (rootKind.kind === 'local') {
         // A local object: only the model's concurrency facts about this very variable count.
         const path = rootKind.access.path;
@@ -432,6 +456,7 @@ export const mixedAtomic: Rule = {
         );
       }
       if (conflicts.length === 0) return;
+      reported.add(key);
       const first = conflicts[0];
       const suffix = first.suffix;
       const target = model.text(p.expr);
@@ -506,6 +531,10 @@ export const mixedAtomic: Rule = {
         if (!uses) continue;
         const rid = rootIdent(operand);
         if (!rid) continue;
+        // Reached through another struct's field, or read through a parameter, the object may be
+        // another one than the atomics touch (a copy, a result being built).
+        if (operand.type !== 'identifier' && !uses.some((u) => atomicCallOf(u.access)?.target.childForFieldName('operand')?.type !== 'identifier')) continue;
+        if (!isWriteTarget(sel) && (model.resolve(rid)?.kind ?? signatureType(fn, rid.text)?.kind) === 'param') continue;
         const rootKind = classifyRoot(ctx, rid, fn);
         if (operand.type === 'identifier' && isValueCopy(ctx, operand, fn)) continue;
         check({ expr: sel, kind: isWriteTarget(sel) ? 'write' : 'read', fn }, uses, `field \`${field}\` of \`${typeName}\` (\`${model.text(sel)}\`)`, rootKind);

@@ -2,7 +2,7 @@
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
 import type { Rule } from '../rule.js';
-import { conflictingAccesses, inParallelTest, isOuter, pickConflict, unsynchronized } from './conflicts.js';
+import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
 
@@ -16,9 +16,12 @@ export const parallelTestState: Rule = {
   },
   run(model, report) {
     for (const a of model.accesses) {
-      if (!inParallelTest(a.thread) || a.decl.loop) continue;
+      const subtest = parallelTestOf(a.thread);
+      if (!subtest || a.decl.loop) continue;
       const shape = writeShape(model, a);
-      if (!shape || !isOuter(a.decl.node, a.thread.node) || !unsynchronized(model, a)) continue;
+      // The state must be shared between subtests: declared outside the parallel one. A subtest's
+      // own variable, written by goroutines inside it, is closure-write's question.
+      if (!shape || !isOuter(a.decl.node, subtest.node) || !unsynchronized(model, a)) continue;
       const conflicts = conflictingAccesses(model, a, () => true);
       if (conflicts.length === 0) continue;
       const other = pickConflict(a, conflicts);

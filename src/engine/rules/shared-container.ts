@@ -205,6 +205,23 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   return { access: a, regions, what };
 }
 
+/**
+ * `cmd.Stderr = &buf` and the use comes after `cmd.Wait()` (or `cmd.Run()`) in its own function:
+ * waiting for the process also waits for the copy into the writer to finish.
+ */
+function waitedForWriter(model: FileModel, handoff: Access, u: Access): boolean {
+  let e: Node = handoff.node;
+  if (e.parent?.type === 'unary_expression') e = e.parent;
+  const assign = e.parent?.type === 'expression_list' ? e.parent.parent : undefined;
+  const target = assign?.type === 'assignment_statement' ? assign.childForFieldName('left')?.namedChild(0) : undefined;
+  if (target?.type !== 'selector_expression' || !WRITER_FIELDS.has(target.childForFieldName('field')?.text ?? '')) return false;
+  const holder = target.childForFieldName('operand')?.text ?? '';
+  const body = u.unit.body;
+  if (!holder || !body) return false;
+  const before = model.source.slice(body.startIndex, u.node.startIndex);
+  return new RegExp(`(^|[^\\w.])${holder.replace(/[.$]/g, '\\$&')}\\.(Wait|Run)\\(`).test(before);
+}
+
 /** The call whose argument list directly holds `literal` (through `&`): `dp.Client.Logs(opts{…})`. */
 function enclosingCall(literal: Node): Node | undefined {
   let e: Node = literal;
@@ -434,7 +451,7 @@ export const sharedContainer: Rule = {
             break;
           }
         }
-        if (!hit) continue;
+        if (!hit || waitedForWriter(model, hit.access, u)) continue;
         flagged.add(u);
         const h = hit.access;
         const use = u.method ? `\`${decl.name}.${u.method}\`` : `\`${decl.name}\``;

@@ -52,6 +52,13 @@ function positiveDelta(call: Node): boolean {
   return !!arg && !/^\s*-/.test(arg.text) && arg.text !== '0';
 }
 
+function enclosingFunction(node: Node): Node | undefined {
+  for (let cur = node.parent; cur; cur = cur.parent) {
+    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return cur;
+  }
+  return undefined;
+}
+
 function statementOf(node: Node): Node | undefined {
   for (let cur: Node | null = node; cur; cur = cur.parent) {
     if (cur.parent?.type === 'statement_list') return cur;
@@ -122,6 +129,10 @@ function addInsideGoroutine(model: FileModel, calls: WgCall[], isWaitGroup: (c: 
     const parent = s.parent.thread;
     const mine = (c: WgCall) => c.recv === recv && c.access.thread === u;
     const selfDone = calls.some((c) => mine(c) && (c.method === 'Done' || (c.method === 'Add' && !positiveDelta(c.call))));
+    // Recursive work: a goroutine that holds a count (its deferred Done is still pending) adds one
+    // for each child it hands on, from a callback it runs. The counter cannot reach zero meanwhile.
+    const holdsCount = calls.some((c) => mine(c) && c.method === 'Done' && c.call.startIndex < pos && statementOf(c.call)?.type === 'defer_statement');
+    if (holdsCount && enclosingFunction(add.call) !== u.node) continue;
     const countedByParent = calls.some(
       (c) => c.recv === recv && c.method === 'Add' && positiveDelta(c.call) && c.access.thread === parent && c.call.startIndex < s.site!.startIndex,
     );

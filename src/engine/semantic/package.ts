@@ -97,7 +97,11 @@ const SETUP_OR_LOCKED = /^(new|New|init|Init|setup|Setup|provision|Provision|con
 const CALLER_HOLDS_LOCK = /(must (be )?hold|must be called with|(lock|mutex|mu) (is |must be )?(held|locked)|holding the|with the lock|under the lock|caller (must )?(hold|lock)|callers? must|assumes? .*lock|lock(ed)? by the caller)/i;
 const NAMED_GO = /\bgo\s+((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(/g;
 
-function docComment(lines: readonly string[], fn: Node): string {
+/** A doc comment that says the function is not for concurrent use: callers promise not to overlap it. */
+export const DOCUMENTED_NOT_CONCURRENT = /not (thread|goroutine|concurrency)[- ]safe|not safe for concurrent|must not be called concurrently|(for|in) test(ing|s)? only|only (be )?(used |called )?(in|from|for|by) tests?\b/i;
+
+/** The `//` comment lines right above a declaration, joined. */
+export function docComment(lines: readonly string[], fn: Node): string {
   const out: string[] = [];
   for (let i = fn.startPosition.row - 1; i >= 0; i--) {
     const text = lines[i].trim();
