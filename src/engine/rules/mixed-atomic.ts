@@ -173,6 +173,12 @@ function namedOf(model: FileModel, t: TypeRef): string | undefined {
   return cur.kind === 'named' ? cur.name : undefined;
 }
 
+/** `.a.b` for `x.a.b`: the selector chain below the root variable. */
+function pathBelowRoot(expr: Node | undefined): string {
+  const text = expr?.text.replace(/\s+/g, '') ?? '';
+  return text.replace(/^\(?\*?[A-Za-z_]\w*\)?/, '');
+}
+
 function rootIdent(expr: Node): Node | undefined {
   let cur: Node | null = expr;
   while (cur) {
@@ -533,7 +539,9 @@ export const mixedAtomic: Rule = {
         if (!rid) continue;
         // Reached through another struct's field, or read through a parameter, the object may be
         // another one than the atomics touch (a copy, a result being built).
-        if (operand.type !== 'identifier' && !uses.some((u) => atomicCallOf(u.access)?.target.childForFieldName('operand')?.type !== 'identifier')) continue;
+        // Through a field, the same field path must lead there: `w.cur.start` atomically does not
+        // make `w.next.start` (another field of the same type) atomic.
+        if (operand.type !== 'identifier' && !uses.some((u) => pathBelowRoot(atomicCallOf(u.access)?.target) === pathBelowRoot(sel))) continue;
         if (!isWriteTarget(sel) && (model.resolve(rid)?.kind ?? signatureType(fn, rid.text)?.kind) === 'param') continue;
         const rootKind = classifyRoot(ctx, rid, fn);
         if (operand.type === 'identifier' && isValueCopy(ctx, operand, fn)) continue;
