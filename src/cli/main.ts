@@ -13,6 +13,7 @@ import { effectiveGoVersion } from '../engine/goversion.js';
 import { CliError, describeFsError } from './errors.js';
 import { collectGoFiles, isSkippedDir } from './files.js';
 import { diffAgainstBase } from './git.js';
+import { releaseNativeMemory } from './native-memory.js';
 import { ModuleVersionResolver } from './gomod.js';
 import { formatGithub, formatJson, formatText, OUTPUT_FORMATS, summaryLine } from './format.js';
 import type { OutputFormat, RunSummary } from './format.js';
@@ -317,6 +318,7 @@ export async function analyzeByGoVersion(
       mergeFixStats((merged.fixes ??= emptyFixStats()), result.fixes);
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
       onProgress(merged.files.length);
+      releaseNativeMemory();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
@@ -349,6 +351,7 @@ export async function reviewChangesByGoVersion(
       merged.preExistingNotShown += result.preExistingNotShown;
       for (const [rule, n] of Object.entries(result.suppressed)) merged.suppressed[rule] = (merged.suppressed[rule] ?? 0) + n;
       onProgress(merged.files.length);
+      releaseNativeMemory();
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
