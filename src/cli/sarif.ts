@@ -83,6 +83,22 @@ function sarifFix(f: Finding, location: ArtifactLocation, content: string | unde
   };
 }
 
+/** The interleaving as one code flow: a thread flow per racing goroutine, from its start to its access. */
+function codeFlow(f: Finding, srcRoot: string): object {
+  return {
+    message: { text: `${f.threads!.length} goroutines reach the same memory: ${f.threads!.map((t) => t.description).join('; ')}` },
+    threadFlows: f.threads!.map((t) => ({
+      message: { text: t.description },
+      locations: t.steps.map((step) => ({
+        location: {
+          physicalLocation: { artifactLocation: artifactLocation(step.file, srcRoot), region: { startLine: step.line } },
+          message: { text: step.message },
+        },
+      })),
+    })),
+  };
+}
+
 function sarifRule(meta: RuleMeta, docsBaseUrl: string): object {
   const url = docsUrl(meta.docPath, docsBaseUrl);
   return {
@@ -132,6 +148,7 @@ export function toSarif(summary: RunSummary, options: SarifOptions): object {
             })),
           }
         : {}),
+      ...(f.threads && f.threads.length > 0 ? { codeFlows: [codeFlow(f, options.srcRoot)] } : {}),
       partialFingerprints: { primaryLocationLineHash: hashes[i]! },
       ...(fix ? { fixes: [fix] } : {}),
     };

@@ -85,6 +85,7 @@ function collector(work: FileWork, rule: Rule, options: AnalyzeOptions, result: 
       message: d.message,
       related: (d.related ?? []).map((r) => ({ file: r.file ?? file.path, line: r.line, message: r.message })),
     };
+    if (d.threads) whole.threads = d.threads;
     if (d.fix) whole.fix = d.fix;
     if (d.fixHint) whole.fixHint = d.fixHint;
     // Outside the diff: neither reported nor counted as suppressed.

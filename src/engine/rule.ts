@@ -1,4 +1,4 @@
-import type { RuleMeta, SuggestedFix } from './types.js';
+import type { RuleMeta, SuggestedFix, ThreadFlow } from './types.js';
 import type Parser from 'tree-sitter';
 import type { FileModel, PackageView } from './semantic/model.js';
 import type { PackageModel } from './semantic/package.js';
@@ -17,6 +17,8 @@ export interface Diagnostic extends Span {
   message: string;
   /** Other accesses in the race; `file` when they sit in another file of the package. */
   related?: { file?: string; line: number; message: string }[];
+  /** Each racing goroutine's path to its access (files named in full). */
+  threads?: ThreadFlow[];
   /** A proposed fix; the engine verifies it before it reaches a finding. */
   fix?: SuggestedFix;
   fixHint?: string;

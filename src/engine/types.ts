@@ -31,6 +31,16 @@ export interface RelatedLocation {
   message: string;
 }
 
+/**
+ * One goroutine's way to a racing access, in order: where it starts, the calls it makes, the access.
+ * SARIF carries these as a code flow.
+ */
+export interface ThreadFlow {
+  /** What this goroutine is, e.g. "the goroutine `go s.loop()` starts". */
+  description: string;
+  steps: RelatedLocation[];
+}
+
 export interface Finding {
   rule: string;
   file: string;
@@ -43,6 +53,8 @@ export interface Finding {
   /** One or two sentences naming the variable or field and the conflicting access. */
   message: string;
   related: RelatedLocation[];
+  /** The interleaving: each racing goroutine's path to its access, where the rule knows it. */
+  threads?: ThreadFlow[];
   /** A verified mechanical fix; absent when none exists or the engine's checks rejected it. */
   fix?: SuggestedFix;
   /** Markdown that explains a fix that is not a mechanical edit (e.g. a mutex-guarded writer). */

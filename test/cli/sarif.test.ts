@@ -118,6 +118,65 @@ describe('racecheck --format sarif', () => {
     expect([hash2, n1, n2]).toEqual([hash1, '1', '2']);
   });
 
+  test('a lock-guard finding carries the interleaving as a code flow: one thread flow per goroutine, start to access', async () => {
+    const server = [
+      'package srv',
+      '',
+      'import "sync"',
+      '',
+      'type Server struct {',
+      '\tmu    sync.Mutex',
+      '\tstate int',
+      '}',
+      '',
+      'func (s *Server) Start() {',
+      '\tgo s.loop()',
+      '}',
+      '',
+      'func (s *Server) loop() {',
+      '\tfor {',
+      '\t\ts.handle()',
+      '\t}',
+      '}',
+      '',
+      'func (s *Server) handle() {',
+      '\ts.state++',
+      '}',
+      '',
+    ].join('\n');
+    const stats = [
+      'package srv',
+      '',
+      'func (s *Server) Reset() {',
+      '\ts.mu.Lock()',
+      '\ts.state = 0',
+      '\ts.mu.Unlock()',
+      '}',
+      '',
+      'func (s *Server) State() int {',
+      '\ts.mu.Lock()',
+      '\tdefer s.mu.Unlock()',
+      '\treturn s.state',
+      '}',
+      '',
+    ].join('\n');
+    const { log } = await sarif({ 'srv/server.go': server, 'srv/stats.go': stats }, ['--enable', 'unguarded-field', '.']);
+    expect(sarifSchemaErrors(log)).toEqual([]);
+    const result = log.runs[0]!.results.find((r) => r.ruleId === 'unguarded-field') as SarifResult & {
+      codeFlows: { threadFlows: { message: { text: string }; locations: { location: { physicalLocation: { artifactLocation: { uri: string }; region: Region }; message: { text: string } } }[] }[] }[];
+    };
+    expect(result.locations[0]!.physicalLocation.region.startLine).toBe(21);
+    expect(result.message.text).toContain('Path: `go s.loop()` (line 11) → loop (line 16) → handle.');
+    const [bare, locked] = result.codeFlows[0]!.threadFlows;
+    const where = (t: typeof bare) => t!.locations.map((l) => `${l.location.physicalLocation.artifactLocation.uri}:${l.location.physicalLocation.region.startLine}`);
+    expect(where(bare)).toEqual(['srv/server.go:11', 'srv/server.go:16', 'srv/server.go:21']);
+    expect(bare!.locations[1]!.location.message.text).toBe('loop calls handle without the lock');
+    expect(where(locked)).toEqual(['srv/stats.go:5']);
+    expect(locked!.message.text).toContain('holding `s.mu`');
+    // The same chain is in the related locations, for readers that show no code flows.
+    expect(result.relatedLocations!.map((r) => r.physicalLocation.region.startLine)).toEqual([11, 16, 5]);
+  });
+
   test('a fix becomes a SARIF fix with a replacement per edit that, applied, yields the fixed code', async () => {
     const { log } = await sarif({ 'fixable.go': FIXABLE_GO }, ['--enable', 'copied-lock', '.']);
     const result = log.runs[0]!.results.find((r) => r.fixes)!;

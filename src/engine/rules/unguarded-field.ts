@@ -7,9 +7,10 @@
  * package variable or another struct's field (`s.rws.queues`).
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import type { RelatedLocation } from '../types.js';
 import { mutexFieldsOf, type FileModel } from '../semantic/model.js';
 import type { TypeTable } from '../semantic/typeref.js';
-import type { FieldSite } from '../semantic/guards.js';
+import type { EntryStep, FieldSite, GuardFacts } from '../semantic/guards.js';
 import { neverBuiltTogether } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 import { lockAroundEdit } from '../fix/lock.js';
@@ -33,6 +34,24 @@ function orderedByClose(site: FieldSite, writes: readonly FieldSite[]): boolean 
     if (writes.some((w) => closes.test(w.file.model.source.slice(w.access.node.startIndex, w.fn.node.endIndex)))) return true;
   }
   return false;
+}
+
+/** The steps that bring the bare access's goroutine to it: its `go` statement, or the unlocked calls. */
+function stepsTo(site: FieldSite, facts: GuardFacts): EntryStep[] {
+  const spawn = site.access.thread.spawn;
+  const path = site.file.model.path;
+  if (spawn?.site) return [{ file: path, line: lineOf(spawn.site), message: 'the goroutine starts here', label: `the goroutine on line ${lineOf(spawn.site)}` }];
+  if (spawn?.kind === 'handler') return [];
+  if (site.storedCallback) {
+    const line = lineOf(site.storedCallback);
+    return [{ file: path, line, message: 'the func literal is kept here and runs whenever its holder calls it', label: `the func literal on line ${line}` }];
+  }
+  return facts.entrySteps(site.fn);
+}
+
+/** Related locations carry paths in the reported file without a file name. */
+function relatedAt(step: { file: string; line: number; message: string }, from: FileModel): RelatedLocation {
+  return { ...(step.file !== from.path ? { file: step.file } : {}), line: step.line, message: step.message } as RelatedLocation;
 }
 
 function describeAt(site: FieldSite, from: FileModel): string {
@@ -117,18 +136,33 @@ export const unguardedField: Rule = {
         const lock = site.owner + heldSuffix(where[0]);
         const what = site.write ? 'writes' : 'reads';
         const code = `${site.owner}.${site.field}`;
+        const steps = stepsTo(site, facts);
+        // A path through calls reads best as a chain: `go s.loop()` (server.go:40) → loop → handle.
+        const path =
+          steps.length >= 2
+            ? ` Path: ${steps.map((st) => `${st.label} (${st.file === model.path ? `line ${st.line}` : `${st.file}:${st.line}`})`).join(' → ')} → ${site.fn.name}.`
+            : '';
+        const writeSteps = where.map((w) => ({
+          file: w.file.model.path,
+          line: lineOf(w.access.node),
+          message: `\`${w.owner}.${w.field}\` written with \`${w.owner}${heldSuffix(w)}.Lock()\` held in ${w.fn.name}`,
+        }));
+        const accessStep = { file: model.path, line: lineOf(site.access.node), message: `${site.fn.name} ${what} \`${code}\` without \`${lock}\`` };
         const diagnostic: Diagnostic = {
           ...spanOf(site.access.node),
           message:
             `\`${code}\` is written with \`${lock}.Lock()\` held in ` +
             where.map((w) => describeAt(w, model)).join(', ') +
             `, so the lock guards it, but ${site.fn.name} ${what} it here without the lock. ` +
-            `${site.fn.name} ${how}; unsynchronized, the accesses race. Take the lock here too.`,
-          related: where.map((w) => ({
-            ...(w.file.model !== model ? { file: w.file.model.path } : {}),
-            line: lineOf(w.access.node),
-            message: `\`${w.owner}.${w.field}\` written with \`${w.owner}${heldSuffix(w)}.Lock()\` held in ${w.fn.name}`,
-          })),
+            `${site.fn.name} ${how}; unsynchronized, the accesses race.${path} Take the lock here too.`,
+          related: [...steps.map((st) => relatedAt(st, model)), ...writeSteps.map((st) => relatedAt(st, model))],
+          threads: [
+            { description: `${site.fn.name}, without the lock`, steps: [...steps, accessStep].map((st) => ({ file: st.file, line: st.line, message: st.message })) },
+            {
+              description: `${where[0].fn.name}, holding \`${where[0].owner}${heldSuffix(where[0])}\``,
+              steps: [...facts.entrySteps(where[0].fn), writeSteps[0]].map((st) => ({ file: st.file, line: st.line, message: st.message })),
+            },
+          ],
           fixHint: `Hold the same mutex for this access:\n\n\`\`\`go\n${lock}.Lock()\ndefer ${lock}.Unlock()\n\`\`\``,
         };
         const edit = lockAroundEdit(model, site.access.node, lock);

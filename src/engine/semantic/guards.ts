@@ -42,6 +42,18 @@ export interface CallSite {
   callee: string;
   caller: FunctionInfo;
   held: boolean;
+  /** Where the call is: for the path a goroutine takes to an access. */
+  file: string;
+  line: number;
+}
+
+/** A step on a goroutine's way to a function: a `go` statement or a call made without the lock. */
+export interface EntryStep {
+  file: string;
+  line: number;
+  message: string;
+  /** Short name for a path in a message: the `go` statement, or the calling function. */
+  label: string;
 }
 
 function lockExpressions(owner: string, mutexFields: readonly string[]): string[] {
@@ -132,7 +144,13 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
             const locks = lockExpressions(owner, mutexFields);
             // A caller holding any lock excludes other callers through it (an owner's mutex
             // around a helper type that has its own).
-            calls.push({ callee: `${typeName}.${a.method}`, caller: fn, held: protects(heldLocks(), locks, owner) || heldLocks().length > 0 });
+            calls.push({
+              callee: `${typeName}.${a.method}`,
+              caller: fn,
+              held: protects(heldLocks(), locks, owner) || heldLocks().length > 0,
+              file: model.path,
+              line: a.node.startPosition.row + 1,
+            });
           }
           break;
         }
@@ -196,46 +214,57 @@ function calledOnlyWhen(pkg: PackageModel, calls: readonly CallSite[], ok: (call
  * it is started with `go`, is exported, or is an unexported method whose callers reach it without
  * the lock from such a function (or that the package never calls by name: an interface, a callback).
  */
-function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => string | undefined {
-  const memo = new Map<FunctionInfo, string | undefined>();
+interface Entry {
+  why: string;
+  /** From the goroutine's start to the call into the function; empty for an exported one. */
+  steps: EntryStep[];
+}
+
+function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => Entry | undefined {
+  const memo = new Map<FunctionInfo, Entry | undefined>();
   const callsTo = new Map<string, CallSite[]>();
   for (const c of calls) {
     const list = callsTo.get(c.callee) ?? [];
     list.push(c);
     callsTo.set(c.callee, list);
   }
-  const entry = (fn: FunctionInfo): string | undefined => {
+  const entry = (fn: FunctionInfo): Entry | undefined => {
     if (memo.has(fn)) return memo.get(fn);
     memo.set(fn, undefined); // cycles lead nowhere new
-    let why: string | undefined;
+    let found: Entry | undefined;
     // `go x.run()` names a method only by its name: for a method, the qualifier must be the
     // receiver's usual name (`go s.run()` for `func (s *T) run`), not another type's `run`.
     const spawned = (pkg.namedSpawns.get(fn.name) ?? []).filter((sp) => !fn.receiverType || sp.text.startsWith(`go ${fn.receiverName}.`));
     if (spawned.length) {
       const s = spawned[0];
-      why = `runs on its own goroutine (\`${s.text}\`, ${s.file.model.path}:${s.line})`;
+      found = {
+        why: `runs on its own goroutine (\`${s.text}\`, ${s.file.model.path}:${s.line})`,
+        steps: [{ file: s.file.model.path, line: s.line, message: `\`${s.text}\` starts ${fn.name} on its own goroutine`, label: `\`${s.text}\`` }],
+      };
     } else if (fn.exported) {
-      why = 'is exported: other goroutines may call it during those writes';
+      found = { why: 'is exported: other goroutines may call it during those writes', steps: [] };
     } else if (fn.receiverType) {
       const callers = callsTo.get(`${fn.receiverType}.${fn.name}`) ?? [];
       if (callers.length === 0 && !pkg.calledByName.has(fn.name)) {
-        why = 'is not called by name in the package (an interface method or a callback), so its callers hold no lock';
+        found = { why: 'is not called by name in the package (an interface method or a callback), so its callers hold no lock', steps: [] };
       }
       for (const c of callers) {
         if (c.held || c.caller === fn) continue;
         const outer = entry(c.caller);
         if (outer) {
-          why = `is called without the lock by ${c.caller.name}, which ${outer.replace(/^is exported: .*/, 'is exported')}`;
+          found = {
+            why: `is called without the lock by ${c.caller.name}, which ${outer.why.replace(/^is exported: .*/, 'is exported')}`,
+            steps: [...outer.steps, { file: c.file, line: c.line, message: `${c.caller.name} calls ${fn.name} without the lock`, label: c.caller.name }],
+          };
           break;
         }
       }
     }
-    memo.set(fn, why);
-    return why;
+    memo.set(fn, found);
+    return found;
   };
   return entry;
 }
-
 
 /** The field sites of one `Type.field`, split by whether a lock protects them. */
 export interface GuardedField {
@@ -257,6 +286,8 @@ export interface GuardFacts {
   isSetup(site: FieldSite): boolean;
   /** How a function comes to run concurrently with others, in words; undefined when nothing says so. */
   entry(fn: FunctionInfo): string | undefined;
+  /** The goroutine start and the unlocked calls that lead to a function (see `entry`). */
+  entrySteps(fn: FunctionInfo): EntryStep[];
 }
 
 export function inferGuards(pkg: PackageModel): GuardFacts {
@@ -287,5 +318,6 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     if (fnsWith.size <= fnsWithout.size) continue;
     guarded.set(key, { key, sites: list, guardedWrites, bare });
   }
-  return { sites, guarded, isProtected, isSetup, entry: entryOf(pkg, calls) };
+  const entry = entryOf(pkg, calls);
+  return { sites, guarded, isProtected, isSetup, entry: (fn) => entry(fn)?.why, entrySteps: (fn) => entry(fn)?.steps ?? [] };
 }
