@@ -9,6 +9,7 @@ import type { Access, FileModel, FuncUnit, Join, Node } from '../semantic/model.
 import { callArguments, statementsOf } from '../semantic/model.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
+import type { PackageModel } from '../semantic/package.js';
 
 const WG = 'sync.WaitGroup';
 
@@ -324,6 +325,55 @@ function passedByValue(model: FileModel, report: (d: Diagnostic) => void): void 
   }
 }
 
+/**
+ * `go s.run()` where `run` starts with `s.wg.Add(1)`: the Add happens on the new goroutine, so a
+ * `Wait` after the `go` statement can see a zero counter (the named-method form of the Add-inside
+ * shape, anywhere in the package).
+ */
+function addInsideSpawnedMethod(pkg: PackageModel, report: (file: FileModel, d: Diagnostic) => void): void {
+  for (const fn of pkg.functions) {
+    if (!fn.receiverName || !fn.node.childForFieldName('body')) continue;
+    const spawns = (pkg.namedSpawns.get(fn.name) ?? []).filter((sp) => sp.text === `go ${fn.receiverName}.${fn.name}()`);
+    if (spawns.length === 0) continue;
+    const first = statementsOf(fn.node.childForFieldName('body')!)[0];
+    const m = first ? new RegExp(`^(${fn.receiverName}\\.[A-Za-z_]\\w*)\\.Add\\(\\s*([1-9]\\d*)\\s*\\)$`).exec(first.text) : null;
+    if (!m || first!.type !== 'expression_statement') continue;
+    const group = m[1];
+    const body = fn.node.childForFieldName('body')!.text;
+    // It counts itself: a Done of the same group in the method.
+    if (!body.includes(`${group}.Done()`)) continue;
+    const model = fn.file.model;
+    const spawn = spawns[0];
+    const spawner = spawn.file.model;
+    const field = group.slice(group.indexOf('.'));
+    const waitLine = spawner.lines.findIndex((l, i) => i >= spawn.line && l.includes(`${field}.Wait()`));
+    const edits: TextEdit[] = [];
+    if (spawner === model && spawn.line < lineOf(first!)) {
+      const goLine = model.lines[spawn.line - 1].replace(/\r$/, '');
+      if (goLine.trim() === `${spawn.text}`) {
+        edits.push({ startLine: spawn.line, endLine: spawn.line, replacement: `${indentOf(goLine)}${group}.Add(${m[2]})\n${goLine}` });
+        const addLine = lineOf(first!);
+        edits.push({ startLine: addLine - 1, endLine: addLine, replacement: model.lines[addLine - 2].replace(/\r$/, '') });
+      }
+    }
+    const where = spawner === model ? `line ${spawn.line}` : `${spawner.path}:${spawn.line}`;
+    report(model, {
+      ...spanOf(first!),
+      message:
+        `\`${group}.Add\` runs first thing in ${fn.name}, but \`${spawn.text}\` (${where}) starts ${fn.name} on its own goroutine, ` +
+        `so nothing orders the Add before \`${group}.Wait()\`${waitLine >= 0 ? ` (${spawner === model ? 'line ' : `${spawner.path}:`}${waitLine + 1})` : ''}: ` +
+        `Wait can see a zero counter and return while ${fn.name} is still running. Call \`${group}.Add(${m[2]})\` before the \`go\` statement.`,
+      related: [
+        { ...(spawner !== model ? { file: spawner.path } : {}), line: spawn.line, message: `\`${spawn.text}\` starts ${fn.name} before its Add` },
+        ...(waitLine >= 0 ? [{ ...(spawner !== model ? { file: spawner.path } : {}), line: waitLine + 1, message: `\`${group}.Wait()\` may run before the Add` }] : []),
+      ],
+      ...(edits.length === 2
+        ? { fix: { message: `Move \`${group}.Add(${m[2]})\` before \`${spawn.text}\`.`, edits } }
+        : { fixHint: fixHintForAdd(group, `${group}.Add(${m[2]})`) }),
+    });
+  }
+}
+
 export const waitGroupMisuse: Rule = {
   meta: {
     id: 'waitgroup-misuse',
@@ -352,5 +402,9 @@ export const waitGroupMisuse: Rule = {
       addAfterWaiterStarted(model, calls, isWaitGroup, report);
     }
     passedByValue(model, report);
+  },
+  runPackage(pkg, report) {
+    if (!pkg.files.some((f) => f.model.source.includes('.Add('))) return;
+    addInsideSpawnedMethod(pkg, report);
   },
 };
