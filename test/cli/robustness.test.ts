@@ -8,6 +8,9 @@ afterAll(removeTrees);
 
 const STACK = /\bat .+:\d+:\d+/;
 
+// Each property runs the CLI as a process dozens of times: minutes on a loaded machine, not a speed target.
+jest.setTimeout(180_000);
+
 test('random bytes in a .go file: analyzed, exit 0 or 1, no stack trace', async () => {
   await fc.assert(
     fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), async (bytes) => {
