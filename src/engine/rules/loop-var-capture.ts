@@ -300,7 +300,8 @@ export const loopVarCapture: Rule = {
         if (c.unit!.spawn!.kind === 'parallel-test') {
           message =
             `Loop variable${plural ? 's' : ''} ${which} ${plural ? 'are' : 'is'} captured by ${where}: ${before}. ` +
-            `Parallel subtests resume only after the loop has moved on, so they read ${plural ? 'them' : 'it'} while the loop writes ${plural ? 'them' : 'it'}, and all see the last value. ` +
+            `Parallel subtests resume only after the loop has finished, so every one of them reads the last iteration's value: ` +
+            `the subtests all run the last case, and the others are never tested (the race detector stays quiet about it). ` +
             `Copy ${plural ? 'them' : 'it'} per iteration (\`${copy}\`) before \`t.Run\`.`;
         } else {
           const arg = c.unit!.spawn!.kind === 'go' ? `, or pass ${plural ? 'them as arguments' : 'it as an argument'} (\`go func(${decls.map((d) => `${d.name} ${paramType(d)}`).join(', ')}) {…}(${decls.map((d) => d.name).join(', ')})\`)` : '';
