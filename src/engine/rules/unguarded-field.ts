@@ -8,7 +8,7 @@
  */
 import type { Diagnostic, Rule } from '../rule.js';
 import type { RelatedLocation } from '../types.js';
-import { mutexFieldsOf, type FileModel } from '../semantic/model.js';
+import { mutexFieldsOf, type FileModel, type Node } from '../semantic/model.js';
 import type { TypeTable } from '../semantic/typeref.js';
 import type { EntryStep, FieldSite, GuardFacts } from '../semantic/guards.js';
 import { neverBuiltTogether } from '../semantic/package.js';
@@ -52,6 +52,67 @@ function stepsTo(site: FieldSite, facts: GuardFacts): EntryStep[] {
 /** Related locations carry paths in the reported file without a file name. */
 function relatedAt(step: { file: string; line: number; message: string }, from: FileModel): RelatedLocation {
   return { ...(step.file !== from.path ? { file: step.file } : {}), line: step.line, message: step.message } as RelatedLocation;
+}
+
+/**
+ * The single-writer idiom: every locked write is made by the reading function itself or by a helper
+ * only it calls, so the writes and this read run one after another; the lock is for other readers.
+ */
+function soleWriterReads(site: FieldSite, writes: readonly FieldSite[], facts: GuardFacts): boolean {
+  if (site.write) return false;
+  const reaches = (fn: FieldSite['fn'], depth: number): boolean => {
+    if (fn === site.fn) return true;
+    if (depth === 0 || fn.exported) return false;
+    const callers = facts.callersOf(fn);
+    return callers.length > 0 && callers.every((c) => reaches(c, depth - 1));
+  };
+  return writes.every((w) => reaches(w.fn, 3));
+}
+
+/** `delete(x.f, k)`: a write to the map's contents, not to the field. */
+function isDeleted(site: FieldSite): boolean {
+  const args = fieldExpression(site)?.parent;
+  return args?.type === 'argument_list' && args.parent?.childForFieldName('function')?.text === 'delete';
+}
+
+/** The selector expression `x.f` of a site's field, climbing from the access's root. */
+function fieldExpression(site: FieldSite): Node | undefined {
+  for (let cur: Node | null = site.access.node.parent; cur; cur = cur.parent) {
+    if (cur.type !== 'selector_expression') return undefined;
+    if (cur.childForFieldName('field')?.text === site.field) return cur;
+  }
+  return undefined;
+}
+
+/**
+ * Writes that only change the field's elements (`x.m[k] = v`, `x.s[i] = v`) leave the field itself
+ * alone: a read that only copies the reference, or a slice's length or indexes, does not race them.
+ */
+function readsOnlyTheHeader(site: FieldSite, writes: readonly FieldSite[]): boolean {
+  if (site.write || site.element || !writes.every((w) => w.element || isDeleted(w))) return false;
+  const expr = fieldExpression(site);
+  const parent = expr?.parent;
+  if (!expr || !parent) return false;
+  if (parent.type === 'literal_element' || parent.type === 'keyed_element' || parent.type === 'return_statement') return true;
+  if (parent.type === 'expression_list') {
+    const stmt = parent.parent;
+    if (stmt?.type === 'return_statement') return true;
+    if ((stmt?.type === 'assignment_statement' || stmt?.type === 'short_var_declaration') && stmt.childForFieldName('right')?.startIndex === parent.startIndex) return true;
+  }
+  if (parent.type === 'argument_list') {
+    const callee = parent.parent?.childForFieldName('function')?.text ?? '';
+    const type = site.file.model.types.fieldType({ kind: 'named', name: site.typeName }, site.field);
+    const slice = site.file.model.types.underlying(type).kind === 'slice';
+    // A callee may read a map's contents; a slice's length is its header.
+    return slice && (callee === 'len' || callee === 'cap');
+  }
+  // `for i := range x.s` reads a slice's length only.
+  if (parent.type === 'range_clause') {
+    const left = parent.childForFieldName('left');
+    const type = site.file.model.types.underlying(site.file.model.types.fieldType({ kind: 'named', name: site.typeName }, site.field));
+    return type.kind === 'slice' && (!left || left.namedChildCount <= 1);
+  }
+  return false;
 }
 
 function describeAt(site: FieldSite, from: FileModel): string {
@@ -129,6 +190,7 @@ export const unguardedField: Rule = {
         if (others.length === 0 && !site.write) continue;
         const how = siteEntry(site, facts.entry);
         if (!how || orderedByClose(site, writes)) continue;
+        if (soleWriterReads(site, writes, facts) || readsOnlyTheHeader(site, writes)) continue;
         reported.add(key);
         const model = site.file.model;
         const where = (others.length > 0 ? others : writes).slice(0, 3);

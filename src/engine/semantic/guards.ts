@@ -28,6 +28,8 @@ export interface FieldSite {
   /** Every lock held at the access, the struct's own or not. */
   heldLocks: readonly string[];
   write: boolean;
+  /** The access goes into the field's elements (`x.f[k] = v`, `x.f[i].g`), not only the field itself. */
+  element: boolean;
   /** The func literal the access sits in when that literal is kept in a field to run later (`x.cb = func…`). */
   storedCallback?: Node;
   /**
@@ -69,7 +71,8 @@ export function ownedHere(a: Access): boolean {
   if (init.type !== 'call_expression') return false;
   // `new(T)`, or a constructor of this package or another (`NewLease(…)`, `lease.New(…)`).
   const callee = init.childForFieldName('function')?.text ?? '';
-  return callee === 'new' || /(^|\.)(new|New)[A-Z]?\w*$/.test(callee);
+  // A copy or clone is a fresh value too (`z1 := z.CopyWithoutApex()`, `c := cfg.Clone()`).
+  return callee === 'new' || /(^|\.)(new|New)[A-Z]?\w*$/.test(callee) || /\.(Copy|Clone|DeepCopy)\w*$/.test(callee);
 }
 
 type LiteralUse = 'inline' | 'stored' | 'callback';
@@ -168,6 +171,7 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
             const literal = a.unit.parent ? enclosingLiteral(a.unit, literals) : undefined;
             sites.push({
               file, access: a, fn, typeName: typeName!, field: step, owner, locks, write,
+              element: a.path[i + 1] === '[]',
               held: protects(heldLocks(), locks, owner),
               heldLocks: heldLocks(),
               ...(literal?.use === 'stored' ? { storedCallback: literal.node } : {}),
@@ -288,6 +292,8 @@ export interface GuardFacts {
   entry(fn: FunctionInfo): string | undefined;
   /** The goroutine start and the unlocked calls that lead to a function (see `entry`). */
   entrySteps(fn: FunctionInfo): EntryStep[];
+  /** The functions that call `fn` by name in the package (methods of types that lock only). */
+  callersOf(fn: FunctionInfo): FunctionInfo[];
 }
 
 export function inferGuards(pkg: PackageModel): GuardFacts {
@@ -319,5 +325,19 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     guarded.set(key, { key, sites: list, guardedWrites, bare });
   }
   const entry = entryOf(pkg, calls);
-  return { sites, guarded, isProtected, isSetup, entry: (fn) => entry(fn)?.why, entrySteps: (fn) => entry(fn)?.steps ?? [] };
+  const callers = new Map<string, FunctionInfo[]>();
+  for (const c of calls) {
+    const list = callers.get(c.callee) ?? [];
+    if (!list.includes(c.caller)) list.push(c.caller);
+    callers.set(c.callee, list);
+  }
+  return {
+    sites,
+    guarded,
+    isProtected,
+    isSetup,
+    entry: (fn) => entry(fn)?.why,
+    entrySteps: (fn) => entry(fn)?.steps ?? [],
+    callersOf: (fn) => (fn.receiverType ? callers.get(`${fn.receiverType}.${fn.name}`) ?? [] : []),
+  };
 }

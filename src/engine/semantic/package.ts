@@ -92,7 +92,8 @@ export interface PackageModel {
 }
 
 // Constructors and initializers own what they build; `fooLocked` / `fooNoLock` run under the caller's lock.
-const SETUP_OR_LOCKED = /^(new|New|init|Init|setup|Setup|provision|Provision|construct)|(Locked|locked|NoLock|Unlocked|WithLock)$/;
+// `open`/`Open` and `bootstrap` build a value before it is handed out, as constructors do.
+const SETUP_OR_LOCKED = /^(new|New|init|Init|setup|Setup|provision|Provision|construct|open|Open|bootstrap|Bootstrap)|(Locked|locked|NoLock|Unlocked|WithLock)$/;
 // A doc comment saying the lock is already held.
 const CALLER_HOLDS_LOCK = /(must (be )?hold|must be called with|(lock|mutex|mu) (is |must be )?(held|locked)|holding the|with the lock|under the lock|caller (must )?(hold|lock)|callers? must|assumes? .*lock|lock(ed)? by the caller)/i;
 const NAMED_GO = /\bgo\s+((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(/g;
