@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Re-scores the hand triage against a newer build: which triaged findings the build still reports.
-//   node bench/triage/recheck.mjs RESULTS_DIR
+//   node bench/triage/recheck.mjs RESULTS_DIR [TRIAGE_TSV]   (default findings.tsv; round 2: findings-round2.tsv)
 // RESULTS_DIR holds one `racecheck --format json` output per repository, named after the last part
 // of the repository's name (etcd.json, grpc-go.json, …), run over the commits listed in README.md.
 import { readFileSync, existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ if (!dir) {
   process.exit(2);
 }
 const here = dirname(fileURLToPath(import.meta.url));
-const [header, ...lines] = readFileSync(join(here, 'findings.tsv'), 'utf8').trim().split('\n');
+const [header, ...lines] = readFileSync(join(here, process.argv[3] ?? 'findings.tsv'), 'utf8').trim().split('\n');
 const cols = header.split('\t');
 const rows = lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
 const reported = new Map();

@@ -295,6 +295,20 @@ function runsCallbackInline(call: Node): boolean {
   return !callee.endsWith('HandlerFunc');
 }
 
+// What puts a handler behind a server, where requests run on goroutines of their own.
+const SERVES = /\b(httptest\.New(Unstarted|TLS)?Server|http\.Server\b|ListenAndServe|\.Serve\(|\.Handle(Func)?\(|\.Mount\(|NewServeMux)/;
+
+/**
+ * `http.HandlerFunc(func…)` in a function that only calls `ServeHTTP` itself (on a recorder) and
+ * puts no handler behind a server: each request runs to completion on the caller's goroutine.
+ */
+function onlyCalledDirectly(conversion: Node): boolean {
+  let fn: Node | null = conversion.parent;
+  while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
+  const text = fn?.text ?? '';
+  return text.includes('.ServeHTTP(') && !SERVES.test(text);
+}
+
 /** The spawn kind a func literal gets from the call it is passed to, if any. */
 function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
   const fn = call.childForFieldName('function');
@@ -309,7 +323,8 @@ function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent'
     return undefined;
   }
   const calleeName = mc?.method ?? fn?.text ?? '';
-  if (HANDLER_REGISTRATIONS.has(calleeName) || calleeName === 'http.HandlerFunc') {
+  const conversion = calleeName === 'HandlerFunc' || calleeName === 'http.HandlerFunc';
+  if ((HANDLER_REGISTRATIONS.has(calleeName) || conversion) && !(conversion && onlyCalledDirectly(call))) {
     if (isHandlerSignature(literal)) return { kind: 'handler', site: call };
   }
   return undefined;
