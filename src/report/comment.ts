@@ -56,7 +56,15 @@ export function commentBody(finding: Finding, fp: string, docsBaseUrl: string, w
     const where = r.file === finding.file ? `line ${r.line}` : `${inlineCode(r.file)} line ${r.line}`;
     accesses.push(`- ${where}: ${r.message}`);
   }
-  if (finding.related.length > 0) parts.push(`**Conflicting accesses**\n${accesses.join('\n')}`);
+  if (finding.threads && finding.threads.length > 0) {
+    // The interleaving, goroutine by goroutine: where each starts, the calls on its way, its access.
+    const at = (step: { file: string; line: number }) =>
+      step.file === finding.file ? (step.line === finding.line ? `line ${step.line} (here)` : `line ${step.line}`) : `${inlineCode(step.file)} line ${step.line}`;
+    const threads = finding.threads.map(
+      (t, i) => `${i + 1}. ${t.description}\n` + t.steps.map((step) => `   - ${at(step)}: ${step.message}`).join('\n'),
+    );
+    parts.push(`**How the goroutines get there**\n${threads.join('\n')}`);
+  } else if (finding.related.length > 0) parts.push(`**Conflicting accesses**\n${accesses.join('\n')}`);
   const fix = finding.fix;
   if (fix && withFix) {
     const n = fix.edits.length;

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Reproduce the round-3 triage sample from the racecheck JSON outputs.
+
+Usage: python3 sample-round3.py [/tmp/tri8]   (prints the sample as JSON lines; counts on stderr)
+
+Procedure: gather every finding of the 13 JSON files, sort by (name, file, line, rule),
+group by rule (rules sorted by name). With random.Random(20261205): for every rule, read all
+if it has <= 10 findings; otherwise rng.sample(list, 10), except unguarded-field,
+rng.sample(list, 15). One generator for the whole draw, rules visited in sorted order.
+"""
+import json, os, random, sys
+
+NAMES = ["thanos", "tempo", "cortex", "go-micro", "kafka-go", "sarama", "bbolt",
+         "alertmanager", "argo-cd", "dubbo-go", "cadence", "linkerd2", "kratos"]
+
+def load(d):
+    allf = []
+    for name in NAMES:
+        with open(os.path.join(d, name + ".json")) as fh:
+            data = json.load(fh)
+        for f in data["findings"]:
+            g = dict(f)
+            g["name"] = name
+            allf.append(g)
+    allf.sort(key=lambda f: (f["name"], f["file"], f["line"], f["rule"]))
+    return allf
+
+def sample(allf):
+    rng = random.Random(20261205)
+    by_rule = {}
+    for f in allf:
+        by_rule.setdefault(f["rule"], []).append(f)
+    out = []
+    for rule in sorted(by_rule):
+        lst = by_rule[rule]
+        if len(lst) <= 10:
+            out.extend(lst)
+        else:
+            k = 15 if rule == "unguarded-field" else 10
+            out.extend(rng.sample(lst, k))
+    return by_rule, out
+
+if __name__ == "__main__":
+    d = sys.argv[1] if len(sys.argv) > 1 else "/tmp/tri8"
+    allf = load(d)
+    by_rule, out = sample(allf)
+    print(json.dumps({r: len(v) for r, v in sorted(by_rule.items())}), file=sys.stderr)
+    for f in out:
+        print(json.dumps({k: f.get(k) for k in ("name", "file", "line", "rule", "message", "related")}))
