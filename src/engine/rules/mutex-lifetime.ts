@@ -353,8 +353,12 @@ function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): v
       const name = unit.node.childForFieldName('name')?.text;
       if (name === 'main' || name === 'init') continue; // runs once
     }
+    // A closure of this call that locks it too shares it (goroutines of one call, `g.Go(func…)`).
+    const lockedInClosure = new RegExp(`\\b${escapeRe(decl.name)}\\.(R?Lock|R?Unlock)\\(`);
+    if (unit.node.descendantsOfType('func_literal').some((lit) => lit.startIndex !== unit.node.startIndex && lockedInClosure.test(lit.text))) continue;
     const guarded = guardedPackageAccesses(model, unit, decl.name);
-    if (guarded.length === 0) continue;
+    // Package data only read under the lock is read-only data (a sentinel error, a table): no race.
+    if (!guarded.some((a) => a.kind === 'write')) continue;
     const g = guarded[0];
     const fnName = unit.parent ? 'this function literal' : `\`${unit.node.childForFieldName('name')?.text ?? ''}\``;
     const vars = [...new Set(guarded.map((a) => a.decl.name))];

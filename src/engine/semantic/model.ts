@@ -1051,9 +1051,17 @@ function windowEnd(s: Spawn): number {
 
 /** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
 function repeatsInLoop(s: Spawn): boolean {
-  if (!s.loop || !s.site) return false;
+  if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
   const j = joinAfter(s, s.site.endIndex);
   return !j || j.deferred || j.pos > s.loop.endIndex;
+}
+
+/** `go f(); return`: the statement after the spawn leaves the loop, so it runs once per call. */
+function leavesTheLoopAfter(site: Node): boolean {
+  let stmt: Node | null = site;
+  while (stmt && stmt.parent?.type !== 'statement_list') stmt = stmt.parent;
+  const next = stmt?.nextNamedSibling;
+  return next?.type === 'return_statement' || (next?.type === 'break_statement' && !next.namedChild(0));
 }
 
 /** The chain of threads from `t` up to its top-level function. */
