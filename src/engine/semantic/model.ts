@@ -5,7 +5,8 @@
  */
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
-import { KNOWN_CONSTRUCTORS, MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
+import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
+import { ApiModels, callbackModeOf, packageNameOf, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -119,6 +120,16 @@ export interface FileModel {
    */
   typeOfExpr(expr: Node | null | undefined): TypeRef;
   text(node: Node): string;
+  /** The models of called code this analysis uses (models/*.json plus the user's). */
+  models: ApiModels;
+  /** Import paths by the name the file uses for them. */
+  imports: ReadonlyMap<string, string>;
+  /** What the models say about the function or method a call calls, if anything. */
+  calleeModel(call: Node): FuncMatch | undefined;
+  /** How a call runs the callback passed as argument `index`: 'sync' unless a model says otherwise. */
+  callbackMode(call: Node, index: number): CallbackMode;
+  /** What the models say about a type (a value or a pointer to it), if anything. */
+  typeModel(type: TypeRef): TypeModel | undefined;
 }
 
 export interface BuildOptions {
@@ -131,6 +142,22 @@ export interface BuildOptions {
    * worth walking.
    */
   alsoWalk?: (functionText: string) => boolean;
+}
+
+/** The import paths of a file, by the name it uses for each (`errgroup` for golang.org/x/sync/errgroup). */
+export function importsOf(root: Node): Map<string, string> {
+  const imports = new Map<string, string>();
+  for (const decl of root.namedChildren) {
+    if (decl.type !== 'import_declaration') continue;
+    for (const spec of decl.descendantsOfType('import_spec')) {
+      const path = spec.childForFieldName('path')?.text.slice(1, -1);
+      if (!path) continue;
+      const alias = spec.childForFieldName('name')?.text;
+      if (alias === '_' || alias === '.') continue;
+      imports.set(alias ?? packageNameOf(path), path);
+    }
+  }
+  return imports;
 }
 
 /**
@@ -151,10 +178,6 @@ export interface PackageView {
 // Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
 // rule needs their accesses; skipping them keeps the walk to a few percent of typical Go code.
 export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(|HandleFunc|HandlerFunc|Lock\(|atomic\./;
-
-// Callbacks these calls store run later, on their own terms (after a test, on a timer): not as
-// part of the goroutine that registers them.
-const DETACHING_CALLS = new Set(['Cleanup', 'AfterFunc', 'SetFinalizer', 'RegisterOnShutdown']);
 
 class Scope {
   readonly names = new Map<string, Decl>();
@@ -280,39 +303,31 @@ function isHandlerSignature(fn: Node): boolean {
     /\*\s*http\.Request$/.test(params[1].childForFieldName('type')?.text ?? '');
 }
 
-const HANDLER_REGISTRATIONS = new Set(['HandleFunc', 'HandlerFunc']);
-
 function isMuxRegistration(call: Node): boolean {
   return methodCall(call)?.method === 'HandleFunc';
 }
 
-/** Whether a call runs the func literals passed to it before it returns, on the caller's goroutine. */
-function runsCallbackInline(call: Node): boolean {
-  if (call.parent?.type === 'go_statement') return false;
-  const fn = call.childForFieldName('function');
-  const callee = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text ?? '' : fn?.text ?? '';
-  if (callee === 'Go' || callee === 'Run' || DETACHING_CALLS.has(callee) || HANDLER_REGISTRATIONS.has(callee)) return false;
-  return !callee.endsWith('HandlerFunc');
-}
-
-/** The spawn kind a func literal gets from the call it is passed to, if any. */
-function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
-  const fn = call.childForFieldName('function');
-  const args = callArguments(call);
-  const mc = methodCall(call);
-  if (mc?.method === 'Go' && args[0]?.startIndex === literal.startIndex) {
-    return { kind: 'group', site: call, group: mc.receiver.text };
-  }
-  if (mc?.method === 'Run' && args[1]?.startIndex === literal.startIndex) {
+/**
+ * The spawn a func literal gets from the call it is passed to, as the call's model says: concurrent
+ * callbacks run on goroutines of their own (many at once for handlers; joined by the receiver's
+ * `joinedBy` method for errgroup), subtests run in parallel when they call t.Parallel().
+ */
+function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match: FuncMatch | undefined): Omit<Spawn, 'parent' | 'loop'> | undefined {
+  const mode = callbackModeOf(match?.model, index);
+  if (mode === 'subtest') {
     const body = literal.childForFieldName('body');
-    if (callsParallel(body, firstParamName(literal))) return { kind: 'parallel-test', site: call };
-    return undefined;
+    return callsParallel(body, firstParamName(literal)) ? { kind: 'parallel-test', site: call } : undefined;
   }
-  const calleeName = mc?.method ?? fn?.text ?? '';
-  if (HANDLER_REGISTRATIONS.has(calleeName) || calleeName === 'http.HandlerFunc') {
-    if (isHandlerSignature(literal)) return { kind: 'handler', site: call };
+  if (mode !== 'concurrent') return undefined;
+  const model = match!.model;
+  if (model.many) {
+    // Matched by a method name alone, a handler registration must at least take a handler.
+    if (match!.byNameOnly && !isHandlerSignature(literal)) return undefined;
+    return { kind: 'handler', site: call };
   }
-  return undefined;
+  const receiver = methodCall(call)?.receiver.text;
+  if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver };
+  return { kind: 'go', site: call };
 }
 
 /** A node on the way down to another: its type and span, and the node itself where a reader needs it. */
@@ -462,12 +477,58 @@ class ModelBuilder {
     return this.declaredAt.get(ident.startIndex);
   }
 
+  readonly models: ApiModels;
+  readonly imports: Map<string, string>;
+
   /** Parses the file and collects its package-level declarations. */
-  constructor(source: string) {
+  constructor(source: string, models: ApiModels = ApiModels.standard()) {
     this.source = source;
     this.packageSources = [source];
+    this.models = models;
     this.tree = parseGo(source);
+    this.imports = importsOf(this.tree.rootNode);
     this.collectPackageLevel(this.tree.rootNode);
+  }
+
+  /** `pkg` in `pkg.Name`, when it names an imported package rather than a variable. */
+  private packageAlias(operand: Node | null, scope: Scope | undefined): string | undefined {
+    if (operand?.type !== 'identifier' || this.declOf(operand, scope)) return undefined;
+    return operand.text;
+  }
+
+  /** The model of the function or method a call calls: by import path and receiver type where known. */
+  calleeModel(call: Node, scope?: Scope): FuncMatch | undefined {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'selector_expression') return undefined;
+    const operand = fn.childForFieldName('operand');
+    const name = fn.childForFieldName('field')?.text ?? '';
+    const alias = this.packageAlias(operand, scope);
+    if (alias !== undefined) {
+      const model = this.models.packageFunc(this.imports.get(alias), alias, name);
+      return model ? { model, byNameOnly: false } : undefined;
+    }
+    let type = this.types.underlying(this.typeOfExpr(operand, scope));
+    if (type.kind === 'pointer') type = type.elem;
+    const typeName = type.kind === 'named' ? type.name : undefined;
+    const typePath = typeName?.includes('.') ? this.imports.get(typeName.slice(0, typeName.indexOf('.'))) : undefined;
+    return this.models.method(typePath, typeName, name);
+  }
+
+  /** A modelled constructor's result types (`bytes.NewBuffer` gives *bytes.Buffer). */
+  private constructorResults(call: Node, scope: Scope | undefined): TypeRef[] | undefined {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'selector_expression') return undefined;
+    const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
+    if (alias === undefined) return undefined;
+    const model = this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
+    return model?.results?.map(typeFromSpelling);
+  }
+
+  typeModel(type: TypeRef): TypeModel | undefined {
+    let t = this.types.underlying(type);
+    if (t.kind === 'pointer') t = this.types.underlying(t.elem);
+    if (t.kind !== 'named' || !t.name.includes('.')) return undefined;
+    return this.models.type(this.imports.get(t.name.slice(0, t.name.indexOf('.'))), t.name);
   }
 
   build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
@@ -482,6 +543,7 @@ class ModelBuilder {
       const interesting =
         handler ||
         INTERESTING_BODY.test(text) ||
+        this.models.spawningCalls?.test(text) === true ||
         (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) this.walkFunction(fn, handler);
@@ -581,7 +643,7 @@ class ModelBuilder {
     if (expr && expr.type !== 'call_expression') return index === 0 ? this.typeOfExpr(expr, scope) : UNKNOWN;
     if (!expr) return UNKNOWN;
     const callee = expr.childForFieldName('function')?.text ?? '';
-    const known = KNOWN_CONSTRUCTORS[callee] ?? this.resultsOf(callee);
+    const known = this.constructorResults(expr, scope) ?? this.resultsOf(callee);
     if (known) return known[index] ?? UNKNOWN;
     void scope;
     return UNKNOWN;
@@ -760,13 +822,16 @@ class ModelBuilder {
           const args = callArguments(node);
           const fnText = fn?.text ?? '';
           const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
-          const callee = selected ?? fnText;
           const atomicCall = fnText.startsWith('atomic.');
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
+          let match: FuncMatch | undefined;
+          let matched = false;
           for (const arg of args) {
             if (arg.type !== 'func_literal') continue;
-            if (DETACHING_CALLS.has(callee)) this.detachedLiterals.add(arg.startIndex);
-            const spawn = spawnOfLiteralArgument(node, arg);
+            if (!matched) [match, matched] = [this.calleeModel(node, scope), true];
+            const index = args.indexOf(arg);
+            if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
+            const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
           push([
@@ -1076,8 +1141,8 @@ export function linkPackage(files: readonly PreparedFile[]): void {
  * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
  * result to buildFileModel, so the file is parsed once.
  */
-export function prepareFile(source: string): PreparedFile {
-  return new ModelBuilder(source) as unknown as PreparedFile;
+export function prepareFile(source: string, models?: ApiModels): PreparedFile {
+  return new ModelBuilder(source, models) as unknown as PreparedFile;
 }
 
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
@@ -1212,10 +1277,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const call = ancestors[i - 1]?.node;
         // once.Do(func() {...}) runs the closure under the Once's own lock.
         const mc = call && methodCall(call);
-        if (mc?.method === 'Do') held.add(mc.receiver.text);
+        const match = call ? b.calleeModel(call) : undefined;
+        if (mc && match?.model.callbackLocks === 'receiver') held.add(mc.receiver.text);
         // A callback run before the call returns (sync.Map.Range, sort.Slice, filepath.Walk) holds
         // the caller's locks; one started on a goroutine or stored for later holds none.
-        if (call && runsCallbackInline(call)) {
+        const index = call ? callArguments(call).findIndex((a) => a.startIndex === cur.start) : -1;
+        if (call && ancestors[i - 2]?.type !== 'go_statement' && callbackModeOf(match?.model, index) === 'sync') {
           cur = p;
           continue;
         }
@@ -1261,5 +1328,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     locksHeld,
     typeOfExpr: (expr) => b.typeOfExpr(expr),
     text: (node) => source.slice(node.startIndex, node.endIndex),
+    models: b.models,
+    imports: b.imports,
+    calleeModel: (call) => b.calleeModel(call),
+    callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
+    typeModel: (type) => b.typeModel(type),
   };
 }
