@@ -10,29 +10,20 @@
 import type { Rule, Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
+import { namesArg } from '../models/index.js';
 import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, indentOf, lineOf, spanOf } from './describe.js';
-
-const BUFFER_TYPES = new Set(['bytes.Buffer', 'strings.Builder']);
 
 /** io.Writer fields and keys through which a library writes into a buffer it was handed. */
 const WRITER_FIELDS = new Set(['Stdout', 'Stderr', 'OutputStream', 'ErrorStream', 'Output', 'Writer', 'Out', 'ErrOut', 'ErrorLog']);
 
-/** Calls whose argument at the given index (-1: any) becomes a write destination. */
-const WRITER_ARGS: Record<string, number> = {
-  'io.Copy': 0,
-  'io.CopyN': 0,
-  'io.CopyBuffer': 0,
-  'log.New': 0,
-  'log.SetOutput': 0,
-  'io.MultiWriter': -1,
-};
-
 /** Methods that run something that writes to the handed-over writer (exec.Cmd and friends). */
 const SYNC_ACTIVATIONS = new Set(['Run', 'Output', 'CombinedOutput', 'Execute', 'Serve', 'ListenAndServe']);
 
-/** Buffer methods that only look at the contents; every other method changes the buffer. */
-const BUFFER_READ_ONLY = new Set(['String', 'Bytes', 'Len', 'Cap', 'Available', 'AvailableBuffer']);
+/** Whether a method only looks at a value of a type the models call unsafe to share; any other changes it. */
+function readsOnly(model: FileModel, decl: Decl, method: string): boolean {
+  return model.typeModel(decl.type)?.readOnlyMethods?.includes(method) === true;
+}
 
 /** Where writes into a handed-over buffer happen, in the code of `thread`. */
 interface WriteRegion {
@@ -58,9 +49,9 @@ function underlyingNamed(model: FileModel, type: TypeRef): string | undefined {
   return t.kind === 'named' ? t.name : undefined;
 }
 
+/** A value of a type the models say is not safe for concurrent use (bytes.Buffer, math/rand.Rand, …). */
 function isBuffer(model: FileModel, decl: Decl): boolean {
-  const name = underlyingNamed(model, decl.type);
-  return !!name && BUFFER_TYPES.has(name);
+  return model.typeModel(decl.type)?.concurrencySafe === false;
 }
 
 function isMap(model: FileModel, type: TypeRef): boolean {
@@ -167,13 +158,12 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   } else if (p.type === 'argument_list') {
     const c = p.parent!;
     const callee = c.childForFieldName('function')?.text ?? '';
-    const at = WRITER_ARGS[callee];
-    if (at === undefined) return undefined;
+    // The models say which arguments a call writes into, and which it keeps to write into later.
+    const called = model.calleeModel(c)?.model;
     const i = p.namedChildren.findIndex((x) => x.startIndex === e.startIndex);
-    if (at !== -1 && i !== at) return undefined;
+    if (!namesArg(called?.writes, i)) return undefined;
     what = `\`${callee}(${e.text}, …)\``;
-    call = c;
-    if (callee === 'log.New' || callee === 'io.MultiWriter') call = undefined;
+    call = namesArg(called?.retains, i) ? undefined : c;
   } else {
     return undefined;
   }
@@ -466,7 +456,7 @@ export const sharedContainer: Rule = {
       else if (w.path.length === 0 && w.deleted) what = 'map';
       else if (w.kind === 'write' && w.path.length === 1 && w.path[0] === '[]' && !w.method && isMap(model, w.decl.type)) what = 'map';
       else if (w.kind === 'write' && !w.method && (field = fieldMap(model, w))) what = 'map';
-      else if (w.path.length === 0 && w.method && !BUFFER_READ_ONLY.has(w.method) && buffer(w.decl)) what = 'buffer';
+      else if (w.path.length === 0 && w.method && buffer(w.decl) && !readsOnly(model, w.decl, w.method)) what = 'buffer';
       if (!what) continue;
       if (!isOuter(w.decl.node, w.thread.node) || !unsynchronized(model, w)) continue;
       const conflicts = conflictingAccesses(model, w, (b) => {
@@ -479,7 +469,7 @@ export const sharedContainer: Rule = {
       const name = containerName(w, field);
       const otherHow =
         what === 'buffer'
-          ? other.method && !BUFFER_READ_ONLY.has(other.method) ? 'changed' : other.kind === 'write' ? 'written' : 'read'
+          ? other.method && !readsOnly(model, other.decl, other.method) ? 'changed' : other.kind === 'write' ? 'written' : 'read'
           : other.kind === 'write' || other.appendSelf ? 'written' : 'read';
       const otherWhere = other === w ? describeOtherInstance(w.thread) : `line ${lineOf(other.node)} by ${threadWording(w, other)}`;
       let message: string;
