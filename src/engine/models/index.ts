@@ -6,7 +6,8 @@
  * `models:`, CLI `--models`) in the same shape.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 
 export type CallbackMode = 'sync' | 'async' | 'concurrent' | 'subtest';
 /** An argument by index, every argument, the receiver, or the first result. */
@@ -46,11 +47,16 @@ export class ModelError extends Error {
 }
 
 const MODELS_DIR = new URL('../../../models/', import.meta.url);
-const STANDARD_FILES = ['stdlib.json', 'modules.json'];
+/** The bundled models, checked against the schema by test/engine/models.test.ts rather than at every start. */
+export const STANDARD_FILES = ['stdlib.json', 'modules.json'];
+export const MODELS_DIR_URL = MODELS_DIR;
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ValidateFunction | undefined;
 function validate(data: unknown): ErrorObject[] {
   if (!validator) {
+    // Loaded on first use: compiling the schema costs a CLI run a fifth of a second, and the bundled
+    // models need no check at run time (the test suite checks them).
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     const schema = JSON.parse(readFileSync(new URL('schema.json', MODELS_DIR), 'utf8')) as object;
     validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
   }
@@ -154,7 +160,7 @@ export class ApiModels {
   /** The bundled models (models/stdlib.json and models/modules.json). */
   static standard(): ApiModels {
     if (!ApiModels.standardModels) {
-      const entries = STANDARD_FILES.flatMap((f) => loadModelsFile(new URL(f, MODELS_DIR).pathname));
+      const entries = STANDARD_FILES.flatMap((f) => (JSON.parse(readFileSync(new URL(f, MODELS_DIR), 'utf8')) as { models: ModelEntry[] }).models);
       ApiModels.standardModels = new ApiModels(entries);
     }
     return ApiModels.standardModels;
