@@ -63,14 +63,34 @@ function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 
-/** The most telling error: for a `oneOf` of entry kinds, the deepest complaint names the bad field. */
-function describeError(errors: ErrorObject[]): string {
-  const deepest = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
-  if (!deepest) return 'does not match the models schema';
-  const where = deepest.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'the file';
-  const allowed = (deepest.params as { allowedValues?: unknown[] }).allowedValues;
-  const extra = (deepest.params as { additionalProperty?: string }).additionalProperty;
-  const detail = allowed ? `${deepest.message}: ${allowed.join(', ')}` : extra ? `has an unknown key "${extra}"` : deepest.message ?? 'is invalid';
+const KEYWORD_ORDER = ['enum', 'const', 'pattern', 'additionalProperties', 'type', 'required', 'minimum', 'propertyNames', 'minProperties'];
+
+/**
+ * The most telling error, as one line. An entry is a `func` or a `type` model (a `oneOf`): only the
+ * complaints about the kind the entry is meant to be are useful, the deepest first.
+ */
+function describeError(doc: unknown, errors: ErrorObject[]): string {
+  const entryOf = (e: ErrorObject) => /^\/models\/(\d+)/.exec(e.instancePath)?.[1];
+  const first = errors.find((e) => entryOf(e) !== undefined);
+  const index = first ? entryOf(first) : undefined;
+  if (index !== undefined) {
+    const entry = (doc as { models: unknown[] }).models[Number(index)];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func" or a "type" key`;
+    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : undefined;
+    if (!kind) return `models.${index} needs a "func" (a function or method) or a "type" key`;
+    errors = errors.filter((e) => entryOf(e) === index && e.schemaPath.includes(`/definitions/${kind}/`)).concat(errors.filter((e) => entryOf(e) === index && !e.schemaPath.includes('/definitions/func/') && !e.schemaPath.includes('/definitions/type/') && e.keyword !== 'oneOf'));
+  }
+  const rank = (e: ErrorObject) => (KEYWORD_ORDER.indexOf(e.keyword) + KEYWORD_ORDER.length + 1) % (KEYWORD_ORDER.length + 1);
+  const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length || rank(a) - rank(b))[0];
+  if (!best) return 'does not match the models schema';
+  const where = best.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'the file';
+  const allowed = (best.params as { allowedValues?: unknown[] }).allowedValues;
+  const extra = (best.params as { additionalProperty?: string }).additionalProperty;
+  let detail = allowed ? `must be one of ${allowed.join(', ')}` : extra ? `has an unknown key "${extra}"` : best.message ?? 'is invalid';
+  if (best.keyword === 'pattern' && where.endsWith('.func')) detail = 'must be an import path and a name, like "time.AfterFunc" or "example.com/pool.Pool.Submit"';
+  else if (best.keyword === 'pattern' && where.endsWith('.type')) detail = 'must be an import path and a type name, like "bytes.Buffer"';
+  else if (best.keyword === 'minProperties') detail = 'says nothing about the function: give callbacks, writes, retains, background or results';
+  else if (allowed && /\.(writes|retains|background)\.\d+$/.test(where)) detail = 'must be an argument index (0, 1, …), "*", "receiver" or "result"';
   return `${where} ${detail}`;
 }
 
@@ -81,7 +101,7 @@ function describeError(errors: ErrorObject[]): string {
 export function parseModels(data: unknown, source: string): ModelEntry[] {
   const doc = Array.isArray(data) ? { models: data } : data;
   const errors = validate(doc);
-  if (errors.length > 0) throw new ModelError(`${source}: bad model: ${describeError(errors)}`);
+  if (errors.length > 0) throw new ModelError(`${source}: bad model: ${describeError(doc, errors)}`);
   return (doc as { models: ModelEntry[] }).models;
 }
 
