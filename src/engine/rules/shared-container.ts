@@ -450,9 +450,10 @@ export const sharedContainer: Rule = {
       if (!w.thread.spawn || flagged.has(w)) continue;
       // Package-level containers and parallel subtests have rules of their own.
       if (w.decl.packageLevel || inParallelTest(w.thread)) continue;
-      let what: 'map' | 'slice' | 'buffer' | undefined;
+      let what: 'map' | 'slice' | 'buffer' | 'rewrite' | undefined;
       let field: string | undefined;
       if (w.path.length === 0 && w.appendSelf) what = 'slice';
+      else if (w.rewrittenBy) what = 'rewrite';
       else if (w.path.length === 0 && w.deleted) what = 'map';
       else if (w.kind === 'write' && w.path.length === 1 && w.path[0] === '[]' && !w.method && isMap(model, w.decl.type)) what = 'map';
       else if (w.kind === 'write' && !w.method && (field = fieldMap(model, w))) what = 'map';
@@ -462,6 +463,8 @@ export const sharedContainer: Rule = {
       const conflicts = conflictingAccesses(model, w, (b) => {
         if (what === 'map') return touchesMap(b, field);
         if (what === 'buffer') return !aliasOnly(model, b);
+        // `sort.Slice(s.keys, …)` rewrites s.keys: other fields of s are not involved.
+        if (what === 'rewrite') return w.path.length === 1 || b.path.length === 0 || b.path[0] === w.path[0];
         return true;
       });
       if (conflicts.length === 0) continue;
@@ -478,6 +481,11 @@ export const sharedContainer: Rule = {
         message =
           `\`${name}\` is a map that ${describeThread(w.thread)} ${op} without a lock while it is also ${otherHow} ${other === w ? 'by ' : 'on '}${otherWhere}. ` +
           `Go maps are not safe for concurrent use: this is a data race, and the runtime may abort with "concurrent map writes". Guard the map with a mutex, or collect results per goroutine.`;
+      } else if (what === 'rewrite') {
+        const slice = [w.decl.name, ...w.path.slice(0, -1)].join('.');
+        message =
+          `\`${w.rewrittenBy}(${slice}, …)\` in ${describeThread(w.thread)} rewrites the elements of \`${slice}\` in place while they are also ${otherHow} ${other === w ? 'by ' : 'on '}${otherWhere}, without a lock. ` +
+          `Sorting moves every element: readers see a half-sorted slice and the writes race. Sort a copy (\`slices.Clone\`), or guard every access with one mutex.`;
       } else if (what === 'slice') {
         message =
           `\`${name} = append(${name}, …)\` in ${describeThread(w.thread)} appends to a slice shared with ${other === w ? otherWhere : otherWhere.replace(/^line/, 'the access on line')}, without a lock. ` +

@@ -6,7 +6,7 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
-import { ApiModels, callbackModeOf, packageNameOf, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
+import { ApiModels, callbackModeOf, namesArg, packageNameOf, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -82,6 +82,8 @@ export interface Access {
   addressTaken: boolean;
   /** Passed to a sync/atomic function, so synchronized by that. */
   atomic: boolean;
+  /** Passed to a call the models say rewrites the slice's elements (`sort.Slice(x, …)`): the call, e.g. `sort.Slice`. */
+  rewrittenBy?: string;
   unit: FuncUnit;
   thread: FuncUnit;
 }
@@ -409,6 +411,7 @@ interface AccessContext {
   addressTaken?: boolean;
   atomic?: boolean;
   deleted?: boolean;
+  rewrittenBy?: string;
   /** This expression is the function of a call. */
   callee?: boolean;
 }
@@ -494,6 +497,13 @@ class ModelBuilder {
   private packageAlias(operand: Node | null, scope: Scope | undefined): string | undefined {
     if (operand?.type !== 'identifier' || this.declOf(operand, scope)) return undefined;
     return operand.text;
+  }
+
+  /** The model of `pkg.F` when `pkg` names an imported package (a map lookup: cheap enough for every call). */
+  private packageFuncModel(fn: Node, scope: Scope | undefined) {
+    const operand = fn.childForFieldName('operand');
+    const alias = this.packageAlias(operand, scope);
+    return alias === undefined ? undefined : this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
   }
 
   /** The model of the function or method a call calls: by import path and receiver type where known. */
@@ -834,6 +844,11 @@ class ModelBuilder {
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
+          // A package function the models say writes a slice argument (sort.Slice, slices.Sort)
+          // writes its elements.
+          const writes = selected && args.length > 0 ? this.packageFuncModel(fn!, scope)?.writes : undefined;
+          const writesElements = (arg: Node, i: number) =>
+            namesArg(writes, i) && (arg.type === 'identifier' || arg.type === 'selector_expression') && this.types.underlying(this.typeOfExpr(arg, scope)).kind === 'slice';
           push([
             ...within(fn, { path: [], callee: true }),
             ...args.flatMap((arg, i) =>
@@ -841,7 +856,9 @@ class ModelBuilder {
                 ? within(arg, { path: [], deleted: true })
                 : atomicCall
                   ? within(arg, { path: [], atomic: true })
-                  : visit(arg),
+                  : writes && writesElements(arg, i)
+                    ? within(arg, { path: ['[]'], write: true, rewrittenBy: fnText })
+                    : visit(arg),
             ),
           ]);
           break;
@@ -1068,6 +1085,7 @@ class ModelBuilder {
       deleted,
       addressTaken: ctx.addressTaken === true,
       atomic: ctx.atomic === true && ctx.addressTaken === true,
+      ...(ctx.rewrittenBy ? { rewrittenBy: ctx.rewrittenBy } : {}),
       unit,
       thread: unit.thread,
     };
