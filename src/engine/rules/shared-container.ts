@@ -34,6 +34,11 @@ interface WriteRegion {
   to: number;
   /** Writes continue in the background between from and to (a `go` statement, `cmd.Start()`). */
   async: boolean;
+  /**
+   * The callee keeps the writer (the models' `retains`: log.New, slog.NewTextHandler) and writes
+   * whenever it is used, by whoever uses it: goroutines started after the handoff overlap it.
+   */
+  retained?: boolean;
 }
 
 interface Handoff {
@@ -133,6 +138,7 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   let holder: Node | undefined;
   /** The call that performs the writes synchronously, or a `go` statement around it. */
   let call: Node | undefined;
+  let retained = false;
 
   if (p.type === 'literal_element' && p.parent?.type === 'keyed_element') {
     const kv = p.parent;
@@ -163,7 +169,8 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
     const i = p.namedChildren.findIndex((x) => x.startIndex === e.startIndex);
     if (!namesArg(called?.writes, i)) return undefined;
     what = `\`${callee}(${e.text}, …)\``;
-    call = namesArg(called?.retains, i) ? undefined : c;
+    retained = namesArg(called?.retains, i);
+    call = retained ? undefined : c;
   } else {
     return undefined;
   }
@@ -174,6 +181,8 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   if (goStmt) {
     // `go io.Copy(&buf, r)`: the copy runs beside the code after the go statement until a join.
     regions.push({ thread, at: a, from: goStmt.endIndex, to: joinAfter(thread, goStmt.endIndex), async: true });
+  } else if (retained) {
+    regions.push({ thread, at: a, from: a.node.startIndex, to: Number.MAX_SAFE_INTEGER, async: false, retained: true });
   } else {
     regions.push({ thread, at: a, from: a.node.startIndex, to: a.node.startIndex, async: false });
   }
@@ -222,7 +231,7 @@ function overlapsRegion(model: FileModel, u: Access, r: WriteRegion): boolean {
     return model.mayRunInParallel(u, r.at);
   }
   if (model.mayRunInParallel(u, r.at)) return true;
-  if (!r.async) return false;
+  if (!r.async && !r.retained) return false;
   const child = spawnUnder(u.thread, r.thread);
   const site = child?.spawn?.site;
   return !!site && site.startIndex >= r.from && site.startIndex < r.to;
