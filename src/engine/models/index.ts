@@ -130,7 +130,7 @@ export function packageNameOf(path: string): string {
 }
 
 /** `golang.org/x/sync/errgroup.Group.Go` -> path `golang.org/x/sync/errgroup`, names ['Group', 'Go']. */
-function splitQualified(name: string): { path: string; names: string[] } {
+export function splitQualified(name: string): { path: string; names: string[] } {
   const slash = name.lastIndexOf('/');
   const tail = name.slice(slash + 1).split('.');
   return { path: name.slice(0, slash + 1) + tail[0], names: tail.slice(1) };

@@ -15,6 +15,7 @@ import { unjoinedResult } from './unjoined-result.js';
 import { lockEscape } from './lock-escape.js';
 import { removedSync } from './removed-sync.js';
 import { appendAlias } from './append-alias.js';
+import { writeAfterStart } from './write-after-start.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -33,6 +34,7 @@ export const ALL_RULES: readonly Rule[] = [
   unjoinedResult,
   lockEscape,
   appendAlias,
+  writeAfterStart,
 ];
 
 /** Detectors that compare a file's base and head (run by the differential review, src/engine/differential.ts). */

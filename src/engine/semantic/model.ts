@@ -6,7 +6,7 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
-import { ApiModels, callbackModeOf, namesArg, packageNameOf, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
+import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -175,6 +175,8 @@ export interface PackageView {
   functions: Node[];
   /** The source of every file of the package, this one included. */
   packageSources: readonly string[];
+  /** The models of called code this analysis uses. */
+  models: ApiModels;
 }
 
 // Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
@@ -531,7 +533,9 @@ class ModelBuilder {
     const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
     if (alias === undefined) return undefined;
     const model = this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
-    return model?.results?.map(typeFromSpelling);
+    // Results are spelled with the package's usual name; the file may call it something else.
+    const usual = model ? packageNameOf(splitQualified(model.func).path) : alias;
+    return model?.results?.map((r) => typeFromSpelling(alias === usual ? r : r.replace(new RegExp(`^(\\*?)${usual}\\.`), `$1${alias}.`)));
   }
 
   typeModel(type: TypeRef): TypeModel | undefined {
