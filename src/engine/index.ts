@@ -17,7 +17,7 @@ export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, Diff
 export type { DiffFile } from './diff.js';
 export { applyEdits } from './fix/verify.js';
 export { ApiModels, ModelError, loadModelsFile, parseModels } from './models/index.js';
-export type { ModelEntry, FuncModel, TypeModel, CallbackMode } from './models/index.js';
+export type { ModelEntry, FuncModel, TypeModel, ImplementationModel, CallbackMode } from './models/index.js';
 
 /** No fixes yet. */
 export function emptyFixStats(): FixStats {

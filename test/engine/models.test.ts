@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, ApiModels, ModelError, parseModels, RULES, type ModelEntry } from '../../src/engine/index.js';
-import { MODELS_DIR_URL, STANDARD_FILES } from '../../src/engine/models/index.js';
+import { entryName, MODELS_DIR_URL, STANDARD_FILES } from '../../src/engine/models/index.js';
 import { FIXTURES_ROOT } from '../fixtures/harness.js';
 
 const modelsDir = fileURLToPath(MODELS_DIR_URL);
@@ -27,14 +27,14 @@ describe('the bundled models', () => {
 
   test.each(STANDARD_FILES)('%s holds one entry per line, so adding a model is a one-line change', (name) => {
     const text = readFileSync(join(modelsDir, name), 'utf8');
-    const lines = text.split('\n').filter((l) => /^\s*\{\s*"(func|type)"/.test(l));
+    const lines = text.split('\n').filter((l) => /^\s*\{\s*"(func|type|implements)"/.test(l));
     const entries = (JSON.parse(text) as { models: ModelEntry[] }).models;
     expect(lines).toHaveLength(entries.length);
     expect(lines.map((l) => JSON.parse(l.trim().replace(/,$/, '')) as ModelEntry)).toEqual(entries);
   });
 
   test('no entry is listed twice', () => {
-    const names = ApiModels.standard().entries.map((e) => ('func' in e ? e.func : `type ${e.type}`));
+    const names = ApiModels.standard().entries.map(entryName);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
   });
 
@@ -44,7 +44,7 @@ describe('the bundled models', () => {
       analyze([{ path, content: readFileSync(path, 'utf8') }], { scope: 'all', rules: everyRule });
     }
     const models = ApiModels.standard();
-    const unexercised = models.entries.filter((e) => !models.used.has(e)).map((e) => ('func' in e ? e.func : `type ${e.type}`));
+    const unexercised = models.entries.filter((e) => !models.used.has(e)).map(entryName);
     expect(unexercised).toEqual([]);
   });
 });

@@ -36,7 +36,22 @@ export interface TypeModel {
   note?: string;
 }
 
-export type ModelEntry = FuncModel | TypeModel;
+/** An interface method a library calls, concurrently, on values the program hands it. */
+export interface ImplementationModel {
+  /** `net/http.RoundTripper.RoundTrip`. */
+  implements: string;
+  /** Parameter types qualified by import path: `*net/http.Request`. */
+  params: string[];
+  runs: 'concurrent';
+  note?: string;
+}
+
+export type ModelEntry = FuncModel | TypeModel | ImplementationModel;
+
+/** How an entry is named in messages and listings. */
+export function entryName(e: ModelEntry): string {
+  return 'func' in e ? e.func : 'type' in e ? `type ${e.type}` : `implements ${e.implements}`;
+}
 
 /** A model that does not fit the schema: the message is one line, fit to show a user as is. */
 export class ModelError extends Error {
@@ -75,10 +90,12 @@ function describeError(doc: unknown, errors: ErrorObject[]): string {
   const index = first ? entryOf(first) : undefined;
   if (index !== undefined) {
     const entry = (doc as { models: unknown[] }).models[Number(index)];
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func" or a "type" key`;
-    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : undefined;
-    if (!kind) return `models.${index} needs a "func" (a function or method) or a "type" key`;
-    errors = errors.filter((e) => entryOf(e) === index && e.schemaPath.includes(`/definitions/${kind}/`)).concat(errors.filter((e) => entryOf(e) === index && !e.schemaPath.includes('/definitions/func/') && !e.schemaPath.includes('/definitions/type/') && e.keyword !== 'oneOf'));
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func", "type" or "implements" key`;
+    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : 'implements' in entry ? 'implementation' : undefined;
+    if (!kind) return `models.${index} needs a "func" (a function or method), "type" or "implements" key`;
+    // ajv inlines the branches it can: their errors carry no `/definitions/` in the schema path.
+    const ofKind = (e: ErrorObject) => e.schemaPath.includes(`/definitions/${kind}/`) || (!e.schemaPath.includes('/definitions/') && e.keyword !== 'oneOf');
+    errors = errors.filter((e) => entryOf(e) === index && ofKind(e));
   }
   const rank = (e: ErrorObject) => (KEYWORD_ORDER.indexOf(e.keyword) + KEYWORD_ORDER.length + 1) % (KEYWORD_ORDER.length + 1);
   const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length || rank(a) - rank(b))[0];
@@ -149,6 +166,7 @@ export class ApiModels {
   private readonly methodsByName = new Map<string, FuncModel>();
   private readonly types = new Map<string, TypeModel>();
   private readonly typesByShortName = new Map<string, TypeModel>();
+  private readonly implementations = new Map<string, ImplementationModel[]>();
   private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
   /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
   readonly spawningCalls: RegExp | undefined;
@@ -166,6 +184,9 @@ export class ApiModels {
         this.funcsByShortName.set(`${packageNameOf(path)}.${rest}`, e);
         if (e.anyReceiver && names.length === 2) this.methodsByName.set(names[1], e);
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent')) spawning.add(names[names.length - 1]);
+      } else if ('implements' in e) {
+        const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
+        this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);
       } else {
         const { path, names } = splitQualified(e.type);
         this.types.set(`${path}.${names[0]}`, e);
@@ -222,6 +243,17 @@ export class ApiModels {
     }
     const any = this.hit(this.methodsByName.get(method));
     return any ? { model: any, byNameOnly: true } : undefined;
+  }
+
+  /**
+   * The interface method a method declaration implements, by its name and parameter types (each
+   * qualified by import path: `*net/http.Request`), if a library is known to call it concurrently.
+   */
+  implementation(method: string, paramTypes: () => string[]): ImplementationModel | undefined {
+    const candidates = this.implementations.get(method);
+    if (!candidates) return undefined;
+    const params = paramTypes();
+    return this.hit(candidates.find((c) => c.params.length === params.length && c.params.every((p, i) => p === params[i])));
   }
 
   /** A type as the file spells it (`bytes.Buffer`), resolved by import path when known. */

@@ -113,6 +113,11 @@ export interface FileModel {
   mayRunInParallel(a: Access, b: Access): boolean;
   /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
   isMultiInstance(thread: FuncUnit): boolean;
+  /**
+   * Whether a declaration is the pointer receiver of a method run as many instances at once (a
+   * ServeHTTP, a RoundTrip the models name): each call gets its own receiver, all pointing at one value.
+   */
+  sharedReceiver(decl: Decl, thread: FuncUnit): boolean;
   /** Lock names (`mu`, `s.mu`) held at a node, within its own function body. */
   locksHeld(node: Node): string[];
   /**
@@ -550,7 +555,8 @@ class ModelBuilder {
     const mentionsSync = this.source.includes('sync.');
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
-      const handler = mentionsHandlers && isHandlerSignature(fn);
+      // Methods by the models (ServeHTTP, RoundTrip, …); plain functions by the http.HandlerFunc signature.
+      const handler = this.implementsConcurrentMethod(fn) || (mentionsHandlers && isHandlerSignature(fn));
       if (!body) continue;
       const text = this.source.slice(body.startIndex, body.endIndex);
       // Cheapest questions first: a regex on the text before asking the tree about receivers.
@@ -562,6 +568,26 @@ class ModelBuilder {
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) this.walkFunction(fn, handler);
     }
+  }
+
+  /**
+   * A method the models say a library calls concurrently, many calls at once, on values it is
+   * handed (an http.RoundTripper's RoundTrip, a prometheus.Collector's Collect).
+   */
+  private implementsConcurrentMethod(fn: Node): boolean {
+    if (fn.type !== 'method_declaration') return false;
+    const name = fn.childForFieldName('name')?.text ?? '';
+    return !!this.models.implementation(name, () => {
+      const types: string[] = [];
+      for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+        if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter_declaration') continue;
+        // Qualify each package name with its import path: `*http.Request` -> `*net/http.Request`.
+        const text = (p.childForFieldName('type')?.text ?? '').replace(/\b([A-Za-z_]\w*)\.([A-Z]\w*)/g, (_m, alias: string, n: string) => `${this.imports.get(alias) ?? alias}.${n}`);
+        const spelled = p.type === 'variadic_parameter_declaration' ? `...${text}` : text;
+        for (let i = 0; i < Math.max(1, fieldChildren(p, 'name').length); i++) types.push(spelled);
+      }
+      return types;
+    });
   }
 
   /** Methods of a struct that holds a mutex: lock-guard inference needs every one of them. */
@@ -1217,6 +1243,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return t.node;
   };
 
+  /**
+   * A method run as many instances at once (ServeHTTP, RoundTrip) gets the same pointer receiver in
+   * each: the receiver is declared per call, but what it points to is shared by all of them.
+   */
+  const sharedReceiver = (decl: Decl, t: FuncUnit): boolean =>
+    decl.kind === 'receiver' && decl.type.kind === 'pointer' && t.spawn?.kind === 'handler' && !t.spawn.site && t.node.type === 'method_declaration';
+
   /** Whether an access at `pos` in spawn s's parent thread, to a variable declared at `declPos`, overlaps s. */
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
@@ -1238,7 +1271,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
-    if (ta === tb) return isMultiInstance(ta) && !within(a.decl.node, instanceRegion(ta));
+    if (ta === tb) return isMultiInstance(ta) && (!within(a.decl.node, instanceRegion(ta)) || sharedReceiver(a.decl, ta));
     const chainA = chainOf(ta);
     const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
@@ -1347,6 +1380,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     declarationAt: (ident) => b.declarationAt(ident),
     mayRunInParallel,
     isMultiInstance,
+    sharedReceiver,
     locksHeld,
     typeOfExpr: (expr) => b.typeOfExpr(expr),
     text: (node) => source.slice(node.startIndex, node.endIndex),
