@@ -12,6 +12,7 @@
 import type { Diagnostic, Rule } from '../rule.js';
 import type { FileModel, Node } from '../semantic/model.js';
 import { callArguments } from '../semantic/model.js';
+import type { TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
 
 const FUNCTION_NODES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
@@ -67,6 +68,23 @@ function capacityEvidence(sources: readonly string[], name: string, isField: boo
   return seen ? 'exact' : 'unseen';
 }
 
+/** Whether a method's receiver type holds a lock or another sync value, or is declared where the review cannot see. */
+function builtForSharing(model: FileModel, method: Node): boolean {
+  const param = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  const typeNode = param?.childForFieldName('type');
+  const name = (typeNode?.type === 'pointer_type' ? typeNode.namedChild(0) : typeNode)?.text.replace(/\[.*$/, '');
+  if (!name) return false;
+  const type: TypeRef = { kind: 'named', name };
+  if (!model.types.structOf(type)) return true;
+  return model.types.containsLock(type) !== undefined;
+}
+
+function packageVarShared(model: FileModel, name: string): boolean {
+  const decl = model.packageDecls.get(name);
+  if (decl && model.accessesOf(decl).some((a) => a.thread.spawn)) return true;
+  return [...model.packageDecls.values()].some((d) => d.kind === 'var' && model.types.containsLock(d.type) !== undefined);
+}
+
 /** The function declaration or literal around a node. */
 function enclosingFunction(node: Node): Node | undefined {
   for (let n: Node | null = node.parent; n; n = n.parent) if (FUNCTION_NODES.has(n.type)) return n;
@@ -85,8 +103,10 @@ function check(model: FileModel, call: Node, report: (d: Diagnostic) => void): v
   let target = args[0];
   let cut = false;
   if (target.type === 'slice_expression') {
-    // `x.f[:n:n]` caps the capacity: append copies. `x.f[:n]` leaves room past n.
-    if (target.childForFieldName('capacity') || !target.childForFieldName('end')) return;
+    // `x.f[:n:n]` caps the capacity: append copies. `x.f[:n]` leaves room past n. `x.f[:0]` is a
+    // buffer reused by its owner, on purpose.
+    const end = target.childForFieldName('end');
+    if (target.childForFieldName('capacity') || !end || end.text === '0') return;
     target = target.childForFieldName('operand')!;
     cut = true;
   }
@@ -101,6 +121,11 @@ function check(model: FileModel, call: Node, report: (d: Diagnostic) => void): v
   const viaReceiver = top?.type === 'method_declaration' && target.type === 'selector_expression' && pointerReceiver(top) === root.text;
   const packageVar = !viaReceiver && model.packageDecls.has(root.text) && model.packageDecls.get(root.text)!.kind === 'var' && !declaresLocally(top ?? fn, root.text);
   if (!viaReceiver && !packageVar) return;
+  // Shared means reached by other goroutines: a type that holds a lock (or other sync value) is
+  // built for that; one the package declares without any is owned by one goroutine at a time. A
+  // package variable needs a goroutine of the file to touch it, or a package-level lock.
+  if (viaReceiver && !builtForSharing(model, top!)) return;
+  if (packageVar && !packageVarShared(model, root.text)) return;
   const dest = destinationOf(call);
   if (dest && dest.text === target.text) return;
   if (model.locksHeld(call).length > 0) return;
