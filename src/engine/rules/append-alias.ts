@@ -162,6 +162,8 @@ export const appendAlias: Rule = {
     summary: 'append onto a shared slice with spare capacity writes a backing array other goroutines use.',
     defaultSeverity: 'warning',
     fixable: true,
+    // On for reviews of changes only until the hand triage (bench/triage) has judged it on whole repositories.
+    defaultEnabled: 'changes',
     docPath: 'docs/rules/append-alias.md',
   },
   run(model, report) {

@@ -78,6 +78,8 @@ export const writeAfterStart: Rule = {
     summary: 'A value is changed after a call started goroutines that go on reading it.',
     defaultSeverity: 'error',
     fixable: false,
+    // On for reviews of changes only until the hand triage (bench/triage) has judged it on whole repositories.
+    defaultEnabled: 'changes',
     docPath: 'docs/rules/write-after-start.md',
   },
   walks(view) {
