@@ -18,6 +18,7 @@ export interface FuncModel {
   func: string;
   callbacks?: Record<string, CallbackMode>;
   many?: boolean;
+  conversion?: boolean;
   joinedBy?: string;
   callbackLocks?: 'receiver';
   writes?: ArgRef[];

@@ -34,6 +34,8 @@ export interface Spawn {
   site?: Node;
   /** The receiver of `.Go(...)` (e.g. `wg`), whose `Wait()` joins it. */
   group?: string;
+  /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
+  registered?: boolean;
   /** The unit whose code contains the site. */
   parent?: FuncUnit;
   /** The innermost loop, within the parent, that encloses the site. */
@@ -313,10 +315,6 @@ function isHandlerSignature(fn: Node): boolean {
     /\*\s*http\.Request$/.test(params[1].childForFieldName('type')?.text ?? '');
 }
 
-function isMuxRegistration(call: Node): boolean {
-  return methodCall(call)?.method === 'HandleFunc';
-}
-
 /**
  * The spawn a func literal gets from the call it is passed to, as the call's model says: concurrent
  * callbacks run on goroutines of their own (many at once for handlers; joined by the receiver's
@@ -333,7 +331,7 @@ function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match:
   if (model.many) {
     // Matched by a method name alone, a handler registration must at least take a handler.
     if (match!.byNameOnly && !isHandlerSignature(literal)) return undefined;
-    return { kind: 'handler', site: call };
+    return { kind: 'handler', site: call, registered: model.conversion !== true };
   }
   const receiver = methodCall(call)?.receiver.text;
   if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver };
@@ -1239,7 +1237,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (repeatsInLoop(s)) return s.loop!;
       // A handler literal only converted with http.HandlerFunc may serve a single request (tests
       // do this); one registered on a mux serves many, so the locals it captures are shared.
-      if (s.kind === 'handler') return s.site && isMuxRegistration(s.site) ? cur.node : cur.parent?.node ?? cur.node;
+      if (s.kind === 'handler') return s.site && s.registered ? cur.node : cur.parent?.node ?? cur.node;
     }
     return t.node;
   };
