@@ -159,7 +159,7 @@ function check(model: FileModel, call: Node, report: (d: Diagnostic) => void): v
 export const appendAlias: Rule = {
   meta: {
     id: 'append-alias',
-    summary: 'append onto a shared slice with spare capacity writes a backing array other goroutines use.',
+    summary: 'An append onto a shared slice with spare capacity writes a backing array that other goroutines use.',
     defaultSeverity: 'warning',
     fixable: true,
     // On for reviews of changes only until the hand triage (bench/triage) has judged it on whole repositories.
