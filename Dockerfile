@@ -23,6 +23,8 @@ COPY --from=build /app/node_modules/tree-sitter ./node_modules/tree-sitter
 COPY --from=build /app/node_modules/tree-sitter-go ./node_modules/tree-sitter-go
 COPY --from=build /app/dist ./dist
 COPY app.yml ./
+# The models of called code (models/*.json), read by the engine at start.
+COPY models ./models
 USER node
 EXPOSE 3000
 # GET /healthz answers 200 with {status, uptime, version} (src/app/metrics.ts).

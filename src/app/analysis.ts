@@ -13,7 +13,7 @@ export interface FileAnalysis {
 }
 
 /**
- * Whole-file analysis results keyed by blob sha, path, Go version and rule settings: a file's findings
+ * Whole-file analysis results keyed by blob sha, path, Go version, rule settings and models: a file's findings
  * depend on nothing else, so a push that changes one file re-analyzes only that file.
  */
 export class AnalysisCache {
@@ -54,7 +54,8 @@ export class AnalysisCache {
 
 /** Analyzes one file with scope 'all', or returns its cached result; engine failures are not cached. */
 export async function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): Promise<FileAnalysis> {
-  const key = file.sha ? `${file.sha}\0${file.path}\0${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}` : undefined;
+  // The models change findings as the rules do: a repository's own models are part of the key.
+  const key = file.sha ? `${file.sha}\0${file.path}\0${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}\0${JSON.stringify(options.models ?? [])}` : undefined;
   const hit = key ? cache.get(key) : undefined;
   if (hit) return hit;
   // One file per call, so suppression counts and failures are known per file.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REVIEW_SCOPES, RULES, type ReviewScope, type RuleSetting } from '../engine/index.js';
+import { ModelError, parseModels, REVIEW_SCOPES, RULES, type ModelEntry, type ReviewScope, type RuleSetting } from '../engine/index.js';
 import { inlineCode, oneLine } from '../report/markdown.js';
 
 export const CONFIG_FILE = 'racecheck.yml';
@@ -23,6 +23,7 @@ export const MAX_IGNORE_GLOBS = 20;
 export const MAX_GLOB_LENGTH = 200;
 export const MAX_STARS_PER_SEGMENT = 2;
 export const MAX_WILDCARDS = 6;
+export const MAX_MODELS = 500;
 
 const glob = z
   .string()
@@ -41,6 +42,8 @@ const configSchema = z.strictObject({
   fail_on: z.enum(['error', 'warning', 'never']).optional(),
   max_comments: z.number().int().min(0).max(100).optional(),
   scope: z.enum(REVIEW_SCOPES as [ReviewScope, ...ReviewScope[]]).optional(),
+  // Checked against models/schema.json below, with the engine's own validator.
+  models: z.array(z.unknown()).max(MAX_MODELS, `at most ${MAX_MODELS} models`).optional(),
 });
 
 export type FailOn = 'error' | 'warning' | 'never';
@@ -52,11 +55,13 @@ export interface RacecheckConfig {
   maxComments: number;
   /** Which findings a review reports: what the change introduces, also what it touches, or whole files. */
   scope: ReviewScope;
+  /** The repository's models of its own APIs (models/schema.json entries), added to the bundled ones. */
+  models: ModelEntry[];
 }
 
 export type ConfigResult = { ok: true; config: RacecheckConfig } | { ok: false; error: string };
 
-export const DEFAULT_CONFIG: RacecheckConfig = { rules: {}, ignore: [], failOn: 'error', maxComments: DEFAULT_MAX_COMMENTS, scope: 'introduced' };
+export const DEFAULT_CONFIG: RacecheckConfig = { rules: {}, ignore: [], failOn: 'error', maxComments: DEFAULT_MAX_COMMENTS, scope: 'introduced', models: [] };
 
 function toRuleSetting(value: z.infer<typeof ruleSetting>): RuleSetting {
   if (value === false || value === 'off') return { enabled: false };
@@ -88,6 +93,15 @@ export function parseConfig(raw: unknown): ConfigResult {
     }
     rules[id] = toRuleSetting(value);
   }
+  let models: ModelEntry[] = [];
+  if (data.models) {
+    try {
+      models = parseModels(data.models, `.github/${CONFIG_FILE}`);
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      return { ok: false, error: oneLine(err.message) };
+    }
+  }
   return {
     ok: true,
     config: {
@@ -96,6 +110,7 @@ export function parseConfig(raw: unknown): ConfigResult {
       failOn: data.fail_on ?? DEFAULT_CONFIG.failOn,
       maxComments: data.max_comments ?? DEFAULT_MAX_COMMENTS,
       scope: data.scope ?? DEFAULT_CONFIG.scope,
+      models,
     },
   };
 }

@@ -191,7 +191,12 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     }
     if (await stopIfSuperseded()) return outcome;
     const goVersion = goMod ? goVersionFromGoMod(goMod) : undefined;
-    const options: AnalyzeOptions = { rules: config.rules, reviewingChanges: true, ...(goVersion ? { goVersion } : {}) };
+    const options: AnalyzeOptions = {
+      rules: config.rules,
+      reviewingChanges: true,
+      ...(goVersion ? { goVersion } : {}),
+      ...(config.models.length > 0 ? { models: config.models } : {}),
+    };
     const scope: ReviewScope = req.scope === 'all' ? 'all' : config.scope;
     // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
     // finding) and the review (compared with the base where the head has findings), and CPU work

@@ -7,8 +7,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { analyze, analyzeChanges, emptyFixStats, mergeFixStats, parseUnifiedDiff, DiffParseError, REVIEW_SCOPES, RULES } from '../engine/index.js';
-import type { AnalysisResult, ChangedFile, ReviewResult, ReviewScope, RuleSetting, SourceFile } from '../engine/index.js';
+import { analyze, analyzeChanges, emptyFixStats, loadModelsFile, mergeFixStats, ModelError, parseUnifiedDiff, DiffParseError, REVIEW_SCOPES, RULES } from '../engine/index.js';
+import type { AnalysisResult, ChangedFile, ModelEntry, ReviewResult, ReviewScope, RuleSetting, SourceFile } from '../engine/index.js';
 import { effectiveGoVersion } from '../engine/goversion.js';
 import { CliError, describeFsError } from './errors.js';
 import { collectGoFiles, isSkippedDir } from './files.js';
@@ -50,6 +50,7 @@ Options:
   --format FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning),
                        or github (workflow-command annotations)
   --go-version 1.N     Go version for files outside any module (default: none)
+  --models FILE        a JSON file of models of your own APIs (see docs/models.md); repeatable
   --enable RULE,...    turn on rules that are off by default (see --list-rules)
   --disable RULE,...   turn rules off
   --list-rules         print the rules and exit
@@ -79,6 +80,8 @@ interface ParsedArgs {
   goVersion?: string;
   /** Per-rule on/off from --enable and --disable. */
   rules: Record<string, RuleSetting>;
+  /** Models files from --models, read when the run starts. */
+  models: string[];
   help: boolean;
   version: boolean;
   listRules: boolean;
@@ -114,6 +117,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
         'go-version': { type: 'string' },
         'list-rules': { type: 'boolean', default: false },
         enable: { type: 'string', multiple: true, default: [] },
+        models: { type: 'string', multiple: true, default: [] },
         disable: { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -156,6 +160,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
     format: v.format as OutputFormat,
     goVersion: v['go-version'],
     rules: ruleSwitches(v.enable ?? [], v.disable ?? []),
+    models: v.models ?? [],
     help: v.help ?? false,
     version: v.version ?? false,
     listRules: v['list-rules'] ?? false,
@@ -307,12 +312,13 @@ export async function analyzeByGoVersion(
   onProgress: (done: number) => void = () => undefined,
   rules: Record<string, RuleSetting> = {},
   reviewingChanges = scope === 'diff',
+  models?: ModelEntry[],
 ): Promise<AnalysisResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const merged: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
   for (const [goVersion, group] of groups) {
     for (const batch of batchesByDirectory(group)) {
-      const result = analyze(batch, { scope, rules, reviewingChanges, ...(goVersion ? { goVersion } : {}) });
+      const result = analyze(batch, { scope, rules, reviewingChanges, ...(goVersion ? { goVersion } : {}), ...(models?.length ? { models } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       mergeFixStats((merged.fixes ??= emptyFixStats()), result.fixes);
@@ -337,6 +343,7 @@ export async function reviewChangesByGoVersion(
   fallbackVersion: string | undefined,
   onProgress: (done: number) => void = () => undefined,
   rules?: Record<string, RuleSetting>,
+  models?: ModelEntry[],
 ): Promise<ReviewResult> {
   const groups = groupByGoVersion(files, fallbackVersion);
   const patches = new Map(files.map((f) => [f.path, f.patch ?? '']));
@@ -344,7 +351,7 @@ export async function reviewChangesByGoVersion(
   for (const [goVersion, group] of groups) {
     for (const files of batchesByDirectory(group)) {
       const batch: ChangedFile[] = files.map((f) => ({ ...f, patch: patches.get(f.path) ?? '' }));
-      const result = analyzeChanges(batch, { scope, ...(goVersion ? { goVersion } : {}), ...(rules ? { rules } : {}) });
+      const result = analyzeChanges(batch, { scope, ...(goVersion ? { goVersion } : {}), ...(rules ? { rules } : {}), ...(models?.length ? { models } : {}) });
       merged.findings.push(...result.findings);
       merged.files.push(...result.files);
       merged.headOnly.push(...result.headOnly);
@@ -359,6 +366,16 @@ export async function reviewChangesByGoVersion(
   return merged;
 }
 
+/** The entries of every --models file; a bad file is a usage error with a one-line message. */
+function readModels(paths: readonly string[], cwd: string): ModelEntry[] {
+  try {
+    return paths.flatMap((p) => loadModelsFile(isAbsolute(p) ? p : resolve(cwd, p)));
+  } catch (err) {
+    if (err instanceof ModelError) throw new CliError(err.message.replace(`${cwd}/`, ''));
+    throw err;
+  }
+}
+
 function listRules(): string {
   if (RULES.length === 0) return 'racecheck: no rules are registered\n';
   const width = Math.max(...RULES.map((r) => r.id.length));
@@ -367,6 +384,7 @@ function listRules(): string {
 
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const started = performance.now();
+  const models = readModels(args.models, io.cwd);
   let targets: Target[];
   // Set when reviewing a change (--diff, --base); undefined: whole files.
   let scope: ReviewScope | undefined;
@@ -407,8 +425,8 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   try {
     const onProgress = (done: number) => progress.update(done);
     result = scope
-      ? await reviewChangesByGoVersion(files, scope, args.goVersion, onProgress, args.rules)
-      : await analyzeByGoVersion(files, 'all', args.goVersion, onProgress, args.rules);
+      ? await reviewChangesByGoVersion(files, scope, args.goVersion, onProgress, args.rules, models)
+      : await analyzeByGoVersion(files, 'all', args.goVersion, onProgress, args.rules, false, models);
   } finally {
     progress.finish();
   }

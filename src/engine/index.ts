@@ -10,11 +10,14 @@ import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
 import { FixVerifier } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile } from './types.js';
+import { ApiModels } from './models/index.js';
 
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
 export type { DiffFile } from './diff.js';
 export { applyEdits } from './fix/verify.js';
+export { ApiModels, ModelError, loadModelsFile, parseModels } from './models/index.js';
+export type { ModelEntry, FuncModel, TypeModel, ImplementationModel, CallbackMode } from './models/index.js';
 
 /** No fixes yet. */
 export function emptyFixStats(): FixStats {
@@ -161,6 +164,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const skipped = (work: FileWork) => work.file.contextOnly === true || (run.reportOn !== undefined && work.file.path !== run.reportOn);
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? isOnByDefault(rule.meta, options));
+  const models = ApiModels.standard().with(options.models);
   const works: FileWork[] = files.map((file) => ({
     file,
     report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
@@ -170,7 +174,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   }));
   for (const work of works) {
     try {
-      work.prepared = prepareFile(work.file.content);
+      work.prepared = prepareFile(work.file.content, models);
     } catch (err) {
       failed(work, err);
     }

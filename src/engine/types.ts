@@ -1,4 +1,5 @@
 /** The engine's public data shapes. Nothing here knows about GitHub. */
+import type { ModelEntry } from './models/index.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -94,6 +95,11 @@ export interface AnalyzeOptions {
   reviewingChanges?: boolean;
   /** Wall-clock budget per file in milliseconds; a file over budget is reported in `overBudget`. */
   fileBudgetMs?: number;
+  /**
+   * Models of the user's own APIs (the shape of models/*.json entries, checked with parseModels),
+   * added to the bundled ones and winning over them. Plain data, so it crosses to worker processes.
+   */
+  models?: ModelEntry[];
 }
 
 export interface FileReport {

@@ -66,3 +66,31 @@ test('no pool without a compiled worker or when set to 0', () => {
   expect(defaultAnalysisPool({})).toBeUndefined();
   expect(defaultAnalysisPool({ RACECHECK_ANALYSIS_WORKERS: '0' })).toBeUndefined();
 });
+
+test('the compiled worker applies models sent with the job: they cross the process boundary as plain data', async () => {
+  // dist/ is built by `npm ci` (prepare) or `npm run build`.
+  const worker = new URL('../../dist/app/analysis-worker.js', import.meta.url);
+  const pool = new AnalysisPool(worker, 1);
+  const content = `package service
+
+import "example.com/service/workers"
+
+func Total(p *workers.Pool, xs []int) int {
+	total := 0
+	for _, x := range xs {
+		p.Submit(func() { total += x })
+	}
+	p.Wait()
+	return total
+}
+`;
+  try {
+    const files = [{ path: 'total.go', content }];
+    const without = await pool.analyze(files, { scope: 'all' });
+    const withModel = await pool.analyze(files, { scope: 'all', models: [{ func: 'example.com/service/workers.Pool.Submit', callbacks: { '0': 'concurrent' } }] });
+    expect(without.findings).toEqual([]);
+    expect(withModel.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 8]]);
+  } finally {
+    await pool.close();
+  }
+});

@@ -78,7 +78,57 @@ test('severity override with fail_on warning', () => {
   const result = parseConfig({ rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': false }, fail_on: 'warning' });
   expect(result).toEqual({
     ok: true,
-    config: { rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': { enabled: false } }, ignore: [], failOn: 'warning', maxComments: 30, scope: 'introduced' },
+    config: { rules: { 'closure-write': { severity: 'warning' }, 'copied-lock': { enabled: false } }, ignore: [], failOn: 'warning', maxComments: 30, scope: 'introduced', models: [] },
   });
   expect(parseConfig(null)).toMatchObject({ ok: true, config: { failOn: 'error', maxComments: 30 } });
+});
+
+/** A worker pool of the repository's own: racecheck cannot know that Submit runs its callback concurrently. */
+const POOL_USER = `package service
+
+import "example.com/service/workers"
+
+func Total(p *workers.Pool, xs []int) int {
+	total := 0
+	for _, x := range xs {
+		x := x
+		p.Submit(func() {
+			total += x
+		})
+	}
+	p.Wait()
+	return total
+}
+`;
+
+describe('models of the repository\'s own APIs', () => {
+  const SUBMIT_RUNS_CONCURRENTLY = 'models:\n  - { func: example.com/service/workers.Pool.Submit, callbacks: { "0": concurrent } }\n';
+
+  test('a one-line model in .github/racecheck.yml turns the callback into concurrent code, and the race into a finding', async () => {
+    h.fake.setPull(8, HEAD, { 'total.go': [undefined, POOL_USER] });
+
+    await h.send('pull_request', pullRequestPayload('opened', HEAD, 8));
+    expect(h.fake.checkRun()!.conclusion).toBe('success');
+    expect(h.fake.reviewComments).toHaveLength(0);
+
+    h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', SUBMIT_RUNS_CONCURRENTLY);
+    await h.send('pull_request', pullRequestPayload('synchronize', HEAD, 8));
+    expect(h.fake.checkRun()!.conclusion).toBe('failure');
+    const comments = h.fake.reviewComments.filter((c: any) => c.path === 'total.go');
+    expect(comments.map((c: any) => c.line)).toEqual([10]);
+    expect(comments[0].body).toContain('`total`');
+  });
+
+  test.each([
+    ['a callback mode that does not exist', 'models:\n  - { func: example.com/service/workers.Pool.Submit, callbacks: { "0": later } }\n', 'models.0.callbacks.0 must be one of sync, async, concurrent, subtest'],
+    ['an entry that is neither a func nor a type', 'models:\n  - { function: example.com/service/workers.Pool.Submit }\n', 'models.0 needs a "func"'],
+    ['a malformed name', 'models:\n  - { func: "pool Submit", callbacks: { "0": concurrent } }\n', 'models.0.func must be an import path and a name'],
+  ])('%s gives action_required with a one-line error', async (_name, yaml, message) => {
+    h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', yaml);
+    await h.send('pull_request', pullRequestPayload('opened'));
+    const run = h.fake.checkRun()!;
+    expect(run.conclusion).toBe('action_required');
+    expect(run.output!.summary).toContain(message);
+    expect(run.output!.summary).not.toMatch(/\n\s+at /);
+  });
 });

@@ -387,3 +387,37 @@ func (c *Counter) Get() int {
     expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
   });
 });
+
+describe('--models: models of your own APIs', () => {
+  const POOL_GO = `package service
+
+import "example.com/acme/workers"
+
+func Total(p *workers.Pool, xs []int) int {
+	total := 0
+	for _, x := range xs {
+		p.Submit(func() { total += x })
+	}
+	p.Wait()
+	return total
+}
+`;
+  const SUBMIT = '{ "models": [\n  { "func": "example.com/acme/workers.Pool.Submit", "callbacks": { "0": "concurrent" } }\n] }\n';
+
+  test('a one-line model file turns a callback into concurrent code; the flag repeats', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'total.go': POOL_GO, 'models.json': SUBMIT, 'more.json': '{ "models": [] }\n' });
+    expect((await cli(['total.go'], root)).code).toBe(0);
+    const run = await cli(['--format', 'json', '--models', 'models.json', '--models', 'more.json', 'total.go'], root);
+    expect(run.code).toBe(1);
+    expect((JSON.parse(run.stdout) as JsonOutput).findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 8]]);
+  });
+
+  test.each([
+    ['a bad callback mode', '{ "models": [ { "func": "example.com/acme/workers.Pool.Submit", "callbacks": { "0": "later" } } ] }', /^racecheck: bad\.json: bad model: models\.0\.callbacks\.0 must be one of sync, async, concurrent, subtest\n$/],
+    ['JSON that does not parse', '{ "models": [', /^racecheck: bad\.json: not JSON/],
+    ['a missing file', undefined, /^racecheck: bad\.json: cannot read models file \(ENOENT\)\n$/],
+  ])('%s is a usage error with one line', async (_name, content, pattern) => {
+    const root = makeTree({ 'total.go': POOL_GO, ...(content === undefined ? {} : { 'bad.json': content }) });
+    expectOneLineError(await cli(['--models', 'bad.json', 'total.go'], root), pattern);
+  });
+});

@@ -1,4 +1,5 @@
 /** The CLI on bad input: never a crash or a stack trace, exit 2 only when it could not read its input. */
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -30,7 +30,11 @@ export function describeThread(thread: FuncUnit): string {
     case 'parallel-test':
       return `the parallel subtest on line ${line}`;
     case 'handler':
-      return s.site ? `the HTTP handler on line ${line}` : `the HTTP handler \`${thread.node.childForFieldName('name')?.text ?? ''}\``;
+      if (s.site) return `the HTTP handler on line ${line}`;
+      // A method a library calls for many requests at once (ServeHTTP, or RoundTrip per the models).
+      return thread.node.type === 'method_declaration'
+        ? `\`${thread.node.childForFieldName('name')?.text ?? ''}\`, which runs for many requests at once,`
+        : `the HTTP handler \`${thread.node.childForFieldName('name')?.text ?? ''}\``;
   }
 }
 

@@ -14,6 +14,8 @@ import { packageState } from './package-state.js';
 import { unjoinedResult } from './unjoined-result.js';
 import { lockEscape } from './lock-escape.js';
 import { removedSync } from './removed-sync.js';
+import { appendAlias } from './append-alias.js';
+import { writeAfterStart } from './write-after-start.js';
 
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
@@ -31,6 +33,8 @@ export const ALL_RULES: readonly Rule[] = [
   packageState,
   unjoinedResult,
   lockEscape,
+  appendAlias,
+  writeAfterStart,
 ];
 
 /** Detectors that compare a file's base and head (run by the differential review, src/engine/differential.ts). */

@@ -8,6 +8,7 @@ import type { FileDelta } from '../delta.js';
 import type { DifferentialRule, RemovalDiagnostic, VersionPair } from '../rule.js';
 import { compareGoVersions } from '../goversion.js';
 import { fieldChildren } from '../parse.js';
+import { ApiModels, callbackModeOf } from '../models/index.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -456,8 +457,13 @@ function spawnOf(lit: Node): Node | undefined {
   if (n?.type !== 'call_expression') return undefined;
   if (n.parent?.type === 'go_statement') return n.parent;
   const callee = n.childForFieldName('function');
-  if (callee?.type === 'selector_expression' && callee.childForFieldName('field')?.text === 'Go') return n;
-  if (callee?.type === 'selector_expression' && callee.childForFieldName('field')?.text === 'Run' && /\.Parallel\(\)/.test(lit.text)) return n;
+  if (callee?.type !== 'selector_expression') return undefined;
+  // The bundled models say which methods run a callback concurrently (errgroup's Go) or as a
+  // subtest (t.Run); a base and head compared here carry no receiver types, so by name alone.
+  const index = (n.childForFieldName('arguments')?.namedChildren ?? []).findIndex((a) => a.startIndex === lit.startIndex);
+  const mode = callbackModeOf(ApiModels.standard().method(undefined, undefined, callee.childForFieldName('field')?.text ?? '')?.model, index);
+  if (mode === 'concurrent') return n;
+  if (mode === 'subtest' && /\.Parallel\(\)/.test(lit.text)) return n;
   return undefined;
 }
 

@@ -83,6 +83,20 @@ function sharedTarget(model: FileModel, a: Access): boolean {
   return false; // a local declared in this function
 }
 
+/** Whether the method an access calls writes its receiver, as the models say (`lru.Cache.Get`, `list.List.MoveToFront`). */
+function writesReceiver(model: FileModel, a: Access): boolean {
+  const call = a.node.parent?.type === 'selector_expression' ? callOf(a.node) : undefined;
+  return !!call && model.calleeModel(call)?.model.writes?.includes('receiver') === true;
+}
+
+/** The call `x.a.M(…)` whose receiver chain starts at the access's identifier. */
+function callOf(ident: Node): Node | undefined {
+  let cur: Node = ident;
+  while (cur.parent?.type === 'selector_expression' && cur.parent.childForFieldName('operand')?.startIndex === cur.startIndex) cur = cur.parent;
+  const call = cur.parent;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.startIndex === cur.startIndex ? call : undefined;
+}
+
 function describeWrite(a: Access): string {
   if (a.deleted) return 'deleted from';
   if (a.appendSelf) return 'appended to';
@@ -244,7 +258,9 @@ export const rlockWrite: Rule = {
     const lockingOnce = () => (locking ??= lockingMethods(model));
     const suggested = new Set<number>();
     for (const a of model.accesses) {
-      if (a.kind !== 'write' || a.atomic || a.method) continue;
+      // A method call writes when the models say so: an LRU's Get moves the entry to the front.
+      const writingMethod = a.method !== undefined && writesReceiver(model, a);
+      if (a.atomic || (a.method ? !writingMethod : a.kind !== 'write')) continue;
       const body = a.unit.body;
       if (!body) continue;
       let takes = unitTakesRLock.get(body);
@@ -258,12 +274,12 @@ export const rlockWrite: Rule = {
       if (!guard) continue;
       const [name, rlock] = guard;
       const expr = writtenExpr(a);
-      const what = describeWrite(a);
+      const what = writingMethod ? `called (it changes \`${model.text(expr.childForFieldName('operand')!)}\`)` : describeWrite(a);
       const isMap = a.path[a.path.length - 1] === '[]' && model.types.underlying(model.typeOfExpr(expr.childForFieldName('operand'))).kind === 'map';
       const suggestion = suggested.has(rlock.startIndex) ? undefined : upgradeSuggestion(model, rlock, name, lockingOnce);
       if (suggestion) suggested.add(rlock.startIndex);
       const message =
-        `\`${model.text(expr)}\` is ${what} while holding only the read lock \`${name}\` (\`${name}.RLock()\` on line ${lineOf(rlock)}). ` +
+        `\`${model.text(expr)}${writingMethod ? '(…)' : ''}\` is ${what} while holding only the read lock \`${name}\` (\`${name}.RLock()\` on line ${lineOf(rlock)}). ` +
         `Any number of goroutines can hold the read lock at once, so two of them running this code write concurrently, racing with each other and with every reader` +
         (isMap || a.deleted ? ' (on a map, a fatal "concurrent map writes")' : '') +
         `. Take \`${name}.Lock()\` for the write, or release the read lock and re-check under \`${name}.Lock()\`.`;

@@ -10,29 +10,20 @@
 import type { Rule, Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
+import { namesArg } from '../models/index.js';
 import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, indentOf, lineOf, spanOf } from './describe.js';
-
-const BUFFER_TYPES = new Set(['bytes.Buffer', 'strings.Builder']);
 
 /** io.Writer fields and keys through which a library writes into a buffer it was handed. */
 const WRITER_FIELDS = new Set(['Stdout', 'Stderr', 'OutputStream', 'ErrorStream', 'Output', 'Writer', 'Out', 'ErrOut', 'ErrorLog']);
 
-/** Calls whose argument at the given index (-1: any) becomes a write destination. */
-const WRITER_ARGS: Record<string, number> = {
-  'io.Copy': 0,
-  'io.CopyN': 0,
-  'io.CopyBuffer': 0,
-  'log.New': 0,
-  'log.SetOutput': 0,
-  'io.MultiWriter': -1,
-};
-
 /** Methods that run something that writes to the handed-over writer (exec.Cmd and friends). */
 const SYNC_ACTIVATIONS = new Set(['Run', 'Output', 'CombinedOutput', 'Execute', 'Serve', 'ListenAndServe']);
 
-/** Buffer methods that only look at the contents; every other method changes the buffer. */
-const BUFFER_READ_ONLY = new Set(['String', 'Bytes', 'Len', 'Cap', 'Available', 'AvailableBuffer']);
+/** Whether a method only looks at a value of a type the models call unsafe to share; any other changes it. */
+function readsOnly(model: FileModel, decl: Decl, method: string): boolean {
+  return model.typeModel(decl.type)?.readOnlyMethods?.includes(method) === true;
+}
 
 /** Where writes into a handed-over buffer happen, in the code of `thread`. */
 interface WriteRegion {
@@ -43,6 +34,11 @@ interface WriteRegion {
   to: number;
   /** Writes continue in the background between from and to (a `go` statement, `cmd.Start()`). */
   async: boolean;
+  /**
+   * The callee keeps the writer (the models' `retains`: log.New, slog.NewTextHandler) and writes
+   * whenever it is used, by whoever uses it: goroutines started after the handoff overlap it.
+   */
+  retained?: boolean;
 }
 
 interface Handoff {
@@ -58,9 +54,9 @@ function underlyingNamed(model: FileModel, type: TypeRef): string | undefined {
   return t.kind === 'named' ? t.name : undefined;
 }
 
+/** A value of a type the models say is not safe for concurrent use (bytes.Buffer, math/rand.Rand, …). */
 function isBuffer(model: FileModel, decl: Decl): boolean {
-  const name = underlyingNamed(model, decl.type);
-  return !!name && BUFFER_TYPES.has(name);
+  return model.typeModel(decl.type)?.concurrencySafe === false;
 }
 
 function isMap(model: FileModel, type: TypeRef): boolean {
@@ -142,6 +138,7 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   let holder: Node | undefined;
   /** The call that performs the writes synchronously, or a `go` statement around it. */
   let call: Node | undefined;
+  let retained = false;
 
   if (p.type === 'literal_element' && p.parent?.type === 'keyed_element') {
     const kv = p.parent;
@@ -167,13 +164,13 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   } else if (p.type === 'argument_list') {
     const c = p.parent!;
     const callee = c.childForFieldName('function')?.text ?? '';
-    const at = WRITER_ARGS[callee];
-    if (at === undefined) return undefined;
+    // The models say which arguments a call writes into, and which it keeps to write into later.
+    const called = model.calleeModel(c)?.model;
     const i = p.namedChildren.findIndex((x) => x.startIndex === e.startIndex);
-    if (at !== -1 && i !== at) return undefined;
+    if (!namesArg(called?.writes, i)) return undefined;
     what = `\`${callee}(${e.text}, …)\``;
-    call = c;
-    if (callee === 'log.New' || callee === 'io.MultiWriter') call = undefined;
+    retained = namesArg(called?.retains, i);
+    call = retained ? undefined : c;
   } else {
     return undefined;
   }
@@ -184,6 +181,8 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
   if (goStmt) {
     // `go io.Copy(&buf, r)`: the copy runs beside the code after the go statement until a join.
     regions.push({ thread, at: a, from: goStmt.endIndex, to: joinAfter(thread, goStmt.endIndex), async: true });
+  } else if (retained) {
+    regions.push({ thread, at: a, from: a.node.startIndex, to: Number.MAX_SAFE_INTEGER, async: false, retained: true });
   } else {
     regions.push({ thread, at: a, from: a.node.startIndex, to: a.node.startIndex, async: false });
   }
@@ -249,7 +248,7 @@ function overlapsRegion(model: FileModel, u: Access, r: WriteRegion): boolean {
     return model.mayRunInParallel(u, r.at);
   }
   if (model.mayRunInParallel(u, r.at)) return true;
-  if (!r.async) return false;
+  if (!r.async && !r.retained) return false;
   const child = spawnUnder(u.thread, r.thread);
   const site = child?.spawn?.site;
   return !!site && site.startIndex >= r.from && site.startIndex < r.to;
@@ -480,18 +479,21 @@ export const sharedContainer: Rule = {
       if (!w.thread.spawn || flagged.has(w)) continue;
       // Package-level containers and parallel subtests have rules of their own.
       if (w.decl.packageLevel || inParallelTest(w.thread)) continue;
-      let what: 'map' | 'slice' | 'buffer' | undefined;
+      let what: 'map' | 'slice' | 'buffer' | 'rewrite' | undefined;
       let field: string | undefined;
       if (w.path.length === 0 && w.appendSelf) what = 'slice';
+      else if (w.rewrittenBy) what = 'rewrite';
       else if (w.path.length === 0 && w.deleted) what = 'map';
       else if (w.kind === 'write' && w.path.length === 1 && w.path[0] === '[]' && !w.method && isMap(model, w.decl.type)) what = 'map';
       else if (w.kind === 'write' && !w.method && (field = fieldMap(model, w))) what = 'map';
-      else if (w.path.length === 0 && w.method && !BUFFER_READ_ONLY.has(w.method) && buffer(w.decl)) what = 'buffer';
+      else if (w.path.length === 0 && w.method && buffer(w.decl) && !readsOnly(model, w.decl, w.method)) what = 'buffer';
       if (!what) continue;
       if (!isOuter(w.decl.node, w.thread.node) || !unsynchronized(model, w)) continue;
       const conflicts = conflictingAccesses(model, w, (b) => {
         if (what === 'map') return touchesMap(b, field);
         if (what === 'buffer') return !aliasOnly(model, b);
+        // `sort.Slice(s.keys, …)` rewrites s.keys: other fields of s are not involved.
+        if (what === 'rewrite') return w.path.length === 1 || b.path.length === 0 || b.path[0] === w.path[0];
         return true;
       });
       if (conflicts.length === 0) continue;
@@ -499,7 +501,7 @@ export const sharedContainer: Rule = {
       const name = containerName(w, field);
       const otherHow =
         what === 'buffer'
-          ? other.method && !BUFFER_READ_ONLY.has(other.method) ? 'changed' : other.kind === 'write' ? 'written' : 'read'
+          ? other.method && !readsOnly(model, other.decl, other.method) ? 'changed' : other.kind === 'write' ? 'written' : 'read'
           : other.kind === 'write' || other.appendSelf ? 'written' : 'read';
       const otherWhere = other === w ? describeOtherInstance(w.thread) : `line ${lineOf(other.node)} by ${threadWording(w, other)}`;
       let message: string;
@@ -508,6 +510,11 @@ export const sharedContainer: Rule = {
         message =
           `\`${name}\` is a map that ${describeThread(w.thread)} ${op} without a lock while it is also ${otherHow} ${other === w ? 'by ' : 'on '}${otherWhere}. ` +
           `Go maps are not safe for concurrent use: this is a data race, and the runtime may abort with "concurrent map writes". Guard the map with a mutex, or collect results per goroutine.`;
+      } else if (what === 'rewrite') {
+        const slice = [w.decl.name, ...w.path.slice(0, -1)].join('.');
+        message =
+          `\`${w.rewrittenBy}(${slice}, …)\` in ${describeThread(w.thread)} rewrites the elements of \`${slice}\` in place while they are also ${otherHow} ${other === w ? 'by ' : 'on '}${otherWhere}, without a lock. ` +
+          `Sorting moves every element: readers see a half-sorted slice and the writes race. Sort a copy (\`slices.Clone\`), or guard every access with one mutex.`;
       } else if (what === 'slice') {
         message =
           `\`${name} = append(${name}, …)\` in ${describeThread(w.thread)} appends to a slice shared with ${other === w ? otherWhere : otherWhere.replace(/^line/, 'the access on line')}, without a lock. ` +

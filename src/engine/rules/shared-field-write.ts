@@ -338,7 +338,7 @@ export const sharedFieldWrite: Rule = {
       if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
       // Package-level state and parallel subtests have rules of their own.
       if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
-      if (!isOuter(a.decl.node, a.thread.node)) continue;
+      if (!isOuter(a.decl.node, a.thread.node) && !model.sharedReceiver(a.decl, a.thread)) continue;
       if (!unsynchronized(model, a) || usesAtomics(model, a)) continue;
       const conflicts = conflictingAccesses(model, a, (b) => touchesField(model, a, b));
       if (conflicts.length === 0) continue;
@@ -356,7 +356,7 @@ export const sharedFieldWrite: Rule = {
         : '';
       const fix = withOtherWriters(model, a, conflicts, fixFor(model, a, conflicts, isHttpClient), isHttpClient);
       const message =
-        `\`${field}\` is set by ${where} while ${otherWhere} ${otherWhat}; \`${name}\` is declared outside the goroutine, ` +
+        `\`${field}\` is set by ${where} while ${otherWhere} ${otherWhat}; \`${name}\` is ${model.sharedReceiver(a.decl, a.thread) ? 'the receiver of every call' : 'declared outside the goroutine'}, ` +
         `so all of them share one object, and unsynchronized the two accesses race.${shared} ${fix.advice}`;
       const related = conflicts
         .filter((b) => b !== a)

@@ -5,7 +5,8 @@
  */
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
-import { KNOWN_CONSTRUCTORS, MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type TypeRef } from './typeref.js';
+import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
+import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -33,6 +34,8 @@ export interface Spawn {
   site?: Node;
   /** The receiver of `.Go(...)` (e.g. `wg`), whose `Wait()` joins it. */
   group?: string;
+  /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
+  registered?: boolean;
   /** The unit whose code contains the site. */
   parent?: FuncUnit;
   /** The innermost loop, within the parent, that encloses the site. */
@@ -81,6 +84,8 @@ export interface Access {
   addressTaken: boolean;
   /** Passed to a sync/atomic function, so synchronized by that. */
   atomic: boolean;
+  /** Passed to a call the models say rewrites the slice's elements (`sort.Slice(x, …)`): the call, e.g. `sort.Slice`. */
+  rewrittenBy?: string;
   unit: FuncUnit;
   thread: FuncUnit;
 }
@@ -110,6 +115,11 @@ export interface FileModel {
   mayRunInParallel(a: Access, b: Access): boolean;
   /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
   isMultiInstance(thread: FuncUnit): boolean;
+  /**
+   * Whether a declaration is the pointer receiver of a method run as many instances at once (a
+   * ServeHTTP, a RoundTrip the models name): each call gets its own receiver, all pointing at one value.
+   */
+  sharedReceiver(decl: Decl, thread: FuncUnit): boolean;
   /** Lock names (`mu`, `s.mu`) held at a node, within its own function body. */
   locksHeld(node: Node): string[];
   /**
@@ -119,6 +129,16 @@ export interface FileModel {
    */
   typeOfExpr(expr: Node | null | undefined): TypeRef;
   text(node: Node): string;
+  /** The models of called code this analysis uses (models/*.json plus the user's). */
+  models: ApiModels;
+  /** Import paths by the name the file uses for them. */
+  imports: ReadonlyMap<string, string>;
+  /** What the models say about the function or method a call calls, if anything. */
+  calleeModel(call: Node): FuncMatch | undefined;
+  /** How a call runs the callback passed as argument `index`: 'sync' unless a model says otherwise. */
+  callbackMode(call: Node, index: number): CallbackMode;
+  /** What the models say about a type (a value or a pointer to it), if anything. */
+  typeModel(type: TypeRef): TypeModel | undefined;
 }
 
 export interface BuildOptions {
@@ -131,6 +151,22 @@ export interface BuildOptions {
    * worth walking.
    */
   alsoWalk?: (functionText: string) => boolean;
+}
+
+/** The import paths of a file, by the name it uses for each (`errgroup` for golang.org/x/sync/errgroup). */
+export function importsOf(root: Node): Map<string, string> {
+  const imports = new Map<string, string>();
+  for (const decl of root.namedChildren) {
+    if (decl.type !== 'import_declaration') continue;
+    for (const spec of decl.descendantsOfType('import_spec')) {
+      const path = spec.childForFieldName('path')?.text.slice(1, -1);
+      if (!path) continue;
+      const alias = spec.childForFieldName('name')?.text;
+      if (alias === '_' || alias === '.') continue;
+      imports.set(alias ?? packageNameOf(path), path);
+    }
+  }
+  return imports;
 }
 
 /**
@@ -146,15 +182,14 @@ export interface PackageView {
   functions: Node[];
   /** The source of every file of the package, this one included. */
   packageSources: readonly string[];
+  /** The models of called code this analysis uses. */
+  models: ApiModels;
 }
 
-// Function bodies with none of these start no goroutine, take no lock and use no atomic, so no
-// rule needs their accesses; skipping them keeps the walk to a few percent of typical Go code.
-export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(|HandleFunc|HandlerFunc|Lock\(|atomic\./;
-
-// Callbacks these calls store run later, on their own terms (after a test, on a timer): not as
-// part of the goroutine that registers them.
-const DETACHING_CALLS = new Set(['Cleanup', 'AfterFunc', 'SetFinalizer', 'RegisterOnShutdown']);
+// Function bodies with none of these (nor a call whose callback the models say runs concurrently,
+// ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
+// their accesses; skipping them keeps the walk to a few percent of typical Go code.
+export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
 
 class Scope {
   readonly names = new Map<string, Decl>();
@@ -280,21 +315,6 @@ function isHandlerSignature(fn: Node): boolean {
     /\*\s*http\.Request$/.test(params[1].childForFieldName('type')?.text ?? '');
 }
 
-const HANDLER_REGISTRATIONS = new Set(['HandleFunc', 'HandlerFunc']);
-
-function isMuxRegistration(call: Node): boolean {
-  return methodCall(call)?.method === 'HandleFunc';
-}
-
-/** Whether a call runs the func literals passed to it before it returns, on the caller's goroutine. */
-function runsCallbackInline(call: Node): boolean {
-  if (call.parent?.type === 'go_statement') return false;
-  const fn = call.childForFieldName('function');
-  const callee = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text ?? '' : fn?.text ?? '';
-  if (callee === 'Go' || callee === 'Run' || DETACHING_CALLS.has(callee) || HANDLER_REGISTRATIONS.has(callee)) return false;
-  return !callee.endsWith('HandlerFunc');
-}
-
 // What puts a handler behind a server, where requests run on goroutines of their own.
 const SERVES = /\b(httptest\.New(Unstarted|TLS)?Server|http\.Server\b|ListenAndServe|\.Serve\(|\.Handle(Func)?\(|\.Mount\(|NewServeMux)/;
 
@@ -309,25 +329,29 @@ function onlyCalledDirectly(conversion: Node): boolean {
   return text.includes('.ServeHTTP(') && !SERVES.test(text);
 }
 
-/** The spawn kind a func literal gets from the call it is passed to, if any. */
-function spawnOfLiteralArgument(call: Node, literal: Node): Omit<Spawn, 'parent' | 'loop'> | undefined {
-  const fn = call.childForFieldName('function');
-  const args = callArguments(call);
-  const mc = methodCall(call);
-  if (mc?.method === 'Go' && args[0]?.startIndex === literal.startIndex) {
-    return { kind: 'group', site: call, group: mc.receiver.text };
-  }
-  if (mc?.method === 'Run' && args[1]?.startIndex === literal.startIndex) {
+/**
+ * The spawn a func literal gets from the call it is passed to, as the call's model says: concurrent
+ * callbacks run on goroutines of their own (many at once for handlers; joined by the receiver's
+ * `joinedBy` method for errgroup), subtests run in parallel when they call t.Parallel().
+ */
+function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match: FuncMatch | undefined): Omit<Spawn, 'parent' | 'loop'> | undefined {
+  const mode = callbackModeOf(match?.model, index);
+  if (mode === 'subtest') {
     const body = literal.childForFieldName('body');
-    if (callsParallel(body, firstParamName(literal))) return { kind: 'parallel-test', site: call };
-    return undefined;
+    return callsParallel(body, firstParamName(literal)) ? { kind: 'parallel-test', site: call } : undefined;
   }
-  const calleeName = mc?.method ?? fn?.text ?? '';
-  const conversion = calleeName === 'HandlerFunc' || calleeName === 'http.HandlerFunc';
-  if ((HANDLER_REGISTRATIONS.has(calleeName) || conversion) && !(conversion && onlyCalledDirectly(call))) {
-    if (isHandlerSignature(literal)) return { kind: 'handler', site: call };
+  if (mode !== 'concurrent') return undefined;
+  const model = match!.model;
+  if (model.many) {
+    // Matched by a method name alone, a handler registration must at least take a handler.
+    if (match!.byNameOnly && !isHandlerSignature(literal)) return undefined;
+    // A conversion its function only calls through ServeHTTP runs on the caller's goroutine.
+    if (model.conversion && onlyCalledDirectly(call)) return undefined;
+    return { kind: 'handler', site: call, registered: model.conversion !== true };
   }
-  return undefined;
+  const receiver = methodCall(call)?.receiver.text;
+  if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver };
+  return { kind: 'go', site: call };
 }
 
 /** A node on the way down to another: its type and span, and the node itself where a reader needs it. */
@@ -409,6 +433,7 @@ interface AccessContext {
   addressTaken?: boolean;
   atomic?: boolean;
   deleted?: boolean;
+  rewrittenBy?: string;
   /** This expression is the function of a call. */
   callee?: boolean;
 }
@@ -477,12 +502,67 @@ class ModelBuilder {
     return this.declaredAt.get(ident.startIndex);
   }
 
+  readonly models: ApiModels;
+  readonly imports: Map<string, string>;
+
   /** Parses the file and collects its package-level declarations. */
-  constructor(source: string) {
+  constructor(source: string, models: ApiModels = ApiModels.standard()) {
     this.source = source;
     this.packageSources = [source];
+    this.models = models;
     this.tree = parseGo(source);
+    this.imports = importsOf(this.tree.rootNode);
     this.collectPackageLevel(this.tree.rootNode);
+  }
+
+  /** `pkg` in `pkg.Name`, when it names an imported package rather than a variable. */
+  private packageAlias(operand: Node | null, scope: Scope | undefined): string | undefined {
+    if (operand?.type !== 'identifier' || this.declOf(operand, scope)) return undefined;
+    return operand.text;
+  }
+
+  /** The model of `pkg.F` when `pkg` names an imported package (a map lookup: cheap enough for every call). */
+  private packageFuncModel(fn: Node, scope: Scope | undefined) {
+    const operand = fn.childForFieldName('operand');
+    const alias = this.packageAlias(operand, scope);
+    return alias === undefined ? undefined : this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
+  }
+
+  /** The model of the function or method a call calls: by import path and receiver type where known. */
+  calleeModel(call: Node, scope?: Scope): FuncMatch | undefined {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'selector_expression') return undefined;
+    const operand = fn.childForFieldName('operand');
+    const name = fn.childForFieldName('field')?.text ?? '';
+    const alias = this.packageAlias(operand, scope);
+    if (alias !== undefined) {
+      const model = this.models.packageFunc(this.imports.get(alias), alias, name);
+      return model ? { model, byNameOnly: false } : undefined;
+    }
+    let type = this.types.underlying(this.typeOfExpr(operand, scope));
+    if (type.kind === 'pointer') type = type.elem;
+    const typeName = type.kind === 'named' ? type.name : undefined;
+    const typePath = typeName?.includes('.') ? this.imports.get(typeName.slice(0, typeName.indexOf('.'))) : undefined;
+    return this.models.method(typePath, typeName, name);
+  }
+
+  /** A modelled constructor's result types (`bytes.NewBuffer` gives *bytes.Buffer). */
+  private constructorResults(call: Node, scope: Scope | undefined): TypeRef[] | undefined {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'selector_expression') return undefined;
+    const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
+    if (alias === undefined) return undefined;
+    const model = this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
+    // Results are spelled with the package's usual name; the file may call it something else.
+    const usual = model ? packageNameOf(splitQualified(model.func).path) : alias;
+    return model?.results?.map((r) => typeFromSpelling(alias === usual ? r : r.replace(new RegExp(`^(\\*?)${usual}\\.`), `$1${alias}.`)));
+  }
+
+  typeModel(type: TypeRef): TypeModel | undefined {
+    let t = this.types.underlying(type);
+    if (t.kind === 'pointer') t = this.types.underlying(t.elem);
+    if (t.kind !== 'named' || !t.name.includes('.')) return undefined;
+    return this.models.type(this.imports.get(t.name.slice(0, t.name.indexOf('.'))), t.name);
   }
 
   build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
@@ -490,17 +570,39 @@ class ModelBuilder {
     const mentionsSync = this.source.includes('sync.');
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
-      const handler = mentionsHandlers && isHandlerSignature(fn);
+      // Methods by the models (ServeHTTP, RoundTrip, …); plain functions by the http.HandlerFunc signature.
+      const handler = this.implementsConcurrentMethod(fn) || (mentionsHandlers && isHandlerSignature(fn));
       if (!body) continue;
       const text = this.source.slice(body.startIndex, body.endIndex);
       // Cheapest questions first: a regex on the text before asking the tree about receivers.
       const interesting =
         handler ||
         INTERESTING_BODY.test(text) ||
+        this.models.spawningCalls?.test(text) === true ||
         (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) this.walkFunction(fn, handler);
     }
+  }
+
+  /**
+   * A method the models say a library calls concurrently, many calls at once, on values it is
+   * handed (an http.RoundTripper's RoundTrip, a prometheus.Collector's Collect).
+   */
+  private implementsConcurrentMethod(fn: Node): boolean {
+    if (fn.type !== 'method_declaration') return false;
+    const name = fn.childForFieldName('name')?.text ?? '';
+    return !!this.models.implementation(name, () => {
+      const types: string[] = [];
+      for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+        if (p.type !== 'parameter_declaration' && p.type !== 'variadic_parameter_declaration') continue;
+        // Qualify each package name with its import path: `*http.Request` -> `*net/http.Request`.
+        const text = (p.childForFieldName('type')?.text ?? '').replace(/\b([A-Za-z_]\w*)\.([A-Z]\w*)/g, (_m, alias: string, n: string) => `${this.imports.get(alias) ?? alias}.${n}`);
+        const spelled = p.type === 'variadic_parameter_declaration' ? `...${text}` : text;
+        for (let i = 0; i < Math.max(1, fieldChildren(p, 'name').length); i++) types.push(spelled);
+      }
+      return types;
+    });
   }
 
   /** Methods of a struct that holds a mutex: lock-guard inference needs every one of them. */
@@ -596,7 +698,7 @@ class ModelBuilder {
     if (expr && expr.type !== 'call_expression') return index === 0 ? this.typeOfExpr(expr, scope) : UNKNOWN;
     if (!expr) return UNKNOWN;
     const callee = expr.childForFieldName('function')?.text ?? '';
-    const known = KNOWN_CONSTRUCTORS[callee] ?? this.resultsOf(callee);
+    const known = this.constructorResults(expr, scope) ?? this.resultsOf(callee);
     if (known) return known[index] ?? UNKNOWN;
     void scope;
     return UNKNOWN;
@@ -775,15 +877,23 @@ class ModelBuilder {
           const args = callArguments(node);
           const fnText = fn?.text ?? '';
           const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
-          const callee = selected ?? fnText;
           const atomicCall = fnText.startsWith('atomic.');
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
+          let match: FuncMatch | undefined;
+          let matched = false;
           for (const arg of args) {
             if (arg.type !== 'func_literal') continue;
-            if (DETACHING_CALLS.has(callee)) this.detachedLiterals.add(arg.startIndex);
-            const spawn = spawnOfLiteralArgument(node, arg);
+            if (!matched) [match, matched] = [this.calleeModel(node, scope), true];
+            const index = args.indexOf(arg);
+            if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
+            const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
           }
+          // A package function the models say writes a slice argument (sort.Slice, slices.Sort)
+          // writes its elements.
+          const writes = selected && args.length > 0 ? this.packageFuncModel(fn!, scope)?.writes : undefined;
+          const writesElements = (arg: Node, i: number) =>
+            namesArg(writes, i) && (arg.type === 'identifier' || arg.type === 'selector_expression') && this.types.underlying(this.typeOfExpr(arg, scope)).kind === 'slice';
           push([
             ...within(fn, { path: [], callee: true }),
             ...args.flatMap((arg, i) =>
@@ -791,7 +901,9 @@ class ModelBuilder {
                 ? within(arg, { path: [], deleted: true })
                 : atomicCall
                   ? within(arg, { path: [], atomic: true })
-                  : visit(arg),
+                  : writes && writesElements(arg, i)
+                    ? within(arg, { path: ['[]'], write: true, rewrittenBy: fnText })
+                    : visit(arg),
             ),
           ]);
           break;
@@ -1018,6 +1130,7 @@ class ModelBuilder {
       deleted,
       addressTaken: ctx.addressTaken === true,
       atomic: ctx.atomic === true && ctx.addressTaken === true,
+      ...(ctx.rewrittenBy ? { rewrittenBy: ctx.rewrittenBy } : {}),
       unit,
       thread: unit.thread,
     };
@@ -1099,8 +1212,8 @@ export function linkPackage(files: readonly PreparedFile[]): void {
  * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
  * result to buildFileModel, so the file is parsed once.
  */
-export function prepareFile(source: string): PreparedFile {
-  return new ModelBuilder(source) as unknown as PreparedFile;
+export function prepareFile(source: string, models?: ApiModels): PreparedFile {
+  return new ModelBuilder(source, models) as unknown as PreparedFile;
 }
 
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
@@ -1148,10 +1261,17 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (repeatsInLoop(s)) return s.loop!;
       // A handler literal only converted with http.HandlerFunc may serve a single request (tests
       // do this); one registered on a mux serves many, so the locals it captures are shared.
-      if (s.kind === 'handler') return s.site && isMuxRegistration(s.site) ? cur.node : cur.parent?.node ?? cur.node;
+      if (s.kind === 'handler') return s.site && s.registered ? cur.node : cur.parent?.node ?? cur.node;
     }
     return t.node;
   };
+
+  /**
+   * A method run as many instances at once (ServeHTTP, RoundTrip) gets the same pointer receiver in
+   * each: the receiver is declared per call, but what it points to is shared by all of them.
+   */
+  const sharedReceiver = (decl: Decl, t: FuncUnit): boolean =>
+    decl.kind === 'receiver' && decl.type.kind === 'pointer' && t.spawn?.kind === 'handler' && !t.spawn.site && t.node.type === 'method_declaration';
 
   /** Whether an access at `pos` in spawn s's parent thread, to a variable declared at `declPos`, overlaps s. */
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
@@ -1174,7 +1294,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
-    if (ta === tb) return isMultiInstance(ta) && !within(a.decl.node, instanceRegion(ta));
+    if (ta === tb) return isMultiInstance(ta) && (!within(a.decl.node, instanceRegion(ta)) || sharedReceiver(a.decl, ta));
     const chainA = chainOf(ta);
     const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
@@ -1235,10 +1355,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const call = ancestors[i - 1]?.node;
         // once.Do(func() {...}) runs the closure under the Once's own lock.
         const mc = call && methodCall(call);
-        if (mc?.method === 'Do') held.add(mc.receiver.text);
+        const match = call ? b.calleeModel(call) : undefined;
+        if (mc && match?.model.callbackLocks === 'receiver') held.add(mc.receiver.text);
         // A callback run before the call returns (sync.Map.Range, sort.Slice, filepath.Walk) holds
         // the caller's locks; one started on a goroutine or stored for later holds none.
-        if (call && runsCallbackInline(call)) {
+        const index = call ? callArguments(call).findIndex((a) => a.startIndex === cur.start) : -1;
+        if (call && ancestors[i - 2]?.type !== 'go_statement' && callbackModeOf(match?.model, index) === 'sync') {
           cur = p;
           continue;
         }
@@ -1281,8 +1403,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     declarationAt: (ident) => b.declarationAt(ident),
     mayRunInParallel,
     isMultiInstance,
+    sharedReceiver,
     locksHeld,
     typeOfExpr: (expr) => b.typeOfExpr(expr),
     text: (node) => source.slice(node.startIndex, node.endIndex),
+    models: b.models,
+    imports: b.imports,
+    calleeModel: (call) => b.calleeModel(call),
+    callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
+    typeModel: (type) => b.typeModel(type),
   };
 }

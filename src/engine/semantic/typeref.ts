@@ -1,6 +1,6 @@
 /**
  * Local type knowledge without a type checker: types as the file spells them, from declarations,
- * composite literals and a few well-known constructors.
+ * composite literals and the constructors the models know (models/*.json).
  */
 import type Parser from 'tree-sitter';
 import { fieldChildren } from '../parse.js';
@@ -340,16 +340,10 @@ export const NO_COPY_TYPES = new Set([
 
 export const MUTEX_TYPES = new Set(['sync.Mutex', 'sync.RWMutex']);
 
-/** Constructors whose result type is known without reading their package. */
-export const KNOWN_CONSTRUCTORS: Record<string, TypeRef[]> = {
-  'bytes.NewBuffer': [{ kind: 'pointer', elem: named('bytes.Buffer') }],
-  'bytes.NewBufferString': [{ kind: 'pointer', elem: named('bytes.Buffer') }],
-  'errgroup.WithContext': [{ kind: 'pointer', elem: named('errgroup.Group') }, named('context.Context')],
-  'exec.Command': [{ kind: 'pointer', elem: named('exec.Cmd') }],
-  'exec.CommandContext': [{ kind: 'pointer', elem: named('exec.Cmd') }],
-  'http.NewServeMux': [{ kind: 'pointer', elem: named('http.ServeMux') }],
-  'sync.NewCond': [{ kind: 'pointer', elem: named('sync.Cond') }],
-};
+/** A type written as models spell results: `*bytes.Buffer`, `context.Context`. */
+export function typeFromSpelling(spelled: string): TypeRef {
+  return spelled.startsWith('*') ? { kind: 'pointer', elem: typeFromSpelling(spelled.slice(1)) } : named(spelled);
+}
 
 export function typeName(type: TypeRef): string {
   switch (type.kind) {

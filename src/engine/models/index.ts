@@ -1,0 +1,276 @@
+/**
+ * Models of what called code does, kept as data (models/*.json at the project root, validated by
+ * models/schema.json): whether a function runs its callbacks on the caller's goroutine, later, or
+ * concurrently; which arguments it writes or keeps; which goroutines it leaves reading a value; what
+ * a constructor returns; and which types are safe to share. Users add entries of their own (config
+ * `models:`, CLI `--models`) in the same shape.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+
+export type CallbackMode = 'sync' | 'async' | 'concurrent' | 'subtest';
+/** An argument by index, every argument, the receiver, or the first result. */
+export type ArgRef = number | '*' | 'receiver' | 'result';
+
+export interface FuncModel {
+  /** Import path and name: `time.AfterFunc`, `golang.org/x/sync/errgroup.Group.Go`. */
+  func: string;
+  callbacks?: Record<string, CallbackMode>;
+  many?: boolean;
+  conversion?: boolean;
+  joinedBy?: string;
+  callbackLocks?: 'receiver';
+  writes?: ArgRef[];
+  retains?: ArgRef[];
+  background?: ArgRef[];
+  results?: string[];
+  anyReceiver?: boolean;
+  note?: string;
+}
+
+export interface TypeModel {
+  /** Import path and type name: `bytes.Buffer`, `go.uber.org/zap.Logger`. */
+  type: string;
+  concurrencySafe: boolean;
+  readOnlyMethods?: string[];
+  note?: string;
+}
+
+/** An interface method a library calls, concurrently, on values the program hands it. */
+export interface ImplementationModel {
+  /** `net/http.RoundTripper.RoundTrip`. */
+  implements: string;
+  /** Parameter types qualified by import path: `*net/http.Request`. */
+  params: string[];
+  runs: 'concurrent';
+  note?: string;
+}
+
+export type ModelEntry = FuncModel | TypeModel | ImplementationModel;
+
+/** How an entry is named in messages and listings. */
+export function entryName(e: ModelEntry): string {
+  return 'func' in e ? e.func : 'type' in e ? `type ${e.type}` : `implements ${e.implements}`;
+}
+
+/** A model that does not fit the schema: the message is one line, fit to show a user as is. */
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+const MODELS_DIR = new URL('../../../models/', import.meta.url);
+/** The bundled models, checked against the schema by test/engine/models.test.ts rather than at every start. */
+export const STANDARD_FILES = ['stdlib.json', 'modules.json'];
+export const MODELS_DIR_URL = MODELS_DIR;
+
+let validator: ValidateFunction | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    // Loaded on first use: compiling the schema costs a CLI run a fifth of a second, and the bundled
+    // models need no check at run time (the test suite checks them).
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+    const schema = JSON.parse(readFileSync(new URL('schema.json', MODELS_DIR), 'utf8')) as object;
+    validator = new Ajv({ allErrors: false, strict: false }).compile(schema);
+  }
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+const KEYWORD_ORDER = ['enum', 'const', 'pattern', 'additionalProperties', 'type', 'required', 'minimum', 'propertyNames', 'minProperties'];
+
+/**
+ * The most telling error, as one line. An entry is a `func` or a `type` model (a `oneOf`): only the
+ * complaints about the kind the entry is meant to be are useful, the deepest first.
+ */
+function describeError(doc: unknown, errors: ErrorObject[]): string {
+  const entryOf = (e: ErrorObject) => /^\/models\/(\d+)/.exec(e.instancePath)?.[1];
+  const first = errors.find((e) => entryOf(e) !== undefined);
+  const index = first ? entryOf(first) : undefined;
+  if (index !== undefined) {
+    const entry = (doc as { models: unknown[] }).models[Number(index)];
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func", "type" or "implements" key`;
+    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : 'implements' in entry ? 'implementation' : undefined;
+    if (!kind) return `models.${index} needs a "func" (a function or method), "type" or "implements" key`;
+    // ajv inlines the branches it can: their errors carry no `/definitions/` in the schema path.
+    const ofKind = (e: ErrorObject) => e.schemaPath.includes(`/definitions/${kind}/`) || (!e.schemaPath.includes('/definitions/') && e.keyword !== 'oneOf');
+    errors = errors.filter((e) => entryOf(e) === index && ofKind(e));
+  }
+  const rank = (e: ErrorObject) => (KEYWORD_ORDER.indexOf(e.keyword) + KEYWORD_ORDER.length + 1) % (KEYWORD_ORDER.length + 1);
+  const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length || rank(a) - rank(b))[0];
+  if (!best) return 'does not match the models schema';
+  const where = best.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'the file';
+  const allowed = (best.params as { allowedValues?: unknown[] }).allowedValues;
+  const extra = (best.params as { additionalProperty?: string }).additionalProperty;
+  let detail = allowed ? `must be one of ${allowed.join(', ')}` : extra ? `has an unknown key "${extra}"` : best.message ?? 'is invalid';
+  if (best.keyword === 'pattern' && where.endsWith('.func')) detail = 'must be an import path and a name, like "time.AfterFunc" or "example.com/pool.Pool.Submit"';
+  else if (best.keyword === 'pattern' && where.endsWith('.type')) detail = 'must be an import path and a type name, like "bytes.Buffer"';
+  else if (best.keyword === 'minProperties') detail = 'says nothing about the function: give callbacks, writes, retains, background or results';
+  else if (allowed && /\.(writes|retains|background)\.\d+$/.test(where)) detail = 'must be an argument index (0, 1, …), "*", "receiver" or "result"';
+  return `${where} ${detail}`;
+}
+
+/**
+ * Checks a models document (`{ models: [...] }`) or a bare list of entries against the schema.
+ * `source` names where it came from, for the error message.
+ */
+export function parseModels(data: unknown, source: string): ModelEntry[] {
+  const doc = Array.isArray(data) ? { models: data } : data;
+  const errors = validate(doc);
+  if (errors.length > 0) throw new ModelError(`${source}: bad model: ${describeError(doc, errors)}`);
+  return (doc as { models: ModelEntry[] }).models;
+}
+
+/** Reads and checks a models JSON file. */
+export function loadModelsFile(path: string): ModelEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ModelError(`${path}: cannot read models file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ModelError(`${path}: not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parseModels(data, path);
+}
+
+/** The name a package usually goes by: the last element of its path, without a major version or `go-`. */
+export function packageNameOf(path: string): string {
+  const parts = path.split('/').filter((p) => !/^v\d+$/.test(p));
+  const last = parts[parts.length - 1] ?? path;
+  return last.replace(/\.v\d+$/, '').replace(/^go-/, '').replace(/-/g, '_');
+}
+
+/** `golang.org/x/sync/errgroup.Group.Go` -> path `golang.org/x/sync/errgroup`, names ['Group', 'Go']. */
+export function splitQualified(name: string): { path: string; names: string[] } {
+  const slash = name.lastIndexOf('/');
+  const tail = name.slice(slash + 1).split('.');
+  return { path: name.slice(0, slash + 1) + tail[0], names: tail.slice(1) };
+}
+
+/** How a call was matched: by its resolved package and type, or by the method name alone. */
+export interface FuncMatch {
+  model: FuncModel;
+  byNameOnly: boolean;
+}
+
+/** The models the engine consults, indexed for lookups by import path or by the name a file uses. */
+export class ApiModels {
+  private readonly funcs = new Map<string, FuncModel>();
+  private readonly funcsByShortName = new Map<string, FuncModel>();
+  private readonly methodsByName = new Map<string, FuncModel>();
+  private readonly types = new Map<string, TypeModel>();
+  private readonly typesByShortName = new Map<string, TypeModel>();
+  private readonly implementations = new Map<string, ImplementationModel[]>();
+  private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
+  /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
+  readonly spawningCalls: RegExp | undefined;
+  /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
+  readonly used = new Set<ModelEntry>();
+
+  constructor(readonly entries: readonly ModelEntry[]) {
+    const spawning = new Set<string>();
+    // Later entries win: a user's model overrides the bundled one.
+    for (const e of entries) {
+      if ('func' in e) {
+        const { path, names } = splitQualified(e.func);
+        const rest = names.join('.');
+        this.funcs.set(`${path}.${rest}`, e);
+        this.funcsByShortName.set(`${packageNameOf(path)}.${rest}`, e);
+        if (e.anyReceiver && names.length === 2) this.methodsByName.set(names[1], e);
+        if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent')) spawning.add(names[names.length - 1]);
+      } else if ('implements' in e) {
+        const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
+        this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);
+      } else {
+        const { path, names } = splitQualified(e.type);
+        this.types.set(`${path}.${names[0]}`, e);
+        this.typesByShortName.set(`${packageNameOf(path)}.${names[0]}`, e);
+      }
+    }
+    this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;
+  }
+
+  private static standardModels: ApiModels | undefined;
+
+  /** The bundled models (models/stdlib.json and models/modules.json). */
+  static standard(): ApiModels {
+    if (!ApiModels.standardModels) {
+      const entries = STANDARD_FILES.flatMap((f) => (JSON.parse(readFileSync(new URL(f, MODELS_DIR), 'utf8')) as { models: ModelEntry[] }).models);
+      ApiModels.standardModels = new ApiModels(entries);
+    }
+    return ApiModels.standardModels;
+  }
+
+  /** These models plus a user's own, which win over the bundled ones; the same list gives the same object. */
+  with(extra: readonly ModelEntry[] | undefined): ApiModels {
+    if (!extra || extra.length === 0) return this;
+    let m = this.extended.get(extra);
+    if (!m) this.extended.set(extra, (m = new ApiModels([...this.entries, ...extra])));
+    return m;
+  }
+
+  private hit<T extends ModelEntry>(e: T | undefined): T | undefined {
+    if (e) this.used.add(e);
+    return e;
+  }
+
+  /**
+   * A package function `pkg.Name`: by import path when the file imports `pkg`, else by the name
+   * packages usually go by (a file without its imports, a snippet).
+   */
+  packageFunc(path: string | undefined, alias: string, name: string): FuncModel | undefined {
+    return this.hit(path ? this.funcs.get(`${path}.${name}`) : this.funcsByShortName.get(`${alias}.${name}`));
+  }
+
+  /** A method of a type, `pkg.T` as the file spells it (path when known); else one modelled for any receiver. */
+  method(typePath: string | undefined, typeName: string | undefined, method: string): FuncMatch | undefined {
+    if (typeName) {
+      const dot = typeName.indexOf('.');
+      const alias = dot >= 0 ? typeName.slice(0, dot) : undefined;
+      const name = typeName.slice(dot + 1);
+      const exact = typePath
+        ? this.funcs.get(`${typePath}.${name}.${method}`)
+        : alias
+          ? this.funcsByShortName.get(`${alias}.${name}.${method}`)
+          : undefined;
+      if (exact) return { model: this.hit(exact)!, byNameOnly: false };
+    }
+    const any = this.hit(this.methodsByName.get(method));
+    return any ? { model: any, byNameOnly: true } : undefined;
+  }
+
+  /**
+   * The interface method a method declaration implements, by its name and parameter types (each
+   * qualified by import path: `*net/http.Request`), if a library is known to call it concurrently.
+   */
+  implementation(method: string, paramTypes: () => string[]): ImplementationModel | undefined {
+    const candidates = this.implementations.get(method);
+    if (!candidates) return undefined;
+    const params = paramTypes();
+    return this.hit(candidates.find((c) => c.params.length === params.length && c.params.every((p, i) => p === params[i])));
+  }
+
+  /** A type as the file spells it (`bytes.Buffer`), resolved by import path when known. */
+  type(path: string | undefined, spelled: string): TypeModel | undefined {
+    const [alias, name] = spelled.split('.');
+    if (!name) return undefined;
+    return this.hit(path ? this.types.get(`${path}.${name}`) : this.typesByShortName.get(`${alias}.${name}`));
+  }
+}
+
+/** The callback mode of argument `index` (0-based) of a call matched to `model`: sync unless modelled. */
+export function callbackModeOf(model: FuncModel | undefined, index: number): CallbackMode {
+  return model?.callbacks?.[String(index)] ?? 'sync';
+}
+
+/** Whether an ArgRef list names argument `index` (of `count`). */
+export function namesArg(refs: readonly ArgRef[] | undefined, index: number): boolean {
+  return !!refs && refs.some((r) => r === '*' || r === index);
+}

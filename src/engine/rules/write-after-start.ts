@@ -1,0 +1,124 @@
+/**
+ * write-after-start: a value is changed after a call started goroutines that go on reading it.
+ * The models (models/*.json, `background`) say which calls leave goroutines reading their result,
+ * receiver or an argument: `zk.Connect` returns a connection its goroutines use, `httptest.NewServer`
+ * a server already serving. A field written afterwards (`ts.Config.ErrorLog = l`), or a method the
+ * models say writes its receiver (`conn.SetLogger(l)`), races with those goroutines.
+ */
+import type { Rule } from '../rule.js';
+import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
+import { callArguments, methodCall } from '../semantic/model.js';
+import type { ApiModels, ArgRef } from '../models/index.js';
+import { lineOf, spanOf } from './describe.js';
+
+const FUNCTION_NODES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
+
+/** Calls to the names of the models' `background` entries, found in text: `\b(?:Connect|NewServer|Start)\(`. */
+const startPatterns = new WeakMap<ApiModels, RegExp | null>();
+function startPattern(models: ApiModels): RegExp | undefined {
+  let re = startPatterns.get(models);
+  if (re === undefined) {
+    const names = new Set<string>();
+    for (const e of models.entries) if ('func' in e && e.background?.length) names.add(e.func.slice(e.func.lastIndexOf('.') + 1));
+    re = names.size > 0 ? new RegExp(`\\b(?:${[...names].join('|')})\\(`, 'g') : null;
+    startPatterns.set(models, re);
+  }
+  return re ?? undefined;
+}
+
+function enclosingFunction(node: Node): Node | undefined {
+  for (let n: Node | null = node.parent; n; n = n.parent) if (FUNCTION_NODES.has(n.type)) return n;
+  return undefined;
+}
+
+/** The call whose callee name starts at `index` in the source. */
+function callAt(model: FileModel, index: number): Node | undefined {
+  const name = model.tree.rootNode.descendantForIndex(index, index + 1);
+  let fn: Node | null = name;
+  if (name.parent?.type === 'selector_expression' && name.parent.childForFieldName('field')?.startIndex === name.startIndex) fn = name.parent;
+  const call = fn?.parent;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.startIndex === fn!.startIndex ? call : undefined;
+}
+
+/** The variable a background reference names at a call: its result's target, its receiver, or an argument. */
+function targetOf(model: FileModel, call: Node, ref: ArgRef): Decl | undefined {
+  let ident: Node | undefined;
+  if (ref === 'result') {
+    const list = call.parent;
+    const stmt = list?.parent;
+    if (list?.type !== 'expression_list' || (stmt?.type !== 'short_var_declaration' && stmt?.type !== 'assignment_statement')) return undefined;
+    if (stmt.childForFieldName('right')?.startIndex !== list.startIndex) return undefined;
+    ident = stmt.childForFieldName('left')?.namedChildren[0];
+    if (ident?.type !== 'identifier') return undefined;
+    return model.declarationAt(ident) ?? model.resolve(ident);
+  }
+  if (ref === 'receiver') ident = methodCall(call)?.receiver;
+  else if (typeof ref === 'number') {
+    ident = callArguments(call)[ref];
+    if (ident?.type === 'unary_expression') ident = ident.childForFieldName('operand') ?? undefined;
+  }
+  return ident?.type === 'identifier' ? model.resolve(ident) : undefined;
+}
+
+/** How an access changes the value: a field assignment, or a method the models say writes its receiver. */
+function changeBy(model: FileModel, a: Access): string | undefined {
+  if (a.method) {
+    const call = a.node.parent?.parent;
+    if (a.path.length > 0 || call?.type !== 'call_expression') return undefined;
+    const writes = model.calleeModel(call)?.model.writes;
+    return writes?.includes('receiver') ? `\`${a.decl.name}.${a.method}(…)\` changes \`${a.decl.name}\`` : undefined;
+  }
+  if (a.kind !== 'write' || a.path.length === 0 || a.path.includes('[]')) return undefined;
+  return `\`${[a.decl.name, ...a.path].join('.')}\` is assigned`;
+}
+
+export const writeAfterStart: Rule = {
+  meta: {
+    id: 'write-after-start',
+    summary: 'A value is changed after a call started goroutines that go on reading it.',
+    defaultSeverity: 'error',
+    fixable: false,
+    // On for reviews of changes only until the hand triage (bench/triage) has judged it on whole repositories.
+    defaultEnabled: 'changes',
+    docPath: 'docs/rules/write-after-start.md',
+  },
+  walks(view) {
+    const re = startPattern(view.models);
+    if (!re) return undefined;
+    const test = new RegExp(re.source);
+    return (text) => test.test(text);
+  },
+  run(model, report) {
+    const re = startPattern(model.models);
+    if (!re) return;
+    for (const m of model.source.matchAll(re)) {
+      const call = callAt(model, m.index);
+      const match = call ? model.calleeModel(call) : undefined;
+      const background = match?.byNameOnly ? undefined : match?.model.background;
+      if (!call || !background) continue;
+      const fn = enclosingFunction(call);
+      for (const ref of background) {
+        const decl = targetOf(model, call, ref);
+        if (!decl) continue;
+        const later = model
+          .accessesOf(decl)
+          .filter((a) => a.node.startIndex >= call.endIndex && a.unit.node.id === fn?.id)
+          .sort((x, y) => x.node.startIndex - y.node.startIndex);
+        for (const a of later) {
+          // A new value: the goroutines read the old one.
+          if (a.kind === 'write' && a.path.length === 0 && !a.method) break;
+          const change = changeBy(model, a);
+          if (!change || model.locksHeld(a.node).length > 0) continue;
+          const started = `\`${model.text(call.childForFieldName('function')!)}(…)\``;
+          report({
+            ...spanOf(a.node.parent?.type === 'selector_expression' ? a.node.parent : a.node),
+            message:
+              `${change} after ${started} on line ${lineOf(call)} started goroutines that go on reading it: the write races with them. ` +
+              `Set it before they start (an option or callback of the constructor, or before the call), or synchronize as the library documents.`,
+            related: [{ line: lineOf(call), message: `${started} starts the goroutines that read \`${decl.name}\`` }],
+          });
+        }
+      }
+    }
+  },
+};
