@@ -245,7 +245,8 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
       'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
     });
     const ackMs = performance.now() - sentAt;
-    for (let i = 0; i < 600 && !(fake.checkRuns.size > firstCheck && fake.checkRun()?.status === 'completed'); i++) await new Promise((r) => setTimeout(r, 20));
+    // Up to two minutes: a slow run must finish before the next scenario starts, or it would share the CPU.
+    for (let i = 0; i < 6000 && !(fake.checkRuns.size > firstCheck && fake.checkRun()?.status === 'completed'); i++) await new Promise((r) => setTimeout(r, 20));
     const doneAt = performance.now();
     // The run logs its timings just after completing the check.
     for (let i = 0; i < 50 && runLogs.length === logsBefore; i++) await new Promise((r) => setTimeout(r, 20));
@@ -288,7 +289,16 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
     );
     for (const [endpoint, n] of [...byEndpoint].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(4)}  ${endpoint}`);
     // The engine's share: the same files analyzed directly, in this process, on one thread: the head
-    // alone, then the differential review (head, and the base where the head has findings).
+    // alone, then the differential review (head, and the base where the head has findings). Once, in the
+    // first pass (it does not depend on throttling).
+    if (throttle) engineAlone(s, changed);
+    if (s.mustReview && toReview === undefined) missed.push(`${s.name}: no review posted`);
+    if (throttle && toReview !== undefined && toReview > TIME_TARGET_MS) missed.push(`${s.name}: webhook → review ${toReview.toFixed(0)} ms (target ≤ ${TIME_TARGET_MS} ms)`);
+    if (requests.length > requestTarget) missed.push(`${s.name}: ${requests.length} GitHub requests (target ≤ ${requestTarget})`);
+    if (s.mustFindAcrossFiles !== undefined && acrossFiles !== s.mustFindAcrossFiles) missed.push(`${s.name}: ${acrossFiles} races with a sibling commented, expected ${s.mustFindAcrossFiles}`);
+  }
+
+  function engineAlone(s: Scenario, changed: number): void {
     const context = Object.entries(siblingsOf()).map(([path, content]) => ({ path, content, contextOnly: true }));
     const engineStart = performance.now();
     analyze([...Object.entries(s.files).map(([path, [, content]]) => ({ path, content })), ...context], { scope: 'all', goVersion: '1.22', reviewingChanges: true });
@@ -300,10 +310,6 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
     );
     const bothMs = performance.now() - reviewStart;
     console.log(`  engine alone on these ${changed} files (with the ${context.length} siblings as context), one thread: head only ${headOnlyMs.toFixed(0)} ms; base and head compared ${bothMs.toFixed(0)} ms (×${(bothMs / headOnlyMs).toFixed(2)}), ${reviewed.findings.length} findings introduced`);
-    if (s.mustReview && toReview === undefined) missed.push(`${s.name}: no review posted`);
-    if (throttle && toReview !== undefined && toReview > TIME_TARGET_MS) missed.push(`${s.name}: webhook → review ${toReview.toFixed(0)} ms (target ≤ ${TIME_TARGET_MS} ms)`);
-    if (requests.length > requestTarget) missed.push(`${s.name}: ${requests.length} GitHub requests (target ≤ ${requestTarget})`);
-    if (s.mustFindAcrossFiles !== undefined && acrossFiles !== s.mustFindAcrossFiles) missed.push(`${s.name}: ${acrossFiles} races with a sibling commented, expected ${s.mustFindAcrossFiles}`);
   }
 
   try {
