@@ -255,6 +255,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       contextFiles += siblings.files.length;
       keep(results);
     });
+    for (const a of analyzing) a.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
     const fetchedAt = performance.now();
     let siblingsAt = fetchedAt;
     await Promise.all([...siblingsOf.values()].map((p) => p.then(() => (siblingsAt = Math.max(siblingsAt, performance.now())), () => undefined)));
