@@ -9,7 +9,8 @@
  * shows the share of Probot's 1 s spacing of writes (the read-only GraphQL queries go around it). One
  * scenario has a race in every file's base and head, so both versions of all 100 files are analyzed (the
  * differential review's worst case). Exits 1 when a scenario misses a target with throttling on
- * (BENCH_SIBLINGS sets the siblings per package, default 8: packages of 18 files, the median of real races).
+ * (BENCH_SIBLINGS sets the siblings per package, default 8: packages of 18 files, the median of real races;
+ * BENCH_ENGINE_ALONE=0 skips the engine-alone comparison, minutes on the worst-case scenario).
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
@@ -291,7 +292,7 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
     // The engine's share: the same files analyzed directly, in this process, on one thread: the head
     // alone, then the differential review (head, and the base where the head has findings). Once, in the
     // first pass (it does not depend on throttling).
-    if (throttle) engineAlone(s, changed);
+    if (throttle && process.env.BENCH_ENGINE_ALONE !== '0') engineAlone(s, changed);
     if (s.mustReview && toReview === undefined) missed.push(`${s.name}: no review posted`);
     if (throttle && toReview !== undefined && toReview > TIME_TARGET_MS) missed.push(`${s.name}: webhook → review ${toReview.toFixed(0)} ms (target ≤ ${TIME_TARGET_MS} ms)`);
     if (requests.length > requestTarget) missed.push(`${s.name}: ${requests.length} GitHub requests (target ≤ ${requestTarget})`);
