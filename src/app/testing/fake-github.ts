@@ -458,7 +458,7 @@ export class FakeGitHub {
         const origin = `http://${req.headers.host}${enterprise ? '/api/v3' : ''}`;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
         const fakeReq = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? JSON.parse(text) : undefined };
-        const apiPath = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
+        const apiPath = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
         const hang = this.hangs.find((h) => h.method === fakeReq.method && h.path.test(apiPath) && h.times > 0);
         if (hang) {
           hang.times--;
