@@ -239,7 +239,7 @@ async function soak(privateKey: string): Promise<string[]> {
   const arenas: Record<string, string> = process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {};
   const app = await startAppProcess(origin, { privateKey, webhookSecret: SECRET, env: { LOG_LEVEL: 'warn', ...arenas } });
   try {
-    const samples: { runs: number; seconds: number; rss: number; workers: number; workerCount: number }[] = [];
+    const samples: { runs: number; seconds: number; rss: number; workers: number; workerCount: number; heap?: number; external?: number }[] = [];
     const every = Math.max(1, Math.floor(SOAK_PRS / 10));
     const started = performance.now();
     let done = 0;
@@ -256,10 +256,11 @@ async function soak(privateKey: string): Promise<string[]> {
           done++;
           if (done % every === 0) {
             const tree = treeRssOf(app.child.pid!);
-            const sample = { runs: done, seconds: (performance.now() - started) / 1000, rss: tree.own, workers: tree.children, workerCount: tree.childCount };
+            const sample = { runs: done, seconds: (performance.now() - started) / 1000, rss: tree.own, workers: tree.children, workerCount: tree.childCount, ...(await heapOf(app.base)) };
             samples.push(sample);
             console.log(
-              `  soak: ${sample.runs} runs, ${sample.seconds.toFixed(0)} s, RSS: App ${mb(sample.rss)}, ${sample.workerCount} analysis workers ${mb(sample.workers)}, total ${mb(sample.rss + sample.workers)}`,
+              `  soak: ${sample.runs} runs, ${sample.seconds.toFixed(0)} s, RSS: App ${mb(sample.rss)} (V8 heap used ${sample.heap === undefined ? '?' : mb(sample.heap)}, external ${sample.external === undefined ? '?' : mb(sample.external)}), ` +
+                `${sample.workerCount} analysis workers ${mb(sample.workers)}, total ${mb(sample.rss + sample.workers)}`,
             );
           }
         }),
@@ -267,6 +268,7 @@ async function soak(privateKey: string): Promise<string[]> {
     );
     console.log(`soak (embedded mode, 1 App process): ${SOAK_PRS} PRs of one distinct ${SOAK_FILE_BYTES / 1024} KB Go file each, ${SOAK_CONCURRENCY} at a time`);
     console.log(`  RSS of the App process: ${samples.map((s) => `${s.runs}: ${mb(s.rss)}`).join(', ')}`);
+    console.log(`  V8 heap used by the App: ${samples.map((s) => `${s.runs}: ${s.heap === undefined ? '?' : mb(s.heap)}`).join(', ')}`);
     console.log(`  RSS of its analysis workers (sum): ${samples.map((s) => `${s.runs}: ${mb(s.workers)} (${s.workerCount})`).join(', ')}`);
     console.log(`  RSS in all: ${samples.map((s) => `${s.runs}: ${mb(s.rss + s.workers)}`).join(', ')}`);
     console.log(`  ${(samples.at(-1)!.seconds).toFixed(0)} s; ${fake.reviews.length} reviews, ${[...fake.checkRuns.values()].filter((r) => r.status === 'completed').length} completed check runs`);
@@ -287,6 +289,22 @@ async function soak(privateKey: string): Promise<string[]> {
   } finally {
     app.child.kill('SIGKILL');
     await fake.close();
+  }
+}
+
+/** The App's V8 heap in use and its external memory, from its /metrics (prom-client's default metrics); a diagnostic beside RSS. */
+async function heapOf(base: string): Promise<{ heap?: number; external?: number }> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (name: string) => {
+      const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    const heap = value('racecheck_nodejs_heap_size_used_bytes');
+    const external = value('racecheck_nodejs_external_memory_bytes');
+    return { ...(heap !== undefined ? { heap } : {}), ...(external !== undefined ? { external } : {}) };
+  } catch {
+    return {};
   }
 }
 
