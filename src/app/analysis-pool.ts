@@ -31,15 +31,18 @@ function idle(slot: Slot, isIdle: boolean): void {
   }
 }
 
-/** Wall-clock limit for one file's analysis (RACECHECK_FILE_TIMEOUT_S). */
+/** Wall-clock limit for one job's analysis: a file, or a package's changed files with their siblings (RACECHECK_FILE_TIMEOUT_S). */
 export const DEFAULT_FILE_DEADLINE_MS = 20_000;
 
-/** What a file whose analysis was stopped at the deadline reports: nothing found, and that it timed out. */
+/**
+ * What a job stopped at the deadline reports: nothing found, and that its files timed out. Only the files it
+ * reported on are named; context-only files (a package's unchanged siblings) were never to be reviewed.
+ */
 export function timedOutResult(files: readonly SourceFile[], deadlineMs: number): AnalysisResult {
   return {
     findings: [],
     suppressed: {},
-    files: files.map((f) => ({ file: f.path, hasSyntaxErrors: false, elapsedMs: deadlineMs, overBudget: true, timedOut: true })),
+    files: files.filter((f) => !f.contextOnly).map((f) => ({ file: f.path, hasSyntaxErrors: false, elapsedMs: deadlineMs, overBudget: true, timedOut: true })),
   };
 }
 
@@ -152,7 +155,7 @@ export class AnalysisPool {
 /**
  * The pool when running compiled (the worker needs the built .js next to this module) and more than one
  * core is available; RACECHECK_ANALYSIS_WORKERS sets the size (0 = analyze on the main thread, with no
- * hard deadline), RACECHECK_FILE_TIMEOUT_S the deadline per file.
+ * hard deadline), RACECHECK_FILE_TIMEOUT_S the deadline per job (a file, or a package with its siblings).
  */
 export function defaultAnalysisPool(env = process.env): AnalysisPool | undefined {
   const script = new URL('./analysis-worker.js', import.meta.url);

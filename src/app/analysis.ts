@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compareVersions, deltaOf, emptyFixStats, mergeFixStats, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileReport, type Finding, type FixStats, type ReviewScope, type SourceFile } from '../engine/index.js';
+import { compareVersions, deltaOf, emptyFixStats, mergeFixStats, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileDelta, type FileReport, type Finding, type FixStats, type ReviewScope, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -13,16 +13,17 @@ export interface FileAnalysis {
 }
 
 /**
- * Whole-file analysis results keyed by blob sha, path, Go version, rule settings and models: a file's findings
- * depend on nothing else, so a push that changes one file re-analyzes only that file.
+ * Analysis results keyed by what was analyzed (each file's path and blob sha or content hash, whether
+ * it was context only), the Go version and the rule settings: a push that changes one package
+ * re-analyzes only that package, and a re-run of the same head analyzes nothing. The models are part of the key: they change findings as the rules do.
  */
 export class AnalysisCache {
-  private readonly entries = new Map<string, { value: FileAnalysis; bytes: number }>();
+  private readonly entries = new Map<string, { value: JobAnalysis; bytes: number }>();
   private bytes = 0;
   /** Bounded by bytes (estimated from the entry's JSON), least recently used first out. */
   constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
 
-  get(key: string): FileAnalysis | undefined {
+  get(key: string): JobAnalysis | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
     this.entries.delete(key);
@@ -30,7 +31,7 @@ export class AnalysisCache {
     return hit.value;
   }
 
-  set(key: string, value: FileAnalysis): void {
+  set(key: string, value: JobAnalysis): void {
     const bytes = 2 * (key.length + JSON.stringify(value).length);
     if (bytes > this.maxBytes) return;
     const old = this.entries.get(key);
@@ -52,18 +53,63 @@ export class AnalysisCache {
   }
 }
 
-/** Analyzes one file with scope 'all', or returns its cached result; engine failures are not cached. */
-export async function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): Promise<FileAnalysis> {
-  // The models change findings as the rules do: a repository's own models are part of the key.
-  const key = file.sha ? `${file.sha}\0${file.path}\0${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}\0${JSON.stringify(options.models ?? [])}` : undefined;
-  const hit = key ? cache.get(key) : undefined;
+/** One analyzer job's results, per reported file (in the job's order). */
+export interface JobAnalysis {
+  files: { path: string; analysis: FileAnalysis }[];
+}
+
+/** A file of an analyzer job: reported on, or read for its package's facts only. */
+export interface JobFile {
+  path: string;
+  content: string;
+  /** Blob sha (or another name of exactly this content); absent: the content is hashed for the cache key. */
+  sha?: string | null;
+  contextOnly?: boolean;
+}
+
+function cacheKey(files: readonly JobFile[], options: AnalyzeOptions): string {
+  const hash = createHash('sha256').update(`${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}\0${JSON.stringify(options.models ?? [])}\0${options.reviewingChanges === true}`);
+  for (const f of files) {
+    const name = f.sha ?? `sha256:${createHash('sha256').update(f.content).digest('hex')}`;
+    hash.update(`\0${f.contextOnly ? 'c' : 'r'}\0${f.path}\0${name}`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Analyzes one job (a package: the files reported on and their context-only siblings) with scope 'all',
+ * or returns its cached result. Each reported file gets its findings and report; the job's suppression
+ * counts and fix statistics ride on its first reported file, so that summing over files counts each once.
+ * Failed and stopped jobs are not cached.
+ */
+export async function analyzeJob(files: readonly JobFile[], options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): Promise<JobAnalysis> {
+  const key = cacheKey(files, options);
+  const hit = cache.get(key);
   if (hit) return hit;
-  // One file per call, so suppression counts and failures are known per file.
-  const fresh = await analyzer([{ path: file.path, content: file.content }], { ...options, scope: 'all' });
-  const report = fresh.files[0] ?? { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false };
-  const entry = { findings: fresh.findings, suppressed: fresh.suppressed, fixes: fresh.fixes, report };
-  if (key && !report.error && !report.overBudget) cache.set(key, entry);
-  return entry;
+  const fresh = await analyzer(
+    files.map((f) => ({ path: f.path, content: f.content, ...(f.contextOnly ? { contextOnly: true } : {}) })),
+    { ...options, scope: 'all' },
+  );
+  const reported = files.filter((f) => !f.contextOnly);
+  const job: JobAnalysis = {
+    files: reported.map((f, i) => ({
+      path: f.path,
+      analysis: {
+        findings: fresh.findings.filter((x) => x.file === f.path),
+        suppressed: i === 0 ? fresh.suppressed : {},
+        ...(i === 0 && fresh.fixes ? { fixes: fresh.fixes } : {}),
+        report: fresh.files.find((r) => r.file === f.path) ?? { file: f.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
+      },
+    })),
+  };
+  if (job.files.every((f) => !f.analysis.report.error && !f.analysis.report.overBudget)) cache.set(key, job);
+  return job;
+}
+
+/** Analyzes one file alone with scope 'all', or returns its cached result. */
+export async function analyzeFile(file: GoFile, options: AnalyzeOptions, analyzer: Analyzer, cache: AnalysisCache): Promise<FileAnalysis> {
+  const job = await analyzeJob([{ path: file.path, content: file.content, sha: file.sha }], options, analyzer, cache);
+  return job.files[0]!.analysis;
 }
 
 /** Joins per-file results in the given file order. */
@@ -91,32 +137,85 @@ export interface FileReview {
   headOnly?: string;
 }
 
-/**
- * Reviews one changed file: the head analyzed whole (cached by blob), the base rebuilt from the patch
- * and analyzed only when the head has findings to compare (cached by content), then compared.
- */
-export async function reviewFile(file: GoFile, options: AnalyzeOptions, scope: ReviewScope, analyzer: Analyzer, cache: AnalysisCache): Promise<FileReview> {
-  const head = await analyzeFile(file, options, analyzer, cache);
+/** Head and base of a changed file, and the rules whose base findings its review needs. */
+interface Prepared {
+  file: GoFile;
+  patch: string;
+  delta?: FileDelta;
+  headOnly?: string;
+}
+
+function prepare(file: GoFile): Prepared {
   const patch = file.patch ?? '';
   const rebuilt = patch ? deltaOf({ content: file.content, patch }) : { error: 'GitHub sent no patch for it (a binary or very large diff)' };
-  const delta = 'delta' in rebuilt ? rebuilt.delta : undefined;
-  let baseFindings: Finding[] | undefined;
-  const baseRules = delta ? rulesNeedingBase(head.findings, delta) : new Set<string>();
-  if (delta && baseRules.size > 0) {
-    const sha = `base:${createHash('sha256').update(delta.base).digest('hex').slice(0, 32)}`;
-    const baseOptions = { ...options, rules: onlyRules(baseRules, options.rules) };
-    baseFindings = (await analyzeFile({ path: file.path, content: delta.base, sha, patch: undefined }, baseOptions, analyzer, cache)).findings;
+  return { file, patch, ...('delta' in rebuilt ? { delta: rebuilt.delta } : { headOnly: rebuilt.error }) };
+}
+
+function baseSha(content: string): string {
+  return `base:${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Reviews the changed files of one package together, with the package's unchanged files (`siblings`) as
+ * context: the head analyzed as one job (cached), the bases rebuilt from the patches and analyzed (only the
+ * rules that fired where the change can show them, with the other files' bases and the siblings as context)
+ * only when some head has findings to compare, then each file compared. With no siblings and one file,
+ * this is the file reviewed alone.
+ */
+export async function reviewPackage(
+  files: readonly GoFile[],
+  siblings: readonly GoFile[],
+  options: AnalyzeOptions,
+  scope: ReviewScope,
+  analyzer: Analyzer,
+  cache: AnalysisCache,
+): Promise<Map<string, FileReview>> {
+  const context: JobFile[] = siblings.map((f) => ({ path: f.path, content: f.content, sha: f.sha, contextOnly: true }));
+  const head = await analyzeJob([...files.map((f) => ({ path: f.path, content: f.content, sha: f.sha })), ...context], options, analyzer, cache);
+  const heads = new Map(head.files.map((f) => [f.path, f.analysis]));
+  const prepared = files.map(prepare);
+  const baseRules = new Set<string>();
+  const needsBase = new Set<string>();
+  for (const p of prepared) {
+    if (!p.delta) continue;
+    const rules = rulesNeedingBase(heads.get(p.file.path)?.findings ?? [], p.delta);
+    for (const r of rules) baseRules.add(r);
+    if (rules.size > 0) needsBase.add(p.file.path);
   }
-  const review = compareVersions({
-    path: file.path,
-    head: file.content,
-    patch,
-    ...(delta ? { delta } : {}),
-    ...(baseFindings ? { baseFindings } : {}),
-    headFindings: head.findings,
-    scope,
-    ...(options.goVersion ? { goVersion: options.goVersion } : {}),
-    ...(options.rules ? { rules: options.rules } : {}),
-  });
-  return { head, review, ...('error' in rebuilt ? { headOnly: rebuilt.error } : {}) };
+  const baseFindings = new Map<string, Finding[]>();
+  if (needsBase.size > 0) {
+    // The package as it was: each changed file's base (a file the change added did not exist; one whose
+    // base could not be rebuilt stands in with its head), and the unchanged files.
+    const baseFiles: JobFile[] = [];
+    for (const p of prepared) {
+      const content = p.delta ? p.delta.base : p.file.content;
+      if (content === '') continue;
+      baseFiles.push({ path: p.file.path, content, sha: p.delta ? baseSha(content) : p.file.sha, ...(needsBase.has(p.file.path) ? {} : { contextOnly: true }) });
+    }
+    const base = await analyzeJob([...baseFiles, ...context], { ...options, rules: onlyRules(baseRules, options.rules) }, analyzer, cache);
+    for (const f of base.files) baseFindings.set(f.path, f.analysis.findings);
+  }
+  const out = new Map<string, FileReview>();
+  for (const p of prepared) {
+    const path = p.file.path;
+    const headAnalysis = heads.get(path) ?? { findings: [], suppressed: {}, report: { file: path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false } };
+    const review = compareVersions({
+      path,
+      head: p.file.content,
+      patch: p.patch,
+      ...(p.delta ? { delta: p.delta } : {}),
+      ...(needsBase.has(path) ? { baseFindings: baseFindings.get(path) ?? [] } : {}),
+      headFindings: headAnalysis.findings,
+      scope,
+      ...(options.goVersion ? { goVersion: options.goVersion } : {}),
+      ...(options.rules ? { rules: options.rules } : {}),
+    });
+    out.set(path, { head: headAnalysis, review, ...(p.headOnly ? { headOnly: p.headOnly } : {}) });
+  }
+  return out;
+}
+
+/** Reviews one changed file alone (its package's other files unknown): see reviewPackage. */
+export async function reviewFile(file: GoFile, options: AnalyzeOptions, scope: ReviewScope, analyzer: Analyzer, cache: AnalysisCache): Promise<FileReview> {
+  return (await reviewPackage([file], [], options, scope, analyzer, cache)).get(file.path)!;
 }

@@ -74,7 +74,17 @@ interface HookableOctokit {
   hook: { wrap(name: 'request', fn: (request: (options: any) => any, options: any) => any): void };
 }
 
-const bounded = new WeakSet<object>();
+const bounded = new WeakMap<object, typeof fetch>();
+
+/**
+ * What the bounding hook gives a request of `octokit` (its timeout and the current run's signal), for a
+ * request sent around Octokit's hooks (the read-only GraphQL queries in files.ts).
+ */
+export function boundedRequestOptions(octokit: object): { fetch?: typeof fetch; signal?: AbortSignal } {
+  const fetchWithTimeout = bounded.get(octokit);
+  const signal = runScope.getStore();
+  return { ...(fetchWithTimeout ? { fetch: fetchWithTimeout } : {}), ...(signal ? { signal } : {}) };
+}
 
 /**
  * Gives every request of `octokit` a per-attempt timeout and the current run's abort signal. Registered
@@ -82,8 +92,8 @@ const bounded = new WeakSet<object>();
  */
 export function boundRequests(octokit: HookableOctokit, timeoutMs: number): void {
   if (bounded.has(octokit)) return;
-  bounded.add(octokit);
   const fetchWithTimeout = boundedFetch(timeoutMs);
+  bounded.set(octokit, fetchWithTimeout);
   octokit.hook.wrap('request', (request, options) => {
     // An installation token is fetched once and shared by every run waiting for it: no one run may abort it.
     const shared = /\/access_tokens$/.test(String(options.url ?? ''));

@@ -84,6 +84,11 @@ export interface SummaryInput {
   reviewNote?: string;
   /** Limits this run hit (files, findings), each saying what was left out and which setting raises it. */
   limitsHit?: readonly string[];
+  /**
+   * Packages analyzed whole (changed files with their directory's other Go files as context), how many
+   * unchanged files that read, and the directories reviewed file by file instead, with why.
+   */
+  packages?: { analyzed: number; contextFiles: number; withoutPackage: readonly { dir: string; reason: string }[] };
   elapsedMs: number;
 }
 
@@ -132,6 +137,15 @@ export function summaryFor(s: SummaryInput): string {
     out.push(`### Findings without an inline comment\n` + s.notPosted.map((f) => `- ${code(`${f.file}:${f.line}`)} ${code(f.rule)} (${f.severity}): ${oneLine(f.message)}`).join('\n'));
   }
   out.push(`### Files\nAnalyzed ${plural(s.analyzed.length, 'Go file')}; skipped ${s.skipped.length}.`);
+  if (s.packages && s.packages.contextFiles > 0) {
+    out.push(`The changed files were analyzed with the rest of their package: ${plural(s.packages.contextFiles, 'unchanged Go file')} of ${plural(s.packages.analyzed, 'package')} read for context (nothing is reported on them).`);
+  }
+  if (s.packages && s.packages.withoutPackage.length > 0) {
+    out.push(
+      `Reviewed without the rest of the package (file by file; races that involve the package's other files may go unreported):\n` +
+        s.packages.withoutPackage.map((p) => `- ${code(p.dir || '.')}: ${oneLine(p.reason)}`).join('\n'),
+    );
+  }
   if (s.fileListTruncated) out.push('GitHub lists at most 3,000 files of a pull request; files past that were not reviewed.');
   if (s.skipped.length > 0) out.push(s.skipped.map((f) => `- ${code(f.path)}: ${oneLine(f.reason)}`).join('\n'));
   if (s.notReviewed && s.notReviewed.length > 0) out.push(`### Not reviewed\n` + s.notReviewed.map((n) => `- ${code(n.file)}: ${oneLine(n.reason)}`).join('\n'));

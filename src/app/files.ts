@@ -4,6 +4,8 @@ import picomatch from 'picomatch';
 import { BlobCache } from './blob-cache.js';
 import { type Octokit, type PullTarget, httpStatus, errorMessage } from './github.js';
 import { DEFAULT_LIMITS, formatBytes } from './limits.js';
+import { oneLine } from '../report/markdown.js';
+import { abortReason, boundedRequestOptions } from './bounded-requests.js';
 
 export const MAX_FILE_BYTES = DEFAULT_LIMITS.maxFileBytes;
 /**
@@ -122,7 +124,11 @@ async function readOnlyGraphql(octokit: Octokit): Promise<typeof octokit.graphql
   if (!auth?.token) return octokit.graphql;
   const direct = octokit.request.defaults({
     headers: { authorization: `token ${auth.token}` },
-    request: { hook: (send: typeof octokit.request, options: Parameters<typeof octokit.request>[1]) => send(options as never) },
+    // Around Octokit's hooks (throttling among them), but with the timeout and the run's abort signal they would add.
+    request: {
+      hook: (send: typeof octokit.request, options: Parameters<typeof octokit.request>[1]) =>
+        send({ ...options, request: { ...(options as { request?: object }).request, ...boundedRequestOptions(octokit) } } as never),
+    },
   });
   return withCustomRequest(direct) as typeof octokit.graphql;
 }
@@ -148,21 +154,86 @@ export async function fetchBlobsGraphql(octokit: Octokit, target: PullTarget, pa
   });
   const declared = paths.map((_, i) => `, $e${i}: String!`).join('');
   const query = `query($owner: String!, $name: String!${declared}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
+  const data = await readOnlyQuery<{ repository: Record<string, GraphqlBlob | null> | null }>(octokit, query, variables);
+  if (!data.repository) throw new Error(`repository ${target.owner}/${target.repo} not visible over GraphQL`);
+  return new Map(paths.map((path, i) => [path, data.repository![`f${i}`] ?? null]));
+}
+
+/** A read-only GraphQL query (see readOnlyGraphql), a 5xx retried as Probot's retry plugin would. */
+async function readOnlyQuery<T>(octokit: Octokit, query: string, variables: Record<string, string>): Promise<T> {
   const graphql = await readOnlyGraphql(octokit);
-  type Answer = { repository: Record<string, GraphqlBlob | null> | null };
-  // Outside Probot's retry plugin too, so retry a 5xx here, as it would.
-  let data: Answer | undefined;
-  for (let attempt = 0; data === undefined; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      data = await graphql<Answer>(query, variables);
+      return await graphql<T>(query, variables);
     } catch (err) {
       const status = httpStatus(err);
       if (attempt >= GRAPHQL_RETRIES || status === undefined || status < 500) throw err;
       await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
     }
   }
-  if (!data.repository) throw new Error(`repository ${target.owner}/${target.repo} not visible over GraphQL`);
-  return new Map(paths.map((path, i) => [path, data.repository![`f${i}`] ?? null]));
+}
+
+/** The directory of a repository path ('' for the root). */
+export function dirOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
+}
+
+/** The unchanged .go files of a changed file's directory: its package's other files, read for their facts only. */
+export type Siblings = { files: GoFile[]; bytes: number } | { fallback: string; failed?: boolean };
+
+interface TreeEntry {
+  name: string;
+  type: string;
+  object: GraphqlBlob & { oid?: string } | null;
+}
+
+const TREE_QUERY =
+  'query($owner: String!, $name: String!, $expr: String!) { repository(owner: $owner, name: $name) { object(expression: $expr) { ' +
+  '... on Tree { entries { name type object { ... on Blob { oid byteSize isBinary isTruncated text } } } } } } }';
+
+/**
+ * The other .go files of `dir` at the head commit, in one GraphQL tree query. `changed` (the files of the
+ * pull request that are fetched anyway) are left out. When their bytes are over `budgetBytes`, or the query
+ * fails, or GitHub leaves out a file's text (it does for large blobs), the answer is why, and the directory
+ * is reviewed file by file. Throws only when the run is aborted.
+ */
+export async function fetchSiblings(
+  octokit: Octokit,
+  target: PullTarget,
+  dir: string,
+  changed: ReadonlySet<string>,
+  options: { budgetBytes: number; maxFileBytes: number },
+): Promise<Siblings> {
+  type Answer = { repository: { object: { entries?: TreeEntry[] } | null } | null };
+  let data: Answer;
+  try {
+    data = await readOnlyQuery<Answer>(octokit, TREE_QUERY, { owner: target.owner, name: target.repo, expr: `${target.headSha}:${dir}` });
+  } catch (err) {
+    if (abortReason(err) !== undefined) throw err; // the run stops: no fallback to speak of
+    const status = httpStatus(err);
+    return { fallback: `GitHub's tree query failed (${status !== undefined ? `${status}: ` : ''}${oneLine(errorMessage(err)).slice(0, 200)})`, failed: true };
+  }
+  const entries = data?.repository?.object?.entries;
+  if (!Array.isArray(entries)) return { fallback: `GitHub's tree query found no directory \`${dir || '.'}\` at ${target.headSha.slice(0, 7)}` };
+  const blobs = entries.filter((e) => e.type === 'blob' && e.name.endsWith('.go') && !changed.has(dir ? `${dir}/${e.name}` : e.name));
+  let bytes = 0;
+  for (const e of blobs) bytes += e.object?.byteSize ?? 0;
+  if (bytes > options.budgetBytes) {
+    const files = blobs.length === 1 ? 'other Go file is' : `${blobs.length} other Go files are`;
+    return { fallback: `its ${files} ${formatBytes(bytes)}, over the ${formatBytes(options.budgetBytes)} budget per package (RACECHECK_PACKAGE_KB)` };
+  }
+  const files: GoFile[] = [];
+  for (const e of blobs) {
+    const path = dir ? `${dir}/${e.name}` : e.name;
+    const blob = e.object;
+    if (!blob || blob.isBinary) continue;
+    if ((blob.byteSize ?? 0) > options.maxFileBytes) continue; // skipped as a changed file would be
+    if (typeof blob.text !== 'string' || blob.isTruncated) return { fallback: `GitHub's tree query left out the text of \`${path}\` (${formatBytes(blob.byteSize ?? 0)})` };
+    files.push({ path, sha: blob.oid ?? null, content: blob.text, patch: undefined });
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  return { files, bytes };
 }
 
 /** Head content of each selected file: from the blob cache, a new file's patch, or GitHub (GraphQL in batches, REST per file as fallback). */

@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import { placeForReview, type AnalyzeOptions, type Finding, type ReviewedFinding, type ReviewScope } from '../engine/index.js';
-import { combine, reviewFile, type AnalysisCache, type Analyzer, type FileAnalysis, type FileReview } from './analysis.js';
+import { combine, reviewFile, reviewPackage, type AnalysisCache, type Analyzer, type FileAnalysis, type FileReview } from './analysis.js';
 import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME, ANNOTATIONS_PER_REQUEST, conclusionFor, notReviewedAnnotation, summaryFor, titleFor, toAnnotation, type Annotation, type Conclusion, type NotReviewed } from './check-run.js';
 import { commentableLines, reviewComments, type ReviewComment } from '../report/comment.js';
 import { CONFIG_FILE, parseConfig, type RacecheckConfig } from './config.js';
-import { fetchGoFiles, listPullFiles, readGoMod, selectGoFiles } from './files.js';
+import { dirOf, fetchGoFiles, fetchSiblings, listPullFiles, readGoMod, selectGoFiles, type GoFile } from './files.js';
 import { fingerprintFindings, markResolved, parseFingerprint } from '../report/fingerprint.js';
 import { type Log, type Octokit, type PullTarget, errorMessage, httpStatus, isRateLimit } from './github.js';
 import { goVersionFromGoMod } from '../engine/goversion.js';
@@ -198,12 +198,13 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       ...(config.models.length > 0 ? { models: config.models } : {}),
     };
     const scope: ReviewScope = req.scope === 'all' ? 'all' : config.scope;
-    // Each file is analyzed whole as soon as it arrives: one analysis serves both the annotations (every
-    // finding) and the review (compared with the base where the head has findings), and CPU work
-    // overlaps the remaining fetches.
+    // Each package is analyzed whole: the changed files of a directory together, with the directory's other
+    // .go files (fetched at the head with one tree query per directory, alongside the changed files) as
+    // context. One analysis serves both the annotations (every finding) and the review (compared with the
+    // base where the head has findings). A directory whose other files are over the budget, or could not be
+    // fetched, is reviewed file by file, and the summary says so.
     const analyses = new Map<string, FileAnalysis>();
     const reviews = new Map<string, FileReview>();
-    const analyzing: Promise<void>[] = [];
     const fetchOptions = {
       concurrency: deps.fetchConcurrency,
       maxFileBytes: limits.maxFileBytes,
@@ -212,18 +213,60 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     // GitHub leaves the patch out of very large diffs: an added file is then new in every line.
     const statusOf = new Map(prFiles.map((f) => [f.filename, f.status]));
     const notReviewed: NotReviewed[] = [];
-    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions, (fetchedFile) => {
-      const file = fetchedFile.patch === undefined && statusOf.get(fetchedFile.path) === 'added' ? { ...fetchedFile, patch: wholeFilePatch(fetchedFile.content) } : fetchedFile;
-      const done = reviewFile(file, options, scope, deps.analyzer, deps.analysisCache).then((r) => {
-        analyses.set(file.path, r.head);
-        reviews.set(file.path, r);
-      });
-      done.catch(() => undefined); // awaited below; this only stops an unhandled rejection if fetching fails first
-      analyzing.push(done);
+    const changedPaths = new Set(selected.map((f) => f.filename));
+    const dirs = [...new Set(selected.map((f) => dirOf(f.filename)))];
+    const treeLimit = pLimit(deps.fetchConcurrency);
+    const siblingsOf = new Map(
+      dirs.map((dir) => {
+        const siblings = treeLimit(() => fetchSiblings(octokit, req, dir, changedPaths, { budgetBytes: limits.packageBytes, maxFileBytes: limits.maxFileBytes }));
+        siblings.catch(() => undefined); // awaited below; only an aborted run rejects
+        return [dir, siblings] as const;
+      }),
+    );
+    const fetched = await fetchGoFiles(octokit, req, selected, deps.cache, fetchOptions);
+    const withPatch = (f: GoFile): GoFile => (f.patch === undefined && statusOf.get(f.path) === 'added' ? { ...f, patch: wholeFilePatch(f.content) } : f);
+    const byDir = new Map<string, GoFile[]>();
+    for (const f of fetched.files) {
+      const dir = dirOf(f.path);
+      (byDir.get(dir) ?? byDir.set(dir, []).get(dir)!).push(withPatch(f));
+    }
+    /** Directories reviewed without the rest of their package, and why. */
+    const withoutPackage: { dir: string; reason: string }[] = [];
+    let contextFiles = 0;
+    const keep = (results: Map<string, FileReview>) => {
+      for (const [path, r] of results) {
+        analyses.set(path, r.head);
+        reviews.set(path, r);
+      }
+    };
+    const fileByFile = (files: readonly GoFile[]) => Promise.all(files.map((f) => reviewFile(f, options, scope, deps.analyzer, deps.analysisCache).then((r) => keep(new Map([[f.path, r]])))));
+    const analyzing = [...byDir].map(async ([dir, files]) => {
+      const siblings = await siblingsOf.get(dir)!;
+      if ('fallback' in siblings) {
+        withoutPackage.push({ dir, reason: siblings.fallback });
+        if (siblings.failed) log.warn({ dir, reason: siblings.fallback }, 'GraphQL tree query failed; reviewing the directory file by file');
+        return fileByFile(files);
+      }
+      if (siblings.files.length === 0 && files.length === 1) return fileByFile(files); // the whole package is this file
+      const results = await reviewPackage(files, siblings.files, options, scope, deps.analyzer, deps.analysisCache);
+      // A package that ran out of time is tried again file by file: its other files may be what made it slow.
+      const late = files.filter((f) => results.get(f.path)?.head.report.timedOut);
+      if (late.length > 0 && siblings.files.length > 0) {
+        withoutPackage.push({ dir, reason: `its analysis with the package's ${siblings.files.length === 1 ? 'other file' : `${siblings.files.length} other files`} passed the deadline` });
+        for (const f of late) results.delete(f.path);
+        keep(results);
+        return fileByFile(late);
+      }
+      contextFiles += siblings.files.length;
+      keep(results);
     });
+    for (const a of analyzing) a.catch(() => undefined); // awaited below; this only stops an unhandled rejection meanwhile
     const fetchedAt = performance.now();
+    let siblingsAt = fetchedAt;
+    await Promise.all([...siblingsOf.values()].map((p) => p.then(() => (siblingsAt = Math.max(siblingsAt, performance.now())), () => undefined)));
     await Promise.all(analyzing);
-    const analysisTailMs = performance.now() - fetchedAt;
+    const analysisTailMs = performance.now() - Math.max(fetchedAt, siblingsAt);
+    withoutPackage.sort((a, b) => a.dir.localeCompare(b.dir));
     skipped.push(...fetched.skipped);
     log.debug({ ...fetched.stats, skipped: skipped.length }, 'fetched Go files');
     const whole = combine(fetched.files, analyses);
@@ -352,6 +395,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       notReviewed,
       reviewNote,
       limitsHit,
+      packages: { analyzed: byDir.size - withoutPackage.length, contextFiles, withoutPackage },
       elapsedMs: performance.now() - started,
     });
 
@@ -374,7 +418,11 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
         ...fetched.stats,
         findings: whole.findings.length,
         posted: outcome.posted,
+        packages: byDir.size,
+        contextFiles,
+        withoutPackage: withoutPackage.length,
         fetchMs: Math.round(fetchedAt - started),
+        siblingsMs: Math.round(siblingsAt - started),
         analysisAfterFetchMs: Math.round(analysisTailMs),
         totalMs: Math.round(performance.now() - started),
       },

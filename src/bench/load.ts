@@ -7,8 +7,9 @@
  *    webhook to completed check run, lost deliveries, duplicates. Fails if any delivery is lost or a head
  *    gets two check runs or two reviews.
  * 2. Soak, embedded mode: one App process, LOAD_SOAK_PRS (default 600) pull requests of one distinct 150 KB
- *    Go file each, 6 at a time. Reports the process's RSS every tenth of the way; fails if RSS grows by 10%
- *    or more over the last third.
+ *    Go file each, 6 at a time. Reports every tenth of the way the RSS of the App process and of its analysis
+ *    worker processes (summed; they run the engine since analysis moved out of the App's process); fails if
+ *    either grows by 10% or more over the last third.
  *
  * Redis: REDIS_URL if set, else a redis-server started on a free port (Debian's redis-server package).
  * LOAD_ONLY=burst|soak runs one part.
@@ -22,7 +23,7 @@ import pLimit from 'p-limit';
 import { Redis } from 'ioredis';
 import { FakeGitHub, type FakeRequest } from '../app/testing/fake-github.js';
 import { freePort } from '../app/testing/local-server.js';
-import { requireBuild, rssOf, signedDelivery, startAppProcess, waitFor, type AppProcess } from '../app/testing/app-process.js';
+import { requireBuild, signedDelivery, startAppProcess, treeRssOf, waitFor, type AppProcess } from '../app/testing/app-process.js';
 
 const SECRET = 'load-secret';
 const BURST_PULLS = 800;
@@ -238,7 +239,7 @@ async function soak(privateKey: string): Promise<string[]> {
   const arenas: Record<string, string> = process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {};
   const app = await startAppProcess(origin, { privateKey, webhookSecret: SECRET, env: { LOG_LEVEL: 'warn', ...arenas } });
   try {
-    const samples: { runs: number; seconds: number; rss: number }[] = [];
+    const samples: { runs: number; seconds: number; rss: number; workers: number; workerCount: number; heap?: number; external?: number }[] = [];
     const every = Math.max(1, Math.floor(SOAK_PRS / 10));
     const started = performance.now();
     let done = 0;
@@ -254,25 +255,61 @@ async function soak(privateKey: string): Promise<string[]> {
           fake.removeFile(head, 'svc/big.go'); // the fake shares this process, not the App's; keep it small anyway
           done++;
           if (done % every === 0) {
-            const sample = { runs: done, seconds: (performance.now() - started) / 1000, rss: rssOf(app.child.pid!) };
+            const tree = treeRssOf(app.child.pid!);
+            const sample = { runs: done, seconds: (performance.now() - started) / 1000, rss: tree.own, workers: tree.children, workerCount: tree.childCount, ...(await heapOf(app.base)) };
             samples.push(sample);
-            console.log(`  soak: ${sample.runs} runs, ${sample.seconds.toFixed(0)} s, RSS ${(sample.rss / 1024 / 1024).toFixed(0)} MB`);
+            console.log(
+              `  soak: ${sample.runs} runs, ${sample.seconds.toFixed(0)} s, RSS: App ${mb(sample.rss)} (V8 heap used ${sample.heap === undefined ? '?' : mb(sample.heap)}, external ${sample.external === undefined ? '?' : mb(sample.external)}), ` +
+                `${sample.workerCount} analysis workers ${mb(sample.workers)}, total ${mb(sample.rss + sample.workers)}`,
+            );
           }
         }),
       ),
     );
     console.log(`soak (embedded mode, 1 App process): ${SOAK_PRS} PRs of one distinct ${SOAK_FILE_BYTES / 1024} KB Go file each, ${SOAK_CONCURRENCY} at a time`);
-    console.log(`  RSS of the App process: ${samples.map((s) => `${s.runs}: ${(s.rss / 1024 / 1024).toFixed(0)} MB`).join(', ')}`);
+    console.log(`  RSS of the App process: ${samples.map((s) => `${s.runs}: ${mb(s.rss)}`).join(', ')}`);
+    console.log(`  V8 heap used by the App: ${samples.map((s) => `${s.runs}: ${s.heap === undefined ? '?' : mb(s.heap)}`).join(', ')}`);
+    console.log(`  RSS of its analysis workers (sum): ${samples.map((s) => `${s.runs}: ${mb(s.workers)} (${s.workerCount})`).join(', ')}`);
+    console.log(`  RSS in all: ${samples.map((s) => `${s.runs}: ${mb(s.rss + s.workers)}`).join(', ')}`);
     console.log(`  ${(samples.at(-1)!.seconds).toFixed(0)} s; ${fake.reviews.length} reviews, ${[...fake.checkRuns.values()].filter((r) => r.status === 'completed').length} completed check runs`);
     const thirdIndex = samples.findIndex((s) => s.runs >= (SOAK_PRS * 2) / 3);
-    const base = samples[thirdIndex]!.rss;
-    const growth = (samples.at(-1)!.rss - base) / base;
-    console.log(`  last third (after run ${samples[thirdIndex]!.runs}): RSS grew ${(growth * 100).toFixed(1)}% (target < ${SOAK_MAX_LAST_THIRD_GROWTH * 100}%)`);
-    return growth < SOAK_MAX_LAST_THIRD_GROWTH ? [] : [`RSS grew ${(growth * 100).toFixed(1)}% over the soak's last third`];
+    const problems: string[] = [];
+    const measures: [string, (s: (typeof samples)[number]) => number][] = [
+      ['the App process', (s) => s.rss],
+      ['the analysis workers', (s) => s.workers],
+      ['App and workers together', (s) => s.rss + s.workers],
+    ];
+    for (const [what, of] of measures) {
+      const base = of(samples[thirdIndex]!);
+      const growth = (of(samples.at(-1)!) - base) / base;
+      console.log(`  last third (after run ${samples[thirdIndex]!.runs}): RSS of ${what} grew ${(growth * 100).toFixed(1)}% (target < ${SOAK_MAX_LAST_THIRD_GROWTH * 100}%)`);
+      if (!(growth < SOAK_MAX_LAST_THIRD_GROWTH)) problems.push(`RSS of ${what} grew ${(growth * 100).toFixed(1)}% over the soak's last third`);
+    }
+    return problems;
   } finally {
     app.child.kill('SIGKILL');
     await fake.close();
   }
+}
+
+/** The App's V8 heap in use and its external memory, from its /metrics (prom-client's default metrics); a diagnostic beside RSS. */
+async function heapOf(base: string): Promise<{ heap?: number; external?: number }> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (name: string) => {
+      const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    const heap = value('racecheck_nodejs_heap_size_used_bytes');
+    const external = value('racecheck_nodejs_external_memory_bytes');
+    return { ...(heap !== undefined ? { heap } : {}), ...(external !== undefined ? { external } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
 async function main(): Promise<number> {

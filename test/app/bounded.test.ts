@@ -115,6 +115,21 @@ describe('a review POST that never answers', () => {
   });
 });
 
+test('a GraphQL tree query that never answers times out like every GitHub call: the package is skipped with why, the review still lands', async () => {
+  await start({ ops: { githubTimeoutMs: 300 } });
+  // A modified file, so its contents are fetched over GraphQL too (and then over REST).
+  fake.setPull(7, HEAD1, { 'run.go': ['package main\n', RACY] });
+  fake.setFile(HEAD1, 'other.go', 'package main\n');
+  fake.hang('POST', /^\/graphql$/, { times: 10 });
+  expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'hang-graphql')).status).toBe(200);
+  await waitFor('the check run to complete', () => fake.checkRun()?.status === 'completed', 20_000);
+  // The contents query and the tree query, each tried three times (reads are), then given up.
+  expect(fake.requests.filter((r) => r === 'POST /graphql')).toHaveLength(6);
+  expect(fake.requests.filter((r) => /\/contents\/run\.go$/.test(r))).toEqual(['GET /repos/octo-org/service/contents/run.go']);
+  expect(fake.reviews).toHaveLength(1);
+  expect(fake.checkRun()!.output?.summary).toMatch(/- `\.`: GitHub's tree query failed \((500: )?GitHub did not answer POST \/(api\/)?graphql within 0\.3 s\)/);
+});
+
 test('startup reconciliation completes our check runs left in progress longer than the run deadline, and only those', async () => {
   fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
   fake.setPull(8, HEAD2, { 'run.go': [undefined, RACY] });

@@ -1,12 +1,19 @@
 /** The App's caches are bounded by bytes, not entries: big entries push out old ones, small ones fit many. */
-import { AnalysisCache, type FileAnalysis } from '../../src/app/analysis.js';
+import { AnalysisCache, type JobAnalysis } from '../../src/app/analysis.js';
 import { BlobCache } from '../../src/app/blob-cache.js';
 
-function analysis(message: string): FileAnalysis {
+function analysis(message: string): JobAnalysis {
   return {
-    findings: [{ rule: 'closure-write', file: 'a.go', line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', message, related: [] }],
-    suppressed: {},
-    report: { file: 'a.go', hasSyntaxErrors: false, elapsedMs: 1, overBudget: false },
+    files: [
+      {
+        path: 'a.go',
+        analysis: {
+          findings: [{ rule: 'closure-write', file: 'a.go', line: 1, column: 1, endLine: 1, endColumn: 2, severity: 'error', message, related: [] }],
+          suppressed: {},
+          report: { file: 'a.go', hasSyntaxErrors: false, elapsedMs: 1, overBudget: false },
+        },
+      },
+    ],
   };
 }
 

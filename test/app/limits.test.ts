@@ -9,7 +9,7 @@ function markerAnalyzer(calls: string[]) {
   return (files: SourceFile[], _options: AnalyzeOptions) => {
     const findings: Finding[] = [];
     for (const f of files) {
-      calls.push(f.path);
+      calls.push(`${f.contextOnly ? '(context) ' : ''}${f.path}`);
       f.content.split('\n').forEach((text, i) => {
         if (text.includes('RACE')) findings.push({ rule: 'closure-write', file: f.path, line: i + 1, column: 2, endLine: i + 1, endColumn: 6, severity: text.includes('WARN') ? 'warning' : 'error', message: `race on line ${i + 1}`, related: [] });
       });
@@ -20,10 +20,15 @@ function markerAnalyzer(calls: string[]) {
 
 const racy = (n: number, races: number, tag = '') => `package p\n\nfunc F${n}() {\n${Array.from({ length: races }, (_, i) => `\tx = ${i} // RACE ${tag}`).join('\n')}\n}\n`;
 
-test('limits come from RACECHECK_MAX_FILE_KB, RACECHECK_MAX_FILES and RACECHECK_MAX_FINDINGS; bad values keep the defaults', () => {
+test('limits come from RACECHECK_MAX_FILE_KB, RACECHECK_MAX_FILES, RACECHECK_MAX_FINDINGS and RACECHECK_PACKAGE_KB; bad values keep the defaults', () => {
   expect(limitsFromEnv({})).toEqual(DEFAULT_LIMITS);
-  expect(limitsFromEnv({ RACECHECK_MAX_FILE_KB: '256', RACECHECK_MAX_FILES: '50', RACECHECK_MAX_FINDINGS: '20' })).toEqual({ maxFileBytes: 256 * 1024, maxFiles: 50, maxFindings: 20 });
-  expect(limitsFromEnv({ RACECHECK_MAX_FILES: '0', RACECHECK_MAX_FINDINGS: 'lots', RACECHECK_MAX_FILE_KB: '-1' })).toEqual(DEFAULT_LIMITS);
+  expect(limitsFromEnv({ RACECHECK_MAX_FILE_KB: '256', RACECHECK_MAX_FILES: '50', RACECHECK_MAX_FINDINGS: '20', RACECHECK_PACKAGE_KB: '512' })).toEqual({
+    maxFileBytes: 256 * 1024,
+    maxFiles: 50,
+    maxFindings: 20,
+    packageBytes: 512 * 1024,
+  });
+  expect(limitsFromEnv({ RACECHECK_MAX_FILES: '0', RACECHECK_MAX_FINDINGS: 'lots', RACECHECK_MAX_FILE_KB: '-1', RACECHECK_PACKAGE_KB: 'x' })).toEqual(DEFAULT_LIMITS);
 });
 
 test('the file limit: only the first N Go files are analyzed, the rest listed, and the summary says which setting', async () => {
@@ -33,7 +38,8 @@ test('the file limit: only the first N Go files are analyzed, the rest listed, a
   for (let i = 0; i < 5; i++) files[`f${i}.go`] = [undefined, racy(i, 0)];
   h.fake.setPull(7, HEAD, files);
   await h.send('pull_request', pullRequestPayload('opened'));
-  expect(calls).toEqual(['f0.go', 'f1.go', 'f2.go']);
+  // The files past the limit are not reviewed; they are still read as context for their package.
+  expect(calls).toEqual(['f0.go', 'f1.go', 'f2.go', '(context) f3.go', '(context) f4.go']);
   const summary = h.fake.checkRun()!.output!.summary!;
   expect(summary).toContain('### Limits reached');
   expect(summary).toContain('Only the first 3 of 5 Go files were analyzed (RACECHECK_MAX_FILES=3)');

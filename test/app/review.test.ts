@@ -224,7 +224,7 @@ describe('with a stand-in analyzer', () => {
     expect(h.fake.checkRun()!.conclusion).toBe('neutral');
   });
 
-  test('a push that changes one file fetches and analyzes only that file again', async () => {
+  test('a push that changes one file fetches only that file again, and analyzes its package again', async () => {
     const cache = new BlobCache();
     const calls: { files: SourceFile[]; options: AnalyzeOptions }[] = [];
     const h = await setup({ analyzer: markerAnalyzer(calls), cache });
@@ -239,8 +239,12 @@ describe('with a stand-in analyzer', () => {
     h.fake.setPull(7, head2, { ...files, 'f2.go': [BASE_GO, `${BASE_GO}// v2\n`] });
     await h.send('pull_request', pullRequestPayload('synchronize', head2));
     expect(h.fake.graphqlQueries.at(-1)).toEqual([`${head2}:f2.go`]);
-    expect(h.fake.requestCount(/^POST \/graphql$/)).toBe(2);
-    expect(calls.map((c) => c.files[0]!.path)).toEqual(['f0.go', 'f1.go', 'f2.go', 'f3.go', 'f4.go', 'f2.go']);
+    // One contents query and one tree query (the package's other files) per run.
+    expect(h.fake.graphqlTrees).toEqual([`${HEAD}:`, `${head2}:`]);
+    expect(h.fake.requestCount(/^POST \/graphql$/)).toBe(4);
+    // The five files are one package: analyzed together, and again when one of them changes.
+    const paths = ['f0.go', 'f1.go', 'f2.go', 'f3.go', 'f4.go'];
+    expect(calls.map((c) => c.files.map((f) => f.path))).toEqual([paths, paths]);
   });
 
   test('caps inline comments and lists the rest in the check summary', async () => {

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './local-server.js';
 
@@ -101,4 +101,39 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs:
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** The live child processes of `pid` (Linux /proc): the App's analysis workers. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces, in parentheses): state, then ppid.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return children;
+}
+
+/** RSS of a process and of its children (the App and its analysis workers), in bytes; a child that exits meanwhile counts 0. */
+export function treeRssOf(pid: number): { own: number; children: number; childCount: number } {
+  let children = 0;
+  let childCount = 0;
+  for (const child of childPids(pid)) {
+    try {
+      const rss = rssOf(child);
+      if (Number.isFinite(rss)) {
+        children += rss;
+        childCount++;
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { own: rssOf(pid), children, childCount };
 }

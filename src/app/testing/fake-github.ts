@@ -173,8 +173,12 @@ export class FakeGitHub {
   installationToken = 'ghs_fake';
   /** `owner/name` of every GraphQL repository query, in order. */
   readonly graphqlRepos: string[] = [];
-  /** The `<sha>:<path>` expressions of every GraphQL query, in order. */
+  /** The `<sha>:<path>` expressions of every GraphQL blob query, in order. */
   readonly graphqlQueries: string[][] = [];
+  /** The `<sha>:<dir>` expression of every GraphQL tree query, in order. */
+  readonly graphqlTrees: string[] = [];
+  /** GraphQL answers a blob's `text` as null (and `isTruncated`) past this many bytes. */
+  graphqlTextLimit = 1024 * 1024;
   /** Over HTTP, each answer is sent this long after the request is handled (a network round trip). */
   latencyMs = 0;
   /** Authorization header of every request (tests look for these in logs). */
@@ -397,8 +401,8 @@ export class FakeGitHub {
   }
 
   /**
-   * Just the query racecheck sends: `repository(owner: $owner, name: $name) { fN: object(expression: $eN) { ... on Blob { ... } } }`,
-   * answered from the files stored with setFile/setPull ("<sha>:<path>").
+   * Just the queries racecheck sends: `repository(owner: $owner, name: $name) { fN: object(expression: $eN) { ... on Blob { ... } } }`
+   * and the tree query of one directory, answered from the files stored with setFile/setPull ("<sha>:<path>").
    */
   private graphql(body: Record<string, any>): FakeResponse {
     const query = String(body.query ?? '');
@@ -408,18 +412,35 @@ export class FakeGitHub {
     if (vars.owner !== this.owner || vars.name !== this.repo) {
       return json(200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', message: `Could not resolve to a Repository with the name '${vars.owner}/${vars.name}'.` }] });
     }
+    const blobFields = (content: string) => {
+      const byteSize = Buffer.byteLength(content);
+      const big = byteSize > this.graphqlTextLimit;
+      return { text: big ? null : content, byteSize, isBinary: false, isTruncated: big };
+    };
+    // `object(expression: "<sha>:<dir>") { ... on Tree { entries { name type object { ... on Blob { ... } } } } }`
+    const tree = /\bobject\(expression: \$(\w+)\) \{ \.\.\. on Tree/.exec(query);
+    if (tree) {
+      const expression = vars[tree[1]!] ?? '';
+      this.graphqlTrees.push(expression);
+      const [sha, dir = ''] = expression.split(/:(.*)/s);
+      const prefix = `${sha}:${dir ? `${dir.replace(/\/$/, '')}/` : ''}`;
+      const entries = new Map<string, { name: string; type: string; object: unknown }>();
+      for (const [key, content] of this.blobs) {
+        if (!key.startsWith(prefix)) continue;
+        const [name, ...deeper] = key.slice(prefix.length).split('/');
+        if (deeper.length > 0) entries.set(name!, { name: name!, type: 'tree', object: {} });
+        else entries.set(name!, { name: name!, type: 'blob', object: { oid: blobSha(content), ...blobFields(content) } });
+      }
+      const object = entries.size === 0 ? null : { entries: [...entries.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+      return json(200, { data: { repository: { object } } });
+    }
     const repository: Record<string, unknown> = {};
     const expressions: string[] = [];
     this.graphqlQueries.push(expressions);
     for (const m of query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)) {
       expressions.push(vars[m[2]!] ?? '');
       const content = this.blobs.get(vars[m[2]!] ?? '');
-      if (content === undefined) repository[m[1]!] = null;
-      else {
-        const byteSize = Buffer.byteLength(content);
-        const big = byteSize > 1024 * 1024;
-        repository[m[1]!] = { text: big ? null : content, byteSize, isBinary: false, isTruncated: big };
-      }
+      repository[m[1]!] = content === undefined ? null : blobFields(content);
     }
     return json(200, { data: { repository } });
   }
@@ -437,7 +458,7 @@ export class FakeGitHub {
         const origin = `http://${req.headers.host}${enterprise ? '/api/v3' : ''}`;
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
         const fakeReq = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: text ? JSON.parse(text) : undefined };
-        const apiPath = url.pathname.replace(/^\/api\/v3(?=\/)/, '');
+        const apiPath = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
         const hang = this.hangs.find((h) => h.method === fakeReq.method && h.path.test(apiPath) && h.times > 0);
         if (hang) {
           hang.times--;
