@@ -381,6 +381,8 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
           ...analyzeOptions,
           rules: onlyRules(baseRules, analyzeOptions.rules),
           scope: 'all',
+          // Base findings are only matched against head's, never shown.
+          verifyFixes: false,
         })
       : undefined;
   const baseByFile = groupByFile(base?.findings ?? []);

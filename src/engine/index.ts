@@ -9,7 +9,8 @@ import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
 import { FixVerifier } from './fix/verify.js';
-import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile } from './types.js';
+import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, TextEdit } from './types.js';
+import type { Node } from './semantic/model.js';
 import { ApiModels } from './models/index.js';
 
 export * from './types.js';
@@ -110,6 +111,20 @@ function flush(work: FileWork, options: AnalyzeOptions, kept: Finding[]): void {
 }
 
 /**
+ * Whether every edit lies inside one top-level function's body, off its signature and braces: the
+ * file's package-level declarations stay as they were, so its siblings' models still hold.
+ */
+function editsInsideBodies(root: Node, edits: readonly TextEdit[]): boolean {
+  const bodies: { first: number; last: number }[] = [];
+  for (const top of root.namedChildren) {
+    if (top.type !== 'function_declaration' && top.type !== 'method_declaration') continue;
+    const body = top.childForFieldName('body');
+    if (body) bodies.push({ first: body.startPosition.row + 1, last: body.endPosition.row + 1 });
+  }
+  return edits.every((e) => bodies.some((b) => b.first < e.startLine && e.endLine < b.last));
+}
+
+/**
  * Keeps each proposed fix of a file's findings only when it holds (engine/fix/verify.ts): the package
  * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
  */
@@ -118,6 +133,9 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
   // The file's own analysis time and its fixes' checks share the file's budget.
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const deadline = performance.now() + budget - work.report.elapsedMs;
+  const root = work.model!.tree.rootNode;
+  // Siblings' models reused when an edit keeps the file's package-level declarations.
+  const unedited = new Map(works.filter((w) => w !== work && w.model && !w.report.error).map((w) => [w.file, w]));
   let verifier: FixVerifier | undefined;
   for (const f of work.reported) {
     const fix = f.fix;
@@ -127,12 +145,12 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
     if (performance.now() > deadline) {
       reason = 'the file ran out of its time budget before the fix was checked';
     } else {
-      verifier ??= new FixVerifier(work.file.content, { root: work.model!.tree.rootNode, diagnostics: work.raw }, (edited) => {
+      verifier ??= new FixVerifier(work.file.content, { root, diagnostics: work.raw }, (edited, edits) => {
         const again = analyzePackage(
           files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
           { ...options, scope: 'all' },
           { findings: [], suppressed: {}, files: [] },
-          { reportOn: work.file.path, verify: false },
+          { reportOn: work.file.path, verify: false, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
@@ -157,6 +175,8 @@ interface PackageRun {
   /** Only this file's diagnostics are wanted (re-analysis for a fix): other files' rules are skipped. */
   reportOn?: string;
   verify: boolean;
+  /** Files whose parse and model from an earlier run still hold: they are linked in, not rebuilt. */
+  reuse?: ReadonlyMap<SourceFile, FileWork>;
 }
 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
@@ -165,14 +185,19 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
   const rules = ALL_RULES.filter((rule) => options.rules?.[rule.meta.id]?.enabled ?? isOnByDefault(rule.meta, options));
   const models = ApiModels.standard().with(options.models);
-  const works: FileWork[] = files.map((file) => ({
-    file,
-    report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
-    started: performance.now(),
-    raw: [],
-    reported: [],
-  }));
+  const works: FileWork[] = files.map((file) => {
+    const earlier = run.reuse?.get(file);
+    return {
+      file,
+      report: { file: file.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false },
+      started: performance.now(),
+      raw: [],
+      reported: [],
+      ...(earlier ? { prepared: earlier.prepared, model: earlier.model, suppressions: earlier.suppressions } : {}),
+    };
+  });
   for (const work of works) {
+    if (work.prepared) continue;
     try {
       work.prepared = prepareFile(work.file.content, models);
     } catch (err) {
@@ -183,7 +208,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   if (prepared.length > 1) linkPackage(prepared);
 
   for (const work of works) {
-    if (!work.prepared) continue;
+    if (!work.prepared || work.model) continue;
     const started = performance.now();
     try {
       const walkTests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
@@ -249,7 +274,8 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const enabled = new Set(rules.map((r) => r.meta.id));
   for (const work of works) {
     if (skipped(work)) continue;
-    if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
+    if (run.verify && options.verifyFixes === false) for (const f of work.reported) delete f.fix;
+    else if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
     result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
     if (work.suppressions && !work.report.overBudget && !work.report.error) {

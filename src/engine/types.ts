@@ -96,6 +96,11 @@ export interface AnalyzeOptions {
   /** Wall-clock budget per file in milliseconds; a file over budget is reported in `overBudget`. */
   fileBudgetMs?: number;
   /**
+   * false: proposed fixes are dropped unchecked, for an analysis whose findings are only compared
+   * (the base of a differential review). Checking a fix re-analyzes its package, the costliest step.
+   */
+  verifyFixes?: boolean;
+  /**
    * Models of the user's own APIs (the shape of models/*.json entries, checked with parseModels),
    * added to the bundled ones and winning over them. Plain data, so it crosses to worker processes.
    */

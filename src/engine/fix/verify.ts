@@ -5,7 +5,7 @@
  */
 import type Parser from 'tree-sitter';
 import type { SuggestedFix, TextEdit } from '../types.js';
-import { compileViolations, declaredFunctions, newViolations, siblingCallViolations, type Violation } from './compile-checks.js';
+import { compileViolations, declaredFunctions, newViolations, siblingCallViolations, type Signature, type Violation } from './compile-checks.js';
 
 /** What one analysis of a file text yields, for comparing a file before and after a fix. */
 export interface FileAnalysisForFix {
@@ -53,9 +53,20 @@ function countBy(ds: readonly { rule: string; message: string }[]): Map<string, 
   return counts;
 }
 
+function sameSignatures(a: ReadonlyMap<string, Signature>, b: ReadonlyMap<string, Signature>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, sig] of a) {
+    const other = b.get(name);
+    if (!other || JSON.stringify(other) !== JSON.stringify(sig)) return false;
+  }
+  return true;
+}
+
 /** The original file's analysis, with its compile violations computed once for all its fixes. */
 export class FixVerifier {
-  private violations: Violation[] | undefined;
+  private ownViolations: Violation[] | undefined;
+  private siblingViolations: Violation[] | undefined;
+  private declared: Map<string, Signature> | undefined;
   private readonly counts: Map<string, number>;
   private readonly syntaxErrors: number;
 
@@ -63,19 +74,28 @@ export class FixVerifier {
   constructor(
     private readonly content: string,
     private readonly before: FileAnalysisForFix,
-    private readonly analyzeText: (content: string) => FileAnalysisForFix,
+    private readonly analyzeText: (content: string, edits: readonly TextEdit[]) => FileAnalysisForFix,
     private readonly siblings: readonly { path: string; root: Parser.SyntaxNode }[] = [],
   ) {
     this.counts = countBy(before.diagnostics);
     this.syntaxErrors = syntaxErrorCount(before.root);
   }
 
-  /** The file's own violations, and its siblings' calls of the functions it declares. */
-  private violationsOf(root: Parser.SyntaxNode): Violation[] {
-    const own = compileViolations(root);
-    if (this.siblings.length === 0) return own;
-    const declared = declaredFunctions(root);
-    return [...own, ...this.siblings.flatMap((s) => siblingCallViolations(s.root, declared, s.path))];
+  private callsFromSiblings(declared: ReadonlyMap<string, Signature>): Violation[] {
+    return this.siblings.flatMap((s) => siblingCallViolations(s.root, declared, s.path));
+  }
+
+  /**
+   * Violations the edit adds: in the file itself, and in its siblings' calls of the functions it
+   * declares. The siblings are unchanged, so their calls are checked again only when a signature changed.
+   */
+  private freshViolations(after: Parser.SyntaxNode): Violation[] {
+    const fresh = newViolations((this.ownViolations ??= compileViolations(this.before.root)), compileViolations(after));
+    if (this.siblings.length === 0) return fresh;
+    const declaredBefore = (this.declared ??= declaredFunctions(this.before.root));
+    const declaredAfter = declaredFunctions(after);
+    if (sameSignatures(declaredBefore, declaredAfter)) return fresh;
+    return [...fresh, ...newViolations((this.siblingViolations ??= this.callsFromSiblings(declaredBefore)), this.callsFromSiblings(declaredAfter))];
   }
 
   /** Undefined when the fix holds; otherwise why it is not offered, in words. */
@@ -83,9 +103,9 @@ export class FixVerifier {
     if (fix.edits.length === 0) return 'it has no edits';
     const edited = applyEdits(this.content, fix.edits);
     if (edited === undefined) return 'its edits overlap or fall outside the file';
-    const after = this.analyzeText(edited);
+    const after = this.analyzeText(edited, fix.edits);
     if (syntaxErrorCount(after.root) > this.syntaxErrors) return 'the edited file would not parse';
-    const fresh = newViolations((this.violations ??= this.violationsOf(this.before.root)), this.violationsOf(after.root));
+    const fresh = this.freshViolations(after.root);
     if (fresh.length > 0) return fresh[0].reason;
     const afterCounts = countBy(after.diagnostics);
     const targetId = identity(target);
