@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compareVersions, deltaOf, emptyFixStats, mergeFixStats, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileDelta, type FileReport, type Finding, type FixStats, type ReviewScope, type SourceFile } from '../engine/index.js';
+import { addedLinesOf, compareVersions, deltaOf, headFixes, emptyFixStats, mergeFixStats, onlyRules, rulesNeedingBase, type AnalysisResult, type AnalyzeOptions, type CompareOutput, type FileDelta, type FileReport, type Finding, type FixStats, type ReviewScope, type SourceFile } from '../engine/index.js';
 import type { GoFile } from './files.js';
 
 /** The engine's `analyze`, or anything shaped like it (a worker pool, a test stand-in). */
@@ -65,13 +65,16 @@ export interface JobFile {
   /** Blob sha (or another name of exactly this content); absent: the content is hashed for the cache key. */
   sha?: string | null;
   contextOnly?: boolean;
+  /** Lines the change added, for a head analysed with `fixes: 'added-lines'`. */
+  addedLines?: ReadonlySet<number>;
 }
 
 function cacheKey(files: readonly JobFile[], options: AnalyzeOptions): string {
-  const hash = createHash('sha256').update(`${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}\0${JSON.stringify(options.models ?? [])}\0${options.reviewingChanges === true}`);
+  const hash = createHash('sha256').update(`${options.goVersion ?? ''}\0${JSON.stringify(options.rules ?? {})}\0${JSON.stringify(options.models ?? [])}\0${options.reviewingChanges === true}\0${options.fixes ?? 'all'}`);
   for (const f of files) {
     const name = f.sha ?? `sha256:${createHash('sha256').update(f.content).digest('hex')}`;
     hash.update(`\0${f.contextOnly ? 'c' : 'r'}\0${f.path}\0${name}`);
+    if (f.addedLines) hash.update(`\0+${[...f.addedLines].join(',')}`);
   }
   return hash.digest('hex');
 }
@@ -87,7 +90,7 @@ export async function analyzeJob(files: readonly JobFile[], options: AnalyzeOpti
   const hit = cache.get(key);
   if (hit) return hit;
   const fresh = await analyzer(
-    files.map((f) => ({ path: f.path, content: f.content, ...(f.contextOnly ? { contextOnly: true } : {}) })),
+    files.map((f) => ({ path: f.path, content: f.content, ...(f.contextOnly ? { contextOnly: true } : {}), ...(f.addedLines ? { addedLines: f.addedLines } : {}) })),
     { ...options, scope: 'all' },
   );
   const reported = files.filter((f) => !f.contextOnly);
@@ -171,9 +174,11 @@ export async function reviewPackage(
   cache: AnalysisCache,
 ): Promise<Map<string, FileReview>> {
   const context: JobFile[] = siblings.map((f) => ({ path: f.path, content: f.content, sha: f.sha, contextOnly: true }));
-  const head = await analyzeJob([...files.map((f) => ({ path: f.path, content: f.content, sha: f.sha })), ...context], options, analyzer, cache);
-  const heads = new Map(head.files.map((f) => [f.path, f.analysis]));
   const prepared = files.map(prepare);
+  // Only fixes the review can show are checked: those rewriting added lines (outside scope 'all').
+  const changed: JobFile[] = prepared.map((p) => ({ path: p.file.path, content: p.file.content, sha: p.file.sha, addedLines: addedLinesOf({ patch: p.patch, ...(p.delta ? { delta: p.delta } : {}) }) }));
+  const head = await analyzeJob([...changed, ...context], { ...options, fixes: headFixes(scope) }, analyzer, cache);
+  const heads = new Map(head.files.map((f) => [f.path, f.analysis]));
   const baseRules = new Set<string>();
   const needsBase = new Set<string>();
   for (const p of prepared) {
@@ -192,7 +197,8 @@ export async function reviewPackage(
       if (content === '') continue;
       baseFiles.push({ path: p.file.path, content, sha: p.delta ? baseSha(content) : p.file.sha, ...(needsBase.has(p.file.path) ? {} : { contextOnly: true }) });
     }
-    const base = await analyzeJob([...baseFiles, ...context], { ...options, rules: onlyRules(baseRules, options.rules) }, analyzer, cache);
+    // Base findings are only matched against head's, never shown: no fix is checked.
+    const base = await analyzeJob([...baseFiles, ...context], { ...options, rules: onlyRules(baseRules, options.rules), fixes: 'none' }, analyzer, cache);
     for (const f of base.files) baseFindings.set(f.path, f.analysis.findings);
   }
   const out = new Map<string, FileReview>();

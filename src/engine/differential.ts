@@ -169,6 +169,16 @@ function removalFindings(input: CompareInput, delta: FileDelta, trees: () => { b
   return out;
 }
 
+/** The head lines a change added: the only lines a review can show a suggestion on (outside scope 'all'). */
+export function addedLinesOf(file: { patch: string; delta?: FileDelta }): ReadonlySet<number> {
+  return (file.delta ?? linesOfPatch(file.patch)).added;
+}
+
+/** Which fixes a review's head analysis checks: only those it can show, outside scope 'all'. */
+export function headFixes(scope: ReviewScope): 'all' | 'added-lines' {
+  return scope === 'all' ? 'all' : 'added-lines';
+}
+
 /**
  * One file's review: head findings classified as introduced or pre-existing against the base, the
  * removals the differential rules find, narrowed to the scope and anchored on the diff.
@@ -364,7 +374,11 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
     else headOnly.push({ file: file.path, reason: d.error });
   }
   const sourceOf = (f: ChangedFile, content: string): SourceFile => ({ ...(f.contextOnly ? { contextOnly: true } : {}), path: f.path, content });
-  const head = analyze(files.map((f) => sourceOf(f, f.content)), { ...analyzeOptions, scope: 'all' });
+  // Each changed file carries its added lines: fixes that rewrite other lines can't be suggestions, so they go unchecked.
+  const head = analyze(
+    files.map((f) => (f.contextOnly ? sourceOf(f, f.content) : { ...sourceOf(f, f.content), addedLines: addedLinesOf({ patch: f.patch, ...(deltas.has(f.path) ? { delta: deltas.get(f.path)! } : {}) }) })),
+    { ...analyzeOptions, scope: 'all', fixes: headFixes(scope) },
+  );
   const headByFile = groupByFile(head.findings);
   // Only the bases that can change what is shown, with only the rules that fired there.
   const baseRules = new Set<string>();
@@ -382,7 +396,7 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
           rules: onlyRules(baseRules, analyzeOptions.rules),
           scope: 'all',
           // Base findings are only matched against head's, never shown.
-          verifyFixes: false,
+          fixes: 'none',
         })
       : undefined;
   const baseByFile = groupByFile(base?.findings ?? []);

@@ -9,7 +9,7 @@ import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, narrowToDiff } from './diff.js';
 import { FixVerifier } from './fix/verify.js';
-import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, TextEdit } from './types.js';
+import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
 import type { Node } from './semantic/model.js';
 import { ApiModels } from './models/index.js';
 
@@ -32,7 +32,7 @@ export function mergeFixStats(into: FixStats, from: FixStats | undefined): void 
   into.verified += from.verified;
   into.dropped.push(...from.dropped);
 }
-export { analyzeChanges, compareVersions, deltaOf, differentialKey, onlyRules, placeForReview, REVIEW_SCOPES, rulesNeedingBase } from './differential.js';
+export { addedLinesOf, analyzeChanges, compareVersions, headFixes, deltaOf, differentialKey, onlyRules, placeForReview, REVIEW_SCOPES, rulesNeedingBase } from './differential.js';
 export type { ChangedFile, CompareInput, CompareOutput, ReviewedFinding, ReviewResult, ReviewScope } from './differential.js';
 export { reverseApply, ReverseApplyError } from './delta.js';
 export type { FileDelta } from './delta.js';
@@ -124,6 +124,17 @@ function editsInsideBodies(root: Node, edits: readonly TextEdit[]): boolean {
   return edits.every((e) => bodies.some((b) => b.first < e.startLine && e.endLine < b.last));
 }
 
+/** Whether a fix is worth checking: see AnalyzeOptions.fixes. */
+function offerable(fix: SuggestedFix, file: SourceFile, options: AnalyzeOptions): boolean {
+  if (options.fixes === 'none') return false;
+  if (options.fixes !== 'added-lines' || !file.addedLines) return true;
+  const added = file.addedLines;
+  return fix.edits.every((e) => {
+    for (let line = e.startLine; line <= e.endLine; line++) if (!added.has(line)) return false;
+    return true;
+  });
+}
+
 /**
  * Keeps each proposed fix of a file's findings only when it holds (engine/fix/verify.ts): the package
  * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
@@ -140,6 +151,11 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
   for (const f of work.reported) {
     const fix = f.fix;
     if (!fix) continue;
+    if (!offerable(fix, work.file, options)) {
+      delete f.fix;
+      if (options.fixes !== 'none' && !f.message.includes(fix.message)) f.message = `${f.message} ${fix.message}`;
+      continue;
+    }
     stats.offered++;
     let reason: string | undefined;
     if (performance.now() > deadline) {
@@ -274,8 +290,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const enabled = new Set(rules.map((r) => r.meta.id));
   for (const work of works) {
     if (skipped(work)) continue;
-    if (run.verify && options.verifyFixes === false) for (const f of work.reported) delete f.fix;
-    else if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
+    if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
     result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
     if (work.suppressions && !work.report.overBudget && !work.report.error) {

@@ -96,10 +96,13 @@ export interface AnalyzeOptions {
   /** Wall-clock budget per file in milliseconds; a file over budget is reported in `overBudget`. */
   fileBudgetMs?: number;
   /**
-   * false: proposed fixes are dropped unchecked, for an analysis whose findings are only compared
-   * (the base of a differential review). Checking a fix re-analyzes its package, the costliest step.
+   * Which proposed fixes are checked (engine/fix/verify.ts, which re-analyzes the package: the costliest
+   * step) and offered. 'all', the default: every one. 'added-lines': only those whose edits rewrite lines
+   * the change added (SourceFile.addedLines, where a file carries them), the only ones a review can show
+   * as suggestions; the others give their advice in words, unchecked. 'none': no fix is offered, for an
+   * analysis whose findings are only compared (the base of a differential review).
    */
-  verifyFixes?: boolean;
+  fixes?: 'all' | 'added-lines' | 'none';
   /**
    * Models of the user's own APIs (the shape of models/*.json entries, checked with parseModels),
    * added to the bundled ones and winning over them. Plain data, so it crosses to worker processes.

@@ -193,10 +193,12 @@ describe('with a stand-in analyzer', () => {
     h.fake.setPull(7, HEAD, { 'a.go': [BASE_GO, `${BASE_GO}func B() {}\n`] });
     await h.send('pull_request', pullRequestPayload('opened'));
     // One whole-file analysis per file, as a review of changes; the app compares it with the base itself
-    // (no base analysis here: the stand-in finds nothing).
+    // (no base analysis here: the stand-in finds nothing). Only fixes on the added lines can be suggestions.
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.options).toEqual({ scope: 'all', reviewingChanges: true, goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } } });
+    expect(calls[0]!.options).toEqual({ scope: 'all', reviewingChanges: true, goVersion: '1.21', rules: { 'closure-write': { enabled: true, severity: 'warning' } }, fixes: 'added-lines' });
     expect(calls[0]!.files.map((f) => f.path)).toEqual(['a.go']);
+    const lineCount = BASE_GO.split('\n').length;
+    expect([...calls[0]!.files[0]!.addedLines!]).toEqual([lineCount]);
   });
 
   test('skips vendor, testdata, generated, removed and >1 MB files, and says so', async () => {
