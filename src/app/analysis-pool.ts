@@ -49,7 +49,7 @@ export function timedOutResult(files: readonly SourceFile[], deadlineMs: number)
 /**
  * The engine runs in worker processes, one job at a time per worker, so a large pull request's files are
  * analyzed in parallel while the main thread keeps fetching. Workers start on first use and are replaced if
- * they die. A job that runs past the deadline has its worker killed and replaced, and resolves as timed out,
+ * they die (or all at once at startup, warm()). A job that runs past the deadline has its worker killed and replaced, and resolves as timed out,
  * so the run names the file instead of hanging. Processes, not threads: terminating a worker thread while
  * it is inside tree-sitter's native code aborts the whole server; killing a process harms only that process.
  */
@@ -69,6 +69,11 @@ export class AnalysisPool {
       this.queue.push({ files, options, pending: { resolve, reject } });
       this.pump();
     });
+
+  /** Starts every worker now, so the first pull request does not wait for processes to load the engine. */
+  warm(): void {
+    while (this.workers.length < this.size) this.spawn();
+  }
 
   private spawn(): Slot {
     const slot: Slot = { worker: fork(fileURLToPath(this.script), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), busy: false, ready: false };

@@ -79,7 +79,8 @@ function envNumber(name: string, fallback: number): number {
 /** Builds the Probot app; the default export uses the real engine and env settings. */
 export function createApp(options: AppOptions = {}) {
   // Worker threads when running compiled; the engine on the main thread otherwise (e.g. under ts-jest).
-  const analyzer = options.analyzer ?? defaultAnalysisPool()?.analyze ?? analyze;
+  const pool = options.analyzer ? undefined : defaultAnalysisPool();
+  const analyzer = options.analyzer ?? pool?.analyze ?? analyze;
   const cache = options.cache ?? new BlobCache(envNumber('RACECHECK_CACHE_MB', 64) * 1024 * 1024);
   const analysisCache = options.analysisCache ?? new AnalysisCache();
   const docsBaseUrl = options.docsBaseUrl ?? docsBaseUrlFrom(process.env);
@@ -90,6 +91,8 @@ export function createApp(options: AppOptions = {}) {
   const metrics = options.metrics ?? new Metrics();
   const refusals = options.refusals ?? new RefusalLimiter();
   const ops: OpsSettings = { ...opsSettingsFromEnv(), ...options.ops };
+  // A process that analyzes starts its workers with the server, not on its first pull request.
+  if (ops.role !== 'web') pool?.warm();
   let redisQueue: RedisRunQueue | undefined;
   let draining = false;
 
