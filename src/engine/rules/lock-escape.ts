@@ -90,6 +90,30 @@ function inPlaceWrites(facts: GuardFacts, key: string): FieldSite[] {
   });
 }
 
+/** `x == nil` / `x != nil`: compares the map or slice header, reads no element. */
+function nilComparison(ident: Node): boolean {
+  const parent = ident.parent;
+  if (parent?.type !== 'binary_expression') return false;
+  const op = parent.childForFieldName('operator')?.text;
+  const other = parent.childForFieldName(parent.childForFieldName('left')?.startIndex === ident.startIndex ? 'right' : 'left');
+  return (op === '==' || op === '!=') && other?.type === 'nil';
+}
+
+/**
+ * Whether a use of a copied pointer (`s.books` in `s.Lock(); n := s.books[k]`) is made holding the
+ * pointee's own lock (`s`, `s.mu`), and every locked write of that field holds the same lock of the
+ * object it writes: the per-object lock orders them, whatever happened to the outer lock.
+ */
+function underOwnLock(model: FileModel, use: Access, writes: { access: Access; model: FileModel }[]): boolean {
+  const root = use.decl.name;
+  const suffixes = model.locksHeld(use.node).filter((l) => l === root || l.startsWith(`${root}.`)).map((l) => l.slice(root.length));
+  if (suffixes.length === 0) return false;
+  return writes.every((w) => {
+    const held = w.model.locksHeld(w.access.node);
+    return suffixes.some((s) => held.includes(`${w.access.decl.name}${s}`));
+  });
+}
+
 function where(model: FileModel, other: FileModel, node: Node): string {
   return other === model ? `line ${lineOf(node)}` : `${other.path}:${lineOf(node)}`;
 }
@@ -124,7 +148,11 @@ export const lockEscape: Rule = {
         .filter((u) => u.node.startIndex > stored.expr.endIndex && u.unit.node === site.access.unit.node && !u.atomic);
       const escaped = uses.find((u) => {
         if (model.locksHeld(u.node).includes(lock)) return false;
-        return shape.kind === 'container' ? u.path.length === 0 || u.path[0] === '[]' : u.path.length > 0 && u.path[0] !== '[]';
+        if (shape.kind === 'container') return (u.path.length === 0 && !nilComparison(u.node)) || u.path[0] === '[]';
+        if (u.path.length === 0 || u.path[0] === '[]') return false;
+        // Hand-over-hand: the pointee's own lock held here, the one its every writer holds.
+        pointeeWrites ??= lockedWritesByField(pkg);
+        return !underOwnLock(model, u, pointeeWrites.get(`${shape.typeName}.${u.path[0]}`) ?? []);
       });
       if (!escaped) continue;
       const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
