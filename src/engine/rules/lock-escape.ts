@@ -7,7 +7,7 @@
 import type { Diagnostic, Rule } from '../rule.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
-import type { PackageModel } from '../semantic/package.js';
+import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
 /** Expression nodes a value passes through unchanged on its way to the assignment. */
@@ -57,8 +57,8 @@ function exprOwner(expr: Node, site: FieldSite): Node | null {
 }
 
 /** Writes to fields of a struct type made with some lock held: `Type.field` → the writing sites. */
-function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; model: FileModel; fn: string }[]> {
-  const out = new Map<string, { access: Access; model: FileModel; fn: string }[]>();
+function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; model: FileModel; fn: string; info: FunctionInfo }[]> {
+  const out = new Map<string, { access: Access; model: FileModel; fn: string; info: FunctionInfo }[]>();
   for (const file of pkg.files) {
     if (file.isTest) continue;
     const model = file.model;
@@ -72,7 +72,7 @@ function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; m
       if (model.locksHeld(a.node).length === 0) continue;
       const key = `${typeName}.${a.path[0]}`;
       const list = out.get(key) ?? [];
-      list.push({ access: a, model, fn: fn.name });
+      list.push({ access: a, model, fn: fn.name, info: fn });
       out.set(key, list);
     }
   }
@@ -167,15 +167,18 @@ export const lockEscape: Rule = {
       const how = siteEntry(site, facts.entry);
       if (!how) continue;
 
-      let racing: { node: Node; model: FileModel; fn: string; what: string }[] = [];
+      let racing: { node: Node; model: FileModel; fn: string; info: FunctionInfo; what: string }[] = [];
       if (shape.kind === 'container') {
-        racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, what: `changes \`${w.owner}.${w.field}\`` }));
+        racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, info: w.fn, what: `changes \`${w.owner}.${w.field}\`` }));
       } else {
         pointeeWrites ??= lockedWritesByField(pkg);
-        racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
+        racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
       }
       racing = racing.filter((r) => r.node.startIndex !== escaped.node.startIndex || r.model !== model);
       if (racing.length === 0) continue;
+      // One goroutine does it all (a loop started once, and only the methods it calls): no two run at once.
+      const owner = facts.singleOwner(site.fn);
+      if (owner && racing.every((r) => facts.singleOwner(r.info) === owner)) continue;
       reported.add(stored.decl);
       const name = stored.decl.name;
       const code = model.text(stored.expr);
