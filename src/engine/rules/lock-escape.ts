@@ -7,7 +7,7 @@
 import type { Diagnostic, Rule } from '../rule.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
-import type { PackageModel } from '../semantic/package.js';
+import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
 /** Expression nodes a value passes through unchanged on its way to the assignment. */
@@ -57,8 +57,8 @@ function exprOwner(expr: Node, site: FieldSite): Node | null {
 }
 
 /** Writes to fields of a struct type made with some lock held: `Type.field` → the writing sites. */
-function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; model: FileModel; fn: string }[]> {
-  const out = new Map<string, { access: Access; model: FileModel; fn: string }[]>();
+function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; model: FileModel; fn: string; info: FunctionInfo }[]> {
+  const out = new Map<string, { access: Access; model: FileModel; fn: string; info: FunctionInfo }[]>();
   for (const file of pkg.files) {
     if (file.isTest) continue;
     const model = file.model;
@@ -72,7 +72,7 @@ function lockedWritesByField(pkg: PackageModel): Map<string, { access: Access; m
       if (model.locksHeld(a.node).length === 0) continue;
       const key = `${typeName}.${a.path[0]}`;
       const list = out.get(key) ?? [];
-      list.push({ access: a, model, fn: fn.name });
+      list.push({ access: a, model, fn: fn.name, info: fn });
       out.set(key, list);
     }
   }
@@ -87,6 +87,30 @@ function inPlaceWrites(facts: GuardFacts, key: string): FieldSite[] {
     const a = w.access;
     const at = a.path.indexOf(w.field);
     return a.deleted || a.appendSelf || a.path[at + 1] === '[]';
+  });
+}
+
+/** `x == nil` / `x != nil`: compares the map or slice header, reads no element. */
+function nilComparison(ident: Node): boolean {
+  const parent = ident.parent;
+  if (parent?.type !== 'binary_expression') return false;
+  const op = parent.childForFieldName('operator')?.text;
+  const other = parent.childForFieldName(parent.childForFieldName('left')?.startIndex === ident.startIndex ? 'right' : 'left');
+  return (op === '==' || op === '!=') && other?.type === 'nil';
+}
+
+/**
+ * Whether a use of a copied pointer (`s.books` in `s.Lock(); n := s.books[k]`) is made holding the
+ * pointee's own lock (`s`, `s.mu`), and every locked write of that field holds the same lock of the
+ * object it writes: the per-object lock orders them, whatever happened to the outer lock.
+ */
+function underOwnLock(model: FileModel, use: Access, writes: { access: Access; model: FileModel }[]): boolean {
+  const root = use.decl.name;
+  const suffixes = model.locksHeld(use.node).filter((l) => l === root || l.startsWith(`${root}.`)).map((l) => l.slice(root.length));
+  if (suffixes.length === 0) return false;
+  return writes.every((w) => {
+    const held = w.model.locksHeld(w.access.node);
+    return suffixes.some((s) => held.includes(`${w.access.decl.name}${s}`));
   });
 }
 
@@ -124,7 +148,11 @@ export const lockEscape: Rule = {
         .filter((u) => u.node.startIndex > stored.expr.endIndex && u.unit.node === site.access.unit.node && !u.atomic);
       const escaped = uses.find((u) => {
         if (model.locksHeld(u.node).includes(lock)) return false;
-        return shape.kind === 'container' ? u.path.length === 0 || u.path[0] === '[]' : u.path.length > 0 && u.path[0] !== '[]';
+        if (shape.kind === 'container') return (u.path.length === 0 && !nilComparison(u.node)) || u.path[0] === '[]';
+        if (u.path.length === 0 || u.path[0] === '[]') return false;
+        // Hand-over-hand: the pointee's own lock held here, the one its every writer holds.
+        pointeeWrites ??= lockedWritesByField(pkg);
+        return !underOwnLock(model, u, pointeeWrites.get(`${shape.typeName}.${u.path[0]}`) ?? []);
       });
       if (!escaped) continue;
       const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
@@ -139,15 +167,18 @@ export const lockEscape: Rule = {
       const how = siteEntry(site, facts.entry);
       if (!how) continue;
 
-      let racing: { node: Node; model: FileModel; fn: string; what: string }[] = [];
+      let racing: { node: Node; model: FileModel; fn: string; info: FunctionInfo; what: string }[] = [];
       if (shape.kind === 'container') {
-        racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, what: `changes \`${w.owner}.${w.field}\`` }));
+        racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, info: w.fn, what: `changes \`${w.owner}.${w.field}\`` }));
       } else {
         pointeeWrites ??= lockedWritesByField(pkg);
-        racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
+        racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
       }
       racing = racing.filter((r) => r.node.startIndex !== escaped.node.startIndex || r.model !== model);
       if (racing.length === 0) continue;
+      // One goroutine does it all (a loop started once, and only the methods it calls): no two run at once.
+      const owner = facts.singleOwner(site.fn);
+      if (owner && racing.every((r) => facts.singleOwner(r.info) === owner)) continue;
       reported.add(stored.decl);
       const name = stored.decl.name;
       const code = model.text(stored.expr);

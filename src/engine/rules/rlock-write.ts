@@ -83,6 +83,21 @@ function sharedTarget(model: FileModel, a: Access): boolean {
   return false; // a local declared in this function
 }
 
+/** Whether the lock taken by an `X.RLock()` statement is a struct value (one embedding the mutex), not a mutex variable. */
+function lockIsStruct(model: FileModel, stmt: Node): boolean {
+  const call = stmt.namedChild(0);
+  const receiver = call ? methodCall(call)?.receiver : undefined;
+  if (receiver?.type !== 'identifier') return false;
+  const decl = model.resolve(receiver) ?? model.packageDecls.get(receiver.text);
+  if (!decl) return false;
+  let t = model.types.underlying(decl.type);
+  if (t.kind === 'pointer') t = model.types.underlying(t.elem);
+  if (t.kind === 'struct') return true;
+  // A composite literal of an anonymous struct type: `var reg = struct{ sync.RWMutex; … }{…}`.
+  const init = decl.init;
+  return t.kind === 'unknown' && init?.type === 'composite_literal' && init.childForFieldName('type')?.type === 'struct_type';
+}
+
 /** Whether the method an access calls writes its receiver, as the models say (`lru.Cache.Get`, `list.List.MoveToFront`). */
 function writesReceiver(model: FileModel, a: Access): boolean {
   const call = a.node.parent?.type === 'selector_expression' ? callOf(a.node) : undefined;
@@ -270,7 +285,9 @@ export const rlockWrite: Rule = {
       if (held.size === 0) continue;
       // The read lock meant to guard the target: one on the same root (`c.mu` for `c.items`), or a
       // standalone mutex variable. `o.mu.RLock()` says nothing about writes to `s.copy`.
-      const guard = [...held].find(([n]) => n.split('.')[0] === a.decl.name) ?? [...held].find(([n]) => !n.includes('.'));
+      // A struct with an embedded RWMutex (`w.RLock()`, `registry.RLock()`) guards its own fields,
+      // not a map the caller passed in or the value being unmarshaled.
+      const guard = [...held].find(([n]) => n.split('.')[0] === a.decl.name) ?? [...held].find(([n, at]) => !n.includes('.') && !lockIsStruct(model, at));
       if (!guard) continue;
       const [name, rlock] = guard;
       const expr = writtenExpr(a);

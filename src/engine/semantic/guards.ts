@@ -7,7 +7,7 @@
  * Computed once per package, on first use, and shared by the rules.
  */
 import type { Access, FuncUnit, Node } from './model.js';
-import type { FunctionInfo, PackageFile, PackageModel } from './package.js';
+import type { FunctionInfo, NamedSpawn, PackageFile, PackageModel } from './package.js';
 import { accessText } from './package.js';
 
 /** Field types that synchronize themselves, so touching them without the mutex is fine. */
@@ -44,6 +44,8 @@ export interface CallSite {
   callee: string;
   caller: FunctionInfo;
   held: boolean;
+  /** Made in the caller's own body, not in a func literal (which may run on another goroutine). */
+  direct?: boolean;
   /** Where the call is: for the path a goroutine takes to an access. */
   file: string;
   line: number;
@@ -151,6 +153,7 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
               callee: `${typeName}.${a.method}`,
               caller: fn,
               held: protects(heldLocks(), locks, owner) || heldLocks().length > 0,
+              direct: !a.unit.parent && !a.unit.spawn,
               file: model.path,
               line: a.node.startPosition.row + 1,
             });
@@ -270,6 +273,79 @@ function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionIn
   return entry;
 }
 
+/**
+ * The one goroutine a method runs on, when nothing else can run it: `T.run` itself when the
+ * package starts it once (`go s.run()` inside a `once.Do`, or in a constructor) and never calls it,
+ * or the owner of every caller of an unexported method whose every mention in the package is a
+ * direct call from such a caller. Undefined when anything else might call it.
+ */
+function ownersOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => string | undefined {
+  const memo = new Map<FunctionInfo, string | undefined>();
+  const callsTo = new Map<string, CallSite[]>();
+  for (const c of calls) {
+    const list = callsTo.get(c.callee) ?? [];
+    list.push(c);
+    callsTo.set(c.callee, list);
+  }
+  const mentions = new Map<string, number>();
+  const mentionsOf = (name: string): number => {
+    let n = mentions.get(name);
+    if (n === undefined) {
+      const re = new RegExp(`\\.${name}\\b`, 'g');
+      n = pkg.files.reduce((sum, f) => sum + (codeOnly(f.model.source).match(re)?.length ?? 0), 0);
+      mentions.set(name, n);
+    }
+    return n;
+  };
+  const owner = (fn: FunctionInfo): string | undefined => {
+    if (memo.has(fn)) return memo.get(fn);
+    memo.set(fn, undefined); // a cycle proves nothing
+    let found: string | undefined;
+    if (!fn.exported && fn.receiverType) {
+      const key = `${fn.receiverType}.${fn.name}`;
+      const callers = callsTo.get(key) ?? [];
+      const spawns = (pkg.namedSpawns.get(fn.name) ?? []).filter((sp) => sp.text.startsWith(`go ${fn.receiverName}.`));
+      if (spawns.length > 0) {
+        // The one mention is the go statement itself (which the call sites count too).
+        if (spawns.length === 1 && mentionsOf(fn.name) === 1 && startedOnce(pkg, spawns[0])) found = key;
+      } else if (callers.length > 0 && mentionsOf(fn.name) === callers.length && callers.every((c) => c.direct)) {
+        const owners = new Set(callers.filter((c) => c.caller !== fn).map((c) => owner(c.caller)));
+        const [only] = owners;
+        if (owners.size === 1 && only) found = only;
+      }
+    }
+    memo.set(fn, found);
+    return found;
+  };
+  return owner;
+}
+
+/** Source with string literals and comments blanked, so a name in a message is not a mention. */
+function codeOnly(source: string): string {
+  return source.replace(/"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '""');
+}
+
+/** A `go x.run()` that runs once per object: inside a `once.Do(func() {…})`, or in a constructor, outside any loop. */
+function startedOnce(pkg: PackageModel, spawn: NamedSpawn): boolean {
+  const model = spawn.file.model;
+  const column = model.lines[spawn.line - 1]?.indexOf(spawn.text.replace(/\(\)$/, '')) ?? -1;
+  if (column < 0) return false;
+  let node: Node | null = model.tree.rootNode.descendantForPosition({ row: spawn.line - 1, column });
+  while (node && node.type !== 'go_statement') node = node.parent;
+  for (let cur = node?.parent; cur; cur = cur.parent) {
+    if (cur.type === 'for_statement') return false;
+    if (cur.type === 'func_literal') {
+      const call = cur.parent?.type === 'argument_list' ? cur.parent.parent : null;
+      const fn = call?.childForFieldName('function');
+      return fn?.type === 'selector_expression' && fn.childForFieldName('field')?.text === 'Do' && /once/i.test(fn.childForFieldName('operand')?.text ?? '');
+    }
+    if (cur.type === 'function_declaration' || cur.type === 'method_declaration') {
+      return /^(new|New)/.test(cur.childForFieldName('name')?.text ?? '');
+    }
+  }
+  return false;
+}
+
 /** The field sites of one `Type.field`, split by whether a lock protects them. */
 export interface GuardedField {
   key: string;
@@ -294,6 +370,8 @@ export interface GuardFacts {
   entrySteps(fn: FunctionInfo): EntryStep[];
   /** The functions that call `fn` by name in the package (methods of types that lock only). */
   callersOf(fn: FunctionInfo): FunctionInfo[];
+  /** The single goroutine (its method, `T.run`) that is the only one to run `fn`, if the package shows one. */
+  singleOwner(fn: FunctionInfo): string | undefined;
 }
 
 export function inferGuards(pkg: PackageModel): GuardFacts {
@@ -325,6 +403,7 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     guarded.set(key, { key, sites: list, guardedWrites, bare });
   }
   const entry = entryOf(pkg, calls);
+  const owner = ownersOf(pkg, calls);
   const callers = new Map<string, FunctionInfo[]>();
   for (const c of calls) {
     const list = callers.get(c.callee) ?? [];
@@ -339,5 +418,6 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     entry: (fn) => entry(fn)?.why,
     entrySteps: (fn) => entry(fn)?.steps ?? [],
     callersOf: (fn) => (fn.receiverType ? callers.get(`${fn.receiverType}.${fn.name}`) ?? [] : []),
+    singleOwner: owner,
   };
 }

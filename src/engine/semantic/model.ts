@@ -879,6 +879,7 @@ class ModelBuilder {
           const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
           const atomicCall = fnText.startsWith('atomic.');
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
+          else if (fn?.type === 'identifier') this.noteLocalFuncJoins(node, fn, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1106,6 +1107,18 @@ class ModelBuilder {
   private noteJoin(call: Node, unit: FuncUnit): void {
     const mc = methodCall(call);
     if (mc && mc.method === 'Wait' && callArguments(call).length === 0) this.addJoin(unit, call, mc.receiver.text);
+  }
+
+  /**
+   * `shutdown()` where `shutdown := func() { …; <-done }` is a local func literal: the call waits
+   * where the literal's body waits (a receive, a Wait, also inside a once.Do it runs in place).
+   */
+  private noteLocalFuncJoins(call: Node, fn: Node, scope: Scope, unit: FuncUnit): void {
+    const decl = scope.lookup(fn.text);
+    const literal = decl?.kind === 'var' && !decl.packageLevel ? decl.init : undefined;
+    if (literal?.type !== 'func_literal' || literal.endIndex > call.startIndex) return;
+    const inside = unit.thread.joins.filter((j) => !j.deferred && j.pos >= literal.startIndex && j.end <= literal.endIndex);
+    for (const group of new Set(inside.map((j) => j.group))) this.addJoin(unit, call, group);
   }
 
   private reference(ident: Node, scope: Scope, unit: FuncUnit, ctx: AccessContext): void {
