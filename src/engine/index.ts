@@ -124,6 +124,11 @@ function editsInsideBodies(root: Node, edits: readonly TextEdit[]): boolean {
   return edits.every((e) => bodies.some((b) => b.first < e.startLine && e.endLine < b.last));
 }
 
+/** Whether a message already gives a fix's advice (perhaps as the start of a longer sentence). */
+function saysAlready(message: string, advice: string): boolean {
+  return message.includes(advice.replace(/\.$/, ''));
+}
+
 /** Whether a fix is worth checking: see AnalyzeOptions.fixes. */
 function offerable(fix: SuggestedFix, file: SourceFile, options: AnalyzeOptions): boolean {
   if (options.fixes === 'none') return false;
@@ -153,7 +158,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
     if (!fix) continue;
     if (!offerable(fix, work.file, options)) {
       delete f.fix;
-      if (options.fixes !== 'none' && !f.message.includes(fix.message)) f.message = `${f.message} ${fix.message}`;
+      if (options.fixes !== 'none' && !saysAlready(f.message, fix.message)) f.message = `${f.message} ${fix.message}`;
       continue;
     }
     stats.offered++;
@@ -183,7 +188,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
     }
     delete f.fix;
     stats.dropped.push({ file: f.file, rule: f.rule, line: f.line, reason });
-    if (!f.message.includes(fix.message)) f.message = `${f.message} ${fix.message}`;
+    if (!saysAlready(f.message, fix.message)) f.message = `${f.message} ${fix.message}`;
   }
 }
 

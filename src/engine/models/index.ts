@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 
-export type CallbackMode = 'sync' | 'async' | 'concurrent' | 'subtest';
+export type CallbackMode = 'sync' | 'async' | 'concurrent' | 'awaited' | 'subtest';
 /** An argument by index, every argument, the receiver, or the first result. */
 export type ArgRef = number | '*' | 'receiver' | 'result';
 
@@ -184,7 +184,7 @@ export class ApiModels {
         this.funcs.set(`${path}.${rest}`, e);
         this.funcsByShortName.set(`${packageNameOf(path)}.${rest}`, e);
         if (e.anyReceiver && names.length === 2) this.methodsByName.set(names[1], e);
-        if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent')) spawning.add(names[names.length - 1]);
+        if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);

@@ -26,6 +26,7 @@ export function describeThread(thread: FuncUnit): string {
     case 'go':
       return `the goroutine started on line ${line}`;
     case 'group':
+      if (s.awaitedBy) return `the \`${s.awaitedBy}\` callback on line ${line}`;
       return `the \`${s.group}.Go\` closure on line ${line}`;
     case 'parallel-test':
       return `the parallel subtest on line ${line}`;

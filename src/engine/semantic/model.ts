@@ -34,6 +34,8 @@ export interface Spawn {
   site?: Node;
   /** The receiver of `.Go(...)` (e.g. `wg`), whose `Wait()` joins it. */
   group?: string;
+  /** The call that runs the callback on a goroutine and returns after it (`require.Eventually`): it is the join. */
+  awaitedBy?: string;
   /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
   registered?: boolean;
   /** The unit whose code contains the site. */
@@ -339,6 +341,11 @@ function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match:
   if (mode === 'subtest') {
     const body = literal.childForFieldName('body');
     return callsParallel(body, firstParamName(literal)) ? { kind: 'parallel-test', site: call } : undefined;
+  }
+  if (mode === 'awaited') {
+    const callee = call.childForFieldName('function')?.text ?? '';
+    // A group of its own, joined where the call returns (see the call visitor).
+    return { kind: 'group', site: call, group: `${callee}@${call.startIndex}`, awaitedBy: callee };
   }
   if (mode !== 'concurrent') return undefined;
   const model = match!.model;
@@ -889,6 +896,8 @@ class ModelBuilder {
             if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
+            // The call returns only after the callback's last run: the caller's thread joins it there.
+            if (spawn?.awaitedBy) unit.thread.joins.push({ pos: node.endIndex, end: node.endIndex, group: spawn.group, deferred: false });
           }
           // A package function the models say writes a slice argument (sort.Slice, slices.Sort)
           // writes its elements.
