@@ -227,14 +227,20 @@ interface Entry {
   steps: EntryStep[];
 }
 
-function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => Entry | undefined {
-  const memo = new Map<FunctionInfo, Entry | undefined>();
+/** Call sites grouped by the called name. */
+function byCallee(calls: readonly CallSite[]): Map<string, CallSite[]> {
   const callsTo = new Map<string, CallSite[]>();
   for (const c of calls) {
     const list = callsTo.get(c.callee) ?? [];
     list.push(c);
     callsTo.set(c.callee, list);
   }
+  return callsTo;
+}
+
+function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => Entry | undefined {
+  const memo = new Map<FunctionInfo, Entry | undefined>();
+  const callsTo = byCallee(calls);
   const entry = (fn: FunctionInfo): Entry | undefined => {
     if (memo.has(fn)) return memo.get(fn);
     memo.set(fn, undefined); // cycles lead nowhere new
@@ -281,12 +287,7 @@ function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionIn
  */
 function ownersOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => string | undefined {
   const memo = new Map<FunctionInfo, string | undefined>();
-  const callsTo = new Map<string, CallSite[]>();
-  for (const c of calls) {
-    const list = callsTo.get(c.callee) ?? [];
-    list.push(c);
-    callsTo.set(c.callee, list);
-  }
+  const callsTo = byCallee(calls);
   const mentions = new Map<string, number>();
   const mentionsOf = (name: string): number => {
     let n = mentions.get(name);
