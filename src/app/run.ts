@@ -91,6 +91,19 @@ async function listOurComments(octokit: Octokit, target: PullTarget): Promise<Ex
   return ours;
 }
 
+type Settled<T> = { value: T } | { error: unknown };
+
+/** A promise that never rejects, so a call can start early and its failure be handled where it is awaited. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then((value) => ({ value }), (error: unknown) => ({ error }));
+}
+
+async function unwrap<T>(p: Promise<Settled<T>>): Promise<T> {
+  const r = await p;
+  if ('error' in r) throw r.error;
+  return r.value;
+}
+
 /** Reviews one pull request head: check run, analysis, one review, resolved-comment updates. Never leaves the check in progress. */
 export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunOutcome> {
   const { octokit, log } = deps;
@@ -136,17 +149,33 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     return { ...outcome, checkRunId, superseded: newerAtStart };
   }
 
-  const check =
+  // The check run is created while the reads and the analysis go on, and joined before the first write
+  // that needs it: creating it may wait out Probot's 1 s spacing of an installation's writes. Outside
+  // the run's abort signal: a creation GitHub got must be known, so that the check is completed.
+  const creation: Promise<Settled<{ id: number }>> | undefined =
     req.checkRunId !== undefined
-      ? { id: req.checkRunId }
-      : (await octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: req.headSha, status: 'in_progress', started_at: new Date().toISOString() })).data;
-  outcome.checkRunId = check.id;
-  await req.onCheckRunCreated?.(check.id);
+      ? undefined
+      : settle(
+          outsideRun(() => octokit.rest.checks.create({ ...repo, name: CHECK_NAME, head_sha: req.headSha, status: 'in_progress', started_at: new Date().toISOString() })).then(async ({ data }) => {
+            // Queue mode records it at once, so a retry after a crash completes this check instead of opening another.
+            await req.onCheckRunCreated?.(data.id);
+            return { id: data.id };
+          }),
+        );
+  if (!creation) await req.onCheckRunCreated?.(req.checkRunId!);
+  const checkRun = async (): Promise<{ id: number }> => {
+    const check = creation ? await unwrap(creation) : { id: req.checkRunId! };
+    outcome.checkRunId = check.id;
+    return check;
+  };
+  // Reads that need no check run go out with it.
+  const configRead = settle(deps.loadConfig(CONFIG_FILE));
+  const pullReads = settle(Promise.all([listPullFiles(octokit, req), readGoMod(octokit, req), listOurComments(octokit, req)]));
 
-  const complete = (conclusion: Conclusion, title: string, summary: string, annotations: Annotation[] = []) =>
+  const complete = async (conclusion: Conclusion, title: string, summary: string, annotations: Annotation[] = []) =>
     octokit.rest.checks.update({
       ...repo,
-      check_run_id: check.id,
+      check_run_id: (await checkRun()).id,
       status: 'completed',
       conclusion,
       completed_at: new Date().toISOString(),
@@ -169,7 +198,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
   try {
     let config: RacecheckConfig;
     try {
-      const parsed = parseConfig(await deps.loadConfig(CONFIG_FILE));
+      const parsed = parseConfig(await unwrap(configRead));
       if (!parsed.ok) throw new Error(parsed.error);
       config = parsed.config;
     } catch (err) {
@@ -180,8 +209,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
       return outcome;
     }
 
-    // Independent reads go out together to keep webhook-to-review latency low.
-    const [prFiles, goMod, existing] = await Promise.all([listPullFiles(octokit, req), readGoMod(octokit, req), listOurComments(octokit, req)]);
+    // Independent reads went out together (above) to keep webhook-to-review latency low.
+    const [prFiles, goMod, existing] = await unwrap(pullReads);
     const { selected: selectable, skipped } = selectGoFiles(prFiles, config.ignore);
     const limitsHit: string[] = [];
     const selected = selectable.slice(0, limits.maxFiles);
@@ -323,6 +352,8 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     });
 
     let reviewNote: string | undefined;
+    // No review goes out without its check run.
+    await checkRun();
     // Nothing goes out for a head that is no longer the pull request's newest.
     if (await stopIfSuperseded()) return outcome;
     if (comments.length > 0) {
@@ -404,7 +435,7 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     const batches: Annotation[][] = [];
     for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
     for (const batch of batches.slice(0, -1)) {
-      await octokit.rest.checks.update({ ...repo, check_run_id: check.id, output: { title, summary, annotations: batch } });
+      await octokit.rest.checks.update({ ...repo, check_run_id: (await checkRun()).id, output: { title, summary, annotations: batch } });
     }
     await complete(conclusion, title, summary, batches.at(-1));
     outcome.conclusion = conclusion;
@@ -431,6 +462,10 @@ export async function runRacecheck(deps: RunDeps, req: RunRequest): Promise<RunO
     return outcome;
   } catch (err) {
     const reason = abortReason(err) ?? (req.signal?.aborted ? abortReason(req.signal.reason) : undefined);
+    // Settled first, so a job returned to the queue carries the check run it opened.
+    const created = creation ? await creation : undefined;
+    // No check run could be opened: the run fails as one that never started (there is nothing to complete).
+    if (created && 'error' in created && reason === undefined) throw created.error;
     if (reason === 'requeue' || (reason === undefined && req.retryable?.(err))) throw err; // the job runs again and completes this check
     if (reason !== undefined) {
       const { title, summary } = abortedText(reason, errorMessage(req.signal?.reason ?? err));

@@ -54,6 +54,22 @@ function reviewPosts(): number {
   return fake.requests.filter((r) => r === REVIEW_POST).length;
 }
 
+describe('the check run is created alongside the reads', () => {
+  test('while its POST is stalled the files are listed and fetched; no review goes out without it', async () => {
+    await start({ ops: { githubTimeoutMs: 1500 } });
+    fake.setPull(7, HEAD1, { 'run.go': [undefined, RACY] });
+    fake.hang('POST', /\/check-runs$/);
+    expect((await signedDelivery(base, 'pull_request', pullRequestPayload('opened', HEAD1), 'stalled-check')).status).toBe(200);
+    await waitFor('the contents to be fetched', () => fake.requests.includes('POST /graphql'), 20_000);
+    expect(fake.checkRuns.size).toBe(0);
+    // The creation times out (1.5 s) and is not retried, being a POST: the run ends without a review.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(fake.requests.filter((r) => r.endsWith('/check-runs'))).toHaveLength(1);
+    expect(fake.reviews).toHaveLength(0);
+    expect(fake.checkRuns.size).toBe(0);
+  });
+});
+
 describe('a review POST that never answers', () => {
   test('GitHub created the review but the answer was lost: the POST times out, the review is found, nothing is posted twice', async () => {
     await start({ ops: { githubTimeoutMs: 400 } });
@@ -153,7 +169,8 @@ test('SIGTERM during a run without Redis: the process exits within the deadline 
   const app = await startAppProcess(origin, { RACECHECK_SHUTDOWN_TIMEOUT_S: '1' });
   try {
     expect((await signedDelivery(app.base, 'pull_request', pullRequestPayload('opened', HEAD1), 'term-embedded')).status).toBe(200);
-    await waitFor('the run to start', () => fake.requests.includes('GET /repos/octo-org/service/pulls/7/files'), 20_000);
+    // The check run is created alongside the first reads: the run has started when both went out.
+    await waitFor('the run to start', () => fake.requests.includes('GET /repos/octo-org/service/pulls/7/files') && fake.checkRun() !== undefined, 20_000);
     expect(fake.checkRun()!.status).toBe('in_progress');
     const signalledAt = Date.now();
     app.child.kill('SIGTERM');

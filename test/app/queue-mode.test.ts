@@ -109,7 +109,8 @@ describeWithRedis('queue mode on Redis', () => {
     const first = await startAppProcess(origin, env, 'start');
     processes.push(first);
     expect((await signedDelivery(first.base, 'pull_request', pullRequestPayload('opened', head, 7), 'term-1')).status).toBe(200);
-    await waitFor('the run to start', () => fake.requests.includes('GET /repos/octo-org/service/pulls/7/files'), 20_000);
+    // The check run is created alongside the first reads: the run has started when both went out.
+    await waitFor('the run to start', () => fake.requests.includes('GET /repos/octo-org/service/pulls/7/files') && runsFor(fake, head).length > 0, 20_000);
     expect(runsFor(fake, head).map((r) => r.status)).toEqual(['in_progress']);
 
     const signalledAt = Date.now();
