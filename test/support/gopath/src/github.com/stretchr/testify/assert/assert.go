@@ -11,3 +11,12 @@ type TestingT interface {
 func Eventually(t TestingT, condition func() bool, waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) bool {
 	return true
 }
+
+// CollectT collects the failures of one EventuallyWithT tick.
+type CollectT struct{}
+
+func (c *CollectT) Errorf(format string, args ...interface{}) {}
+
+func EventuallyWithT(t TestingT, condition func(collect *CollectT), waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) bool {
+	return true
+}

@@ -2,7 +2,11 @@
 // call, so the Go compiler can type-check them (test/fix/go-compile.test.ts). Nothing here runs.
 package require
 
-import "time"
+import (
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
 
 type TestingT interface {
 	Errorf(format string, args ...interface{})
@@ -10,4 +14,7 @@ type TestingT interface {
 }
 
 func Eventually(t TestingT, condition func() bool, waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) {
+}
+
+func EventuallyWithT(t TestingT, condition func(collect *assert.CollectT), waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) {
 }
