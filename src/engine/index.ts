@@ -151,7 +151,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
   const deadline = performance.now() + budget - work.report.elapsedMs;
   const root = work.model!.tree.rootNode;
   // Siblings' models reused when an edit keeps the file's package-level declarations.
-  const unedited = new Map(works.filter((w) => w !== work && w.model && !w.report.error).map((w) => [w.file, w]));
+  const unedited = new Map(works.filter((w) => w !== work && w.prepared && !w.report.error).map((w) => [w.file, w]));
   let verifier: FixVerifier | undefined;
   for (const f of work.reported) {
     const fix = f.fix;
@@ -175,7 +175,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
-      }, works.filter((w) => w !== work && w.model).map((w) => ({ path: w.file.path, root: w.model!.tree.rootNode })));
+      }, works.filter((w) => w !== work && w.prepared).map((w) => ({ path: w.file.path, root: w.prepared!.tree.rootNode })));
       try {
         reason = verifier.check(fix, { rule: f.rule, message: f.message });
       } catch (err) {
@@ -225,11 +225,15 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
       failed(work, err);
     }
   }
+  const packageRules = rules.some((rule) => rule.runPackage);
   const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
   if (prepared.length > 1) linkPackage(prepared);
 
   for (const work of works) {
     if (!work.prepared || work.model) continue;
+    // A sibling's bodies matter only to package rules; without one running, its declarations (read when
+    // it was prepared) are all the other files use.
+    if (work.file.contextOnly && !packageRules) continue;
     const started = performance.now();
     try {
       const walkTests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
