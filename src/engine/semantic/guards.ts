@@ -195,16 +195,11 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
  * called from constructors. Methods started with `go` have another caller, the runtime.
  */
 function calledOnlyWhen(pkg: PackageModel, calls: readonly CallSite[], ok: (call: CallSite) => boolean, unexportedOnly: boolean): Set<FunctionInfo> {
-  const byCallee = new Map<string, CallSite[]>();
-  for (const c of calls) {
-    const list = byCallee.get(c.callee) ?? [];
-    list.push(c);
-    byCallee.set(c.callee, list);
-  }
   const found = new Set<FunctionInfo>();
+  const grouped = byCallee(calls);
   for (let changed = true, round = 0; changed && round < 5; round++) {
     changed = false;
-    for (const [callee, list] of byCallee) {
+    for (const [callee, list] of grouped) {
       const fn = pkg.functionByKey.get(callee);
       if (!fn || (unexportedOnly && fn.exported) || found.has(fn) || pkg.namedSpawns.has(fn.name)) continue;
       if (list.every((c) => ok(c) || found.has(c.caller) || c.caller === fn)) {
