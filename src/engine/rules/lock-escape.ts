@@ -10,6 +10,8 @@ import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.j
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
+
+const SYNC_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
 /** Expression nodes a value passes through unchanged on its way to the assignment. */
 const TRANSPARENT = new Set(['selector_expression', 'index_expression', 'parenthesized_expression']);
 
@@ -150,6 +152,8 @@ export const lockEscape: Rule = {
         if (model.locksHeld(u.node).includes(lock)) return false;
         if (shape.kind === 'container') return (u.path.length === 0 && !nilComparison(u.node)) || u.path[0] === '[]';
         if (u.path.length === 0 || u.path[0] === '[]') return false;
+        // Taking or releasing the pointee's own named mutex (`q.mu.Lock()`) reads none of its data.
+        if (u.path.length === 1 && u.method !== undefined && SYNC_METHODS.has(u.method)) return false;
         // Hand-over-hand: the pointee's own lock held here, the one its every writer holds.
         pointeeWrites ??= lockedWritesByField(pkg);
         return !underOwnLock(model, u, pointeeWrites.get(`${shape.typeName}.${u.path[0]}`) ?? []);
