@@ -19,6 +19,10 @@ export interface FuncModel {
   callbacks?: Record<string, CallbackMode>;
   many?: boolean;
   conversion?: boolean;
+  /** For a conversion: the method that runs it on the caller's goroutine (`ServeHTTP`). */
+  directCall?: string;
+  /** For a conversion: calls that put it behind a server (`httptest.NewServer`, `.Handle`). */
+  servedBy?: string[];
   joinedBy?: string;
   callbackLocks?: 'receiver';
   writes?: ArgRef[];

@@ -6,7 +6,7 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
-import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type TypeModel } from '../models/index.js';
+import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -317,18 +317,36 @@ function isHandlerSignature(fn: Node): boolean {
     /\*\s*http\.Request$/.test(params[1].childForFieldName('type')?.text ?? '');
 }
 
-// What puts a handler behind a server, where requests run on goroutines of their own.
-const SERVES = /\b(httptest\.New(Unstarted|TLS)?Server|http\.Server\b|ListenAndServe|\.Serve\(|\.Handle(Func)?\(|\.Mount\(|NewServeMux)/;
+const servedByPatterns = new WeakMap<FuncModel, RegExp | null>();
 
 /**
- * `http.HandlerFunc(func…)` in a function that only calls `ServeHTTP` itself (on a recorder) and
- * puts no handler behind a server: each request runs to completion on the caller's goroutine.
+ * What puts a converted value behind a server, from the model's `servedBy`: a qualified name as
+ * written in Go (`httptest.NewServer`, `http.Server`), a bare name as a method call (`.Handle(`).
  */
-function onlyCalledDirectly(conversion: Node): boolean {
+function servedByPattern(model: FuncModel): RegExp | null {
+  let pattern = servedByPatterns.get(model);
+  if (pattern === undefined) {
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const parts = (model.servedBy ?? []).map((name) => {
+      const short = name.slice(name.lastIndexOf('/') + 1);
+      return short.includes('.') ? `\\b${escape(short)}\\b` : `\\.${escape(short)}\\(`;
+    });
+    servedByPatterns.set(model, (pattern = parts.length > 0 ? new RegExp(parts.join('|')) : null));
+  }
+  return pattern;
+}
+
+/**
+ * A conversion (`http.HandlerFunc(func…)`) in a function that only runs it through the model's
+ * `directCall` (`ServeHTTP`, on a recorder) and puts it behind no server (`servedBy`): each call
+ * runs to completion on the caller's goroutine.
+ */
+function onlyCalledDirectly(conversion: Node, model: FuncModel): boolean {
+  if (!model.directCall) return false;
   let fn: Node | null = conversion.parent;
   while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
   const text = fn?.text ?? '';
-  return text.includes('.ServeHTTP(') && !SERVES.test(text);
+  return text.includes(`.${model.directCall}(`) && !(servedByPattern(model)?.test(text) ?? false);
 }
 
 /**
@@ -353,7 +371,7 @@ function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match:
     // Matched by a method name alone, a handler registration must at least take a handler.
     if (match!.byNameOnly && !isHandlerSignature(literal)) return undefined;
     // A conversion its function only calls through ServeHTTP runs on the caller's goroutine.
-    if (model.conversion && onlyCalledDirectly(call)) return undefined;
+    if (model.conversion && onlyCalledDirectly(call, model)) return undefined;
     return { kind: 'handler', site: call, registered: model.conversion !== true };
   }
   const receiver = methodCall(call)?.receiver.text;
