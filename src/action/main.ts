@@ -8,8 +8,8 @@ import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Octokit } from '@octokit/rest';
-import { emptyFixStats, parseUnifiedDiff, placeForReview } from '../engine/index.js';
-import type { AnalysisResult, Finding, ReviewedFinding, Severity } from '../engine/index.js';
+import { emptyFixStats, loadModelsFile, ModelError, parseUnifiedDiff, placeForReview } from '../engine/index.js';
+import type { AnalysisResult, Finding, ModelEntry, ReviewedFinding, Severity } from '../engine/index.js';
 import { packageVersion, reviewChangesByGoVersion } from '../cli/main.js';
 import { isSkippedDir } from '../cli/files.js';
 import { escapeData, formatGithub, summaryLine } from '../cli/format.js';
@@ -40,6 +40,8 @@ export interface ActionInputs {
   failOn: FailOn;
   workingDirectory: string;
   path: string;
+  /** Model files (racecheck --models), relative to working-directory. */
+  models: string[];
 }
 
 /** Inputs as action.yml passes them (INPUT_<NAME>, dashes kept as underscores). */
@@ -58,6 +60,7 @@ export function readInputs(env: Env): ActionInputs {
     failOn,
     workingDirectory: input('working-directory') ?? '.',
     path: input('path') ?? '.',
+    models: (input('models') ?? '').split(/[\n,]/).map((p) => p.trim()).filter((p) => p !== ''),
   };
 }
 
@@ -98,8 +101,19 @@ async function analyzePullRequest(pr: PullRequestEvent, inputs: ActionInputs, wo
   const contents = await readAtCommit(target, touched.map((f) => f.path), root);
   const sources = touched.map((f) => ({ path: f.path, content: contents.get(f.path)!, patch: f.patch, absolutePath: join(root, f.path) }));
   // What the pull request introduces, its base rebuilt from the patch (see src/engine/differential.ts).
-  const result: AnalysisResult = await reviewChangesByGoVersion(sources, 'introduced', undefined);
+  const models = loadModels(inputs.models, workDir);
+  const result: AnalysisResult = await reviewChangesByGoVersion(sources, 'introduced', undefined, undefined, undefined, models.length > 0 ? models : undefined);
   return { pr, root, contents, summary: { result, elapsedMs: performance.now() - started } };
+}
+
+/** The user's model files; a bad one is an input error with the loader's one-line message. */
+function loadModels(paths: readonly string[], workDir: string): ModelEntry[] {
+  try {
+    return paths.flatMap((p) => loadModelsFile(resolve(workDir, p)));
+  } catch (err) {
+    if (err instanceof ModelError) throw new ActionInputError(`input models: ${err.message}`);
+    throw err;
+  }
 }
 
 async function setOutputs(env: Env, outputs: Record<string, string>): Promise<void> {

@@ -215,6 +215,7 @@ export async function reviewPackage(
       scope,
       ...(options.goVersion ? { goVersion: options.goVersion } : {}),
       ...(options.rules ? { rules: options.rules } : {}),
+      ...(options.models ? { models: options.models } : {}),
     });
     out.set(path, { head: headAnalysis, review, ...(p.headOnly ? { headOnly: p.headOnly } : {}) });
   }

@@ -15,6 +15,7 @@ import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import type { RemovalDiagnostic } from './rule.js';
 import type { AnalysisResult, AnalyzeOptions, Finding, RuleSetting, SourceFile } from './types.js';
+import { ApiModels, type ModelEntry } from './models/index.js';
 
 /** Which findings a review of a change reports. */
 export type ReviewScope = 'introduced' | 'touched' | 'all';
@@ -123,6 +124,8 @@ export interface CompareInput {
   scope: ReviewScope;
   goVersion?: string;
   rules?: Record<string, RuleSetting>;
+  /** The user's models (AnalyzeOptions.models), for the differential rules. */
+  models?: ModelEntry[];
 }
 
 export interface CompareOutput {
@@ -144,7 +147,7 @@ function removalFindings(input: CompareInput, delta: FileDelta, trees: () => { b
   const goVersion = effectiveGoVersion(input.goVersion, input.head);
   for (const rule of rules) {
     const seen = new Set<string>();
-    rule.compare({ delta, baseTree: base, headTree: head, ...(goVersion ? { goVersion } : {}) }, (d) => {
+    rule.compare({ delta, baseTree: base, headTree: head, models: ApiModels.standard().with(input.models), ...(goVersion ? { goVersion } : {}) }, (d) => {
       const key = `${d.line}:${d.message}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -414,6 +417,7 @@ export function analyzeChanges(files: readonly ChangedFile[], options: Omit<Anal
       scope,
       ...(options.goVersion ? { goVersion: options.goVersion } : {}),
       ...(options.rules ? { rules: options.rules } : {}),
+      ...(options.models ? { models: options.models } : {}),
     });
     result.findings.push(...out.findings);
     result.preExistingNotShown += out.preExistingNotShown;

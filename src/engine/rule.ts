@@ -3,6 +3,7 @@ import type Parser from 'tree-sitter';
 import type { FileModel, PackageView } from './semantic/model.js';
 import type { PackageModel } from './semantic/package.js';
 import type { FileDelta } from './delta.js';
+import type { ApiModels } from './models/index.js';
 
 /** A position in the file being analyzed (1-based line and column). */
 export interface Span {
@@ -46,6 +47,8 @@ export interface VersionPair {
   headTree: Parser.Tree;
   /** The head's effective Go language version. */
   goVersion?: string;
+  /** The bundled models with the user's. */
+  models: ApiModels;
 }
 
 /** A finding on the head version that rests on a line the pull request deleted. */

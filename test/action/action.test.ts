@@ -46,16 +46,16 @@ interface Repo {
 }
 
 /** main has the fixed seed; the pull request's branch makes it racy. */
-function makeRepo(): Repo {
+function makeRepo(base = BASE_GO, head = HEAD_GO): Repo {
   const dir = tempDir();
   git(dir, 'init', '-q', '-b', 'main');
   writeFileSync(join(dir, 'go.mod'), 'module example.com/payments\n\ngo 1.22\n');
-  writeFileSync(join(dir, 'run.go'), BASE_GO);
+  writeFileSync(join(dir, 'run.go'), base);
   git(dir, 'add', '.');
   git(dir, 'commit', '-q', '-m', 'base');
   const baseSha = git(dir, 'rev-parse', 'HEAD');
   git(dir, 'checkout', '-q', '-b', 'concurrent-run');
-  writeFileSync(join(dir, 'run.go'), HEAD_GO);
+  writeFileSync(join(dir, 'run.go'), head);
   git(dir, 'commit', '-q', '-am', 'run Baz and Bar concurrently');
   return { dir, baseSha, headSha: git(dir, 'rev-parse', 'HEAD') };
 }
@@ -317,6 +317,32 @@ describe('runs that cannot review', () => {
     expect(escaping.stdout).toMatch(/^::error::racecheck: input path \.\.\/elsewhere is outside the repository/m);
   });
 
+  test("input models teaches it the repository's own APIs; a bad model file is an input error", async () => {
+    const pooled = (body: string) => `package payments
+
+import "example.com/acme/workers"
+
+func Total(p *workers.Pool, xs []int) int {
+	total := 0
+${body}	p.Wait()
+	return total
+}
+`;
+    const repo = makeRepo(pooled(''), pooled('\tfor _, x := range xs {\n\t\tp.Submit(func() { total += x })\n\t}\n'));
+    writeFileSync(join(repo.dir, 'models.json'), JSON.stringify({ models: [{ func: 'example.com/acme/workers.Pool.Submit', callbacks: { '0': 'concurrent' } }] }));
+    writeFileSync(join(repo.dir, 'bad-models.json'), JSON.stringify({ models: [{ func: 'example.com/acme/workers.Pool.Submit', callbacks: { '0': 'later' } }] }));
+    const sarif = () => (JSON.parse(readFileSync(join(repo.dir, 'racecheck.sarif'), 'utf8')) as SarifLog).runs[0]!.results.map((r) => r.ruleId);
+    const without = await action(repo, { mode: 'sarif' });
+    expect(without.code).toBe(0);
+    expect(sarif()).toEqual([]);
+    const withModels = await action(repo, { mode: 'sarif', models: 'models.json' });
+    expect(withModels.code).toBe(1);
+    expect(sarif()).toEqual(['closure-write']);
+    const bad = await action(repo, { mode: 'sarif', models: 'models.json, bad-models.json' });
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toMatch(/^::error::racecheck: input models: .*bad-models\.json: bad model: models\.0\.callbacks\.0 must be one of/);
+  });
+
   test('bad inputs are reported, not thrown', async () => {
     const repo = makeRepo();
     const run = await action(repo, { mode: 'comment' });
@@ -328,7 +354,7 @@ describe('runs that cannot review', () => {
 
 describe('inputs and exit status', () => {
   test('defaults match action.yml', () => {
-    expect(readInputs({})).toEqual({ mode: 'sarif', token: undefined, sarifFile: 'racecheck.sarif', failOn: 'error', workingDirectory: '.', path: '.' });
+    expect(readInputs({})).toEqual({ mode: 'sarif', token: undefined, sarifFile: 'racecheck.sarif', failOn: 'error', workingDirectory: '.', path: '.', models: [] });
     const action = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
     for (const [input, value] of [['mode', 'sarif'], ['sarif-file', 'racecheck.sarif'], ['fail-on', 'error']]) {
       expect(action).toMatch(new RegExp(`\\n  ${input}:\\n(?:    .*\\n)*?    default: ['"]?${value}['"]?\\n`));

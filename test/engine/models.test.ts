@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, ApiModels, ModelError, parseModels, RULES, type ModelEntry } from '../../src/engine/index.js';
+import { analyze, analyzeChanges, ApiModels, ModelError, parseModels, RULES, type ModelEntry } from '../../src/engine/index.js';
 import { entryName, MODELS_DIR_URL, STANDARD_FILES } from '../../src/engine/models/index.js';
 import { FIXTURES_ROOT } from '../fixtures/harness.js';
+import { makePatch } from '../../src/app/testing/fake-github.js';
 
 const modelsDir = fileURLToPath(MODELS_DIR_URL);
 
@@ -91,6 +92,39 @@ func Later(xs []int) int {
 `;
     expect(findings(content)).toEqual([]);
     expect(findings(content, [{ func: 'time.AfterFunc', callbacks: { '1': 'concurrent' } }])).toEqual(['closure-write@7']);
+  });
+
+  test("a user's model reaches the differential rules: a removed goroutine-local is reported in a modelled callback", () => {
+    const base = `package service
+
+import "example.com/workers/pool"
+
+func Mirror(p *pool.Pool, keys []string) error {
+	var err error
+	p.Submit(func() {
+		var err error
+		for _, k := range keys {
+			err = fetch(k)
+		}
+		_ = err
+	})
+	for _, k := range keys {
+		err = store(k)
+	}
+	p.Wait()
+	return err
+}
+
+func fetch(string) error { return nil }
+func store(string) error { return nil }
+`;
+    const head = base.replace('\t\tvar err error\n', '');
+    const patch = makePatch(base, head).patch;
+    // closure-write owns the race too; off here, so removed-sync's own finding shows.
+    const review = (models?: ModelEntry[]) =>
+      analyzeChanges([{ path: 'm.go', content: head, patch }], { scope: 'introduced', goVersion: '1.22', rules: { 'closure-write': { enabled: false } }, ...(models ? { models } : {}) }).findings.map((f) => `${f.rule}@${f.line}`);
+    expect(review()).toEqual([]);
+    expect(review([submit])).toEqual(['removed-sync@9']);
   });
 
   test('a bad model is a ModelError with a one-line message naming the entry and key', () => {

@@ -175,6 +175,8 @@ export class ApiModels {
   private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
   /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
   readonly spawningCalls: RegExp | undefined;
+  /** Every method model by the method's name, whatever its receiver. */
+  private readonly allMethodsByName = new Map<string, FuncModel[]>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
   readonly used = new Set<ModelEntry>();
 
@@ -188,6 +190,7 @@ export class ApiModels {
         this.funcs.set(`${path}.${rest}`, e);
         this.funcsByShortName.set(`${packageNameOf(path)}.${rest}`, e);
         if (e.anyReceiver && names.length === 2) this.methodsByName.set(names[1], e);
+        if (names.length === 2) this.allMethodsByName.set(names[1], [...(this.allMethodsByName.get(names[1]) ?? []), e]);
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
@@ -248,6 +251,20 @@ export class ApiModels {
     }
     const any = this.hit(this.methodsByName.get(method));
     return any ? { model: any, byNameOnly: true } : undefined;
+  }
+
+  /**
+   * How a method runs its callback argument when the receiver's type is unknown (code compared
+   * without types, as the differential rules do): what every modelled method of that name agrees on,
+   * 'sync' when they disagree or none is modelled.
+   */
+  callbackModeByName(method: string, index: number): CallbackMode {
+    const any = this.methodsByName.get(method);
+    if (any) return callbackModeOf(this.hit(any), index);
+    const modes = new Set((this.allMethodsByName.get(method) ?? []).map((m) => callbackModeOf(m, index)));
+    if (modes.size !== 1) return 'sync';
+    for (const m of this.allMethodsByName.get(method)!) this.hit(m);
+    return [...modes][0]!;
   }
 
   /**

@@ -8,7 +8,7 @@ import type { FileDelta } from '../delta.js';
 import type { DifferentialRule, RemovalDiagnostic, VersionPair } from '../rule.js';
 import { compareGoVersions } from '../goversion.js';
 import { fieldChildren } from '../parse.js';
-import { ApiModels, callbackModeOf } from '../models/index.js';
+import type { ApiModels } from '../models/index.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -451,17 +451,17 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
 }
 
 /** The `go` statement, `X.Go(…)` call or parallel `t.Run` whose closure is `lit`, if any. */
-function spawnOf(lit: Node): Node | undefined {
+function spawnOf(lit: Node, models: ApiModels): Node | undefined {
   let n = lit.parent;
   if (n?.type === 'argument_list') n = n.parent;
   if (n?.type !== 'call_expression') return undefined;
   if (n.parent?.type === 'go_statement') return n.parent;
   const callee = n.childForFieldName('function');
   if (callee?.type !== 'selector_expression') return undefined;
-  // The bundled models say which methods run a callback concurrently (errgroup's Go) or as a
+  // The models (bundled and the user's) say which methods run a callback concurrently (errgroup's Go) or as a
   // subtest (t.Run); a base and head compared here carry no receiver types, so by name alone.
   const index = (n.childForFieldName('arguments')?.namedChildren ?? []).findIndex((a) => a.startIndex === lit.startIndex);
-  const mode = callbackModeOf(ApiModels.standard().method(undefined, undefined, callee.childForFieldName('field')?.text ?? '')?.model, index);
+  const mode = models.callbackModeByName(callee.childForFieldName('field')?.text ?? '', index);
   if (mode === 'concurrent') return n;
   if (mode === 'subtest' && /\.Parallel\(\)/.test(lit.text)) return n;
   return undefined;
@@ -489,7 +489,7 @@ function lostLocals(pair: VersionPair, changed: readonly Changed[], report: (d: 
         if (perIteration || names.join() !== values.join()) continue;
         // A per-iteration copy: the loop still starts concurrent code that reads the loop variable.
         for (const name of names) {
-          const use = concurrentUseAfter(fn, name, d.headPosition);
+          const use = concurrentUseAfter(fn, name, d.headPosition, pair.models);
           if (!use) continue;
           report({
             ...spanOfNode(use),
@@ -504,7 +504,7 @@ function lostLocals(pair: VersionPair, changed: readonly Changed[], report: (d: 
       const decl = LOCAL_DECL.exec(d.text);
       if (!decl) continue;
       const lit = innermostLiteral(fn, d.headPosition);
-      if (!lit || !spawnOf(lit)) continue;
+      if (!lit || !spawnOf(lit, pair.models)) continue;
       // A name still assigned inside the goroutine, and now declared outside it.
       let name = '';
       let assignment: Node | undefined;
@@ -534,9 +534,9 @@ function spanOfNode(n: Node) {
 }
 
 /** The first read of `name` after `from` inside a goroutine or parallel subtest closure. */
-function concurrentUseAfter(fn: Node, name: string, from: number): Node | undefined {
+function concurrentUseAfter(fn: Node, name: string, from: number, models: ApiModels): Node | undefined {
   for (const lit of descendants(fn)) {
-    if (lit.type !== 'func_literal' || lineOf(lit) < from - 1 || !spawnOf(lit)) continue;
+    if (lit.type !== 'func_literal' || lineOf(lit) < from - 1 || !spawnOf(lit, models)) continue;
     const use = identifierUses(lit, name)[0];
     if (use) return use;
   }
