@@ -172,6 +172,16 @@ function removalFindings(input: CompareInput, delta: FileDelta, trees: () => { b
   return out;
 }
 
+// A file's head is parsed for its function spans once, whichever of rulesNeedingBase and
+// compareVersions asks first (the App asks both, on its main thread).
+const spansByDelta = new WeakMap<FileDelta, Span[]>();
+
+function headSpans(delta: FileDelta): Span[] {
+  let spans = spansByDelta.get(delta);
+  if (!spans) spansByDelta.set(delta, (spans = functionSpans(parseGo(delta.head))));
+  return spans;
+}
+
 /** The head lines a change added: the only lines a review can show a suggestion on (outside scope 'all'). */
 export function addedLinesOf(file: { patch: string; delta?: FileDelta }): ReadonlySet<number> {
   return (file.delta ?? linesOfPatch(file.patch)).added;
@@ -196,7 +206,7 @@ export function compareVersions(input: CompareInput): CompareOutput {
   if (input.headFindings.length === 0 && removals.length === 0) return { findings: [], preExistingNotShown: 0, suppressed };
 
   const headLines = delta?.headLines ?? input.head.split('\n');
-  const spans = functionSpans(delta ? trees().head : parseGo(input.head));
+  const spans = delta ? headSpans(delta) : functionSpans(parseGo(input.head));
   const spanOf = (line: number) => spans.find((s) => s.start <= line && line <= s.end);
   const changed = new Set(changedSpans(spans, added, delta?.deletions ?? [], headLines));
 
@@ -343,7 +353,7 @@ export function placeForReview(f: ReviewedFinding): Finding | undefined {
 export function rulesNeedingBase(headFindings: readonly Finding[], delta: FileDelta): Set<string> {
   const rules = new Set<string>();
   if (headFindings.length === 0 || delta.base === '') return rules;
-  const spans = functionSpans(parseGo(delta.head));
+  const spans = headSpans(delta);
   const changed = changedSpans(spans, delta.added, delta.deletions, delta.headLines);
   for (const f of headFindings) {
     const lines = involvedLines(f);
