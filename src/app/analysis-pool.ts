@@ -48,9 +48,9 @@ export function timedOutResult(files: readonly SourceFile[], deadlineMs: number)
 
 /**
  * The engine runs in worker processes, one job at a time per worker, so a large pull request's files are
- * analyzed in parallel while the main thread keeps fetching. Workers start on first use and are replaced if
- * they die (or all at once at startup, warm()). A job that runs past the deadline has its worker killed and replaced, and resolves as timed out,
- * so the run names the file instead of hanging. Processes, not threads: terminating a worker thread while
+ * analyzed in parallel while the main thread keeps fetching. Workers start at once (warm()) or on first
+ * use, and are replaced if they die. A job that runs past the deadline has its worker killed and replaced,
+ * and resolves as timed out, so the run names the file instead of hanging. Processes, not threads: terminating a worker thread while
  * it is inside tree-sitter's native code aborts the whole server; killing a process harms only that process.
  */
 export class AnalysisPool {

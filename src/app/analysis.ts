@@ -65,7 +65,7 @@ export interface JobFile {
   /** Blob sha (or another name of exactly this content); absent: the content is hashed for the cache key. */
   sha?: string | null;
   contextOnly?: boolean;
-  /** Lines the change added, for a head analysed with `fixes: 'added-lines'`. */
+  /** Lines the change added, for a head analyzed with `fixes: 'added-lines'`. */
   addedLines?: ReadonlySet<number>;
 }
 
