@@ -11,7 +11,7 @@
  */
 import type { Diagnostic, Rule } from '../rule.js';
 import type { FileModel, Node } from '../semantic/model.js';
-import { callArguments } from '../semantic/model.js';
+import { assignmentTarget, callArguments } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
 
@@ -35,16 +35,6 @@ function rootOf(expr: Node): Node | undefined {
   return e?.type === 'identifier' ? e : undefined;
 }
 
-/** Where the result of a call goes, when it goes into a named place: `opts` in `opts = append(…)`. */
-function destinationOf(call: Node): Node | undefined {
-  const list = call.parent;
-  if (list?.type !== 'expression_list') return undefined;
-  const stmt = list.parent;
-  if (stmt?.type !== 'assignment_statement' && stmt?.type !== 'short_var_declaration') return undefined;
-  if (stmt.childForFieldName('right')?.startIndex !== list.startIndex) return undefined;
-  const i = list.namedChildren.findIndex((c) => c.startIndex === call.startIndex);
-  return stmt.childForFieldName('left')?.namedChildren[i];
-}
 
 /**
  * How the package sets a field (`.f = …`, `f: …`) or package variable (`v = …`, `var v = …`):
@@ -126,7 +116,7 @@ function check(model: FileModel, call: Node, report: (d: Diagnostic) => void): v
   // package variable needs a goroutine of the file to touch it, or a package-level lock.
   if (viaReceiver && !builtForSharing(model, top!)) return;
   if (packageVar && !packageVarShared(model, root.text)) return;
-  const dest = destinationOf(call);
+  const dest = assignmentTarget(call);
   if (dest && dest.text === target.text) return;
   if (model.locksHeld(call).length > 0) return;
   const field = target.type === 'selector_expression' ? target.childForFieldName('field')!.text : root.text;

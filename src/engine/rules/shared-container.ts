@@ -9,6 +9,7 @@
  */
 import type { Rule, Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
+import { assignmentTarget } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { namesArg } from '../models/index.js';
 import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
@@ -89,15 +90,8 @@ function isLockedWrapper(model: FileModel, typeNode: Node | null): boolean {
 
 /** The identifier a composite literal is assigned to: `cmd := &exec.Cmd{…}`. */
 function assignedName(literal: Node): Node | undefined {
-  let e: Node = literal;
-  if (e.parent?.type === 'unary_expression') e = e.parent;
-  const list = e.parent;
-  if (list?.type !== 'expression_list') return undefined;
-  const stmt = list.parent;
-  if (stmt?.type !== 'short_var_declaration' && stmt?.type !== 'assignment_statement') return undefined;
-  if (stmt.childForFieldName('right')?.startIndex !== list.startIndex) return undefined;
-  const i = list.namedChildren.findIndex((c) => c.startIndex === e.startIndex);
-  const target = stmt.childForFieldName('left')?.namedChildren[i];
+  const e = literal.parent?.type === 'unary_expression' ? literal.parent : literal;
+  const target = assignmentTarget(e);
   return target?.type === 'identifier' ? target : undefined;
 }
 

@@ -282,6 +282,17 @@ export function methodCall(call: Node): { receiver: Node; method: string } | und
   return { receiver, method: field.text };
 }
 
+/** What an expression on the right of `=` or `:=` is assigned to: `opts` in `opts = append(…)`. */
+export function assignmentTarget(expr: Node): Node | undefined {
+  const list = expr.parent;
+  if (list?.type !== 'expression_list') return undefined;
+  const stmt = list.parent;
+  if (stmt?.type !== 'assignment_statement' && stmt?.type !== 'short_var_declaration') return undefined;
+  if (stmt.childForFieldName('right')?.startIndex !== list.startIndex) return undefined;
+  const i = list.namedChildren.findIndex((c) => c.startIndex === expr.startIndex);
+  return stmt.childForFieldName('left')?.namedChildren[i];
+}
+
 export function callArguments(call: Node): Node[] {
   return call.childForFieldName('arguments')?.namedChildren ?? [];
 }
