@@ -82,7 +82,7 @@ export function anchorInDiff(finding: Finding, added: ReadonlySet<number>): Find
   return anchored;
 }
 
-function everyLineAdded(start: number, end: number, added: ReadonlySet<number>): boolean {
+export function everyLineAdded(start: number, end: number, added: ReadonlySet<number>): boolean {
   for (let line = start; line <= end; line++) if (!added.has(line)) return false;
   return true;
 }

@@ -8,14 +8,15 @@ import parseDiff from 'parse-diff';
 import { analyze } from './index.js';
 import { parseGo } from './parse.js';
 import { reverseApply, ReverseApplyError, type FileDelta } from './delta.js';
+import { everyLineAdded } from './diff.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
-
-const RULE_METAS = ALL_RULES.map((r) => r.meta);
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import type { RemovalDiagnostic } from './rule.js';
 import type { AnalysisResult, AnalyzeOptions, Finding, RuleSetting, SourceFile } from './types.js';
 import { ApiModels, type ModelEntry } from './models/index.js';
+
+const RULE_METAS = ALL_RULES.map((r) => r.meta);
 
 /** Which findings a review of a change reports. */
 export type ReviewScope = 'introduced' | 'touched' | 'all';
@@ -292,16 +293,9 @@ export function compareVersions(input: CompareInput): CompareOutput {
 /** A fix stays only when every edit rewrites lines the change added (outside scope 'all'): it is offered whole or not at all. */
 function withSuggestionIfPlaceable(f: ReviewedFinding, added: ReadonlySet<number>, scope: ReviewScope): ReviewedFinding {
   const fix = f.fix;
-  if (!fix || scope === 'all') return f;
-  for (const edit of fix.edits) {
-    for (let line = edit.startLine; line <= edit.endLine; line++) {
-      if (!added.has(line)) {
-        const { fix: _dropped, ...rest } = f;
-        return rest;
-      }
-    }
-  }
-  return f;
+  if (!fix || scope === 'all' || fix.edits.every((e) => everyLineAdded(e.startLine, e.endLine, added))) return f;
+  const { fix: _dropped, ...rest } = f;
+  return rest;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
-import { anchorInDiff, narrowToDiff } from './diff.js';
+import { anchorInDiff, everyLineAdded, narrowToDiff } from './diff.js';
 import { FixVerifier } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
 import type { Node } from './semantic/model.js';
@@ -134,10 +134,7 @@ function offerable(fix: SuggestedFix, file: SourceFile, options: AnalyzeOptions)
   if (options.fixes === 'none') return false;
   if (options.fixes !== 'added-lines' || !file.addedLines) return true;
   const added = file.addedLines;
-  return fix.edits.every((e) => {
-    for (let line = e.startLine; line <= e.endLine; line++) if (!added.has(line)) return false;
-    return true;
-  });
+  return fix.edits.every((e) => everyLineAdded(e.startLine, e.endLine, added));
 }
 
 /**
