@@ -93,10 +93,13 @@ describeWithRedis('queue mode on Redis', () => {
       expect(runs[0]!.status).toBe('completed');
       expect(fake.reviews.filter((r) => r.commit_id === head).length).toBeLessThanOrEqual(1);
     }
-    // Each pull request's newest head was reviewed (nothing lost), each older one completed either way.
+    // Nothing lost: each pull request's newest head fails its check, and its race was commented. The comment
+    // is on the newest head's review, or on the first head's when that run posted before the push came (the
+    // push then changes nothing the finding's fingerprint covers, so the newer run does not repeat it).
     for (let n = 1; n <= PULLS; n++) {
       expect(runsFor(fake, sha('b', n))[0]!.conclusion).toBe('failure');
-      expect(fake.reviews.filter((r) => r.pull === n && r.commit_id === sha('b', n))).toHaveLength(1);
+      const reviewed = fake.reviews.filter((r) => r.pull === n && (r.commit_id === sha('a', n) || r.commit_id === sha('b', n)));
+      expect({ pull: n, reviewed: reviewed.length >= 1 }).toEqual({ pull: n, reviewed: true });
     }
   });
 
