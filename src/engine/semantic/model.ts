@@ -1220,12 +1220,27 @@ function repeatsInLoop(s: Spawn): boolean {
   return !j || j.deferred || j.pos > s.loop.endIndex;
 }
 
-/** `go f(); return`: the statement after the spawn leaves the loop, so it runs once per call. */
-function leavesTheLoopAfter(site: Node): boolean {
+/** The statement that follows the one holding a spawn site, in its statement list. */
+function statementAfter(site: Node): Node | null | undefined {
   let stmt: Node | null = site;
   while (stmt && stmt.parent?.type !== 'statement_list') stmt = stmt.parent;
-  const next = stmt?.nextNamedSibling;
+  return stmt?.nextNamedSibling;
+}
+
+/** `go f(); return`: the statement after the spawn leaves the loop, so it runs once per call. */
+function leavesTheLoopAfter(site: Node): boolean {
+  const next = statementAfter(site);
   return next?.type === 'return_statement' || (next?.type === 'break_statement' && !next.namedChild(0));
+}
+
+/**
+ * Where the spawning function stops running code once it has started s: `go f(); return x` runs only
+ * `return x` after the spawn, so what lies after that statement (or before it, in the loop) never
+ * overlaps the goroutine.
+ */
+function reachEnd(s: Spawn): number {
+  const next = s.site ? statementAfter(s.site) : undefined;
+  return next?.type === 'return_statement' ? next.endIndex : Number.MAX_SAFE_INTEGER;
 }
 
 /** The chain of threads from `t` up to its top-level function. */
@@ -1281,10 +1296,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!chain) chains.set(t, (chain = threadChain(t)));
     return chain;
   };
-  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; repeats: boolean }>();
+  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean }>();
   const spanOfSpawn = (s: Spawn) => {
     let span = spans.get(s);
-    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), repeats: repeatsInLoop(s) }));
+    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s) }));
     return span;
   };
   const multiInstance = new Map<FuncUnit, boolean>();
@@ -1328,7 +1343,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
     const span = spanOfSpawn(s);
-    if (pos >= span.end && pos < span.windowEnd) return true;
+    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return true;
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
