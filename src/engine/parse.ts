@@ -1,11 +1,13 @@
 import Parser from 'tree-sitter';
 import Go from 'tree-sitter-go';
+import { installFastNodeAccess } from './tree-access.js';
 
 let parser: Parser | undefined;
 
 /** One parser per process: tree-sitter parsers are reusable and costly to create. */
 export function parseGo(source: string): Parser.Tree {
   if (!parser) {
+    installFastNodeAccess();
     parser = new Parser();
     parser.setLanguage(Go as unknown as Parser.Language);
   }
