@@ -1,0 +1,8 @@
+/** The analysis workers' warm-up must run the paths a review runs, or the first pull request compiles them. */
+import { warmUp } from '../../src/app/warm-up.js';
+
+test('the warm-up reviews a package the way a pull request is reviewed: findings of package and function rules, fixes checked', () => {
+  const seen = warmUp(1);
+  expect(seen.rules).toEqual(expect.arrayContaining(['closure-write', 'unguarded-field']));
+  expect(seen.fixesOffered).toBeGreaterThan(0);
+});
