@@ -4,7 +4,7 @@ import { BlobCache } from './blob-cache.js';
 import { CHECK_NAME } from './check-run.js';
 import { canWrite, parseCommand, RefusalLimiter, REFUSAL_REACTION, USAGE } from './commands.js';
 import { docsBaseUrl as docsBaseUrlFrom } from '../report/docs-url.js';
-import { httpStatus, type Octokit, type RepoRef } from './github.js';
+import { errorMessage, httpStatus, type Octokit, type RepoRef } from './github.js';
 import { AnalysisCache, type Analyzer } from './analysis.js';
 import { defaultAnalysisPool } from './analysis-pool.js';
 import { runRacecheck, type RunOutcome } from './run.js';
@@ -19,6 +19,7 @@ import { opsSettingsFromEnv, type OpsSettings } from './ops-settings.js';
 import { RedisRunQueue, type JobControl, type RunJobData } from './redis-queue.js';
 import { reconcileStaleCheckRuns } from './reconcile.js';
 import { onShutdownSignal } from './shutdown.js';
+import { warmUpMainThread } from './warm-up.js';
 
 export interface AppOptions {
   analyzer?: Analyzer;
@@ -199,6 +200,17 @@ export function createApp(options: AppOptions = {}) {
       return;
     }
     guardWebhooks(app, options.webhookGuard);
+    // Its own part of a review (bases, comparison) compiled on the next turn of the event loop, as the
+    // workers compile theirs.
+    if (ops.role !== 'web' && pool) {
+      setImmediate(() => {
+        try {
+          warmUpMainThread();
+        } catch (err) {
+          app.log.warn({ err: errorMessage(err) }, 'warm-up of the review failed; the first pull request will be slower');
+        }
+      });
+    }
     if (ops.redisUrl) {
       redisQueue = new RedisRunQueue({ ...ops, redisUrl: ops.redisUrl }, app.log);
       if (ops.role !== 'web') redisQueue.startWorker((data, control) => processJob(app, data, control));
