@@ -119,8 +119,12 @@ function minGoMinor(expr: ConstraintExpr, sign: 1 | -1): number {
  */
 export function goVersionFromBuildTag(source: string): string | undefined {
   let inBlockComment = false;
-  for (const rawLine of source.split(/\r?\n/)) {
-    const line = rawLine.trim();
+  // Line by line from the top, without splitting the whole file: the header is a few lines.
+  for (let start = 0; start < source.length; ) {
+    const newline = source.indexOf('\n', start);
+    const end = newline === -1 ? source.length : newline;
+    const line = source.slice(start, end).trim();
+    start = end + 1;
     if (inBlockComment) {
       if (line.includes('*/')) inBlockComment = false;
       continue;
