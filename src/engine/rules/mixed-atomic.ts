@@ -9,6 +9,7 @@ import { typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
 import { DOCUMENTED_NOT_CONCURRENT, docComment } from '../semantic/package.js';
+import { orderedByGroup } from '../semantic/group-order.js';
 
 const ATOMIC_FN = /^atomic\.(Add|Load|Store|Swap|CompareAndSwap)(Int32|Int64|Uint32|Uint64|Uintptr|Pointer)$/;
 
@@ -60,6 +61,19 @@ function topLevelFunctionOf(node: Node): Node | undefined {
     if (cur.type === 'function_declaration' || cur.type === 'method_declaration') fn = cur;
   }
   return fn;
+}
+
+const GO_STATEMENT = /\bgo\s+(?:func\b|[\w.]+\()/;
+const TEST_FUNCTION = /^(?:Test|Example|Benchmark|Fuzz)(?:[A-Z_]|$)/;
+
+/** A test, example, benchmark or fuzz function of a _test.go file: the testing package runs it once at a time. */
+function isTestFunction(model: FileModel, fn: Node | undefined): boolean {
+  return fn?.type === 'function_declaration' && (model.path ?? '').endsWith('_test.go') && TEST_FUNCTION.test(funcName(fn));
+}
+
+/** Whether a test function (or a subtest in it) calls t.Parallel(); if not, it runs alone. */
+function callsParallel(model: FileModel, fn: Node): boolean {
+  return model.source.slice(fn.startIndex, fn.endIndex).includes('.Parallel()');
 }
 
 function funcName(fn: Node): string {
@@ -459,10 +473,20 @@ export const mixedAtomic: Rule = {
         // Shared: atomics in other functions count; for goroutines this function starts, the model
         // knows what can overlap (a goroutine's atomic adds, then Wait(), then a plain read).
         const pa = rootKind.access;
-        // Atomics on the plain access's own thread stay: the method itself can run many times at once.
+        // Atomics on the plain access's own thread stay: the method itself can run many times at once
+        // (a test function does not).
+        const runsOnce = isTestFunction(model, p.fn);
         conflicts = conflicts.filter(
-          (u) => topLevelFunctionOf(u.call)?.startIndex !== p.fn.startIndex || u.access.thread === pa.thread || model.mayRunInParallel(pa, u.access),
+          (u) =>
+            topLevelFunctionOf(u.call)?.startIndex !== p.fn.startIndex || (u.access.thread === pa.thread && !runsOnce) || model.mayRunInParallel(pa, u.access),
         );
+        // Two test functions run one after the other unless both call t.Parallel().
+        if (runsOnce && !callsParallel(model, p.fn)) conflicts = conflicts.filter((u) => !isTestFunction(model, topLevelFunctionOf(u.call)));
+      }
+      if (rootKind.kind === 'shared') {
+        // Workers that do their atomic adds and then `wg.Done()`, read after `wg.Wait()`: ordered.
+        const startsWork = (text: string) => GO_STATEMENT.test(text) || model.models.spawningCalls?.test(text) === true;
+        conflicts = conflicts.filter((u) => !orderedByGroup(u.call, p.expr, model.source, startsWork));
       }
       if (conflicts.length === 0) return;
       reported.add(key);
