@@ -46,6 +46,8 @@ export interface CallSite {
   held: boolean;
   /** Made in the caller's own body, not in a func literal (which may run on another goroutine). */
   direct?: boolean;
+  /** On a value the caller has just built and not yet shared (`nc := &Conn{}` … `nc.setup()`). */
+  fresh?: boolean;
   /** Where the call is: for the path a goroutine takes to an access. */
   file: string;
   line: number;
@@ -75,6 +77,23 @@ export function ownedHere(a: Access): boolean {
   const callee = init.childForFieldName('function')?.text ?? '';
   // A copy or clone is a fresh value too (`z1 := z.CopyWithoutApex()`, `c := cfg.Clone()`).
   return callee === 'new' || /(^|\.)(new|New)[A-Z]?\w*$/.test(callee) || /\.(Copy|Clone|DeepCopy)\w*$/.test(callee);
+}
+
+/**
+ * Whether a fresh local is still the caller's alone where `a` uses it: since its declaration the
+ * function started no goroutine, and used it only through its fields (no method of its own ran, it was
+ * not passed, stored, sent or returned), so nothing else can reach it yet.
+ */
+function notSharedBefore(source: string, a: Access): boolean {
+  const from = a.decl.init?.endIndex ?? a.decl.node.endIndex;
+  if (from > a.node.startIndex) return false;
+  const between = source.slice(from, a.node.startIndex);
+  if (/\bgo\s/.test(between)) return false;
+  // Only `x.f…` uses: `x.m(` runs a method that may share it, and a bare `x` hands it on.
+  for (const m of between.matchAll(new RegExp(`\\b${a.decl.name}\\b(\\s*\\.\\s*\\w+\\s*\\()?`, 'g'))) {
+    if (m[1] || !/^\s*\./.test(between.slice(m.index + a.decl.name.length))) return false;
+  }
+  return true;
 }
 
 type LiteralUse = 'inline' | 'stored' | 'callback';
@@ -154,6 +173,7 @@ function collect(pkg: PackageModel): { sites: FieldSite[]; calls: CallSite[] } {
               caller: fn,
               held: protects(heldLocks(), locks, owner) || heldLocks().length > 0,
               direct: !a.unit.parent && !a.unit.spawn,
+              fresh: !a.unit.parent && a.path.length === 0 && ownedHere(a) && notSharedBefore(model.source, a),
               file: model.path,
               line: a.node.startPosition.row + 1,
             });
@@ -233,7 +253,7 @@ function byCallee(calls: readonly CallSite[]): Map<string, CallSite[]> {
   return callsTo;
 }
 
-function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionInfo) => Entry | undefined {
+function entryOf(pkg: PackageModel, calls: readonly CallSite[], setupOnly: ReadonlySet<FunctionInfo>): (fn: FunctionInfo) => Entry | undefined {
   const memo = new Map<FunctionInfo, Entry | undefined>();
   const callsTo = byCallee(calls);
   const entry = (fn: FunctionInfo): Entry | undefined => {
@@ -257,7 +277,8 @@ function entryOf(pkg: PackageModel, calls: readonly CallSite[]): (fn: FunctionIn
         found = { why: 'is not called by name in the package (an interface method or a callback), so its callers hold no lock', steps: [] };
       }
       for (const c of callers) {
-        if (c.held || c.caller === fn) continue;
+        // Calls with the lock, and calls while a value is still being built, start nothing concurrent.
+        if (c.held || c.fresh || c.caller === fn || setupOnly.has(c.caller)) continue;
         const outer = entry(c.caller);
         if (outer) {
           found = {
@@ -374,7 +395,7 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
   const { sites, calls } = collect(pkg);
   const lockedCallees = calledOnlyWhen(pkg, calls, (c) => c.held, false);
   const isProtected = (s: FieldSite) => s.held || s.callback === true || lockedCallees.has(s.fn) || s.fn.documentedLocked;
-  const setupOnly = calledOnlyWhen(pkg, calls, (c) => c.caller.setupOrLocked, true);
+  const setupOnly = calledOnlyWhen(pkg, calls, (c) => c.caller.setupOrLocked || c.fresh === true, true);
   const isSetup = (s: FieldSite) => !s.storedCallback && (s.fn.setupOrLocked || setupOnly.has(s.fn) || ownedHere(s.access));
   const byField = new Map<string, FieldSite[]>();
   for (const s of sites) {
@@ -398,7 +419,7 @@ export function inferGuards(pkg: PackageModel): GuardFacts {
     if (fnsWith.size <= fnsWithout.size) continue;
     guarded.set(key, { key, sites: list, guardedWrites, bare });
   }
-  const entry = entryOf(pkg, calls);
+  const entry = entryOf(pkg, calls, setupOnly);
   const owner = ownersOf(pkg, calls);
   const callers = new Map<string, FunctionInfo[]>();
   for (const c of calls) {
