@@ -48,6 +48,29 @@ function enclosingSelectCase(node: Node, stop: Node): Node | undefined {
 }
 
 /** Whether two field paths can name the same memory: one is a prefix of the other. */
+/** The channel a statement receives from and waits on: `<-done`, `v := <-done`, `v, ok = <-done`. */
+function receiveStatementChannel(stmt: Node): string | undefined {
+  let expr: Node | null | undefined;
+  if (stmt.type === 'expression_statement') expr = stmt.namedChild(0);
+  else if (stmt.type === 'short_var_declaration' || stmt.type === 'assignment_statement') expr = stmt.childForFieldName('right')?.namedChild(0);
+  if (expr?.type !== 'unary_expression' || !expr.text.startsWith('<-')) return undefined;
+  return expr.childForFieldName('operand')?.text;
+}
+
+/** Whether the branch waits for one of `done` before `node`: a receive earlier in a statement list around node. */
+function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boolean {
+  for (let cur: Node | null = node; cur && cur.id !== branch.id; cur = cur.parent) {
+    const list = cur.parent;
+    if (list?.type !== 'statement_list' && list?.id !== branch.id) continue;
+    for (const sibling of list.namedChildren) {
+      if (sibling.startIndex >= cur.startIndex) break;
+      const ch = receiveStatementChannel(sibling);
+      if (ch && done.has(ch)) return true;
+    }
+  }
+  return false;
+}
+
 function samePlace(a: readonly string[], b: readonly string[]): boolean {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
@@ -89,7 +112,8 @@ export const unjoinedResult: Rule = {
         const cases = branch.parent!.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
         const waits = cases.some((c) => done!.has(receivedChannel(c) ?? ''));
         const branchWaits = done.has(receivedChannel(branch) ?? '');
-        if (!waits || branchWaits) continue;
+        // A branch that receives the done signal itself before reading (`<-done` after a cancel) is ordered too.
+        if (!waits || branchWaits || waitsBefore(read.node, branch, done)) continue;
         const waitingCase = cases.find((c) => done!.has(receivedChannel(c) ?? ''))!;
         reported.add(read);
         // One finding per variable and branch: the first read there names the problem.
