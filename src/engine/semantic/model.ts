@@ -399,7 +399,7 @@ interface Ancestor {
 }
 
 /** Levels made into nodes: what the lock and loop searches read, and a checkpoint every few levels. */
-const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement']);
+const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement', 'if_statement']);
 const CHECKPOINT_EVERY = 16;
 
 /**
@@ -1243,6 +1243,33 @@ function reachEnd(s: Spawn): number {
   return next?.type === 'return_statement' ? next.endIndex : Number.MAX_SAFE_INTEGER;
 }
 
+// An atomic test only one caller can pass while the flag is never reset: a compare-and-swap from a
+// constant, or a swap that must return the other constant (`atomic.SwapUint32(&f, 1) == 0`,
+// `!closed.Swap(true)`). A CAS from a loaded value (a retry loop) lets every caller through in turn.
+const CONSTANT = String.raw`(?:\d+|true|false)`;
+const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
+  { re: new RegExp(String.raw`^atomic\.CompareAndSwap\w*\(\s*&\s*([\w.]+)\s*,\s*(${CONSTANT}|nil)\s*,`) },
+  { re: new RegExp(String.raw`^([\w.]+)\.CompareAndSwap\(\s*(${CONSTANT}|nil)\s*,`) },
+  { re: new RegExp(String.raw`^atomic\.Swap\w*\(\s*&\s*([\w.]+)\s*,\s*(${CONSTANT})\s*\)\s*==\s*(${CONSTANT})$`), differ: true },
+  { re: new RegExp(String.raw`^([\w.]+)\.Swap\(\s*(${CONSTANT})\s*\)\s*==\s*(${CONSTANT})$`), differ: true },
+  { re: /^!\s*([\w.]+)\.Swap\(\s*true\s*\)$/ },
+];
+
+/** The flag of an if condition (or one of its `&&` terms) that one goroutine at most gets past. */
+function atomicWinner(condition: Node | null | undefined): string | undefined {
+  if (!condition) return undefined;
+  if (condition.type === 'parenthesized_expression') return atomicWinner(condition.namedChild(0));
+  if (condition.type === 'binary_expression' && operatorOf(condition) === '&&') {
+    return atomicWinner(condition.childForFieldName('left')) ?? atomicWinner(condition.childForFieldName('right'));
+  }
+  const text = condition.text;
+  for (const { re, differ } of ATOMIC_WINNER) {
+    const m = re.exec(text);
+    if (m && (!differ || m[2] !== m[3])) return m[1];
+  }
+  return undefined;
+}
+
 /** The chain of threads from `t` up to its top-level function. */
 function threadChain(t: FuncUnit): FuncUnit[] {
   const chain: FuncUnit[] = [];
@@ -1438,6 +1465,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         continue;
       }
       if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
+      // `if atomic.CompareAndSwapInt32(&state, 0, 1) { … }`: one goroutine wins, as in once.Do.
+      if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
+        const flag = atomicWinner(p.node.childForFieldName('condition'));
+        if (flag) held.add(flag);
+      }
       if (p.type === 'statement_list') {
         const state = new Map<string, boolean>();
         for (const e of lockEvents(p.node!)) {
