@@ -78,8 +78,22 @@ interface AnalysisPass {
   failed: string[];
   overBudget: string[];
   withSyntaxErrors: number;
-  /** The file with the most analysis time per line, scaled to 10k lines (files of 200+ lines). */
-  slowest: { file: string; msPer10k: number };
+}
+
+/**
+ * Each file's fastest analysis over every pass (files of 200+ lines): a garbage collection that
+ * happens to fall in one pass is not the file's cost, as the best of the runs is the corpus's.
+ */
+const fastestMs = new Map<string, number>();
+
+/** The file with the most analysis time per line, scaled to 10k lines. */
+function slowestFile(linesOf: ReadonlyMap<string, number>): { file: string; msPer10k: number } {
+  let slowest = { file: '', msPer10k: 0 };
+  for (const [file, ms] of fastestMs) {
+    const msPer10k = (ms / linesOf.get(file)!) * 10_000;
+    if (msPer10k > slowest.msPer10k) slowest = { file, msPer10k };
+  }
+  return slowest;
 }
 
 /** The corpus's packages: one directory and Go version per analyze() call, as the CLI batches them. */
@@ -95,7 +109,7 @@ function packagesOf(files: readonly CorpusFile[]): CorpusFile[][] {
 }
 
 async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
-  const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0, slowest: { file: '', msPer10k: 0 } };
+  const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0 };
   const linesOf = new Map(files.map((f) => [f.path, f.content.split('\n').length]));
   let sinceCollect = 0;
   for (const pkg of packagesOf(files)) {
@@ -111,25 +125,18 @@ async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
       if (report.error) pass.failed.push(`${report.file}: ${report.error}`);
       if (report.overBudget) pass.overBudget.push(`${report.file} (${report.elapsedMs.toFixed(0)} ms)`);
       if (report.hasSyntaxErrors) pass.withSyntaxErrors++;
-      const lines = linesOf.get(report.file) ?? 0;
-      const msPer10k = lines >= 200 ? (report.elapsedMs / lines) * 10_000 : 0;
-      if (msPer10k > pass.slowest.msPer10k) pass.slowest = { file: report.file, msPer10k };
+      if ((linesOf.get(report.file) ?? 0) >= 200) fastestMs.set(report.file, Math.min(fastestMs.get(report.file) ?? Infinity, report.elapsedMs));
     }
   }
   await collect();
   return pass;
 }
 
-/** Best wall-clock time of `runs` runs, in seconds, and the last run's value. */
-async function bestOf<T>(runs: number, fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
-  let best = Infinity;
-  let value: T | undefined;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    value = await fn();
-    best = Math.min(best, (performance.now() - started) / 1000);
-  }
-  return { seconds: best, value: value as T };
+/** Wall-clock time of one run, in seconds, and its value. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - started) / 1000, value };
 }
 
 function verdict(ok: boolean): string {
@@ -154,9 +161,16 @@ async function main(): Promise<number> {
   await bareParse(warmup);
   await analyzeAll(warmup);
 
-  const parse = await bestOf(RUNS, () => bareParse(files));
-  const analysis = await bestOf(RUNS, () => analyzeAll(files));
-  const { findings, failed, overBudget, withSyntaxErrors, slowest } = analysis.value;
+  // Interleaved, so that a stretch when the machine runs slower (a shared host) falls on both sides.
+  const parse = { seconds: Infinity };
+  const analysis = { seconds: Infinity, value: undefined as unknown as AnalysisPass };
+  for (let i = 0; i < RUNS; i++) {
+    parse.seconds = Math.min(parse.seconds, (await timed(() => bareParse(files))).seconds);
+    const pass = await timed(() => analyzeAll(files));
+    if (pass.seconds < analysis.seconds) Object.assign(analysis, pass);
+  }
+  const { findings, failed, overBudget, withSyntaxErrors } = analysis.value;
+  const slowest = slowestFile(new Map(files.map((f) => [f.path, f.content.split('\n').length])));
   const ratio = analysis.seconds / parse.seconds;
   const per100k = (findings.length / lines) * 100_000;
 
@@ -175,7 +189,7 @@ async function main(): Promise<number> {
   out.push(`syntax errors:     ${withSyntaxErrors} files`);
   out.push(`analysis failures: ${failed.length} files`);
   out.push(`over time budget:  ${overBudget.length} files`);
-  out.push(`slowest file:      ${slowest.msPer10k.toFixed(0)} ms per 10k lines, ${slowest.file} (target <= ${TARGET_MS_PER_10K_LINES}) ${verdict(slowest.msPer10k <= TARGET_MS_PER_10K_LINES)}`);
+  out.push(`slowest file:      ${slowest.msPer10k.toFixed(0)} ms per 10k lines, ${slowest.file} (fastest of ${RUNS} passes; target <= ${TARGET_MS_PER_10K_LINES}) ${verdict(slowest.msPer10k <= TARGET_MS_PER_10K_LINES)}`);
   const peakMb = peakRss / (1024 * 1024);
   out.push(`peak RSS:          ${peakMb.toFixed(0)} MB (target < ${TARGET_PEAK_RSS_MB} MB) ${verdict(peakMb < TARGET_PEAK_RSS_MB)}`);
   out.push('');
