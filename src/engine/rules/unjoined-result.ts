@@ -47,7 +47,6 @@ function enclosingSelectCase(node: Node, stop: Node): Node | undefined {
   return undefined;
 }
 
-/** Whether two field paths can name the same memory: one is a prefix of the other. */
 /** The channel a statement receives from and waits on: `<-done`, `v := <-done`, `v, ok = <-done`. */
 function receiveStatementChannel(stmt: Node): string | undefined {
   let expr: Node | null | undefined;
@@ -71,6 +70,7 @@ function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boole
   return false;
 }
 
+/** Whether two field paths can name the same memory: one is a prefix of the other. */
 function samePlace(a: readonly string[], b: readonly string[]): boolean {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
