@@ -65,6 +65,11 @@ export interface Join {
   /** The receiver of `.Wait()`, e.g. `wg`; undefined for a channel receive. */
   group?: string;
   deferred: boolean;
+  /**
+   * A receive that is one case of a select whose other cases do not wait: it orders only what its own
+   * case runs, up to here (`case err = <-errc: …` beside `case <-time.After(d):`).
+   */
+  scopeEnd?: number;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -226,6 +231,14 @@ function isCompletionReceive(receive: Node): boolean {
   const operand = receive.childForFieldName('operand');
   if (!operand || operand.type === 'call_expression') return false;
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
+}
+
+/** Whether a select case waits by receiving (`case <-done:`, `case v := <-results:`), not by a timer or a send. */
+function waitsOnReceive(selectCase: Node): boolean {
+  if (selectCase.type !== 'communication_case') return false;
+  const comm = selectCase.childForFieldName('communication');
+  const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : undefined;
+  return receive?.type === 'unary_expression' && isCompletionReceive(receive);
 }
 
 /** Nodes with no variable inside: literals, comments, names that aren't variables, and types. */
@@ -949,7 +962,7 @@ class ModelBuilder {
         }
         case 'unary_expression': {
           const op = operatorOf(node);
-          if (op === '<-' && isCompletionReceive(node)) this.addJoin(unit, node, undefined);
+          if (op === '<-' && isCompletionReceive(node)) this.addReceiveJoin(unit, node);
           const operand = node.childForFieldName('operand');
           push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
           break;
@@ -1092,6 +1105,10 @@ class ModelBuilder {
               },
               ...visitAll(rest, s),
             ]);
+          } else if (comm?.type === 'receive_statement') {
+            // `case err = <-errc:` assigns what it receives.
+            const left = comm.childForFieldName('left')?.namedChildren ?? [];
+            push([...visit(comm.childForFieldName('right')), ...left.flatMap((l) => within(l, { path: [], write: true })), ...visitAll(rest, s)]);
           } else {
             push([...visit(comm), ...visitAll(rest, s)]);
           }
@@ -1140,6 +1157,27 @@ class ModelBuilder {
   private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
     const deferred = node.parent?.type === 'defer_statement';
     unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group, deferred });
+  }
+
+  /**
+   * A receive that waits: `err = <-errc` assigns after it has received, so the join is at the statement's
+   * start; in a select that can also leave by another case, it orders only its own case.
+   */
+  private addReceiveJoin(unit: FuncUnit, receive: Node): void {
+    const parent = receive.parent;
+    let stmt: Node | null | undefined;
+    if (parent?.type === 'receive_statement') stmt = parent;
+    else if (parent?.type === 'expression_list' && (parent.parent?.type === 'assignment_statement' || parent.parent?.type === 'short_var_declaration')) stmt = parent.parent;
+    const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
+    if (selectCase) {
+      const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
+      if (others.some((c) => !waitsOnReceive(c))) {
+        unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
+        return;
+      }
+    }
+    const at = stmt ?? receive;
+    unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false });
   }
 
   private noteJoin(call: Node, unit: FuncUnit): void {
@@ -1198,7 +1236,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
   if (!parent) return undefined;
   let best: Join | undefined;
   for (const j of parent.joins) {
-    if (j.pos < pos) continue;
+    if (j.pos < pos || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && j.group !== s.group) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
@@ -1211,6 +1249,13 @@ function windowEnd(s: Spawn): number {
   const j = s.site ? joinAfter(s, s.site.endIndex) : undefined;
   if (!j) return Number.MAX_SAFE_INTEGER;
   return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
+}
+
+/** Whether `pos` lies in a select case, after the spawn of s, that waited for it (see Join.scopeEnd). */
+function inJoinedCase(s: Spawn, pos: number): boolean {
+  const parent = s.parent?.thread;
+  if (!parent || s.kind === 'group' || !s.site) return false;
+  return parent.joins.some((j) => j.scopeEnd !== undefined && j.pos >= s.site!.endIndex && pos >= j.pos && pos < j.scopeEnd);
 }
 
 /** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
@@ -1370,7 +1415,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
     const span = spanOfSpawn(s);
-    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return true;
+    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
