@@ -241,6 +241,20 @@ function waitsOnReceive(selectCase: Node): boolean {
   return receive?.type === 'unary_expression' && isCompletionReceive(receive);
 }
 
+// Calls that do not return to their caller: a test's fatal failure or skip, panics, exits.
+const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)|log\.(?:Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|os\.Exit|runtime\.Goexit|require\.(?:Fail|FailNow))$/;
+
+/** Whether a select case ends by leaving the code after the select: return, panic, t.Fatal, continue. */
+function leavesAfter(selectCase: Node): boolean {
+  const body = selectCase.namedChildren.filter((c) => c.type !== 'comment' && c.startIndex !== selectCase.childForFieldName('communication')?.startIndex);
+  const statements = body.length === 1 && body[0].type === 'statement_list' ? body[0].namedChildren.filter((c) => c.type !== 'comment') : body;
+  const last = statements[statements.length - 1];
+  if (!last) return false;
+  if (last.type === 'return_statement' || last.type === 'continue_statement' || last.type === 'goto_statement') return true;
+  const call = last.type === 'expression_statement' ? last.namedChild(0) : undefined;
+  return call?.type === 'call_expression' && NO_RETURN_CALL.test(call.childForFieldName('function')?.text ?? '');
+}
+
 /** Nodes with no variable inside: literals, comments, names that aren't variables, and types. */
 const INERT_NODES = new Set([
   'comment',
@@ -1171,7 +1185,7 @@ class ModelBuilder {
     const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
     if (selectCase) {
       const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
-      if (others.some((c) => !waitsOnReceive(c))) {
+      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         return;
       }
