@@ -146,9 +146,10 @@ function removalFindings(input: CompareInput, delta: FileDelta, trees: () => { b
   const { base, head } = trees();
   const suppressions = findSuppressions(delta.headLines);
   const goVersion = effectiveGoVersion(input.goVersion, input.head);
+  const models = ApiModels.standard().with(input.models);
   for (const rule of rules) {
     const seen = new Set<string>();
-    rule.compare({ delta, baseTree: base, headTree: head, models: ApiModels.standard().with(input.models), ...(goVersion ? { goVersion } : {}) }, (d) => {
+    rule.compare({ delta, baseTree: base, headTree: head, models, ...(goVersion ? { goVersion } : {}) }, (d) => {
       const key = `${d.line}:${d.message}`;
       if (seen.has(key)) return;
       seen.add(key);

@@ -35,7 +35,6 @@ function rootOf(expr: Node): Node | undefined {
   return e?.type === 'identifier' ? e : undefined;
 }
 
-
 /**
  * How the package sets a field (`.f = …`, `f: …`) or package variable (`v = …`, `var v = …`):
  * grown by append or re-sliced (room past the length), only ever given exact capacities, or never

@@ -10,7 +10,7 @@ import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.j
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
 
-
+/** A mutex's own methods: taking or releasing it reads none of the data it guards. */
 const SYNC_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
 /** Expression nodes a value passes through unchanged on its way to the assignment. */
 const TRANSPARENT = new Set(['selector_expression', 'index_expression', 'parenthesized_expression']);
