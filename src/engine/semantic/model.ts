@@ -6,6 +6,8 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
+import { Handshakes } from './handshake.js';
+import { channelOpsOf, type ChannelOps } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 
 export type Node = Parser.SyntaxNode;
@@ -70,6 +72,13 @@ export interface Join {
    * case runs, up to here (`case err = <-errc: …` beside `case <-time.After(d):`).
    */
   scopeEnd?: number;
+  /**
+   * A call that waits inside a method (`gate.Enter()` receiving from the gate): it orders only a
+   * goroutine that signals the same value through a method of its own (`gate.Leave()`).
+   */
+  via?: { object: string; type: string; channels: Set<string> };
+  /** The package's methods' channel operations, for matching `via` against a goroutine's calls. */
+  opsOf?: (type: string, method: string) => ChannelOps;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -557,6 +566,9 @@ class ModelBuilder {
   private readonly detachedLiterals = new Set<number>();
   /** Bodies of func literals: they share the parameters' scope. (Asking a node for its parent costs O(depth).) */
   private readonly literalBodies = new Set<number>();
+  /** Method declarations by `Type.name`, and what each does with its receiver's channels. */
+  private readonly methodNodes = new Map<string, Node>();
+  private readonly channelOps = new Map<string, ChannelOps>();
 
   /** Declarations by their declaring identifier's start. */
   private readonly declaredAt = new Map<number, Decl>();
@@ -721,6 +733,7 @@ class ModelBuilder {
     const pointerReceiver = type.kind === 'pointer';
     if (type.kind === 'pointer') type = type.elem;
     if (!name || type.kind !== 'named') return;
+    this.methodNodes.set(`${type.name}.${name}`, node);
     const params = node.childForFieldName('parameters')?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0;
     this.types.declareMethod(type.name, name, { pointerReceiver, params });
   }
@@ -943,6 +956,7 @@ class ModelBuilder {
           const atomicCall = fnText.startsWith('atomic.');
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
           else if (fn?.type === 'identifier') this.noteLocalFuncJoins(node, fn, scope, unit);
+          else if (selected && this.mayWait(selected)) this.noteMethodJoin(node, fn!, selected, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1211,6 +1225,46 @@ class ModelBuilder {
     for (const group of new Set(inside.map((j) => j.group))) this.addJoin(unit, call, group);
   }
 
+  /** `gate.Enter()` where the package's Enter receives from the gate (see channel-methods.ts). */
+  private noteMethodJoin(call: Node, fn: Node, method: string, scope: Scope, unit: FuncUnit): void {
+    const object = fn.childForFieldName('operand');
+    if (object?.type !== 'identifier') return;
+    let type = this.typeOfExpr(object, scope);
+    if (type.kind === 'pointer') type = type.elem;
+    if (type.kind !== 'named') return;
+    const receives = this.channelOpsOf(type.name, method).receives;
+    if (receives.size === 0) return;
+    const deferred = call.parent?.type === 'defer_statement';
+    const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, via: { object: object.text, type: type.name, channels: receives }, opsOf });
+  }
+
+  private waitingNames?: Set<string>;
+
+  /** Cheap filter before resolving a call: some method of the package by this name mentions `<-`. */
+  private mayWait(method: string): boolean {
+    if (!this.waitingNames) {
+      this.waitingNames = new Set();
+      for (const b of [this, ...this.siblings]) {
+        for (const [key, node] of b.methodNodes) {
+          if (b.source.slice(node.startIndex, node.endIndex).includes('<-')) this.waitingNames.add(key.slice(key.indexOf('.') + 1));
+        }
+      }
+    }
+    return this.waitingNames.has(method);
+  }
+
+  private channelOpsOf(type: string, method: string): ChannelOps {
+    const key = `${type}.${method}`;
+    let ops = this.channelOps.get(key);
+    if (!ops) {
+      const node = this.methodNodes.get(key) ?? this.siblings.map((s) => s.methodNodes.get(key)).find((n) => n);
+      ops = node ? channelOpsOf(node) : { receives: new Set(), signals: new Set() };
+      this.channelOps.set(key, ops);
+    }
+    return ops;
+  }
+
   private reference(ident: Node, scope: Scope, unit: FuncUnit, ctx: AccessContext): void {
     const decl = scope.lookup(ident.text);
     if (!decl || decl.node.startIndex === ident.startIndex) return;
@@ -1253,10 +1307,22 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
     if (j.pos < pos || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && j.group !== s.group) continue;
+    if (j.via && !signalsVia(s, j)) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
   }
   return best;
+}
+
+/** Whether the goroutine calls a method that signals a channel the join's method waits on, on the same value. */
+function signalsVia(s: Spawn, j: Join): boolean {
+  if (!s.site || !j.via || !j.opsOf) return false;
+  const { object, type, channels } = j.via;
+  for (const m of s.site.text.matchAll(new RegExp(`\\b${object}\\.(\\w+)\\(`, 'g'))) {
+    const signals = j.opsOf(type, m[1]).signals;
+    for (const c of channels) if (signals.has(c)) return true;
+  }
+  return false;
 }
 
 function windowEnd(s: Spawn): number {
@@ -1454,9 +1520,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return rootOf(ta).spawn?.kind === 'handler' && rootOf(tb).spawn?.kind === 'handler' && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex);
+    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && handshakes.orders(a.node, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex);
+    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && handshakes.orders(b2.node, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
@@ -1484,6 +1550,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   const descender = descenderFor(b.tree);
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
+  const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {

@@ -1,0 +1,64 @@
+/**
+ * What a method does with channels held by its receiver: `func (g gate) Enter() { <-g }` waits on
+ * the receiver, `func (g gate) Leave() { g <- token{} }` signals it. A caller of Enter is then
+ * ordered after a goroutine's earlier call of Leave on the same value, by the memory model's
+ * send-before-receive rule (a buffered channel used as a semaphore, a done channel closed by Stop).
+ */
+import type { Node } from './model.js';
+
+export interface ChannelOps {
+  /** Channels the method blocks on receiving from: '' is the receiver itself, `done` is `r.done`. */
+  receives: Set<string>;
+  /** Channels it sends on or closes. */
+  signals: Set<string>;
+}
+
+const NONE: ChannelOps = { receives: new Set(), signals: new Set() };
+
+export function channelOpsOf(method: Node): ChannelOps {
+  const receiver = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  const name = receiver?.childForFieldName('name')?.text;
+  const body = method.childForFieldName('body');
+  if (!name || name === '_' || !body) return NONE;
+  const pathOf = (expr: Node | null | undefined): string | undefined => {
+    if (!expr) return undefined;
+    if (expr.type === 'identifier') return expr.text === name ? '' : undefined;
+    if (expr.type !== 'selector_expression') return undefined;
+    const operand = expr.childForFieldName('operand');
+    return operand?.type === 'identifier' && operand.text === name ? expr.childForFieldName('field')?.text : undefined;
+  };
+  const ops: ChannelOps = { receives: new Set(), signals: new Set() };
+  for (const node of body.descendantsOfType(['unary_expression', 'send_statement', 'call_expression'])) {
+    if (insideLiteral(node, body)) continue;
+    if (node.type === 'send_statement') {
+      const path = pathOf(node.childForFieldName('channel'));
+      if (path !== undefined) ops.signals.add(path);
+    } else if (node.type === 'call_expression') {
+      const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+      const path = node.childForFieldName('function')?.text === 'close' && args.length === 1 ? pathOf(args[0]) : undefined;
+      if (path !== undefined) ops.signals.add(path);
+    } else if (node.child(0)?.type === '<-' && !inSelectWithDefault(node, body)) {
+      const path = pathOf(node.childForFieldName('operand'));
+      if (path !== undefined) ops.receives.add(path);
+    }
+  }
+  return ops;
+}
+
+/** Code in a func literal may run later or elsewhere: it is not what the method itself does. */
+function insideLiteral(node: Node, body: Node): boolean {
+  for (let p = node.parent; p && p.startIndex >= body.startIndex; p = p.parent) {
+    if (p.type === 'func_literal') return true;
+    if (p.startIndex === body.startIndex && p.endIndex === body.endIndex) return false;
+  }
+  return false;
+}
+
+/** A receive in a select with a default case does not wait. */
+function inSelectWithDefault(node: Node, body: Node): boolean {
+  for (let p = node.parent; p && p.startIndex >= body.startIndex; p = p.parent) {
+    if (p.type === 'select_statement') return p.namedChildren.some((c) => c.type === 'default_case');
+    if (p.type === 'func_literal') return false;
+  }
+  return false;
+}
