@@ -40,6 +40,12 @@ export interface Spawn {
   awaitedBy?: string;
   /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
   registered?: boolean;
+  /**
+   * A handler in test code: it answers the test's own requests, which a test that starts no goroutine
+   * sends one at a time, each ordered with the code around it by the request and its response. It
+   * runs as one instance, not side by side with the test's other handlers.
+   */
+  sequential?: boolean;
   /** The unit whose code contains the site. */
   parent?: FuncUnit;
   /** The innermost loop, within the parent, that encloses the site. */
@@ -205,6 +211,12 @@ export interface PackageView {
 // Function bodies with none of these (nor a call whose callback the models say runs concurrently,
 // ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
 // their accesses; skipping them keeps the walk to a few percent of typical Go code.
+/** Directories of test apps and harnesses, driven by tests elsewhere. */
+const TEST_APP_DIR = /(?:^|\/)(?:tests?|e2e|testutils?|testhelpers?|integration)\//;
+
+/** A go statement, a `.Go(…)` pool or parallel subtests: a test that may send requests at once. */
+const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
+
 export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
 
 class Scope {
@@ -640,7 +652,11 @@ class ModelBuilder {
     return this.models.type(this.imports.get(t.name.slice(0, t.name.indexOf('.'))), t.name);
   }
 
-  build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
+  /** Test code: a `_test.go` file, or a test app or harness under test/, tests/, e2e/ (see Spawn.sequential). */
+  private testCode: 'test-file' | 'test-app' | undefined;
+
+  build(alsoWalk: ((functionText: string) => boolean) | undefined, path = ''): void {
+    this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
     const mentionsHandlers = this.source.includes('ResponseWriter');
     const mentionsSync = this.source.includes('sync.');
     for (const fn of this.functions) {
@@ -867,7 +883,9 @@ class ModelBuilder {
 
   private walkFunction(fn: Node, handler: boolean): void {
     const scope = new Scope(this.packageScope);
-    const unit = this.newUnit(fn, undefined, handler ? { kind: 'handler' } : undefined);
+    // A named handler in a test file answers that file's tests; in a test app, a driver elsewhere.
+    const sequential = this.testCode === 'test-app' || (this.testCode === 'test-file' && !this.testsStartGoroutines());
+    const unit = this.newUnit(fn, undefined, handler ? { kind: 'handler', ...(sequential ? { sequential } : {}) } : undefined);
     if (fn.type === 'method_declaration') this.declareParams(fn.childForFieldName('receiver'), scope, 'receiver');
     this.declareParams(fn.childForFieldName('parameters'), scope, 'param');
     this.declareParams(fn.childForFieldName('result'), scope, 'result');
@@ -965,6 +983,7 @@ class ModelBuilder {
             const index = args.indexOf(arg);
             if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
+            if (spawn?.kind === 'handler' && this.testCode && !this.startsGoroutines(unit)) spawn.sequential = true;
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
             // The call returns only after the callback's last run: the caller's thread joins it there.
             if (spawn?.awaitedBy) unit.thread.joins.push({ pos: node.endIndex, end: node.endIndex, group: spawn.group, deferred: false });
@@ -1225,6 +1244,28 @@ class ModelBuilder {
     for (const group of new Set(inside.map((j) => j.group))) this.addJoin(unit, call, group);
   }
 
+  private testsStartGoroutinesMemo?: boolean;
+
+  /** Whether a test of the file (Test…, Benchmark…, Fuzz…) starts goroutines that may send requests at once. */
+  private testsStartGoroutines(): boolean {
+    this.testsStartGoroutinesMemo ??= this.functions.some(
+      (fn) => fn.type === 'function_declaration' && /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '') && STARTS_GOROUTINES.test(this.source.slice(fn.startIndex, fn.endIndex)),
+    );
+    return this.testsStartGoroutinesMemo;
+  }
+
+  /**
+   * Whether the code that sends a test handler its requests may start goroutines (see
+   * Spawn.sequential): the function registering it, and when that is a helper, the file's tests.
+   */
+  private startsGoroutines(unit: FuncUnit): boolean {
+    let root = unit;
+    while (root.parent) root = root.parent;
+    if (STARTS_GOROUTINES.test(this.source.slice(root.node.startIndex, root.node.endIndex))) return true;
+    const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
+    return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
+  }
+
   /** `gate.Enter()` where the package's Enter receives from the gate (see channel-methods.ts). */
   private noteMethodJoin(call: Node, fn: Node, method: string, scope: Scope, unit: FuncUnit): void {
     const object = fn.childForFieldName('operand');
@@ -1437,7 +1478,7 @@ export function prepareFile(source: string, models?: ApiModels): PreparedFile {
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
   const b = typeof file === 'string' ? new ModelBuilder(file) : (file as unknown as ModelBuilder);
   const source = b.source;
-  b.build(options.alsoWalk);
+  b.build(options.alsoWalk, options.path);
   const lines = source.split('\n');
 
   // The rules ask about pairs of accesses, so what a pair check needs is computed once per thread
@@ -1466,7 +1507,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     for (const cur of chainOf(t)) {
       const s = cur.spawn;
       if (!s) continue;
-      if (s.kind === 'handler' || repeatsInLoop(s)) return true;
+      // Handlers a test registers in a loop still answer its requests one at a time.
+      if (s.kind === 'handler') {
+        if (s.sequential) continue;
+        return true;
+      }
+      if (repeatsInLoop(s)) return true;
     }
     return false;
   };
@@ -1504,6 +1550,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
     const parallelish = (s: Spawn) => s.kind === 'parallel-test' || s.kind === 'handler';
+    if (x.sequential || y.sequential) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
     return spanOfSpawn(x).start < spanOfSpawn(y).windowEnd && spanOfSpawn(y).start < spanOfSpawn(x).windowEnd;
@@ -1517,7 +1564,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
       // Different top-level functions: only handlers (and what they spawn) run side by side.
-      return rootOf(ta).spawn?.kind === 'handler' && rootOf(tb).spawn?.kind === 'handler' && a.decl.packageLevel;
+      const handler = (t: FuncUnit) => rootOf(t).spawn?.kind === 'handler' && !rootOf(t).spawn?.sequential;
+      return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
     if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && handshakes.orders(a.node, ta, b2.node));
