@@ -1372,6 +1372,16 @@ function windowEnd(s: Spawn): number {
   return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
 }
 
+/** The deferred func literal (`defer func() { …; go f() }()`) within the spawning thread that holds s's site. */
+function deferredLiteral(s: Spawn): Node | undefined {
+  const thread = s.parent?.thread;
+  for (let u = s.parent; u && u !== thread; u = u.parent) {
+    const call = u.node.type === 'func_literal' ? u.node.parent : undefined;
+    if (call?.type === 'call_expression' && call.parent?.type === 'defer_statement') return u.node;
+  }
+  return undefined;
+}
+
 /** Whether `pos` lies in a select case, after the spawn of s, that waited for it (see Join.scopeEnd). */
 function inJoinedCase(s: Spawn, pos: number): boolean {
   const parent = s.parent?.thread;
@@ -1489,10 +1499,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!chain) chains.set(t, (chain = threadChain(t)));
     return chain;
   };
-  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean }>();
+  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node }>();
   const spanOfSpawn = (s: Spawn) => {
     let span = spans.get(s);
-    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s) }));
+    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s) }));
     return span;
   };
   const multiInstance = new Map<FuncUnit, boolean>();
@@ -1541,6 +1551,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const inWindow = (s: Spawn, pos: number, declPos: number): boolean => {
     if (!s.site || s.kind === 'parallel-test' || s.kind === 'handler') return false;
     const span = spanOfSpawn(s);
+    // Started by a deferred closure: at the function's exit, after all of its other code.
+    if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
     if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
