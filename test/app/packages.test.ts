@@ -57,6 +57,8 @@ func (s *Store) Reset() {
 `;
 
 function storePull(h: Harness): void {
+  // unguarded-field is off by default: this repository turns it on.
+  h.fake.setDefaultBranchFile('service', '.github/racecheck.yml', 'rules:\n  unguarded-field: on\n');
   h.fake.setFile(HEAD, 'go.mod', GO_MOD);
   h.fake.setFile(HEAD, 'pkg/store/a.go', STORE_A);
   h.fake.setPull(7, HEAD, { 'pkg/store/b.go': [STORE_B_BASE, STORE_B_HEAD] });

@@ -350,7 +350,7 @@ func (c Counter) Get() int {
   });
 });
 
-describe('rules on only when reviewing changes', () => {
+describe('rules on only when reviewing changes, and rules off by default', () => {
   const GUARDED = `package p
 
 import "sync"
@@ -377,14 +377,40 @@ func (c *Counter) Get() int {
 }
 `;
 
-  test('unguarded-field reports in a review of changes, not in a whole-repository run unless enabled', async () => {
+  const ADD_INSIDE = `package p
+
+import "sync"
+
+func Run(jobs []func()) {
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		go func(j func()) {
+			wg.Add(1)
+			defer wg.Done()
+			j()
+		}(j)
+	}
+	wg.Wait()
+}
+`;
+
+  test('waitgroup-misuse reports in a review of changes, not in a whole-repository run unless enabled', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': ADD_INSIDE });
+    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^waitgroup-misuse\s+\S+\s+(fix\s+)?diff\s/m);
+    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
+    expect(rules(await cli(['--format', 'json', '--enable', 'waitgroup-misuse', '.'], root))).toEqual(['waitgroup-misuse@9']);
+    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', ADD_INSIDE));
+    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['waitgroup-misuse@9']);
+  });
+
+  test('unguarded-field, off by default, reports only when enabled, in a review too', async () => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': GUARDED });
     const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+(fix\s+)?diff\s/m);
-    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'unguarded-field', '.'], root))).toEqual(['unguarded-field@23']);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+(fix\s+)?off\s/m);
     writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', GUARDED));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
+    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual([]);
+    expect(rules(await cli(['--format', 'json', '--enable', 'unguarded-field', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
   });
 });
 

@@ -12,7 +12,7 @@ import (
 
 ${body}
 `;
-  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion }).findings.filter((f) => f.rule === rule);
+  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion, rules: { 'mixed-atomic': { enabled: true } } }).findings.filter((f) => f.rule === rule);
 }
 
 const COUNTER = `type C struct {

@@ -15,7 +15,7 @@ import (
 
 ${body}
 `;
-  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion: '1.22' }).findings.filter((f) => f.rule === 'shared-field-write');
+  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion: '1.22', rules: { 'shared-field-write': { enabled: true } } }).findings.filter((f) => f.rule === 'shared-field-write');
 }
 
 describe('shared-field-write', () => {

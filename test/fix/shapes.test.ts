@@ -202,7 +202,7 @@ func Run(ctx context.Context) error {
 	return wg.Wait()
 }
 `;
-    const result = analyze([{ path: 'p.go', content: source }], { scope: 'all', reviewingChanges: true, goVersion: '1.22' });
+    const result = analyze([{ path: 'p.go', content: source }], { scope: 'all', goVersion: '1.22', rules: { 'shared-field-write': { enabled: true } } });
     const timeout = result.findings.find((f) => f.line === 19)!;
     expect(timeout.fix).toBeUndefined();
     expect(result.fixes!.dropped).toContainEqual({ file: 'p.go', rule: 'shared-field-write', line: 19, reason: expect.stringContaining('it would raise a new finding') });
