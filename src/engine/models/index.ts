@@ -28,6 +28,8 @@ export interface FuncModel {
   writes?: ArgRef[];
   retains?: ArgRef[];
   background?: ArgRef[];
+  /** The fields of the background values those goroutines read; a change to another field is no race. Absent: any field. */
+  backgroundFields?: string[];
   results?: string[];
   anyReceiver?: boolean;
   note?: string;
