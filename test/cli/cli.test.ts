@@ -377,31 +377,33 @@ func (c *Counter) Get() int {
 }
 `;
 
-  const ADD_INSIDE = `package p
+  const MAP_IN_GOROUTINES = `package p
 
 import "sync"
 
-func Run(jobs []func()) {
+func Count(words []string) map[string]int {
+	counts := map[string]int{}
 	var wg sync.WaitGroup
-	for _, j := range jobs {
-		go func(j func()) {
-			wg.Add(1)
+	for _, w := range words {
+		wg.Add(1)
+		go func(w string) {
 			defer wg.Done()
-			j()
-		}(j)
+			counts[w]++
+		}(w)
 	}
 	wg.Wait()
+	return counts
 }
 `;
 
-  test('waitgroup-misuse reports in a review of changes, not in a whole-repository run unless enabled', async () => {
-    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': ADD_INSIDE });
+  test('shared-container reports in a review of changes, not in a whole-repository run unless enabled', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': MAP_IN_GOROUTINES });
     const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^waitgroup-misuse\s+\S+\s+(fix\s+)?diff\s/m);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^shared-container\s+\S+\s+(fix\s+)?diff\s/m);
     expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'waitgroup-misuse', '.'], root))).toEqual(['waitgroup-misuse@9']);
-    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', ADD_INSIDE));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['waitgroup-misuse@9']);
+    expect(rules(await cli(['--format', 'json', '--enable', 'shared-container', '.'], root))).toEqual(['shared-container@12']);
+    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', MAP_IN_GOROUTINES));
+    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['shared-container@12']);
   });
 
   test('unguarded-field, off by default, reports only when enabled, in a review too', async () => {

@@ -327,7 +327,7 @@ export const sharedFieldWrite: Rule = {
     summary: 'Concurrent goroutines mutate fields of one shared object.',
     defaultSeverity: 'error',
     fixable: true,
-    // Off by default: 2 of 5 right in the triage of rounds 1-6 (bench/triage): fields ordered by a
+    // Off by default: 4 of 10 right in the triage of rounds 1-7 (bench/triage): fields ordered by a
     // library's semaphore or protocol, or set by test code its tests drive one request at a time.
     defaultEnabled: false,
     docPath: 'docs/rules/shared-field-write.md',
