@@ -208,15 +208,15 @@ export interface PackageView {
   models: ApiModels;
 }
 
-// Function bodies with none of these (nor a call whose callback the models say runs concurrently,
-// ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
-// their accesses; skipping them keeps the walk to a few percent of typical Go code.
 /** Directories of test apps and harnesses, driven by tests elsewhere. */
 const TEST_APP_DIR = /(?:^|\/)(?:tests?|e2e|testutils?|testhelpers?|integration)\//;
 
 /** A go statement, a `.Go(…)` pool or parallel subtests: a test that may send requests at once. */
 const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
 
+// Function bodies with none of these (nor a call whose callback the models say runs concurrently,
+// ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
+// their accesses; skipping them keeps the walk to a few percent of typical Go code.
 export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
 
 class Scope {
