@@ -271,6 +271,11 @@ export class ApiModels {
    * The interface method a method declaration implements, by its name and parameter types (each
    * qualified by import path: `*net/http.Request`), if a library is known to call it concurrently.
    */
+  /** Whether some model names a method called `method` that libraries call concurrently (see `implementation`). */
+  implementsByName(method: string): boolean {
+    return this.implementations.has(method);
+  }
+
   implementation(method: string, paramTypes: () => string[]): ImplementationModel | undefined {
     const candidates = this.implementations.get(method);
     if (!candidates) return undefined;

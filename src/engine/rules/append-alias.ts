@@ -155,6 +155,8 @@ export const appendAlias: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/append-alias.md',
   },
+  // run checks every `append(` of the file, walked or not.
+  bodies: (ctx) => (ctx.source.includes('append(') ? (fn) => /\bappend\(/.test(fn.body) : undefined),
   run(model, report) {
     // Find the calls from the text: walking every node of the tree costs a native call per node.
     const root = model.tree.rootNode;

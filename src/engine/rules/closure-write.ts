@@ -2,7 +2,7 @@
  * closure-write: a closure that runs concurrently assigns a variable declared outside it
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
@@ -120,6 +120,7 @@ export const closureWrite: Rule = {
     fixable: true,
     docPath: 'docs/rules/closure-write.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     for (const a of model.accesses) {
       if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;

@@ -3,7 +3,7 @@
  * so a goroutine, a `.Go` closure or a parallel subtest that captures one (or receives `&v`)
  * shares it with the loop, which overwrites it on the next iteration.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { methodCall, statementsOf } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
@@ -282,6 +282,7 @@ export const loopVarCapture: Rule = {
     fixable: true,
     docPath: 'docs/rules/loop-var-capture.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     const version = preLoopvarVersion(model);
     if (!version) return;

@@ -9,6 +9,7 @@
  *   locks a fresh mutex, so concurrent calls exclude nothing.
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import type { BodyTest, SkeletonContext } from '../skeleton.js';
 import type { TextEdit } from '../types.js';
 import { importEdit } from '../fix/imports.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
@@ -401,6 +402,18 @@ function guardedPackageAccesses(model: FileModel, unit: FuncUnit, mutex: string)
   return out.sort((x, y) => (x.kind === y.kind ? x.node.startIndex - y.node.startIndex : x.kind === 'write' ? -1 : 1));
 }
 
+/**
+ * The bodies checkSharedCopies reads: those that may hold a literal of a struct the file declares
+ * with a mutex field (`PricingService{…}`), by the type specs' text (a superset of mutexStructs).
+ */
+function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefined {
+  if (!ctx.source.includes('sync.')) return undefined;
+  const names = ctx.scanned.typeSpecs.filter((s) => /\bsync\.(?:RW)?Mutex\b/.test(s.text)).map((s) => escapeRe(s.name));
+  if (names.length === 0) return undefined;
+  const literal = new RegExp(`\\b(?:${names.join('|')})\\s*\\{`);
+  return (fn) => literal.test(fn.body);
+}
+
 export const mutexLifetime: Rule = {
   meta: {
     id: 'mutex-lifetime',
@@ -409,6 +422,7 @@ export const mutexLifetime: Rule = {
     fixable: true,
     docPath: 'docs/rules/mutex-lifetime.md',
   },
+  bodies: bodiesWithMutexStructLiterals,
   run(model, report) {
     if (!model.source.includes('sync.')) return;
     checkSharedCopies(model, report);

@@ -2,7 +2,7 @@
  * package-state: package-level maps, slices and counters written without synchronization from
  * HTTP handlers or other concurrent code.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { conflictingAccesses, inParallelTest, pickConflict, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
@@ -15,6 +15,7 @@ export const packageState: Rule = {
     fixable: false,
     docPath: 'docs/rules/package-state.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     for (const a of model.accesses) {
       if (!a.decl.packageLevel || !a.thread.spawn || inParallelTest(a.thread)) continue;

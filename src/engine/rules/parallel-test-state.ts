@@ -1,7 +1,7 @@
 /**
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
@@ -14,6 +14,7 @@ export const parallelTestState: Rule = {
     fixable: false,
     docPath: 'docs/rules/parallel-test-state.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     for (const a of model.accesses) {
       const subtest = parallelTestOf(a.thread);

@@ -3,7 +3,7 @@
  * it shares with other goroutines (the seed article's second race: `client.CheckRedirect` set by
  * two errgroup closures on one http.Client).
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
@@ -332,6 +332,7 @@ export const sharedFieldWrite: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/shared-field-write.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     for (const a of model.accesses) {
       if (!isFieldWrite(a)) continue;

@@ -3,7 +3,7 @@
  * channel when done; the parent selects on that channel and on something else (ctx.Done(), a
  * timeout), and the other branch reads the variable the goroutine may still be writing.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -91,6 +91,7 @@ export const unjoinedResult: Rule = {
     fixable: false,
     docPath: 'docs/rules/unjoined-result.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     const signals = new Map<FuncUnit, Set<string>>();
     const reported = new Set<Access>();

@@ -82,6 +82,13 @@ export const writeAfterStart: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/write-after-start.md',
   },
+  // run finds the start calls in the text, in the functions walks selects.
+  bodies(ctx) {
+    const re = startPattern(ctx.models);
+    if (!re) return undefined;
+    const test = new RegExp(re.source);
+    return (fn) => test.test(fn.text);
+  },
   walks(view) {
     const re = startPattern(view.models);
     if (!re) return undefined;

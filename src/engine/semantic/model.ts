@@ -7,6 +7,7 @@ import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
+import { parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -197,6 +198,47 @@ export interface PackageView {
 // ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
 // their accesses; skipping them keeps the walk to a few percent of typical Go code.
 export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
+
+/** A mutex field's type as TypeTable spells it (MUTEX_TYPES): what makes a struct's methods worth walking. */
+const MUTEX_MENTION = /\bsync\.(?:RW)?Mutex\b/;
+
+/**
+ * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
+ * a superset of build's choice without the rules' `walks` tests (each rule's `bodies` covers its own).
+ * Keep the two in step: a body build selects that this test rejected makes the engine parse the file
+ * again in full (walkNeedsLeftOutBody), which costs time but loses nothing.
+ */
+export function walkCandidates(ctx: SkeletonContext): BodyTest {
+  const mentionsHandlers = ctx.source.includes('ResponseWriter');
+  const mentionsSync = ctx.source.includes('sync.');
+  let locked: ReadonlySet<string> | undefined;
+  const spawning = ctx.models.spawningCalls;
+  return (fn) => {
+    // implementsConcurrentMethod: a method name the models list; isHandlerSignature: its parameter types.
+    if (fn.receiver !== undefined && ctx.models.implementsByName(fn.name)) return true;
+    if (mentionsHandlers && fn.signature.includes('ResponseWriter')) return true;
+    const body = fn.body;
+    if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
+    if (!mentionsSync || fn.receiver === undefined) return false;
+    // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
+    locked ??= lockedTypesOf(ctx.packageTypeSpecs);
+    return locked.size > 0 && receiverWords(fn.receiver).some((w) => locked!.has(w));
+  };
+}
+
+/** The package's types that may hold a mutex, once per package (its files share one list of type specs). */
+const lockedTypes = new WeakMap<readonly unknown[], ReadonlySet<string>>();
+function lockedTypesOf(specs: SkeletonContext['packageTypeSpecs']): ReadonlySet<string> {
+  let found = lockedTypes.get(specs);
+  if (!found) lockedTypes.set(specs, (found = typesMentioning(specs, MUTEX_MENTION)));
+  return found;
+}
+
+/** Which bodies a skeleton parse keeps (engine/skeleton.ts); undefined parses the file in full. */
+export interface SkeletonPlan {
+  scanned: ScannedFile | undefined;
+  keep: (fn: ScannedFunction) => boolean;
+}
 
 class Scope {
   readonly names = new Map<string, Decl>();
@@ -568,12 +610,22 @@ class ModelBuilder {
   readonly models: ApiModels;
   readonly imports: Map<string, string>;
 
-  /** Parses the file and collects its package-level declarations. */
-  constructor(source: string, models: ApiModels = ApiModels.standard()) {
+  /** Bodies the parse left out (engine/skeleton.ts), by their `{`'s index. */
+  readonly skipped: ReadonlySet<number>;
+
+  /** Parses the file (with only the bodies `skeleton` keeps, if given) and collects its package-level declarations. */
+  constructor(source: string, models: ApiModels = ApiModels.standard(), skeleton?: SkeletonPlan) {
     this.source = source;
     this.packageSources = [source];
     this.models = models;
-    this.tree = parseGo(source);
+    if (skeleton) {
+      const parsed = parseSkeleton(source, skeleton.scanned, skeleton.keep);
+      this.tree = parsed.tree;
+      this.skipped = parsed.skipped;
+    } else {
+      this.tree = parseGo(source);
+      this.skipped = new Set();
+    }
     this.imports = importsOf(this.tree.rootNode);
     this.collectPackageLevel(this.tree.rootNode);
   }
@@ -628,9 +680,14 @@ class ModelBuilder {
     return this.models.type(this.imports.get(t.name.slice(0, t.name.indexOf('.'))), t.name);
   }
 
-  build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
+  private selection?: { alsoWalk: ((functionText: string) => boolean) | undefined; walks: { fn: Node; body: Node; handler: boolean }[] };
+
+  /** The functions build walks. (A skeleton parse keeps their bodies: walkCandidates is a superset of this.) */
+  private selectWalks(alsoWalk: ((functionText: string) => boolean) | undefined): { fn: Node; body: Node; handler: boolean }[] {
+    if (this.selection && this.selection.alsoWalk === alsoWalk) return this.selection.walks;
     const mentionsHandlers = this.source.includes('ResponseWriter');
     const mentionsSync = this.source.includes('sync.');
+    const walks: { fn: Node; body: Node; handler: boolean }[] = [];
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
       // Methods by the models (ServeHTTP, RoundTrip, …); plain functions by the http.HandlerFunc signature.
@@ -644,8 +701,19 @@ class ModelBuilder {
         this.models.spawningCalls?.test(text) === true ||
         (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
-      if (interesting) this.walkFunction(fn, handler);
+      if (interesting) walks.push({ fn, body, handler });
     }
+    this.selection = { alsoWalk, walks };
+    return walks;
+  }
+
+  /** Whether build would walk a function whose body the skeleton parse left out. */
+  walkNeedsLeftOutBody(alsoWalk: ((functionText: string) => boolean) | undefined): boolean {
+    return this.skipped.size > 0 && this.selectWalks(alsoWalk).some((w) => this.skipped.has(w.body.startIndex));
+  }
+
+  build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
+    for (const { fn, handler } of this.selectWalks(alsoWalk)) this.walkFunction(fn, handler);
   }
 
   /**
@@ -1347,7 +1415,20 @@ function rootOf(t: FuncUnit): FuncUnit {
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
-export type PreparedFile = PackageView & { readonly prepared: true; readonly packageName: string };
+export type PreparedFile = PackageView & {
+  readonly prepared: true;
+  readonly packageName: string;
+  /** Bodies the parse left out (a skeleton parse, engine/skeleton.ts), by their `{`'s index; empty after a full parse. */
+  readonly skipped: ReadonlySet<number>;
+};
+
+/**
+ * Whether buildFileModel would walk a function whose body a skeleton parse left out: then the file
+ * must be prepared again in full (walkCandidates and the rules' `bodies` should have kept it).
+ */
+export function walkNeedsLeftOutBody(file: PreparedFile, alsoWalk: ((functionText: string) => boolean) | undefined): boolean {
+  return (file as unknown as ModelBuilder).walkNeedsLeftOutBody(alsoWalk);
+}
 
 /**
  * Makes the files of one package see each other's types and functions (a struct declared in one
@@ -1364,8 +1445,8 @@ export function linkPackage(files: readonly PreparedFile[]): void {
  * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
  * result to buildFileModel, so the file is parsed once.
  */
-export function prepareFile(source: string, models?: ApiModels): PreparedFile {
-  return new ModelBuilder(source, models) as unknown as PreparedFile;
+export function prepareFile(source: string, models?: ApiModels, skeleton?: SkeletonPlan): PreparedFile {
+  return new ModelBuilder(source, models, skeleton) as unknown as PreparedFile;
 }
 
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
