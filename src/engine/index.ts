@@ -1,7 +1,7 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel, linkPackage, prepareFile, type FileModel, type PreparedFile } from './semantic/model.js';
+import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type PreparedFile, type SkeletonPlan } from './semantic/model.js';
 import { buildPackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
@@ -12,6 +12,9 @@ import { FixVerifier } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
 import type { Node } from './semantic/model.js';
 import { ApiModels } from './models/index.js';
+import { FunctionText, scanGoFile, type BodyTest, type SkeletonContext } from './skeleton.js';
+import { parseGo } from './parse.js';
+import type Parser from 'tree-sitter';
 
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
@@ -60,6 +63,52 @@ interface FileWork {
   raw: { rule: string; message: string }[];
   /** Findings kept for the report, whose fixes are verified before they join the result. */
   reported: Finding[];
+  /** The whole file's tree, for fix verification, when `prepared` is a skeleton parse. */
+  fullTree?: Parser.Tree;
+}
+
+/**
+ * The file's tree with every body: fix verification compares syntax errors and compile checks of the
+ * whole file before and after an edit, so a skeleton parse (engine/skeleton.ts) will not do.
+ */
+function fullRootOf(work: FileWork): Node {
+  const prepared = work.prepared!;
+  if (prepared.skipped.size === 0) return prepared.tree.rootNode;
+  return (work.fullTree ??= parseGo(work.file.content)).rootNode;
+}
+
+/**
+ * Which bodies each file's parse keeps: those the model may walk (walkCandidates) and those an
+ * enabled rule may read (Rule.bodies); a rule that may read any body has the file parsed in full.
+ * A sibling loaded for context only, with no package rule to read it, needs no body at all.
+ */
+function skeletonPlans(files: readonly SourceFile[], rules: readonly Rule[], models: ApiModels, packageRules: boolean): (SkeletonPlan | undefined)[] {
+  const scans = files.map((f) => scanGoFile(f.content));
+  const packageSources = files.map((f) => f.content);
+  const packageTypeSpecs = scans.flatMap((s) => s?.typeSpecs ?? []);
+  return files.map((file, i) => {
+    const scanned = scans[i];
+    if (!scanned) return undefined;
+    if (file.contextOnly && !packageRules) return { scanned, keep: () => false };
+    const ctx: SkeletonContext = { source: file.content, scanned, packageSources, packageTypeSpecs, models };
+    const tests: BodyTest[] = [walkCandidates(ctx)];
+    for (const rule of rules) {
+      const test = rule.bodies ? rule.bodies(ctx) : 'all';
+      if (test === 'all') return undefined;
+      if (test) tests.push(test);
+    }
+    return {
+      scanned,
+      keep: (fn) => {
+        const text = new FunctionText(file.content, fn);
+        try {
+          return tests.some((test) => test(text));
+        } catch {
+          return true; // a test that fails keeps the body: nothing is lost
+        }
+      },
+    };
+  });
 }
 
 function failed(work: FileWork, err: unknown): void {
@@ -163,16 +212,16 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
     if (performance.now() > deadline) {
       reason = 'the file ran out of its time budget before the fix was checked';
     } else {
-      verifier ??= new FixVerifier(work.file.content, { root, diagnostics: work.raw }, (edited, edits) => {
+      verifier ??= new FixVerifier(work.file.content, { root: fullRootOf(work), diagnostics: work.raw }, (edited, edits) => {
         const again = analyzePackage(
           files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
           { ...options, scope: 'all' },
           { findings: [], suppressed: {}, files: [] },
-          { reportOn: work.file.path, verify: false, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
+          { reportOn: work.file.path, verify: false, full: true, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
-      }, works.filter((w) => w !== work && w.prepared).map((w) => ({ path: w.file.path, root: w.prepared!.tree.rootNode })));
+      }, works.filter((w) => w !== work && w.prepared).map((w) => ({ path: w.file.path, root: fullRootOf(w) })));
       try {
         reason = verifier.check(fix, { rule: f.rule, message: f.message });
       } catch (err) {
@@ -195,6 +244,8 @@ interface PackageRun {
   verify: boolean;
   /** Files whose parse and model from an earlier run still hold: they are linked in, not rebuilt. */
   reuse?: ReadonlyMap<SourceFile, FileWork>;
+  /** Parse every body (fix verification reads the edited file's whole tree); otherwise a skeleton parse. */
+  full?: boolean;
 }
 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
@@ -214,31 +265,69 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
       ...(earlier ? { prepared: earlier.prepared, model: earlier.model, suppressions: earlier.suppressions } : {}),
     };
   });
-  for (const work of works) {
-    if (work.prepared) continue;
+  const packageRules = rules.some((rule) => rule.runPackage);
+  let plans: (SkeletonPlan | undefined)[] = [];
+  try {
+    if (!run.full) plans = skeletonPlans(files, rules, models, packageRules);
+  } catch {
+    plans = []; // every file parsed in full
+  }
+  const prepare = (work: FileWork, plan: SkeletonPlan | undefined) => {
     try {
-      work.prepared = prepareFile(work.file.content, models);
+      work.prepared = prepareFile(work.file.content, models, plan);
+    } catch (err) {
+      delete work.prepared;
+      failed(work, err);
+    }
+  };
+  works.forEach((work, i) => {
+    if (!work.prepared) prepare(work, plans[i]);
+  });
+  const link = () => {
+    const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
+    if (prepared.length > 1) linkPackage(prepared);
+  };
+  link();
+
+  // A sibling's bodies matter only to package rules; without one running, its declarations (read when
+  // it was prepared) are all the other files use.
+  const building = () => works.filter((w) => w.prepared && !w.model && !(w.file.contextOnly && !packageRules));
+  const walkTestsOf = (work: FileWork) => {
+    const tests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
+    return tests.length > 0 ? (text: string) => tests.some((test) => test(text)) : undefined;
+  };
+  const alsoWalk = new Map<FileWork, ((text: string) => boolean) | undefined>();
+  const missed: FileWork[] = [];
+  for (const work of building()) {
+    try {
+      alsoWalk.set(work, walkTestsOf(work));
+      // The skeleton plans keep a superset of what the walk selects; should one miss, the file is parsed again whole.
+      if (walkNeedsLeftOutBody(work.prepared!, alsoWalk.get(work))) missed.push(work);
     } catch (err) {
       failed(work, err);
     }
   }
-  const packageRules = rules.some((rule) => rule.runPackage);
-  const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
-  if (prepared.length > 1) linkPackage(prepared);
+  if (missed.length > 0) {
+    for (const work of missed) prepare(work, undefined);
+    link();
+    for (const work of building()) {
+      try {
+        alsoWalk.set(work, walkTestsOf(work));
+      } catch (err) {
+        failed(work, err);
+      }
+    }
+  }
 
-  for (const work of works) {
-    if (!work.prepared || work.model) continue;
-    // A sibling's bodies matter only to package rules; without one running, its declarations (read when
-    // it was prepared) are all the other files use.
-    if (work.file.contextOnly && !packageRules) continue;
+  for (const work of building()) {
+    if (work.report.error) continue;
     const started = performance.now();
     try {
-      const walkTests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
-      work.model = buildFileModel(work.prepared, {
+      work.model = buildFileModel(work.prepared!, {
         path: work.file.path,
         // The module's version from go.mod, overridden by the file's own //go:build line.
         goVersion: effectiveGoVersion(options.goVersion, work.file.content),
-        alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,
+        alsoWalk: alsoWalk.get(work),
       });
       work.report.hasSyntaxErrors = work.model.hasSyntaxErrors;
       work.suppressions = findSuppressions(work.model.lines);
