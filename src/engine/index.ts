@@ -2,7 +2,7 @@
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
 import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type PreparedFile, type SkeletonPlan } from './semantic/model.js';
-import { buildPackageModel } from './semantic/package.js';
+import { buildPackageModel, type PackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
@@ -350,18 +350,21 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
 
   const modelled = works.filter((w) => w.model && !w.report.error);
   const byModel = new Map(modelled.map((w) => [w.model!, w]));
-  const pkg = buildPackageModel(
-    dirnameOf(files[0]?.path ?? ''),
-    (modelled[0]?.prepared?.packageName ?? ''),
-    modelled.map((w) => ({ model: w.model!, contextOnly: w.file.contextOnly === true, isTest: w.file.path.endsWith('_test.go') })),
-  );
+  // Built for the package rules only: none may be enabled.
+  let pkg: PackageModel | undefined;
+  const packageModel = () =>
+    (pkg ??= buildPackageModel(
+      dirnameOf(files[0]?.path ?? ''),
+      (modelled[0]?.prepared?.packageName ?? ''),
+      modelled.map((w) => ({ model: w.model!, contextOnly: w.file.contextOnly === true, isTest: w.file.path.endsWith('_test.go') })),
+    ));
   for (const rule of rules) {
     if (!rule.runPackage) continue;
     const started = performance.now();
     const kept = new Map<FileWork, Finding[]>();
     const collectors = new Map<FileWork, (d: Diagnostic) => void>();
     try {
-      rule.runPackage(pkg, (model, d) => {
+      rule.runPackage(packageModel(), (model, d) => {
         const work = byModel.get(model);
         if (!work || skipped(work)) return;
         let collect = collectors.get(work);
