@@ -268,7 +268,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const packageRules = rules.some((rule) => rule.runPackage);
   let plans: (SkeletonPlan | undefined)[] = [];
   try {
-    if (!run.full) plans = skeletonPlans(files, rules, models, packageRules);
+    if (!run.full && !options.fullParse) plans = skeletonPlans(files, rules, models, packageRules);
   } catch {
     plans = []; // every file parsed in full
   }
