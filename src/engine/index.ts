@@ -1,7 +1,7 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type PreparedFile, type SkeletonPlan } from './semantic/model.js';
+import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type LockedMethods, type PreparedFile, type SkeletonPlan, type WalkChoice } from './semantic/model.js';
 import { buildPackageModel, type PackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
@@ -77,38 +77,61 @@ function fullRootOf(work: FileWork): Node {
   return (work.fullTree ??= parseGo(work.file.content)).rootNode;
 }
 
-/**
- * Which bodies each file's parse keeps: those the model may walk (walkCandidates) and those an
- * enabled rule may read (Rule.bodies); a rule that may read any body has the file parsed in full.
- * A sibling loaded for context only, with no package rule to read it, needs no body at all.
- */
-function skeletonPlans(files: readonly SourceFile[], rules: readonly Rule[], models: ApiModels, packageRules: boolean): (SkeletonPlan | undefined)[] {
+/** What the engine knows of a file before parsing it: its text and package, for the rules' tests. */
+interface FileText {
+  ctx: SkeletonContext;
+  /** Which methods of locked structs an enabled rule needs walked (Rule.lockedMethods). */
+  lockedMethods: LockedMethods;
+}
+
+function fileTexts(files: readonly SourceFile[], rules: readonly Rule[], models: ApiModels): FileText[] {
   const scans = files.map((f) => scanGoFile(f.content));
   const packageSources = files.map((f) => f.content);
   const packageTypeSpecs = scans.flatMap((s) => s?.typeSpecs ?? []);
   return files.map((file, i) => {
-    const scanned = scans[i];
-    if (!scanned) return undefined;
-    if (file.contextOnly && !packageRules) return { scanned, keep: () => false };
-    const ctx: SkeletonContext = { source: file.content, scanned, packageSources, packageTypeSpecs, models };
-    const tests: BodyTest[] = [walkCandidates(ctx)];
-    for (const rule of rules) {
-      const test = rule.bodies ? rule.bodies(ctx) : 'all';
-      if (test === 'all') return undefined;
-      if (test) tests.push(test);
-    }
-    return {
-      scanned,
-      keep: (fn) => {
-        const text = new FunctionText(file.content, fn);
-        try {
-          return tests.some((test) => test(text));
-        } catch {
-          return true; // a test that fails keeps the body: nothing is lost
-        }
-      },
-    };
+    const ctx: SkeletonContext = { source: file.content, scanned: scans[i], packageSources, packageTypeSpecs, models };
+    return { ctx, lockedMethods: lockedMethodsFor(rules, ctx) };
   });
+}
+
+function lockedMethodsFor(rules: readonly Rule[], ctx: SkeletonContext): LockedMethods {
+  const tests: BodyTest[] = [];
+  for (const rule of rules) {
+    if (!rule.lockedMethods) return 'all';
+    const test = rule.lockedMethods(ctx);
+    if (test) tests.push(test);
+  }
+  if (tests.length === 0) return 'none';
+  return tests.length === 1 ? tests[0] : (fn) => tests.some((test) => test(fn));
+}
+
+/**
+ * Which bodies a file's parse keeps: those the model may walk (walkCandidates) and those an enabled
+ * rule may read (Rule.bodies); a rule that may read any body has the file parsed in full. A sibling
+ * loaded for context only, with no package rule to read it, needs no body at all.
+ */
+function skeletonPlan(file: SourceFile, text: FileText, rules: readonly Rule[], packageRules: boolean): SkeletonPlan | undefined {
+  const { ctx } = text;
+  const scanned = ctx.scanned;
+  if (!scanned) return undefined;
+  if (file.contextOnly && !packageRules) return { scanned, keep: () => false };
+  const tests: BodyTest[] = [walkCandidates(ctx, text.lockedMethods)];
+  for (const rule of rules) {
+    const test = rule.bodies ? rule.bodies(ctx) : 'all';
+    if (test === 'all') return undefined;
+    if (test) tests.push(test);
+  }
+  return {
+    scanned,
+    keep: (fn) => {
+      const body = new FunctionText(file.content, fn);
+      try {
+        return tests.some((test) => test(body));
+      } catch {
+        return true; // a test that fails keeps the body: nothing is lost
+      }
+    },
+  };
 }
 
 function failed(work: FileWork, err: unknown): void {
@@ -266,12 +289,15 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     };
   });
   const packageRules = rules.some((rule) => rule.runPackage);
+  let texts: FileText[] | undefined;
   let plans: (SkeletonPlan | undefined)[] = [];
   try {
-    if (!run.full && !options.fullParse) plans = skeletonPlans(files, rules, models, packageRules);
+    texts = fileTexts(files, rules, models);
+    if (!run.full && !options.fullParse) plans = files.map((file, i) => skeletonPlan(file, texts![i], rules, packageRules));
   } catch {
-    plans = []; // every file parsed in full
+    plans = []; // every file parsed in full, every locked struct's methods walked
   }
+  const lockedMethodsOf = new Map(works.map((w, i) => [w, texts?.[i]?.lockedMethods ?? 'all']));
   const prepare = (work: FileWork, plan: SkeletonPlan | undefined) => {
     try {
       work.prepared = prepareFile(work.file.content, models, plan);
@@ -292,17 +318,20 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   // A sibling's bodies matter only to package rules; without one running, its declarations (read when
   // it was prepared) are all the other files use.
   const building = () => works.filter((w) => w.prepared && !w.model && !(w.file.contextOnly && !packageRules));
-  const walkTestsOf = (work: FileWork) => {
+  const walkChoiceOf = (work: FileWork): WalkChoice => {
     const tests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
-    return tests.length > 0 ? (text: string) => tests.some((test) => test(text)) : undefined;
+    return {
+      alsoWalk: tests.length > 0 ? (text: string) => tests.some((test) => test(text)) : undefined,
+      lockedMethods: lockedMethodsOf.get(work),
+    };
   };
-  const alsoWalk = new Map<FileWork, ((text: string) => boolean) | undefined>();
+  const walkChoices = new Map<FileWork, WalkChoice>();
   const missed: FileWork[] = [];
   for (const work of building()) {
     try {
-      alsoWalk.set(work, walkTestsOf(work));
+      walkChoices.set(work, walkChoiceOf(work));
       // The skeleton plans keep a superset of what the walk selects; should one miss, the file is parsed again whole.
-      if (walkNeedsLeftOutBody(work.prepared!, alsoWalk.get(work))) missed.push(work);
+      if (walkNeedsLeftOutBody(work.prepared!, walkChoices.get(work)!)) missed.push(work);
     } catch (err) {
       failed(work, err);
     }
@@ -312,7 +341,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     link();
     for (const work of building()) {
       try {
-        alsoWalk.set(work, walkTestsOf(work));
+        walkChoices.set(work, walkChoiceOf(work));
       } catch (err) {
         failed(work, err);
       }
@@ -327,7 +356,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
         path: work.file.path,
         // The module's version from go.mod, overridden by the file's own //go:build line.
         goVersion: effectiveGoVersion(options.goVersion, work.file.content),
-        alsoWalk: alsoWalk.get(work),
+        ...walkChoices.get(work),
       });
       work.report.hasSyntaxErrors = work.model.hasSyntaxErrors;
       work.suppressions = findSuppressions(work.model.lines);

@@ -49,6 +49,14 @@ export interface Rule {
    * `bodies` has every body parsed.
    */
   bodies?(ctx: SkeletonContext): BodyTest | 'all' | undefined;
+  /**
+   * Which methods of structs that hold a mutex the model must walk for this rule even when they
+   * neither lock, start goroutines nor serve requests: lock-guard inference reads every one of them,
+   * a rule that reads only what goroutines and lockers do needs none (though such a method may start
+   * a goroutine the walk finds and INTERESTING_BODY misses: model.ts mightSpawn). A test on the
+   * method's text, or undefined for none. A rule without `lockedMethods` has all of them walked.
+   */
+  lockedMethods?(ctx: SkeletonContext): BodyTest | undefined;
 }
 
 /** `bodies` for a rule that reads only what the model walked (see Rule.bodies). */

@@ -41,6 +41,8 @@ export interface ScannedTypeSpec {
 export interface ScannedFile {
   readonly functions: readonly ScannedFunction[];
   readonly typeSpecs: readonly ScannedTypeSpec[];
+  /** The names top-level `var` declarations declare. */
+  readonly varNames: readonly string[];
 }
 
 /** What a body test sees of one top-level function: its text, read without a parse. */
@@ -80,7 +82,8 @@ export type BodyTest = (fn: FunctionText) => boolean;
 /** What the body tests of one file can know before anything is parsed: the texts of the file and its package. */
 export interface SkeletonContext {
   readonly source: string;
-  readonly scanned: ScannedFile;
+  /** What scanGoFile found, or undefined when it gave up (the file is then parsed in full). */
+  readonly scanned: ScannedFile | undefined;
   /** The texts of every file of the package, this one included. */
   readonly packageSources: readonly string[];
   /** The top-level type specs of every file of the package (a struct declared in one file, its methods in another). */
@@ -460,6 +463,49 @@ function scanType(typeSpecs: ScannedTypeSpec[]): boolean {
   }
 }
 
+/** After `var`: the names of one spec, or of each spec of a parenthesized group. Returns whether a statement ended. */
+function scanVar(varNames: string[]): boolean {
+  let k = next();
+  const grouped = k === Tok.Open && tokChar === LPAREN;
+  if (grouped) {
+    push();
+    k = next();
+  }
+  const base = stack.length;
+  // Each spec starts with its names: `a, b T = …`.
+  let names = true;
+  let comma = false;
+  for (;; k = next()) {
+    if (k === Tok.Eof) {
+      if (grouped) throw new Bail();
+      return true;
+    }
+    if (stack.length === base) {
+      if (k === Tok.Semi) {
+        if (!grouped) return true;
+        names = true;
+        comma = false;
+        continue;
+      }
+      if (names && k === Tok.Ident && !comma) {
+        varNames.push(word());
+        comma = true;
+        continue;
+      }
+      if (names && k === Tok.Other && comma && src.charCodeAt(tokStart) === 44) {
+        comma = false;
+        continue;
+      }
+      names = false;
+    }
+    if (k === Tok.Open) push();
+    else if (k === Tok.Close) {
+      pop();
+      if (grouped && stack.length === base - 1) return false;
+    }
+  }
+}
+
 /**
  * Finds a file's top-level functions with bodies, and its top-level type specs, without parsing;
  * undefined when the text is anything the lexer is not sure of (an unterminated string or comment,
@@ -468,6 +514,7 @@ function scanType(typeSpecs: ScannedTypeSpec[]): boolean {
 export function scanGoFile(source: string): ScannedFile | undefined {
   const functions: ScannedFunction[] = [];
   const typeSpecs: ScannedTypeSpec[] = [];
+  const varNames: string[] = [];
   src = source;
   len = source.length;
   pos = 0;
@@ -492,6 +539,10 @@ export function scanGoFile(source: string): ScannedFile | undefined {
           atStart = scanType(typeSpecs);
           continue;
         }
+        if (w === 'var') {
+          atStart = scanVar(varNames);
+          continue;
+        }
       }
       atStart = false;
       if (k === Tok.Open) push();
@@ -504,7 +555,21 @@ export function scanGoFile(source: string): ScannedFile | undefined {
   } finally {
     src = ''; // let the text go
   }
-  return { functions, typeSpecs };
+  return { functions, typeSpecs, varNames };
+}
+
+/** The end of the `{…}` block whose `{` is at `open` in `source` (strings and comments skipped), or -1 when unsure. */
+export function blockEnd(source: string, open: number): number {
+  src = source;
+  len = source.length;
+  try {
+    return skipBlock(open);
+  } catch (err) {
+    if (err instanceof Bail) return -1;
+    throw err;
+  } finally {
+    src = '';
+  }
 }
 
 // ---- the parse ----

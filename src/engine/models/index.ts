@@ -175,6 +175,8 @@ export class ApiModels {
   private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
   /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
   readonly spawningCalls: RegExp | undefined;
+  /** The names spawningCalls looks for. */
+  readonly spawningNames: ReadonlySet<string>;
   /** Every method model by the method's name, whatever its receiver. */
   private readonly allMethodsByName = new Map<string, FuncModel[]>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
@@ -202,6 +204,7 @@ export class ApiModels {
       }
     }
     this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;
+    this.spawningNames = spawning;
   }
 
   private static standardModels: ApiModels | undefined;

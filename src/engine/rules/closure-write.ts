@@ -3,6 +3,7 @@
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, FuncUnit } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
@@ -121,6 +122,8 @@ export const closureWrite: Rule = {
     docPath: 'docs/rules/closure-write.md',
   },
   bodies: onlyWalkedBodies,
+  // It reads a goroutine's writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;

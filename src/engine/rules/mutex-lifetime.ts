@@ -9,7 +9,7 @@
  *   locks a fresh mutex, so concurrent calls exclude nothing.
  */
 import type { Diagnostic, Rule } from '../rule.js';
-import type { BodyTest, SkeletonContext } from '../skeleton.js';
+import { blockEnd, type BodyTest, type SkeletonContext } from '../skeleton.js';
 import type { TextEdit } from '../types.js';
 import { importEdit } from '../fix/imports.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
@@ -407,11 +407,37 @@ function guardedPackageAccesses(model: FileModel, unit: FuncUnit, mutex: string)
  * with a mutex field (`PricingService{…}`), by the type specs' text (a superset of mutexStructs).
  */
 function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefined {
+  const literal = mutexStructLiteral(ctx);
+  return literal && ((fn) => literal.test(fn.body));
+}
+
+/**
+ * Whether a literal of a struct the file declares with a mutex field may copy a package variable of
+ * the file into it (checkSharedCopies' first question): a literal that names one of the file's
+ * top-level vars, by the text.
+ */
+function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
+  const literal = mutexStructLiteral(ctx);
+  if (!literal) return false;
+  if (!ctx.scanned) return true;
+  const vars = ctx.scanned.varNames.filter((v) => v !== '_');
+  if (vars.length === 0) return false;
+  const named = new RegExp(`\\b(?:${vars.map(escapeRe).join('|')})\\b`);
+  const literals = new RegExp(literal.source, 'g');
+  for (const m of ctx.source.matchAll(literals)) {
+    const open = m.index + m[0].length - 1;
+    const end = blockEnd(ctx.source, open);
+    if (end < 0 || named.test(ctx.source.slice(open, end))) return true;
+  }
+  return false;
+}
+
+/** A literal of a struct the file declares with a mutex field, by the type specs' text; undefined when there is none. */
+function mutexStructLiteral(ctx: SkeletonContext): RegExp | undefined {
   if (!ctx.source.includes('sync.')) return undefined;
+  if (!ctx.scanned) return /(?:)/; // the type specs are not known: anything may be one
   const names = ctx.scanned.typeSpecs.filter((s) => /\bsync\.(?:RW)?Mutex\b/.test(s.text)).map((s) => escapeRe(s.name));
-  if (names.length === 0) return undefined;
-  const literal = new RegExp(`\\b(?:${names.join('|')})\\s*\\{`);
-  return (fn) => literal.test(fn.body);
+  return names.length > 0 ? new RegExp(`\\b(?:${names.join('|')})\\s*\\{`) : undefined;
 }
 
 export const mutexLifetime: Rule = {
@@ -423,6 +449,8 @@ export const mutexLifetime: Rule = {
     docPath: 'docs/rules/mutex-lifetime.md',
   },
   bodies: bodiesWithMutexStructLiterals,
+  // checkSharedCopies reads what the struct's methods write, when the file builds one from a literal.
+  lockedMethods: (ctx) => (copiesPackageVarIntoMutexStruct(ctx) ? () => true : undefined),
   run(model, report) {
     if (!model.source.includes('sync.')) return;
     checkSharedCopies(model, report);

@@ -267,6 +267,8 @@ export const rlockWrite: Rule = {
     docPath: 'docs/rules/rlock-write.md',
   },
   bodies: onlyWalkedBodies,
+  // Writes in functions that take a read lock (those lock, so they are walked anyway).
+  lockedMethods: () => undefined,
   run(model, report) {
     if (!model.source.includes('.RLock()')) return;
     const unitTakesRLock = new Map<Node, boolean>();

@@ -4,6 +4,7 @@
  * two errgroup closures on one http.Client).
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
@@ -333,6 +334,8 @@ export const sharedFieldWrite: Rule = {
     docPath: 'docs/rules/shared-field-write.md',
   },
   bodies: onlyWalkedBodies,
+  // It reads a goroutine's field writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (!isFieldWrite(a)) continue;

@@ -6,6 +6,7 @@
  * models say writes its receiver (`conn.SetLogger(l)`), races with those goroutines.
  */
 import type { Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { callArguments, methodCall } from '../semantic/model.js';
 import type { ApiModels, ArgRef } from '../models/index.js';
@@ -95,6 +96,8 @@ export const writeAfterStart: Rule = {
     const test = new RegExp(re.source);
     return (text) => test.test(text);
   },
+  // It reads the function that makes the start call: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     const re = startPattern(model.models);
     if (!re) return;

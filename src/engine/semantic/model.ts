@@ -7,7 +7,7 @@ import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
-import { parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
+import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -159,7 +159,19 @@ export interface BuildOptions {
    * worth walking.
    */
   alsoWalk?: (functionText: string) => boolean;
+  /**
+   * Which methods of structs that hold a mutex are walked for their own sake (when they neither lock
+   * nor start goroutines): lock-guard inference reads every one ('all', the default), most rules none
+   * of them (see Rule.lockedMethods).
+   */
+  lockedMethods?: LockedMethods;
 }
+
+/** See BuildOptions.lockedMethods: a test on a method's text, all of them, or none. */
+export type LockedMethods = BodyTest | 'all' | 'none';
+
+/** What decides which functions the model walks: BuildOptions.alsoWalk and BuildOptions.lockedMethods. */
+export type WalkChoice = Pick<BuildOptions, 'alsoWalk' | 'lockedMethods'>;
 
 /** The import paths of a file, by the name it uses for each (`errgroup` for golang.org/x/sync/errgroup). */
 export function importsOf(root: Node): Map<string, string> {
@@ -202,13 +214,27 @@ export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|at
 /** A mutex field's type as TypeTable spells it (MUTEX_TYPES): what makes a struct's methods worth walking. */
 const MUTEX_MENTION = /\bsync\.(?:RW)?Mutex\b/;
 
+const spawnWords = new WeakMap<ApiModels, RegExp>();
+
+/**
+ * Whether the walk may find code that runs on a goroutine of its own in a body: a superset of
+ * INTERESTING_BODY's `go` and `Parallel(` and of the models' spawning calls, that also has `go (f)()`,
+ * `go fns[i]()`, `t.Parallel ()` and a spawning call with type arguments.
+ */
+export function mightSpawn(models: ApiModels): BodyTest {
+  let words = spawnWords.get(models);
+  if (!words) spawnWords.set(models, (words = new RegExp(`\\b(?:go|Parallel${[...models.spawningNames].map((n) => `|${n}`).join('')})\\b`)));
+  const re = words;
+  return (fn) => re.test(fn.body);
+}
+
 /**
  * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
  * a superset of build's choice without the rules' `walks` tests (each rule's `bodies` covers its own).
  * Keep the two in step: a body build selects that this test rejected makes the engine parse the file
  * again in full (walkNeedsLeftOutBody), which costs time but loses nothing.
  */
-export function walkCandidates(ctx: SkeletonContext): BodyTest {
+export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethods): BodyTest {
   const mentionsHandlers = ctx.source.includes('ResponseWriter');
   const mentionsSync = ctx.source.includes('sync.');
   let locked: ReadonlySet<string> | undefined;
@@ -219,10 +245,11 @@ export function walkCandidates(ctx: SkeletonContext): BodyTest {
     if (mentionsHandlers && fn.signature.includes('ResponseWriter')) return true;
     const body = fn.body;
     if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
-    if (!mentionsSync || fn.receiver === undefined) return false;
+    if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
-    return locked.size > 0 && receiverWords(fn.receiver).some((w) => locked!.has(w));
+    if (locked.size === 0 || !receiverWords(fn.receiver).some((w) => locked!.has(w))) return false;
+    return lockedMethods === 'all' || lockedMethods(fn);
   };
 }
 
@@ -680,11 +707,12 @@ class ModelBuilder {
     return this.models.type(this.imports.get(t.name.slice(0, t.name.indexOf('.'))), t.name);
   }
 
-  private selection?: { alsoWalk: ((functionText: string) => boolean) | undefined; walks: { fn: Node; body: Node; handler: boolean }[] };
+  private selection?: { alsoWalk: WalkChoice['alsoWalk']; lockedMethods: LockedMethods; walks: { fn: Node; body: Node; handler: boolean }[] };
 
   /** The functions build walks. (A skeleton parse keeps their bodies: walkCandidates is a superset of this.) */
-  private selectWalks(alsoWalk: ((functionText: string) => boolean) | undefined): { fn: Node; body: Node; handler: boolean }[] {
-    if (this.selection && this.selection.alsoWalk === alsoWalk) return this.selection.walks;
+  private selectWalks(choice: WalkChoice): { fn: Node; body: Node; handler: boolean }[] {
+    const { alsoWalk, lockedMethods = 'all' } = choice;
+    if (this.selection && this.selection.alsoWalk === alsoWalk && this.selection.lockedMethods === lockedMethods) return this.selection.walks;
     const mentionsHandlers = this.source.includes('ResponseWriter');
     const mentionsSync = this.source.includes('sync.');
     const walks: { fn: Node; body: Node; handler: boolean }[] = [];
@@ -699,21 +727,33 @@ class ModelBuilder {
         handler ||
         INTERESTING_BODY.test(text) ||
         this.models.spawningCalls?.test(text) === true ||
-        (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
+        (mentionsSync && lockedMethods !== 'none' && this.isMethodOfLockedStruct(fn) && (lockedMethods === 'all' || lockedMethods(this.functionText(fn, body)))) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) walks.push({ fn, body, handler });
     }
-    this.selection = { alsoWalk, walks };
+    this.selection = { alsoWalk, lockedMethods, walks };
     return walks;
   }
 
-  /** Whether build would walk a function whose body the skeleton parse left out. */
-  walkNeedsLeftOutBody(alsoWalk: ((functionText: string) => boolean) | undefined): boolean {
-    return this.skipped.size > 0 && this.selectWalks(alsoWalk).some((w) => this.skipped.has(w.body.startIndex));
+  /** A function's text as the body tests see it before the parse (engine/skeleton.ts). */
+  private functionText(fn: Node, body: Node): FunctionText {
+    const receiver = fn.childForFieldName('receiver');
+    return new FunctionText(this.source, {
+      start: fn.startIndex,
+      bodyStart: body.startIndex,
+      bodyEnd: body.endIndex,
+      name: fn.childForFieldName('name')?.text ?? '',
+      receiver: receiver ? this.source.slice(receiver.startIndex, receiver.endIndex) : undefined,
+    });
   }
 
-  build(alsoWalk: ((functionText: string) => boolean) | undefined): void {
-    for (const { fn, handler } of this.selectWalks(alsoWalk)) this.walkFunction(fn, handler);
+  /** Whether build would walk a function whose body the skeleton parse left out. */
+  walkNeedsLeftOutBody(choice: WalkChoice): boolean {
+    return this.skipped.size > 0 && this.selectWalks(choice).some((w) => this.skipped.has(w.body.startIndex));
+  }
+
+  build(choice: WalkChoice): void {
+    for (const { fn, handler } of this.selectWalks(choice)) this.walkFunction(fn, handler);
   }
 
   /**
@@ -1426,8 +1466,8 @@ export type PreparedFile = PackageView & {
  * Whether buildFileModel would walk a function whose body a skeleton parse left out: then the file
  * must be prepared again in full (walkCandidates and the rules' `bodies` should have kept it).
  */
-export function walkNeedsLeftOutBody(file: PreparedFile, alsoWalk: ((functionText: string) => boolean) | undefined): boolean {
-  return (file as unknown as ModelBuilder).walkNeedsLeftOutBody(alsoWalk);
+export function walkNeedsLeftOutBody(file: PreparedFile, choice: WalkChoice): boolean {
+  return (file as unknown as ModelBuilder).walkNeedsLeftOutBody(choice);
 }
 
 /**
@@ -1452,7 +1492,7 @@ export function prepareFile(source: string, models?: ApiModels, skeleton?: Skele
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
   const b = typeof file === 'string' ? new ModelBuilder(file) : (file as unknown as ModelBuilder);
   const source = b.source;
-  b.build(options.alsoWalk);
+  b.build(options);
   const lines = source.split('\n');
 
   // The rules ask about pairs of accesses, so what a pair check needs is computed once per thread
