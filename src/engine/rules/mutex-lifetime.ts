@@ -413,8 +413,8 @@ function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefin
 
 /**
  * Whether a literal of a struct the file declares with a mutex field may copy a package variable of
- * the file into it (checkSharedCopies' first question): a literal that names one of the file's
- * top-level vars, by the text.
+ * the file into it (checkSharedCopies' first question): a literal with a keyed element whose value
+ * starts with one of the file's top-level vars (`info: pricingInfo`, `info: (defaults).info`), by the text.
  */
 function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
   const literal = mutexStructLiteral(ctx);
@@ -422,7 +422,7 @@ function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
   if (!ctx.scanned) return true;
   const vars = ctx.scanned.varNames.filter((v) => v !== '_');
   if (vars.length === 0) return false;
-  const named = new RegExp(`\\b(?:${vars.map(escapeRe).join('|')})\\b`);
+  const named = new RegExp(`:(?:\\s|\\(|\\/\\*[\\s\\S]*?\\*\\/|\\/\\/[^\\n]*\\n)*(?:${vars.map(escapeRe).join('|')})\\b`);
   const literals = new RegExp(literal.source, 'g');
   for (const m of ctx.source.matchAll(literals)) {
     const open = m.index + m[0].length - 1;

@@ -225,8 +225,12 @@ export function mightSpawn(models: ApiModels): BodyTest {
   let words = spawnWords.get(models);
   if (!words) spawnWords.set(models, (words = new RegExp(`\\b(?:go|Parallel${[...models.spawningNames].map((n) => `|${n}`).join('')})\\b`)));
   const re = words;
-  return (fn) => re.test(fn.body);
+  // The words in comments and strings say nothing ("go to", "go.dev"): look again without them.
+  return (fn) => re.test(fn.body) && re.test(fn.body.replace(COMMENTS_AND_LITERALS, ' '));
 }
+
+/** Comments, rune and string literals (a rune first: `'"'` opens no string). */
+const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
 
 /**
  * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
