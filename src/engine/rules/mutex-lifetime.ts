@@ -402,13 +402,49 @@ function guardedPackageAccesses(model: FileModel, unit: FuncUnit, mutex: string)
   return out.sort((x, y) => (x.kind === y.kind ? x.node.startIndex - y.node.startIndex : x.kind === 'write' ? -1 : 1));
 }
 
+/** A literal of a struct the file declares with a mutex field: where its name starts, and its `{`. */
+interface Literal {
+  name: number;
+  open: number;
+}
+
+const literalsOf = new WeakMap<SkeletonContext, Literal[] | 'unknown'>();
+
 /**
- * The bodies checkSharedCopies reads: those that may hold a literal of a struct the file declares
- * with a mutex field (`PricingService{…}`), by the type specs' text (a superset of mutexStructs).
+ * The literals of structs the file declares with a mutex field (`PricingService{`), as checkSharedCopies'
+ * `\bName\s*\{` finds them, the structs told by their type specs' text (a superset of mutexStructs);
+ * 'unknown' when the lexer could not read the file.
  */
+function mutexStructLiterals(ctx: SkeletonContext): Literal[] | 'unknown' {
+  let found = literalsOf.get(ctx);
+  if (found) return found;
+  found = [];
+  if (!ctx.scanned) found = 'unknown';
+  else if (ctx.source.includes('sync.')) {
+    const source = ctx.source;
+    for (const spec of ctx.scanned.typeSpecs) {
+      if (!/\bsync\.(?:RW)?Mutex\b/.test(spec.text)) continue;
+      const name = spec.name;
+      // `\b` before a name that starts with an ASCII word character: none before it. (Another name: any.)
+      const bounded = /^\w/.test(name);
+      for (let i = source.indexOf(name); i >= 0; i = source.indexOf(name, i + 1)) {
+        if (bounded && i > 0 && /\w/.test(source[i - 1])) continue;
+        let j = i + name.length;
+        while (j < source.length && /\s/.test(source[j])) j++;
+        if (source[j] === '{') found.push({ name: i, open: j });
+      }
+    }
+  }
+  literalsOf.set(ctx, found);
+  return found;
+}
+
+/** The bodies checkSharedCopies reads: those that hold a literal of a struct the file declares with a mutex field. */
 function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefined {
-  const literal = mutexStructLiteral(ctx);
-  return literal && ((fn) => literal.test(fn.body));
+  const literals = mutexStructLiterals(ctx);
+  if (literals === 'unknown') return () => true;
+  if (literals.length === 0) return undefined;
+  return (fn) => literals.some((l) => l.name > fn.scanned.bodyStart && l.open < fn.scanned.bodyEnd);
 }
 
 /**
@@ -417,27 +453,17 @@ function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefin
  * starts with one of the file's top-level vars (`info: pricingInfo`, `info: (defaults).info`), by the text.
  */
 function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
-  const literal = mutexStructLiteral(ctx);
-  if (!literal) return false;
-  if (!ctx.scanned) return true;
-  const vars = ctx.scanned.varNames.filter((v) => v !== '_');
+  const literals = mutexStructLiterals(ctx);
+  if (literals === 'unknown') return true;
+  if (literals.length === 0) return false;
+  const vars = ctx.scanned!.varNames.filter((v) => v !== '_');
   if (vars.length === 0) return false;
   const named = new RegExp(`:(?:\\s|\\(|\\/\\*[\\s\\S]*?\\*\\/|\\/\\/[^\\n]*\\n)*(?:${vars.map(escapeRe).join('|')})\\b`);
-  const literals = new RegExp(literal.source, 'g');
-  for (const m of ctx.source.matchAll(literals)) {
-    const open = m.index + m[0].length - 1;
+  for (const { open } of literals) {
     const end = blockEnd(ctx.source, open);
     if (end < 0 || named.test(ctx.source.slice(open, end))) return true;
   }
   return false;
-}
-
-/** A literal of a struct the file declares with a mutex field, by the type specs' text; undefined when there is none. */
-function mutexStructLiteral(ctx: SkeletonContext): RegExp | undefined {
-  if (!ctx.source.includes('sync.')) return undefined;
-  if (!ctx.scanned) return /(?:)/; // the type specs are not known: anything may be one
-  const names = ctx.scanned.typeSpecs.filter((s) => /\bsync\.(?:RW)?Mutex\b/.test(s.text)).map((s) => escapeRe(s.name));
-  return names.length > 0 ? new RegExp(`\\b(?:${names.join('|')})\\s*\\{`) : undefined;
 }
 
 export const mutexLifetime: Rule = {
