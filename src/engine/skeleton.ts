@@ -11,8 +11,15 @@
  * is not the empty block it should be, the file is parsed in full instead.
  *
  * What a skeleton tree does not have: the statements, and the syntax errors, inside left-out
- * bodies. Code that needs the whole file (fix verification and its compile checks) parses it in
- * full (index.ts fullTreeOf).
+ * bodies. No finding can depend on them; FileReport.hasSyntaxErrors says so for what was parsed
+ * (AnalyzeOptions.fullParse parses everything). Code that needs the whole file, fix verification
+ * and its compile checks (a fix is checked against every body, and must not break one), parses it in
+ * full (index.ts fullRootOf).
+ *
+ * A reader of the tree that is neither the model's walk nor a rule (a new fact the model computes
+ * from other functions' bodies, say) must have its bodies kept here too: walkCandidates for the model,
+ * Rule.bodies for a rule. test/engine/skeleton.test.ts compares analysis on skeleton and full parses
+ * over every fixture, which is where a missed reader shows.
  */
 import type Parser from 'tree-sitter';
 import type { ApiModels } from './models/index.js';
