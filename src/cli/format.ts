@@ -56,7 +56,7 @@ export function formatJson({ result }: RunSummary): string {
   );
 }
 
-/** Files tree-sitter could not fully parse (the engine analyzed what did parse). */
+/** Files tree-sitter could not fully parse (the engine analyzed what did parse; see FileReport.hasSyntaxErrors). */
 function filesWithSyntaxErrors(result: AnalysisResult): string[] {
   return result.files.filter((f) => f.hasSyntaxErrors).map((f) => f.file);
 }

@@ -1,8 +1,8 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel, linkPackage, prepareFile, type FileModel, type PreparedFile } from './semantic/model.js';
-import { buildPackageModel } from './semantic/package.js';
+import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type LockedMethods, type PreparedFile, type SkeletonPlan, type WalkChoice } from './semantic/model.js';
+import { buildPackageModel, type PackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
@@ -12,6 +12,9 @@ import { FixVerifier } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
 import type { Node } from './semantic/model.js';
 import { ApiModels } from './models/index.js';
+import { FunctionText, scanGoFile, type BodyTest, type SkeletonContext } from './skeleton.js';
+import { parseGo } from './parse.js';
+import type Parser from 'tree-sitter';
 
 export * from './types.js';
 export { parseUnifiedDiff, addedLinesFromPatch, anchorInDiff, narrowToDiff, DiffParseError } from './diff.js';
@@ -60,6 +63,75 @@ interface FileWork {
   raw: { rule: string; message: string }[];
   /** Findings kept for the report, whose fixes are verified before they join the result. */
   reported: Finding[];
+  /** The whole file's tree, for fix verification, when `prepared` is a skeleton parse. */
+  fullTree?: Parser.Tree;
+}
+
+/**
+ * The file's tree with every body: fix verification compares syntax errors and compile checks of the
+ * whole file before and after an edit, so a skeleton parse (engine/skeleton.ts) will not do.
+ */
+function fullRootOf(work: FileWork): Node {
+  const prepared = work.prepared!;
+  if (prepared.skipped.size === 0) return prepared.tree.rootNode;
+  return (work.fullTree ??= parseGo(work.file.content)).rootNode;
+}
+
+/** What the engine knows of a file before parsing it: its text and package, for the rules' tests. */
+interface FileText {
+  ctx: SkeletonContext;
+  /** Which methods of locked structs an enabled rule needs walked (Rule.lockedMethods). */
+  lockedMethods: LockedMethods;
+}
+
+function fileTexts(files: readonly SourceFile[], rules: readonly Rule[], models: ApiModels): FileText[] {
+  const scans = files.map((f) => scanGoFile(f.content));
+  const packageSources = files.map((f) => f.content);
+  const packageTypeSpecs = scans.flatMap((s) => s?.typeSpecs ?? []);
+  return files.map((file, i) => {
+    const ctx: SkeletonContext = { source: file.content, scanned: scans[i], packageSources, packageTypeSpecs, models };
+    return { ctx, lockedMethods: lockedMethodsFor(rules, ctx) };
+  });
+}
+
+function lockedMethodsFor(rules: readonly Rule[], ctx: SkeletonContext): LockedMethods {
+  const tests: BodyTest[] = [];
+  for (const rule of rules) {
+    if (!rule.lockedMethods) return 'all';
+    const test = rule.lockedMethods(ctx);
+    if (test) tests.push(test);
+  }
+  if (tests.length === 0) return 'none';
+  return tests.length === 1 ? tests[0] : (fn) => tests.some((test) => test(fn));
+}
+
+/**
+ * Which bodies a file's parse keeps: those the model may walk (walkCandidates) and those an enabled
+ * rule may read (Rule.bodies); a rule that may read any body has the file parsed in full. A sibling
+ * loaded for context only, with no package rule to read it, needs no body at all.
+ */
+function skeletonPlan(file: SourceFile, text: FileText, rules: readonly Rule[], packageRules: boolean): SkeletonPlan | undefined {
+  const { ctx } = text;
+  const scanned = ctx.scanned;
+  if (!scanned) return undefined;
+  if (file.contextOnly && !packageRules) return { scanned, keep: () => false };
+  const tests: BodyTest[] = [walkCandidates(ctx, text.lockedMethods)];
+  for (const rule of rules) {
+    const test = rule.bodies ? rule.bodies(ctx) : 'all';
+    if (test === 'all') return undefined;
+    if (test) tests.push(test);
+  }
+  return {
+    scanned,
+    keep: (fn) => {
+      const body = new FunctionText(file.content, fn);
+      try {
+        return tests.some((test) => test(body));
+      } catch {
+        return true; // a test that fails keeps the body: nothing is lost
+      }
+    },
+  };
 }
 
 function failed(work: FileWork, err: unknown): void {
@@ -163,16 +235,16 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
     if (performance.now() > deadline) {
       reason = 'the file ran out of its time budget before the fix was checked';
     } else {
-      verifier ??= new FixVerifier(work.file.content, { root, diagnostics: work.raw }, (edited, edits) => {
+      verifier ??= new FixVerifier(work.file.content, { root: fullRootOf(work), diagnostics: work.raw }, (edited, edits) => {
         const again = analyzePackage(
           files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
           { ...options, scope: 'all' },
           { findings: [], suppressed: {}, files: [] },
-          { reportOn: work.file.path, verify: false, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
+          { reportOn: work.file.path, verify: false, full: true, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
-      }, works.filter((w) => w !== work && w.prepared).map((w) => ({ path: w.file.path, root: w.prepared!.tree.rootNode })));
+      }, works.filter((w) => w !== work && w.prepared).map((w) => ({ path: w.file.path, root: fullRootOf(w) })));
       try {
         reason = verifier.check(fix, { rule: f.rule, message: f.message });
       } catch (err) {
@@ -195,6 +267,8 @@ interface PackageRun {
   verify: boolean;
   /** Files whose parse and model from an earlier run still hold: they are linked in, not rebuilt. */
   reuse?: ReadonlyMap<SourceFile, FileWork>;
+  /** Parse every body (fix verification reads the edited file's whole tree); otherwise a skeleton parse. */
+  full?: boolean;
 }
 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
@@ -214,31 +288,75 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
       ...(earlier ? { prepared: earlier.prepared, model: earlier.model, suppressions: earlier.suppressions } : {}),
     };
   });
-  for (const work of works) {
-    if (work.prepared) continue;
+  const packageRules = rules.some((rule) => rule.runPackage);
+  let texts: FileText[] | undefined;
+  let plans: (SkeletonPlan | undefined)[] = [];
+  try {
+    texts = fileTexts(files, rules, models);
+    if (!run.full && !options.fullParse) plans = files.map((file, i) => skeletonPlan(file, texts![i], rules, packageRules));
+  } catch {
+    plans = []; // every file parsed in full, every locked struct's methods walked
+  }
+  const lockedMethodsOf = new Map(works.map((w, i) => [w, texts?.[i]?.lockedMethods ?? 'all']));
+  const prepare = (work: FileWork, plan: SkeletonPlan | undefined) => {
     try {
-      work.prepared = prepareFile(work.file.content, models);
+      work.prepared = prepareFile(work.file.content, models, plan);
+    } catch (err) {
+      delete work.prepared;
+      failed(work, err);
+    }
+  };
+  works.forEach((work, i) => {
+    if (!work.prepared) prepare(work, plans[i]);
+  });
+  const link = () => {
+    const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
+    if (prepared.length > 1) linkPackage(prepared);
+  };
+  link();
+
+  // A sibling's bodies matter only to package rules; without one running, its declarations (read when
+  // it was prepared) are all the other files use.
+  const building = () => works.filter((w) => w.prepared && !w.model && !(w.file.contextOnly && !packageRules));
+  const walkChoiceOf = (work: FileWork): WalkChoice => {
+    const tests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
+    return {
+      alsoWalk: tests.length > 0 ? (text: string) => tests.some((test) => test(text)) : undefined,
+      lockedMethods: lockedMethodsOf.get(work),
+    };
+  };
+  const walkChoices = new Map<FileWork, WalkChoice>();
+  const missed: FileWork[] = [];
+  for (const work of building()) {
+    try {
+      walkChoices.set(work, walkChoiceOf(work));
+      // The skeleton plans keep a superset of what the walk selects; should one miss, the file is parsed again whole.
+      if (walkNeedsLeftOutBody(work.prepared!, walkChoices.get(work)!)) missed.push(work);
     } catch (err) {
       failed(work, err);
     }
   }
-  const packageRules = rules.some((rule) => rule.runPackage);
-  const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
-  if (prepared.length > 1) linkPackage(prepared);
+  if (missed.length > 0) {
+    for (const work of missed) prepare(work, undefined);
+    link();
+    for (const work of building()) {
+      try {
+        walkChoices.set(work, walkChoiceOf(work));
+      } catch (err) {
+        failed(work, err);
+      }
+    }
+  }
 
-  for (const work of works) {
-    if (!work.prepared || work.model) continue;
-    // A sibling's bodies matter only to package rules; without one running, its declarations (read when
-    // it was prepared) are all the other files use.
-    if (work.file.contextOnly && !packageRules) continue;
+  for (const work of building()) {
+    if (work.report.error) continue;
     const started = performance.now();
     try {
-      const walkTests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
-      work.model = buildFileModel(work.prepared, {
+      work.model = buildFileModel(work.prepared!, {
         path: work.file.path,
         // The module's version from go.mod, overridden by the file's own //go:build line.
         goVersion: effectiveGoVersion(options.goVersion, work.file.content),
-        alsoWalk: walkTests.length > 0 ? (body) => walkTests.some((test) => test(body)) : undefined,
+        ...walkChoices.get(work),
       });
       work.report.hasSyntaxErrors = work.model.hasSyntaxErrors;
       work.suppressions = findSuppressions(work.model.lines);
@@ -261,18 +379,21 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
 
   const modelled = works.filter((w) => w.model && !w.report.error);
   const byModel = new Map(modelled.map((w) => [w.model!, w]));
-  const pkg = buildPackageModel(
-    dirnameOf(files[0]?.path ?? ''),
-    (modelled[0]?.prepared?.packageName ?? ''),
-    modelled.map((w) => ({ model: w.model!, contextOnly: w.file.contextOnly === true, isTest: w.file.path.endsWith('_test.go') })),
-  );
+  // Built for the package rules only: none may be enabled.
+  let pkg: PackageModel | undefined;
+  const packageModel = () =>
+    (pkg ??= buildPackageModel(
+      dirnameOf(files[0]?.path ?? ''),
+      (modelled[0]?.prepared?.packageName ?? ''),
+      modelled.map((w) => ({ model: w.model!, contextOnly: w.file.contextOnly === true, isTest: w.file.path.endsWith('_test.go') })),
+    ));
   for (const rule of rules) {
     if (!rule.runPackage) continue;
     const started = performance.now();
     const kept = new Map<FileWork, Finding[]>();
     const collectors = new Map<FileWork, (d: Diagnostic) => void>();
     try {
-      rule.runPackage(pkg, (model, d) => {
+      rule.runPackage(packageModel(), (model, d) => {
         const work = byModel.get(model);
         if (!work || skipped(work)) return;
         let collect = collectors.get(work);

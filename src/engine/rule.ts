@@ -4,6 +4,7 @@ import type { FileModel, PackageView } from './semantic/model.js';
 import type { PackageModel } from './semantic/package.js';
 import type { FileDelta } from './delta.js';
 import type { ApiModels } from './models/index.js';
+import type { BodyTest, SkeletonContext } from './skeleton.js';
 
 /** A position in the file being analyzed (1-based line and column). */
 export interface Span {
@@ -38,6 +39,29 @@ export interface Rule {
    * (which are always walked): given the file's package-level view, a test on a function's text.
    */
   walks?(view: PackageView): ((functionText: string) => boolean) | undefined;
+  /**
+   * The top-level function bodies this rule reads beyond those the model walks, told from the text
+   * before the file is parsed: the engine parses only the bodies the model or some rule may read
+   * (engine/skeleton.ts), and a left-out body is an empty block. A test on each function, 'all' for
+   * every body of the file, or undefined when the rule reads nothing but the model's units and
+   * accesses, the walked functions' nodes, signatures, package-level declarations and text.
+   * Functions `walks` selects must pass the test too (or the file is parsed twice). A rule without
+   * `bodies` has every body parsed.
+   */
+  bodies?(ctx: SkeletonContext): BodyTest | 'all' | undefined;
+  /**
+   * Which methods of structs that hold a mutex the model must walk for this rule even when they
+   * neither lock, start goroutines nor serve requests: lock-guard inference reads every one of them,
+   * a rule that reads only what goroutines and lockers do needs none (though such a method may start
+   * a goroutine the walk finds and INTERESTING_BODY misses: model.ts mightSpawn). A test on the
+   * method's text, or undefined for none. A rule without `lockedMethods` has all of them walked.
+   */
+  lockedMethods?(ctx: SkeletonContext): BodyTest | undefined;
+}
+
+/** `bodies` for a rule that reads only what the model walked (see Rule.bodies). */
+export function onlyWalkedBodies(): undefined {
+  return undefined;
 }
 
 /** Both versions of one changed file, for rules that judge what a pull request removes. */

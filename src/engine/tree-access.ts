@@ -17,6 +17,8 @@ import Parser from 'tree-sitter';
 const SUPPORTED_VERSION = /^0\.25\./;
 // Per node in the transfer buffer: id (low, high), start byte, start row, start column (in bytes), alias.
 const FIELDS = 6;
+// A node's end, kept in the slot after them once asked for (nodes never change; -1: not asked yet).
+const END = FIELDS;
 const ERROR_TYPE_ID = 0xffff;
 // UTF-16 source: the binding counts two bytes a character.
 const BYTES_PER_CHARACTER = 2;
@@ -33,12 +35,15 @@ interface NodeMethodsApi {
   parent(tree: Parser.Tree): Transferred;
   nextNamedSibling(tree: Parser.Tree): Transferred;
   childForFieldName(tree: Parser.Tree, field: string): Transferred;
+  childForFieldId(tree: Parser.Tree, field: number): Transferred;
+  endIndex(tree: Parser.Tree): number;
   namedChild(tree: Parser.Tree, index: number): Transferred;
   child(tree: Parser.Tree, index: number): Transferred;
 }
 interface Binding {
   NodeMethods: NodeMethodsApi;
   nodeTransferArray: Uint32Array;
+  getNodeFieldNamesById(language: unknown): (string | null)[];
 }
 type LanguageWithClasses = { nodeSubclasses: (new (tree: Parser.Tree) => object)[] };
 
@@ -125,6 +130,7 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
     const node = Object.create(cls.prototype) as NodeFields;
     node.tree = tree;
     for (let i = 0; i < FIELDS; i++) node[i] = buf[offset + i];
+    node[END] = -1;
     remember(nodes, node);
     return node;
   };
@@ -147,6 +153,12 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
   getter('startIndex', function () {
     return this[2] / BYTES_PER_CHARACTER;
   });
+  getter('endIndex', function () {
+    const known = this[END];
+    if (known >= 0) return known;
+    marshal(this);
+    return (this[END] = methods.endIndex(this.tree));
+  });
   getter('startPosition', function () {
     return { row: this[3], column: this[4] / BYTES_PER_CHARACTER };
   });
@@ -166,9 +178,21 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
     marshal(this);
     return nodeAt(methods.nextNamedSibling(this.tree), this.tree, 0);
   });
+  // By field id: the binding would convert the name to UTF-8 and look it up among the language's fields on every call.
+  let fieldsOf: unknown;
+  let fieldIds = new Map<string, number>();
   method('childForFieldName', function (field: string) {
+    const language = (this.tree as unknown as { language: unknown }).language;
+    if (language !== fieldsOf) {
+      fieldsOf = language;
+      fieldIds = new Map();
+      binding.getNodeFieldNamesById(language).forEach((name, id) => {
+        if (name) fieldIds.set(name, id);
+      });
+    }
+    const id = fieldIds.get(field);
     marshal(this);
-    return nodeAt(methods.childForFieldName(this.tree, field), this.tree, 0);
+    return nodeAt(id === undefined ? methods.childForFieldName(this.tree, field) : methods.childForFieldId(this.tree, id), this.tree, 0);
   });
   method('namedChild', function (index: number) {
     marshal(this);

@@ -108,11 +108,21 @@ export interface AnalyzeOptions {
    * added to the bundled ones and winning over them. Plain data, so it crosses to worker processes.
    */
   models?: ModelEntry[];
+  /**
+   * Parse every function body. By default the bodies that neither the model walks nor an enabled rule
+   * reads are left out of a file's parse (engine/skeleton.ts): the findings are the same, faster, but a
+   * syntax error inside such a body goes unreported (FileReport.hasSyntaxErrors).
+   */
+  fullParse?: boolean;
 }
 
 export interface FileReport {
   file: string;
-  /** True when tree-sitter found syntax errors; the engine still analyzed what parsed. */
+  /**
+   * True when tree-sitter found syntax errors in what it parsed; the engine still analyzed what parsed.
+   * Bodies no rule reads are not parsed unless AnalyzeOptions.fullParse is set: an error inside one
+   * cannot change a finding, and is not reported.
+   */
   hasSyntaxErrors: boolean;
   elapsedMs: number;
   overBudget: boolean;

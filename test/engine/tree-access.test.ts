@@ -117,6 +117,16 @@ describe('fast node access', () => {
     expect(visited).toBeGreaterThan(150);
   });
 
+  test('a field the node lacks, or no field of the language, gives null; an end asked for again is the same', () => {
+    const root = parseGo(SOURCE).rootNode;
+    const method = root.namedChildren.find((n) => n.type === 'method_declaration')!;
+    const name = method.childForFieldName('name')!;
+    expect(name.text).toBe('Inc');
+    expect(name.childForFieldName('body')).toBeNull();
+    expect(method.childForFieldName('no_such_field')).toBeNull();
+    expect([method.endIndex, method.endIndex]).toEqual([SOURCE.indexOf('\n}\n', SOURCE.indexOf('func (c')) + 2, SOURCE.indexOf('\n}\n', SOURCE.indexOf('func (c')) + 2]);
+  });
+
   test('descendantsOfType finds the nodes the walk reaches, as the same objects, and text slices by character', () => {
     const tree = parseGo(SOURCE);
     const root = tree.rootNode;

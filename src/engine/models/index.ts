@@ -177,6 +177,8 @@ export class ApiModels {
   private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
   /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
   readonly spawningCalls: RegExp | undefined;
+  /** The names spawningCalls looks for. */
+  readonly spawningNames: ReadonlySet<string>;
   /** Every method model by the method's name, whatever its receiver. */
   private readonly allMethodsByName = new Map<string, FuncModel[]>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
@@ -204,6 +206,7 @@ export class ApiModels {
       }
     }
     this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;
+    this.spawningNames = spawning;
   }
 
   private static standardModels: ApiModels | undefined;
@@ -273,6 +276,11 @@ export class ApiModels {
    * The interface method a method declaration implements, by its name and parameter types (each
    * qualified by import path: `*net/http.Request`), if a library is known to call it concurrently.
    */
+  /** Whether some model names a method called `method` that libraries call concurrently (see `implementation`). */
+  implementsByName(method: string): boolean {
+    return this.implementations.has(method);
+  }
+
   implementation(method: string, paramTypes: () => string[]): ImplementationModel | undefined {
     const candidates = this.implementations.get(method);
     if (!candidates) return undefined;

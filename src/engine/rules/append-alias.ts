@@ -10,6 +10,7 @@
  * assignment gives an exact capacity, or under a lock.
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { FileModel, Node } from '../semantic/model.js';
 import { assignmentTarget, callArguments } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
@@ -155,6 +156,10 @@ export const appendAlias: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/append-alias.md',
   },
+  // run checks every `append(` of the file, walked or not.
+  bodies: (ctx) => (ctx.source.includes('append(') ? (fn) => /\bappend\(/.test(fn.body) : undefined),
+  // It reads whether a goroutine touches a package variable: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     // Find the calls from the text: walking every node of the tree costs a native call per node.
     const root = model.tree.rootNode;

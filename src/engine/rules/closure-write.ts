@@ -2,7 +2,8 @@
  * closure-write: a closure that runs concurrently assigns a variable declared outside it
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, FuncUnit } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
@@ -120,6 +121,9 @@ export const closureWrite: Rule = {
     fixable: true,
     docPath: 'docs/rules/closure-write.md',
   },
+  bodies: onlyWalkedBodies,
+  // It reads a goroutine's writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;

@@ -511,6 +511,9 @@ export const copiedLock: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/copied-lock.md',
   },
+  // The by-value parameter fix adds `&` at the calls of the function, in any body: a file the rule
+  // looks at (relevanceOf) is parsed whole.
+  bodies: (ctx) => (SYNC_MENTION.test(ctx.source) || OWN_LOCK_METHOD.test(ctx.source) ? 'all' : undefined),
   // The functions that could copy a lock-holding value must be in the model.
   walks: (view) => {
     const relevance = relevanceOf(view);

@@ -5,6 +5,7 @@
  * "mutex scope too narrow"; the seed article's third race is its cousin).
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import { lockGuardBodies } from './unguarded-field.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
@@ -131,6 +132,8 @@ export const lockEscape: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/lock-escape.md',
   },
+  // The sites are lock-guard inference's (guards.ts), which reads what unguarded-field's does.
+  bodies: lockGuardBodies,
   runPackage(pkg, report) {
     if (!pkg.files.some((f) => /\.(R?Unlock)\(\)/.test(f.model.source))) return;
     const facts = pkg.guards();

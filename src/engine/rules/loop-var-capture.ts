@@ -3,9 +3,9 @@
  * so a goroutine, a `.Go` closure or a parallel subtest that captures one (or receives `&v`)
  * shares it with the loop, which overwrites it on the next iteration.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
-import { methodCall, statementsOf } from '../semantic/model.js';
+import { methodCall, mightSpawn, statementsOf } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -18,6 +18,9 @@ export function preLoopvarVersion(model: FileModel): string | undefined {
   if (!v || !/^(?:go)?1(?:\.\d+)?(?:\.\d+)?(?:(?:rc|beta)\d+)?$/.test(v.trim())) return undefined;
   return compareGoVersions(v, '1.22') < 0 ? v.replace(/^go/, '') : undefined;
 }
+
+/** `<- &v`, a send of an address (space and comments between). */
+const SENDS_ADDRESS = /<-(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)*&/;
 
 function within(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
@@ -281,6 +284,13 @@ export const loopVarCapture: Rule = {
     defaultSeverity: 'error',
     fixable: true,
     docPath: 'docs/rules/loop-var-capture.md',
+  },
+  bodies: onlyWalkedBodies,
+  // A method of a locked struct matters when it may start goroutines, or sends a loop variable's
+  // address on a channel (`ch <- &v`, findCaptures' 'send').
+  lockedMethods: (ctx) => {
+    const spawns = mightSpawn(ctx.models);
+    return (fn) => spawns(fn) || SENDS_ADDRESS.test(fn.body);
   },
   run(model, report) {
     const version = preLoopvarVersion(model);

@@ -4,6 +4,7 @@
  */
 import type { TextEdit } from '../types.js';
 import type { Rule } from '../rule.js';
+import type { BodyTest } from '../skeleton.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -406,6 +407,37 @@ function atomicTargetPattern(source: string): RegExp | undefined {
   return names.size > 0 ? new RegExp(`\\b(?:${[...names].join('|')})\\b`) : undefined;
 }
 
+/**
+ * The bodies run scans by name: those that mention a word of the first argument of some `atomic.X(`
+ * call of the file (a superset of the targets atomicCallOf accepts, `&(*p).n` and `&s.n` alike).
+ */
+function bodiesNamingAtomicTargets(source: string): BodyTest | undefined {
+  if (!source.includes('atomic.')) return undefined;
+  const words = new Set<string>();
+  for (const m of source.matchAll(/\batomic\.\w+/g)) {
+    // The call's `(`, past any space and comments (`atomic.AddInt64 (&n, 1)` is a call too).
+    const open = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*\(/.exec(source.slice(m.index + m[0].length, m.index + m[0].length + 200));
+    if (!open) continue;
+    const from = m.index + m[0].length + open[0].length;
+    let depth = 0;
+    let end = from;
+    for (; end < source.length; end++) {
+      const c = source[end];
+      if (c === '(' || c === '[' || c === '{') depth++;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (depth-- === 0) break;
+      } else if (c === ',' && depth === 0) break;
+    }
+    const target = source.slice(from, end);
+    // A name outside ASCII would need Unicode word boundaries: keep every body instead.
+    if (/[^\x00-\x7f]/.test(target)) return () => true;
+    for (const w of target.match(/[A-Za-z_]\w*/g) ?? []) words.add(w);
+  }
+  if (words.size === 0) return undefined;
+  const mentions = new RegExp(`\\b(?:${[...words].join('|')})\\b`);
+  return (fn) => mentions.test(fn.text);
+}
+
 export const mixedAtomic: Rule = {
   meta: {
     id: 'mixed-atomic',
@@ -417,6 +449,8 @@ export const mixedAtomic: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/mixed-atomic.md',
   },
+  // Package variables and fields the atomics touch are looked up by name in every function.
+  bodies: (ctx) => bodiesNamingAtomicTargets(ctx.source),
   // Functions that touch an atomically-accessed name plainly must be in the model too.
   walks: (view) => {
     const targets = atomicTargetPattern(view.source);

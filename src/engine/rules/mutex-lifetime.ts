@@ -9,6 +9,7 @@
  *   locks a fresh mutex, so concurrent calls exclude nothing.
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import { blockEnd, type BodyTest, type SkeletonContext } from '../skeleton.js';
 import type { TextEdit } from '../types.js';
 import { importEdit } from '../fix/imports.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
@@ -401,6 +402,70 @@ function guardedPackageAccesses(model: FileModel, unit: FuncUnit, mutex: string)
   return out.sort((x, y) => (x.kind === y.kind ? x.node.startIndex - y.node.startIndex : x.kind === 'write' ? -1 : 1));
 }
 
+/** A literal of a struct the file declares with a mutex field: where its name starts, and its `{`. */
+interface Literal {
+  name: number;
+  open: number;
+}
+
+const literalsOf = new WeakMap<SkeletonContext, Literal[] | 'unknown'>();
+
+/**
+ * The literals of structs the file declares with a mutex field (`PricingService{`), as checkSharedCopies'
+ * `\bName\s*\{` finds them, the structs told by their type specs' text (a superset of mutexStructs);
+ * 'unknown' when the lexer could not read the file.
+ */
+function mutexStructLiterals(ctx: SkeletonContext): Literal[] | 'unknown' {
+  let found = literalsOf.get(ctx);
+  if (found) return found;
+  found = [];
+  if (!ctx.scanned) found = 'unknown';
+  else if (ctx.source.includes('sync.')) {
+    const source = ctx.source;
+    for (const spec of ctx.scanned.typeSpecs) {
+      if (!/\bsync\.(?:RW)?Mutex\b/.test(spec.text)) continue;
+      const name = spec.name;
+      // `\b` before a name that starts with an ASCII word character: none before it. (Another name: any.)
+      const bounded = /^\w/.test(name);
+      for (let i = source.indexOf(name); i >= 0; i = source.indexOf(name, i + 1)) {
+        if (bounded && i > 0 && /\w/.test(source[i - 1])) continue;
+        let j = i + name.length;
+        while (j < source.length && /\s/.test(source[j])) j++;
+        if (source[j] === '{') found.push({ name: i, open: j });
+      }
+    }
+  }
+  literalsOf.set(ctx, found);
+  return found;
+}
+
+/** The bodies checkSharedCopies reads: those that hold a literal of a struct the file declares with a mutex field. */
+function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefined {
+  const literals = mutexStructLiterals(ctx);
+  if (literals === 'unknown') return () => true;
+  if (literals.length === 0) return undefined;
+  return (fn) => literals.some((l) => l.name > fn.scanned.bodyStart && l.open < fn.scanned.bodyEnd);
+}
+
+/**
+ * Whether a literal of a struct the file declares with a mutex field may copy a package variable of
+ * the file into it (checkSharedCopies' first question): a literal with a keyed element whose value
+ * starts with one of the file's top-level vars (`info: pricingInfo`, `info: (defaults).info`), by the text.
+ */
+function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
+  const literals = mutexStructLiterals(ctx);
+  if (literals === 'unknown') return true;
+  if (literals.length === 0) return false;
+  const vars = ctx.scanned!.varNames.filter((v) => v !== '_');
+  if (vars.length === 0) return false;
+  const named = new RegExp(`:(?:\\s|\\(|\\/\\*[\\s\\S]*?\\*\\/|\\/\\/[^\\n]*\\n)*(?:${vars.map(escapeRe).join('|')})\\b`);
+  for (const { open } of literals) {
+    const end = blockEnd(ctx.source, open);
+    if (end < 0 || named.test(ctx.source.slice(open, end))) return true;
+  }
+  return false;
+}
+
 export const mutexLifetime: Rule = {
   meta: {
     id: 'mutex-lifetime',
@@ -409,6 +474,9 @@ export const mutexLifetime: Rule = {
     fixable: true,
     docPath: 'docs/rules/mutex-lifetime.md',
   },
+  bodies: bodiesWithMutexStructLiterals,
+  // checkSharedCopies reads what the struct's methods write, when the file builds one from a literal.
+  lockedMethods: (ctx) => (copiesPackageVarIntoMutexStruct(ctx) ? () => true : undefined),
   run(model, report) {
     if (!model.source.includes('sync.')) return;
     checkSharedCopies(model, report);

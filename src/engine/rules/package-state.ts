@@ -2,7 +2,8 @@
  * package-state: package-level maps, slices and counters written without synchronization from
  * HTTP handlers or other concurrent code.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import { conflictingAccesses, inParallelTest, pickConflict, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
@@ -15,6 +16,9 @@ export const packageState: Rule = {
     fixable: false,
     docPath: 'docs/rules/package-state.md',
   },
+  bodies: onlyWalkedBodies,
+  // It reads goroutines' writes, and what may run beside them (handlers): a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (!a.decl.packageLevel || !a.thread.spawn || inParallelTest(a.thread)) continue;

@@ -1,7 +1,8 @@
 /**
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
@@ -14,6 +15,9 @@ export const parallelTestState: Rule = {
     fixable: false,
     docPath: 'docs/rules/parallel-test-state.md',
   },
+  bodies: onlyWalkedBodies,
+  // It reads parallel subtests' writes, and what may run beside them: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       const subtest = parallelTestOf(a.thread);

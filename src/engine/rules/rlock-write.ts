@@ -3,7 +3,7 @@
  * (`mu.RLock(); … cache[k] = v …; mu.RUnlock()`). Many readers hold RLock at once, so two of them
  * writing race with each other and with every other reader.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { callArguments, methodCall, type Access, type FileModel, type Node } from '../semantic/model.js';
 import { lineOf, spanOf } from './describe.js';
 
@@ -266,6 +266,9 @@ export const rlockWrite: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/rlock-write.md',
   },
+  bodies: onlyWalkedBodies,
+  // Writes in functions that take a read lock (those lock, so they are walked anyway).
+  lockedMethods: () => undefined,
   run(model, report) {
     if (!model.source.includes('.RLock()')) return;
     const unitTakesRLock = new Map<Node, boolean>();

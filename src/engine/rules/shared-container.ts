@@ -7,7 +7,7 @@
  * - A map written (`m[k] = v`, `m[k]++`, `delete(m, k)`) or a slice appended to
  *   (`s = append(s, x)`) from a concurrent closure while another goroutine uses it.
  */
-import type { Rule, Diagnostic } from '../rule.js';
+import { onlyWalkedBodies, type Rule, type Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { assignmentTarget } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
@@ -412,6 +412,7 @@ export const sharedContainer: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/shared-container.md',
   },
+  bodies: onlyWalkedBodies,
   run(model, report) {
     const index = new Index(model);
     const bufferDecls = new Map<Decl, boolean>();

@@ -3,7 +3,8 @@
  * it shares with other goroutines (the seed article's second race: `client.CheckRedirect` set by
  * two errgroup closures on one http.Client).
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
@@ -332,6 +333,9 @@ export const sharedFieldWrite: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/shared-field-write.md',
   },
+  bodies: onlyWalkedBodies,
+  // It reads a goroutine's field writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (!isFieldWrite(a)) continue;

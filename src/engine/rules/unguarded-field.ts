@@ -7,6 +7,7 @@
  * package variable or another struct's field (`s.rws.queues`).
  */
 import type { Diagnostic, Rule } from '../rule.js';
+import type { BodyTest, SkeletonContext } from '../skeleton.js';
 import type { RelatedLocation } from '../types.js';
 import { mutexFieldsOf, type FileModel, type Node } from '../semantic/model.js';
 import type { TypeTable } from '../semantic/typeref.js';
@@ -155,6 +156,25 @@ function lockedStructFieldsTest(types: TypeTable, sources: readonly string[]): (
   return (text) => mentions.test(text);
 }
 
+/**
+ * The bodies lock-guard inference may need: those walks selects (a superset: every field a locking
+ * function writes, of any struct) and those with a `go x.m()` (guards.ts startedOnce reads its context).
+ */
+const fieldsBodies = new WeakMap<readonly string[], BodyTest>();
+export function lockGuardBodies(ctx: SkeletonContext): BodyTest {
+  let test = fieldsBodies.get(ctx.packageSources);
+  if (!test) {
+    const written = [...fieldsWrittenWhileLocking(ctx.packageSources)];
+    const mentions = written.length > 0 ? new RegExp(`\\.(?:${written.join('|')})\\b`) : undefined;
+    test = (fn) => NAMED_GO.test(fn.body) || mentions?.test(fn.text) === true;
+    fieldsBodies.set(ctx.packageSources, test);
+  }
+  return test;
+}
+
+/** A `go` statement that calls a named function or method, as package.ts NAMED_GO finds them (and more). */
+const NAMED_GO = /\bgo\s+[\w.]+\s*\(/;
+
 export const unguardedField: Rule = {
   meta: {
     id: 'unguarded-field',
@@ -166,6 +186,7 @@ export const unguardedField: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/unguarded-field.md',
   },
+  bodies: lockGuardBodies,
   walks(view) {
     // A file that locks nothing may still touch a locked struct of its package: walk the bodies
     // that name a field of one. The test is made once per package.

@@ -3,7 +3,8 @@
  * channel when done; the parent selects on that channel and on something else (ctx.Done(), a
  * timeout), and the other branch reads the variable the goroutine may still be writing.
  */
-import type { Rule } from '../rule.js';
+import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -91,6 +92,9 @@ export const unjoinedResult: Rule = {
     fixable: false,
     docPath: 'docs/rules/unjoined-result.md',
   },
+  bodies: onlyWalkedBodies,
+  // It reads a goroutine's writes and its parent's reads: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     const signals = new Map<FuncUnit, Set<string>>();
     const reported = new Set<Access>();

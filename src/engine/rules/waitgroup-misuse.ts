@@ -404,6 +404,8 @@ export const waitGroupMisuse: Rule = {
     defaultEnabled: false,
     docPath: 'docs/rules/waitgroup-misuse.md',
   },
+  // addInsideSpawnedMethod reads the first statement of methods that call `.Add(`.
+  bodies: (ctx) => (ctx.source.includes('.Add(') ? (fn) => fn.body.includes('.Add(') : undefined),
   run(model, report) {
     if (!/WaitGroup|\.Add\(/.test(model.source)) return; // no WaitGroup and no Add: nothing to misuse
     const calls = methodCalls(model);

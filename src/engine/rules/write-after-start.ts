@@ -6,6 +6,7 @@
  * models say writes its receiver (`conn.SetLogger(l)`), races with those goroutines.
  */
 import type { Rule } from '../rule.js';
+import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { callArguments, methodCall } from '../semantic/model.js';
 import type { ApiModels, ArgRef } from '../models/index.js';
@@ -82,12 +83,21 @@ export const writeAfterStart: Rule = {
     defaultEnabled: 'changes',
     docPath: 'docs/rules/write-after-start.md',
   },
+  // run finds the start calls in the text, in the functions walks selects.
+  bodies(ctx) {
+    const re = startPattern(ctx.models);
+    if (!re) return undefined;
+    const test = new RegExp(re.source);
+    return (fn) => test.test(fn.text);
+  },
   walks(view) {
     const re = startPattern(view.models);
     if (!re) return undefined;
     const test = new RegExp(re.source);
     return (text) => test.test(text);
   },
+  // It reads the function that makes the start call: a method of a locked struct matters when it may start goroutines.
+  lockedMethods: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     const re = startPattern(model.models);
     if (!re) return;

@@ -9,6 +9,7 @@ import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type
 import { Handshakes } from './handshake.js';
 import { channelOpsOf, type ChannelOps } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
+import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -173,7 +174,19 @@ export interface BuildOptions {
    * worth walking.
    */
   alsoWalk?: (functionText: string) => boolean;
+  /**
+   * Which methods of structs that hold a mutex are walked for their own sake (when they neither lock
+   * nor start goroutines): lock-guard inference reads every one ('all', the default), most rules none
+   * of them (see Rule.lockedMethods).
+   */
+  lockedMethods?: LockedMethods;
 }
+
+/** See BuildOptions.lockedMethods: a test on a method's text, all of them, or none. */
+export type LockedMethods = BodyTest | 'all' | 'none';
+
+/** What decides which functions the model walks: BuildOptions.alsoWalk and BuildOptions.lockedMethods. */
+export type WalkChoice = Pick<BuildOptions, 'alsoWalk' | 'lockedMethods'>;
 
 /** The import paths of a file, by the name it uses for each (`errgroup` for golang.org/x/sync/errgroup). */
 export function importsOf(root: Node): Map<string, string> {
@@ -218,6 +231,68 @@ const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
 // ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
 // their accesses; skipping them keeps the walk to a few percent of typical Go code.
 export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
+
+/** A mutex field's type as TypeTable spells it (MUTEX_TYPES): what makes a struct's methods worth walking. */
+const MUTEX_MENTION = /\bsync\.(?:RW)?Mutex\b/;
+
+const spawnWords = new WeakMap<ApiModels, RegExp>();
+
+/**
+ * Whether the walk may find code that runs on a goroutine of its own in a body: a superset of
+ * INTERESTING_BODY's `go` and `Parallel(` and of the models' spawning calls, that also has `go (f)()`,
+ * `go fns[i]()`, `t.Parallel ()` and a spawning call with type arguments.
+ */
+export function mightSpawn(models: ApiModels): BodyTest {
+  let words = spawnWords.get(models);
+  if (!words) spawnWords.set(models, (words = new RegExp(`\\b(?:go|Parallel${[...models.spawningNames].map((n) => `|${n}`).join('')})\\b`)));
+  const re = words;
+  // The words in comments and strings say nothing ("go to", "go.dev"): look again without them.
+  return (fn) => re.test(fn.body) && re.test(fn.body.replace(COMMENTS_AND_LITERALS, ' '));
+}
+
+/** Comments, rune and string literals (a rune first: `'"'` opens no string). */
+const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+
+/**
+ * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
+ * a superset of build's choice without the rules' `walks` tests (each rule's `bodies` covers its own).
+ * Keep the two in step: a body build selects that this test rejected makes the engine parse the file
+ * again in full (walkNeedsLeftOutBody), which costs time but loses nothing.
+ */
+export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethods): BodyTest {
+  const mentionsHandlers = ctx.source.includes('ResponseWriter');
+  const mentionsSync = ctx.source.includes('sync.');
+  let locked: ReadonlySet<string> | undefined;
+  const spawning = ctx.models.spawningCalls;
+  return (fn) => {
+    // implementsConcurrentMethod: a method name the models list; isHandlerSignature: its parameter types.
+    if (fn.receiver !== undefined && ctx.models.implementsByName(fn.name)) return true;
+    if (mentionsHandlers && fn.signature.includes('ResponseWriter')) return true;
+    const body = fn.body;
+    if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
+    // Method joins read the channel operations of the package's methods (channel-methods.ts).
+    if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
+    if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
+    // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
+    locked ??= lockedTypesOf(ctx.packageTypeSpecs);
+    if (locked.size === 0 || !receiverWords(fn.receiver).some((w) => locked!.has(w))) return false;
+    return lockedMethods === 'all' || lockedMethods(fn);
+  };
+}
+
+/** The package's types that may hold a mutex, once per package (its files share one list of type specs). */
+const lockedTypes = new WeakMap<readonly unknown[], ReadonlySet<string>>();
+function lockedTypesOf(specs: SkeletonContext['packageTypeSpecs']): ReadonlySet<string> {
+  let found = lockedTypes.get(specs);
+  if (!found) lockedTypes.set(specs, (found = typesMentioning(specs, MUTEX_MENTION)));
+  return found;
+}
+
+/** Which bodies a skeleton parse keeps (engine/skeleton.ts); undefined parses the file in full. */
+export interface SkeletonPlan {
+  scanned: ScannedFile | undefined;
+  keep: (fn: ScannedFunction) => boolean;
+}
 
 class Scope {
   readonly names = new Map<string, Decl>();
@@ -592,12 +667,22 @@ class ModelBuilder {
   readonly models: ApiModels;
   readonly imports: Map<string, string>;
 
-  /** Parses the file and collects its package-level declarations. */
-  constructor(source: string, models: ApiModels = ApiModels.standard()) {
+  /** Bodies the parse left out (engine/skeleton.ts), by their `{`'s index. */
+  readonly skipped: ReadonlySet<number>;
+
+  /** Parses the file (with only the bodies `skeleton` keeps, if given) and collects its package-level declarations. */
+  constructor(source: string, models: ApiModels = ApiModels.standard(), skeleton?: SkeletonPlan) {
     this.source = source;
     this.packageSources = [source];
     this.models = models;
-    this.tree = parseGo(source);
+    if (skeleton) {
+      const parsed = parseSkeleton(source, skeleton.scanned, skeleton.keep);
+      this.tree = parsed.tree;
+      this.skipped = parsed.skipped;
+    } else {
+      this.tree = parseGo(source);
+      this.skipped = new Set();
+    }
     this.imports = importsOf(this.tree.rootNode);
     this.collectPackageLevel(this.tree.rootNode);
   }
@@ -655,10 +740,15 @@ class ModelBuilder {
   /** Test code: a `_test.go` file, or a test app or harness under test/, tests/, e2e/ (see Spawn.sequential). */
   private testCode: 'test-file' | 'test-app' | undefined;
 
-  build(alsoWalk: ((functionText: string) => boolean) | undefined, path = ''): void {
-    this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
+  private selection?: { alsoWalk: WalkChoice['alsoWalk']; lockedMethods: LockedMethods; walks: { fn: Node; body: Node; handler: boolean }[] };
+
+  /** The functions build walks. (A skeleton parse keeps their bodies: walkCandidates is a superset of this.) */
+  private selectWalks(choice: WalkChoice): { fn: Node; body: Node; handler: boolean }[] {
+    const { alsoWalk, lockedMethods = 'all' } = choice;
+    if (this.selection && this.selection.alsoWalk === alsoWalk && this.selection.lockedMethods === lockedMethods) return this.selection.walks;
     const mentionsHandlers = this.source.includes('ResponseWriter');
     const mentionsSync = this.source.includes('sync.');
+    const walks: { fn: Node; body: Node; handler: boolean }[] = [];
     for (const fn of this.functions) {
       const body = fn.childForFieldName('body');
       // Methods by the models (ServeHTTP, RoundTrip, …); plain functions by the http.HandlerFunc signature.
@@ -670,10 +760,35 @@ class ModelBuilder {
         handler ||
         INTERESTING_BODY.test(text) ||
         this.models.spawningCalls?.test(text) === true ||
-        (mentionsSync && this.isMethodOfLockedStruct(fn)) ||
+        (mentionsSync && lockedMethods !== 'none' && this.isMethodOfLockedStruct(fn) && (lockedMethods === 'all' || lockedMethods(this.functionText(fn, body)))) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
-      if (interesting) this.walkFunction(fn, handler);
+      if (interesting) walks.push({ fn, body, handler });
     }
+    this.selection = { alsoWalk, lockedMethods, walks };
+    return walks;
+  }
+
+  /** A function's text as the body tests see it before the parse (engine/skeleton.ts). */
+  private functionText(fn: Node, body: Node): FunctionText {
+    const receiver = fn.childForFieldName('receiver');
+    return new FunctionText(this.source, {
+      start: fn.startIndex,
+      bodyStart: body.startIndex,
+      bodyEnd: body.endIndex,
+      name: fn.childForFieldName('name')?.text ?? '',
+      receiver: receiver ? this.source.slice(receiver.startIndex, receiver.endIndex) : undefined,
+    });
+  }
+
+  /** Whether build would walk a function whose body the skeleton parse left out. */
+  walkNeedsLeftOutBody(choice: WalkChoice): boolean {
+    return this.skipped.size > 0 && this.selectWalks(choice).some((w) => this.skipped.has(w.body.startIndex));
+  }
+
+  build(choice: WalkChoice & { path?: string }): void {
+    const path = choice.path ?? '';
+    this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
+    for (const { fn, handler } of this.selectWalks(choice)) this.walkFunction(fn, handler);
   }
 
   /**
@@ -1464,7 +1579,20 @@ function rootOf(t: FuncUnit): FuncUnit {
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
-export type PreparedFile = PackageView & { readonly prepared: true; readonly packageName: string };
+export type PreparedFile = PackageView & {
+  readonly prepared: true;
+  readonly packageName: string;
+  /** Bodies the parse left out (a skeleton parse, engine/skeleton.ts), by their `{`'s index; empty after a full parse. */
+  readonly skipped: ReadonlySet<number>;
+};
+
+/**
+ * Whether buildFileModel would walk a function whose body a skeleton parse left out: then the file
+ * must be prepared again in full (walkCandidates and the rules' `bodies` should have kept it).
+ */
+export function walkNeedsLeftOutBody(file: PreparedFile, choice: WalkChoice): boolean {
+  return (file as unknown as ModelBuilder).walkNeedsLeftOutBody(choice);
+}
 
 /**
  * Makes the files of one package see each other's types and functions (a struct declared in one
@@ -1481,14 +1609,14 @@ export function linkPackage(files: readonly PreparedFile[]): void {
  * Parses a file and reads its package-level declarations, for the rules' `walks` tests; hand the
  * result to buildFileModel, so the file is parsed once.
  */
-export function prepareFile(source: string, models?: ApiModels): PreparedFile {
-  return new ModelBuilder(source, models) as unknown as PreparedFile;
+export function prepareFile(source: string, models?: ApiModels, skeleton?: SkeletonPlan): PreparedFile {
+  return new ModelBuilder(source, models, skeleton) as unknown as PreparedFile;
 }
 
 export function buildFileModel(file: string | PreparedFile, options: BuildOptions = {}): FileModel {
   const b = typeof file === 'string' ? new ModelBuilder(file) : (file as unknown as ModelBuilder);
   const source = b.source;
-  b.build(options.alsoWalk, options.path);
+  b.build(options);
   const lines = source.split('\n');
 
   // The rules ask about pairs of accesses, so what a pair check needs is computed once per thread

@@ -1,0 +1,107 @@
+/**
+ * Rule.lockedMethods: a rule that says which methods of mutex-holding structs it needs walked must
+ * report the same as when the model walks every one of them (as it does for lock-guard inference).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze } from '../../src/engine/index.js';
+import { ALL_RULES } from '../../src/engine/rules/index.js';
+import type { Diagnostic, Rule } from '../../src/engine/rule.js';
+import { buildFileModel, prepareFile, type LockedMethods } from '../../src/engine/semantic/model.js';
+import { scanGoFile } from '../../src/engine/skeleton.js';
+import { ApiModels } from '../../src/engine/models/index.js';
+import { fixtureGoVersion } from '../fixtures/harness.js';
+
+const TEST_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function goFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) goFiles(path, out);
+    else if (name.endsWith('.go') && !name.endsWith('.base.go')) out.push(path);
+  }
+  return out;
+}
+
+function diagnostics(rule: Rule, path: string, content: string, lockedMethods: LockedMethods): Diagnostic[] {
+  const prepared = prepareFile(content);
+  const goVersion = fixtureGoVersion(content) ?? '1.21';
+  const model = buildFileModel(prepared, { path, goVersion, alsoWalk: rule.walks?.(prepared), lockedMethods });
+  const out: Diagnostic[] = [];
+  rule.run?.(model, (d) => out.push(d));
+  return out;
+}
+
+describe('Rule.lockedMethods', () => {
+  const models = ApiModels.standard();
+  const choosy = ALL_RULES.filter((r) => r.lockedMethods && r.run);
+
+  test('rules that need all of them say nothing, and so get them all', () => {
+    const all = ALL_RULES.filter((r) => !r.lockedMethods).map((r) => r.meta.id).sort();
+    expect(all).toEqual(['copied-lock', 'lock-escape', 'mixed-atomic', 'shared-container', 'unguarded-field', 'waitgroup-misuse']);
+  });
+
+  test('a rule reports on every Go file of the tests what it reports with every such method walked', () => {
+    let compared = 0;
+    for (const path of goFiles(TEST_ROOT)) {
+      const content = readFileSync(path, 'utf8');
+      const scanned = scanGoFile(content);
+      const ctx = { source: content, scanned, packageSources: [content], packageTypeSpecs: scanned?.typeSpecs ?? [], models };
+      for (const rule of choosy) {
+        const chosen = rule.lockedMethods!(ctx) ?? 'none';
+        expect({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, chosen) }).toEqual({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, 'all') });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
+
+  test("a locked struct's method that only sends a loop variable's address is still walked for loop-var-capture", () => {
+    const content = [
+      'package p',
+      '',
+      'import "sync"',
+      '',
+      'type S struct {',
+      '\tmu sync.Mutex',
+      '\tch chan *int',
+      '}',
+      '',
+      'func (s *S) send(xs []int) {',
+      '\tfor _, v := range xs {',
+      '\t\ts.ch <- &v',
+      '\t}',
+      '}',
+    ].join('\n');
+    const found = analyze([{ path: 'p.go', content }], { scope: 'all', goVersion: '1.21' }).findings;
+    expect(found.map((f) => [f.rule, f.line])).toEqual([['loop-var-capture', 12]]);
+  });
+
+  test("a literal copying a package variable into a locked struct walks the struct's methods for mutex-lifetime", () => {
+    const content = [
+      'package p',
+      '',
+      'import "sync"',
+      '',
+      'var prices = map[string]int{}',
+      '',
+      'type Service struct {',
+      '\tmu   sync.Mutex',
+      '\tinfo map[string]int',
+      '}',
+      '',
+      'func New() *Service { return &Service{info: prices} }',
+      '',
+      'func (s *Service) Set(k string, v int) {',
+      '\ts.mu.Lock()',
+      '\tdefer s.mu.Unlock()',
+      '\ts.put(k, v)',
+      '}',
+      '',
+      'func (s *Service) put(k string, v int) { s.info[k] = v }',
+    ].join('\n');
+    const found = analyze([{ path: 'p.go', content }], { scope: 'all' }).findings;
+    expect(found.map((f) => [f.rule, f.line])).toEqual([['mutex-lifetime', 12]]);
+  });
+});
