@@ -103,7 +103,13 @@ export function warmUp(rounds: number): { rules: string[]; fixesOffered: number 
     const [changed, ...siblings] = pkg(`round ${round}`);
     const lines = changed.content.split('\n').length;
     const context = siblings.map((f) => ({ ...f, contextOnly: true }));
-    const head = analyze([{ ...changed, addedLines: new Set(Array.from({ length: lines }, (_, i) => i + 1)) }, ...context], { scope: 'all', reviewingChanges: true, fixes: 'added-lines' });
+    // unguarded-field is off by default; turned on here so the package model's path is warm too.
+    const head = analyze([{ ...changed, addedLines: new Set(Array.from({ length: lines }, (_, i) => i + 1)) }, ...context], {
+      scope: 'all',
+      reviewingChanges: true,
+      fixes: 'added-lines',
+      rules: { 'unguarded-field': { enabled: true } },
+    });
     const base = analyze([changed, ...context], { scope: 'all', reviewingChanges: true, fixes: 'none', rules: onlyRules(new Set(['closure-write', 'unguarded-field'])) });
     last = { rules: [...new Set([...head.findings, ...base.findings].map((f) => f.rule))].sort(), fixesOffered: head.fixes?.offered ?? 0 };
   }
