@@ -6,6 +6,7 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
+import { Gates } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { channelOpsOf, type ChannelOps } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
@@ -1708,9 +1709,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && handshakes.orders(a.node, ta, b2.node));
+    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && handshakes.orders(b2.node, tb, a.node));
+    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
@@ -1739,6 +1740,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const descender = descenderFor(b.tree);
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
+  const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  /** Orders a goroutine's own access with its parent's beyond the spawn window: handshakes and gates. */
+  const ordersWithParent = (access: Node, g: FuncUnit, other: Node): boolean => handshakes.orders(access, g, other) || gates.orders(access, g, other);
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {
