@@ -1498,6 +1498,46 @@ function deferredLiteral(s: Spawn): Node | undefined {
   return undefined;
 }
 
+type Range = [start: number, end: number];
+
+function inRanges(ranges: readonly Range[], pos: number): boolean {
+  return ranges.some(([start, end]) => pos >= start && pos < end);
+}
+
+/**
+ * The code that never runs in the same call as the spawn site: the other branch of each `if` around
+ * it, and the other cases of each `switch` or `select`. Not when a loop around that `if` can take
+ * the other branch on a later turn while the goroutine still runs.
+ */
+function exclusiveBranches(s: Spawn): Range[] {
+  const top = s.parent?.node;
+  if (!s.site || !top) return [];
+  let ranges: Range[] = [];
+  let child: Node = s.site;
+  for (let cur = s.site.parent; cur && cur.id !== top.id; child = cur, cur = cur.parent) {
+    if (isLoop(cur)) ranges = [];
+    else if (cur.type === 'if_statement') {
+      const consequence = cur.childForFieldName('consequence');
+      const alternative = cur.childForFieldName('alternative');
+      if (consequence && alternative && child.id === consequence.id) ranges.push([alternative.startIndex, alternative.endIndex]);
+      else if (consequence && alternative && child.id === alternative.id) ranges.push([consequence.startIndex, consequence.endIndex]);
+    } else if (cur.type === 'expression_switch_statement' || cur.type === 'type_switch_statement' || cur.type === 'select_statement') {
+      if (!SWITCH_CASES.has(child.type) || endsInFallthrough(child)) continue;
+      for (const other of cur.namedChildren) {
+        if (other.id !== child.id && SWITCH_CASES.has(other.type) && !endsInFallthrough(other)) ranges.push([other.startIndex, other.endIndex]);
+      }
+    }
+  }
+  return ranges;
+}
+
+const SWITCH_CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
+
+function endsInFallthrough(clause: Node): boolean {
+  const list = clause.namedChildren.find((c) => c.type === 'statement_list');
+  return list?.lastNamedChild?.type === 'fallthrough_statement';
+}
+
 /** Whether `pos` lies in a select case, after the spawn of s, that waited for it (see Join.scopeEnd). */
 function inJoinedCase(s: Spawn, pos: number): boolean {
   const parent = s.parent?.thread;
@@ -1628,10 +1668,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!chain) chains.set(t, (chain = threadChain(t)));
     return chain;
   };
-  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node }>();
+  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node; exclusive: Range[] }>();
   const spanOfSpawn = (s: Spawn) => {
     let span = spans.get(s);
-    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s) }));
+    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s), exclusive: exclusiveBranches(s) }));
     return span;
   };
   const multiInstance = new Map<FuncUnit, boolean>();
@@ -1682,7 +1722,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const span = spanOfSpawn(s);
     // Started by a deferred closure: at the function's exit, after all of its other code.
     if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
-    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos);
+    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive, pos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
@@ -1694,6 +1734,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (x.sequential || y.sequential) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
+    if (inRanges(spanOfSpawn(x).exclusive, y.site.startIndex)) return false;
     return spanOfSpawn(x).start < spanOfSpawn(y).windowEnd && spanOfSpawn(y).start < spanOfSpawn(x).windowEnd;
   };
 
