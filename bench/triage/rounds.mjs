@@ -5,21 +5,26 @@
 //   npm run build && node bench/triage/rounds.mjs RESULTS_PREFIX
 // RESULTS_PREFIX + N is a directory of `racecheck --format json --enable <every rule> .` outputs, one
 // per repository of round N, named after the repository's last path part (see each round's README).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const prefix = process.argv[2];
 if (!prefix) {
-  console.error('usage: rounds.mjs RESULTS_PREFIX   (e.g. /tmp/recheck/round, for /tmp/recheck/round1 … round7)');
+  console.error('usage: rounds.mjs RESULTS_PREFIX   (e.g. /tmp/recheck/round, for /tmp/recheck/round1, round2, …)');
   process.exit(2);
 }
 const { RULES } = await import(join(here, '../../dist/engine/index.js'));
 const defaultOn = new Set(RULES.filter((r) => (r.defaultEnabled ?? true) === true).map((r) => r.id));
 const reviewOn = new Set(RULES.filter((r) => (r.defaultEnabled ?? true) !== false).map((r) => r.id));
 
-const ROUNDS = [[1, 'findings.tsv'], ...[2, 3, 4, 5, 6, 7].map((n) => [n, `findings-round${n}.tsv`])];
+const later = readdirSync(here)
+  .map((f) => /^findings-round(\d+)\.tsv$/.exec(f))
+  .filter(Boolean)
+  .map((m) => [Number(m[1]), m[0]])
+  .sort((a, b) => a[0] - b[0]);
+const ROUNDS = [[1, 'findings.tsv'], ...later];
 const zero = () => ({ t: 0, d: 0, f: 0 });
 const perRule = new Map();
 const perMode = { default: new Map(), review: new Map() };
