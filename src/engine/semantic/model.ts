@@ -382,6 +382,15 @@ const INERT_NODES = new Set([
   'type_arguments',
 ]);
 
+/**
+ * A func literal a goroutine's function returns (`pool.Go(func() func() { …; return func() { … } })`)
+ * does not run on that goroutine: whoever receives it runs it (conc's stream calls it back serially,
+ * a `go` statement drops it), so like a stored callback its timing is unknown.
+ */
+function returnedBySpawned(literal: Node, unit: FuncUnit): boolean {
+  return !!unit.spawn && literal.parent?.type === 'expression_list' && literal.parent.parent?.type === 'return_statement';
+}
+
 function isLoop(node: Node): boolean {
   return node.type === 'for_statement';
 }
@@ -1065,7 +1074,7 @@ class ModelBuilder {
           const spawn: Spawn | undefined = pending
             ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined }
             : undefined;
-          const child = this.newUnit(node, unit, spawn, !spawn && this.detachedLiterals.has(node.startIndex));
+          const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
           const s = new Scope(scope);
           this.declareParams(node.childForFieldName('parameters'), s, 'param');
           this.declareParams(node.childForFieldName('result'), s, 'result');
