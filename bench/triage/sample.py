@@ -7,7 +7,8 @@ Usage: python3 sample.py DIR SEED [DEFAULT_ON]   (prints the sample as JSON line
   DEFAULT_ON  comma-separated ids of the rules on by default in the build under test
               (default: those of rounds 8 on)
 
-Rounds 8 on use this script; rounds 2-7 kept their own (sample-roundN.py), same procedure.
+Rounds 6 on are drawn with this script (same output as the copies rounds 6 and 7 first used); rounds
+2-5 keep their own (sample-roundN.py), an earlier form of the same procedure.
 
 Procedure: gather every finding, sort by (name, file, line, rule), group by rule (rules sorted by
 name). One generator, random.Random(SEED), for the whole draw.
