@@ -45,6 +45,37 @@ export function channelOpsOf(method: Node): ChannelOps {
   return ops;
 }
 
+/**
+ * The positions of a function's channel parameters that it waits on: it receives from them (not in a
+ * select with a default case) or ranges over them, in its own body. A call that passes a channel
+ * there waits as a receive would (`drainErrors(t, errc, 2)`).
+ */
+export function channelParamsWaitedOn(fn: Node): Set<number> {
+  const waited = new Set<number>();
+  const body = fn.childForFieldName('body');
+  const params = fn.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
+  const positions = new Map<string, number>();
+  let index = 0;
+  for (const param of params) {
+    const names = param.namedChildren.filter((c) => c.type === 'identifier');
+    const isChannel = param.childForFieldName('type')?.type === 'channel_type';
+    for (const name of names.length > 0 ? names : [undefined]) {
+      if (isChannel && name) positions.set(name.text, index);
+      index++;
+    }
+  }
+  if (!body || positions.size === 0) return waited;
+  for (const node of body.descendantsOfType(['unary_expression', 'range_clause'])) {
+    if (insideLiteral(node, body)) continue;
+    let channel: Node | null = null;
+    if (node.type === 'range_clause') channel = node.childForFieldName('right');
+    else if (node.child(0)?.type === '<-' && !inSelectWithDefault(node, body)) channel = node.childForFieldName('operand');
+    const at = channel?.type === 'identifier' ? positions.get(channel.text) : undefined;
+    if (at !== undefined) waited.add(at);
+  }
+  return waited;
+}
+
 /** Code in a func literal may run later or elsewhere: it is not what the method itself does. */
 function insideLiteral(node: Node, body: Node): boolean {
   for (let p = node.parent; p && p.startIndex >= body.startIndex; p = p.parent) {

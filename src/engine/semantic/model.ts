@@ -8,7 +8,7 @@ import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { Gates } from './gate.js';
 import { Handshakes } from './handshake.js';
-import { channelOpsOf, type ChannelOps } from './channel-methods.js';
+import { channelOpsOf, channelParamsWaitedOn, type ChannelOps } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -273,6 +273,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
+    // Function joins read which channel parameters a function waits on.
+    if (fn.receiver === undefined && fn.signature.includes('chan') && (body.includes('<-') || body.includes('range'))) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -1098,7 +1100,10 @@ class ModelBuilder {
           const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
           const atomicCall = fnText.startsWith('atomic.');
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
-          else if (fn?.type === 'identifier') this.noteLocalFuncJoins(node, fn, scope, unit);
+          else if (fn?.type === 'identifier') {
+            this.noteLocalFuncJoins(node, fn, scope, unit);
+            this.notePackageFuncJoin(node, fn, args, scope, unit);
+          }
           else if (selected && this.mayWait(selected)) this.noteMethodJoin(node, fn!, selected, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
@@ -1389,6 +1394,24 @@ class ModelBuilder {
     if (STARTS_GOROUTINES.test(this.source.slice(root.node.startIndex, root.node.endIndex))) return true;
     const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
     return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
+  }
+
+  /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
+  private notePackageFuncJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
+    if (call.parent?.type === 'go_statement' || scope.lookup(fn.text) || !args.some((a) => a.type === 'identifier')) return;
+    const waited = this.channelParamsWaitedOn(fn.text);
+    if (waited.size > 0 && args.some((a, i) => waited.has(i) && a.type === 'identifier')) this.addJoin(unit, call, undefined);
+  }
+
+  private readonly paramsWaitedOn = new Map<string, Set<number>>();
+
+  private channelParamsWaitedOn(name: string): Set<number> {
+    let waited = this.paramsWaitedOn.get(name);
+    if (!waited) {
+      const node = this.funcNodes.get(name) ?? this.siblings.map((s) => s.funcNodes.get(name)).find((n) => n);
+      this.paramsWaitedOn.set(name, (waited = node ? channelParamsWaitedOn(node) : new Set()));
+    }
+    return waited;
   }
 
   /** `gate.Enter()` where the package's Enter receives from the gate (see channel-methods.ts). */
