@@ -340,6 +340,40 @@ function waitsOnReceive(selectCase: Node): boolean {
   return receive?.type === 'unary_expression' && isCompletionReceive(receive);
 }
 
+/**
+ * The loop a select case leaves by `break label`, when that is the only way to the code after it: a
+ * `for { … }` without condition whose body has no other break of it and no goto.
+ */
+function loopLeftOnlyBy(selectCase: Node): Node | undefined {
+  const list = selectCase.namedChildren.find((c) => c.type === 'statement_list');
+  const last = list?.lastNamedChild;
+  const label = last?.type === 'break_statement' ? last.namedChildren.find((c) => c.type === 'label_name')?.text : undefined;
+  if (!label) return undefined;
+  let loop: Node | null = selectCase.parent;
+  while (loop && !(loop.type === 'for_statement' && loop.parent?.type === 'labeled_statement' && loop.parent.namedChild(0)?.text === label)) {
+    if (loop.type === 'func_literal' || loop.type === 'function_declaration' || loop.type === 'method_declaration') return undefined;
+    loop = loop.parent;
+  }
+  const body = loop?.childForFieldName('body');
+  if (!loop || !body || loop.namedChildren.some((c) => c.id !== body.id)) return undefined;
+  for (const jump of body.descendantsOfType(['break_statement', 'goto_statement'])) {
+    if (jump.id === last!.id) continue;
+    if (jump.type === 'goto_statement') return undefined;
+    const target = jump.namedChildren.find((c) => c.type === 'label_name')?.text;
+    if (target === label || (!target && innermostBreakable(jump, loop) === loop)) return undefined;
+  }
+  return loop;
+}
+
+/** The for, switch or select an unlabeled break leaves. */
+function innermostBreakable(jump: Node, stop: Node): Node | undefined {
+  for (let p = jump.parent; p; p = p.parent) {
+    if (p.type === 'for_statement' || p.type === 'expression_switch_statement' || p.type === 'type_switch_statement' || p.type === 'select_statement') return p;
+    if (p.id === stop.id) return undefined;
+  }
+  return undefined;
+}
+
 // Calls that do not return to their caller: a test's fatal failure or skip, panics, exits.
 const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)|log\.(?:Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|os\.Exit|runtime\.Goexit|require\.(?:Fail|FailNow))$/;
 
@@ -1350,6 +1384,9 @@ class ModelBuilder {
       const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
       if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
+        // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
+        const loop = loopLeftOnlyBy(selectCase);
+        if (loop) unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false });
         return;
       }
     }
