@@ -87,6 +87,11 @@ export interface Join {
   via?: { object: string; type: string; channels: Set<string> };
   /** The package's methods' channel operations, for matching `via` against a goroutine's calls. */
   opsOf?: (type: string, method: string) => ChannelOps;
+  /**
+   * A call that receives inside a package function (`drain(errc)`): it orders only a goroutine that
+   * sends on or closes that channel itself; one that signals it through a callee may write after.
+   */
+  channel?: string;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -1437,7 +1442,10 @@ class ModelBuilder {
   private notePackageFuncJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
     if (call.parent?.type === 'go_statement' || scope.lookup(fn.text) || !args.some((a) => a.type === 'identifier')) return;
     const waited = this.channelParamsWaitedOn(fn.text);
-    if (waited.size > 0 && args.some((a, i) => waited.has(i) && a.type === 'identifier')) this.addJoin(unit, call, undefined);
+    const channel = args.find((a, i) => waited.has(i) && a.type === 'identifier');
+    if (!channel) return;
+    const deferred = call.parent?.type === 'defer_statement';
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, channel: channel.text });
   }
 
   private readonly paramsWaitedOn = new Map<string, Set<number>>();
@@ -1534,6 +1542,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && j.group !== s.group) continue;
     if (j.via && !signalsVia(s, j)) continue;
+    if (j.channel !== undefined && !signalsItself(s, j.channel)) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
   }
@@ -1549,6 +1558,12 @@ function signalsVia(s: Spawn, j: Join): boolean {
     for (const c of channels) if (signals.has(c)) return true;
   }
   return false;
+}
+
+/** Whether the goroutine's own code sends on or closes `channel`. */
+function signalsItself(s: Spawn, channel: string): boolean {
+  if (!s.site) return false;
+  return new RegExp(`(?:^|[^\\w.])${channel}\\s*<-|\\bclose\\(\\s*${channel}\\s*\\)`).test(s.site.text);
 }
 
 function windowEnd(s: Spawn): number {
