@@ -92,6 +92,8 @@ export interface Join {
    * sends on or closes that channel itself; one that signals it through a callee may write after.
    */
   channel?: string;
+  /** `<-ctx.Done()` where `ctx, cancel := …`: it orders only a goroutine that calls `cancel()` itself. */
+  cancelledBy?: string;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -1179,6 +1181,7 @@ class ModelBuilder {
         case 'unary_expression': {
           const op = operatorOf(node);
           if (op === '<-' && isCompletionReceive(node)) this.addReceiveJoin(unit, node);
+          else if (op === '<-') this.noteCancelJoin(node, scope, unit);
           const operand = node.childForFieldName('operand');
           push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
           break;
@@ -1438,6 +1441,25 @@ class ModelBuilder {
     return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
   }
 
+  /**
+   * `<-ctx.Done()` waits for cancellation, not for work; but when ctx came with its cancel func
+   * (`ctx, cancel := context.WithCancel(…)`), a goroutine that calls `cancel()` after its writes is done
+   * with them by then.
+   */
+  private noteCancelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
+    // Only a receive that is a statement of its own: in a select, another case may go on first.
+    if (receive.parent?.type !== 'expression_statement') return;
+    const call = receive.childForFieldName('operand');
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(call!).length > 0) return;
+    const decl = scope.lookup(mc.receiver.text);
+    const declared = decl?.node.parent?.type === 'expression_list' ? decl.node.parent : undefined;
+    if (declared?.parent?.type !== 'short_var_declaration' || declared.namedChildren.length !== 2) return;
+    const cancel = declared.namedChildren.find((c) => c.id !== decl!.node.id);
+    if (cancel?.type !== 'identifier' || cancel.text === '_') return;
+    unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, cancelledBy: cancel.text });
+  }
+
   /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
   private notePackageFuncJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
     if (call.parent?.type === 'go_statement' || scope.lookup(fn.text) || !args.some((a) => a.type === 'identifier')) return;
@@ -1543,6 +1565,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
     if (s.kind === 'group' && j.group !== s.group) continue;
     if (j.via && !signalsVia(s, j)) continue;
     if (j.channel !== undefined && !signalsItself(s, j.channel)) continue;
+    if (j.cancelledBy !== undefined && !new RegExp(`(?:^|[^\\w.])${j.cancelledBy}\\(\\s*\\)`).test(s.site?.text ?? '')) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
   }
