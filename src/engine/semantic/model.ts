@@ -94,6 +94,11 @@ export interface Join {
   channel?: string;
   /** `<-ctx.Done()` where `ctx, cancel := …`: it orders only a goroutine that calls `cancel()` itself. */
   cancelledBy?: string;
+  /**
+   * A send on an unbuffered channel (`quit <- struct{}{}`): it completes only once received, so it
+   * orders a goroutine whose receive of it ends its work (`case <-quit: return`).
+   */
+  handedTo?: string;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -1189,6 +1194,10 @@ class ModelBuilder {
         case 'defer_statement':
           push(visitAll(node.namedChildren));
           break;
+        case 'send_statement':
+          this.noteUnbufferedSend(node, scope, unit);
+          push(visitAll(node.namedChildren));
+          break;
         case 'short_var_declaration': {
           const left = node.childForFieldName('left')?.namedChildren ?? [];
           const right = node.childForFieldName('right')?.namedChildren ?? [];
@@ -1460,6 +1469,19 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, cancelledBy: cancel.text });
   }
 
+  /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
+  private noteUnbufferedSend(send: Node, scope: Scope, unit: FuncUnit): void {
+    // In a nested literal (a deferred one, a callback) the send runs at another time than it stands.
+    if (unit !== unit.thread) return;
+    const channel = send.childForFieldName('channel');
+    const decl = channel?.type === 'identifier' ? scope.lookup(channel.text) : undefined;
+    const init = decl?.init;
+    if (!decl || decl.packageLevel || init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') return;
+    const args = callArguments(init);
+    if (args.length > 2 || (args.length === 2 && args[1].text !== '0')) return;
+    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: send.parent?.type === 'defer_statement', handedTo: channel!.text });
+  }
+
   /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
   private notePackageFuncJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
     if (call.parent?.type === 'go_statement' || scope.lookup(fn.text) || !args.some((a) => a.type === 'identifier')) return;
@@ -1565,6 +1587,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
     if (s.kind === 'group' && j.group !== s.group) continue;
     if (j.via && !signalsVia(s, j)) continue;
     if (j.channel !== undefined && !signalsItself(s, j.channel)) continue;
+    if (j.handedTo !== undefined && !receiveEndsWork(s, j.handedTo)) continue;
     if (j.cancelledBy !== undefined && !new RegExp(`(?:^|[^\\w.])${j.cancelledBy}\\(\\s*\\)`).test(s.site?.text ?? '')) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
@@ -1581,6 +1604,31 @@ function signalsVia(s: Spawn, j: Join): boolean {
     for (const c of channels) if (signals.has(c)) return true;
   }
   return false;
+}
+
+/**
+ * Whether the goroutine stops working once it receives from `channel`: a `case <-channel:` of its own
+ * that leaves (`return`), or a bare `<-channel` as its last statement.
+ */
+function receiveEndsWork(s: Spawn, channel: string): boolean {
+  const literal = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
+  const body = literal?.type === 'func_literal' ? literal.childForFieldName('body') : undefined;
+  if (!body) return false;
+  const statements = body.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  const last = statements[statements.length - 1];
+  for (const receive of body.descendantsOfType('unary_expression')) {
+    if (receive.child(0)?.type !== '<-' || receive.childForFieldName('operand')?.text !== channel) continue;
+    const stmt = receive.parent;
+    if (stmt?.type === 'expression_statement' && stmt.id === last?.id) return true;
+    const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
+    if (selectCase && selectCase.childForFieldName('communication')?.id === stmt!.id && endsInReturn(selectCase)) return true;
+  }
+  return false;
+}
+
+function endsInReturn(selectCase: Node): boolean {
+  const list = selectCase.namedChildren.find((c) => c.type === 'statement_list');
+  return list?.lastNamedChild?.type === 'return_statement';
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
