@@ -440,7 +440,11 @@ function returnedBySpawned(literal: Node, unit: FuncUnit): boolean {
 }
 
 function isLoop(node: Node): boolean {
-  return node.type === 'for_statement';
+  return isLoopType(node.type);
+}
+
+function isLoopType(type: string): boolean {
+  return type === 'for_statement';
 }
 
 function within(inner: Node, outer: Node): boolean {
@@ -580,7 +584,7 @@ interface Ancestor {
 }
 
 /** Levels made into nodes: what the lock and loop searches read, and a checkpoint every few levels. */
-const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement', 'if_statement']);
+const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement', 'if_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const CHECKPOINT_EVERY = 16;
 
 /**
@@ -1653,6 +1657,11 @@ function deferredLiteral(s: Spawn): Node | undefined {
   return undefined;
 }
 
+/** Spawns that run side by side with their own kind only: parallel subtests, handlers. */
+function parallelish(s: Spawn): boolean {
+  return s.kind === 'parallel-test' || s.kind === 'handler';
+}
+
 type Range = [start: number, end: number];
 
 function inRanges(ranges: readonly Range[], pos: number): boolean {
@@ -1660,32 +1669,37 @@ function inRanges(ranges: readonly Range[], pos: number): boolean {
 }
 
 /**
- * The code that never runs in the same call as the spawn site: the other branch of each `if` around
- * it, and the other cases of each `switch` or `select`. Not when a loop around that `if` can take
- * the other branch on a later turn while the goroutine still runs.
+ * The code after the spawn site that never runs in the same call: the `else` of each `if` whose
+ * `then` holds it, and the later cases of each `switch` or `select`. Not when a loop around that `if`
+ * can take the other branch on a later turn, or the case falls through. One range per level, read
+ * from the cached ancestors (a 2,000-branch else-if chain is 2,000 levels deep).
  */
-function exclusiveBranches(s: Spawn): Range[] {
+function exclusiveBranches(s: Spawn, ancestors: readonly Ancestor[] | undefined): Range[] {
   const top = s.parent?.node;
-  if (!s.site || !top) return [];
+  if (!s.site || !top || !ancestors) return [];
   let ranges: Range[] = [];
-  let child: Node = s.site;
-  for (let cur = s.site.parent; cur && cur.id !== top.id; child = cur, cur = cur.parent) {
-    if (isLoop(cur)) ranges = [];
-    else if (cur.type === 'if_statement') {
-      const consequence = cur.childForFieldName('consequence');
-      const alternative = cur.childForFieldName('alternative');
-      if (consequence && alternative && child.id === consequence.id) ranges.push([alternative.startIndex, alternative.endIndex]);
-      else if (consequence && alternative && child.id === alternative.id) ranges.push([consequence.startIndex, consequence.endIndex]);
-    } else if (cur.type === 'expression_switch_statement' || cur.type === 'type_switch_statement' || cur.type === 'select_statement') {
-      if (!SWITCH_CASES.has(child.type) || endsInFallthrough(child)) continue;
-      for (const other of cur.namedChildren) {
-        if (other.id !== child.id && SWITCH_CASES.has(other.type) && !endsInFallthrough(other)) ranges.push([other.startIndex, other.endIndex]);
-      }
+  let child: { start: number; end: number; type: string } = { start: s.site.startIndex, end: s.site.endIndex, type: s.site.type };
+  for (let i = ancestors.length - 1; i >= 0; i--) {
+    const a = ancestors[i];
+    if (a.start < top.startIndex || (a.start === top.startIndex && a.end === top.endIndex)) break;
+    if (isLoopType(a.type)) ranges = [];
+    // Coming up from an else-if (an if_statement child) is coming from the alternative: nothing later.
+    else if (a.type === 'if_statement' && a.node && child.type === 'block') {
+      const consequence = a.node.childForFieldName('consequence');
+      const alternative = a.node.childForFieldName('alternative');
+      if (consequence && alternative && consequence.startIndex === child.start && consequence.endIndex === child.end) ranges.push([alternative.startIndex, alternative.endIndex]);
+    } else if (SWITCHES.has(a.type) && a.node && SWITCH_CASES.has(child.type)) {
+      const cases = a.node.namedChildren.filter((c) => SWITCH_CASES.has(c.type));
+      const own = cases.find((c) => c.startIndex === child.start);
+      const later = cases.filter((c) => c.startIndex >= child.end);
+      if (own && !endsInFallthrough(own) && later.length > 0) ranges.push([later[0].startIndex, later[later.length - 1].endIndex]);
     }
+    child = a;
   }
   return ranges;
 }
 
+const SWITCHES = new Set(['expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const SWITCH_CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
 
 function endsInFallthrough(clause: Node): boolean {
@@ -1826,7 +1840,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node; exclusive: Range[] }>();
   const spanOfSpawn = (s: Spawn) => {
     let span = spans.get(s);
-    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s), exclusive: exclusiveBranches(s) }));
+    if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s), exclusive: exclusiveBranches(s, s.site ? ancestorsOf(s.site) : undefined) }));
     return span;
   };
   const multiInstance = new Map<FuncUnit, boolean>();
@@ -1885,12 +1899,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   };
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
-    const parallelish = (s: Spawn) => s.kind === 'parallel-test' || s.kind === 'handler';
     if (x.sequential || y.sequential) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
-    if (inRanges(spanOfSpawn(x).exclusive, y.site.startIndex)) return false;
-    return spanOfSpawn(x).start < spanOfSpawn(y).windowEnd && spanOfSpawn(y).start < spanOfSpawn(x).windowEnd;
+    const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
+    if (inRanges(sx.exclusive, sy.start) || inRanges(sy.exclusive, sx.start)) return false;
+    return sx.start < sy.windowEnd && sy.start < sx.windowEnd;
   };
 
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
