@@ -15,7 +15,61 @@ function goParser(): Parser {
 
 /** One parser per process: tree-sitter parsers are reusable and costly to create. */
 export function parseGo(source: string): Parser.Tree {
-  return goParser().parse(source);
+  const tree = goParser().parse(source);
+  if (!tree.rootNode.hasError) return tree;
+  const readable = withNewOfValues(source);
+  return readable === undefined ? tree : readingFrom(goParser().parse(readable), source);
+}
+
+/**
+ * Go 1.26's `new(expr)` (`new(time.Now())`, `new(42)`), which the bundled grammar reads as a syntax
+ * error that spills into the next lines. The same text with `new(` spelled `nev(` where the argument
+ * cannot be a type parses as a plain call, offsets unchanged; trees of it read their node text from
+ * the original (readingFrom), so every message and fix quotes `new(`. Undefined when there is none.
+ */
+export function withNewOfValues(source: string): string | undefined {
+  if (!source.includes('new(') || source.includes('nev(')) return undefined;
+  const parts: string[] = [];
+  let from = 0;
+  for (const m of source.matchAll(/(?<![\w.])new\(/g)) {
+    const argument = source.slice(m.index! + 4, closingParen(source, m.index! + 3));
+    if (MAY_BE_TYPE.test(argument) && !isCompositeLiteral(argument)) continue;
+    parts.push(source.slice(from, m.index!), 'nev(');
+    from = m.index! + 4;
+  }
+  return parts.length === 0 ? undefined : parts.join('') + source.slice(from);
+}
+
+// A type: a (qualified, instantiated) name, or a type literal. Anything else is a value.
+const MAY_BE_TYPE = /^\s*(?:\*|\[|map\s*\[|chan\b|<-\s*chan\b|func\s*\(|struct\s*\{|interface\s*\{|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?(?:\[[^()]*\])?\s*$)/;
+
+/** `[]string{"a"}`, `T{x: 1}[0]`: a brace not opened by `struct` or `interface` starts a composite literal. */
+function isCompositeLiteral(argument: string): boolean {
+  for (let i = argument.indexOf('{'); i >= 0; i = argument.indexOf('{', i + 1)) {
+    if (!/(?:struct|interface)\s*$/.test(argument.slice(0, i))) return true;
+  }
+  return false;
+}
+
+function closingParen(source: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const c = source[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+    else if (c === '\n' && depth === 1 && i - open > 400) break;
+  }
+  return open + 1;
+}
+
+/** Node text of `tree` (parsed from a same-length rewrite) read from `source`. */
+function readingFrom(tree: Parser.Tree, source: string): Parser.Tree {
+  const withInput = tree as unknown as { input: unknown; getText: (node: { startIndex: number; endIndex: number }) => string };
+  withInput.input = source;
+  withInput.getText = function (this: { input: string }, node) {
+    return this.input.substring(node.startIndex, node.endIndex);
+  };
+  return tree;
 }
 
 /** A part of a source text to parse, by character index and (row, column in characters) point. */
@@ -35,7 +89,9 @@ const CHUNK = 4096;
  * Parses only the given ranges of `source` (sorted, not overlapping), in its own coordinates: what
  * lies between them is left out of the tree (engine/skeleton.ts).
  */
-export function parseGoRanges(source: string, ranges: readonly SourceRange[]): Parser.Tree {
+export function parseGoRanges(original: string, ranges: readonly SourceRange[]): Parser.Tree {
+  // A file with `new(expr)` in it is read as its rewrite (see parseGo); node text stays the original's.
+  const source = original.includes('new(') ? withNewOfValues(original) ?? original : original;
   let i = 0;
   const read = (offset: number): string => {
     // Reads come in order, mostly at range starts; never return '' before the end (that ends the input).
@@ -47,12 +103,7 @@ export function parseGoRanges(source: string, ranges: readonly SourceRange[]): P
   };
   const tree = goParser().parse(read, undefined, { includedRanges: ranges as SourceRange[] });
   // Node text comes from the tree's input: make it the string, as parseGo's trees have it.
-  const withInput = tree as unknown as { input: unknown; getText: (node: { startIndex: number; endIndex: number }) => string };
-  withInput.input = source;
-  withInput.getText = function (this: { input: string }, node) {
-    return this.input.substring(node.startIndex, node.endIndex);
-  };
-  return tree;
+  return readingFrom(tree, original);
 }
 
 /**

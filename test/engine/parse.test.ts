@@ -1,5 +1,66 @@
-import { parseGo } from '../../src/engine/parse.js';
+import { parseGo, parseGoRanges, withNewOfValues } from '../../src/engine/parse.js';
+import type Parser from 'tree-sitter';
+
 test('parses go', () => {
   const t = parseGo('package main\nfunc f() { x := 1 }\n');
   expect(t.rootNode.type).toBe('source_file');
+});
+
+describe("Go 1.26's new(expr)", () => {
+  const source = [
+    'package p',
+    '',
+    'import "time"',
+    '',
+    'func f(k int) (*time.Time, *int, *[]int, *string, *int, *[]int) {',
+    '\tat := new(time.Now())',
+    '\treturn at, new(k + 1), new([]int{k}), new("s"), new(int), new([]int)',
+    '}',
+    '',
+  ].join('\n');
+
+  const errors = (t: Parser.Tree): number => {
+    let n = 0;
+    const walk = (node: Parser.SyntaxNode): void => {
+      if (node.type === 'ERROR' || node.isMissing) n++;
+      else if (node.hasError) node.children.forEach(walk);
+    };
+    walk(t.rootNode);
+    return n;
+  };
+
+  test('spells new( differently only where its operand cannot be a type, keeping every offset', () => {
+    const rewritten = withNewOfValues(source)!;
+    expect(rewritten).toHaveLength(source.length);
+    expect(rewritten).toContain('nev(time.Now())');
+    expect(rewritten).toContain('nev(k + 1)');
+    expect(rewritten).toContain('nev([]int{k})');
+    expect(rewritten).toContain('nev("s")');
+    expect(rewritten).toContain('new(int)');
+    expect(rewritten).toContain('new([]int)');
+    expect(withNewOfValues('package p\nvar x = new(int)\n')).toBeUndefined();
+  });
+
+  test('parses without errors, and node text quotes the original', () => {
+    const tree = parseGo(source);
+    expect(errors(tree)).toBe(0);
+    const calls = tree.rootNode.descendantsOfType('call_expression').map((c) => c.text);
+    expect(calls).toContain('new(time.Now())');
+    expect(calls.join(' ')).not.toContain('nev(');
+  });
+
+  test('a skeleton parse reads the same way', () => {
+    const start = source.indexOf('func');
+    const tree = parseGoRanges(source, [
+      { startIndex: 0, endIndex: source.length, startPosition: { row: 0, column: 0 }, endPosition: { row: 9, column: 0 } },
+    ]);
+    expect(errors(tree)).toBe(0);
+    expect(tree.rootNode.descendantsOfType('function_declaration')[0].startIndex).toBe(start);
+    expect(tree.rootNode.descendantsOfType('call_expression').map((c) => c.text)).toContain('new(k + 1)');
+  });
+
+  test('code that parses already is read as written', () => {
+    const plain = 'package p\nfunc f() *int { return new(int) }\n';
+    expect(parseGo(plain).rootNode.text).toBe(plain);
+  });
 });
