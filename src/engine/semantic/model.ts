@@ -1938,7 +1938,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     events = [];
     for (const stmt of list.namedChildren) {
       const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
-      const mc = call ? methodCall(call) : undefined;
+      const deferred = stmt.type === 'defer_statement' ? stmt.namedChild(0) : undefined;
+      // `defer l.Lock().Unlock()`: the Lock runs now (a deferred call's receiver is evaluated at once).
+      const chained = deferred?.type === 'call_expression' ? methodCall(deferred) : undefined;
+      const locker = chained && /^R?Unlock$/.test(chained.method) && chained.receiver.type === 'call_expression' ? methodCall(chained.receiver) : undefined;
+      const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
       if (mc.method === 'Lock' || mc.method === 'RLock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (mc.method === 'Unlock' || mc.method === 'RUnlock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
