@@ -1483,7 +1483,7 @@ class ModelBuilder {
     if (!decl || decl.packageLevel || init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') return;
     const args = callArguments(init);
     if (args.length > 2 || (args.length === 2 && args[1].text !== '0')) return;
-    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: send.parent?.type === 'defer_statement', handedTo: channel!.text });
+    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, handedTo: channel!.text });
   }
 
   /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
