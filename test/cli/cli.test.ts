@@ -425,13 +425,14 @@ func (c *Client) Call(opts ...Option) int {
     expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['append-alias@15']);
   });
 
-  test('shared-container, off by default, reports only when enabled, in a review too', async () => {
+  test('shared-container reports in a review of changes, not in a whole-repository run unless enabled', async () => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': MAP_IN_GOROUTINES });
     const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^shared-container\s+\S+\s+(fix\s+)?off\s/m);
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^shared-container\s+\S+\s+(fix\s+)?diff\s/m);
+    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
+    expect(rules(await cli(['--format', 'json', '--enable', 'shared-container', '.'], root))).toEqual(['shared-container@12']);
     writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', MAP_IN_GOROUTINES));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'shared-container', '--diff', 'change.diff'], root))).toEqual(['shared-container@12']);
+    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['shared-container@12']);
   });
 
   test('unguarded-field, off by default, reports only when enabled, in a review too', async () => {
