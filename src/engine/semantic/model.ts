@@ -81,24 +81,13 @@ export interface Join {
    */
   scopeEnd?: number;
   /**
-   * A call that waits inside a method (`gate.Enter()` receiving from the gate): it orders only a
-   * goroutine that signals the same value through a method of its own (`gate.Leave()`).
+   * For a wait that orders only the goroutines that take part in it, which ones: a method that
+   * receives from its receiver's channel (`gate.Enter()`) orders a goroutine that signals the same
+   * value through a method (`gate.Leave()`); a package function that receives from a channel argument
+   * (`drain(errc)`), one that sends on or closes it itself; `<-ctx.Done()`, one that calls ctx's
+   * cancel; a send on an unbuffered channel, one whose receive of it ends its work. Absent: any.
    */
-  via?: { object: string; type: string; channels: Set<string> };
-  /** The package's methods' channel operations, for matching `via` against a goroutine's calls. */
-  opsOf?: (type: string, method: string) => ChannelOps;
-  /**
-   * A call that receives inside a package function (`drain(errc)`): it orders only a goroutine that
-   * sends on or closes that channel itself; one that signals it through a callee may write after.
-   */
-  channel?: string;
-  /** `<-ctx.Done()` where `ctx, cancel := …`: it orders only a goroutine that calls `cancel()` itself. */
-  cancelledBy?: string;
-  /**
-   * A send on an unbuffered channel (`quit <- struct{}{}`): it completes only once received, so it
-   * orders a goroutine whose receive of it ends its work (`case <-quit: return`).
-   */
-  handedTo?: string;
+  orders?: (s: Spawn) => boolean;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -1470,7 +1459,8 @@ class ModelBuilder {
     if (declared?.parent?.type !== 'short_var_declaration' || declared.namedChildren.length !== 2) return;
     const cancel = declared.namedChildren.find((c) => c.id !== decl!.node.id);
     if (cancel?.type !== 'identifier' || cancel.text === '_') return;
-    unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, cancelledBy: cancel.text });
+    const calls = new RegExp(`(?:^|[^\\w.])${cancel.text}\\(\\s*\\)`);
+    unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, orders: (s) => calls.test(s.site?.text ?? '') });
   }
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
@@ -1483,7 +1473,8 @@ class ModelBuilder {
     if (!decl || decl.packageLevel || init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') return;
     const args = callArguments(init);
     if (args.length > 2 || (args.length === 2 && args[1].text !== '0')) return;
-    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, handedTo: channel!.text });
+    const handedTo = channel!.text;
+    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, orders: (s) => receiveEndsWork(s, handedTo) });
   }
 
   /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
@@ -1493,7 +1484,8 @@ class ModelBuilder {
     const channel = args.find((a, i) => waited.has(i) && a.type === 'identifier');
     if (!channel) return;
     const deferred = call.parent?.type === 'defer_statement';
-    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, channel: channel.text });
+    const name = channel.text;
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) });
   }
 
   private readonly paramsWaitedOn = new Map<string, Set<number>>();
@@ -1518,7 +1510,8 @@ class ModelBuilder {
     if (receives.size === 0) return;
     const deferred = call.parent?.type === 'defer_statement';
     const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
-    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, via: { object: object.text, type: type.name, channels: receives }, opsOf });
+    const via = { object: object.text, type: type.name, channels: receives };
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsVia(s, via, opsOf) });
   }
 
   private waitingNames?: Set<string>;
@@ -1589,10 +1582,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
     if (j.pos < pos || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && j.group !== s.group) continue;
-    if (j.via && !signalsVia(s, j)) continue;
-    if (j.channel !== undefined && !signalsItself(s, j.channel)) continue;
-    if (j.handedTo !== undefined && !receiveEndsWork(s, j.handedTo)) continue;
-    if (j.cancelledBy !== undefined && !new RegExp(`(?:^|[^\\w.])${j.cancelledBy}\\(\\s*\\)`).test(s.site?.text ?? '')) continue;
+    if (j.orders && !j.orders(s)) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
   }
@@ -1600,11 +1590,11 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
 }
 
 /** Whether the goroutine calls a method that signals a channel the join's method waits on, on the same value. */
-function signalsVia(s: Spawn, j: Join): boolean {
-  if (!s.site || !j.via || !j.opsOf) return false;
-  const { object, type, channels } = j.via;
+function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set<string> }, opsOf: (type: string, method: string) => ChannelOps): boolean {
+  if (!s.site) return false;
+  const { object, type, channels } = via;
   for (const m of s.site.text.matchAll(new RegExp(`\\b${object}\\.(\\w+)\\(`, 'g'))) {
-    const signals = j.opsOf(type, m[1]).signals;
+    const signals = opsOf(type, m[1]).signals;
     for (const c of channels) if (signals.has(c)) return true;
   }
   return false;
