@@ -415,33 +415,26 @@ func (c *Client) Call(opts ...Option) int {
 }
 `;
 
-  test('append-alias reports in a review of changes, not in a whole-repository run unless enabled', async () => {
-    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': APPEND_ONTO_FIELD });
-    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^append-alias\s+\S+\s+(fix\s+)?diff\s/m);
-    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'append-alias', '.'], root))).toEqual(['append-alias@15']);
-    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', APPEND_ONTO_FIELD));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['append-alias@15']);
-  });
+  const rulesAt = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
 
-  test('shared-container reports in a review of changes, not in a whole-repository run unless enabled', async () => {
-    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': MAP_IN_GOROUTINES });
-    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
-    expect((await cli(['--list-rules'], root)).stdout).toMatch(/^shared-container\s+\S+\s+(fix\s+)?diff\s/m);
-    expect(rules(await cli(['--format', 'json', '.'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'shared-container', '.'], root))).toEqual(['shared-container@12']);
-    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', MAP_IN_GOROUTINES));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual(['shared-container@12']);
+  test.each([
+    ['append-alias', APPEND_ONTO_FIELD, 15],
+    ['shared-container', MAP_IN_GOROUTINES, 12],
+  ])('%s reports in a review of changes, not in a whole-repository run unless enabled', async (rule, source, line) => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': source });
+    expect((await cli(['--list-rules'], root)).stdout).toMatch(new RegExp(`^${rule}\\s+\\S+\\s+(fix\\s+)?diff\\s`, 'm'));
+    expect(rulesAt(await cli(['--format', 'json', '.'], root))).toEqual([]);
+    expect(rulesAt(await cli(['--format', 'json', '--enable', rule, '.'], root))).toEqual([`${rule}@${line}`]);
+    writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', source));
+    expect(rulesAt(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual([`${rule}@${line}`]);
   });
 
   test('unguarded-field, off by default, reports only when enabled, in a review too', async () => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': GUARDED });
-    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
     expect((await cli(['--list-rules'], root)).stdout).toMatch(/^unguarded-field\s+\S+\s+(fix\s+)?off\s/m);
     writeFileSync(join(root, 'change.diff'), newFileDiff('p.go', GUARDED));
-    expect(rules(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual([]);
-    expect(rules(await cli(['--format', 'json', '--enable', 'unguarded-field', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
+    expect(rulesAt(await cli(['--format', 'json', '--diff', 'change.diff'], root))).toEqual([]);
+    expect(rulesAt(await cli(['--format', 'json', '--enable', 'unguarded-field', '--diff', 'change.diff'], root))).toEqual(['unguarded-field@23']);
   });
 });
 
