@@ -24,14 +24,10 @@ function load(name: string): { source: string; lineOf(snippet: string): number }
   };
 }
 
-// As the App reviews a pull request that adds the file: the rules on for changes run too. Seed 2
-// needs shared-field-write, off by default (below 70% in bench/triage): a team turns it on.
-const OFF_BY_DEFAULT_RULE: Record<string, string> = { '2': 'shared-field-write' };
-
+// As the App reviews a pull request that adds the file, with the default rules: the rules on for
+// changes run too.
 function findingsOf(name: string): Finding[] {
-  const rule = OFF_BY_DEFAULT_RULE[name[0]];
-  const rules = rule ? { [rule]: { enabled: true } } : undefined;
-  return analyze([{ path: name, content: load(name).source }], { scope: 'all', reviewingChanges: true, goVersion: GO_VERSION, ...(rules ? { rules } : {}) }).findings;
+  return analyze([{ path: name, content: load(name).source }], { scope: 'all', reviewingChanges: true, goVersion: GO_VERSION }).findings;
 }
 
 function describeFindings(findings: readonly Finding[]): string {
@@ -61,7 +57,7 @@ describe('seed reproducers are flagged', () => {
   test('2: goroutines set the shared http.Client CheckRedirect field', () => {
     const file = load('2-http-client.go');
     const lines = [file.lineOf('client.CheckRedirect = func'), file.lineOf('client.CheckRedirect = nil')];
-    expectFlagged('2-http-client.go', 'shared-field-write', lines);
+    expectFlagged('2-http-client.go', 'sibling-field-write', lines);
   });
 
   test('3: the mutex lives per request while the map it guards is global', () => {

@@ -1,6 +1,8 @@
-/** shared-field-write: suggestions and fix hints (the fixtures check what is flagged). */
+/** shared-field-write and sibling-field-write, which share its reporting: suggestions and fix hints (the fixtures check what is flagged). */
 import { analyze } from '../../src/engine/index.js';
 import type { Finding } from '../../src/engine/index.js';
+
+const FIELD_WRITE_RULES = ['shared-field-write', 'sibling-field-write'];
 
 function findings(body: string): Finding[] {
   const content = `package p
@@ -15,7 +17,7 @@ import (
 
 ${body}
 `;
-  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion: '1.22', rules: { 'shared-field-write': { enabled: true } } }).findings.filter((f) => f.rule === 'shared-field-write');
+  return analyze([{ path: 'p.go', content }], { scope: 'all', reviewingChanges: true, goVersion: '1.22', rules: { 'shared-field-write': { enabled: true } } }).findings.filter((f) => FIELD_WRITE_RULES.includes(f.rule));
 }
 
 describe('shared-field-write', () => {
@@ -37,6 +39,8 @@ describe('shared-field-write', () => {
 	return wg.Wait()
 }`);
     expect(first.line).toBe(15);
+    // Both closures write CheckRedirect: sibling-field-write's; Timeout races only with a read: shared-field-write's.
+    expect([first.rule, timeout.rule, second.rule]).toEqual(['sibling-field-write', 'shared-field-write', 'sibling-field-write']);
     expect(first.message).toContain('`client.CheckRedirect` is set by the `wg.Go` closure on line 14');
     expect(first.message).toContain('safe for concurrent requests, but not for concurrent changes to its fields');
     // The other closure writes CheckRedirect too: one copy alone would still race, so the fix copies in both.
@@ -122,7 +126,7 @@ func Publish(r *Result, work func() error) {
 	var s struct{ N int }
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); s.N = 1 }() //racecheck:ignore shared-field-write benchmark of the race itself
+	go func() { defer wg.Done(); s.N = 1 }() //racecheck:ignore sibling-field-write benchmark of the race itself
 	go func() { defer wg.Done(); s.N = 2 }() //nolint:racecheck
 	wg.Wait()
 }`),

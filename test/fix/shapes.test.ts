@@ -167,7 +167,7 @@ describe('a signature change comes with its call sites', () => {
 describe('two findings whose fixes only work together', () => {
   test('each says so, and the fix offered covers both goroutines', () => {
     const { result } = analyzeFile('seed/2-http-client.go', '1.22');
-    const findings = result.findings.filter((f) => f.rule === 'shared-field-write');
+    const findings = result.findings.filter((f) => f.rule === 'sibling-field-write');
     expect(findings).toHaveLength(2);
     for (const f of findings) {
       expect(f.message).toMatch(/needs the same change: one goroutine's copy alone still reads the object the others write/);

@@ -1,6 +1,7 @@
 import type { DifferentialRule, Rule } from '../rule.js';
 import { closureWrite } from './closure-write.js';
 import { sharedFieldWrite } from './shared-field-write.js';
+import { siblingFieldWrite } from './sibling-field-write.js';
 import { mutexLifetime } from './mutex-lifetime.js';
 import { sharedContainer } from './shared-container.js';
 import { copiedLock } from './copied-lock.js';
@@ -21,6 +22,7 @@ import { writeAfterStart } from './write-after-start.js';
 export const ALL_RULES: readonly Rule[] = [
   closureWrite,
   sharedFieldWrite,
+  siblingFieldWrite,
   mutexLifetime,
   sharedContainer,
   copiedLock,
