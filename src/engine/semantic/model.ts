@@ -1647,6 +1647,20 @@ function deferredLiteral(s: Spawn): Node | undefined {
   return undefined;
 }
 
+/**
+ * `l, err := paths.Lock(p)` or `unlock := keys.Lock(k)`: a Lock that hands back what releases it
+ * (`l.Unlock()`, `unlock()`). The handle's name stands for the lock, held until that release.
+ */
+function lockHandle(stmt: Node): string | undefined {
+  if (stmt.type !== 'short_var_declaration' && stmt.type !== 'assignment_statement') return undefined;
+  const right = stmt.childForFieldName('right');
+  const value = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
+  const mc = value?.type === 'call_expression' ? methodCall(value) : undefined;
+  if (!mc || (mc.method !== 'Lock' && mc.method !== 'RLock')) return undefined;
+  const first = stmt.childForFieldName('left')?.namedChild(0);
+  return first?.type === 'identifier' && first.text !== '_' ? first.text : undefined;
+}
+
 /** Spawns that run side by side with their own kind only: parallel subtests, handlers. */
 function parallelish(s: Spawn): boolean {
   return s.kind === 'parallel-test' || s.kind === 'handler';
@@ -1932,6 +1946,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       // `defer l.Lock().Unlock()`: the Lock runs now (a deferred call's receiver is evaluated at once).
       const chained = deferred?.type === 'call_expression' ? methodCall(deferred) : undefined;
       const locker = chained && /^R?Unlock$/.test(chained.method) && chained.receiver.type === 'call_expression' ? methodCall(chained.receiver) : undefined;
+      const handle = lockHandle(stmt);
+      if (handle) events.push({ start: stmt.startIndex, name: handle, locked: true });
+      // `unlock()`: the func a handle-returning Lock gave back.
+      if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
+        events.push({ start: stmt.startIndex, name: call.childForFieldName('function')!.text, locked: false });
+      }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
       if (mc.method === 'Lock' || mc.method === 'RLock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
