@@ -78,6 +78,12 @@ function samePlace(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** Whether the written variable is a struct or array value, whose fields a read of it copies. */
+function isValue(model: FileModel, write: Access): boolean {
+  const t = model.types.underlying(write.decl.type);
+  return t.kind === 'struct' || t.kind === 'array' || (t.kind === 'named' && write.decl.type.kind !== 'unknown' && !model.types.isPointer(write.decl.type));
+}
+
 function caseLabel(model: FileModel, caseNode: Node): string {
   if (caseNode.type === 'default_case') return '`default:`';
   const comm = caseNode.childForFieldName('communication');
@@ -111,6 +117,9 @@ export const unjoinedResult: Rule = {
         if (read.kind !== 'read' || read.thread !== parent || reported.has(read)) continue;
         if (read.node.startIndex < g.spawn.site.endIndex || !unsynchronized(model, read)) continue;
         if (!samePlace(write.path, read.path)) continue;
+        // `srv.TLSConfig = cfg` and `if srv != nil { srv.Shutdown(ctx) }`: through a pointer, using the
+        // pointer (or calling a method) does not read the field the goroutine set.
+        if (write.path.length > read.path.length && !isValue(model, write)) continue;
         const branch = enclosingSelectCase(read.node, parent.node);
         if (!branch) continue;
         const cases = branch.parent!.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
