@@ -573,7 +573,7 @@ interface Ancestor {
 }
 
 /** Levels made into nodes: what the lock and loop searches read, and a checkpoint every few levels. */
-const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'for_statement', 'if_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
+const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'func_literal', 'for_statement', 'if_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const CHECKPOINT_EVERY = 16;
 
 /**
@@ -1975,6 +1975,52 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return held;
   };
 
+  // A local func literal's locks from its call sites. Its calls of itself hold what the outer call
+  // holds; a literal met again while its calls are looked at (mutual recursion) adds none.
+  const inheritedAt = new Map<number, string[]>();
+  const inheritedLocks = (literal: Node): string[] => {
+    let known = inheritedAt.get(literal.id);
+    if (known) return known;
+    inheritedAt.set(literal.id, []);
+    const calls = directCallsOf(literal).filter((c) => c.startIndex < literal.startIndex || c.startIndex >= literal.endIndex);
+    known = [];
+    if (calls.length > 0) {
+      const sets = calls.map((call) => locksHeld(call));
+      known = sets[0].filter((l) => l !== '?' && sets.every((s) => s.includes(l)));
+    }
+    inheritedAt.set(literal.id, known);
+    return known;
+  };
+
+  /**
+   * The calls of a func literal bound to a local variable (`f := func…`, `f = func…`) when the
+   * variable is used for nothing else: no other value, no `go f()` or `defer f()`, not passed on.
+   */
+  const directCallsOf = (literal: Node): Node[] => {
+    const list = literal.parent;
+    const binding = list?.parent;
+    if (list?.type !== 'expression_list' || !binding || (binding.type !== 'short_var_declaration' && binding.type !== 'assignment_statement')) return [];
+    if (binding.childForFieldName('right')?.startIndex !== list.startIndex) return [];
+    const index = list.namedChildren.findIndex((c) => c.startIndex === literal.startIndex);
+    const name = binding.childForFieldName('left')?.namedChild(index);
+    if (name?.type !== 'identifier') return [];
+    const decl = b.refs.get(name.startIndex) ?? b.declarationAt(name);
+    if (!decl || decl.packageLevel) return [];
+    let fn: Node | null = binding.parent;
+    while (fn && fn.type !== 'func_literal' && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
+    if (!fn) return [];
+    const calls: Node[] = [];
+    for (const ident of fn.descendantsOfType('identifier')) {
+      if (ident.text !== decl.name || ident.startIndex === name.startIndex || ident.startIndex === decl.node.startIndex) continue;
+      if ((b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) !== decl) continue;
+      const call = ident.parent;
+      if (call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== ident.startIndex) return [];
+      if (call.parent?.type === 'go_statement' || call.parent?.type === 'defer_statement') return [];
+      calls.push(call);
+    }
+    return calls;
+  };
+
   const computeLocksHeld = (node: Node): string[] => {
     const ancestors = ancestorsOf(node);
     if (!ancestors) return ['?'];
@@ -2006,7 +2052,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         cur = p;
         continue;
       }
-      if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
+      if (cur.type === 'func_literal') {
+        // `process := func() {…}` called only as `process()`: it runs under the locks every call holds.
+        for (const l of inheritedLocks(cur.node!)) held.add(l);
+        break;
+      }
+      if (cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
       // `if atomic.CompareAndSwapInt32(&state, 0, 1) { … }`: one goroutine wins, as in once.Do.
       if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
         const flag = atomicWinner(p.node.childForFieldName('condition'));
