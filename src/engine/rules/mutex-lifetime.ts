@@ -330,12 +330,16 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Whether a declaration is a local sync.Mutex/RWMutex (by value or pointer). */
-function isLocalMutex(model: FileModel, decl: Decl): boolean {
-  if (decl.packageLevel || decl.kind !== 'var') return false;
+/** Whether a variable is a sync.Mutex/RWMutex (by value or pointer). */
+function isMutex(model: FileModel, decl: Decl): boolean {
   let t = model.types.underlying(decl.type);
   if (t.kind === 'pointer') t = t.elem;
-  return t.kind === 'named' && MUTEX_TYPES.has(t.name);
+  return decl.kind === 'var' && t.kind === 'named' && MUTEX_TYPES.has(t.name);
+}
+
+/** Whether a declaration is a local sync.Mutex/RWMutex. */
+function isLocalMutex(model: FileModel, decl: Decl): boolean {
+  return !decl.packageLevel && isMutex(model, decl);
 }
 
 function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): void {
@@ -350,10 +354,14 @@ function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): v
     const unit = lock.unit;
     // Shared with a closure or goroutine, or passed, stored or returned: it may well guard something.
     if (!uses.every((u) => u.unit === unit && u.path.length === 0 && u.method && MUTEX_METHODS.has(u.method))) continue;
-    if (!unit.parent) {
-      const name = unit.node.childForFieldName('name')?.text;
-      if (name === 'main' || name === 'init') continue; // runs once
-    }
+    // The function whose run declares the mutex: a closure locking a captured one shares its parent's.
+    let owner: FuncUnit = unit;
+    while (owner.parent && (decl.node.startIndex < owner.node.startIndex || decl.node.startIndex >= owner.node.endIndex)) owner = owner.parent;
+    // A package-level mutex of the same name that this one hides: the lock others take is not this one.
+    const hidden = model.packageDecls.get(decl.name);
+    const shadows = !!hidden && isMutex(model, hidden) && model.accesses.some((a) => a.decl === hidden && a.method !== undefined && LOCK_METHODS.has(a.method));
+    const ownerName = owner.node.childForFieldName('name')?.text;
+    if (!owner.parent && (ownerName === 'main' || ownerName === 'init') && !shadows) continue; // runs once
     // A closure of this call that locks it too shares it (goroutines of one call, `g.Go(func…)`).
     const lockedInClosure = new RegExp(`\\b${escapeRe(decl.name)}\\.(R?Lock|R?Unlock)\\(`);
     if (unit.node.descendantsOfType('func_literal').some((lit) => lit.startIndex !== unit.node.startIndex && lockedInClosure.test(lit.text))) continue;
@@ -361,15 +369,18 @@ function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): v
     // Package data only read under the lock is read-only data (a sentinel error, a table): no race.
     if (!guarded.some((a) => a.kind === 'write')) continue;
     const g = guarded[0];
-    const fnName = unit.parent ? 'this function literal' : `\`${unit.node.childForFieldName('name')?.text ?? ''}\``;
+    const fnName = owner.parent ? 'this function literal' : `\`${ownerName ?? ''}\``;
     const vars = [...new Set(guarded.map((a) => a.decl.name))];
     const varList = vars.slice(0, 3).map((v) => `\`${v}\``).join(', ');
-    const message =
-      `\`${decl.name}\` is declared inside ${fnName}, so ${unit.parent ? 'each run' : 'every call'} locks its own new mutex: \`${decl.name}.${lock.method}()\` on line ${lineOf(lock.node)} excludes nothing, ` +
-      `and the package-level ${varList} ${vars.length > 1 ? 'are' : 'is'} still ${g.kind === 'write' ? 'written' : 'accessed'} by concurrent ${unit.parent ? 'runs' : 'calls'} without mutual exclusion. ` +
-      `Move the mutex to package level next to the data it guards (or into the struct that owns it).`;
+    const accessed = `${vars.length > 1 ? 'are' : 'is'} still ${g.kind === 'write' ? 'written' : 'accessed'}`;
+    const message = shadows
+      ? `\`${decl.name}\` declared in ${fnName} hides the package-level \`${decl.name}\` (line ${lineOf(hidden!.node)}) that other code locks: \`${decl.name}.${lock.method}()\` on line ${lineOf(lock.node)} takes the local mutex, ` +
+        `so the package-level ${varList} ${accessed} here without the lock its other accesses hold. Drop the local declaration and lock the package-level \`${decl.name}\`.`
+      : `\`${decl.name}\` is declared inside ${fnName}, so ${owner.parent ? 'each run' : 'every call'} locks its own new mutex: \`${decl.name}.${lock.method}()\` on line ${lineOf(lock.node)} excludes nothing, ` +
+        `and the package-level ${varList} ${accessed} by concurrent ${owner.parent ? 'runs' : 'calls'} without mutual exclusion. ` +
+        `Move the mutex to package level next to the data it guards (or into the struct that owns it).`;
     const mutexType = typeName(decl.type).replace(/^\*/, '');
-    const fixHint = [
+    const fixHint = shadows ? `Delete the local declaration of \`${decl.name}\` (line ${lineOf(decl.node)}), so \`${decl.name}.${lock.method}()\` takes the package-level mutex the other accesses hold.` : [
       `Declare the mutex once, next to the data it guards, and lock that one:`,
       '```go',
       'var (',
