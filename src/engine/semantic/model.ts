@@ -618,6 +618,22 @@ function descenderFor(tree: Parser.Tree): Descender {
   return d;
 }
 
+/**
+ * `worker := func() {…}` whose only use is one `go worker()`: the go statement that starts the
+ * literal, which then runs as that goroutine. Undefined when the name is used any other way.
+ */
+function onlyStartedBy(name: Node, fn: Node): Node | undefined {
+  let site: Node | undefined;
+  for (const ident of fn.descendantsOfType('identifier')) {
+    if (ident.text !== name.text || ident.startIndex === name.startIndex) continue;
+    const call = ident.parent;
+    if (site || call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== ident.startIndex) return undefined;
+    if (call.parent?.type !== 'go_statement') return undefined;
+    site = call.parent;
+  }
+  return site;
+}
+
 function innermostLoopBetween(node: Node, top: Node): Node | undefined {
   const ancestors = descenderFor(node.tree).ancestors(node);
   if (!ancestors) return undefined;
@@ -1194,6 +1210,12 @@ class ModelBuilder {
         case 'short_var_declaration': {
           const left = node.childForFieldName('left')?.namedChildren ?? [];
           const right = node.childForFieldName('right')?.namedChildren ?? [];
+          if (left.length === right.length) {
+            right.forEach((value, i) => {
+              const site = value.type === 'func_literal' && left[i].type === 'identifier' ? onlyStartedBy(left[i], unit.node) : undefined;
+              if (site) this.pendingSpawns.set(value.startIndex, { kind: 'go', site });
+            });
+          }
           push([
             ...visitAll(right),
             () => {
@@ -1656,7 +1678,7 @@ function lockHandle(stmt: Node): string | undefined {
   const right = stmt.childForFieldName('right');
   const value = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
   const mc = value?.type === 'call_expression' ? methodCall(value) : undefined;
-  if (!mc || (mc.method !== 'Lock' && mc.method !== 'RLock')) return undefined;
+  if (!mc || !LOCK_CALL.test(mc.method)) return undefined;
   const first = stmt.childForFieldName('left')?.namedChild(0);
   return first?.type === 'identifier' && first.text !== '_' ? first.text : undefined;
 }
@@ -1791,6 +1813,10 @@ function rootOf(t: FuncUnit): FuncUnit {
 }
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
+
+/** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
+const LOCK_CALL = /^R?Lock(?!OSThread$)(?:[A-Z]\w*)?$/;
+const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
 export type PreparedFile = PackageView & {
@@ -1954,8 +1980,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
-      if (mc.method === 'Lock' || mc.method === 'RLock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
-      else if (mc.method === 'Unlock' || mc.method === 'RUnlock') events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
+      if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
+      else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
     }
     lockEventsByList.set(list.id, events);
     return events;
