@@ -410,14 +410,17 @@ export const waitGroupMisuse: Rule = {
     if (!/WaitGroup|\.Add\(/.test(model.source)) return; // no WaitGroup and no Add: nothing to misuse
     const calls = methodCalls(model);
     if (calls.length > 0) {
-      const joinedNames = new Set(calls.filter((c) => c.method === 'Done' || c.method === 'Wait').map((c) => c.recv));
+      // Of a type the file does not show, a WaitGroup is one that something waits on here, or is named like one
+      // (`Add` and `Done` alone also make a work queue: an item added, the producer done).
+      const waitedNames = new Set(calls.filter((c) => c.method === 'Wait').map((c) => c.recv));
+      const likeWaitGroup = (recv: string) => waitedNames.has(recv) || /(^|\.)(\w*wg|\w*[wW]ait[gG]roup)$/i.test(recv);
       const cache = new Map<string, boolean>();
       const isWaitGroup = (c: WgCall): boolean => {
         const k = `${c.recv}@${c.receiver.startIndex}`;
         let v = cache.get(k);
         if (v === undefined) {
           const t = waitGroupType(model, c.receiver);
-          v = t === 'yes' || (t === 'unknown' && joinedNames.has(c.recv));
+          v = t === 'yes' || (t === 'unknown' && likeWaitGroup(c.recv));
           cache.set(k, v);
         }
         return v;
