@@ -4,7 +4,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
-import type { Access, Decl, FileModel, FuncUnit } from '../semantic/model.js';
+import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
@@ -93,24 +93,54 @@ function accessIndex(model: FileModel, decl: Decl): AccessIndex {
  * The scan stops once nothing better can turn up, so thousands of goroutines writing one variable
  * cost about one pass each instead of a check of every pair.
  */
-function findConflicts(model: FileModel, a: Access): { other: Access; related: Access[]; inParent: boolean } | undefined {
+function findConflicts(model: FileModel, a: Access): { other: Access; related: Access[]; inParent: boolean; stop?: string } | undefined {
   const index = accessIndex(model, a.decl);
   const multi = model.isMultiInstance(a.thread);
   const conflicts = (b: Access) => (b !== a || multi) && model.mayRunInParallel(a, b) && unsynchronized(model, b);
+  // `err = srv.Run()` in the goroutine: it returns once the parent's `err = srv.Stop()` stops it,
+  // so that write is the one it meets for sure; other parent accesses race only on a failure path.
+  const waitsIn = blockingReceiver(a.node);
+  const best = waitsIn ? 4 : 3;
   let other: Access | undefined;
   let otherScore = -1;
+  let stop: string | undefined;
   const related: Access[] = [];
   for (const b of index.ordered) {
-    if (otherScore === 3 && related.length >= 3) break;
+    if (otherScore === best && related.length >= 3) break;
     if (!conflicts(b)) continue;
     if (b !== a && related.length < 3) related.push(b);
-    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
-    if (score > otherScore) [other, otherScore] = [b, score];
+    const stopCall = waitsIn && b.thread !== a.thread ? stopCallOn(b.node, waitsIn) : undefined;
+    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0) + (stopCall ? 1 : 0);
+    if (score > otherScore) [other, otherScore, stop] = [b, score, stopCall];
   }
   if (!other) return undefined;
   const parent = a.thread.spawn?.parent?.thread;
   const inParent = index.unspawned.some(conflicts) || (parent?.spawn ? (index.byThread.get(parent) ?? []).some(conflicts) : false);
-  return { other, related, inParent };
+  return { other, related, inParent, ...(stop ? { stop } : {}) };
+}
+
+/** `srv` for the write in `err = srv.Run()` or `err := srv.Serve(l)`: a method call whose result is assigned. */
+function blockingReceiver(write: Node): string | undefined {
+  const stmt = write.parent?.parent;
+  if (stmt?.type !== 'assignment_statement' && stmt?.type !== 'short_var_declaration') return undefined;
+  const value = stmt.childForFieldName('right')?.namedChild(0);
+  const fn = value?.type === 'call_expression' ? value.childForFieldName('function') : undefined;
+  return fn?.type === 'selector_expression' ? fn.childForFieldName('operand')?.text : undefined;
+}
+
+const STOP_METHODS = /^(Stop|Close|Shutdown|Cancel|Terminate|Kill)$/;
+
+/** `srv.Stop()` when the access's statement calls a stopping method on `receiver`. */
+function stopCallOn(node: Node, receiver: string): string | undefined {
+  let stmt: Node | null = node;
+  for (let i = 0; stmt && i < 4 && !stmt.type.endsWith('_statement') && stmt.type !== 'short_var_declaration'; i++) stmt = stmt.parent;
+  if (!stmt) return undefined;
+  for (const call of stmt.descendantsOfType('call_expression')) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'selector_expression' || fn.childForFieldName('operand')?.text !== receiver) continue;
+    if (STOP_METHODS.test(fn.childForFieldName('field')?.text ?? '')) return `${receiver}.${fn.childForFieldName('field')!.text}()`;
+  }
+  return undefined;
 }
 
 export const closureWrite: Rule = {
@@ -134,7 +164,7 @@ export const closureWrite: Rule = {
       if (!unsynchronized(model, a)) continue;
       const found = findConflicts(model, a);
       if (!found) continue;
-      const { other, related: others, inParent } = found;
+      const { other, related: others, inParent, stop } = found;
       const name = a.decl.name;
       const where = describeThread(a.thread);
       const otherWhere = other === a ? describeOtherInstance(a.thread) : describeThread(other.thread);
@@ -146,6 +176,7 @@ export const closureWrite: Rule = {
       const message =
         `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
         (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
+        (stop ? `, whose \`${stop}\` is what makes the goroutine's call return` : '') +
         `. Unsynchronized, the two accesses race.` +
         (replacement
           ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
