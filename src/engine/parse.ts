@@ -31,9 +31,10 @@ export function withNewOfValues(source: string): string | undefined {
   if (!source.includes('new(') || source.includes('nev(')) return undefined;
   const parts: string[] = [];
   let from = 0;
+  let packages: Set<string> | undefined;
   for (const m of source.matchAll(/(?<![\w.])new\(/g)) {
     const argument = source.slice(m.index! + 4, closingParen(source, m.index! + 3));
-    if (MAY_BE_TYPE.test(argument) && !isCompositeLiteral(argument)) continue;
+    if (MAY_BE_TYPE.test(argument) && !isCompositeLiteral(argument) && !isValueName(argument, (packages ??= importedNames(source)))) continue;
     parts.push(source.slice(from, m.index!), 'nev(');
     from = m.index! + 4;
   }
@@ -42,6 +43,45 @@ export function withNewOfValues(source: string): string | undefined {
 
 // A type: a (qualified, instantiated) name, or a type literal. Anything else is a value.
 const MAY_BE_TYPE = /^\s*(?:\*|\[|map\s*\[|chan\b|<-\s*chan\b|func\s*\(|struct\s*\{|interface\s*\{|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?(?:\[[^()]*\])?\s*$)/;
+
+const BUILTIN_TYPES = new Set(['any', 'bool', 'byte', 'comparable', 'complex64', 'complex128', 'error', 'float32', 'float64', 'int', 'int8', 'int16', 'int32', 'int64', 'rune', 'string', 'uint', 'uint8', 'uint16', 'uint32', 'uint64', 'uintptr']);
+
+/**
+ * A name that reads like a type but is a value: `n.Name` where `n` is no imported package, or
+ * `s[2*i]`, `m[key]` whose index is no list of types (types and type parameters are capitalized,
+ * builtin, qualified or composite; `2*i` and `key` are not).
+ */
+function isValueName(argument: string, packages: ReadonlySet<string>): boolean {
+  const m = /^\s*([A-Za-z_]\w*)(\.[A-Za-z_]\w*)?(?:\[([^()]*)\])?\s*$/.exec(argument);
+  if (!m) return false;
+  if (m[2] && !packages.has(m[1])) return true;
+  return m[3] !== undefined && !m[3].split(',').every((t) => isTypeArgument(t, packages));
+}
+
+function isTypeArgument(t: string, packages: ReadonlySet<string>): boolean {
+  const m = /^\s*(?:\*|\[\]|map\[[^\]]*\])*\s*([A-Za-z_]\w*)(\.[A-Za-z_]\w*)?(?:\[.*\])?\s*$/.exec(t);
+  if (!m) return false;
+  return m[2] ? packages.has(m[1]) : /^[A-Z]/.test(m[1]) || BUILTIN_TYPES.has(m[1]);
+}
+
+/** The names a file's imports bind: aliases, and each path's last element (less `go-`, `-go`, `.vN`, `/vN`). */
+function importedNames(source: string): Set<string> {
+  const names = new Set<string>();
+  const end = source.search(/^(?:func|type|var|const)\b/m);
+  const head = end >= 0 ? source.slice(0, end) : source;
+  for (const m of head.matchAll(/^\s*(?:import\s+)?(?:([A-Za-z_]\w*|\.)\s+)?"([^"]+)"/gm)) {
+    if (m[1]) names.add(m[1]);
+    const parts = m[2].split('/');
+    let last = parts[parts.length - 1];
+    if (/^v\d+$/.test(last) && parts.length > 1) last = parts[parts.length - 2];
+    names.add(last);
+    const bare = last.replace(/\.v\d+$/, '').replace(/^go-/, '').replace(/-go$/, '');
+    names.add(bare);
+    names.add(bare.replace(/-/g, ''));
+    names.add(bare.replace(/-/g, '_'));
+  }
+  return names;
+}
 
 /** `[]string{"a"}`, `T{x: 1}[0]`: a brace not opened by `struct` or `interface` starts a composite literal. */
 function isCompositeLiteral(argument: string): boolean {

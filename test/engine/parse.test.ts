@@ -41,6 +41,31 @@ describe("Go 1.26's new(expr)", () => {
     expect(withNewOfValues('package p\nvar x = new(int)\n')).toBeUndefined();
   });
 
+  test('an index or selector is a type only when it can be one: type arguments, an imported package', () => {
+    const names = [
+      'package p',
+      '',
+      'import (',
+      '\t"time"',
+      '\tyaml "gopkg.in/yaml.v3"',
+      '\t"example.com/go-kit/v2"',
+      ')',
+      '',
+      'type List[T any] []T',
+      '',
+      'func g[T any](s []string, n struct{ Name string }, i int) {',
+      '\t_, _, _ = new(s[2*i]), new(s[i]), new(n.Name)',
+      '\t_, _, _ = new(time.Duration), new(yaml.Node), new(kit.Option)',
+      '\t_, _, _ = new(List[T]), new(List[int]), new(List[*time.Time])',
+      '}',
+      '',
+    ].join('\n');
+    const rewritten = withNewOfValues(names)!;
+    for (const value of ['s[2*i]', 's[i]', 'n.Name']) expect(rewritten).toContain(`nev(${value})`);
+    for (const type of ['time.Duration', 'yaml.Node', 'kit.Option', 'List[T]', 'List[int]', 'List[*time.Time]']) expect(rewritten).toContain(`new(${type})`);
+    expect(errors(parseGo(names))).toBe(0);
+  });
+
   test('parses without errors, and node text quotes the original', () => {
     const tree = parseGo(source);
     expect(errors(tree)).toBe(0);
