@@ -378,15 +378,66 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
 // Calls that do not return to their caller: a test's fatal failure or skip, panics, exits.
 const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)|log\.(?:Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|os\.Exit|runtime\.Goexit|require\.(?:Fail|FailNow))$/;
 
-/** Whether a select case ends by leaving the code after the select: return, panic, t.Fatal, continue. */
-function leavesAfter(selectCase: Node): boolean {
+/**
+ * Whether a select case never reaches the code after the select unless it has received from
+ * `channel` too: it ends in a terminating statement (return, panic, t.Fatal, continue, an if/else
+ * whose branches all do), and each break out of the select sits in a nested `case <-channel:`.
+ */
+function leavesAfter(selectCase: Node, channel?: string): boolean {
   const body = selectCase.namedChildren.filter((c) => c.type !== 'comment' && c.startIndex !== selectCase.childForFieldName('communication')?.startIndex);
   const statements = body.length === 1 && body[0].type === 'statement_list' ? body[0].namedChildren.filter((c) => c.type !== 'comment') : body;
   const last = statements[statements.length - 1];
-  if (!last) return false;
-  if (last.type === 'return_statement' || last.type === 'continue_statement' || last.type === 'goto_statement') return true;
-  const call = last.type === 'expression_statement' ? last.namedChild(0) : undefined;
-  return call?.type === 'call_expression' && NO_RETURN_CALL.test(call.childForFieldName('function')?.text ?? '');
+  if (!last || !terminates(last)) return false;
+  const select = selectCase.parent;
+  const label = select?.parent?.type === 'labeled_statement' ? select.parent.namedChild(0)?.text : undefined;
+  for (const jump of selectCase.descendantsOfType('break_statement')) {
+    const target = jump.namedChildren.find((c) => c.type === 'label_name')?.text;
+    const leaves = target ? target === label : !!select && innermostBreakable(jump, select)?.id === select.id;
+    if (leaves && !(channel && receivedBefore(jump, selectCase, channel))) return false;
+  }
+  return true;
+}
+
+/** Go's terminating statements, as far as a select case's tail needs them. */
+function terminates(stmt: Node): boolean {
+  switch (stmt.type) {
+    case 'return_statement':
+    case 'continue_statement':
+    case 'goto_statement':
+      return true;
+    case 'expression_statement': {
+      const call = stmt.namedChild(0);
+      return call?.type === 'call_expression' && NO_RETURN_CALL.test(call.childForFieldName('function')?.text ?? '');
+    }
+    case 'if_statement': {
+      const consequence = stmt.childForFieldName('consequence');
+      const alternative = stmt.childForFieldName('alternative');
+      return !!consequence && !!alternative && terminates(consequence) && terminates(alternative);
+    }
+    case 'block': {
+      const list = stmt.namedChildren.find((c) => c.type === 'statement_list');
+      const tail = list?.namedChildren.filter((c) => c.type !== 'comment');
+      return !!tail && tail.length > 0 && terminates(tail[tail.length - 1]);
+    }
+    case 'labeled_statement': {
+      const inner = stmt.namedChildren.find((c) => c.type !== 'label_name');
+      return !!inner && terminates(inner);
+    }
+    default:
+      return false;
+  }
+}
+
+/** Whether `jump` runs only after a receive from `channel`: it sits in a `case <-channel:` inside `within`. */
+function receivedBefore(jump: Node, within: Node, channel: string): boolean {
+  for (let p = jump.parent; p && p.id !== within.id; p = p.parent) {
+    if (p.type === 'func_literal') return false;
+    if (p.type !== 'communication_case') continue;
+    const comm = p.childForFieldName('communication');
+    const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : comm;
+    if (receive?.type === 'unary_expression' && receive.childForFieldName('operand')?.text === channel) return true;
+  }
+  return false;
 }
 
 /** Nodes with no variable inside: literals, comments, names that aren't variables, and types. */
@@ -1414,7 +1465,7 @@ class ModelBuilder {
     const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
     if (selectCase) {
       const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
-      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c))) {
+      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, receive.childForFieldName('operand')?.text))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
         const loop = loopLeftOnlyBy(selectCase);
