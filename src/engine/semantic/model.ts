@@ -1211,6 +1211,7 @@ class ModelBuilder {
             this.notePackageFuncJoin(node, fn, args, scope, unit);
           }
           else if (selected && this.mayWait(selected)) this.noteMethodJoin(node, fn!, selected, scope, unit);
+          if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1536,6 +1537,17 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, orders: (s) => calls.test(s.site?.text ?? '') });
   }
 
+  /**
+   * `app.Listen(addr)` (Serve, ListenAndServe, Run…): it returns once the server is stopped, so it
+   * joins a goroutine whose last statement stops that server (`app.Shutdown()`, Stop, Close).
+   */
+  private noteServeJoin(call: Node, fn: Node, unit: FuncUnit): void {
+    if (unit !== unit.thread || call.parent?.type === 'go_statement') return;
+    const server = fn.childForFieldName('operand')?.text;
+    if (!server) return;
+    unit.thread.joins.push({ pos: call.endIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => stopsLast(s, server) });
+  }
+
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
   private noteUnbufferedSend(send: Node, scope: Scope, unit: FuncUnit): void {
     // In a nested literal (a deferred one, a callback) the send runs at another time than it stands.
@@ -1677,6 +1689,22 @@ function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set
  * Whether the goroutine stops working once it receives from `channel`: a `case <-channel:` of its own
  * that leaves (`return`), or a bare `<-channel` as its last statement.
  */
+/** Blocking calls that run a server until it is stopped. */
+const SERVE_METHOD = /^(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
+
+/** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
+function stopsLast(s: Spawn, server: string): boolean {
+  const literal = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
+  const body = literal?.type === 'func_literal' ? literal.childForFieldName('body') : undefined;
+  const statements = body?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const last = statements[statements.length - 1];
+  if (!last || !['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(last.type)) return false;
+  return last.descendantsOfType('call_expression').some((c) => {
+    const f = c.childForFieldName('function');
+    return f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === server && /^(?:Shutdown|Stop|Close)$/.test(f.childForFieldName('field')?.text ?? '');
+  });
+}
+
 function receiveEndsWork(s: Spawn, channel: string): boolean {
   const literal = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
   const body = literal?.type === 'func_literal' ? literal.childForFieldName('body') : undefined;
