@@ -24,6 +24,8 @@ export interface FuncModel {
   /** For a conversion: calls that put it behind a server (`httptest.NewServer`, `.Handle`). */
   servedBy?: string[];
   joinedBy?: string;
+  /** The receiver's method that caps how many callbacks run at once (errgroup's SetLimit): a cap of 1 runs them one at a time. */
+  limitedBy?: string;
   callbackLocks?: 'receiver';
   writes?: ArgRef[];
   retains?: ArgRef[];

@@ -38,6 +38,10 @@ export interface Spawn {
   site?: Node;
   /** The receiver of `.Go(...)` (e.g. `wg`), whose `Wait()` joins it. */
   group?: string;
+  /** The group's method that caps its callbacks (`SetLimit`), as the models say. */
+  limitedBy?: string;
+  /** The group was capped at one callback at a time before this spawn: its spawns run in turn. */
+  serial?: boolean;
   /** The call that runs the callback on a goroutine and returns after it (`require.Eventually`): it is the join. */
   awaitedBy?: string;
   /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
@@ -611,7 +615,7 @@ function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match:
     return { kind: 'handler', site: call, registered: model.conversion !== true };
   }
   const receiver = methodCall(call)?.receiver.text;
-  if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver };
+  if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver, ...(model.limitedBy ? { limitedBy: model.limitedBy } : {}) };
   return { kind: 'go', site: call };
 }
 
@@ -1180,7 +1184,7 @@ class ModelBuilder {
         case 'func_literal': {
           const pending = this.pendingSpawns.get(node.startIndex);
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined }
+            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...(cappedAtOne(pending, unit, this.source) ? { serial: true } : {}) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -1820,6 +1824,14 @@ function inJoinedCase(s: Spawn, pos: number): boolean {
 }
 
 /** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
+/** `g.SetLimit(1)` earlier in the spawning function, for a group whose models name its limit method. */
+function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: string): boolean {
+  if (!s.limitedBy || !s.group || !s.site) return false;
+  const before = source.slice(unit.node.startIndex, s.site.startIndex);
+  const group = s.group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[^\\w.])${group}\\.${s.limitedBy}\\(\\s*1\\s*\\)`).test(before);
+}
+
 function repeatsInLoop(s: Spawn): boolean {
   if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
   const j = joinAfter(s, s.site.endIndex);
@@ -1969,7 +1981,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         if (s.sequential) continue;
         return true;
       }
-      if (repeatsInLoop(s)) return true;
+      // Instances of a group capped at one run in turn (the parent's loop still runs beside each).
+      if (repeatsInLoop(s) && !s.serial) return true;
     }
     return false;
   };
@@ -2009,6 +2022,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
     if (x.sequential || y.sequential) return false;
+    if (x.serial && y.serial && x.group === y.group) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
