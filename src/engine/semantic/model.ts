@@ -1184,7 +1184,7 @@ class ModelBuilder {
         case 'func_literal': {
           const pending = this.pendingSpawns.get(node.startIndex);
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...(cappedAtOne(pending, unit, this.source) ? { serial: true } : {}) }
+            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...(cappedAtOne(pending, unit, this.source) || takesTokenOfOne(pending, node, scope) ? { serial: true } : {}) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -1830,6 +1830,32 @@ function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: 
   const before = source.slice(unit.node.startIndex, s.site.startIndex);
   const group = s.group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(?:^|[^\\w.])${group}\\.${s.limitedBy}\\(\\s*1\\s*\\)`).test(before);
+}
+
+/**
+ * `sem <- token` just before `go func() { defer func() { <-sem }(); … }()`, with `sem := make(chan T, 1)`:
+ * a channel of one slot used as a semaphore, so each goroutine starts after the one before gave it back.
+ */
+function takesTokenOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope): boolean {
+  const site = s.site;
+  if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return false;
+  for (let stmt = site.previousNamedSibling; stmt; stmt = stmt.previousNamedSibling) {
+    if (stmt.type !== 'send_statement') continue;
+    const channel = stmt.childForFieldName('channel');
+    const init = channel?.type === 'identifier' ? scope.lookup(channel.text)?.init : undefined;
+    if (init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') continue;
+    if (callArguments(init)[1]?.text !== '1') continue;
+    return releasesAtExit(literal, channel!.text);
+  }
+  return false;
+}
+
+/** Whether a goroutine's body receives from `channel` in a defer, or as its last statement. */
+function releasesAtExit(literal: Node, channel: string): boolean {
+  const statements = literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  const receives = (n: Node) => n.descendantsOfType('unary_expression').some((u) => u.child(0)?.type === '<-' && u.childForFieldName('operand')?.text === channel);
+  const last = statements[statements.length - 1];
+  return statements.some((st) => st.type === 'defer_statement' && receives(st)) || (last?.type === 'expression_statement' && receives(last));
 }
 
 function repeatsInLoop(s: Spawn): boolean {
