@@ -4,7 +4,7 @@
  * shares it with the loop, which overwrites it on the next iteration.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
+import type { Access, Decl, FileModel, FuncUnit, Node, Spawn } from '../semantic/model.js';
 import { methodCall, mightSpawn, statementsOf } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
@@ -73,11 +73,16 @@ function exitsLoopAfter(stmt: Node, loop: Node): boolean {
   return false;
 }
 
-/** Whether `thread` joins the unit spawned at `site` before the loop's current iteration ends. */
-function joinedInIteration(thread: FuncUnit, site: Node, loop: Node, group: string | undefined): boolean {
+/**
+ * Whether `thread` joins the unit spawned at `site` before the loop's current iteration ends. A wait
+ * that orders only some goroutines (Join.orders) counts for the spawn it orders, and never without one.
+ */
+function joinedInIteration(thread: FuncUnit, site: Node, loop: Node, group: string | undefined, spawn?: Spawn): boolean {
   const body = loop.childForFieldName('body');
   if (!body) return false;
-  return thread.joins.some((j) => !j.deferred && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group));
+  return thread.joins.some(
+    (j) => !j.deferred && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group) && (!j.orders || (spawn !== undefined && j.orders(spawn))),
+  );
 }
 
 /**
@@ -186,7 +191,7 @@ function concurrentUse(model: FileModel, b: Access, loop: Node): FuncUnit | unde
     if (!par || b.node.startIndex < par.startIndex) return undefined;
   }
   const thread = s.parent!.thread;
-  if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined)) return undefined;
+  if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined, s)) return undefined;
   if (s.kind === 'go' && closesHandOff(model, spawned, loop)) return undefined;
   const stmt = statementOf(s.site!);
   if (stmt && exitsLoopAfter(stmt, loop)) return undefined;
