@@ -97,26 +97,30 @@ function findConflicts(model: FileModel, a: Access): { other: Access; related: A
   const index = accessIndex(model, a.decl);
   const multi = model.isMultiInstance(a.thread);
   const conflicts = (b: Access) => (b !== a || multi) && model.mayRunInParallel(a, b) && unsynchronized(model, b);
-  // `err = srv.Run()` in the goroutine: it returns once the parent's `err = srv.Stop()` stops it,
-  // so that write is the one it meets for sure; other parent accesses race only on a failure path.
-  const waitsIn = blockingReceiver(a.node);
-  const best = waitsIn ? 4 : 3;
   let other: Access | undefined;
   let otherScore = -1;
-  let stop: string | undefined;
   const related: Access[] = [];
   for (const b of index.ordered) {
-    if (otherScore === best && related.length >= 3) break;
+    if (otherScore === 3 && related.length >= 3) break;
     if (!conflicts(b)) continue;
     if (b !== a && related.length < 3) related.push(b);
-    const stopCall = waitsIn && b.thread !== a.thread ? stopCallOn(b.node, waitsIn) : undefined;
-    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0) + (stopCall ? 1 : 0);
-    if (score > otherScore) [other, otherScore, stop] = [b, score, stopCall];
+    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
+    if (score > otherScore) [other, otherScore] = [b, score];
   }
   if (!other) return undefined;
   const parent = a.thread.spawn?.parent?.thread;
-  const inParent = index.unspawned.some(conflicts) || (parent?.spawn ? (index.byThread.get(parent) ?? []).some(conflicts) : false);
-  return { other, related, inParent, ...(stop ? { stop } : {}) };
+  const parentAccesses = parent?.spawn ? (index.byThread.get(parent) ?? []) : index.unspawned;
+  const inParent = index.unspawned.some(conflicts) || (parent?.spawn ? parentAccesses.some(conflicts) : false);
+  // `err = srv.Run()` in the goroutine: it returns once the parent's `err = srv.Stop()` stops it,
+  // so that write is the one it meets for sure; other parent accesses race only on a failure path.
+  const waitsIn = blockingReceiver(a.node);
+  if (waitsIn) {
+    for (const b of parentAccesses) {
+      const stop = b.kind === 'write' && conflicts(b) ? stopCallOn(b.node, waitsIn) : undefined;
+      if (stop) return { other: b, related, inParent, stop };
+    }
+  }
+  return { other, related, inParent };
 }
 
 /** `srv` for the write in `err = srv.Run()` or `err := srv.Serve(l)`: a method call whose result is assigned. */

@@ -1839,7 +1839,9 @@ function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: 
 function takesTokenOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope): boolean {
   const site = s.site;
   if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return false;
-  for (let stmt = site.previousNamedSibling; stmt; stmt = stmt.previousNamedSibling) {
+  // The token is taken just before the go statement (a wg.Add or two may stand between).
+  let steps = 0;
+  for (let stmt = site.previousNamedSibling; stmt && steps < 4; stmt = stmt.previousNamedSibling, steps++) {
     if (stmt.type !== 'send_statement') continue;
     const channel = stmt.childForFieldName('channel');
     const init = channel?.type === 'identifier' ? scope.lookup(channel.text)?.init : undefined;
