@@ -88,8 +88,9 @@ function accessIndex(model: FileModel, decl: Decl): AccessIndex {
 }
 
 /**
- * The access to name as the conflict (another thread's write first, then any write, then a read;
- * the earliest of those), up to three others, and whether the spawning code itself conflicts.
+ * The access to name as the conflict (the parent's write that stops what the goroutine waits in, if
+ * any; else another thread's write first, then any write, then a read; the earliest of those), up to
+ * three others, and whether the spawning code itself conflicts.
  * The scan stops once nothing better can turn up, so thousands of goroutines writing one variable
  * cost about one pass each instead of a check of every pair.
  */
