@@ -2050,7 +2050,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   const overlap = (x: Spawn, y: Spawn): boolean => {
     if (x.sequential || y.sequential) return false;
-    if (x.serial && y.serial && x.group === y.group) return false;
+    if (x.serial && y.serial && x.group !== undefined && x.group === y.group) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
