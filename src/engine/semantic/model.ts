@@ -678,15 +678,23 @@ function descenderFor(tree: Parser.Tree): Descender {
  * literal, which then runs as that goroutine. Undefined when the name is used any other way.
  */
 function onlyStartedBy(name: Node, fn: Node): Node | undefined {
-  let site: Node | undefined;
+  const calls = callsOfName(fn, name.text, (ident) => ident.startIndex !== name.startIndex);
+  return calls?.length === 1 && calls[0].parent?.type === 'go_statement' ? calls[0].parent : undefined;
+}
+
+/**
+ * The calls `name(…)` in `fn`, among the identifiers `counts` keeps; undefined when one of them is
+ * used otherwise (passed, stored, assigned): then the func it names may run anywhere.
+ */
+function callsOfName(fn: Node, name: string, counts: (ident: Node) => boolean): Node[] | undefined {
+  const calls: Node[] = [];
   for (const ident of fn.descendantsOfType('identifier')) {
-    if (ident.text !== name.text || ident.startIndex === name.startIndex) continue;
+    if (ident.text !== name || !counts(ident)) continue;
     const call = ident.parent;
-    if (site || call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== ident.startIndex) return undefined;
-    if (call.parent?.type !== 'go_statement') return undefined;
-    site = call.parent;
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== ident.startIndex) return undefined;
+    calls.push(call);
   }
-  return site;
+  return calls;
 }
 
 function innermostLoopBetween(node: Node, top: Node): Node | undefined {
@@ -1693,14 +1701,24 @@ function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set
  * Whether the goroutine stops working once it receives from `channel`: a `case <-channel:` of its own
  * that leaves (`return`), or a bare `<-channel` as its last statement.
  */
+/** The func literal a `go func() { … }()` statement runs. */
+function goLiteral(s: Spawn): Node | undefined {
+  const fn = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
+  return fn?.type === 'func_literal' ? fn : undefined;
+}
+
+/** The statements of a func literal's body, in order. */
+function bodyStatements(literal: Node): Node[] {
+  return literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+}
+
 /** Blocking calls that run a server until it is stopped. */
 const SERVE_METHOD = /^(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
 
 /** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
 function stopsLast(s: Spawn, server: string): boolean {
-  const literal = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
-  const body = literal?.type === 'func_literal' ? literal.childForFieldName('body') : undefined;
-  const statements = body?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const literal = goLiteral(s);
+  const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
   const last = statements[statements.length - 1];
   if (!last || !['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(last.type)) return false;
   return last.descendantsOfType('call_expression').some((c) => {
@@ -1710,10 +1728,10 @@ function stopsLast(s: Spawn, server: string): boolean {
 }
 
 function receiveEndsWork(s: Spawn, channel: string): boolean {
-  const literal = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
-  const body = literal?.type === 'func_literal' ? literal.childForFieldName('body') : undefined;
-  if (!body) return false;
-  const statements = body.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  const literal = goLiteral(s);
+  const body = literal?.childForFieldName('body');
+  if (!literal || !body) return false;
+  const statements = bodyStatements(literal);
   const last = statements[statements.length - 1];
   for (const receive of body.descendantsOfType('unary_expression')) {
     if (receive.child(0)?.type !== '<-' || receive.childForFieldName('operand')?.text !== channel) continue;
@@ -1854,7 +1872,7 @@ function takesTokenOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope
 
 /** Whether a goroutine's body receives from `channel` in a defer, or as its last statement. */
 function releasesAtExit(literal: Node, channel: string): boolean {
-  const statements = literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  const statements = bodyStatements(literal);
   const receives = (n: Node) => n.descendantsOfType('unary_expression').some((u) => u.child(0)?.type === '<-' && u.childForFieldName('operand')?.text === channel);
   const last = statements[statements.length - 1];
   return statements.some((st) => st.type === 'defer_statement' && receives(st)) || (last?.type === 'expression_statement' && receives(last));
@@ -2156,16 +2174,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     let fn: Node | null = binding.parent;
     while (fn && fn.type !== 'func_literal' && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
     if (!fn) return [];
-    const calls: Node[] = [];
-    for (const ident of fn.descendantsOfType('identifier')) {
-      if (ident.text !== decl.name || ident.startIndex === name.startIndex || ident.startIndex === decl.node.startIndex) continue;
-      if ((b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) !== decl) continue;
-      const call = ident.parent;
-      if (call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== ident.startIndex) return [];
-      if (call.parent?.type === 'go_statement' || call.parent?.type === 'defer_statement') return [];
-      calls.push(call);
-    }
-    return calls;
+    const sameVariable = (ident: Node) =>
+      ident.startIndex !== name.startIndex && ident.startIndex !== decl.node.startIndex && (b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) === decl;
+    const calls = callsOfName(fn, decl.name, sameVariable);
+    return calls && !calls.some((c) => c.parent?.type === 'go_statement' || c.parent?.type === 'defer_statement') ? calls : [];
   };
 
   const computeLocksHeld = (node: Node): string[] => {
