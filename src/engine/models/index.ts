@@ -26,6 +26,8 @@ export interface FuncModel {
   joinedBy?: string;
   /** The receiver's method that caps how many callbacks run at once (errgroup's SetLimit): a cap of 1 runs them one at a time. */
   limitedBy?: string;
+  /** A semaphore's constructor: which argument is its capacity, and the methods that take and give back a slot. */
+  semaphore?: { capacity: number; acquire: string; release: string };
   callbackLocks?: 'receiver';
   writes?: ArgRef[];
   retains?: ArgRef[];

@@ -42,6 +42,8 @@ export interface Spawn {
   limitedBy?: string;
   /** The group was capped at one callback at a time before this spawn: its spawns run in turn. */
   serial?: boolean;
+  /** The semaphore of one slot the goroutine holds while it runs (by name and declaration): others that hold it run before or after. */
+  slot?: string;
   /** The call that runs the callback on a goroutine and returns after it (`require.Eventually`): it is the join. */
   awaitedBy?: string;
   /** A handler registered (on a mux, a router): it serves many requests, so the locals it captures are shared. */
@@ -830,6 +832,13 @@ class ModelBuilder {
     return alias === undefined ? undefined : this.models.packageFunc(this.imports.get(alias), alias, fn.childForFieldName('field')?.text ?? '');
   }
 
+  /** How a spawn is ordered with its siblings: a group capped at one, or a semaphore of one slot. */
+  private seriality(pending: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, literal: Node, scope: Scope): Pick<Spawn, 'serial' | 'slot'> {
+    if (cappedAtOne(pending, unit, this.source)) return { serial: true };
+    const slot = slotOfOne(pending, literal, scope, (call) => this.calleeModel(call, scope)?.model);
+    return slot ? { serial: true, slot } : {};
+  }
+
   /** The model of the function or method a call calls: by import path and receiver type where known. */
   calleeModel(call: Node, scope?: Scope): FuncMatch | undefined {
     const fn = call.childForFieldName('function');
@@ -1192,7 +1201,7 @@ class ModelBuilder {
         case 'func_literal': {
           const pending = this.pendingSpawns.get(node.startIndex);
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...(cappedAtOne(pending, unit, this.source) || takesTokenOfOne(pending, node, scope) ? { serial: true } : {}) }
+            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...this.seriality(pending, unit, node, scope) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -1851,31 +1860,50 @@ function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: 
 }
 
 /**
- * `sem <- token` just before `go func() { defer func() { <-sem }(); … }()`, with `sem := make(chan T, 1)`:
- * a channel of one slot used as a semaphore, so each goroutine starts after the one before gave it back.
+ * The semaphore of one slot a goroutine takes just before it starts and gives back as it ends, named
+ * by its declaration: `sem <- token` on `sem := make(chan T, 1)` with `<-sem` deferred or last, or a
+ * modelled semaphore of capacity 1 (`sg := sizedwaitgroup.New(1)`, `sg.Add()` … `defer sg.Done()`).
+ * Goroutines that share one start only after the one before gave it back.
  */
-function takesTokenOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope): boolean {
+function slotOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope, modelOf: (call: Node) => FuncModel | undefined): string | undefined {
   const site = s.site;
-  if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return false;
-  // The token is taken just before the go statement (a wg.Add or two may stand between).
+  if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return undefined;
+  const capacityOne = (name: string, capacityArg: (init: Node) => Node | undefined) => {
+    const decl = scope.lookup(name);
+    const init = decl?.init;
+    return init?.type === 'call_expression' && capacityArg(init)?.text === '1' ? `${name}@${decl!.node.startIndex}` : undefined;
+  };
+  // The slot is taken just before the go statement (a wg.Add or two may stand between).
   let steps = 0;
   for (let stmt = site.previousNamedSibling; stmt && steps < 4; stmt = stmt.previousNamedSibling, steps++) {
-    if (stmt.type !== 'send_statement') continue;
-    const channel = stmt.childForFieldName('channel');
-    const init = channel?.type === 'identifier' ? scope.lookup(channel.text)?.init : undefined;
-    if (init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') continue;
-    if (callArguments(init)[1]?.text !== '1') continue;
-    return releasesAtExit(literal, channel!.text);
+    if (stmt.type === 'send_statement') {
+      const channel = stmt.childForFieldName('channel');
+      if (channel?.type !== 'identifier') continue;
+      const gate = capacityOne(channel.text, (init) => (init.childForFieldName('function')?.text === 'make' ? callArguments(init)[1] : undefined));
+      const receives = (n: Node) => n.descendantsOfType('unary_expression').some((u) => u.child(0)?.type === '<-' && u.childForFieldName('operand')?.text === channel.text);
+      if (gate) return releasesAtExit(literal, receives) ? gate : undefined;
+      continue;
+    }
+    // `sg.Add()`, or `if err := sem.Acquire(ctx, 1); err != nil { … }`.
+    const taking = stmt.type === 'expression_statement' ? stmt.namedChild(0) : stmt.type === 'if_statement' ? stmt.childForFieldName('initializer')?.lastNamedChild?.firstNamedChild : undefined;
+    const called = taking?.type === 'call_expression' ? methodCall(taking) : undefined;
+    if (called?.receiver.type !== 'identifier') continue;
+    const init = scope.lookup(called.receiver.text)?.init;
+    const spec = init?.type === 'call_expression' ? modelOf(init)?.semaphore : undefined;
+    if (!spec || called.method !== spec.acquire) continue;
+    const gate = capacityOne(called.receiver.text, (init) => callArguments(init)[spec.capacity]);
+    const release = `${called.receiver.text}.${spec.release}`;
+    const gives = (n: Node) => n.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === release);
+    return gate && releasesAtExit(literal, gives) ? gate : undefined;
   }
-  return false;
+  return undefined;
 }
 
-/** Whether a goroutine's body receives from `channel` in a defer, or as its last statement. */
-function releasesAtExit(literal: Node, channel: string): boolean {
+/** Whether a goroutine's body gives its slot back (`gives`) in a defer, or as its last statement. */
+function releasesAtExit(literal: Node, gives: (n: Node) => boolean): boolean {
   const statements = bodyStatements(literal);
-  const receives = (n: Node) => n.descendantsOfType('unary_expression').some((u) => u.child(0)?.type === '<-' && u.childForFieldName('operand')?.text === channel);
   const last = statements[statements.length - 1];
-  return statements.some((st) => st.type === 'defer_statement' && receives(st)) || (last?.type === 'expression_statement' && receives(last));
+  return statements.some((st) => st.type === 'defer_statement' && gives(st)) || (last?.type === 'expression_statement' && gives(last));
 }
 
 function repeatsInLoop(s: Spawn): boolean {
@@ -2069,6 +2097,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const overlap = (x: Spawn, y: Spawn): boolean => {
     if (x.sequential || y.sequential) return false;
     if (x.serial && y.serial && x.group !== undefined && x.group === y.group) return false;
+    if (x.slot !== undefined && x.slot === y.slot) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
