@@ -1926,14 +1926,21 @@ function leavesTheLoopAfter(site: Node): boolean {
 }
 
 /**
- * Where the spawning function stops running code once it has started s: `go f(); return x` runs only
- * `return x` after the spawn, so what lies after that statement (or before it, in the loop) never
- * overlaps the goroutine.
+ * Where the spawning function stops running code once it has started s: `go f(); respond(w); return`
+ * runs only the statements up to that `return` after the spawn, so what lies after it (or before the
+ * spawn, in the loop) never overlaps the goroutine. A jump among those statements (`break`,
+ * `continue`, `goto`) may leave the block another way: then the whole function counts.
  */
 function reachEnd(s: Spawn): number {
-  const next = s.site ? statementAfter(s.site) : undefined;
-  return next?.type === 'return_statement' ? next.endIndex : Number.MAX_SAFE_INTEGER;
+  for (let next = s.site ? statementAfter(s.site) : undefined, steps = 0; next && steps < 16; next = next.nextNamedSibling, steps++) {
+    if (next.type === 'return_statement') return next.endIndex;
+    if (JUMPS.has(next.type) || next.type === 'labeled_statement' || JUMPS_INSIDE.test(next.text)) break;
+  }
+  return Number.MAX_SAFE_INTEGER;
 }
+
+const JUMPS = new Set(['break_statement', 'continue_statement', 'goto_statement', 'fallthrough_statement']);
+const JUMPS_INSIDE = /\b(?:break|continue|goto)\b/;
 
 // An atomic test only one caller can pass while the flag is never reset: a compare-and-swap from a
 // constant, or a swap that must return the other constant (`atomic.SwapUint32(&f, 1) == 0`,
