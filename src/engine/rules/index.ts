@@ -1,5 +1,6 @@
 import type { DifferentialRule, Rule } from '../rule.js';
 import { closureWrite } from './closure-write.js';
+import { reassignedCapture } from './reassigned-capture.js';
 import { sharedFieldWrite } from './shared-field-write.js';
 import { siblingFieldWrite } from './sibling-field-write.js';
 import { mutexLifetime } from './mutex-lifetime.js';
@@ -21,6 +22,7 @@ import { writeAfterStart } from './write-after-start.js';
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
   closureWrite,
+  reassignedCapture,
   sharedFieldWrite,
   siblingFieldWrite,
   mutexLifetime,
