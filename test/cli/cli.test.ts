@@ -396,6 +396,27 @@ func Count(words []string) map[string]int {
 }
 `;
 
+  const BUFFER_READ_WHILE_WRITTEN = `package p
+
+import (
+	"bytes"
+	"io"
+	"strings"
+)
+
+func Tail(r io.Reader) string {
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		io.Copy(&buf, r)
+		close(done)
+	}()
+	last := buf.String()
+	<-done
+	return strings.TrimSpace(last)
+}
+`;
+
   const APPEND_ONTO_FIELD = `package p
 
 import "sync"
@@ -417,7 +438,7 @@ func (c *Client) Call(opts ...Option) int {
 
   const rulesAt = (run: { stdout: string }) => (JSON.parse(run.stdout) as JsonOutput).findings.map((f) => `${f.rule}@${f.line}`);
 
-  test.each([['shared-container', MAP_IN_GOROUTINES, 12]])('%s reports in a review of changes, not in a whole-repository run unless enabled', async (rule, source, line) => {
+  test.each([['shared-buffer', BUFFER_READ_WHILE_WRITTEN, 16]])('%s reports in a review of changes, not in a whole-repository run unless enabled', async (rule, source, line) => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': source });
     expect((await cli(['--list-rules'], root)).stdout).toMatch(new RegExp(`^${rule}\\s+\\S+\\s+(fix\\s+)?diff\\s`, 'm'));
     expect(rulesAt(await cli(['--format', 'json', '.'], root))).toEqual([]);
@@ -429,6 +450,7 @@ func (c *Client) Call(opts ...Option) int {
   test.each([
     ['unguarded-field', GUARDED, 23],
     ['append-alias', APPEND_ONTO_FIELD, 15],
+    ['shared-container', MAP_IN_GOROUTINES, 12],
   ])('%s, off by default, reports only when enabled, in a review too', async (rule, source, line) => {
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'p.go': source });
     expect((await cli(['--list-rules'], root)).stdout).toMatch(new RegExp(`^${rule}\\s+\\S+\\s+(fix\\s+)?off\\s`, 'm'));

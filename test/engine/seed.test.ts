@@ -67,7 +67,7 @@ describe('seed reproducers are flagged', () => {
 
   test('4: the bytes.Buffer is read in a goroutine while the library writes it', () => {
     const file = load('4-buffer.go');
-    expectFlagged('4-buffer.go', 'shared-container', [file.lineOf('output.ReadString'), file.lineOf('OutputStream: output')]);
+    expectFlagged('4-buffer.go', 'shared-buffer', [file.lineOf('output.ReadString'), file.lineOf('OutputStream: output')]);
   });
 });
 

@@ -5,6 +5,7 @@ import { sharedFieldWrite } from './shared-field-write.js';
 import { siblingFieldWrite } from './sibling-field-write.js';
 import { mutexLifetime } from './mutex-lifetime.js';
 import { sharedContainer } from './shared-container.js';
+import { sharedBuffer } from './shared-buffer.js';
 import { copiedLock } from './copied-lock.js';
 import { loopVarCapture } from './loop-var-capture.js';
 import { waitGroupMisuse } from './waitgroup-misuse.js';
@@ -26,6 +27,7 @@ export const ALL_RULES: readonly Rule[] = [
   sharedFieldWrite,
   siblingFieldWrite,
   mutexLifetime,
+  sharedBuffer,
   sharedContainer,
   copiedLock,
   loopVarCapture,

@@ -1,0 +1,21 @@
+/**
+ * shared-buffer: a `bytes.Buffer` or `strings.Builder` that something keeps writing to (a command's
+ * output, a stream's writer) is read or written by another goroutine meanwhile (the seed article's
+ * fourth race). The detection is shared with shared-container, which reports maps and slices.
+ */
+import type { Rule } from '../rule.js';
+import { reportSharedValues, walksCommandStarts } from './shared-container.js';
+
+export const sharedBuffer: Rule = {
+  meta: {
+    id: 'shared-buffer',
+    summary: 'A buffer that is not safe for concurrent use is written by one goroutine while another uses it.',
+    defaultSeverity: 'error',
+    fixable: false,
+    // On for changes: the buffers of shared-container's hand triage (bench/triage, rounds 1-14, rechecked).
+    defaultEnabled: 'changes',
+    docPath: 'docs/rules/shared-buffer.md',
+  },
+  ...walksCommandStarts,
+  run: reportSharedValues('buffers'),
+};
