@@ -46,21 +46,23 @@ export function channelOpsOf(method: Node): ChannelOps {
 }
 
 /**
- * The positions of a function's channel parameters that it waits on: it receives from them (not in a
- * select with a default case) or ranges over them, in its own body. A call that passes a channel
- * there waits as a receive would (`drainErrors(t, errc, 2)`).
+ * The channels a function waits on that its caller hands it: a channel parameter it receives from
+ * (not in a select with a default case) or ranges over, in its own body (`drainErrors(t, errc, 2)`),
+ * or a channel field of a parameter (`<-future.Done` for a `future *Future` parameter). Each is a
+ * parameter's position and, for a field, the field's name. A call that passes such a channel waits
+ * as a receive would.
  */
-export function channelParamsWaitedOn(fn: Node): Set<number> {
-  const waited = new Set<number>();
+export function channelParamsWaitedOn(fn: Node): WaitedParam[] {
+  const waited: WaitedParam[] = [];
   const body = fn.childForFieldName('body');
   const params = fn.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
-  const positions = new Map<string, number>();
+  const positions = new Map<string, { index: number; channel: boolean }>();
   let index = 0;
   for (const param of params) {
     const names = param.namedChildren.filter((c) => c.type === 'identifier');
-    const isChannel = param.childForFieldName('type')?.type === 'channel_type';
+    const channel = param.childForFieldName('type')?.type === 'channel_type';
     for (const name of names.length > 0 ? names : [undefined]) {
-      if (isChannel && name) positions.set(name.text, index);
+      if (name) positions.set(name.text, { index, channel });
       index++;
     }
   }
@@ -70,10 +72,22 @@ export function channelParamsWaitedOn(fn: Node): Set<number> {
     let channel: Node | null = null;
     if (node.type === 'range_clause') channel = node.childForFieldName('right');
     else if (node.child(0)?.type === '<-' && !inSelectWithDefault(node, body)) channel = node.childForFieldName('operand');
-    const at = channel?.type === 'identifier' ? positions.get(channel.text) : undefined;
-    if (at !== undefined) waited.add(at);
+    if (channel?.type === 'identifier') {
+      const param = positions.get(channel.text);
+      if (param?.channel && !waited.some((w) => w.index === param.index && w.field === undefined)) waited.push({ index: param.index });
+    } else if (channel?.type === 'selector_expression' && channel.childForFieldName('operand')?.type === 'identifier') {
+      const param = positions.get(channel.childForFieldName('operand')!.text);
+      const field = channel.childForFieldName('field')?.text;
+      if (param && !param.channel && field && !waited.some((w) => w.index === param.index && w.field === field)) waited.push({ index: param.index, field });
+    }
   }
   return waited;
+}
+
+/** A channel a function waits on, reached through its parameter at `index` (and its `field`). */
+export interface WaitedParam {
+  index: number;
+  field?: string;
 }
 
 /** Code in a func literal may run later or elsewhere: it is not what the method itself does. */

@@ -8,7 +8,7 @@ import { fieldChildren, parseGo } from '../parse.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { Gates } from './gate.js';
 import { Handshakes } from './handshake.js';
-import { channelOpsOf, channelParamsWaitedOn, type ChannelOps } from './channel-methods.js';
+import { channelOpsOf, channelParamsWaitedOn, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -280,8 +280,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
-    // Function joins read which channel parameters a function waits on.
-    if (fn.receiver === undefined && fn.signature.includes('chan') && (body.includes('<-') || body.includes('range'))) return true;
+    // Function joins read which channel parameters (or channel fields of parameters) a function waits on.
+    if (fn.receiver === undefined && (body.includes('<-') || body.includes('range')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -289,6 +289,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     return lockedMethods === 'all' || lockedMethods(fn);
   };
 }
+
+const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
 
 /** The package's types that may hold a mutex, once per package (its files share one list of type specs). */
 const lockedTypes = new WeakMap<readonly unknown[], ReadonlySet<string>>();
@@ -1229,9 +1231,12 @@ class ModelBuilder {
           if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
           else if (fn?.type === 'identifier') {
             this.noteLocalFuncJoins(node, fn, scope, unit);
-            this.notePackageFuncJoin(node, fn, args, scope, unit);
+            if (args.length > 0) this.noteArgumentJoin(node, this.packageFunc(fn, scope), args, unit);
           }
-          else if (selected && this.mayWait(selected)) this.noteMethodJoin(node, fn!, selected, scope, unit);
+          else if (selected && this.mayWait(selected)) {
+            this.noteMethodJoin(node, fn!, selected, scope, unit);
+            if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
+          }
           if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
           let match: FuncMatch | undefined;
           let matched = false;
@@ -1583,25 +1588,51 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, orders: (s) => receiveEndsWork(s, handedTo) });
   }
 
-  /** `drain(errc)` where the package's drain receives from that parameter: a receive at the call. */
-  private notePackageFuncJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
-    if (call.parent?.type === 'go_statement' || scope.lookup(fn.text) || !args.some((a) => a.type === 'identifier')) return;
-    const waited = this.channelParamsWaitedOn(fn.text);
-    const channel = args.find((a, i) => waited.has(i) && a.type === 'identifier');
-    if (!channel) return;
-    const deferred = call.parent?.type === 'defer_statement';
-    const name = channel.text;
-    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) });
+  /**
+   * `drain(errc)` where the package's drain receives from that parameter, or `c.await(req, future)`
+   * where the package's only `await` receives from `future.Done`: a receive at the call.
+   */
+  private noteArgumentJoin(call: Node, callee: Node | undefined, args: Node[], unit: FuncUnit): void {
+    if (!callee || call.parent?.type === 'go_statement') return;
+    for (const w of this.channelParamsWaitedOn(callee)) {
+      const arg = args[w.index];
+      const operand = arg?.type === 'unary_expression' && arg.child(0)?.type === '&' ? arg.childForFieldName('operand') : arg;
+      if (!operand || !(operand.type === 'identifier' || (w.field !== undefined && operand.type === 'selector_expression' && /^[\w.]+$/.test(operand.text)))) continue;
+      const name = w.field === undefined ? operand.text : `${operand.text}.${w.field}`;
+      const deferred = call.parent?.type === 'defer_statement';
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) });
+      return;
+    }
   }
 
-  private readonly paramsWaitedOn = new Map<string, Set<number>>();
+  /** The package's function of that name, unless a local variable hides it. */
+  private packageFunc(fn: Node, scope: Scope): Node | undefined {
+    if (scope.lookup(fn.text)) return undefined;
+    return this.funcNodes.get(fn.text) ?? this.siblings.map((s) => s.funcNodes.get(fn.text)).find((n) => n);
+  }
 
-  private channelParamsWaitedOn(name: string): Set<number> {
-    let waited = this.paramsWaitedOn.get(name);
-    if (!waited) {
-      const node = this.funcNodes.get(name) ?? this.siblings.map((s) => s.funcNodes.get(name)).find((n) => n);
-      this.paramsWaitedOn.set(name, (waited = node ? channelParamsWaitedOn(node) : new Set()));
+  private methodsByName?: Map<string, Node | null>;
+
+  /** The package's only method of that name (receivers of calls are often of a type racecheck does not know). */
+  private onlyMethodNamed(method: string): Node | undefined {
+    if (!this.methodsByName) {
+      // null: two or more methods have the name.
+      this.methodsByName = new Map();
+      for (const b of [this, ...this.siblings]) {
+        for (const [key, node] of b.methodNodes) {
+          const name = key.slice(key.indexOf('.') + 1);
+          this.methodsByName.set(name, this.methodsByName.has(name) ? null : node);
+        }
+      }
     }
+    return this.methodsByName.get(method) ?? undefined;
+  }
+
+  private readonly paramsWaitedOn = new Map<Node, WaitedParam[]>();
+
+  private channelParamsWaitedOn(fn: Node): WaitedParam[] {
+    let waited = this.paramsWaitedOn.get(fn);
+    if (!waited) this.paramsWaitedOn.set(fn, (waited = channelParamsWaitedOn(fn)));
     return waited;
   }
 
@@ -1760,7 +1791,8 @@ function endsInReturn(selectCase: Node): boolean {
 /** Whether the goroutine's own code sends on or closes `channel`. */
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
-  return new RegExp(`(?:^|[^\\w.])${channel}\\s*<-|\\bclose\\(\\s*${channel}\\s*\\)`).test(s.site.text);
+  const name = channel.replace(/\./g, '\\.');
+  return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
 }
 
 function windowEnd(s: Spawn): number {
