@@ -2144,6 +2144,20 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return sx.start < sy.windowEnd && sy.start < sx.windowEnd;
   };
 
+  // An assignment writes its targets after its right side ran: `n, err = drain(ch)` writes once drain returned.
+  const writtenAt = new Map<Access, number>();
+  const positionOf = (x: Access): number => {
+    if (x.kind !== 'write') return x.node.startIndex;
+    let at = writtenAt.get(x);
+    if (at === undefined) {
+      const list = x.node.parent;
+      const stmt = list?.type === 'expression_list' ? list.parent : undefined;
+      const right = stmt && (stmt.type === 'assignment_statement' || stmt.type === 'short_var_declaration') && stmt.childForFieldName('left')?.startIndex === list!.startIndex ? stmt.childForFieldName('right') : undefined;
+      writtenAt.set(x, (at = right ? right.endIndex : x.node.startIndex));
+    }
+    return at;
+  };
+
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
@@ -2156,9 +2170,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, b2.node.startIndex, a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
+    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, a.node.startIndex, a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
+    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
