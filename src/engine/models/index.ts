@@ -31,6 +31,10 @@ export interface FuncModel {
   callbackLocks?: 'receiver';
   writes?: ArgRef[];
   retains?: ArgRef[];
+  /** Arguments the call reads from until data or the stream's end arrives (`io.ReadAll`). */
+  reads?: number[];
+  /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */
+  pipe?: { readers: number[]; read: string[]; write: string[] };
   background?: ArgRef[];
   /** The fields of the background values those goroutines read; a change to another field is no race. Absent: any field. */
   backgroundFields?: string[];

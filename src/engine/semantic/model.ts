@@ -25,6 +25,8 @@ export interface Decl {
   type: TypeRef;
   /** The initializer expression, when the declaration has one. */
   init?: Node;
+  /** The call whose results a declaration of several names takes apart (`server, client := net.Pipe()`). */
+  results?: Node;
   /** For loop variables: the for statement that declares them. */
   loop?: Node;
 }
@@ -1232,12 +1234,12 @@ class ModelBuilder {
           else if (fn?.type === 'identifier') {
             this.noteLocalFuncJoins(node, fn, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.packageFunc(fn, scope), args, unit);
-          }
-          else if (selected && this.mayWait(selected)) {
+          } else if (selected && this.mayWait(selected)) {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
           }
           if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
+          if (selected && (selected === 'Read' || args.length > 0)) this.notePipeRead(node, fn!, selected, args, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1305,7 +1307,7 @@ class ModelBuilder {
                 }
                 const init = right.length === left.length ? right[i] : undefined;
                 const type = init ? this.typeOfExpr(init, scope) : this.resultTypeAt(right[0], i, scope);
-                this.declare(scope, ident, 'var', type, init ? { init } : {});
+                this.declare(scope, ident, 'var', type, init ? { init } : right.length === 1 ? { results: right[0] } : {});
               });
             },
           ]);
@@ -1574,6 +1576,31 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: call.endIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => stopsLast(s, server) });
   }
 
+  /**
+   * `io.ReadAll(client)` or `client.Read(buf)` where `server, client := net.Pipe()`: a read from one end
+   * of an in-memory pipe (the models' `pipe` and `reads`) returns once the other end was written to or
+   * closed, so it joins a goroutine that writes to or closes that end.
+   */
+  private notePipeRead(call: Node, fn: Node, selected: string, args: Node[], scope: Scope, unit: FuncUnit): void {
+    if (unit !== unit.thread || call.parent?.type === 'go_statement') return;
+    const receiver = fn.childForFieldName('operand');
+    const ends: { end: Node; method?: string }[] = [];
+    if (selected === 'Read' && receiver?.type === 'identifier') ends.push({ end: receiver, method: selected });
+    else for (const i of this.packageFuncModel(fn, scope)?.reads ?? []) if (args[i]?.type === 'identifier') ends.push({ end: args[i] });
+    for (const { end, method } of ends) {
+      const decl = scope.lookup(end.text);
+      const made = decl?.results;
+      const pipe = made?.type === 'call_expression' ? this.calleeModel(made, scope)?.model.pipe : undefined;
+      if (!pipe || (method !== undefined && !pipe.read.includes(method))) continue;
+      const names = decl!.node.parent?.type === 'expression_list' ? decl!.node.parent.namedChildren.map((n) => n.text) : [end.text];
+      if (!pipe.readers.includes(names.indexOf(end.text))) continue;
+      const peers = names.filter((n) => n !== end.text && n !== '_');
+      if (peers.length === 0) continue;
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
+      return;
+    }
+  }
+
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
   private noteUnbufferedSend(send: Node, scope: Scope, unit: FuncUnit): void {
     // In a nested literal (a deferred one, a callback) the send runs at another time than it stands.
@@ -1793,6 +1820,12 @@ function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   const name = channel.replace(/\./g, '\\.');
   return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
+}
+
+/** Whether a goroutine writes to or closes a pipe end: `end.Write(…)`, `end.Close()`, or `end` passed first to a call (`io.WriteString(end, …)`). */
+function writesToEnd(s: Spawn, end: string, methods: string[]): boolean {
+  if (!s.site) return false;
+  return new RegExp(`(?:^|[^\\w.])${end}\\.(?:${methods.join('|')})\\(|\\(\\s*${end}\\s*[,)]`).test(s.site.text);
 }
 
 function windowEnd(s: Spawn): number {
