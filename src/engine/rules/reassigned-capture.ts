@@ -27,7 +27,7 @@ export const reassignedCapture: Rule = {
     summary: 'A goroutine reads a captured variable while the function that owns it assigns it a new value.',
     defaultSeverity: 'error',
     fixable: false,
-    // Off: 14 of 36 read in the hand triage (bench/triage/reassigned-capture.tsv) were right. A read
+    // Off: 14 of 36 read in the hand triage (bench/triage/findings-reassigned-capture.tsv) were right. A read
     // at a goroutine's start usually comes before whatever the function waits for before reassigning.
     defaultEnabled: false,
     docPath: 'docs/rules/reassigned-capture.md',

@@ -1239,7 +1239,7 @@ class ModelBuilder {
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
           }
           if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
-          if (selected && (selected === 'Read' || args.length > 0)) this.notePipeRead(node, fn!, selected, args, scope, unit);
+          if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1585,7 +1585,8 @@ class ModelBuilder {
     if (unit !== unit.thread || call.parent?.type === 'go_statement') return;
     const receiver = fn.childForFieldName('operand');
     const ends: { end: Node; method?: string }[] = [];
-    if (selected === 'Read' && receiver?.type === 'identifier') ends.push({ end: receiver, method: selected });
+    // A method of an end (`client.Read(buf)`), or a call the models say reads an argument (`io.ReadAll(client)`).
+    if (receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
     else for (const i of this.packageFuncModel(fn, scope)?.reads ?? []) if (args[i]?.type === 'identifier') ends.push({ end: args[i] });
     for (const { end, method } of ends) {
       const decl = scope.lookup(end.text);
