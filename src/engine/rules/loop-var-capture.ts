@@ -81,7 +81,8 @@ function joinedInIteration(thread: FuncUnit, site: Node, loop: Node, group: stri
   const body = loop.childForFieldName('body');
   if (!body) return false;
   return thread.joins.some(
-    (j) => !j.deferred && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group) && (!j.orders || (spawn !== undefined && j.orders(spawn))),
+    // A join scoped to one select case (the other cases go on without it) lets the loop move on.
+    (j) => !j.deferred && j.scopeEnd === undefined && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group) && (!j.orders || (spawn !== undefined && j.orders(spawn))),
   );
 }
 

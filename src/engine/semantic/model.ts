@@ -343,6 +343,13 @@ function isCompletionReceive(receive: Node): boolean {
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
 }
 
+/** The channel a receiving select case receives from (`done` in `case <-done:`). */
+function receivedChannel(selectCase: Node): string | undefined {
+  const comm = selectCase.childForFieldName('communication');
+  const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : undefined;
+  return receive?.type === 'unary_expression' ? receive.childForFieldName('operand')?.text : undefined;
+}
+
 /** Whether a select case waits by receiving (`case <-done:`, `case v := <-results:`), not by a timer or a send. */
 function waitsOnReceive(selectCase: Node): boolean {
   if (selectCase.type !== 'communication_case') return false;
@@ -1501,6 +1508,16 @@ class ModelBuilder {
         if (loop) unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false });
         return;
       }
+      // Other cases that receive from other channels (`case <-fetched[i]:`) wait for this goroutine
+      // only if it sends on or closes those too; for any other goroutine the join holds in its case.
+      const channel = receive.childForFieldName('operand')?.text;
+      const alternatives = others.filter((c) => !leavesAfter(c, channel)).map(receivedChannel);
+      if (alternatives.length > 0) {
+        unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
+        const orders = (s: Spawn) => [channel, ...alternatives].every((ch) => ch !== undefined && signalsItself(s, ch));
+        unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, orders });
+        return;
+      }
     }
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false });
@@ -1819,7 +1836,7 @@ function endsInReturn(selectCase: Node): boolean {
 /** Whether the goroutine's own code sends on or closes `channel`. */
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
-  const name = channel.replace(/\./g, '\\.');
+  const name = channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
 }
 
