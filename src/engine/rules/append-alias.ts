@@ -15,12 +15,9 @@ import type { FileModel, Node } from '../semantic/model.js';
 import { assignmentTarget, callArguments } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
+import { escapeRegExp } from '../regexp.js';
 
 const FUNCTION_NODES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The receiver name of a method with a pointer receiver. */
 function pointerReceiver(method: Node): string | undefined {

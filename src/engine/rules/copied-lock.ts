@@ -12,13 +12,10 @@ import type { FileModel, Node, PackageView } from '../semantic/model.js';
 import { NO_COPY_TYPES, named, typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
+import { escapeRegExp } from '../regexp.js';
 
 const BUILTINS_THAT_DO_NOT_COPY = new Set(['new', 'len', 'cap', 'unsafe.Sizeof', 'unsafe.Offsetof', 'unsafe.Alignof']);
 const SYNC_MENTION = /\b(?:sync|atomic)\.[A-Z]/;
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** The first non-space operator token of a node, e.g. `*` of `*p`, `:=` of a range clause. */
 function operatorOf(node: Node): string {
@@ -108,7 +105,7 @@ class Relevance {
       if (!grew) break;
     }
     // Named by value: not right after `*` (a pointer) or `&` (a fresh literal's address).
-    const byValue = new RegExp(`(?<![*&]\\s*)\\b(?:${[...valueTypes].map(escapeRe).join('|')})\\b`);
+    const byValue = new RegExp(`(?<![*&]\\s*)\\b(?:${[...valueTypes].map(escapeRegExp).join('|')})\\b`);
     const direct = new Set<string>();
     const fields = new Set<string>();
     for (const s of specs) {
@@ -131,10 +128,10 @@ class Relevance {
       const name = fn.childForFieldName('name')?.text;
       if (name && result && byValue.test(result.text)) direct.add(name);
     }
-    const alternatives = [`(?<![*&]\\s*)\\b(?:${[...valueTypes].map(escapeRe).join('|')})\\b`];
-    if (direct.size > 0) alternatives.push(`\\b(?:${[...direct].map(escapeRe).join('|')})\\b`);
+    const alternatives = [`(?<![*&]\\s*)\\b(?:${[...valueTypes].map(escapeRegExp).join('|')})\\b`];
+    if (direct.size > 0) alternatives.push(`\\b(?:${[...direct].map(escapeRegExp).join('|')})\\b`);
     // A field read as a value: `c.mu` but not `c.mu.Lock()` or a method `c.mu()`.
-    if (fields.size > 0) alternatives.push(`\\.(?:${[...fields].map(escapeRe).join('|')})\\b(?!\\s*[.(])`);
+    if (fields.size > 0) alternatives.push(`\\.(?:${[...fields].map(escapeRegExp).join('|')})\\b(?!\\s*[.(])`);
     return new Relevance(new RegExp(alternatives.join('|')), wordsRe([...reaching]), reaching);
   }
 
@@ -180,7 +177,7 @@ const POINTER_RECEIVER = /^func\s*\(\s*\w*\s*\*[^)]*\)/;
 const DEREF = /(?:[=(,{:;]|\breturn|^)[ \t]*\*[ \t]*[A-Za-z_(]/m;
 
 function wordsRe(names: string[]): RegExp {
-  return new RegExp(`\\b(?:${names.map(escapeRe).join('|')})\\b`);
+  return new RegExp(`\\b(?:${names.map(escapeRegExp).join('|')})\\b`);
 }
 
 /** The statements and expressions where a lock-holding value would be copied (vet's copylocks checks). */

@@ -16,13 +16,10 @@ import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.
 import { MUTEX_TYPES, named, typeName, type TypeRef } from '../semantic/typeref.js';
 import { lineOf, spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
+import { escapeRegExp } from '../regexp.js';
 
 const LOCK_METHODS = new Set(['Lock', 'RLock']);
 const MUTEX_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function unparen(node: Node): Node {
   let cur = node;
@@ -198,7 +195,7 @@ function checkSharedCopies(model: FileModel, report: (d: Diagnostic) => void): v
   const goVersion = fileGoVersion(model);
   const root = model.tree.rootNode;
   for (const s of structs) {
-    const re = new RegExp(`\\b${escapeRe(s.name)}\\s*\\{`, 'g');
+    const re = new RegExp(`\\b${escapeRegExp(s.name)}\\s*\\{`, 'g');
     const struct = structOfName(model, s.name);
     if (!struct) continue;
     let mutation: Map<string, Access[]> | undefined;
@@ -363,7 +360,7 @@ function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): v
     const ownerName = owner.node.childForFieldName('name')?.text;
     if (!owner.parent && (ownerName === 'main' || ownerName === 'init') && !shadows) continue; // runs once
     // A closure of this call that locks it too shares it (goroutines of one call, `g.Go(func…)`).
-    const lockedInClosure = new RegExp(`\\b${escapeRe(decl.name)}\\.(R?Lock|R?Unlock)\\(`);
+    const lockedInClosure = new RegExp(`\\b${escapeRegExp(decl.name)}\\.(R?Lock|R?Unlock)\\(`);
     if (unit.node.descendantsOfType('func_literal').some((lit) => lit.startIndex !== unit.node.startIndex && lockedInClosure.test(lit.text))) continue;
     const guarded = guardedPackageAccesses(model, unit, decl.name);
     // Package data only read under the lock is read-only data (a sentinel error, a table): no race.
@@ -469,7 +466,7 @@ function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
   if (literals.length === 0) return false;
   const vars = ctx.scanned!.varNames.filter((v) => v !== '_');
   if (vars.length === 0) return false;
-  const named = new RegExp(`:(?:\\s|\\(|\\/\\*[\\s\\S]*?\\*\\/|\\/\\/[^\\n]*\\n)*(?:${vars.map(escapeRe).join('|')})\\b`);
+  const named = new RegExp(`:(?:\\s|\\(|\\/\\*[\\s\\S]*?\\*\\/|\\/\\/[^\\n]*\\n)*(?:${vars.map(escapeRegExp).join('|')})\\b`);
   for (const { open } of literals) {
     const end = blockEnd(ctx.source, open);
     if (end < 0 || named.test(ctx.source.slice(open, end))) return true;

@@ -9,6 +9,7 @@ import type { DifferentialRule, RemovalDiagnostic, VersionPair } from '../rule.j
 import { compareGoVersions } from '../goversion.js';
 import { fieldChildren } from '../parse.js';
 import type { ApiModels } from '../models/index.js';
+import { escapeRegExp } from '../regexp.js';
 
 type Node = Parser.SyntaxNode;
 
@@ -254,7 +255,6 @@ function namesAccessedUnderLock(tree: Parser.Tree, held: ReadonlyMap<number, Rea
 
 const lastSegment = (name: string) => name.replace(/\[.*$/, '').split('.').pop()!;
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function lockedIn(text: string, mutex: string): boolean {
   return new RegExp(`${escapeRegExp(mutex)}\\.R?Lock\\(\\)`).test(text);

@@ -5,6 +5,7 @@
  */
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
+import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { Gates } from './gate.js';
 import { Handshakes } from './handshake.js';
@@ -579,10 +580,9 @@ const servedByPatterns = new WeakMap<FuncModel, RegExp | null>();
 function servedByPattern(model: FuncModel): RegExp | null {
   let pattern = servedByPatterns.get(model);
   if (pattern === undefined) {
-    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const parts = (model.servedBy ?? []).map((name) => {
       const short = name.slice(name.lastIndexOf('/') + 1);
-      return short.includes('.') ? `\\b${escape(short)}\\b` : `\\.${escape(short)}\\(`;
+      return short.includes('.') ? `\\b${escapeRegExp(short)}\\b` : `\\.${escapeRegExp(short)}\\(`;
     });
     servedByPatterns.set(model, (pattern = parts.length > 0 ? new RegExp(parts.join('|')) : null));
   }
@@ -1836,7 +1836,7 @@ function endsInReturn(selectCase: Node): boolean {
 /** Whether the goroutine's own code sends on or closes `channel`. */
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
-  const name = channel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const name = escapeRegExp(channel);
   return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
 }
 
@@ -1938,7 +1938,7 @@ function inJoinedCase(s: Spawn, pos: number): boolean {
 function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: string): boolean {
   if (!s.limitedBy || !s.group || !s.site) return false;
   const before = source.slice(unit.node.startIndex, s.site.startIndex);
-  const group = s.group.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const group = escapeRegExp(s.group);
   return new RegExp(`(?:^|[^\\w.])${group}\\.${s.limitedBy}\\(\\s*1\\s*\\)`).test(before);
 }
 
