@@ -21,9 +21,9 @@ import { describeOtherInstance, describeThread, indentOf, lineOf, spanOf } from 
 /** io.Writer fields and keys through which a library writes into a buffer it was handed. */
 const WRITER_FIELDS = new Set(['Stdout', 'Stderr', 'OutputStream', 'ErrorStream', 'Output', 'Writer', 'Out', 'ErrOut', 'ErrorLog']);
 
-/** Methods that run something that writes to the handed-over writer (exec.Cmd and friends). */
 /** `cmd.Start()`: the writer fields' copies run on goroutines of their own until `cmd.Wait()`. */
 const STARTS_COMMAND = /\.Start\(\)/;
+/** Methods that run something that writes to the handed-over writer (exec.Cmd and friends). */
 const SYNC_ACTIVATIONS = new Set(['Run', 'Output', 'CombinedOutput', 'Execute', 'Serve', 'ListenAndServe']);
 
 /** Whether a method only looks at a value of a type the models call unsafe to share; any other changes it. */

@@ -344,19 +344,23 @@ function isCompletionReceive(receive: Node): boolean {
   return !(operand.type === 'selector_expression' && operand.childForFieldName('field')?.text === 'C');
 }
 
-/** The channel a receiving select case receives from (`done` in `case <-done:`). */
-function receivedChannel(selectCase: Node): string | undefined {
+/** The receive a select case waits on (`<-done` in `case v := <-done:`); undefined for a send or `default`. */
+function caseReceive(selectCase: Node): Node | undefined {
+  if (selectCase.type !== 'communication_case') return undefined;
   const comm = selectCase.childForFieldName('communication');
   const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : undefined;
-  return receive?.type === 'unary_expression' ? receive.childForFieldName('operand')?.text : undefined;
+  return receive?.type === 'unary_expression' ? receive : undefined;
+}
+
+/** The channel a receiving select case receives from (`done` in `case <-done:`). */
+function receivedChannel(selectCase: Node): string | undefined {
+  return caseReceive(selectCase)?.childForFieldName('operand')?.text;
 }
 
 /** Whether a select case waits by receiving (`case <-done:`, `case v := <-results:`), not by a timer or a send. */
 function waitsOnReceive(selectCase: Node): boolean {
-  if (selectCase.type !== 'communication_case') return false;
-  const comm = selectCase.childForFieldName('communication');
-  const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : undefined;
-  return receive?.type === 'unary_expression' && isCompletionReceive(receive);
+  const receive = caseReceive(selectCase);
+  return !!receive && isCompletionReceive(receive);
 }
 
 /**
@@ -450,10 +454,7 @@ function terminates(stmt: Node): boolean {
 function receivedBefore(jump: Node, within: Node, channel: string): boolean {
   for (let p = jump.parent; p && p.id !== within.id; p = p.parent) {
     if (p.type === 'func_literal') return false;
-    if (p.type !== 'communication_case') continue;
-    const comm = p.childForFieldName('communication');
-    const receive = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : comm;
-    if (receive?.type === 'unary_expression' && receive.childForFieldName('operand')?.text === channel) return true;
+    if (p.type === 'communication_case' && receivedChannel(p) === channel) return true;
   }
   return false;
 }
@@ -1500,8 +1501,9 @@ class ModelBuilder {
     else if (parent?.type === 'expression_list' && (parent.parent?.type === 'assignment_statement' || parent.parent?.type === 'short_var_declaration')) stmt = parent.parent;
     const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
     if (selectCase) {
+      const channel = receive.childForFieldName('operand')?.text;
       const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
-      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, receive.childForFieldName('operand')?.text))) {
+      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
         const loop = loopLeftOnlyBy(selectCase);
@@ -1510,7 +1512,6 @@ class ModelBuilder {
       }
       // Other cases that receive from other channels (`case <-fetched[i]:`) wait for this goroutine
       // only if it sends on or closes those too; for any other goroutine the join holds in its case.
-      const channel = receive.childForFieldName('operand')?.text;
       const alternatives = others.filter((c) => !leavesAfter(c, channel)).map(receivedChannel);
       if (alternatives.length > 0) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
@@ -1782,10 +1783,6 @@ function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set
   return false;
 }
 
-/**
- * Whether the goroutine stops working once it receives from `channel`: a `case <-channel:` of its own
- * that leaves (`return`), or a bare `<-channel` as its last statement.
- */
 /** The func literal a `go func() { … }()` statement runs. */
 function goLiteral(s: Spawn): Node | undefined {
   const fn = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
@@ -1812,6 +1809,10 @@ function stopsLast(s: Spawn, server: string): boolean {
   });
 }
 
+/**
+ * Whether the goroutine stops working once it receives from `channel`: a `case <-channel:` of its own
+ * that leaves (`return`), or a bare `<-channel` as its last statement.
+ */
 function receiveEndsWork(s: Spawn, channel: string): boolean {
   const literal = goLiteral(s);
   const body = literal?.childForFieldName('body');
@@ -1933,7 +1934,6 @@ function inJoinedCase(s: Spawn, pos: number): boolean {
   return parent.joins.some((j) => j.scopeEnd !== undefined && j.pos >= s.site!.endIndex && pos >= j.pos && pos < j.scopeEnd);
 }
 
-/** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
 /** `g.SetLimit(1)` earlier in the spawning function, for a group whose models name its limit method. */
 function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: string): boolean {
   if (!s.limitedBy || !s.group || !s.site) return false;
@@ -1989,6 +1989,7 @@ function releasesAtExit(literal: Node, gives: (n: Node) => boolean): boolean {
   return statements.some((st) => st.type === 'defer_statement' && gives(st)) || (last?.type === 'expression_statement' && gives(last));
 }
 
+/** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
 function repeatsInLoop(s: Spawn): boolean {
   if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
   const j = joinAfter(s, s.site.endIndex);
