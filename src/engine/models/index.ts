@@ -48,6 +48,8 @@ export interface TypeModel {
   type: string;
   concurrencySafe: boolean;
   readOnlyMethods?: string[];
+  /** A network endpoint's methods that wait for a peer to connect or send (`Accept`, `ReadFrom`). */
+  peerWaits?: string[];
   note?: string;
 }
 

@@ -104,7 +104,7 @@ function declaredWithin(key: GateKey, g: FuncUnit): boolean {
 }
 
 /** The calls a statement makes itself, not those inside func literals it holds. */
-function callsIn(stmt: Node): Node[] {
+export function callsIn(stmt: Node): Node[] {
   const out: Node[] = [];
   const visit = (n: Node): void => {
     if (n.type === 'func_literal') return;

@@ -9,6 +9,7 @@ import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { Gates } from './gate.js';
 import { Handshakes } from './handshake.js';
+import { TestServers } from './test-server.js';
 import { channelOpsOf, channelParamsWaitedOn, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
@@ -890,6 +891,11 @@ class ModelBuilder {
 
   /** Test code: a `_test.go` file, or a test app or harness under test/, tests/, e2e/ (see Spawn.sequential). */
   private testCode: 'test-file' | 'test-app' | undefined;
+
+  /** Whether the file is test code (known once build() has run). */
+  inTestCode(): boolean {
+    return this.testCode !== undefined;
+  }
 
   private selection?: { alsoWalk: WalkChoice['alsoWalk']; lockedMethods: LockedMethods; walks: { fn: Node; body: Node; handler: boolean }[] };
 
@@ -2264,8 +2270,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
   const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
-  /** Orders a goroutine's own access with its parent's beyond the spawn window: handshakes and gates. */
-  const ordersWithParent = (access: Node, g: FuncUnit, other: Node): boolean => handshakes.orders(access, g, other) || gates.orders(access, g, other);
+  const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
+  /** Orders a goroutine's own access with its parent's beyond the spawn window: handshakes, gates and test servers. */
+  const ordersWithParent = (access: Node, g: FuncUnit, other: Node): boolean =>
+    handshakes.orders(access, g, other) || gates.orders(access, g, other) || (testServers?.orders(access, g) ?? false);
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {
