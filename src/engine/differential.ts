@@ -7,6 +7,7 @@ import type Parser from 'tree-sitter';
 import parseDiff from 'parse-diff';
 import { analyze } from './index.js';
 import { parseGo } from './parse.js';
+import { scanGoFile } from './skeleton.js';
 import { reverseApply, ReverseApplyError, type FileDelta } from './delta.js';
 import { everyLineAdded } from './diff.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
@@ -75,10 +76,40 @@ interface Span {
   end: number;
 }
 
-function functionSpans(tree: Parser.Tree): Span[] {
-  return tree.rootNode.namedChildren
-    .filter((n) => n.type === 'function_declaration' || n.type === 'method_declaration')
+/**
+ * The lines of a file's top-level functions and methods. The skeleton's lexical scan finds them
+ * without a parse, which the App would otherwise run on its main thread for each changed file with
+ * findings. The parse decides when the scan gave up, or when a line starting with `func` is not one
+ * it found (a declaration without a body, an odd layout, a raw string).
+ */
+export function functionSpans(source: string): Span[] {
+  const scanned = scanGoFile(source);
+  if (scanned) {
+    const lineAt = lineFinder(source);
+    const spans = scanned.functions.map((fn) => ({ start: lineAt(fn.start), end: lineAt(fn.bodyEnd - 1) }));
+    const starts = new Set(spans.map((s) => s.start));
+    const funcLines = [...source.matchAll(/^func[\s(]/gm)].map((m) => lineAt(m.index!));
+    if (funcLines.length === spans.length && funcLines.every((l) => starts.has(l))) return spans;
+  }
+  return parseGo(source)
+    .rootNode.namedChildren.filter((n) => n.type === 'function_declaration' || n.type === 'method_declaration')
     .map((n) => ({ start: n.startPosition.row + 1, end: n.endPosition.row + 1 }));
+}
+
+/** The 1-based line of a string index in `source`. */
+function lineFinder(source: string): (index: number) => number {
+  const starts = [0];
+  for (let nl = source.indexOf('\n'); nl !== -1; nl = source.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  return (index) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /** A blank or comment-only line: editing it changes no behaviour. */
@@ -174,13 +205,13 @@ function removalFindings(input: CompareInput, delta: FileDelta, trees: () => { b
   return out;
 }
 
-// A file's head is parsed for its function spans once, whichever of rulesNeedingBase and
+// A file's head is read for its function spans once, whichever of rulesNeedingBase and
 // compareVersions asks first (the App asks both, on its main thread).
 const spansByDelta = new WeakMap<FileDelta, Span[]>();
 
 function headSpans(delta: FileDelta): Span[] {
   let spans = spansByDelta.get(delta);
-  if (!spans) spansByDelta.set(delta, (spans = functionSpans(parseGo(delta.head))));
+  if (!spans) spansByDelta.set(delta, (spans = functionSpans(delta.head)));
   return spans;
 }
 
@@ -208,7 +239,7 @@ export function compareVersions(input: CompareInput): CompareOutput {
   if (input.headFindings.length === 0 && removals.length === 0) return { findings: [], preExistingNotShown: 0, suppressed };
 
   const headLines = delta?.headLines ?? input.head.split('\n');
-  const spans = delta ? headSpans(delta) : functionSpans(parseGo(input.head));
+  const spans = delta ? headSpans(delta) : functionSpans(input.head);
   const spanOf = (line: number) => spans.find((s) => s.start <= line && line <= s.end);
   const changed = new Set(changedSpans(spans, added, delta?.deletions ?? [], headLines));
 

@@ -2,9 +2,13 @@
  * The differential review: the base rebuilt from the patch, findings classified against it, the
  * scope applied, and each finding anchored on the diff (src/engine/differential.ts).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeChanges, placeForReview, reverseApply, ReverseApplyError, type ReviewScope } from '../../src/engine/index.js';
-import { diffOf } from '../fixtures/harness.js';
+import { functionSpans } from '../../src/engine/differential.js';
+import { parseGo } from '../../src/engine/parse.js';
+import { diffOf, FIXTURES_ROOT } from '../fixtures/harness.js';
 
 const RACE = `package p
 
@@ -179,5 +183,31 @@ func (s *S) Total() int {
     const far = result.findings.filter((f) => f.anchorLine === undefined);
     expect(far.length).toBeGreaterThan(0);
     expect(far.every((f) => placeForReview(f) === undefined)).toBe(true);
+  });
+});
+
+describe("functionSpans: the lines of a file's top-level functions, read without a parse where the scan is sure", () => {
+  const parsed = (source: string) =>
+    parseGo(source)
+      .rootNode.namedChildren.filter((n) => n.type === 'function_declaration' || n.type === 'method_declaration')
+      .map((n) => ({ start: n.startPosition.row + 1, end: n.endPosition.row + 1 }));
+  const goFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? goFiles(join(dir, e.name)) : e.name.endsWith('.go') ? [join(dir, e.name)] : []));
+
+  test('agrees with the parse on every fixture', () => {
+    const files = goFiles(FIXTURES_ROOT);
+    expect(files.length).toBeGreaterThan(100);
+    for (const path of files) {
+      const source = readFileSync(path, 'utf8');
+      expect({ path, spans: functionSpans(source) }).toEqual({ path, spans: parsed(source) });
+    }
+  });
+
+  test.each([
+    ['a declaration without a body (assembly)', 'package p\n\nfunc add(a, b int) int\n\nfunc sub(a, b int) int {\n\treturn a - b\n}\n'],
+    ['a raw string with a line that starts with func', 'package p\n\nconst src = `\nfunc fake() {\n}\n`\n\nfunc real() {\n\tprintln(src)\n}\n'],
+    ['a method and a function on one line each', 'package p\n\ntype T struct{}\n\nfunc (T) M() {}\nfunc F() { go func() {}() }\n'],
+  ])('%s', (_name, source) => {
+    expect(functionSpans(source)).toEqual(parsed(source));
   });
 });
