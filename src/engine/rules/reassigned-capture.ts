@@ -5,7 +5,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
-import type { Access, FileModel, FuncUnit } from '../semantic/model.js';
+import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
 
@@ -19,6 +19,72 @@ function racingReassignments(model: FileModel, a: Access): Access[] {
   return model
     .accessesOf(a.decl)
     .filter((b) => b.kind === 'write' && b.path.length === 0 && !b.appendSelf && !closureWriteOwns(b) && model.mayRunInParallel(a, b) && unsynchronized(model, b));
+}
+
+/** Builtins that never wait: a statement calling only these is still plain. */
+const NON_WAITING_BUILTINS = new Set(['make', 'new', 'len', 'cap', 'append']);
+
+/** Whether `node` holds a call, a send or a receive outside the func literals it holds: something that may wait. */
+function mayWait(node: Node): boolean {
+  if (node.type === 'func_literal') return false;
+  if (node.type === 'send_statement') return true;
+  if (node.type === 'unary_expression' && node.child(0)?.type === '<-') return true;
+  if (node.type === 'call_expression' && !NON_WAITING_BUILTINS.has(node.childForFieldName('function')?.text ?? '')) return true;
+  return node.namedChildren.some(mayWait);
+}
+
+/**
+ * A late read: the goroutine reads the variable in a loop, or after it waited for something (a
+ * receive, a select), when the function that owns the variable has had time to move on.
+ */
+function readsLate(a: Access): boolean {
+  const fn = a.thread.node;
+  for (let cur: Node | null = a.node; cur && cur.id !== fn.id; cur = cur.parent) {
+    if (cur.type === 'for_statement' || cur.type === 'communication_case') return true;
+    // `if err := s.run(); err != nil { …read… }`: the branch runs once the call returned.
+    if (cur.type === 'block' && cur.parent?.type === 'if_statement' && ifHeaderCalls(cur.parent)) return true;
+    if (cur.parent?.type !== 'statement_list') continue;
+    for (let prev = cur.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
+      if (prev.type === 'select_statement' || (prev.type !== 'defer_statement' && containsReceive(prev))) return true;
+    }
+  }
+  return false;
+}
+
+function ifHeaderCalls(stmt: Node): boolean {
+  return [stmt.childForFieldName('initializer'), stmt.childForFieldName('condition')].some((n) => !!n && mayWait(n));
+}
+
+function containsReceive(node: Node): boolean {
+  if (node.type === 'func_literal') return false;
+  if (node.type === 'unary_expression' && node.child(0)?.type === '<-') return true;
+  return node.namedChildren.some(containsReceive);
+}
+
+/**
+ * An immediate reassignment: the statement that starts the goroutine is followed, in the same block,
+ * by the assignment with nothing between that could wait (declarations, defers, other `go`
+ * statements, assignments without calls).
+ */
+function reassignsAtOnce(a: Access, b: Access): boolean {
+  const site = a.thread.spawn?.site;
+  if (!site || b.thread !== a.thread.spawn?.parent?.thread) return false;
+  const start = statementOf(site);
+  const write = statementOf(b.node);
+  if (!start || !write || start.parent?.id !== write.parent?.id || write.startIndex < start.endIndex) return false;
+  if (write.type !== 'assignment_statement' && write.type !== 'short_var_declaration') return false;
+  for (let s = start.nextNamedSibling; s && s.id !== write.id; s = s.nextNamedSibling) {
+    // A defer runs at the end, and a `go` starts another goroutine without waiting for it.
+    if (s.type !== 'defer_statement' && s.type !== 'go_statement' && s.type !== 'comment' && mayWait(s)) return false;
+  }
+  return true;
+}
+
+/** The statement of a block that holds `node`. */
+function statementOf(node: Node): Node | undefined {
+  let cur: Node | null = node;
+  while (cur && cur.parent?.type !== 'statement_list') cur = cur.parent;
+  return cur ?? undefined;
 }
 
 export const reassignedCapture: Rule = {
@@ -57,7 +123,10 @@ export const reassignedCapture: Rule = {
       // A goroutine that also assigns the variable is closure-write's to report.
       if (writesOf(a.thread).has(`${decl.node.startIndex}`)) continue;
       if (!unsynchronized(model, a)) continue;
-      const writes = racingReassignments(model, a);
+      const all = racingReassignments(model, a);
+      // A read at the goroutine's start usually runs before whatever the function waits for before
+      // it reassigns: only late reads, or a reassignment that follows the `go` at once, are reported.
+      const writes = readsLate(a) ? all : all.filter((b) => reassignsAtOnce(a, b));
       if (writes.length === 0) continue;
       reported.add(key);
       const name = decl.name;
