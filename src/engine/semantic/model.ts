@@ -238,6 +238,7 @@ const TEST_APP_DIR = /(?:^|\/)(?:tests?|e2e|testutils?|testhelpers?|integration)
 
 /** A go statement, a `.Go(…)` pool or parallel subtests: a test that may send requests at once. */
 const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
+const STARTS_GOROUTINES_ALL = new RegExp(STARTS_GOROUTINES.source, 'g');
 
 // Function bodies with none of these (nor a call whose callback the models say runs concurrently,
 // ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
@@ -1564,7 +1565,9 @@ class ModelBuilder {
   private startsGoroutines(unit: FuncUnit): boolean {
     let root = unit;
     while (root.parent) root = root.parent;
-    if (STARTS_GOROUTINES.test(this.source.slice(root.node.startIndex, root.node.endIndex))) return true;
+    const text = this.source.slice(root.node.startIndex, root.node.endIndex);
+    // A goroutine that only runs the server (`go func() { srv.Serve(l) }()`) sends it no request.
+    if (STARTS_GOROUTINES.test(text) && [...text.matchAll(STARTS_GOROUTINES_ALL)].length > serverGoroutines(root.node)) return true;
     const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
     return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
   }
@@ -1802,6 +1805,32 @@ function bodyStatements(literal: Node): Node[] {
 
 /** Blocking calls that run a server until it is stopped. */
 const SERVE_METHOD = /^(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
+
+/** Calls that run an HTTP server's accept loop (not `Run`, which may be a client's). */
+const SERVER_LOOP = /^(?:Serve|ServeTLS|ListenAndServe|ListenAndServeTLS|Listen)$/;
+
+/**
+ * The go statements in `fn` whose goroutine only runs a server until it stops (`go srv.Serve(l)`,
+ * `go func() { defer wg.Done(); assert.ErrorIs(t, srv.Serve(l), http.ErrServerClosed) }()`).
+ */
+function serverGoroutines(fn: Node): number {
+  const serves = (n: Node) =>
+    n.descendantsOfType('call_expression').some((c) => {
+      const f = c.childForFieldName('function');
+      return f?.type === 'selector_expression' && SERVER_LOOP.test(f.childForFieldName('field')?.text ?? '');
+    });
+  return fn.descendantsOfType('go_statement').filter((g) => {
+    const call = g.namedChild(0);
+    const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
+    if (!literal) return call ? serves(call) : false;
+    const statements = bodyStatements(literal).filter((c) => c.type !== 'comment' && c.type !== 'defer_statement');
+    if (statements.length !== 1) return false;
+    const only = statements[0]!;
+    // `if err := srv.Serve(l); err != http.ErrServerClosed { t.Log(err) }`: the header serves.
+    const header = only.type === 'if_statement' ? [only.childForFieldName('initializer'), only.childForFieldName('condition')].filter((n): n is Node => !!n) : [];
+    return ['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(only.type) ? serves(only) : header.some(serves);
+  }).length;
+}
 
 /** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
 function stopsLast(s: Spawn, server: string): boolean {
