@@ -1660,6 +1660,37 @@ class ModelBuilder {
     }
   }
 
+  /**
+   * The lock a function of the package holds while it calls its callback parameter: taken by its first
+   * statement and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return fn()`), named as the
+   * call site sees it: `r.m` for `r.Inc(cb)` when Inc locks its receiver's `m`, `mu` for a package lock.
+   */
+  callbackLock(call: Node, argIndex: number): string | undefined {
+    const callee = call.childForFieldName('function');
+    let fn: Node | undefined;
+    let receiverText: string | undefined;
+    if (callee?.type === 'identifier') fn = this.funcNodes.get(callee.text) ?? this.siblings.map((s) => s.funcNodes.get(callee.text)).find((n) => n);
+    else if (callee?.type === 'selector_expression' && callee.childForFieldName('operand')?.type === 'identifier') {
+      receiverText = callee.childForFieldName('operand')!.text;
+      if (this.imports.has(receiverText)) return undefined;
+      fn = this.onlyMethodNamed(callee.childForFieldName('field')?.text ?? '');
+    }
+    if (!fn || (fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
+    const param = parameterNames(fn.childForFieldName('parameters'))[argIndex];
+    const statements = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    const [first, second] = statements;
+    const lockCall = first?.type === 'expression_statement' ? first.namedChild(0) : null;
+    const lock = lockCall && methodCall(lockCall);
+    if (!param || !lock || lock.method !== 'Lock' || callArguments(lockCall!).length > 0 || second?.type !== 'defer_statement') return undefined;
+    const name = lock.receiver.text;
+    if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
+    const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn!));
+    if (!callsParam) return undefined;
+    if (receiverText === undefined) return /^\w+$/.test(name) ? name : undefined;
+    const receiver = parameterNames(fn.childForFieldName('receiver'))[0];
+    return receiver && name.startsWith(`${receiver}.`) ? `${receiverText}${name.slice(receiver.length)}` : undefined;
+  }
+
   /** The package's function of that name, unless a local variable hides it. */
   private packageFunc(fn: Node, scope: Scope): Node | undefined {
     if (scope.lookup(fn.text)) return undefined;
@@ -1801,6 +1832,17 @@ function goLiteral(s: Spawn): Node | undefined {
 /** The statements of a func literal's body, in order. */
 function bodyStatements(literal: Node): Node[] {
   return literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+}
+
+/** The names a parameter list declares, in order (`a, b int, f func()` gives a, b, f). */
+function parameterNames(list: Node | null | undefined): string[] {
+  return (list?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => p.childrenForFieldName('name').map((n) => n.text));
+}
+
+/** Whether `node` runs inside a func literal or a go statement of `fn`, not in `fn`'s own flow. */
+function insideLiteralOrGo(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal' || cur.type === 'go_statement') return true;
+  return false;
 }
 
 /** Blocking calls that run a server until it is stopped. */
@@ -2368,9 +2410,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const mc = call && methodCall(call);
         const match = call ? b.calleeModel(call) : undefined;
         if (mc && match?.model.callbackLocks === 'receiver') held.add(mc.receiver.text);
+        const index = call ? callArguments(call).findIndex((a) => a.startIndex === cur.start) : -1;
+        // `r.Inc(func…)` where the package's Inc runs its callback under `r.m`.
+        const calleeLock = call && index >= 0 && ancestors[i - 2]?.type !== 'go_statement' ? b.callbackLock(call, index) : undefined;
+        if (calleeLock) held.add(calleeLock);
         // A callback run before the call returns (sync.Map.Range, sort.Slice, filepath.Walk) holds
         // the caller's locks; one started on a goroutine or stored for later holds none.
-        const index = call ? callArguments(call).findIndex((a) => a.startIndex === cur.start) : -1;
         if (call && ancestors[i - 2]?.type !== 'go_statement' && callbackModeOf(match?.model, index) === 'sync') {
           cur = p;
           continue;
