@@ -58,6 +58,11 @@ export interface Spawn {
    * runs as one instance, not side by side with the test's other handlers.
    */
   sequential?: boolean;
+  /**
+   * A handler that counts itself done on a WaitGroup its registering function added one to
+   * (`wg.Add(1)` … `wg.Done()` in the handler): a second run would panic, so it runs once.
+   */
+  once?: boolean;
   /** The unit whose code contains the site. */
   parent?: FuncUnit;
   /** The innermost loop, within the parent, that encloses the site. */
@@ -1264,6 +1269,7 @@ class ModelBuilder {
             if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn?.kind === 'handler' && this.testCode && !this.startsGoroutines(unit)) spawn.sequential = true;
+            if (spawn?.kind === 'handler' && doneOnceFor(arg, rootOf(unit).node)) spawn.once = true;
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
             // The call returns only after the callback's last run: the caller's thread joins it there.
             if (spawn?.awaitedBy) unit.thread.joins.push({ pos: node.endIndex, end: node.endIndex, group: spawn.group, deferred: false });
@@ -1845,6 +1851,25 @@ function insideLiteralOrGo(node: Node, fn: Node): boolean {
   return false;
 }
 
+/**
+ * Whether a handler literal calls `wg.Done()` as a statement of its own body on a WaitGroup that
+ * `fn`, the function registering it, adds exactly one to (`wg.Add(1)`).
+ */
+function doneOnceFor(literal: Node, fn: Node | undefined): boolean {
+  if (!fn) return false;
+  const groups = bodyStatements(literal)
+    .map((st) => (st.type === 'expression_statement' ? st.namedChild(0) : null))
+    .map((c) => (c ? methodCall(c) : undefined))
+    .filter((mc) => mc?.method === 'Done' && mc.receiver.type === 'identifier')
+    .map((mc) => mc!.receiver.text);
+  if (groups.length === 0) return false;
+  const adds = fn.descendantsOfType('call_expression').filter((c) => {
+    const mc = methodCall(c);
+    return mc?.method === 'Add' && groups.includes(mc.receiver.text);
+  });
+  return adds.length === 1 && callArguments(adds[0]!).map((a) => a.text).join() === '1';
+}
+
 /** Blocking calls that run a server until it is stopped. */
 const SERVE_METHOD = /^(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
 
@@ -2220,7 +2245,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!s) continue;
       // Handlers a test registers in a loop still answer its requests one at a time.
       if (s.kind === 'handler') {
-        if (s.sequential) continue;
+        if (s.sequential || s.once) continue;
         return true;
       }
       // Instances of a group capped at one run in turn (the parent's loop still runs beside each).
