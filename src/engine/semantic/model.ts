@@ -1692,9 +1692,20 @@ class ModelBuilder {
     if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
     const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn!));
     if (!callsParam) return undefined;
-    if (receiverText === undefined) return /^\w+$/.test(name) ? name : undefined;
+    // The lock as the call site names it: through the receiver, through a parameter (`runSynced(&c.lock, …)`
+    // locking its `lock`), or a package-level lock as is.
+    const root = /^\w+/.exec(name)?.[0] ?? '';
+    const rest = name.slice(root.length);
+    const params = parameterNames(fn.childForFieldName('parameters'));
     const receiver = parameterNames(fn.childForFieldName('receiver'))[0];
-    return receiver && name.startsWith(`${receiver}.`) ? `${receiverText}${name.slice(receiver.length)}` : undefined;
+    if (receiverText !== undefined && root === receiver) return `${receiverText}${rest}`;
+    const asParam = params.indexOf(root);
+    if (asParam >= 0) {
+      const arg = callArguments(call)[asParam]?.text.replace(/^&/, '');
+      return arg && /^[\w.]+$/.test(arg) ? `${arg}${rest}` : undefined;
+    }
+    const declaredInside = new RegExp(`(?:\\bvar\\s+${escapeRegExp(root)}\\b|\\b${escapeRegExp(root)}\\s*(?:,[^=]*)?:=)`).test(fn.childForFieldName('body')?.text ?? '');
+    return receiverText === undefined && rest === '' && !declaredInside && root !== receiver ? root : undefined;
   }
 
   /** The package's function of that name, unless a local variable hides it. */
