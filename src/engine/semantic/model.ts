@@ -1669,7 +1669,8 @@ class ModelBuilder {
   /**
    * The lock a function of the package holds while it calls its callback parameter: taken by its first
    * statement and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return fn()`), named as the
-   * call site sees it: `r.m` for `r.Inc(cb)` when Inc locks its receiver's `m`, `mu` for a package lock.
+   * call site sees it: `r.m` for `r.Inc(cb)` when Inc locks its receiver's `m`, `c.lock` for
+   * `runSynced(&c.lock, cb)` when runSynced locks the lock it is given, `mu` for a package lock.
    */
   callbackLock(call: Node, argIndex: number): string | undefined {
     const callee = call.childForFieldName('function');
@@ -1682,7 +1683,8 @@ class ModelBuilder {
       fn = this.onlyMethodNamed(callee.childForFieldName('field')?.text ?? '');
     }
     if (!fn || (fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
-    const param = parameterNames(fn.childForFieldName('parameters'))[argIndex];
+    const params = parameterNames(fn.childForFieldName('parameters'));
+    const param = params[argIndex];
     const statements = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
     const [first, second] = statements;
     const lockCall = first?.type === 'expression_statement' ? first.namedChild(0) : null;
@@ -1692,11 +1694,9 @@ class ModelBuilder {
     if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
     const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn!));
     if (!callsParam) return undefined;
-    // The lock as the call site names it: through the receiver, through a parameter (`runSynced(&c.lock, …)`
-    // locking its `lock`), or a package-level lock as is.
+    // The lock as the call site names it: through the receiver, through a parameter, or a package lock as is.
     const root = /^\w+/.exec(name)?.[0] ?? '';
     const rest = name.slice(root.length);
-    const params = parameterNames(fn.childForFieldName('parameters'));
     const receiver = parameterNames(fn.childForFieldName('receiver'))[0];
     if (receiverText !== undefined && root === receiver) return `${receiverText}${rest}`;
     const asParam = params.indexOf(root);
