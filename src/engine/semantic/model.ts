@@ -1853,7 +1853,7 @@ function bodyStatements(literal: Node): Node[] {
 
 /** The names a parameter list declares, in order (`a, b int, f func()` gives a, b, f). */
 function parameterNames(list: Node | null | undefined): string[] {
-  return (list?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => p.childrenForFieldName('name').map((n) => n.text));
+  return (list?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => fieldChildren(p, 'name').map((n) => n.text));
 }
 
 /** Whether `node` runs inside a func literal or a go statement of `fn`, not in `fn`'s own flow. */
