@@ -5,7 +5,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node, Spawn } from '../semantic/model.js';
-import { methodCall, mightSpawn, statementsOf } from '../semantic/model.js';
+import { methodCall, mightSpawn, statementOf, statementsOf } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -24,15 +24,6 @@ const SENDS_ADDRESS = /<-(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)*&/;
 
 function within(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
-
-/** The statement (a direct child of a statement list) that contains `node`, within its function. */
-export function statementOf(node: Node): Node | undefined {
-  for (let cur: Node | null = node; cur; cur = cur.parent) {
-    if (cur.parent?.type === 'statement_list') return cur;
-    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return undefined;
-  }
-  return undefined;
 }
 
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);

@@ -4,7 +4,7 @@
  * the goroutine's own writes; this is the other half, where the goroutine only reads.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn } from '../semantic/model.js';
+import { mightSpawn, statementOf } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -78,13 +78,6 @@ function reassignsAtOnce(a: Access, b: Access): boolean {
     if (s.type !== 'defer_statement' && s.type !== 'go_statement' && s.type !== 'comment' && mayWait(s)) return false;
   }
   return true;
-}
-
-/** The statement of a block that holds `node`. */
-function statementOf(node: Node): Node | undefined {
-  let cur: Node | null = node;
-  while (cur && cur.parent?.type !== 'statement_list') cur = cur.parent;
-  return cur ?? undefined;
 }
 
 export const reassignedCapture: Rule = {

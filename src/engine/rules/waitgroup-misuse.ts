@@ -6,7 +6,7 @@
 import type { Rule, Diagnostic } from '../rule.js';
 import type { TextEdit } from '../types.js';
 import type { Access, FileModel, FuncUnit, Join, Node } from '../semantic/model.js';
-import { callArguments, statementsOf } from '../semantic/model.js';
+import { callArguments, statementOf, statementsOf } from '../semantic/model.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
 import type { PackageModel } from '../semantic/package.js';
@@ -56,14 +56,6 @@ function positiveDelta(call: Node): boolean {
 function enclosingFunction(node: Node): Node | undefined {
   for (let cur = node.parent; cur; cur = cur.parent) {
     if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return cur;
-  }
-  return undefined;
-}
-
-function statementOf(node: Node): Node | undefined {
-  for (let cur: Node | null = node; cur; cur = cur.parent) {
-    if (cur.parent?.type === 'statement_list') return cur;
-    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return undefined;
   }
   return undefined;
 }

@@ -533,6 +533,15 @@ export function methodCall(call: Node): { receiver: Node; method: string } | und
   return { receiver, method: field.text };
 }
 
+/** The statement (a direct child of a statement list) that contains `node`, within its function. */
+export function statementOf(node: Node): Node | undefined {
+  for (let cur: Node | null = node; cur; cur = cur.parent) {
+    if (cur.parent?.type === 'statement_list') return cur;
+    if (cur.type === 'func_literal' || cur.type === 'function_declaration' || cur.type === 'method_declaration') return undefined;
+  }
+  return undefined;
+}
+
 /** What an expression on the right of `=` or `:=` is assigned to: `opts` in `opts = append(…)`. */
 export function assignmentTarget(expr: Node): Node | undefined {
   const list = expr.parent;
