@@ -10,11 +10,16 @@ export interface AnalysisJob {
   options: AnalyzeOptions;
 }
 
+/** Answers the pool; once the server is gone (it exited while this worker warmed up or worked) nobody is left to answer. */
+function reply(message: object): void {
+  if (process.connected) process.send!(message, undefined, {}, () => {});
+}
+
 process.on('message', (job: AnalysisJob) => {
   try {
-    process.send!({ id: job.id, result: analyze(job.files, job.options) });
+    reply({ id: job.id, result: analyze(job.files, job.options) });
   } catch (err) {
-    process.send!({ id: job.id, error: err instanceof Error ? err.message : String(err) });
+    reply({ id: job.id, error: err instanceof Error ? err.message : String(err) });
   }
 });
 // The server is gone: nothing will read an answer.
@@ -24,4 +29,4 @@ process.on('disconnect', () => process.exit(0));
 warmUp(WARM_UP_ROUNDS);
 
 // The engine is loaded: the pool starts a job's deadline from here on.
-process.send?.({ ready: true });
+reply({ ready: true });

@@ -92,8 +92,6 @@ export function createApp(options: AppOptions = {}) {
   const metrics = options.metrics ?? new Metrics();
   const refusals = options.refusals ?? new RefusalLimiter();
   const ops: OpsSettings = { ...opsSettingsFromEnv(), ...options.ops };
-  // A process that analyzes starts its workers with the server, not on its first pull request.
-  if (ops.role !== 'web') pool?.warm();
   let redisQueue: RedisRunQueue | undefined;
   let draining = false;
 
@@ -200,6 +198,9 @@ export function createApp(options: AppOptions = {}) {
       return;
     }
     guardWebhooks(app, options.webhookGuard);
+    // A process that analyzes starts its workers with the server, not on its first pull request; only when
+    // Probot loads the app, so a process that merely imports this module starts none.
+    if (ops.role !== 'web') pool?.warm();
     // Its own part of a review (bases, comparison) compiled on the next turn of the event loop, as the
     // workers compile theirs.
     if (ops.role !== 'web' && pool) {
