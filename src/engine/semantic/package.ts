@@ -112,10 +112,12 @@ export function docComment(lines: readonly string[], fn: Node): string {
   return out.join(' ');
 }
 
-function describeFunction(file: PackageFile, node: Node): FunctionInfo {
+/** What a function's declaration says, apart from the file object that holds it. */
+type FunctionFacts = Omit<FunctionInfo, 'file'>;
+
+function describeFunction(model: FileModel, node: Node): FunctionFacts {
   const name = node.childForFieldName('name')?.text ?? '';
-  const info: FunctionInfo = {
-    file,
+  const info: FunctionFacts = {
     node,
     name,
     exported: /^[A-Z]/.test(name),
@@ -127,39 +129,60 @@ function describeFunction(file: PackageFile, node: Node): FunctionInfo {
     info.receiverName = param?.childForFieldName('name')?.text;
     info.receiverType = (param?.childForFieldName('type')?.text ?? '').replace(/^\*/, '').replace(/\[.*$/, '');
   }
-  const doc = docComment(file.model.lines, node);
+  const doc = docComment(model.lines, node);
   info.documentedLocked = doc !== '' && CALLER_HOLDS_LOCK.test(doc);
   return info;
+}
+
+/** One file's share of the package model: the same for every package run that reuses its model (a fix's check). */
+interface FileFacts {
+  functions: FunctionFacts[];
+  spawns: Omit<NamedSpawn, 'file'>[];
+  dotNames: Set<string>;
+}
+
+const factsOfModel = new WeakMap<FileModel, FileFacts>();
+
+function factsOf(model: FileModel): FileFacts {
+  let facts = factsOfModel.get(model);
+  if (facts) return facts;
+  const spawns: Omit<NamedSpawn, 'file'>[] = [];
+  if (model.source.includes('go ')) {
+    model.lines.forEach((text, i) => {
+      for (const m of text.matchAll(NAMED_GO)) {
+        if (/^\s*\/\//.test(text.slice(0, m.index))) continue;
+        spawns.push({ name: m[2], line: i + 1, text: m[0].replace(/\s*\($/, '()') });
+      }
+    });
+  }
+  const dotNames = new Set<string>();
+  for (const m of model.source.matchAll(/\.([A-Za-z_]\w*)/g)) dotNames.add(m[1]);
+  facts = { functions: model.functions.map((node) => describeFunction(model, node)), spawns, dotNames };
+  factsOfModel.set(model, facts);
+  return facts;
 }
 
 export function buildPackageModel(dir: string, name: string, files: PackageFile[]): PackageModel {
   const functions: FunctionInfo[] = [];
   const functionByKey = new Map<string, FunctionInfo>();
   const byNode = new Map<Node, FunctionInfo>();
-  files.forEach((file) => {
-    for (const node of file.model.functions) {
-      const info = describeFunction(file, node);
+  const namedSpawns = new Map<string, NamedSpawn[]>();
+  const calledByName = new Set<string>();
+  for (const file of files) {
+    const facts = factsOf(file.model);
+    for (const fn of facts.functions) {
+      const info: FunctionInfo = { ...fn, file };
       functions.push(info);
-      byNode.set(node, info);
+      byNode.set(fn.node, info);
       functionByKey.set(info.receiverType ? `${info.receiverType}.${info.name}` : info.name, info);
     }
-  });
-
-  const namedSpawns = new Map<string, NamedSpawn[]>();
-  for (const file of files) {
-    if (!file.model.source.includes('go ')) continue;
-    file.model.lines.forEach((text, i) => {
-      for (const m of text.matchAll(NAMED_GO)) {
-        if (/^\s*\/\//.test(text.slice(0, m.index))) continue;
-        const list = namedSpawns.get(m[2]) ?? [];
-        list.push({ file, name: m[2], line: i + 1, text: m[0].replace(/\s*\($/, '()') });
-        namedSpawns.set(m[2], list);
-      }
-    });
+    for (const spawn of facts.spawns) {
+      const list = namedSpawns.get(spawn.name) ?? [];
+      list.push({ ...spawn, file });
+      namedSpawns.set(spawn.name, list);
+    }
+    for (const n of facts.dotNames) calledByName.add(n);
   }
-
-  const calledByName = new Set<string>();
-  for (const file of files) for (const m of file.model.source.matchAll(/\.([A-Za-z_]\w*)/g)) calledByName.add(m[1]);
 
   const structName = (file: FileModel, type: TypeRef): string | undefined => {
     let t = type;
