@@ -1,7 +1,7 @@
 /**
  * The engine's entry point: Go files in, findings out. Shared by the CLI, the GitHub App and the Action.
  */
-import { buildFileModel, linkPackage, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type LockedMethods, type PreparedFile, type SkeletonPlan, type WalkChoice } from './semantic/model.js';
+import { buildFileModel, linkPackage, linkTestedPackage, mayRunCallbackUnderLock, prepareFile, walkCandidates, walkNeedsLeftOutBody, type FileModel, type LockedMethods, type PreparedFile, type SkeletonPlan, type WalkChoice } from './semantic/model.js';
 import { buildPackageModel, type PackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
@@ -110,11 +110,12 @@ function lockedMethodsFor(rules: readonly Rule[], ctx: SkeletonContext): LockedM
  * rule may read (Rule.bodies); a rule that may read any body has the file parsed in full. A sibling
  * loaded for context only, with no package rule to read it, needs no body at all.
  */
-function skeletonPlan(file: SourceFile, text: FileText, rules: readonly Rule[], packageRules: boolean): SkeletonPlan | undefined {
+function skeletonPlan(file: SourceFile, text: FileText, rules: readonly Rule[], packageRules: boolean, hasExternalTests: boolean): SkeletonPlan | undefined {
   const { ctx } = text;
   const scanned = ctx.scanned;
   if (!scanned) return undefined;
-  if (file.contextOnly && !packageRules) return { scanned, keep: () => false };
+  // A context file's bodies matter only to package rules, and to the external test package's calls.
+  if (file.contextOnly && !packageRules) return { scanned, keep: (fn) => hasExternalTests && mayRunCallbackUnderLock(new FunctionText(file.content, fn)) };
   const tests: BodyTest[] = [walkCandidates(ctx, text.lockedMethods)];
   for (const rule of rules) {
     const test = rule.bodies ? rule.bodies(ctx) : 'all';
@@ -213,7 +214,7 @@ function offerable(fix: SuggestedFix, file: SourceFile, options: AnalyzeOptions)
  * Keeps each proposed fix of a file's findings only when it holds (engine/fix/verify.ts): the package
  * is analyzed again with the file edited. A dropped fix leaves its advice in the message, in words.
  */
-function verifyFixes(work: FileWork, works: readonly FileWork[], options: AnalyzeOptions, stats: FixStats): void {
+function verifyFixes(work: FileWork, works: readonly FileWork[], options: AnalyzeOptions, stats: FixStats, tested?: PackageRun['tested']): void {
   const files = works.map((w) => w.file);
   // The file's own analysis time and its fixes' checks share the file's budget.
   const budget = options.fileBudgetMs ?? DEFAULT_FILE_BUDGET_MS;
@@ -240,7 +241,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
           files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
           { ...options, scope: 'all' },
           { findings: [], suppressed: {}, files: [] },
-          { reportOn: work.file.path, verify: false, full: true, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}) },
+          { reportOn: work.file.path, verify: false, full: true, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}), ...(tested ? { tested } : {}) },
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };
@@ -269,6 +270,10 @@ interface PackageRun {
   reuse?: ReadonlyMap<SourceFile, FileWork>;
   /** Parse every body (fix verification reads the edited file's whole tree); otherwise a skeleton parse. */
   full?: boolean;
+  /** For an external test package (`foo_test`): package foo of the same directory, analyzed first. */
+  tested?: { name: string; works: readonly FileWork[] };
+  /** The package's external test package is analyzed with it: bodies its calls read are kept. */
+  hasExternalTests?: boolean;
 }
 
 /** The files of one Go package: one directory, one package clause (`foo_test` apart from `foo`). */
@@ -293,7 +298,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   let plans: (SkeletonPlan | undefined)[] = [];
   try {
     texts = fileTexts(files, rules, models);
-    if (!run.full && !options.fullParse) plans = files.map((file, i) => skeletonPlan(file, texts![i], rules, packageRules));
+    if (!run.full && !options.fullParse) plans = files.map((file, i) => skeletonPlan(file, texts![i], rules, packageRules, run.hasExternalTests === true));
   } catch {
     plans = []; // every file parsed in full, every locked struct's methods walked
   }
@@ -312,6 +317,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const link = () => {
     const prepared = works.flatMap((w) => (w.prepared ? [w.prepared] : []));
     if (prepared.length > 1) linkPackage(prepared);
+    if (run.tested) linkTestedPackage(prepared, run.tested.name, run.tested.works.flatMap((w) => (w.prepared ? [w.prepared] : [])));
   };
   link();
 
@@ -417,7 +423,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   const enabled = new Set(rules.map((r) => r.meta.id));
   for (const work of works) {
     if (skipped(work)) continue;
-    if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()));
+    if (run.verify && work.model) verifyFixes(work, works, options, (result.fixes ??= emptyFixStats()), run.tested);
     result.findings.push(...work.reported);
     if (work.report.elapsedMs > budget) work.report.overBudget = true;
     if (work.suppressions && !work.report.overBudget && !work.report.error) {
@@ -435,14 +441,16 @@ function dirnameOf(path: string): string {
   return slash === -1 ? '.' : path.slice(0, slash);
 }
 
-/** Groups files by package, keeping the order in which each package first appears. */
-function packagesOf(files: readonly SourceFile[]): SourceFile[][] {
-  const groups = new Map<string, SourceFile[]>();
+/** Files grouped by package, in the order each package first appears, with its directory and name. */
+function packagesOf(files: readonly SourceFile[]): { dir: string; name: string; files: SourceFile[] }[] {
+  const groups = new Map<string, { dir: string; name: string; files: SourceFile[] }>();
   for (const file of files) {
-    const key = `${dirnameOf(file.path)}\0${packageClause(file.content)}`;
+    const dir = dirnameOf(file.path);
+    const name = packageClause(file.content);
+    const key = `${dir}\0${name}`;
     const group = groups.get(key);
-    if (group) group.push(file);
-    else groups.set(key, [file]);
+    if (group) group.files.push(file);
+    else groups.set(key, { dir, name, files: [file] });
   }
   return [...groups.values()];
 }
@@ -456,7 +464,32 @@ function packageClause(source: string): string {
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
-  for (const pkg of packagesOf(files)) analyzePackage(pkg, options, result);
+  const packages = packagesOf(files);
+  type Package = (typeof packages)[number];
+  const testOf = (pkg: Package) => packages.find((p) => p.dir === pkg.dir && p.name === `${pkg.name}_test`);
+  const testedBy = (pkg: Package) => (pkg.name.endsWith('_test') ? packages.find((p) => p.dir === pkg.dir && `${p.name}_test` === pkg.name) : undefined);
+  // A package's models are kept only until its external test package has read them.
+  const kept = new Map<Package, FileWork[]>();
+  const done = new Set<Package>();
+  const analyzeOnce = (pkg: Package): void => {
+    if (done.has(pkg)) return;
+    const tested = testedBy(pkg);
+    if (tested) analyzeOnce(tested);
+    done.add(pkg);
+    const testedWorks = tested ? kept.get(tested) : undefined;
+    const test = testOf(pkg);
+    const works = analyzePackage(pkg.files, options, result, {
+      verify: true,
+      ...(tested && testedWorks ? { tested: { name: tested.name, works: testedWorks } } : {}),
+      ...(test && !done.has(test) ? { hasExternalTests: true } : {}),
+    });
+    if (tested) kept.delete(tested);
+    if (test && !done.has(test)) kept.set(pkg, works);
+  };
+  for (const pkg of packages) analyzeOnce(pkg);
+  // Reports in the order of the files given, whichever package was analyzed first.
+  const order = new Map(files.map((f, i) => [f.path, i]));
+  result.files.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0));
   result.findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
   return result;
 }

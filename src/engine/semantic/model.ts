@@ -272,6 +272,16 @@ export function mightSpawn(models: ApiModels): BodyTest {
 const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
 
 /**
+ * Whether a function may run a callback under its lock as callbackLock reads it (a func parameter, a
+ * first statement `x.Lock()`, a deferred second), told from text: an external test package's calls of
+ * it need its body even when its file is only context.
+ */
+export function mayRunCallbackUnderLock(fn: FunctionText): boolean {
+  return fn.signature.includes('func(') && LOCK_THEN_DEFER.test(fn.body);
+}
+const LOCK_THEN_DEFER = /^\{\s*[\w.]+\.Lock\(\)\s*\n\s*defer\s/;
+
+/**
  * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
  * a superset of build's choice without the rules' `walks` tests (each rule's `bodies` covers its own).
  * Keep the two in step: a body build selects that this test rejected makes the engine parse the file
@@ -1685,11 +1695,20 @@ class ModelBuilder {
     const callee = call.childForFieldName('function');
     let fn: Node | undefined;
     let receiverText: string | undefined;
+    // `foo.WithLock(…)` in package foo_test: foo's function, its package lock named `foo.mu` here.
+    let testedAlias: string | undefined;
     if (callee?.type === 'identifier') fn = this.funcNodes.get(callee.text) ?? this.siblings.map((s) => s.funcNodes.get(callee.text)).find((n) => n);
     else if (callee?.type === 'selector_expression' && callee.childForFieldName('operand')?.type === 'identifier') {
-      receiverText = callee.childForFieldName('operand')!.text;
-      if (this.imports.has(receiverText)) return undefined;
-      fn = this.onlyMethodNamed(callee.childForFieldName('field')?.text ?? '');
+      const operand = callee.childForFieldName('operand')!.text;
+      const field = callee.childForFieldName('field')?.text ?? '';
+      if (this.imports.has(operand)) {
+        fn = this.testedFunc(operand, field);
+        if (!fn) return undefined;
+        testedAlias = operand;
+      } else {
+        receiverText = operand;
+        fn = this.onlyMethodNamed(field);
+      }
     }
     if (!fn || (fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
     const params = parameterNames(fn.childForFieldName('parameters'));
@@ -1714,7 +1733,22 @@ class ModelBuilder {
       return arg && /^[\w.]+$/.test(arg) ? `${arg}${rest}` : undefined;
     }
     const declaredInside = new RegExp(`(?:\\bvar\\s+${escapeRegExp(root)}\\b|\\b${escapeRegExp(root)}\\s*(?:,[^=]*)?:=)`).test(fn.childForFieldName('body')?.text ?? '');
-    return receiverText === undefined && rest === '' && !declaredInside && root !== receiver ? root : undefined;
+    if (receiverText !== undefined || rest !== '' || declaredInside || root === receiver) return undefined;
+    return testedAlias === undefined ? root : `${testedAlias}.${root}`;
+  }
+
+  /** The package an external test package (`foo_test`) tests, from the same directory: its files, for the functions it imports. */
+  private tested?: { name: string; files: readonly ModelBuilder[] };
+
+  linkTested(name: string, files: readonly ModelBuilder[]): void {
+    this.tested = { name, files };
+  }
+
+  /** The tested package's function `name`, when `alias` imports that package. */
+  private testedFunc(alias: string, name: string): Node | undefined {
+    const path = this.imports.get(alias);
+    if (!this.tested || path === undefined || (alias !== this.tested.name && packageNameOf(path) !== this.tested.name)) return undefined;
+    return this.tested.files.map((f) => f.funcNodes.get(name)).find((n) => n);
   }
 
   /** The package's function of that name, unless a local variable hides it. */
@@ -2221,6 +2255,14 @@ export function linkPackage(files: readonly PreparedFile[]): void {
   const sources = builders.map((b) => b.source);
   builders[0]?.types.linkPackage(builders.map((b) => b.types));
   for (const b of builders) b.linkPackage(builders, sources);
+}
+
+/**
+ * Makes an external test package (`package foo_test`) see the functions of the package it tests, `foo`
+ * in the same directory: a callback handed to `foo.WithLock` runs under foo's lock.
+ */
+export function linkTestedPackage(files: readonly PreparedFile[], name: string, tested: readonly PreparedFile[]): void {
+  for (const b of files as unknown as ModelBuilder[]) b.linkTested(name, tested as unknown as ModelBuilder[]);
 }
 
 /**

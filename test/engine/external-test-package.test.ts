@@ -1,0 +1,90 @@
+/**
+ * An external test package (`package lockhelper_test`) sees the functions of the package it tests, in
+ * the same directory: a callback handed to `lockhelper.WithLock` runs under that package's lock.
+ */
+import { analyze } from '../../src/engine/index.js';
+
+const tested = {
+  path: 'lockhelper/lockhelper.go',
+  content: `package lockhelper
+
+import "sync"
+
+var mu sync.Mutex
+
+// WithLock runs fn while holding the package's lock.
+func WithLock(fn func() error) error {
+	mu.Lock()
+	defer mu.Unlock()
+	return fn()
+}
+
+// WithoutLock runs fn as it is.
+func WithoutLock(fn func() error) error {
+	return fn()
+}
+`,
+};
+
+/** A test that counts from 50 goroutines through one of lockhelper's functions. */
+function counting(helper: string) {
+  return {
+    path: 'lockhelper/lockhelper_test.go',
+    content: `package lockhelper_test
+
+import (
+	"sync"
+	"testing"
+
+	"example.com/lockhelper"
+)
+
+func TestCount(t *testing.T) {
+	counter := 0
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = lockhelper.${helper}(func() error {
+				counter++
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if counter != 50 {
+		t.Fatal(counter)
+	}
+}
+`,
+  };
+}
+
+test('a callback the tested package runs under its lock is serialized, whichever file comes first', () => {
+  for (const files of [[tested, counting('WithLock')], [counting('WithLock'), tested]]) {
+    const result = analyze(files, { scope: 'all' });
+    expect(result.findings).toEqual([]);
+    // Reported in the order the files were given, though the tested package is analyzed first.
+    expect(result.files.map((f) => f.file)).toEqual(files.map((f) => f.path));
+  }
+});
+
+test('a callback the tested package runs as it is still races', () => {
+  const result = analyze([counting('WithoutLock'), tested], { scope: 'all' });
+  expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([['closure-write', 'lockhelper/lockhelper_test.go', 18]]);
+});
+
+test('only the package of the same directory counts as the tested one', () => {
+  const elsewhere = { ...tested, path: 'other/lockhelper.go' };
+  const result = analyze([counting('WithLock'), elsewhere], { scope: 'all' });
+  expect(result.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 18]]);
+});
+
+test('the tested package as context only (a pull request changing the test): its lock helper is still read', () => {
+  const result = analyze([counting('WithLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true });
+  expect(result.findings).toEqual([]);
+  // The helper's body was kept for it, not dropped with the other context bodies: without the lock it is reported.
+  const unlocked = analyze([counting('WithoutLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true });
+  expect(unlocked.findings.map((f) => f.line)).toEqual([18]);
+});
