@@ -1428,7 +1428,12 @@ class ModelBuilder {
           }
           break;
         }
-        case 'if_statement':
+        case 'if_statement': {
+          // `if false { … }` is code switched off: what it would start or touch never runs.
+          const off = node.childForFieldName('condition')?.type === 'false' ? node.childForFieldName('consequence') : null;
+          push(visitAll(off ? node.namedChildren.filter((c) => c.id !== off.id) : node.namedChildren, new Scope(scope)));
+          break;
+        }
         case 'expression_switch_statement':
         case 'select_statement':
           push(visitAll(node.namedChildren, new Scope(scope)));
@@ -2050,15 +2055,21 @@ function inRanges(ranges: readonly Range[], pos: number): boolean {
  * can take the other branch on a later turn, or the case falls through. One range per level, read
  * from the cached ancestors (a 2,000-branch else-if chain is 2,000 levels deep).
  */
-function exclusiveBranches(s: Spawn, ancestors: readonly Ancestor[] | undefined): Range[] {
+function exclusiveBranches(s: Spawn, ancestors: readonly Ancestor[] | undefined): Exclusive {
   const top = s.parent?.node;
-  if (!s.site || !top || !ancestors) return [];
+  if (!s.site || !top || !ancestors) return { ranges: [] };
   let ranges: Range[] = [];
+  let perTurn: Exclusive['perTurn'];
   let child: { start: number; end: number; type: string } = { start: s.site.startIndex, end: s.site.endIndex, type: s.site.type };
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const a = ancestors[i];
     if (a.start < top.startIndex || (a.start === top.startIndex && a.end === top.endIndex)) break;
-    if (isLoopType(a.type)) ranges = [];
+    if (isLoopType(a.type)) {
+      // A later turn may take the other branch while this one's goroutine runs: only within one turn.
+      const body = a.node?.childForFieldName('body');
+      if (!perTurn && body) perTurn = { bodyStart: body.startIndex, bodyEnd: body.endIndex, ranges };
+      ranges = [];
+    }
     // Coming up from an else-if (an if_statement child) is coming from the alternative: nothing later.
     else if (a.type === 'if_statement' && a.node && child.type === 'block') {
       const consequence = a.node.childForFieldName('consequence');
@@ -2072,7 +2083,16 @@ function exclusiveBranches(s: Spawn, ancestors: readonly Ancestor[] | undefined)
     }
     child = a;
   }
-  return ranges;
+  return { ranges, ...(perTurn ? { perTurn } : {}) };
+}
+
+/**
+ * Code that never runs in the same call as a spawn (the other branches of the if or switch around
+ * it), and, inside a loop around the spawn, in the same turn of that loop.
+ */
+interface Exclusive {
+  ranges: Range[];
+  perTurn?: { bodyStart: number; bodyEnd: number; ranges: Range[] };
 }
 
 const SWITCHES = new Set(['expression_switch_statement', 'type_switch_statement', 'select_statement']);
@@ -2287,7 +2307,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!chain) chains.set(t, (chain = threadChain(t)));
     return chain;
   };
-  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node; exclusive: Range[] }>();
+  const spans = new Map<Spawn, { start: number; end: number; windowEnd: number; reachEnd: number; repeats: boolean; deferredIn?: Node; exclusive: Exclusive }>();
   const spanOfSpawn = (s: Spawn) => {
     let span = spans.get(s);
     if (!span) spans.set(s, (span = { start: s.site?.startIndex ?? -1, end: s.site?.endIndex ?? -1, windowEnd: windowEnd(s), reachEnd: reachEnd(s), repeats: repeatsInLoop(s), deferredIn: deferredLiteral(s), exclusive: exclusiveBranches(s, s.site ? ancestorsOf(s.site) : undefined) }));
@@ -2342,21 +2362,24 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const span = spanOfSpawn(s);
     // Started by a deferred closure: at the function's exit, after all of its other code.
     if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
-    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive, pos);
+    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive.ranges, pos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
     return pos >= s.loop!.startIndex && pos < span.start;
   };
 
-  const overlap = (x: Spawn, y: Spawn): boolean => {
+  const overlap = (x: Spawn, y: Spawn, declPos: number): boolean => {
     if (x.sequential || y.sequential) return false;
     if (x.serial && y.serial && x.group !== undefined && x.group === y.group) return false;
     if (x.slot !== undefined && x.slot === y.slot) return false;
     if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
-    if (inRanges(sx.exclusive, sy.start) || inRanges(sy.exclusive, sx.start)) return false;
+    if (inRanges(sx.exclusive.ranges, sy.start) || inRanges(sy.exclusive.ranges, sx.start)) return false;
+    // Two branches of one turn of a loop, for a variable each turn declares anew (`var err error` in the body).
+    const [tx, ty] = [sx.exclusive.perTurn, sy.exclusive.perTurn];
+    if (tx && ty && tx.bodyStart === ty.bodyStart && declPos > tx.bodyStart && declPos < tx.bodyEnd && (inRanges(tx.ranges, sy.start) || inRanges(ty.ranges, sx.start))) return false;
     return sx.start < sy.windowEnd && sy.start < sx.windowEnd;
   };
 
@@ -2392,7 +2415,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
-      if (j > 0) return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!);
+      if (j > 0) return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex);
     }
     return false;
   };
