@@ -17,8 +17,23 @@ function goParser(): Parser {
 export function parseGo(source: string): Parser.Tree {
   const tree = goParser().parse(source);
   if (!tree.rootNode.hasError) return tree;
-  const readable = withNewOfValues(source);
-  return readable === undefined ? tree : readingFrom(goParser().parse(readable), source);
+  const readable = grammarReadable(source);
+  return readable === source ? tree : readingFrom(goParser().parse(readable), source);
+}
+
+// `{ ;`: a block whose first statement is empty (`go func() { ; c() }()`).
+const EMPTY_FIRST_STATEMENT = /\{[ \t]*;/g;
+
+/**
+ * The text the bundled grammar reads for valid Go it would otherwise call a syntax error, with every
+ * offset of the original (node text still comes from the original: readingFrom): Go 1.26's
+ * `new(expr)` (withNewOfValues); a block that starts with an empty statement, its `;` blanked; and a
+ * file that ends without a newline after its last declaration, given one at the end.
+ */
+function grammarReadable(original: string): string {
+  let source = original.includes('new(') ? withNewOfValues(original) ?? original : original;
+  if (source.includes(';')) source = source.replace(EMPTY_FIRST_STATEMENT, (m) => `${m.slice(0, -1)} `);
+  return source.endsWith('\n') ? source : `${source}\n`;
 }
 
 /**
@@ -129,9 +144,11 @@ const CHUNK = 4096;
  * Parses only the given ranges of `source` (sorted, not overlapping), in its own coordinates: what
  * lies between them is left out of the tree (engine/skeleton.ts).
  */
-export function parseGoRanges(original: string, ranges: readonly SourceRange[]): Parser.Tree {
-  // A file with `new(expr)` in it is read as its rewrite (see parseGo); node text stays the original's.
-  const source = original.includes('new(') ? withNewOfValues(original) ?? original : original;
+export function parseGoRanges(original: string, given: readonly SourceRange[]): Parser.Tree {
+  // Read as the grammar can (see parseGo); node text stays the original's.
+  const source = grammarReadable(original);
+  // The newline given to a file without one belongs to the range that ends the file.
+  const ranges = source.length === original.length ? given : given.map((r) => (r.endIndex === original.length ? { ...r, endIndex: source.length, endPosition: { row: r.endPosition.row + 1, column: 0 } } : r));
   let i = 0;
   const read = (offset: number): string => {
     // Reads come in order, mostly at range starts; never return '' before the end (that ends the input).

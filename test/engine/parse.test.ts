@@ -6,6 +6,17 @@ test('parses go', () => {
   expect(t.rootNode.type).toBe('source_file');
 });
 
+/** Syntax errors in a tree: ERROR and MISSING nodes. */
+function errors(t: Parser.Tree): number {
+  let n = 0;
+  const walk = (node: Parser.SyntaxNode): void => {
+    if (node.type === 'ERROR' || node.isMissing) n++;
+    else if (node.hasError) node.children.forEach(walk);
+  };
+  walk(t.rootNode);
+  return n;
+}
+
 describe("Go 1.26's new(expr)", () => {
   const source = [
     'package p',
@@ -18,16 +29,6 @@ describe("Go 1.26's new(expr)", () => {
     '}',
     '',
   ].join('\n');
-
-  const errors = (t: Parser.Tree): number => {
-    let n = 0;
-    const walk = (node: Parser.SyntaxNode): void => {
-      if (node.type === 'ERROR' || node.isMissing) n++;
-      else if (node.hasError) node.children.forEach(walk);
-    };
-    walk(t.rootNode);
-    return n;
-  };
 
   test('spells new( differently only where its operand cannot be a type, keeping every offset', () => {
     const rewritten = withNewOfValues(source)!;
@@ -87,5 +88,30 @@ describe("Go 1.26's new(expr)", () => {
   test('code that parses already is read as written', () => {
     const plain = 'package p\nfunc f() *int { return new(int) }\n';
     expect(parseGo(plain).rootNode.text).toBe(plain);
+  });
+});
+
+describe('valid Go the bundled grammar misreads', () => {
+  const emptyFirst = 'package p\n\nfunc f(c func()) {\n\tgo func() { ; c() }()\n}\n';
+  const noFinalNewline = 'package p\n\ntype T struct {\n\tA bool\n}';
+  const whole = (source: string) => [{ startIndex: 0, endIndex: source.length, startPosition: { row: 0, column: 0 }, endPosition: { row: source.split('\n').length - 1, column: source.length - source.lastIndexOf('\n') - 1 } }];
+
+  test('a block whose first statement is empty parses, its text as written', () => {
+    for (const tree of [parseGo(emptyFirst), parseGoRanges(emptyFirst, whole(emptyFirst))]) {
+      expect(tree.rootNode.hasError).toBe(false);
+      expect(tree.rootNode.descendantsOfType('func_literal')[0].text).toBe('func() { ; c() }');
+    }
+  });
+
+  test('a file that ends without a newline after a declaration parses', () => {
+    for (const tree of [parseGo(noFinalNewline), parseGoRanges(noFinalNewline, whole(noFinalNewline))]) {
+      // The grammar's complaint is a zero-width MISSING terminator that only hasError shows.
+      expect(tree.rootNode.hasError).toBe(false);
+      expect(tree.rootNode.descendantsOfType('type_declaration')[0].text).toBe(noFinalNewline.slice(noFinalNewline.indexOf('type')));
+    }
+  });
+
+  test('a real syntax error is still one', () => {
+    expect(errors(parseGo('package p\n\nfunc f() { x := }\n'))).toBeGreaterThan(0);
   });
 });
