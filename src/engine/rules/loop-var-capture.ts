@@ -5,7 +5,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node, Spawn } from '../semantic/model.js';
-import { methodCall, mightSpawn, statementOf, statementsOf } from '../semantic/model.js';
+import { methodCall, mightSpawn, statementOf, statementsOf, within } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -21,10 +21,6 @@ export function preLoopvarVersion(model: FileModel): string | undefined {
 
 /** `<- &v`, a send of an address (space and comments between). */
 const SENDS_ADDRESS = /<-(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)*&/;
-
-function within(inner: Node, outer: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
 
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const NO_RETURN_CALLS = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln))$/;

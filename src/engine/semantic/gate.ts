@@ -14,7 +14,7 @@
  * `Acquire`, `Accept`, `Recv…`, `Receive…`), Go's naming convention for blocking calls.
  */
 import type { Decl, FuncUnit, Node } from './model.js';
-import { callArguments, methodCall } from './model.js';
+import { callArguments, methodCall, within } from './model.js';
 
 const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9_]|$)/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
@@ -113,4 +113,101 @@ export function callsIn(stmt: Node): Node[] {
   };
   visit(stmt);
   return out;
+}
+
+/**
+ * Sends that release: a goroutine that reaches an access only after receiving from a channel its
+ * parent made, when the parent sends on (or closes) that channel only after its own access.
+ *
+ *     done := make(chan bool)
+ *     go func() {                              // the spawning function
+ *         for {                                err = parse(msg)
+ *             select {                         …
+ *             case <-done:                     defer func() { done <- true }()   // at its exit
+ *                 err = ack()   // after the send
+ *             case <-tick.C: …
+ *
+ * Every send and close of the channel must come after the parent's access in the parent's own flow (a
+ * deferred one runs at its exit), outside any loop around that access; the channel must not be passed,
+ * stored or sent from anywhere else.
+ */
+export class ReleasingSends {
+  constructor(private readonly q: GateQueries) {}
+
+  orders(access: Node, g: FuncUnit, other: Node): boolean {
+    const parentFn = g.spawn?.parent?.node;
+    if (g.spawn?.kind !== 'go' || !parentFn || insideDefer(other, parentFn)) return false;
+    return this.receivedBefore(access, g).some((ch) => this.sentOnlyAfter(ch, other, parentFn, g));
+  }
+
+  /** Channels g has received from before `access`: the `case <-ch:` around it, or a `<-ch;` statement earlier in a block around it. */
+  private receivedBefore(access: Node, g: FuncUnit): Node[] {
+    const out: Node[] = [];
+    for (let cur: Node | null = access; cur && cur.id !== g.node.id; cur = cur.parent) {
+      if (cur.type === 'func_literal') return [];
+      if (cur.type === 'communication_case') {
+        const ch = receivedOperand(cur.childForFieldName('communication'));
+        if (ch) out.push(ch);
+      }
+      if (cur.parent?.type === 'statement_list') {
+        for (let s = cur.previousNamedSibling; s; s = s.previousNamedSibling) {
+          const ch = s.type === 'expression_statement' ? receivedOperand(s.namedChild(0)) : undefined;
+          if (ch) out.push(ch);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether every send on and close of `ch` is the parent's own, after `other` and outside a loop around it. */
+  private sentOnlyAfter(ch: Node, other: Node, parentFn: Node, g: FuncUnit): boolean {
+    const decl = this.q.declOf(ch);
+    if (!decl || decl.node.startIndex < parentFn.startIndex || decl.node.endIndex > parentFn.endIndex || within(decl.node, g.node)) return false;
+    let releases = 0;
+    for (const use of parentFn.descendantsOfType('identifier')) {
+      if (use.text !== ch.text || use.startIndex === decl.node.startIndex || this.q.declOf(use) !== decl) continue;
+      const parent = use.parent;
+      if (parent?.type === 'unary_expression' && parent.child(0)?.type === '<-') continue; // a receive
+      const send = parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === use.id ? parent : undefined;
+      const close = parent?.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'close' ? parent.parent : undefined;
+      const release = send ?? close;
+      if (!release) return false; // passed, stored or reassigned: others may send
+      const deferred = insideDefer(release, parentFn);
+      if (!deferred && (insideLiteral(release, parentFn) || release.startIndex < other.endIndex || inLoopAround(release, other, parentFn))) return false;
+      releases++;
+    }
+    return releases > 0;
+  }
+}
+
+/** The channel a receive reads (`<-ch`, `case <-ch:`, `case v := <-ch:`), when it is a plain name. */
+function receivedOperand(node: Node | null | undefined): Node | undefined {
+  const receive = node?.type === 'receive_statement' ? node.childForFieldName('right') : node;
+  if (receive?.type !== 'unary_expression' || receive.child(0)?.type !== '<-') return undefined;
+  const operand = receive.childForFieldName('operand');
+  return operand?.type === 'identifier' ? operand : undefined;
+}
+
+/** Whether `node` runs in a deferred call of `fn`: a `defer` statement of fn itself, or a func literal it defers. */
+function insideDefer(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) {
+    if (cur.type === 'defer_statement') return true;
+    // Any other func literal runs whenever it is called: not known to be at the exit.
+    if (cur.type === 'func_literal' && !(cur.parent?.type === 'call_expression' && cur.parent.parent?.type === 'defer_statement')) return false;
+  }
+  return false;
+}
+
+/** Whether `node` sits in a func literal of `fn` (it runs whenever that literal runs). */
+function insideLiteral(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') return true;
+  return false;
+}
+
+/** Whether a loop of `fn` holds both nodes: its next turn runs `other` again after the release. */
+function inLoopAround(release: Node, other: Node, fn: Node): boolean {
+  for (let cur = release.parent; cur && cur.id !== fn.id; cur = cur.parent) {
+    if (cur.type === 'for_statement' && other.startIndex >= cur.startIndex && other.endIndex <= cur.endIndex) return true;
+  }
+  return false;
 }

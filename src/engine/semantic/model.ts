@@ -7,7 +7,7 @@ import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
-import { Gates } from './gate.js';
+import { Gates, ReleasingSends } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { TestServers } from './test-server.js';
 import { channelOpsOf, channelParamsWaitedOn, type ChannelOps, type WaitedParam } from './channel-methods.js';
@@ -523,7 +523,7 @@ function isLoopType(type: string): boolean {
   return type === 'for_statement';
 }
 
-function within(inner: Node, outer: Node): boolean {
+export function within(inner: Node, outer: Node): boolean {
   return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
 }
 
@@ -2451,10 +2451,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
   const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  const releasingSends = new ReleasingSends({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /** Orders a goroutine's own access with its parent's beyond the spawn window: handshakes, gates and test servers. */
   const ordersWithParent = (access: Node, g: FuncUnit, other: Node): boolean =>
-    handshakes.orders(access, g, other) || gates.orders(access, g, other) || (testServers?.orders(access, g) ?? false);
+    handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other) || (testServers?.orders(access, g) ?? false);
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {
