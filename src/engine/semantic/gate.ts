@@ -117,7 +117,8 @@ export function callsIn(stmt: Node): Node[] {
 
 /**
  * Sends that release: a goroutine that reaches an access only after receiving from a channel its
- * parent made, when the parent sends on (or closes) that channel only after its own access.
+ * parent made, when the parent sends on (or closes) that channel only after its own access. One per
+ * file model: what it reads of a goroutine or a channel is kept.
  *
  *     done := make(chan bool)
  *     go func() {                              // the spawning function
@@ -136,34 +137,52 @@ export class ReleasingSends {
 
   orders(access: Node, g: FuncUnit, other: Node): boolean {
     const parentFn = g.spawn?.parent?.node;
-    if (g.spawn?.kind !== 'go' || !parentFn || insideDefer(other, parentFn)) return false;
-    return this.receivedBefore(access, g).some((ch) => this.sentOnlyAfter(ch, other, parentFn, g));
+    if (g.spawn?.kind !== 'go' || !parentFn) return false;
+    // The goroutine's side first, from positions read once: asking a node deep in a long else-if
+    // chain for its parent costs as much as the chain is deep.
+    const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to);
+    if (channels.length === 0 || insideDefer(other, parentFn)) return false;
+    return channels.some((r) => this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true);
   }
 
-  /** Channels g has received from before `access`: the `case <-ch:` around it, or a `<-ch;` statement earlier in a block around it. */
-  private receivedBefore(access: Node, g: FuncUnit): Node[] {
-    const out: Node[] = [];
-    for (let cur: Node | null = access; cur && cur.id !== g.node.id; cur = cur.parent) {
-      if (cur.type === 'func_literal') return [];
-      if (cur.type === 'communication_case') {
-        const ch = receivedOperand(cur.childForFieldName('communication'));
-        if (ch) out.push(ch);
-      }
-      if (cur.parent?.type === 'statement_list') {
-        for (let s = cur.previousNamedSibling; s; s = s.previousNamedSibling) {
-          const ch = s.type === 'expression_statement' ? receivedOperand(s.namedChild(0)) : undefined;
-          if (ch) out.push(ch);
+  private readonly receives = new Map<number, { ch: Node; from: number; to: number }[]>();
+
+  /** Where g has received from a channel: the body of a `case <-ch:`, or the rest of the block after a `<-ch` statement. */
+  private receivesOf(g: FuncUnit): { ch: Node; from: number; to: number }[] {
+    let found = this.receives.get(g.node.id);
+    if (found) return found;
+    found = [];
+    if (g.node.text.includes('<-')) {
+      const nested = g.node.descendantsOfType('func_literal').filter((l) => l.id !== g.node.id);
+      const inNested = (n: Node) => nested.some((l) => n.startIndex >= l.startIndex && n.endIndex <= l.endIndex);
+      for (const n of g.node.descendantsOfType(['communication_case', 'expression_statement'])) {
+        if (inNested(n)) continue;
+        if (n.type === 'communication_case') {
+          const comm = n.childForFieldName('communication');
+          const ch = receivedOperand(comm);
+          if (ch && comm) found.push({ ch, from: comm.endIndex, to: n.endIndex });
+        } else {
+          const ch = receivedOperand(n.namedChild(0));
+          const list = ch ? n.parent : null;
+          if (ch && list?.type === 'statement_list') found.push({ ch, from: n.endIndex, to: list.endIndex });
         }
       }
     }
-    return out;
+    this.receives.set(g.node.id, found);
+    return found;
   }
 
-  /** Whether every send on and close of `ch` is the parent's own, after `other` and outside a loop around it. */
-  private sentOnlyAfter(ch: Node, other: Node, parentFn: Node, g: FuncUnit): boolean {
+  private readonly releases = new Map<Decl, { node: Node; deferred: boolean }[] | undefined>();
+
+  /**
+   * The parent's sends on and closes of `ch`, each deferred or in its own flow; undefined when the
+   * channel is not the parent's own local, or is used any other way (passed, stored, sent from a literal).
+   */
+  private releasesOf(ch: Node, parentFn: Node, g: FuncUnit): { node: Node; deferred: boolean }[] | undefined {
     const decl = this.q.declOf(ch);
-    if (!decl || decl.node.startIndex < parentFn.startIndex || decl.node.endIndex > parentFn.endIndex || within(decl.node, g.node)) return false;
-    let releases = 0;
+    if (!decl || decl.node.startIndex < parentFn.startIndex || decl.node.endIndex > parentFn.endIndex || within(decl.node, g.node)) return undefined;
+    if (this.releases.has(decl)) return this.releases.get(decl);
+    let found: { node: Node; deferred: boolean }[] | undefined = [];
     for (const use of parentFn.descendantsOfType('identifier')) {
       if (use.text !== ch.text || use.startIndex === decl.node.startIndex || this.q.declOf(use) !== decl) continue;
       const parent = use.parent;
@@ -171,12 +190,16 @@ export class ReleasingSends {
       const send = parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === use.id ? parent : undefined;
       const close = parent?.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'close' ? parent.parent : undefined;
       const release = send ?? close;
-      if (!release) return false; // passed, stored or reassigned: others may send
-      const deferred = insideDefer(release, parentFn);
-      if (!deferred && (insideLiteral(release, parentFn) || release.startIndex < other.endIndex || inLoopAround(release, other, parentFn))) return false;
-      releases++;
+      const deferred = release ? insideDefer(release, parentFn) : false;
+      if (!release || (!deferred && insideLiteral(release, parentFn))) {
+        found = undefined; // passed, stored, reassigned or sent from a literal: others may send
+        break;
+      }
+      found.push({ node: release, deferred });
     }
-    return releases > 0;
+    if (found?.length === 0) found = undefined;
+    this.releases.set(decl, found);
+    return found;
   }
 }
 
