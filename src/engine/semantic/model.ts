@@ -2052,8 +2052,9 @@ function inRanges(ranges: readonly Range[], pos: number): boolean {
 /**
  * The code after the spawn site that never runs in the same call: the `else` of each `if` whose
  * `then` holds it, and the later cases of each `switch` or `select`. Not when a loop around that `if`
- * can take the other branch on a later turn, or the case falls through. One range per level, read
- * from the cached ancestors (a 2,000-branch else-if chain is 2,000 levels deep).
+ * can take the other branch on a later turn (those within the innermost loop are kept apart, as
+ * `perTurn`), or the case falls through. One range per level, read from the cached ancestors (a
+ * 2,000-branch else-if chain is 2,000 levels deep).
  */
 function exclusiveBranches(s: Spawn, ancestors: readonly Ancestor[] | undefined): Exclusive {
   const top = s.parent?.node;
