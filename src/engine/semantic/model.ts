@@ -2215,6 +2215,25 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
   { re: /^!\s*([\w.]+)\.Swap\(\s*true\s*\)$/ },
 ];
 
+/** Names of what tells things apart (`Name`, `ID`, `serviceKey`, `UID`). */
+const IDENTITY = /(?:^|[a-z0-9_])(?:[Nn]ame|I[Dd]|[Kk]ey|U[Ii][Dd])$|^(?:name|id|key|uid)$/;
+
+/** `ps` for `ps.Unparsed.Name`, `x` for `x`; undefined for anything else (calls, index expressions). */
+function rootIdentifier(expr: Node): Node | undefined {
+  let cur: Node | null = expr;
+  while (cur?.type === 'selector_expression') cur = cur.childForFieldName('operand');
+  return cur?.type === 'identifier' ? cur : undefined;
+}
+
+/**
+ * The key of `for k, v := range x`: a slice's index or a map's key, different in every iteration (a
+ * channel's range, whose one variable is what it received, has no second).
+ */
+function isRangeKey(decl: Decl): boolean {
+  const left = decl.loop?.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('left');
+  return left?.namedChildCount === 2 && left.namedChild(0)?.startIndex === decl.node.startIndex;
+}
+
 /** The flag of an if condition (or one of its `&&` terms) that one goroutine at most gets past. */
 function atomicWinner(condition: Node | null | undefined): string | undefined {
   if (!condition) return undefined;
@@ -2505,6 +2524,39 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return calls && !calls.some((c) => c.parent?.type === 'go_statement' || c.parent?.type === 'defer_statement') ? calls : [];
   };
 
+  /**
+   * `if ps.Name == target { found = id }` in a goroutine started per iteration: a name, an ID, a key or
+   * the range index tells the iterations apart, so at most one of them gets past the test (a lookup),
+   * as with an atomic winner. The other side must be fixed before the loop, not a constant.
+   */
+  const selectedIteration = (ifStmt: Node): string | undefined => {
+    const cond = ifStmt.childForFieldName('condition');
+    if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
+    const declOf = (ident: Node) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident);
+    let loop: Node | null = ifStmt.parent;
+    while (loop && loop.type !== 'for_statement') loop = loop.parent;
+    if (!loop) return undefined;
+    const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
+    const identifies = (side: Node | null): boolean => {
+      if (!side) return false;
+      const root = rootIdentifier(side);
+      const decl = root && declOf(root);
+      if (!decl || !within(decl.node, loop!)) return false;
+      if (side.type === 'identifier') return decl.kind === 'range' && decl.loop?.startIndex === loop!.startIndex && isRangeKey(decl) || IDENTITY.test(side.text);
+      return side.type === 'selector_expression' && IDENTITY.test(side.childForFieldName('field')?.text ?? '');
+    };
+    const fixedBefore = (side: Node | null): boolean => {
+      if (!side || (side.type !== 'identifier' && side.type !== 'selector_expression')) return false;
+      const root = rootIdentifier(side);
+      const decl = root && declOf(root);
+      return !!decl && !within(decl.node, loop!);
+    };
+    for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
+      if (identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
+    }
+    return undefined;
+  };
+
   const computeLocksHeld = (node: Node): string[] => {
     const ancestors = ancestorsOf(node);
     if (!ancestors) return ['?'];
@@ -2547,7 +2599,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
       // `if atomic.CompareAndSwapInt32(&state, 0, 1) { … }`: one goroutine wins, as in once.Do.
       if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
-        const flag = atomicWinner(p.node.childForFieldName('condition'));
+        const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedIteration(p.node);
         if (flag) held.add(flag);
       }
       if (p.type === 'statement_list') {
