@@ -33,6 +33,8 @@ export interface FuncModel {
   retains?: ArgRef[];
   /** Arguments the call reads from until data or the stream's end arrives (`io.ReadAll`). */
   reads?: number[];
+  /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
+  readerOf?: number;
   /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */
   pipe?: { readers: number[]; read: string[]; write: string[] };
   background?: ArgRef[];

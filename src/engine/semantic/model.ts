@@ -1644,7 +1644,11 @@ class ModelBuilder {
     const ends: { end: Node; method?: string }[] = [];
     // A method of an end (`client.Read(buf)`), or a call the models say reads an argument (`io.ReadAll(client)`).
     if (receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
-    else for (const i of this.packageFuncModel(fn, scope)?.reads ?? []) if (args[i]?.type === 'identifier') ends.push({ end: args[i] });
+    else
+      for (const i of this.packageFuncModel(fn, scope)?.reads ?? []) {
+        const end = args[i] && this.readSource(args[i], scope);
+        if (end) ends.push({ end });
+      }
     for (const { end, method } of ends) {
       const decl = scope.lookup(end.text);
       const made = decl?.results;
@@ -1657,6 +1661,24 @@ class ModelBuilder {
       unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
       return;
     }
+  }
+
+  /**
+   * The variable whose stream a reader reads, through constructors the models say read their argument
+   * to its end (`zr, _ := gzip.NewReader(pr)`; `tee := io.TeeReader(zr, h)`: `pr`; also
+   * `bufio.NewReader(pr)` in place).
+   */
+  private readSource(reader: Node, scope: Scope): Node | undefined {
+    let cur = reader;
+    for (let steps = 0; steps < 8; steps++) {
+      const decl = cur.type === 'identifier' ? scope.lookup(cur.text) : undefined;
+      const made = cur.type === 'call_expression' ? cur : (decl?.init ?? decl?.results);
+      const index = made?.type === 'call_expression' ? this.calleeModel(made, scope)?.model.readerOf : undefined;
+      const source = index === undefined ? undefined : callArguments(made!)[index];
+      if (!source) break;
+      cur = source;
+    }
+    return cur.type === 'identifier' ? cur : undefined;
   }
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
