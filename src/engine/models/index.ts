@@ -52,6 +52,8 @@ export interface TypeModel {
   readOnlyMethods?: string[];
   /** A network endpoint's methods that wait for a peer to connect or send (`Accept`, `ReadFrom`). */
   peerWaits?: string[];
+  /** Methods that bracket a section one caller at a time, as Lock and Unlock do (textproto.Pipeline's StartRequest … EndRequest). */
+  sections?: { enter: string; leave: string }[];
   note?: string;
 }
 
@@ -193,6 +195,10 @@ export class ApiModels {
   readonly spawningNames: ReadonlySet<string>;
   /** Every method model by the method's name, whatever its receiver. */
   private readonly allMethodsByName = new Map<string, FuncModel[]>();
+  /** Every group's join method (`joinedBy`) besides `Wait`, which joins any group. */
+  readonly joinMethods = new Set<string>();
+  /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
+  readonly sectionMethods = new Set<string>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
   readonly used = new Set<ModelEntry>();
 
@@ -215,6 +221,7 @@ export class ApiModels {
         const { path, names } = splitQualified(e.type);
         this.types.set(`${path}.${names[0]}`, e);
         this.typesByShortName.set(`${packageNameOf(path)}.${names[0]}`, e);
+        for (const { enter, leave } of e.sections ?? []) this.sectionMethods.add(enter).add(leave);
       }
     }
     this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;

@@ -2484,6 +2484,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!mc) continue;
       if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
+      else if (b.models.sectionMethods.has(mc.method)) {
+        // `p.StartRequest(id)` … `p.EndRequest(id)` on a type whose models say they bracket a section.
+        const section = b.typeModel(b.typeOfExpr(mc.receiver))?.sections?.find((s) => s.enter === mc.method || s.leave === mc.method);
+        if (section) events.push({ start: stmt.startIndex, name: `${mc.receiver.text}.${section.enter}`, locked: section.enter === mc.method });
+      }
     }
     lockEventsByList.set(list.id, events);
     return events;
