@@ -214,6 +214,7 @@ export class ApiModels {
         if (e.anyReceiver && names.length === 2) this.methodsByName.set(names[1], e);
         if (names.length === 2) this.allMethodsByName.set(names[1], [...(this.allMethodsByName.get(names[1]) ?? []), e]);
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
+        if (e.joinedBy && e.joinedBy !== 'Wait') this.joinMethods.add(e.joinedBy);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);

@@ -1269,7 +1269,7 @@ class ModelBuilder {
           const fnText = fn?.text ?? '';
           const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
           const atomicCall = fnText.startsWith('atomic.');
-          if (selected === 'Wait' && args.length === 0) this.noteJoin(node, unit);
+          if (selected !== undefined && args.length === 0 && (selected === 'Wait' || this.models.joinMethods.has(selected))) this.noteJoin(node, unit);
           else if (fn?.type === 'identifier') {
             this.noteLocalFuncJoins(node, fn, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.packageFunc(fn, scope), args, unit);
@@ -1563,7 +1563,14 @@ class ModelBuilder {
 
   private noteJoin(call: Node, unit: FuncUnit): void {
     const mc = methodCall(call);
-    if (mc && mc.method === 'Wait' && callArguments(call).length === 0) this.addJoin(unit, call, mc.receiver.text);
+    if (!mc || callArguments(call).length > 0) return;
+    if (mc.method === 'Wait') this.addJoin(unit, call, mc.receiver.text);
+    else {
+      // A method the models name as a group's join (go4.org/syncutil's `Err`) joins that group's
+      // callbacks only: `ctx.Err()` waits for no goroutine.
+      const group = mc.receiver.text;
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group, deferred: call.parent?.type === 'defer_statement', orders: (s) => s.kind === 'group' && s.group === group });
+    }
   }
 
   /**
