@@ -1244,7 +1244,7 @@ class ModelBuilder {
         case 'func_literal': {
           const pending = this.pendingSpawns.get(node.startIndex);
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: unit, loop: pending.site ? innermostLoopBetween(pending.site, unit.node) : undefined, ...this.seriality(pending, unit, node, scope) }
+            ? { ...pending, parent: unit, loop: pending.site ? repeatingLoopBetween(pending.site, unit.node, (ident) => scope.lookup(ident.text)) : undefined, ...this.seriality(pending, unit, node, scope) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -2244,6 +2244,52 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
   { re: /^!\s*([\w.]+)\.Swap\(\s*true\s*\)$/ },
 ];
 
+/**
+ * `if ps.Name == target { … }` in a loop: a name, an ID, a key or the range index tells the loop's
+ * turns apart, so one turn at most gets past the test (a lookup), as with an atomic winner. The other
+ * side must be fixed before the loop, not a constant. Returns a name for what the test selects by.
+ */
+function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined): string | undefined {
+  const cond = ifStmt.childForFieldName('condition');
+  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
+  const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
+  const identifies = (side: Node | null): boolean => {
+    if (!side) return false;
+    const root = rootIdentifier(side);
+    const decl = root && declOf(root);
+    if (!decl || !within(decl.node, loop)) return false;
+    if (side.type === 'identifier') return (decl.kind === 'range' && decl.loop?.startIndex === loop.startIndex && isRangeKey(decl)) || IDENTITY.test(side.text);
+    return side.type === 'selector_expression' && IDENTITY.test(side.childForFieldName('field')?.text ?? '');
+  };
+  const fixedBefore = (side: Node | null): boolean => {
+    if (!side || (side.type !== 'identifier' && side.type !== 'selector_expression')) return false;
+    const root = rootIdentifier(side);
+    const decl = root && declOf(root);
+    return !!decl && !within(decl.node, loop);
+  };
+  for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
+    if (identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
+  }
+  return undefined;
+}
+
+/**
+ * The innermost loop around a spawn site within `top`, unless an `if` between them lets one turn at
+ * most through (`if idx == trigger { go … }`): then the goroutine starts once, not once a turn.
+ */
+function repeatingLoopBetween(site: Node, top: Node, declOf: (ident: Node) => Decl | undefined): Node | undefined {
+  const loop = innermostLoopBetween(site, top);
+  const ancestors = loop ? descenderFor(site.tree).ancestors(site) : undefined;
+  if (!loop || !ancestors) return loop;
+  for (let i = ancestors.length - 1; i > 0 && ancestors[i].start > loop.startIndex; i--) {
+    const n = ancestors[i - 1];
+    if (n.type !== 'if_statement' || !n.node || ancestors[i].type !== 'block') continue;
+    if (n.node.childForFieldName('consequence')?.startIndex !== ancestors[i].start) continue;
+    if (oneTurnPasses(n.node, loop, declOf)) return undefined;
+  }
+  return loop;
+}
+
 /** Names of what tells things apart (`Name`, `ID`, `serviceKey`, `UID`). */
 const IDENTITY = /(?:^|[a-z0-9_])(?:[Nn]ame|I[Dd]|[Kk]ey|U[Ii][Dd])$|^(?:name|id|key|uid)$/;
 
@@ -2559,36 +2605,54 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   };
 
   /**
-   * `if ps.Name == target { found = id }` in a goroutine started per iteration: a name, an ID, a key or
-   * the range index tells the iterations apart, so at most one of them gets past the test (a lookup),
-   * as with an atomic winner. The other side must be fixed before the loop, not a constant.
+   * `if ps.Name == target { found = id }` in a goroutine a loop starts once a turn: one of them at most
+   * gets past (see oneTurnPasses). A loop inside the goroutine lets one turn of each goroutine through.
    */
-  const selectedIteration = (ifStmt: Node): string | undefined => {
-    const cond = ifStmt.childForFieldName('condition');
-    if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
-    const declOf = (ident: Node) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident);
-    let loop: Node | null = ifStmt.parent;
-    while (loop && loop.type !== 'for_statement') loop = loop.parent;
-    if (!loop) return undefined;
-    const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
-    const identifies = (side: Node | null): boolean => {
-      if (!side) return false;
-      const root = rootIdentifier(side);
-      const decl = root && declOf(root);
-      if (!decl || !within(decl.node, loop!)) return false;
-      if (side.type === 'identifier') return decl.kind === 'range' && decl.loop?.startIndex === loop!.startIndex && isRangeKey(decl) || IDENTITY.test(side.text);
-      return side.type === 'selector_expression' && IDENTITY.test(side.childForFieldName('field')?.text ?? '');
-    };
-    const fixedBefore = (side: Node | null): boolean => {
-      if (!side || (side.type !== 'identifier' && side.type !== 'selector_expression')) return false;
-      const root = rootIdentifier(side);
-      const decl = root && declOf(root);
-      return !!decl && !within(decl.node, loop!);
-    };
-    for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
-      if (identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
+  const selectedTurn = (ifStmt: Node, ancestors: Ancestor[], at: number): string | undefined => {
+    let loop: Node | undefined;
+    let inLiteral = false;
+    for (let j = at - 1; j >= 0 && !loop; j--) {
+      const t = ancestors[j].type;
+      if (t === 'func_literal') inLiteral = true;
+      else if (t === 'for_statement') {
+        if (!inLiteral) return undefined;
+        loop = ancestors[j].node;
+      } else if (t === 'function_declaration' || t === 'method_declaration') break;
     }
-    return undefined;
+    return loop ? oneTurnPasses(ifStmt, loop, (ident) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) : undefined;
+  };
+
+  // `close(ch)` statements made directly in a statement list, in order; read once per list.
+  const closesByList = new Map<number, { start: number; channel: Node }[]>();
+  const closesBefore = (list: Node, before: number, ancestors: Ancestor[], at: number): string | undefined => {
+    let closes = closesByList.get(list.id);
+    if (!closes) {
+      closes = [];
+      for (const stmt of list.namedChildren) {
+        const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+        if (call?.type !== 'call_expression' || call.childForFieldName('function')?.text !== 'close') continue;
+        const args = callArguments(call);
+        if (args.length === 1 && (args[0].type === 'identifier' || args[0].type === 'selector_expression')) closes.push({ start: stmt.startIndex, channel: args[0] });
+      }
+      closesByList.set(list.id, closes);
+    }
+    const close = closes.find((c) => c.start < before);
+    if (!close) return undefined;
+    // Only within a goroutine's literal (`go func…`, `g.Go(func…)`): the other instances of the same
+    // code are what it excludes. Code after a close elsewhere still races with goroutines that never close.
+    let literal: Ancestor | undefined;
+    for (let j = at - 1; j >= 0 && !literal; j--) {
+      if (ancestors[j].type !== 'func_literal') continue;
+      const started = ancestors[j - 2]?.type === 'go_statement' || (ancestors[j - 1]?.type === 'argument_list' && /\.Go$/.test(ancestors[j - 2]?.node?.childForFieldName('function')?.text ?? ''));
+      if (started) literal = ancestors[j];
+    }
+    if (!literal) return undefined;
+    // A channel of the literal's own (made in each goroutine) is closed once by each.
+    let root = close.channel;
+    while (root.type === 'selector_expression') root = root.childForFieldName('operand')!;
+    const decl = root.type === 'identifier' ? (b.refs.get(root.startIndex) ?? b.declarationAt(root)) : undefined;
+    if (!decl || (decl.node.startIndex >= literal.start && decl.node.startIndex < literal.end)) return undefined;
+    return `close(${close.channel.text})`;
   };
 
   const computeLocksHeld = (node: Node): string[] => {
@@ -2633,10 +2697,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
       // `if atomic.CompareAndSwapInt32(&state, 0, 1) { … }`: one goroutine wins, as in once.Do.
       if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
-        const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedIteration(p.node);
+        const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedTurn(p.node, ancestors, i);
         if (flag) held.add(flag);
       }
       if (p.type === 'statement_list') {
+        // `close(done)` earlier in the list: a second close panics, so one caller at most gets past it.
+        const closed = closesBefore(p.node!, cur.start, ancestors, i);
+        if (closed) held.add(closed);
         const state = new Map<string, boolean>();
         for (const e of lockEvents(p.node!)) {
           if (e.start >= cur.start) break;
