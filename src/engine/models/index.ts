@@ -38,6 +38,8 @@ export interface FuncModel {
   /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */
   pipe?: { readers: number[]; read: string[]; write: string[] };
   background?: ArgRef[];
+  /** Those goroutines read the background values only while serving a client that connects (a test server). */
+  servesPeers?: boolean;
   /** The fields of the background values those goroutines read; a change to another field is no race. Absent: any field. */
   backgroundFields?: string[];
   results?: string[];
