@@ -136,13 +136,13 @@ export const reassignedCapture: Rule = {
       // A goroutine that also assigns the variable is closure-write's to report.
       if (writesOf(a.thread).has(`${decl.node.startIndex}`)) continue;
       if (!unsynchronized(model, a)) continue;
-      // After the goroutine took a lock, the read may wait for what a holder did after the reassignment.
-      if (locksBefore(a)) continue;
       const all = racingReassignments(model, a);
+      if (all.length === 0) continue;
       // A read at the goroutine's start usually runs before whatever the function waits for before
       // it reassigns: only late reads, or a reassignment that follows the `go` at once, are reported.
       const writes = readsLate(a) ? all : all.filter((b) => reassignsAtOnce(a, b));
-      if (writes.length === 0) continue;
+      // After the goroutine took a lock, the read may wait for what a holder did after the reassignment.
+      if (writes.length === 0 || locksBefore(a)) continue;
       reported.add(key);
       const name = decl.name;
       const write = writes[0];
