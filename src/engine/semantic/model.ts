@@ -2622,6 +2622,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return loop ? oneTurnPasses(ifStmt, loop, (ident) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) : undefined;
   };
 
+  // Where the func literals that run as goroutines of their own (`go`, `.Go`) start; read once.
+  let goroutineStarts: Set<number> | undefined;
+  const goroutineLiterals = (): Set<number> =>
+    (goroutineStarts ??= new Set(b.units.filter((u) => u.node.type === 'func_literal' && (u.spawn?.kind === 'go' || u.spawn?.kind === 'group')).map((u) => u.node.startIndex)));
+
   // `close(ch)` statements made directly in a statement list, in order; read once per list.
   const closesByList = new Map<number, { start: number; channel: Node }[]>();
   const closesBefore = (list: Node, before: number, ancestors: Ancestor[], at: number): string | undefined => {
@@ -2638,14 +2643,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     }
     const close = closes.find((c) => c.start < before);
     if (!close) return undefined;
-    // Only within a goroutine's literal (`go func…`, `g.Go(func…)`): the other instances of the same
-    // code are what it excludes. Code after a close elsewhere still races with goroutines that never close.
+    // Only within a goroutine's literal (`go func…`, `g.Go(func…)`), as the model's spawns say: the other
+    // instances of the same code are what it excludes. Code after a close elsewhere still races with
+    // goroutines that never close.
     let literal: Ancestor | undefined;
-    for (let j = at - 1; j >= 0 && !literal; j--) {
-      if (ancestors[j].type !== 'func_literal') continue;
-      const started = ancestors[j - 2]?.type === 'go_statement' || (ancestors[j - 1]?.type === 'argument_list' && /\.Go$/.test(ancestors[j - 2]?.node?.childForFieldName('function')?.text ?? ''));
-      if (started) literal = ancestors[j];
-    }
+    for (let j = at - 1; j >= 0 && !literal; j--) if (ancestors[j].type === 'func_literal' && goroutineLiterals().has(ancestors[j].start)) literal = ancestors[j];
     if (!literal) return undefined;
     // A channel of the literal's own (made in each goroutine) is closed once by each.
     let root = close.channel;
