@@ -100,6 +100,30 @@ function reassignsAtOnce(a: Access, b: Access): boolean {
   return true;
 }
 
+/**
+ * `if peer == nil { peer = from; go func() { …peer… }() }`: the assignment makes its own test false,
+ * so it runs once, before the goroutine it starts, unless another write empties the variable again.
+ */
+function setOnceBeforeStart(model: FileModel, a: Access, b: Access): boolean {
+  const site = a.thread.spawn?.site;
+  const write = statementOf(b.node);
+  if (!site || write?.type !== 'assignment_statement' || site.startIndex < write.endIndex) return false;
+  const left = write.childForFieldName('left');
+  const right = write.childForFieldName('right');
+  if (left?.namedChildCount !== 1 || left.namedChild(0)?.id !== b.node.id || right?.namedChildCount !== 1 || right.namedChild(0)?.type === 'nil') return false;
+  const block = write.parent?.parent;
+  const ifStmt = block?.parent;
+  if (block?.type !== 'block' || ifStmt?.type !== 'if_statement' || ifStmt.childForFieldName('consequence')?.id !== block.id) return false;
+  if (site.startIndex >= block.endIndex) return false;
+  const cond = ifStmt.childForFieldName('condition');
+  if (cond?.type !== 'binary_expression' || !/^\s*\w+\s*==\s*nil\s*$|^\s*nil\s*==\s*\w+\s*$/.test(cond.text)) return false;
+  const tested = [cond.childForFieldName('left'), cond.childForFieldName('right')].find((n) => n?.type === 'identifier');
+  const accesses = model.accessesOf(b.decl);
+  if (!tested || !accesses.some((r) => r.node.id === tested.id)) return false;
+  const declared = statementOf(b.decl.node);
+  return accesses.every((w) => w === b || w.kind !== 'write' || w.path.length > 0 || (!!declared && w.node.startIndex >= declared.startIndex && w.node.endIndex <= declared.endIndex));
+}
+
 export const reassignedCapture: Rule = {
   meta: {
     id: 'reassigned-capture',
@@ -136,7 +160,7 @@ export const reassignedCapture: Rule = {
       // A goroutine that also assigns the variable is closure-write's to report.
       if (writesOf(a.thread).has(`${decl.node.startIndex}`)) continue;
       if (!unsynchronized(model, a)) continue;
-      const all = racingReassignments(model, a);
+      const all = racingReassignments(model, a).filter((b) => !setOnceBeforeStart(model, a, b));
       if (all.length === 0) continue;
       // A read at the goroutine's start usually runs before whatever the function waits for before
       // it reassigns: only late reads, or a reassignment that follows the `go` at once, are reported.
