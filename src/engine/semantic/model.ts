@@ -1590,7 +1590,10 @@ class ModelBuilder {
   /** Whether a test of the file (Test…, Benchmark…, Fuzz…) starts goroutines that may send requests at once. */
   private testsStartGoroutines(): boolean {
     this.testsStartGoroutinesMemo ??= this.functions.some(
-      (fn) => fn.type === 'function_declaration' && /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '') && STARTS_GOROUTINES.test(this.source.slice(fn.startIndex, fn.endIndex)),
+      (fn) =>
+        fn.type === 'function_declaration' &&
+        /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '') &&
+        [...this.source.slice(fn.startIndex, fn.endIndex).matchAll(STARTS_GOROUTINES_ALL)].length > ownParallelCalls(fn),
     );
     return this.testsStartGoroutinesMemo;
   }
@@ -1604,7 +1607,7 @@ class ModelBuilder {
     while (root.parent) root = root.parent;
     const text = this.source.slice(root.node.startIndex, root.node.endIndex);
     // A goroutine that only runs the server (`go func() { srv.Serve(l) }()`) sends it no request.
-    if (STARTS_GOROUTINES.test(text) && [...text.matchAll(STARTS_GOROUTINES_ALL)].length > serverGoroutines(root.node)) return true;
+    if (STARTS_GOROUTINES.test(text) && [...text.matchAll(STARTS_GOROUTINES_ALL)].length > serverGoroutines(root.node) + ownParallelCalls(root.node)) return true;
     const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
     return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
   }
@@ -1997,6 +2000,15 @@ function stopsLast(s: Spawn, server: string): boolean {
     const f = c.childForFieldName('function');
     return f?.type === 'selector_expression' && f.childForFieldName('operand')?.text === server && /^(?:Shutdown|Stop|Close)$/.test(f.childForFieldName('field')?.text ?? '');
   });
+}
+
+/**
+ * `t.Parallel()` made by a top-level test itself: it runs the test beside the package's other tests,
+ * whose locals are their own; the test's own requests still go out one at a time.
+ */
+function ownParallelCalls(fn: Node): number {
+  if (fn.type !== 'function_declaration') return 0;
+  return bodyStatements(fn).filter((st) => st.type === 'expression_statement' && /^\w+\.Parallel\(\s*\)$/.test(st.text)).length;
 }
 
 /**
