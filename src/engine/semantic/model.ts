@@ -103,6 +103,11 @@ export interface Join {
    * cancel; a send on an unbuffered channel, one whose receive of it ends its work. Absent: any.
    */
   orders?: (s: Spawn) => boolean;
+  /**
+   * The group this join waits for through a goroutine it joins, which waits for that group itself
+   * (`stream.Wait()` in an `outer.Go` closure, then `outer.Wait()`); `group` stays the join's own.
+   */
+  waitsFor?: string;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -971,6 +976,30 @@ class ModelBuilder {
     const path = choice.path ?? '';
     this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
     for (const { fn, handler } of this.selectWalks(choice)) this.walkFunction(fn, handler);
+    this.chainGroupJoins();
+  }
+
+  /**
+   * A goroutine that waits for a group (`stream.Wait()` inside `outer.Go(func…)`) ends after that
+   * group's goroutines started before it: the join that waits for it waits for them too.
+   */
+  private chainGroupJoins(): void {
+    for (const u of this.units) {
+      const t = u.spawn;
+      const site = t?.site;
+      const parent = t?.parent?.thread;
+      if (!t || !site || !parent || u.thread !== u || (t.kind !== 'go' && t.kind !== 'group')) continue;
+      const waited = new Set(u.joins.filter((j) => j.group && j.scopeEnd === undefined && !j.orders).map((j) => j.group!));
+      if (waited.size === 0) continue;
+      for (const j of [...parent.joins]) {
+        if (j.pos < site.endIndex || j.scopeEnd !== undefined || (t.kind === 'group' && j.group !== t.group) || (j.orders && !j.orders(t))) continue;
+        for (const group of waited) {
+          if (group === j.group) continue;
+          const orders = (s: Spawn) => s.kind === 'group' && s.group === group && !!s.site && s.site.startIndex < site.startIndex;
+          parent.joins.push({ ...j, waitsFor: group, orders });
+        }
+      }
+    }
   }
 
   /**
@@ -1901,7 +1930,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
   for (const j of parent.joins) {
     if (j.pos < pos || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
-    if (s.kind === 'group' && j.group !== s.group) continue;
+    if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group) continue;
     if (j.orders && !j.orders(s)) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
