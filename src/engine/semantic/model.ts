@@ -2011,8 +2011,10 @@ function serverGoroutines(fn: Node): number {
     const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
     if (!literal) return call ? serves(call) : false;
     const statements = bodyStatements(literal).filter((c) => c.type !== 'comment' && c.type !== 'defer_statement');
-    if (statements.length !== 1) return false;
-    const only = statements[0]!;
+    // Set-up before the server runs (a mux, its handlers, the server value) sends no request; a
+    // goroutine or a loop there might.
+    const only = statements[statements.length - 1];
+    if (!only || statements.slice(0, -1).some((st) => st.descendantsOfType(['go_statement', 'for_statement']).length > 0 || st.type === 'go_statement' || st.type === 'for_statement')) return false;
     // `if err := srv.Serve(l); err != http.ErrServerClosed { t.Log(err) }`: the header serves.
     const header = only.type === 'if_statement' ? [only.childForFieldName('initializer'), only.childForFieldName('condition')].filter((n): n is Node => !!n) : [];
     return ['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(only.type) ? serves(only) : header.some(serves);
@@ -2533,6 +2535,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return at;
   };
 
+  // A test's handler registered by a goroutine that only sets up and runs the server (Spawn.sequential)
+  // still answers the test's own requests: each run is ordered with the test's code around them.
+  const answersTest = (chain: FuncUnit[], upTo: number): boolean => chain.slice(0, upTo).some((u) => u.spawn?.kind === 'handler' && u.spawn.sequential === true);
+
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
@@ -2545,9 +2551,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
+    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
+    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
