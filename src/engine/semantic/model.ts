@@ -2537,7 +2537,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   // A test's handler registered by a goroutine that only sets up and runs the server (Spawn.sequential)
   // still answers the test's own requests: each run is ordered with the test's code around them.
-  const answersTest = (chain: FuncUnit[], upTo: number): boolean => chain.slice(0, upTo).some((u) => u.spawn?.kind === 'handler' && u.spawn.sequential === true);
+  const answersTest = (chain: FuncUnit[], upTo: number): boolean => {
+    for (let i = 0; i < upTo; i++) if (chain[i].spawn?.kind === 'handler' && chain[i].spawn!.sequential === true) return true;
+    return false;
+  };
 
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
