@@ -149,7 +149,7 @@ export const appendAlias: Rule = {
     summary: 'An append onto a shared slice with spare capacity writes a backing array that other goroutines use.',
     defaultSeverity: 'warning',
     fixable: true,
-    // Off by default: 6 of 16 right in the hand triage of rounds 1-20, rechecked (bench/triage): appends onto
+    // Off by default: 6 of 18 right in the hand triage of rounds 1-24, rechecked (bench/triage): appends onto
     // slices that one goroutine owns or that every reader copies under the lock.
     defaultEnabled: false,
     docPath: 'docs/rules/append-alias.md',

@@ -127,7 +127,7 @@ export const lockEscape: Rule = {
     summary: 'A map, slice or pointer read under a lock is used after the unlock, while others change it under the lock.',
     defaultSeverity: 'warning',
     fixable: false,
-    // Off by default: 15 of 29 right in the triage of rounds 1-20, rechecked (bench/triage): copy-on-write objects
+    // Off by default: 15 of 29 right in the triage of rounds 1-24, rechecked (bench/triage): copy-on-write objects
     // changed only before they are published, objects taken out of one map and published in the same critical section.
     defaultEnabled: false,
     docPath: 'docs/rules/lock-escape.md',
