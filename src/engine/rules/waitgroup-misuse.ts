@@ -391,7 +391,7 @@ export const waitGroupMisuse: Rule = {
     defaultSeverity: 'error',
     fixable: true,
     // Off by default: 16 of 22 right in the triage of rounds 1-24, rechecked (bench/triage), just over
-    // 70% on few findings, and it adds no realworld case: off until a fresh round confirms it. The false
+    // 70% on few findings (half of them debatable), and it adds no realworld case: off. The false
     // ones: Adds ordered before the Wait by other means (a Wait reached only after every peer was seen),
     // tests that never call the Wait, two WaitGroups of one name.
     defaultEnabled: false,
