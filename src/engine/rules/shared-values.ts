@@ -217,7 +217,11 @@ function waitedForWriter(model: FileModel, handoff: Handoff, u: Access): boolean
   if (!holder || !body) return false;
   const name = holder.replace(/[.$]/g, '\\$&');
   const before = model.source.slice(body.startIndex, u.node.startIndex);
-  return new RegExp(`(^|[^\\w.])${name}\\.(Wait|Run)\\(`).test(before) || inFailedStartBranch(u, name, body);
+  if (new RegExp(`(^|[^\\w.])${name}\\.(Wait|Run)\\(`).test(before) || inFailedStartBranch(u, name, body)) return true;
+  // The started command handed to a function (`sys.RunWithTimeout(cmd, d)`), which may wait for it:
+  // the order is not known, and an unknown order is no finding.
+  const started = before.lastIndexOf(`${holder}.Start(`);
+  return started >= 0 && new RegExp(`(^|[^\\w.])[\\w.]+\\(\\s*${name}\\s*[,)]`).test(before.slice(started + holder.length + '.Start('.length));
 }
 
 /** `if err := cmd.Start(); err != nil { …use… }`, or the same `if` right after `err = cmd.Start()`. */
