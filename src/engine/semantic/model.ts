@@ -1622,7 +1622,7 @@ class ModelBuilder {
       (fn) =>
         fn.type === 'function_declaration' &&
         /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '') &&
-        [...this.source.slice(fn.startIndex, fn.endIndex).matchAll(STARTS_GOROUTINES_ALL)].length > ownParallelCalls(fn),
+        ownGoroutineStarts(fn, this.source.slice(fn.startIndex, fn.endIndex)) > 0,
     );
     return this.testsStartGoroutinesMemo;
   }
@@ -1636,7 +1636,7 @@ class ModelBuilder {
     while (root.parent) root = root.parent;
     const text = this.source.slice(root.node.startIndex, root.node.endIndex);
     // A goroutine that only runs the server (`go func() { srv.Serve(l) }()`) sends it no request.
-    if (STARTS_GOROUTINES.test(text) && [...text.matchAll(STARTS_GOROUTINES_ALL)].length > serverGoroutines(root.node) + ownParallelCalls(root.node)) return true;
+    if (STARTS_GOROUTINES.test(text) && ownGoroutineStarts(root.node, text) > serverGoroutines(root.node)) return true;
     const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
     return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
   }
@@ -2040,6 +2040,11 @@ function stopsLast(s: Spawn, server: string): boolean {
 function ownParallelCalls(fn: Node): number {
   if (fn.type !== 'function_declaration') return 0;
   return bodyStatements(fn).filter((st) => st.type === 'expression_statement' && /^\w+\.Parallel\(\s*\)$/.test(st.text)).length;
+}
+
+/** How many goroutine starts (`go`, `.Go(`, parallel subtests) `fn`'s text holds, besides its own `t.Parallel()`. */
+function ownGoroutineStarts(fn: Node, text: string): number {
+  return [...text.matchAll(STARTS_GOROUTINES_ALL)].length - ownParallelCalls(fn);
 }
 
 /**
