@@ -1,10 +1,11 @@
 /**
- * Engine benchmark over a real Go corpus (default: Go 1.19's standard library).
- * Compares full analysis (package by package, as the CLI runs it) with a bare tree-sitter parse,
- * and lists every finding so the false-positive rate can be studied. Exits 1 when a target is
- * missed: the time ratio, findings per 100k lines, the slowest file per 10k lines, peak memory.
+ * Engine benchmark over a real Go corpus: Go 1.19's standard library (the default), snapd (a large
+ * real project), or any directory. Compares full analysis (package by package, as the CLI runs it)
+ * with a bare tree-sitter parse, and lists every finding so the false-positive rate can be studied.
+ * Exits 1 when a target is missed: the time ratio, findings per 100k lines, the slowest file per 10k
+ * lines, peak memory.
  *
- *   node dist/bench/engine.js [CORPUS_DIR]     (or RACECHECK_BENCH_CORPUS=DIR)
+ *   node dist/bench/engine.js [stdlib | snapd | CORPUS_DIR]     (or RACECHECK_BENCH_CORPUS=...)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -16,7 +17,12 @@ import { effectiveGoVersion } from '../engine/goversion.js';
 import { parseGo } from '../engine/parse.js';
 import { ModuleVersionResolver } from '../cli/gomod.js';
 
-const DEFAULT_CORPUS = '/usr/share/go-1.19/src';
+/** The corpora known by name: Debian packages, so that a fresh machine gets the same code. */
+const NAMED_CORPORA: Record<string, { dir: string; install: string }> = {
+  stdlib: { dir: '/usr/share/go-1.19/src', install: 'apt-get install golang-1.19-src' },
+  // snapd 2.57.6 (0.64 M lines): a large application, much of it tests that lock a shared state.
+  snapd: { dir: '/usr/share/gocode/src/github.com/snapcore/snapd', install: 'apt-get install golang-github-snapcore-snapd-dev' },
+};
 const RUNS = 3;
 const WARMUP_FILES = 300;
 const TARGET_RATIO = 2.0;
@@ -144,11 +150,13 @@ function verdict(ok: boolean): string {
 }
 
 async function main(): Promise<number> {
-  const corpus = process.argv[2] ?? process.env.RACECHECK_BENCH_CORPUS ?? DEFAULT_CORPUS;
+  const asked = process.argv[2] ?? process.env.RACECHECK_BENCH_CORPUS ?? 'stdlib';
+  const named = NAMED_CORPORA[asked];
+  const corpus = named?.dir ?? asked;
   if (!existsSync(corpus) || !statSync(corpus).isDirectory()) {
     console.error(`racecheck bench: corpus directory ${corpus} not found.`);
-    if (corpus === DEFAULT_CORPUS) console.error('Install it with: apt-get install golang-1.19-src');
-    console.error('Or pass a directory of Go code: node dist/bench/engine.js DIR (or RACECHECK_BENCH_CORPUS=DIR)');
+    if (named) console.error(`Install it with: ${named.install}`);
+    console.error(`Or pass a directory of Go code: node dist/bench/engine.js DIR (or RACECHECK_BENCH_CORPUS=DIR); named corpora: ${Object.keys(NAMED_CORPORA).join(', ')}`);
     return 1;
   }
 

@@ -82,6 +82,8 @@ interface FileText {
   ctx: SkeletonContext;
   /** Which methods of locked structs an enabled rule needs walked (Rule.lockedMethods). */
   lockedMethods: LockedMethods;
+  /** Which functions that lock or use atomics an enabled rule needs walked (Rule.lockingBodies). */
+  lockingBodies: LockedMethods;
 }
 
 function fileTexts(files: readonly SourceFile[], rules: readonly Rule[], models: ApiModels): FileText[] {
@@ -90,15 +92,17 @@ function fileTexts(files: readonly SourceFile[], rules: readonly Rule[], models:
   const packageTypeSpecs = scans.flatMap((s) => s?.typeSpecs ?? []);
   return files.map((file, i) => {
     const ctx: SkeletonContext = { source: file.content, scanned: scans[i], packageSources, packageTypeSpecs, models };
-    return { ctx, lockedMethods: lockedMethodsFor(rules, ctx) };
+    return { ctx, lockedMethods: walksAskedFor(rules, ctx, 'lockedMethods'), lockingBodies: walksAskedFor(rules, ctx, 'lockingBodies') };
   });
 }
 
-function lockedMethodsFor(rules: readonly Rule[], ctx: SkeletonContext): LockedMethods {
+/** The union of the enabled rules' tests of one kind; a rule that does not say needs them all. */
+function walksAskedFor(rules: readonly Rule[], ctx: SkeletonContext, kind: 'lockedMethods' | 'lockingBodies'): LockedMethods {
   const tests: BodyTest[] = [];
   for (const rule of rules) {
-    if (!rule.lockedMethods) return 'all';
-    const test = rule.lockedMethods(ctx);
+    const ask = rule[kind];
+    if (!ask) return 'all';
+    const test = ask.call(rule, ctx);
     if (test) tests.push(test);
   }
   if (tests.length === 0) return 'none';
@@ -116,7 +120,7 @@ function skeletonPlan(file: SourceFile, text: FileText, rules: readonly Rule[], 
   if (!scanned) return undefined;
   // A context file's bodies matter only to package rules, and to the external test package's calls.
   if (file.contextOnly && !packageRules) return { scanned, keep: (fn) => hasExternalTests && mayRunCallbackUnderLock(new FunctionText(file.content, fn)) };
-  const tests: BodyTest[] = [walkCandidates(ctx, text.lockedMethods)];
+  const tests: BodyTest[] = [walkCandidates(ctx, text.lockedMethods, text.lockingBodies)];
   for (const rule of rules) {
     const test = rule.bodies ? rule.bodies(ctx) : 'all';
     if (test === 'all') return undefined;
@@ -302,7 +306,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
   } catch {
     plans = []; // every file parsed in full, every locked struct's methods walked
   }
-  const lockedMethodsOf = new Map(works.map((w, i) => [w, texts?.[i]?.lockedMethods ?? 'all']));
+  const walksOf = new Map(works.map((w, i) => [w, { lockedMethods: texts?.[i]?.lockedMethods ?? 'all', lockingBodies: texts?.[i]?.lockingBodies ?? 'all' }]));
   const prepare = (work: FileWork, plan: SkeletonPlan | undefined) => {
     try {
       work.prepared = prepareFile(work.file.content, models, plan);
@@ -328,7 +332,7 @@ function analyzePackage(files: readonly SourceFile[], options: AnalyzeOptions, r
     const tests = rules.flatMap((rule) => rule.walks?.(work.prepared!) ?? []);
     return {
       alsoWalk: tests.length > 0 ? (text: string) => tests.some((test) => test(text)) : undefined,
-      lockedMethods: lockedMethodsOf.get(work),
+      ...walksOf.get(work),
     };
   };
   const walkChoices = new Map<FileWork, WalkChoice>();

@@ -35,8 +35,9 @@ export interface Rule {
   run?(model: FileModel, report: (diagnostic: Diagnostic) => void): void;
   runPackage?(pkg: PackageModel, report: (file: FileModel, diagnostic: Diagnostic) => void): void;
   /**
-   * Functions this rule needs in the model beyond those that spawn goroutines, lock or use atomics
-   * (which are always walked): given the file's package-level view, a test on a function's text.
+   * Functions this rule needs in the model beyond those that spawn goroutines (always walked) and
+   * those `lockingBodies` and `lockedMethods` choose: given the file's package-level view, a test on a
+   * function's text.
    */
   walks?(view: PackageView): ((functionText: string) => boolean) | undefined;
   /**
@@ -53,10 +54,17 @@ export interface Rule {
    * Which methods of structs that hold a mutex the model must walk for this rule even when they
    * neither lock, start goroutines nor serve requests: lock-guard inference reads every one of them,
    * a rule that reads only what goroutines and lockers do needs none (though such a method may start
-   * a goroutine the walk finds and INTERESTING_BODY misses: model.ts mightSpawn). A test on the
+   * a goroutine the walk finds and SPAWNING_BODY misses: model.ts mightSpawn). A test on the
    * method's text, or undefined for none. A rule without `lockedMethods` has all of them walked.
    */
   lockedMethods?(ctx: SkeletonContext): BodyTest | undefined;
+  /**
+   * Which functions that take a lock or use an atomic, but start no goroutine, the model must walk
+   * for this rule: lock-guard inference reads every one, a rule that reads only what goroutines do
+   * needs none (the locks a goroutine's own code takes are in its walk). A test on the function's
+   * text, or undefined for none. A rule without `lockingBodies` has all of them walked.
+   */
+  lockingBodies?(ctx: SkeletonContext): BodyTest | undefined;
 }
 
 /** `bodies` for a rule that reads only what the model walked (see Rule.bodies). */

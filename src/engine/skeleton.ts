@@ -64,7 +64,7 @@ export class FunctionText {
     return this.source.slice(this.scanned.start, this.scanned.bodyEnd);
   }
 
-  /** The body, braces included (what the model's INTERESTING_BODY test sees). */
+  /** The body, braces included (what the model's body tests see). */
   get body(): string {
     return this.source.slice(this.scanned.bodyStart, this.scanned.bodyEnd);
   }

@@ -158,6 +158,7 @@ export const appendAlias: Rule = {
   bodies: (ctx) => (ctx.source.includes('append(') ? (fn) => /\bappend\(/.test(fn.body) : undefined),
   // It reads whether a goroutine touches a package variable: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     // Find the calls from the text: walking every node of the tree costs a native call per node.
     const root = model.tree.rootNode;

@@ -159,6 +159,7 @@ export const closureWrite: Rule = {
   bodies: onlyWalkedBodies,
   // It reads a goroutine's writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;

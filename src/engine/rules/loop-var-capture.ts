@@ -9,6 +9,7 @@ import { methodCall, mightSpawn, statementOf, statementsOf, within } from '../se
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
+import type { BodyTest, SkeletonContext } from '../skeleton.js';
 
 /** The file's language version when it is known and has pre-1.22 loop semantics. */
 export function preLoopvarVersion(model: FileModel): string | undefined {
@@ -21,6 +22,11 @@ export function preLoopvarVersion(model: FileModel): string | undefined {
 
 /** `<- &v`, a send of an address (space and comments between). */
 const SENDS_ADDRESS = /<-(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*\n)*&/;
+
+function spawnsOrSendsAddress(ctx: SkeletonContext): BodyTest {
+  const spawns = mightSpawn(ctx.models);
+  return (fn) => spawns(fn) || SENDS_ADDRESS.test(fn.body);
+}
 
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const NO_RETURN_CALLS = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln))$/;
@@ -279,12 +285,10 @@ export const loopVarCapture: Rule = {
     docPath: 'docs/rules/loop-var-capture.md',
   },
   bodies: onlyWalkedBodies,
-  // A method of a locked struct matters when it may start goroutines, or sends a loop variable's
-  // address on a channel (`ch <- &v`, findCaptures' 'send').
-  lockedMethods: (ctx) => {
-    const spawns = mightSpawn(ctx.models);
-    return (fn) => spawns(fn) || SENDS_ADDRESS.test(fn.body);
-  },
+  // A method of a locked struct, or a body that locks, matters when it may start goroutines, or sends
+  // a loop variable's address on a channel (`ch <- &v`, findCaptures' 'send').
+  lockedMethods: (ctx) => spawnsOrSendsAddress(ctx),
+  lockingBodies: (ctx) => spawnsOrSendsAddress(ctx),
   run(model, report) {
     const version = preLoopvarVersion(model);
     if (!version) return;

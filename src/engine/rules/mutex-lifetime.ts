@@ -460,6 +460,9 @@ function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefin
  * the file into it (checkSharedCopies' first question): a literal with a keyed element whose value
  * starts with one of the file's top-level vars (`info: pricingInfo`, `info: (defaults).info`), by the text.
  */
+/** A function whose text names a mutex type (a local `var mu sync.Mutex`, a `*sync.RWMutex` parameter). */
+const NAMES_MUTEX = /Mutex\b/;
+
 function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
   const literals = mutexStructLiterals(ctx);
   if (literals === 'unknown') return true;
@@ -485,6 +488,8 @@ export const mutexLifetime: Rule = {
   bodies: bodiesWithMutexStructLiterals,
   // checkSharedCopies reads what the struct's methods write, when the file builds one from a literal.
   lockedMethods: (ctx) => (copiesPackageVarIntoMutexStruct(ctx) ? () => true : undefined),
+  // checkLocalMutexes reads the functions that lock a mutex of their own; checkSharedCopies, every locker.
+  lockingBodies: (ctx) => (copiesPackageVarIntoMutexStruct(ctx) ? () => true : (fn) => NAMES_MUTEX.test(fn.text)),
   run(model, report) {
     if (!model.source.includes('sync.')) return;
     checkSharedCopies(model, report);

@@ -19,6 +19,7 @@ export const packageState: Rule = {
   bodies: onlyWalkedBodies,
   // It reads goroutines' writes, and what may run beside them (handlers): a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       if (!a.decl.packageLevel || !a.thread.spawn || inParallelTest(a.thread)) continue;

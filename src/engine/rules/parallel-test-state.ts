@@ -18,6 +18,7 @@ export const parallelTestState: Rule = {
   bodies: onlyWalkedBodies,
   // It reads parallel subtests' writes, and what may run beside them: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     for (const a of model.accesses) {
       const subtest = parallelTestOf(a.thread);

@@ -137,6 +137,7 @@ export const reassignedCapture: Rule = {
   },
   bodies: onlyWalkedBodies,
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     // One finding per goroutine and variable: its first read that races.
     const reported = new Set<string>();

@@ -399,6 +399,7 @@ export const sharedFieldWrite: Rule = {
   bodies: onlyWalkedBodies,
   // It reads a goroutine's field writes, and the accesses of its own function: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   // Writes that race with a sibling goroutine's write are sibling-field-write's, on by default.
   run: reportFieldWrites((a, conflicts) => (conflicts.some((b) => siblingWrite(a, b)) ? [] : conflicts)),
 };

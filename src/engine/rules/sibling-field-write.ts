@@ -18,5 +18,6 @@ export const siblingFieldWrite: Rule = {
   },
   bodies: onlyWalkedBodies,
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run: reportFieldWrites((a, conflicts) => conflicts.filter((b) => siblingWrite(a, b))),
 };

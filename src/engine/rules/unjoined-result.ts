@@ -101,6 +101,7 @@ export const unjoinedResult: Rule = {
   bodies: onlyWalkedBodies,
   // It reads a goroutine's writes and its parent's reads: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     const signals = new Map<FuncUnit, Set<string>>();
     const reported = new Set<Access>();

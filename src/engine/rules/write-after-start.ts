@@ -100,6 +100,7 @@ export const writeAfterStart: Rule = {
   },
   // It reads the function that makes the start call: a method of a locked struct matters when it may start goroutines.
   lockedMethods: (ctx) => mightSpawn(ctx.models),
+  lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
     const re = startPattern(model.models);
     if (!re) return;

@@ -202,13 +202,19 @@ export interface BuildOptions {
    * of them (see Rule.lockedMethods).
    */
   lockedMethods?: LockedMethods;
+  /**
+   * Which functions that lock or use atomics, but start no goroutine, are walked: lock-guard inference
+   * reads every one ('all', the default), rules that read only what goroutines do none of them (see
+   * Rule.lockingBodies).
+   */
+  lockingBodies?: LockedMethods;
 }
 
-/** See BuildOptions.lockedMethods: a test on a method's text, all of them, or none. */
+/** See BuildOptions.lockedMethods and BuildOptions.lockingBodies: a test on a function's text, all of them, or none. */
 export type LockedMethods = BodyTest | 'all' | 'none';
 
-/** What decides which functions the model walks: BuildOptions.alsoWalk and BuildOptions.lockedMethods. */
-export type WalkChoice = Pick<BuildOptions, 'alsoWalk' | 'lockedMethods'>;
+/** What decides which functions the model walks: BuildOptions.alsoWalk, lockedMethods and lockingBodies. */
+export type WalkChoice = Pick<BuildOptions, 'alsoWalk' | 'lockedMethods' | 'lockingBodies'>;
 
 /** The import paths of a file, by the name it uses for each (`errgroup` for golang.org/x/sync/errgroup). */
 export function importsOf(root: Node): Map<string, string> {
@@ -251,9 +257,13 @@ const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
 const STARTS_GOROUTINES_ALL = new RegExp(STARTS_GOROUTINES.source, 'g');
 
 // Function bodies with none of these (nor a call whose callback the models say runs concurrently,
-// ApiModels.spawningCalls) start no goroutine, take no lock and use no atomic, so no rule needs
+// ApiModels.spawningCalls) start no goroutine, so a rule that reads what goroutines do needs none of
 // their accesses; skipping them keeps the walk to a few percent of typical Go code.
-export const INTERESTING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(|Lock\(|atomic\./;
+export const SPAWNING_BODY = /\bgo\s+(?:func\b|[\w.]+\()|Parallel\(/;
+
+// Bodies that take a lock or use an atomic: walked for rules that infer which lock guards what
+// (BuildOptions.lockingBodies). Test code locks in most bodies of some projects (snapd's state).
+const LOCKING_BODY = /Lock\(|atomic\./;
 
 /** A mutex field's type as TypeTable spells it (MUTEX_TYPES): what makes a struct's methods worth walking. */
 const MUTEX_MENTION = /\bsync\.(?:RW)?Mutex\b/;
@@ -262,7 +272,7 @@ const spawnWords = new WeakMap<ApiModels, RegExp>();
 
 /**
  * Whether the walk may find code that runs on a goroutine of its own in a body: a superset of
- * INTERESTING_BODY's `go` and `Parallel(` and of the models' spawning calls, that also has `go (f)()`,
+ * SPAWNING_BODY's `go` and `Parallel(` and of the models' spawning calls, that also has `go (f)()`,
  * `go fns[i]()`, `t.Parallel ()` and a spawning call with type arguments.
  */
 export function mightSpawn(models: ApiModels): BodyTest {
@@ -292,7 +302,7 @@ const LOCK_THEN_DEFER = /^\{\s*[\w.]+\.Lock\(\)\s*\n\s*defer\s/;
  * Keep the two in step: a body build selects that this test rejected makes the engine parse the file
  * again in full (walkNeedsLeftOutBody), which costs time but loses nothing.
  */
-export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethods): BodyTest {
+export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethods, lockingBodies: LockedMethods): BodyTest {
   const mentionsHandlers = ctx.source.includes('ResponseWriter');
   const mentionsSync = ctx.source.includes('sync.');
   let locked: ReadonlySet<string> | undefined;
@@ -302,7 +312,10 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (fn.receiver !== undefined && ctx.models.implementsByName(fn.name)) return true;
     if (mentionsHandlers && fn.signature.includes('ResponseWriter')) return true;
     const body = fn.body;
-    if (INTERESTING_BODY.test(body) || spawning?.test(body) === true) return true;
+    if (SPAWNING_BODY.test(body) || spawning?.test(body) === true) return true;
+    if (lockingBodies !== 'none' && LOCKING_BODY.test(body) && (lockingBodies === 'all' || lockingBodies(fn))) return true;
+    // callbackLock reads the body of a function that runs its callback under its lock, walked or not.
+    if (mayRunCallbackUnderLock(fn)) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
     // Function joins read which channel parameters (or channel fields of parameters) a function waits on.
@@ -927,12 +940,13 @@ class ModelBuilder {
     return this.testCode !== undefined;
   }
 
-  private selection?: { alsoWalk: WalkChoice['alsoWalk']; lockedMethods: LockedMethods; walks: { fn: Node; body: Node; handler: boolean }[] };
+  private selection?: { alsoWalk: WalkChoice['alsoWalk']; lockedMethods: LockedMethods; lockingBodies: LockedMethods; walks: { fn: Node; body: Node; handler: boolean }[] };
 
   /** The functions build walks. (A skeleton parse keeps their bodies: walkCandidates is a superset of this.) */
   private selectWalks(choice: WalkChoice): { fn: Node; body: Node; handler: boolean }[] {
-    const { alsoWalk, lockedMethods = 'all' } = choice;
-    if (this.selection && this.selection.alsoWalk === alsoWalk && this.selection.lockedMethods === lockedMethods) return this.selection.walks;
+    const { alsoWalk, lockedMethods = 'all', lockingBodies = 'all' } = choice;
+    const s = this.selection;
+    if (s && s.alsoWalk === alsoWalk && s.lockedMethods === lockedMethods && s.lockingBodies === lockingBodies) return s.walks;
     const mentionsHandlers = this.source.includes('ResponseWriter');
     const mentionsSync = this.source.includes('sync.');
     const walks: { fn: Node; body: Node; handler: boolean }[] = [];
@@ -945,13 +959,14 @@ class ModelBuilder {
       // Cheapest questions first: a regex on the text before asking the tree about receivers.
       const interesting =
         handler ||
-        INTERESTING_BODY.test(text) ||
+        SPAWNING_BODY.test(text) ||
+        (lockingBodies !== 'none' && LOCKING_BODY.test(text) && (lockingBodies === 'all' || lockingBodies(this.functionText(fn, body)))) ||
         this.models.spawningCalls?.test(text) === true ||
         (mentionsSync && lockedMethods !== 'none' && this.isMethodOfLockedStruct(fn) && (lockedMethods === 'all' || lockedMethods(this.functionText(fn, body)))) ||
         alsoWalk?.(this.source.slice(fn.startIndex, fn.endIndex)) === true;
       if (interesting) walks.push({ fn, body, handler });
     }
-    this.selection = { alsoWalk, lockedMethods, walks };
+    this.selection = { alsoWalk, lockedMethods, lockingBodies, walks };
     return walks;
   }
 
