@@ -1444,6 +1444,7 @@ class ModelBuilder {
               ...visit(right),
               () => {
                 if (this.isChannel(right, scope)) this.addJoin(unit, range, undefined);
+                else this.noteStageRange(unit, range, right, scope);
                 const elem = this.rangeElemType(right, scope);
                 left.forEach((ident, i) => {
                   if (defines && ident.type === 'identifier') {
@@ -1603,6 +1604,24 @@ class ModelBuilder {
     }
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false });
+  }
+
+  /**
+   * A range over what a call returned when it was handed a channel (`results := r.RemoveAll(ctx, keys)`
+   * and `for res := range results`): a pipeline stage, whose output of unknown type most likely closes
+   * once its input is closed and drained. It orders a goroutine that closes that input.
+   */
+  private noteStageRange(unit: FuncUnit, range: Node, right: Node | null, scope: Scope): void {
+    if (!right) return;
+    const decl = right.type === 'identifier' ? scope.lookup(right.text) : undefined;
+    const call = right.type === 'call_expression' ? right : (decl?.init ?? decl?.results);
+    if (call?.type !== 'call_expression') return;
+    const handed = callArguments(call).filter((a) => a.type === 'identifier' && this.isChannel(a, scope)).map((a) => a.text);
+    if (handed.length === 0) return;
+    const closes = handed.map((ch) => new RegExp(`\\bclose\\(\\s*${escapeRegExp(ch)}\\s*\\)`));
+    // The loop's body runs while the input is still open: only the code after the loop is ordered.
+    const loopEnd = range.parent?.endIndex ?? range.endIndex;
+    unit.thread.joins.push({ pos: loopEnd, end: loopEnd, group: undefined, deferred: false, orders: (s) => !!s.site && closes.some((c) => c.test(s.site!.text)) });
   }
 
   private noteJoin(call: Node, unit: FuncUnit): void {
