@@ -108,6 +108,11 @@ export interface Join {
    * (`stream.Wait()` in an `outer.Go` closure, then `outer.Wait()`); `group` stays the join's own.
    */
   waitsFor?: string;
+  /**
+   * The join orders the `.Go` closures `orders` accepts too, not only those of its own group: the end
+   * of a range over a channel the closure closes.
+   */
+  ordersClosures?: boolean;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -1443,8 +1448,10 @@ class ModelBuilder {
             push([
               ...visit(right),
               () => {
-                if (this.isChannel(right, scope)) this.addJoin(unit, range, undefined);
-                else this.noteStageRange(unit, range, right, scope);
+                if (this.isChannel(right, scope)) {
+                  this.addJoin(unit, range, undefined);
+                  if (right?.type === 'identifier') this.addClosedRangeJoin(unit, range, [right.text]);
+                } else this.noteStageRange(unit, range, right, scope);
                 const elem = this.rangeElemType(right, scope);
                 left.forEach((ident, i) => {
                   if (defines && ident.type === 'identifier') {
@@ -1617,11 +1624,19 @@ class ModelBuilder {
     const call = right.type === 'call_expression' ? right : (decl?.init ?? decl?.results);
     if (call?.type !== 'call_expression') return;
     const handed = callArguments(call).filter((a) => a.type === 'identifier' && this.isChannel(a, scope)).map((a) => a.text);
-    if (handed.length === 0) return;
-    const closes = handed.map((ch) => new RegExp(`\\bclose\\(\\s*${escapeRegExp(ch)}\\s*\\)`));
-    // The loop's body runs while the input is still open: only the code after the loop is ordered.
+    if (handed.length > 0) this.addClosedRangeJoin(unit, range, handed);
+  }
+
+  /**
+   * The end of a range loop, for a goroutine or `.Go` closure that closes one of `channels` (the one
+   * ranged over, or a stage's input): the loop ends only once it is closed. The loop's body runs while
+   * the channel is still open, so only the code after the loop is ordered.
+   */
+  private addClosedRangeJoin(unit: FuncUnit, range: Node, channels: string[]): void {
+    const closes = channels.map((ch) => new RegExp(`\\bclose\\(\\s*${escapeRegExp(ch)}\\s*\\)`));
     const loopEnd = range.parent?.endIndex ?? range.endIndex;
-    unit.thread.joins.push({ pos: loopEnd, end: loopEnd, group: undefined, deferred: false, orders: (s) => !!s.site && closes.some((c) => c.test(s.site!.text)) });
+    const orders = (s: Spawn) => !!s.site && closes.some((c) => c.test(s.site!.text));
+    unit.thread.joins.push({ pos: loopEnd, end: loopEnd, group: undefined, deferred: false, orders, ordersClosures: true });
   }
 
   private noteJoin(call: Node, unit: FuncUnit): void {
@@ -1964,7 +1979,7 @@ function joinAfter(s: Spawn, pos: number): Join | undefined {
   for (const j of parent.joins) {
     if (j.pos < pos || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
-    if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group) continue;
+    if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
     if (j.orders && !j.orders(s)) continue;
     const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
     if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
