@@ -4,7 +4,7 @@
  * shares it with the loop, which overwrites it on the next iteration.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import type { Access, Decl, FileModel, FuncUnit, Node, Spawn } from '../semantic/model.js';
+import type { Access, Decl, FileModel, FuncUnit, Join, Node, Spawn } from '../semantic/model.js';
 import { methodCall, mightSpawn, statementOf, statementsOf, within } from '../semantic/model.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
@@ -73,10 +73,39 @@ function exitsLoopAfter(stmt: Node, loop: Node): boolean {
 function joinedInIteration(thread: FuncUnit, site: Node, loop: Node, group: string | undefined, spawn?: Spawn): boolean {
   const body = loop.childForFieldName('body');
   if (!body) return false;
+  const literal = spawn && syncLiteralInLoop(spawn, thread, body);
   return thread.joins.some(
-    // A join scoped to one select case (the other cases go on without it) lets the loop move on.
-    (j) => !j.deferred && j.scopeEnd === undefined && j.pos >= site.endIndex && j.end <= body.endIndex && (group === undefined || j.group === group) && (!j.orders || (spawn !== undefined && j.orders(spawn))),
+    (j) =>
+      // A join scoped to one select case (the other cases go on without it) lets the loop move on.
+      j.scopeEnd === undefined &&
+      (group === undefined || j.group === group) &&
+      (!j.orders || (spawn !== undefined && j.orders(spawn))) &&
+      ((!j.deferred && j.pos >= site.endIndex && j.end <= body.endIndex) || (literal !== undefined && j.pos >= literal.startIndex && j.end <= literal.endIndex && exitRunning(literal, j)?.startIndex === literal.startIndex)),
   );
+}
+
+/**
+ * The func literal, inside the loop and run on the loop's thread (`t.Run(name, func(t *testing.T) {…})`
+ * without t.Parallel), whose run starts the goroutine: its deferred code runs before the iteration ends.
+ */
+function syncLiteralInLoop(spawn: Spawn, thread: FuncUnit, body: Node): Node | undefined {
+  for (let u = spawn.parent; u && u !== thread && u.thread === thread && !u.detached; u = u.parent) {
+    if (u.node.type === 'func_literal') return within(u.node, body) ? u.node : undefined;
+  }
+  return undefined;
+}
+
+/** The function at whose return a join runs: `defer wg.Wait()`, or a Wait in `defer func() {…}()`; undefined for one that runs in place. */
+function exitRunning(root: Node, j: Join): Node | undefined {
+  let deferred = j.deferred;
+  for (let n: Node | null = root.descendantForIndex(j.pos); n; n = n.parent) {
+    if (n.type !== 'func_literal' && n.type !== 'function_declaration' && n.type !== 'method_declaration') continue;
+    if (deferred) return n;
+    const call = n.parent;
+    if (n.type !== 'func_literal' || call?.type !== 'call_expression' || call.parent?.type !== 'defer_statement') return undefined;
+    deferred = true;
+  }
+  return undefined;
 }
 
 /**
