@@ -5,7 +5,8 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Join, Node, Spawn } from '../semantic/model.js';
-import { methodCall, mightSpawn, statementOf, statementsOf, within } from '../semantic/model.js';
+import { COMMENTS_AND_LITERALS, methodCall, mightSpawn, statementOf, statementsOf, within } from '../semantic/model.js';
+import { escapeRegExp } from '../regexp.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -166,8 +167,31 @@ function parallelCall(unit: FuncUnit): Node | undefined {
 /** Whether the loop assigns the variable again after its first iteration. */
 function loopReassigns(model: FileModel, decl: Decl): boolean {
   const loop = decl.loop!;
-  if (loop.namedChildren.some((c) => c.type === 'range_clause')) return true;
+  const range = loop.namedChildren.find((c) => c.type === 'range_clause');
+  if (range) return !rangesOnce(model, range);
   return model.accessesOf(decl).some((b) => b.kind === 'write' || b.addressTaken);
+}
+
+/**
+ * A range over a collection of at most one element, written out and changed nowhere: a literal, or an
+ * unexported variable initialized with one and used only by range clauses (`var stores =
+ * map[string]factory{"badger": badgerStore}`). The loop runs once, so it never assigns its variables again.
+ */
+function rangesOnce(model: FileModel, range: Node): boolean {
+  const right = range.childForFieldName('right');
+  if (right?.type === 'composite_literal') return elementCount(right) <= 1;
+  if (right?.type !== 'identifier') return false;
+  const decl = model.accesses.find((a) => a.node.startIndex === right.startIndex)?.decl;
+  if (!decl || decl.init?.type !== 'composite_literal' || elementCount(decl.init) > 1 || /^[A-Z]/.test(decl.name)) return false;
+  const name = escapeRegExp(decl.name);
+  const sources = (decl.packageLevel ? model.packageSources : [model.source]).map((src) => src.replace(COMMENTS_AND_LITERALS, ' '));
+  const count = (re: RegExp) => sources.reduce((n, src) => n + (src.match(re)?.length ?? 0), 0);
+  // Every use but the declaration is a range clause: nothing adds an element.
+  return count(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) === count(new RegExp(`\\brange\\s+${name}\\b`, 'g')) + 1;
+}
+
+function elementCount(literal: Node): number {
+  return literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity;
 }
 
 type Via = 'closure' | 'go-arg' | 'send' | 'alias';
@@ -193,6 +217,29 @@ function addressExpr(ident: Node): Node | undefined {
     else if (p.type === 'unary_expression' && p.children[0]?.type === '&') return p;
     else return undefined;
   }
+}
+
+/**
+ * Whether `&v.f` or `&v[i]` points into the variable itself: only when it holds the struct or the
+ * array. Through a pointer, a slice or a map (or a type this package does not declare) the address is
+ * elsewhere, taken when the expression is evaluated (`go f(&replica.Key)` with `replica` a pointer).
+ */
+function pointsIntoVariable(model: FileModel, a: Access): boolean {
+  const types = model.types;
+  let type = a.decl.type;
+  for (let cur = a.node, step = cur.parent; step; cur = step, step = step.parent) {
+    if (step.type === 'parenthesized_expression') continue;
+    if ((step.type !== 'selector_expression' && step.type !== 'index_expression') || step.namedChild(0)?.startIndex !== cur.startIndex) return true;
+    const held = types.underlying(type);
+    if (step.type === 'selector_expression') {
+      if (held.kind !== 'struct') return false;
+      type = types.fieldType(type, step.childForFieldName('field')?.text ?? '');
+    } else {
+      if (held.kind !== 'array') return false;
+      type = held.elem;
+    }
+  }
+  return true;
 }
 
 /**
@@ -241,7 +288,7 @@ function findCaptures(model: FileModel): Capture[] {
     // `&v` handed to a goroutine as an argument, or sent on a channel.
     if (!a.addressTaken || !within(a.node, body)) continue;
     const amp = addressExpr(a.node);
-    if (!amp) continue;
+    if (!amp || !pointsIntoVariable(model, a)) continue;
     let via: Via | undefined;
     let site: Node | undefined;
     if (amp.parent?.type === 'argument_list' && amp.parent.parent?.parent?.type === 'go_statement') {

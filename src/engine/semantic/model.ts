@@ -289,7 +289,7 @@ export function mightSpawn(models: ApiModels): BodyTest {
 }
 
 /** Comments, rune and string literals (a rune first: `'"'` opens no string). */
-const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
+export const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[^`]*`|\/\/[^\n]*|\/\*[\s\S]*?\*\//g;
 
 /**
  * Whether a function may run a callback under its lock as callbackLock reads it (a func parameter, a
