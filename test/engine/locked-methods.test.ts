@@ -34,28 +34,34 @@ function diagnostics(rule: Rule, path: string, content: string, walks: Pick<Walk
   return out;
 }
 
-describe('Rule.lockedMethods', () => {
+/**
+ * For every Go file of the tests and every rule that says which functions of a kind it needs walked:
+ * what it reports with its choice equals what it reports with all of them walked. Returns the count.
+ */
+function comparedWithAll(kind: 'lockedMethods' | 'lockingBodies'): number {
   const models = ApiModels.standard();
-  const choosy = ALL_RULES.filter((r) => r.lockedMethods && r.run);
+  let compared = 0;
+  for (const path of goFiles(TEST_ROOT)) {
+    const content = readFileSync(path, 'utf8');
+    const scanned = scanGoFile(content);
+    const ctx = { source: content, scanned, packageSources: [content], packageTypeSpecs: scanned?.typeSpecs ?? [], models };
+    for (const rule of ALL_RULES.filter((r) => r[kind] && r.run)) {
+      const chosen = rule[kind]!.call(rule, ctx) ?? 'none';
+      expect({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { [kind]: chosen }) }).toEqual({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { [kind]: 'all' }) });
+      compared++;
+    }
+  }
+  return compared;
+}
 
+describe('Rule.lockedMethods', () => {
   test('rules that need all of them say nothing, and so get them all', () => {
     const all = ALL_RULES.filter((r) => !r.lockedMethods).map((r) => r.meta.id).sort();
     expect(all).toEqual(['copied-lock', 'lock-escape', 'mixed-atomic', 'shared-buffer', 'shared-container', 'unguarded-field', 'waitgroup-misuse']);
   });
 
   test('a rule reports on every Go file of the tests what it reports with every such method walked', () => {
-    let compared = 0;
-    for (const path of goFiles(TEST_ROOT)) {
-      const content = readFileSync(path, 'utf8');
-      const scanned = scanGoFile(content);
-      const ctx = { source: content, scanned, packageSources: [content], packageTypeSpecs: scanned?.typeSpecs ?? [], models };
-      for (const rule of choosy) {
-        const chosen = rule.lockedMethods!(ctx) ?? 'none';
-        expect({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { lockedMethods: chosen }) }).toEqual({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { lockedMethods: 'all' }) });
-        compared++;
-      }
-    }
-    expect(compared).toBeGreaterThan(500);
+    expect(comparedWithAll('lockedMethods')).toBeGreaterThan(500);
   });
 
   test("a locked struct's method that only sends a loop variable's address is still walked for loop-var-capture", () => {
@@ -108,27 +114,13 @@ describe('Rule.lockedMethods', () => {
 });
 
 describe('Rule.lockingBodies', () => {
-  const models = ApiModels.standard();
-  const choosy = ALL_RULES.filter((r) => r.lockingBodies && r.run);
-
   test('rules that need all of them say nothing, and so get them all', () => {
     const all = ALL_RULES.filter((r) => !r.lockingBodies).map((r) => r.meta.id).sort();
     expect(all).toEqual(['copied-lock', 'lock-escape', 'mixed-atomic', 'rlock-write', 'shared-buffer', 'shared-container', 'unguarded-field', 'waitgroup-misuse']);
   });
 
   test('a rule reports on every Go file of the tests what it reports with every locking function walked', () => {
-    let compared = 0;
-    for (const path of goFiles(TEST_ROOT)) {
-      const content = readFileSync(path, 'utf8');
-      const scanned = scanGoFile(content);
-      const ctx = { source: content, scanned, packageSources: [content], packageTypeSpecs: scanned?.typeSpecs ?? [], models };
-      for (const rule of choosy) {
-        const chosen = rule.lockingBodies!(ctx) ?? 'none';
-        expect({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { lockingBodies: chosen }) }).toEqual({ path, rule: rule.meta.id, found: diagnostics(rule, path, content, { lockingBodies: 'all' }) });
-        compared++;
-      }
-    }
-    expect(compared).toBeGreaterThan(500);
+    expect(comparedWithAll('lockingBodies')).toBeGreaterThan(500);
   });
 
   test('a function of another file that runs its callback under its lock keeps its body, though no rule walks it', () => {
