@@ -455,14 +455,14 @@ function bodiesWithMutexStructLiterals(ctx: SkeletonContext): BodyTest | undefin
   return (fn) => literals.some((l) => l.name > fn.scanned.bodyStart && l.open < fn.scanned.bodyEnd);
 }
 
+/** A function whose text names a mutex type (a local `var mu sync.Mutex`, a `*sync.RWMutex` parameter). */
+const NAMES_MUTEX = /Mutex\b/;
+
 /**
  * Whether a literal of a struct the file declares with a mutex field may copy a package variable of
  * the file into it (checkSharedCopies' first question): a literal with a keyed element whose value
  * starts with one of the file's top-level vars (`info: pricingInfo`, `info: (defaults).info`), by the text.
  */
-/** A function whose text names a mutex type (a local `var mu sync.Mutex`, a `*sync.RWMutex` parameter). */
-const NAMES_MUTEX = /Mutex\b/;
-
 function copiesPackageVarIntoMutexStruct(ctx: SkeletonContext): boolean {
   const literals = mutexStructLiterals(ctx);
   if (literals === 'unknown') return true;
