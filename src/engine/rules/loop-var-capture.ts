@@ -183,12 +183,100 @@ function rangesOnce(model: FileModel, range: Node): boolean {
   if (right?.type !== 'identifier') return false;
   const decl = model.accesses.find((a) => a.node.startIndex === right.startIndex)?.decl;
   if (!decl || decl.init?.type !== 'composite_literal' || elementCount(decl.init) > 1 || /^[A-Z]/.test(decl.name)) return false;
-  const name = escapeRegExp(decl.name);
-  const sources = (decl.packageLevel ? model.packageSources : [model.source]).map((src) => src.replace(COMMENTS_AND_LITERALS, ' '));
-  const count = (re: RegExp) => sources.reduce((n, src) => n + (src.match(re)?.length ?? 0), 0);
+  if (!decl.packageLevel) {
+    // A local's uses are resolved: each is its declaration or a range clause's operand.
+    return model.accessesOf(decl).every((a) => a.node.startIndex === decl.node.startIndex || isRangedOver(a.node));
+  }
+  const sources = model.packageSources.map((src) => src.replace(COMMENTS_AND_LITERALS, ' '));
+  const methodless = TYPE_LITERALS.has(decl.init.childForFieldName('type')?.type ?? '');
+  const count = (re: RegExp) => sources.reduce((n, src) => n + packageUses(src, decl.name, methodless, re), 0);
   // Every use but the declaration is a range clause: nothing adds an element.
+  const name = escapeRegExp(decl.name);
   return count(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) === count(new RegExp(`\\brange\\s+${name}\\b`, 'g')) + 1;
 }
+
+function isRangedOver(ident: Node): boolean {
+  const p = ident.parent;
+  return p?.type === 'range_clause' && p.childForFieldName('right')?.startIndex === ident.startIndex;
+}
+
+/**
+ * How many matches of `re` in a file (comments and literals blanked) may be the package-level
+ * variable `name`. Left out: other things named alike (a field or parameter declared `name T`, a
+ * key `name:`, `name.x` when its type has no fields or methods) and uses in the scope of a
+ * parameter or local that shadows it.
+ */
+function packageUses(src: string, name: string, methodless: boolean, re: RegExp): number {
+  const escaped = escapeRegExp(name);
+  const other = new RegExp(
+    `(?<![\\w.])${escaped}(?=(?:[ \\t]*,[ \\t]*\\w+)*[ \\t]+[A-Za-z_*\\[]|\\s*:(?!=)${methodless ? '|\\s*\\.' : ''})`,
+    'y',
+  );
+  const shadowed = shadowingScopes(src, name);
+  let n = 0;
+  for (const m of src.matchAll(re)) {
+    const at = m.index + m[0].length - name.length;
+    other.lastIndex = at;
+    if (!other.test(src) && !shadowed.some(([from, to]) => at >= from && at < to)) n++;
+  }
+  return n;
+}
+
+/**
+ * Spans of source where `name` is a parameter or a local: the body of a function whose signature
+ * declares it, and the rest of the block after a `name :=` or `var name` statement.
+ */
+function shadowingScopes(src: string, name: string): Array<[number, number]> {
+  const escaped = escapeRegExp(name);
+  const spans: Array<[number, number]> = [];
+  for (const m of src.matchAll(/\bfunc\b/g)) {
+    const body = bodyAfterSignature(src, m.index + 4);
+    if (body !== undefined && new RegExp(`(?<![\\w.])${escaped}\\b(?![ \\t]*\\()`).test(src.slice(m.index, body))) spans.push([body, blockEnd(src, body + 1)]);
+  }
+  const local = new RegExp(`(?<=[{;]\\s*|\\n[ \\t]*)(?:(?:\\w+\\s*,\\s*)*${escaped}\\b(?:\\s*,\\s*\\w+)*\\s*:=|var\\s+${escaped}\\b)`, 'g');
+  for (const m of src.matchAll(local)) {
+    if (depthAt(src, m.index) > 0) spans.push([m.index, blockEnd(src, m.index)]);
+  }
+  return spans;
+}
+
+/** The `{` opening the body of the func whose signature starts at `from`, or undefined for a func type. */
+function bodyAfterSignature(src: string, from: number): number | undefined {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') {
+      if (--depth < 0) return undefined;
+    } else if (depth === 0 && (c === '\n' || c === ';' || c === '}' || c === ',' || c === '=')) return undefined;
+    else if (c === '{' && depth === 0) {
+      if (!/\b(interface|struct)\s*$/.test(src.slice(Math.max(0, i - 12), i))) return i;
+      i = blockEnd(src, i + 1);
+    }
+  }
+  return undefined;
+}
+
+/** The index of the `}` closing the block that `from` is in. */
+function blockEnd(src: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    if (src[i] === '{') depth++;
+    else if (src[i] === '}' && --depth < 0) return i;
+  }
+  return src.length;
+}
+
+function depthAt(src: string, at: number): number {
+  let depth = 0;
+  for (let i = 0; i < at; i++) {
+    if (src[i] === '{') depth++;
+    else if (src[i] === '}') depth--;
+  }
+  return depth;
+}
+
+const TYPE_LITERALS = new Set(['map_type', 'slice_type', 'array_type', 'implicit_length_array_type']);
 
 function elementCount(literal: Node): number {
   return literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity;
