@@ -12,7 +12,8 @@
  */
 import { type Rule, type Diagnostic } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
-import { assignmentTarget } from '../semantic/model.js';
+import { assignmentTarget, mightSpawn } from '../semantic/model.js';
+import type { BodyTest, SkeletonContext } from '../skeleton.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { namesArg } from '../models/index.js';
 import { conflictingAccesses, inParallelTest, isOuter, unsynchronized } from './conflicts.js';
@@ -559,7 +560,14 @@ export function reportSharedValues(which: SharedValues): NonNullable<Rule['run']
 }
 
 /** A function that hands a buffer to a command and starts it spawns no goroutine of its own: walk it too. */
-export const walksCommandStarts: Pick<Rule, 'bodies' | 'walks'> = {
+export const walksCommandStarts: Pick<Rule, 'bodies' | 'walks' | 'lockedMethods' | 'lockingBodies'> = {
   bodies: () => (fn) => STARTS_COMMAND.test(fn.body),
   walks: () => (text) => STARTS_COMMAND.test(text),
+  lockedMethods: (ctx) => spawnsOrStartsCommand(ctx),
+  lockingBodies: (ctx) => spawnsOrStartsCommand(ctx),
 };
+
+function spawnsOrStartsCommand(ctx: SkeletonContext): BodyTest {
+  const spawns = mightSpawn(ctx.models);
+  return (fn) => spawns(fn) || STARTS_COMMAND.test(fn.body);
+}
