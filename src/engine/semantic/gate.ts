@@ -12,6 +12,9 @@
  * after the parent's later call on the same value, when that call is what releases it; the parent's
  * access before that call is ordered with it. Which calls wait is read from their names (`Wait…`,
  * `Acquire`, `Accept`, `Recv…`, `Receive…`), Go's naming convention for blocking calls.
+ *
+ * A server is a gate too: `err = srv.Serve(l)` (or `http.Serve(l, h)`) returns once the parent closes
+ * the listener or stops the server, and only a stop releases it (`l.Close()`, `srv.Shutdown(ctx)`).
  */
 import type { Decl, FuncUnit, Node } from './model.js';
 import { callArguments, methodCall, within } from './model.js';
@@ -28,7 +31,13 @@ export interface GateQueries {
 interface GateKey {
   text: string;
   decl: Decl;
+  /** A served listener or server: only a stop releases it. */
+  stopped?: boolean;
 }
+
+/** Serving calls that take the listener first; they return when it is closed or the server stopped. */
+const SERVING_CALL = /^(Serve|ServeTLS)$/;
+const STOPPING_CALL = /^(Close|Shutdown|Stop|GracefulStop)$/;
 
 export class Gates {
   constructor(private readonly q: GateQueries) {}
@@ -51,8 +60,17 @@ export class Gates {
     if (!list) return [];
     const keys: GateKey[] = [];
     for (const stmt of list.namedChildren) {
-      if (access.startIndex >= stmt.startIndex && access.startIndex < stmt.endIndex) return keys;
+      if (access.startIndex >= stmt.startIndex && access.startIndex < stmt.endIndex) {
+        // `err = srv.Serve(l)`: the result is written once the server has stopped.
+        const left = stmt.type === 'assignment_statement' ? stmt.childForFieldName('left') : undefined;
+        const right = left ? stmt.childForFieldName('right') : undefined;
+        if (left && right && access.startIndex >= left.startIndex && access.endIndex <= left.endIndex) {
+          for (const call of callsIn(right)) keys.push(...this.servedKeys(call).filter((k) => !declaredWithin(k, g)));
+        }
+        return keys;
+      }
       for (const call of callsIn(stmt)) {
+        keys.push(...this.servedKeys(call).filter((k) => !declaredWithin(k, g)));
         const mc = methodCall(call);
         const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
         if (!WAITING_CALL.test(name)) continue;
@@ -82,10 +100,24 @@ export class Gates {
   private releases(call: Node, keys: GateKey[]): boolean {
     const mc = methodCall(call);
     if (mc && WAITING_CALL.test(mc.method)) return false;
-    return [mc?.receiver, ...callArguments(call)].some((operand) => {
+    const stops = mc !== undefined && STOPPING_CALL.test(mc.method);
+    return [mc?.receiver, ...callArguments(call)].some((operand, i) => {
       const key = operand && this.keyOf(operand);
-      return key && keys.some((k) => k.text === key.text && k.decl === key.decl);
+      return key && keys.some((k) => k.text === key.text && k.decl === key.decl && (!k.stopped || (stops && i === 0)));
     });
+  }
+
+  /** The listener and the server of a serving call (`srv.Serve(l)`, `http.Serve(l, h)`), declared outside it. */
+  private servedKeys(call: Node): GateKey[] {
+    const mc = methodCall(call);
+    const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
+    if (!SERVING_CALL.test(name)) return [];
+    const keys: GateKey[] = [];
+    for (const operand of [mc?.receiver, callArguments(call)[0]]) {
+      const key = operand && this.keyOf(operand);
+      if (key) keys.push({ ...key, stopped: true });
+    }
+    return keys;
   }
 
   /** A variable or a field path of one (`sem`, `s.limiter`), with the declaration of its root. */
