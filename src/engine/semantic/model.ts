@@ -2346,7 +2346,7 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
  * turns apart, so one turn at most gets past the test (a lookup), as with an atomic winner. The other
  * side must be fixed before the loop, not a constant. Returns a name for what the test selects by.
  */
-function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined): string | undefined {
+function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>): string | undefined {
   const cond = ifStmt.childForFieldName('condition');
   if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
   const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
@@ -2362,12 +2362,68 @@ function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl |
     if (!side || (side.type !== 'identifier' && side.type !== 'selector_expression')) return false;
     const root = rootIdentifier(side);
     const decl = root && declOf(root);
-    return !!decl && !within(decl.node, loop);
+    return !!decl && decl.kind !== 'const' && !within(decl.node, loop);
   };
   for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
     if (identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
+    // `if rs == "config"`: no two turns share a range key, so one at most equals a constant.
+    if (one && other && keyOfTurn(one, loop, declOf) && isConstant(other, declOf, constants)) return `${other.text} (one ${one.text})`;
   }
   return undefined;
+}
+
+/**
+ * `case eventsPerSec:` of a switch on the turn's range key (`switch field {…}`) in a goroutine a loop
+ * starts once a turn: one goroutine at most takes a case of one constant. Returns a name for it.
+ */
+function oneTurnTakes(switchStmt: Node, clause: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>): string | undefined {
+  const key = switchStmt.childForFieldName('value');
+  const values = clause.type === 'expression_case' ? clause.childForFieldName('value')?.namedChildren ?? [] : [];
+  if (!key || values.length !== 1 || !keyOfTurn(key, loop, declOf) || !isConstant(values[0], declOf, constants)) return undefined;
+  return `${values[0].text} (one ${key.text})`;
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+const LITERALS = new Set(['interpreted_string_literal', 'raw_string_literal', 'int_literal', 'rune_literal', 'float_literal', 'true', 'false']);
+
+function isConstant(expr: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>): boolean {
+  if (LITERALS.has(expr.type)) return true;
+  if (expr.type !== 'identifier') return false;
+  const decl = declOf(expr);
+  return decl ? decl.kind === 'const' : constants.has(expr.text);
+}
+
+/** The names a package declares constant at its top level (`const x = …`, `const ( a T = iota; b )`). */
+function constantNames(sources: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const src of sources) {
+    for (const m of src.matchAll(/^const\s+(\w+)/gm)) names.add(m[1]);
+    for (const block of src.matchAll(/^const\s*\(([\s\S]*?)^\)/gm)) {
+      for (const m of block[1].matchAll(/^[ \t]*(\w+)\b/gm)) names.add(m[1]);
+    }
+  }
+  return names;
+}
+
+/**
+ * Whether `expr` holds the range key of `loop` (a map's key or a slice's index, never the same in two
+ * turns): the key itself, a copy made in the body (`rs := rs`), or the parameter a goroutine started
+ * in the body gets it as (`go func(field string) {…}(field)`).
+ */
+function keyOfTurn(expr: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, depth = 0): boolean {
+  if (expr.type !== 'identifier' || depth > 2) return false;
+  const decl = declOf(expr);
+  if (!decl || !within(decl.node, loop)) return false;
+  if (decl.kind === 'range') return decl.loop?.startIndex === loop.startIndex && isRangeKey(decl);
+  if (decl.kind === 'var') return decl.init?.type === 'identifier' && keyOfTurn(decl.init, loop, declOf, depth + 1);
+  if (decl.kind !== 'param') return false;
+  const literal = decl.node.parent?.parent?.parent;
+  const call = literal?.type === 'func_literal' ? literal.parent : undefined;
+  if (call?.type !== 'call_expression' || call.childForFieldName('function')?.startIndex !== literal!.startIndex || call.parent?.type !== 'go_statement') return false;
+  const names = literal!.childForFieldName('parameters')?.namedChildren.flatMap((p) => fieldChildren(p, 'name')) ?? [];
+  const at = names.findIndex((n) => n.startIndex === decl.node.startIndex);
+  const arg = at >= 0 ? callArguments(call)[at] : undefined;
+  return !!arg && keyOfTurn(arg, loop, declOf, depth + 1);
 }
 
 /**
@@ -2382,7 +2438,7 @@ function repeatingLoopBetween(site: Node, top: Node, declOf: (ident: Node) => De
     const n = ancestors[i - 1];
     if (n.type !== 'if_statement' || !n.node || ancestors[i].type !== 'block') continue;
     if (n.node.childForFieldName('consequence')?.startIndex !== ancestors[i].start) continue;
-    if (oneTurnPasses(n.node, loop, declOf)) return undefined;
+    if (oneTurnPasses(n.node, loop, declOf, NO_NAMES)) return undefined;
   }
   return loop;
 }
@@ -2710,9 +2766,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   /**
    * `if ps.Name == target { found = id }` in a goroutine a loop starts once a turn: one of them at most
-   * gets past (see oneTurnPasses). A loop inside the goroutine lets one turn of each goroutine through.
+   * gets past (see oneTurnPasses), or takes `case c:` of a switch on the range key (oneTurnTakes). A
+   * loop inside the goroutine lets one turn of each goroutine through.
    */
-  const selectedTurn = (ifStmt: Node, ancestors: Ancestor[], at: number): string | undefined => {
+  // Package-level constants are left undeclared (collectPackageLevel): their names, read once from the package's text.
+  let constants: Set<string> | undefined;
+  const packageConstants = (): Set<string> => (constants ??= constantNames(b.packageSources));
+  const selectedTurn = (stmt: Node, ancestors: Ancestor[], at: number, clause?: Node): string | undefined => {
     let loop: Node | undefined;
     let inLiteral = false;
     for (let j = at - 1; j >= 0 && !loop; j--) {
@@ -2723,7 +2783,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         loop = ancestors[j].node;
       } else if (t === 'function_declaration' || t === 'method_declaration') break;
     }
-    return loop ? oneTurnPasses(ifStmt, loop, (ident) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) : undefined;
+    const declOf = (ident: Node) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident);
+    if (!loop) return undefined;
+    return clause ? oneTurnTakes(stmt, clause, loop, declOf, packageConstants()) : oneTurnPasses(stmt, loop, declOf, packageConstants());
   };
 
   // Where the func literals that run as goroutines of their own (`go`, `.Go`) start; read once.
@@ -2804,6 +2866,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       // `if atomic.CompareAndSwapInt32(&state, 0, 1) { … }`: one goroutine wins, as in once.Do.
       if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
         const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedTurn(p.node, ancestors, i);
+        if (flag) held.add(flag);
+      }
+      if (p.type === 'expression_switch_statement' && cur.type === 'expression_case' && p.node) {
+        const clause = p.node.namedChildren.find((c) => c.startIndex === cur.start);
+        const flag = clause && selectedTurn(p.node, ancestors, i, clause);
         if (flag) held.add(flag);
       }
       if (p.type === 'statement_list') {
