@@ -14,7 +14,8 @@
  * `Acquire`, `Accept`, `Recv…`, `Receive…`), Go's naming convention for blocking calls.
  *
  * A server is a gate too: `err = srv.Serve(l)` (or `http.Serve(l, h)`) returns once the parent closes
- * the listener or stops the server, and only a stop releases it (`l.Close()`, `srv.Shutdown(ctx)`).
+ * the listener or stops the server, and only a stop releases it (`l.Close()`, `srv.Shutdown(ctx)`,
+ * or `defer srv.Stop()`, which comes after all of the parent's own code).
  */
 import type { Decl, FuncUnit, Node } from './model.js';
 import { callArguments, methodCall, within } from './model.js';
@@ -85,6 +86,10 @@ export class Gates {
 
   /** Whether the code after `other`, in the same or an enclosing block, calls a non-waiting method on one of `keys`. */
   private releasedAfter(other: Node, parentFn: Node, goroutine: Node, keys: GateKey[]): boolean {
+    // `defer srv.Stop()`: a server stopped at the function's exit, after all of its own code (`other`
+    // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's).
+    const served = keys.filter((k) => k.stopped);
+    if (served.length > 0 && within(other, parentFn) && !underDefer(other, parentFn) && this.stoppedAtExit(parentFn, served)) return true;
     for (let cur: Node | null = other; cur && cur.startIndex >= parentFn.startIndex && cur.id !== parentFn.id; cur = cur.parent) {
       if (cur.type === 'func_literal') return false;
       const list = cur.parent;
@@ -93,6 +98,19 @@ export class Gates {
         if (s.startIndex < goroutine.endIndex && s.endIndex > goroutine.startIndex) continue;
         if (callsIn(s).some((call) => this.releases(call, keys))) return true;
       }
+    }
+    return false;
+  }
+
+  /** Whether `fn` defers a stop of one of `keys`: `defer srv.Stop()`, or a stop in `defer func() {…}()`. */
+  private stoppedAtExit(fn: Node, keys: GateKey[]): boolean {
+    for (const d of fn.descendantsOfType('defer_statement')) {
+      if (insideLiteral(d, fn)) continue;
+      const call = d.namedChild(0);
+      const literal = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+      const list = literal?.type === 'func_literal' ? literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
+      const calls = list ? list.namedChildren.flatMap(callsIn) : callsIn(d);
+      if (calls.some((c) => this.releases(c, keys))) return true;
     }
     return false;
   }
@@ -244,6 +262,12 @@ function receivedOperand(node: Node | null | undefined): Node | undefined {
 }
 
 /** Whether `node` runs in a deferred call of `fn`: a `defer` statement of fn itself, or a func literal it defers. */
+/** Whether a defer statement of `fn`, at any depth, holds `node`. */
+function underDefer(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'defer_statement') return true;
+  return false;
+}
+
 function insideDefer(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) {
     if (cur.type === 'defer_statement') return true;
