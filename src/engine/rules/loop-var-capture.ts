@@ -348,12 +348,28 @@ function concurrentUse(model: FileModel, b: Access, loop: Node): FuncUnit | unde
     const par = parallelCall(spawned);
     if (!par || b.node.startIndex < par.startIndex) return undefined;
   }
+  if (s.kind === 'parallel-test' && inSequentialSubtest(spawned, body)) return undefined;
   const thread = s.parent!.thread;
   if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined, s)) return undefined;
   if (s.kind === 'go' && closesHandOff(model, spawned, loop)) return undefined;
   const stmt = statementOf(s.site!);
   if (stmt && exitsLoopAfter(stmt, loop)) return undefined;
   return spawned;
+}
+
+/**
+ * Whether a parallel subtest is the child of a subtest that is not parallel, itself in the loop body:
+ * that subtest's t.Run returns only once its parallel children have finished, so the loop waits.
+ */
+function inSequentialSubtest(spawned: FuncUnit, body: Node): boolean {
+  for (let u = spawned.parent; u && within(u.node, body); u = u.parent) {
+    if (u.spawn || u.node.type !== 'func_literal') continue;
+    const call = u.node.parent?.parent;
+    const mc = call?.type === 'call_expression' && u.node.parent?.type === 'argument_list' ? methodCall(call) : undefined;
+    const param = u.node.childForFieldName('parameters')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+    if (mc?.method === 'Run' && /^\*\s*testing\.T$/.test(param?.childForFieldName('type')?.text ?? '')) return true;
+  }
+  return false;
 }
 
 function findCaptures(model: FileModel): Capture[] {
