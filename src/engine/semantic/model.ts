@@ -1476,6 +1476,7 @@ class ModelBuilder {
               ...visit(body, s),
             ]);
           } else {
+            this.noteFlagLoop(node, unit, scope);
             push(visitAll(node.namedChildren, s));
           }
           break;
@@ -1572,6 +1573,42 @@ class ModelBuilder {
 
   private rangeElemType(expr: Node | null, scope: Scope): TypeRef {
     return this.elemType(this.typeOfExpr(expr, scope));
+  }
+
+  /**
+   * `for !a0Ready || !a1Ready { select { case a0Ready = <-a0ReadyCh: … } }`: the loop ends only once each
+   * flag was set by a receive from its channel, so its end joins the goroutines that send on them.
+   */
+  private noteFlagLoop(loop: Node, unit: FuncUnit, scope: Scope): void {
+    // In a literal run on the spot (a subtest's), when the channels are its own; not in a deferred or stored one.
+    if (unit !== unit.thread && (unit.detached || unit.spawn || underDeferStatement(unit.node))) return;
+    const body = loop.childForFieldName('body');
+    const condition = loop.namedChildren.find((c) => c.id !== body?.id && c.type !== 'comment');
+    const flags = condition ? negatedFlags(condition) : undefined;
+    // A break or goto may leave the loop with a flag unset.
+    if (!body || !flags?.length || /\b(?:break|goto)\b/.test(body.text)) return;
+    const channels = new Map<string, string>();
+    let sets = 0;
+    for (const c of body.descendantsOfType('communication_case')) {
+      const comm = c.childForFieldName('communication');
+      const operand = comm?.type === 'receive_statement' ? comm.childForFieldName('right')?.childForFieldName('operand') : undefined;
+      if (operand?.type !== 'identifier') continue;
+      const left = comm!.childForFieldName('left')?.namedChildren ?? [];
+      const caseBody = c.namedChildren.find((n) => n.type === 'statement_list')?.namedChildren ?? [];
+      // `case flag = <-ch:` (the goroutine sends true) or `case <-ch: flag = true`.
+      const set = left.length === 1 ? left[0].text : /^(\w+)\s*=\s*true$/.exec(caseBody[0]?.text ?? '')?.[1];
+      if (set && flags.includes(set) && !channels.has(set)) {
+        channels.set(set, operand.text);
+        sets++;
+      }
+    }
+    if (!flags.every((f) => channels.has(f))) return;
+    if (unit !== unit.thread && [...channels.values()].some((ch) => !within(scope.lookup(ch)?.node ?? loop, unit.node) || !scope.lookup(ch))) return;
+    // No other assignment of a flag in the loop.
+    const assigned = flags.reduce((n, f) => n + (body.text.match(new RegExp(`(?<![\\w.])${f}\\s*(?:,[^=\\n]*)?=(?!=)`, 'g'))?.length ?? 0), 0);
+    if (assigned !== sets) return;
+    const names = [...new Set(channels.values())];
+    unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false, orders: (sp) => names.some((n) => signalsItself(sp, n)) });
   }
 
   private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
@@ -2122,6 +2159,29 @@ function endsInReturn(selectCase: Node): boolean {
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
+function underDeferStatement(node: Node): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'defer_statement') return true;
+    if (p.type === 'function_declaration' || p.type === 'method_declaration') return false;
+  }
+  return false;
+}
+
+/** The flags `!a || !b` waits for, or undefined for any other condition. */
+function negatedFlags(cond: Node): string[] | undefined {
+  if (cond.type === 'parenthesized_expression') return negatedFlags(cond.namedChild(0)!);
+  if (cond.type === 'unary_expression' && cond.child(0)?.type === '!') {
+    const operand = cond.childForFieldName('operand');
+    return operand?.type === 'identifier' ? [operand.text] : undefined;
+  }
+  if (cond.type === 'binary_expression' && operatorOf(cond) === '||') {
+    const left = negatedFlags(cond.childForFieldName('left')!);
+    const right = left && negatedFlags(cond.childForFieldName('right')!);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  return undefined;
+}
+
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   const name = escapeRegExp(channel);
