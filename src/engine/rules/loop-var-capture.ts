@@ -195,6 +195,7 @@ function rangesOnce(model: FileModel, range: Node): boolean {
   return count(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) === count(new RegExp(`\\brange\\s+${name}\\b`, 'g')) + 1;
 }
 
+/** Whether the identifier is what a range clause ranges over. */
 function isRangedOver(ident: Node): boolean {
   const p = ident.parent;
   return p?.type === 'range_clause' && p.childForFieldName('right')?.startIndex === ident.startIndex;
@@ -267,6 +268,7 @@ function blockEnd(src: string, from: number): number {
   return src.length;
 }
 
+/** How many blocks are open at `at`. */
 function depthAt(src: string, at: number): number {
   let depth = 0;
   for (let i = 0; i < at; i++) {

@@ -261,13 +261,13 @@ function receivedOperand(node: Node | null | undefined): Node | undefined {
   return operand?.type === 'identifier' ? operand : undefined;
 }
 
-/** Whether `node` runs in a deferred call of `fn`: a `defer` statement of fn itself, or a func literal it defers. */
 /** Whether a defer statement of `fn`, at any depth, holds `node`. */
 function underDefer(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'defer_statement') return true;
   return false;
 }
 
+/** Whether `node` runs in a deferred call of `fn`: a `defer` statement of fn itself, or a func literal it defers. */
 function insideDefer(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) {
     if (cur.type === 'defer_statement') return true;

@@ -1603,7 +1603,10 @@ class ModelBuilder {
       }
     }
     if (!flags.every((f) => channels.has(f))) return;
-    if (unit !== unit.thread && [...channels.values()].some((ch) => !within(scope.lookup(ch)?.node ?? loop, unit.node) || !scope.lookup(ch))) return;
+    if (unit !== unit.thread && [...channels.values()].some((ch) => {
+      const made = scope.lookup(ch);
+      return !made || !within(made.node, unit.node);
+    })) return;
     // No other assignment of a flag in the loop.
     const assigned = flags.reduce((n, f) => n + (body.text.match(new RegExp(`(?<![\\w.])${f}\\s*(?:,[^=\\n]*)?=(?!=)`, 'g'))?.length ?? 0), 0);
     if (assigned !== sets) return;
@@ -2159,6 +2162,7 @@ function endsInReturn(selectCase: Node): boolean {
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
+/** Whether a defer statement holds `node`, within its top-level function. */
 function underDeferStatement(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.type === 'defer_statement') return true;
@@ -2404,7 +2408,9 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
 /**
  * `if ps.Name == target { … }` in a loop: a name, an ID, a key or the range index tells the loop's
  * turns apart, so one turn at most gets past the test (a lookup), as with an atomic winner. The other
- * side must be fixed before the loop, not a constant. Returns a name for what the test selects by.
+ * side must be fixed before the loop, not a constant; against a constant, only the range key itself
+ * (or a copy, or the parameter a goroutine gets it as) is sure to differ in every turn. Returns a name
+ * for what the test selects by.
  */
 function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>): string | undefined {
   const cond = ifStmt.childForFieldName('condition');
