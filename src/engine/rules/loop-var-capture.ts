@@ -10,7 +10,7 @@ import { escapeRegExp } from '../regexp.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
-import type { BodyTest, SkeletonContext } from '../skeleton.js';
+import { blockEnd, type BodyTest, type SkeletonContext } from '../skeleton.js';
 
 /** The file's language version when it is known and has pre-1.22 loop semantics. */
 export function preLoopvarVersion(model: FileModel): string | undefined {
@@ -232,11 +232,11 @@ function shadowingScopes(src: string, name: string): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   for (const m of src.matchAll(/\bfunc\b/g)) {
     const body = bodyAfterSignature(src, m.index + 4);
-    if (body !== undefined && new RegExp(`(?<![\\w.])${escaped}\\b(?![ \\t]*\\()`).test(src.slice(m.index, body))) spans.push([body, blockEnd(src, body + 1)]);
+    if (body !== undefined && new RegExp(`(?<![\\w.])${escaped}\\b(?![ \\t]*\\()`).test(src.slice(m.index, body))) spans.push([body, endOf(src, body)]);
   }
   const local = new RegExp(`(?<=[{;]\\s*|\\n[ \\t]*)(?:(?:\\w+\\s*,\\s*)*${escaped}\\b(?:\\s*,\\s*\\w+)*\\s*:=|var\\s+${escaped}\\b)`, 'g');
   for (const m of src.matchAll(local)) {
-    if (depthAt(src, m.index) > 0) spans.push([m.index, blockEnd(src, m.index)]);
+    if (depthAt(src, m.index) > 0) spans.push([m.index, enclosingBlockEnd(src, m.index)]);
   }
   return spans;
 }
@@ -252,14 +252,20 @@ function bodyAfterSignature(src: string, from: number): number | undefined {
     } else if (depth === 0 && (c === '\n' || c === ';' || c === '}' || c === ',' || c === '=')) return undefined;
     else if (c === '{' && depth === 0) {
       if (!/\b(interface|struct)\s*$/.test(src.slice(Math.max(0, i - 12), i))) return i;
-      i = blockEnd(src, i + 1);
+      i = endOf(src, i) - 1;
     }
   }
   return undefined;
 }
 
+/** The end of the block whose `{` is at `open` (the source's end when the skeleton scan is unsure). */
+function endOf(src: string, open: number): number {
+  const end = blockEnd(src, open);
+  return end < 0 ? src.length : end;
+}
+
 /** The index of the `}` closing the block that `from` is in. */
-function blockEnd(src: string, from: number): number {
+function enclosingBlockEnd(src: string, from: number): number {
   let depth = 0;
   for (let i = from; i < src.length; i++) {
     if (src[i] === '{') depth++;
