@@ -33,6 +33,8 @@ export interface FuncModel {
   retains?: ArgRef[];
   /** Arguments the call reads from until data or the stream's end arrives (`io.ReadAll`). */
   reads?: number[];
+  /** Channel arguments the call receives from before it returns, or ends the test (`testutil.RequireReceive`). */
+  receives?: number[];
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
   readerOf?: number;
   /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */
@@ -199,6 +201,8 @@ export class ApiModels {
   private readonly allMethodsByName = new Map<string, FuncModel[]>();
   /** Every group's join method (`joinedBy`) besides `Wait`, which joins any group. */
   readonly joinMethods = new Set<string>();
+  /** Names of functions that receive from a channel argument (`receives`): calls worth asking the model of. */
+  readonly receivingFuncs = new Set<string>();
   /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
   readonly sectionMethods = new Set<string>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
@@ -217,6 +221,7 @@ export class ApiModels {
         if (names.length === 2) this.allMethodsByName.set(names[1], [...(this.allMethodsByName.get(names[1]) ?? []), e]);
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
         if (e.joinedBy && e.joinedBy !== 'Wait') this.joinMethods.add(e.joinedBy);
+        if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);

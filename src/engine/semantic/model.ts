@@ -1328,6 +1328,7 @@ class ModelBuilder {
           }
           if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
           if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
+          if (selected && this.models.receivingFuncs.has(selected)) this.noteModelledReceive(node, fn!, args, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1789,6 +1790,17 @@ class ModelBuilder {
       unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
       return;
     }
+  }
+
+  /**
+   * `testutil.RequireReceive(t, done, timeout)`: a call the models say receives from a channel argument
+   * is a receive from it, at the call, like `<-done`.
+   */
+  private noteModelledReceive(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
+    if (call.parent?.type === 'go_statement') return;
+    const received = (this.packageFuncModel(fn, scope)?.receives ?? []).map((i) => args[i]);
+    if (!received.some((ch) => ch?.type === 'identifier' || ch?.type === 'selector_expression')) return;
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: call.parent?.type === 'defer_statement' });
   }
 
   /**
