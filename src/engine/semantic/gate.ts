@@ -62,9 +62,10 @@ export class Gates {
     const keys: GateKey[] = [];
     for (const stmt of list.namedChildren) {
       if (access.startIndex >= stmt.startIndex && access.startIndex < stmt.endIndex) {
-        // `err = srv.Serve(l)`: the result is written once the server has stopped.
-        const left = stmt.type === 'assignment_statement' ? stmt.childForFieldName('left') : undefined;
-        const right = left ? stmt.childForFieldName('right') : undefined;
+        // `err = srv.Serve(l)` (or `if err = srv.Serve(l); …`): the result is written once the server has stopped.
+        const assignment = stmt.type === 'if_statement' ? stmt.childForFieldName('initializer') : stmt;
+        const left = assignment?.type === 'assignment_statement' ? assignment.childForFieldName('left') : undefined;
+        const right = left ? assignment!.childForFieldName('right') : undefined;
         if (left && right && access.startIndex >= left.startIndex && access.endIndex <= left.endIndex) {
           for (const call of callsIn(right)) keys.push(...this.servedKeys(call).filter((k) => !declaredWithin(k, g)));
         }
@@ -89,7 +90,7 @@ export class Gates {
     // `defer srv.Stop()`: a server stopped at the function's exit, after all of its own code (`other`
     // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's).
     const served = keys.filter((k) => k.stopped);
-    if (served.length > 0 && within(other, parentFn) && !underDefer(other, parentFn) && this.stoppedAtExit(parentFn, served)) return true;
+    if (served.length > 0 && within(other, parentFn) && !underDefer(other, parentFn) && (this.stoppedAtExit(parentFn, served) || this.stoppedElsewhere(parentFn, goroutine, served))) return true;
     for (let cur: Node | null = other; cur && cur.startIndex >= parentFn.startIndex && cur.id !== parentFn.id; cur = cur.parent) {
       if (cur.type === 'func_literal') return false;
       const list = cur.parent;
@@ -111,6 +112,33 @@ export class Gates {
       const list = literal?.type === 'func_literal' ? literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
       const calls = list ? list.namedChildren.flatMap(callsIn) : callsIn(d);
       if (calls.some((c) => this.releases(c, keys))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A server the function keeps in a field (`suite.server.Serve(l)`, or `s.srv = srv` after starting it)
+   * or returns, and does not stop itself: what stops it is another method (`TearDownSuite`, `Stop`),
+   * called once this one has returned.
+   */
+  private stoppedElsewhere(fn: Node, goroutine: Node, keys: GateKey[]): boolean {
+    const outside = (n: Node) => !insideLiteral(n, fn) && !(n.startIndex >= goroutine.startIndex && n.endIndex <= goroutine.endIndex);
+    if (fn.descendantsOfType('call_expression').some((c) => outside(c) && this.releases(c, keys))) return false;
+    const servers = keys.filter((k) => k.text !== k.decl.node.text || k.decl.kind === 'receiver');
+    if (servers.length > 0) return true;
+    const handedOn = (value: Node | null | undefined) => {
+      const key = value?.type === 'identifier' || value?.type === 'unary_expression' ? this.keyOf(value.type === 'unary_expression' ? value.childForFieldName('operand') ?? value : value) : undefined;
+      return key !== undefined && keys.some((k) => k.text === key.text && k.decl === key.decl);
+    };
+    for (const n of fn.descendantsOfType(['assignment_statement', 'return_statement', 'keyed_element'])) {
+      if (!outside(n)) continue;
+      if (n.type === 'assignment_statement') {
+        const left = n.childForFieldName('left')?.namedChildren ?? [];
+        const right = n.childForFieldName('right')?.namedChildren ?? [];
+        if (right.some((v, i) => left[i]?.type === 'selector_expression' && handedOn(v))) return true;
+      } else if (n.type === 'return_statement') {
+        if ((n.namedChild(0)?.namedChildren ?? []).some(handedOn)) return true;
+      } else if (handedOn(n.namedChild(1)?.namedChild(0) ?? n.namedChild(1))) return true;
     }
     return false;
   }
