@@ -2190,6 +2190,16 @@ function endsInReturn(selectCase: Node): boolean {
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
+/** Whether `unit` is `g`, or a block g runs in place (`func() { … }()` as a statement), at any depth. */
+function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
+  for (let u: FuncUnit | undefined = unit; u; u = u.parent) {
+    if (u === g) return true;
+    const call = u.node.parent;
+    if (u.node.type !== 'func_literal' || call?.type !== 'call_expression' || call.parent?.type !== 'expression_statement' || (call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return false;
+  }
+  return false;
+}
+
 /** Whether a defer statement holds `node`, within its top-level function. */
 function underDeferStatement(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
@@ -2758,9 +2768,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && a.unit === ta && ordersWithParent(a.node, ta, b2.node));
+    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && b2.unit === tb && ordersWithParent(b2.node, tb, a.node));
+    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
@@ -2807,9 +2817,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const releasingSends = new ReleasingSends({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
-  /** Orders a goroutine's own access with its parent's beyond the spawn window: handshakes, gates and test servers. */
-  const ordersWithParent = (access: Node, g: FuncUnit, other: Node): boolean =>
-    handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other) || (testServers?.orders(access, g) ?? false);
+  /**
+   * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
+   * parent's beyond the spawn window: handshakes, gates and test servers.
+   */
+  const ordersWithParent = (access: Node, unit: FuncUnit, g: FuncUnit, other: Node): boolean =>
+    (unit === g && (handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other))) ||
+    (runsInPlaceWithin(unit, g) && (testServers?.orders(access, g) ?? false));
 
   const heldAt = new Map<number, string[]>();
   const locksHeld = (node: Node): string[] => {

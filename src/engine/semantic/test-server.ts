@@ -47,10 +47,14 @@ export class TestServers {
   /** Whether, in `list`, a statement before the one holding `access`, or that statement's own call, waits for a peer. */
   private waitsBefore(access: Node, list: Node, g: FuncUnit): boolean {
     for (const stmt of list.namedChildren) {
+      // `func() { conn, err := ln.Accept(); … }()`: a block run in place, as its statements would be.
+      const inPlace = calledInPlace(stmt);
       if (access.startIndex < stmt.startIndex || access.startIndex >= stmt.endIndex) {
         if (SIMPLE_STATEMENTS.has(stmt.type) && callsIn(stmt).some((call) => this.waitsForPeer(call, g))) return true;
+        if (inPlace && this.waitsBefore(stmt, inPlace, g)) return true;
         continue;
       }
+      if (inPlace) return this.waitsBefore(access, inPlace, g);
       // `conn, err = ln.Accept()`: the targets are written once the wait is over.
       if (ASSIGNMENTS.has(stmt.type)) return assigns(stmt, access) && this.waitsForPeer(stmt.childForFieldName('right')?.namedChild(0) ?? null, g);
       // A serving loop: each round waits before it goes on.
@@ -71,6 +75,18 @@ export class TestServers {
     if (!decl || (decl.node.startIndex >= g.node.startIndex && decl.node.endIndex <= g.node.endIndex)) return false;
     return this.q.peerWaits(decl.type)?.includes(mc.method) ?? false;
   }
+}
+
+/** The statements of a func literal a statement calls in place, with no arguments: `func() { … }()`. */
+function calledInPlace(stmt: Node): Node | undefined {
+  const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : null;
+  const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
+  if (fn?.type !== 'func_literal' || callArgumentCount(call!) > 0) return undefined;
+  return fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list');
+}
+
+function callArgumentCount(call: Node): number {
+  return call.childForFieldName('arguments')?.namedChildCount ?? 0;
 }
 
 /** Whether `access` is one of the names an assignment's left side writes. */
