@@ -653,22 +653,6 @@ function onlyCalledDirectly(conversion: Node, model: FuncModel): boolean {
 }
 
 /**
- * A conversion handed straight to what serves it (`httptest.NewServer(http.HandlerFunc(…))`,
- * `mux.Handle("/", http.HandlerFunc(…))`, `http.Server{Handler: http.HandlerFunc(…)}`): it answers
- * every request that server gets, as a registered handler does.
- */
-function putBehindServer(conversion: Node, model: FuncModel): boolean {
-  const pattern = servedByPattern(model);
-  if (!pattern) return false;
-  let holder = conversion.parent;
-  if (holder?.type === 'literal_element') holder = holder.parent;
-  if (holder?.type === 'keyed_element') holder = holder.parent;
-  if (holder?.type === 'literal_value') return pattern.test(holder.parent?.childForFieldName('type')?.text ?? '');
-  if (holder?.type !== 'argument_list') return false;
-  return pattern.test(`${holder.parent?.childForFieldName('function')?.text ?? ''}(`);
-}
-
-/**
  * The spawn a func literal gets from the call it is passed to, as the call's model says: concurrent
  * callbacks run on goroutines of their own (many at once for handlers; joined by the receiver's
  * `joinedBy` method for errgroup), subtests run in parallel when they call t.Parallel().
@@ -691,7 +675,7 @@ function spawnOfLiteralArgument(call: Node, index: number, literal: Node, match:
     if (match!.byNameOnly && !isHandlerSignature(literal)) return undefined;
     // A conversion its function only calls through ServeHTTP runs on the caller's goroutine.
     if (model.conversion && onlyCalledDirectly(call, model)) return undefined;
-    return { kind: 'handler', site: call, registered: model.conversion !== true || putBehindServer(call, model) };
+    return { kind: 'handler', site: call, registered: model.conversion !== true };
   }
   const receiver = methodCall(call)?.receiver.text;
   if (model.joinedBy && receiver) return { kind: 'group', site: call, group: receiver, ...(model.limitedBy ? { limitedBy: model.limitedBy } : {}) };
