@@ -2173,13 +2173,12 @@ function endsInReturn(selectCase: Node): boolean {
   return list?.lastNamedChild?.type === 'return_statement';
 }
 
-/** Whether the goroutine's own code sends on or closes `channel`. */
 /** Whether `unit` is `g`, or a block g runs in place (`func() { … }()` as a statement), at any depth. */
 function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
   for (let u: FuncUnit | undefined = unit; u; u = u.parent) {
     if (u === g) return true;
     const call = u.node.parent;
-    if (u.node.type !== 'func_literal' || call?.type !== 'call_expression' || call.parent?.type !== 'expression_statement' || (call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return false;
+    if (u.node.type !== 'func_literal' || call?.type !== 'call_expression' || call.parent?.type !== 'expression_statement' || callArguments(call).length > 0) return false;
   }
   return false;
 }
@@ -2208,6 +2207,7 @@ function negatedFlags(cond: Node): string[] | undefined {
   return undefined;
 }
 
+/** Whether the goroutine's own code sends on or closes `channel`. */
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   const name = escapeRegExp(channel);

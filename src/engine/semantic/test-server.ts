@@ -17,7 +17,7 @@
  */
 import type { TypeRef } from './typeref.js';
 import type { Decl, FuncUnit, Node } from './model.js';
-import { methodCall } from './model.js';
+import { callArguments, methodCall } from './model.js';
 import { callsIn } from './gate.js';
 
 export interface TestServerQueries {
@@ -81,12 +81,8 @@ export class TestServers {
 function calledInPlace(stmt: Node): Node | undefined {
   const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : null;
   const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
-  if (fn?.type !== 'func_literal' || callArgumentCount(call!) > 0) return undefined;
+  if (fn?.type !== 'func_literal' || callArguments(call!).length > 0) return undefined;
   return fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list');
-}
-
-function callArgumentCount(call: Node): number {
-  return call.childForFieldName('arguments')?.namedChildCount ?? 0;
 }
 
 /** Whether `access` is one of the names an assignment's left side writes. */
