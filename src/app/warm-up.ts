@@ -3,7 +3,9 @@
  * pull request waits on them. Measured on the App bench's first event (10 package jobs of 18 files): a
  * worker that had only analyzed a small package a few times took ~3x as long on its first jobs as on
  * later ones of the same size. So the warm-up is shaped like a review: a package with context-only
- * siblings, a head whose fixes are checked on its added lines, and a base analyzed with a few rules.
+ * siblings, a head whose fixes are checked on its added lines, and a base analyzed with a few rules;
+ * its races are the common ones (a `go` closure's and errgroup closures' shared `err`, a field
+ * written without its lock).
  */
 import { analyze, analyzeChanges, onlyRules, type SourceFile } from '../engine/index.js';
 
@@ -14,6 +16,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Store${n} keeps totals under its lock.
@@ -85,6 +89,24 @@ func Fill${n}(ctx context.Context, s *Store${n}, keys []string) error {
 		return err
 	}
 }
+
+func Load${n}(ctx context.Context, fetch func(context.Context, string) (int, error), keys []string) (int, error) {
+	g, ctx := errgroup.WithContext(ctx)
+	var total int
+	var err error
+	for _, k := range keys {
+		g.Go(func() error {
+			var v int
+			v, err = fetch(ctx, k)
+			total += v
+			return err
+		})
+	}
+	if werr := g.Wait(); werr != nil {
+		return 0, werr
+	}
+	return total, err
+}
 `;
 
 const FILES = 6;
@@ -97,8 +119,8 @@ function pkg(version: string): SourceFile[] {
  * Reviews a changed file of a package with its siblings as context, then its base with two rules:
  * `rounds` times. Returns what the last round found, so a test can tell the paths were exercised.
  */
-export function warmUp(rounds: number): { rules: string[]; fixesOffered: number } {
-  let last = { rules: [] as string[], fixesOffered: 0 };
+export function warmUp(rounds: number): { rules: string[]; fixesOffered: number; messages: string[] } {
+  let last = { rules: [] as string[], fixesOffered: 0, messages: [] as string[] };
   for (let round = 0; round < rounds; round++) {
     const [changed, ...siblings] = pkg(`round ${round}`);
     const lines = changed.content.split('\n').length;
@@ -111,7 +133,7 @@ export function warmUp(rounds: number): { rules: string[]; fixesOffered: number 
       rules: { 'unguarded-field': { enabled: true } },
     });
     const base = analyze([changed, ...context], { scope: 'all', reviewingChanges: true, fixes: 'none', rules: onlyRules(new Set(['closure-write', 'unguarded-field'])) });
-    last = { rules: [...new Set([...head.findings, ...base.findings].map((f) => f.rule))].sort(), fixesOffered: head.fixes?.offered ?? 0 };
+    last = { rules: [...new Set([...head.findings, ...base.findings].map((f) => f.rule))].sort(), fixesOffered: head.fixes?.offered ?? 0, messages: head.findings.map((f) => f.message) };
   }
   return last;
 }
