@@ -2308,6 +2308,16 @@ interface Exclusive {
   perTurn?: { bodyStart: number; bodyEnd: number; ranges: Range[] };
 }
 
+/**
+ * An access in a branch the spawn's turn of its loop does not take (`if err == nil { go … } else { log(err) }`),
+ * to a variable that turn declares anew (`conn, err := ln.Accept()` in the body): the turn that started
+ * the goroutine never makes it, and other turns have their own variable.
+ */
+function otherBranchOfTurn(exclusive: Exclusive, pos: number, declPos: number): boolean {
+  const turn = exclusive.perTurn;
+  return turn !== undefined && declPos > turn.bodyStart && declPos < turn.bodyEnd && inRanges(turn.ranges, pos);
+}
+
 const SWITCHES = new Set(['expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const SWITCH_CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
 
@@ -2698,7 +2708,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const span = spanOfSpawn(s);
     // Started by a deferred closure: at the function's exit, after all of its other code.
     if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
-    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive.ranges, pos);
+    if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive.ranges, pos) && !otherBranchOfTurn(span.exclusive, pos, declPos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
