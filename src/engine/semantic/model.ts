@@ -2173,6 +2173,42 @@ function endsInReturn(selectCase: Node): boolean {
   return list?.lastNamedChild?.type === 'return_statement';
 }
 
+/**
+ * The WaitGroups a goroutine marks done after all of its own code: `defer wg.Done()` as its first
+ * statement, or `wg.Done()` as its last.
+ */
+function doneAtEnd(g: FuncUnit): string[] {
+  if (g.node.type !== 'func_literal') return [];
+  const statements = bodyStatements(g.node).filter((st) => st.type !== 'comment');
+  const names: string[] = [];
+  for (const [k, st] of statements.entries()) {
+    const call = (k === 0 && st.type === 'defer_statement') || (k === statements.length - 1 && st.type === 'expression_statement') ? st.namedChild(0) : null;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (mc?.method === 'Done' && callArguments(call!).length === 0 && /^[\w.]+$/.test(mc.receiver.text)) names.push(mc.receiver.text);
+  }
+  return names;
+}
+
+/**
+ * Whether `access`, made on goroutine g, stands after a `wg.Wait()` among g's own statements on a
+ * WaitGroup that `sibling` marks done after all of its code: the sibling's accesses come first
+ * (`go func() { defer pre.Done(); … }()` and `go func() { pre.Wait(); … }()`). Code of g written after
+ * the Wait, callbacks included, runs after it.
+ */
+function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit): boolean {
+  // A sibling a loop starts again may start after the Wait has returned.
+  if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
+  const groups = doneAtEnd(sibling);
+  if (groups.length === 0) return false;
+  for (const st of bodyStatements(g.node)) {
+    if (st.startIndex >= access.node.startIndex) return false;
+    const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (mc?.method === 'Wait' && callArguments(call!).length === 0 && groups.includes(mc.receiver.text)) return true;
+  }
+  return false;
+}
+
 /** Whether `unit` is `g`, or a block g runs in place (`func() { … }()` as a statement), at any depth. */
 function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
   for (let u: FuncUnit | undefined = unit; u; u = u.parent) {
@@ -2768,7 +2804,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
-      if (j > 0) return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex);
+      if (j <= 0) continue;
+      // One of two sibling goroutines waits for the other's WaitGroup before its access.
+      if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb))) return false;
+      return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex);
     }
     return false;
   };
