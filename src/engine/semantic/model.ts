@@ -2812,6 +2812,18 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return false;
   };
 
+  /** Whether a statement `<-name` follows `stmt` in `list`, at any depth. */
+  const releasedAfter = (list: Node, stmt: Node, name: string): boolean =>
+    new RegExp(`^\\s*<-\\s*${escapeRegExp(name)}\\s*(?://.*)?$`, 'm').test(list.text.slice(stmt.endIndex - list.startIndex));
+
+  /** A local channel made with one slot (`make(chan bool, 1)`): sends and receives on it bracket a lock. */
+  const oneSlotChannel = (ident: Node): boolean => {
+    const init = b.refs.get(ident.startIndex)?.init;
+    if (init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') return false;
+    const args = callArguments(init);
+    return args.length === 2 && args[0].type === 'channel_type' && args[1].text === '1';
+  };
+
   // Lock and Unlock calls made directly in a statement list, in order; read once per list.
   const lockEventsByList = new Map<number, { start: number; name: string; locked: boolean }[]>();
   const lockEvents = (list: Node) => {
@@ -2829,6 +2841,16 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       // `unlock()`: the func a handle-returning Lock gave back.
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
         events.push({ start: stmt.startIndex, name: call.childForFieldName('function')!.text, locked: false });
+      }
+      // `sem <- true` … `<-sem` on a channel of one slot: a lock (the send waits while another holds it).
+      const sent = stmt.type === 'send_statement' ? stmt.childForFieldName('channel') : undefined;
+      const received = call?.type === 'unary_expression' && operatorOf(call) === '<-' ? call.childForFieldName('operand') : undefined;
+      const slot = sent ?? received;
+      // A send counts only when the same code gives the slot back later (`<-sem` as a statement): a
+      // result sent on a channel of one slot is no lock.
+      if (slot?.type === 'identifier' && oneSlotChannel(slot) && (received || releasedAfter(list, stmt, slot.text))) {
+        events.push({ start: stmt.startIndex, name: slot.text, locked: slot === sent });
+        continue;
       }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
