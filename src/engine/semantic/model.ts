@@ -2174,37 +2174,43 @@ function endsInReturn(selectCase: Node): boolean {
 }
 
 /**
- * The WaitGroups a goroutine marks done after all of its own code: `defer wg.Done()` as its first
- * statement, or `wg.Done()` as its last.
+ * What a goroutine signals after all of its own code, as its first statement deferred or as its last:
+ * the WaitGroups it marks done (`wg.Done()`) and the channels it closes (`close(results)`).
  */
-function doneAtEnd(g: FuncUnit): string[] {
-  if (g.node.type !== 'func_literal') return [];
+function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
+  const out = { done: [] as string[], closed: [] as string[] };
+  if (g.node.type !== 'func_literal') return out;
   const statements = bodyStatements(g.node).filter((st) => st.type !== 'comment');
-  const names: string[] = [];
   for (const [k, st] of statements.entries()) {
     const call = (k === 0 && st.type === 'defer_statement') || (k === statements.length - 1 && st.type === 'expression_statement') ? st.namedChild(0) : null;
-    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
-    if (mc?.method === 'Done' && callArguments(call!).length === 0 && /^[\w.]+$/.test(mc.receiver.text)) names.push(mc.receiver.text);
+    if (call?.type !== 'call_expression') continue;
+    const args = callArguments(call);
+    const mc = methodCall(call);
+    if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
+    if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
   }
-  return names;
+  return out;
 }
 
 /**
- * Whether `access`, made on goroutine g, stands after a `wg.Wait()` among g's own statements on a
- * WaitGroup that `sibling` marks done after all of its code: the sibling's accesses come first
- * (`go func() { defer pre.Done(); … }()` and `go func() { pre.Wait(); … }()`). Code of g written after
- * the Wait, callbacks included, runs after it.
+ * Whether `access`, made on goroutine g, stands after one of g's own statements that waits for what
+ * `sibling` signals after all of its code: a `wg.Wait()` on a WaitGroup it marks done, or a range,
+ * with no `break`, over a channel it closes (`go func() { defer pre.Done(); … }()` and
+ * `go func() { pre.Wait(); … }()`). Code of g written after the wait, callbacks included, runs after it.
  */
 function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit): boolean {
-  // A sibling a loop starts again may start after the Wait has returned.
+  // A sibling a loop starts again may start after the wait has ended.
   if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
-  const groups = doneAtEnd(sibling);
-  if (groups.length === 0) return false;
+  const { done, closed } = signalsAtEnd(sibling);
+  if (done.length === 0 && closed.length === 0) return false;
   for (const st of bodyStatements(g.node)) {
     if (st.startIndex >= access.node.startIndex) return false;
     const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
     const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
-    if (mc?.method === 'Wait' && callArguments(call!).length === 0 && groups.includes(mc.receiver.text)) return true;
+    if (mc?.method === 'Wait' && callArguments(call!).length === 0 && done.includes(mc.receiver.text)) return true;
+    const range = st.type === 'for_statement' ? st.namedChildren.find((c) => c.type === 'range_clause') : undefined;
+    const over = range?.childForFieldName('right');
+    if (over?.type === 'identifier' && closed.includes(over.text) && !/\b(?:break|goto)\b/.test(st.childForFieldName('body')?.text ?? '')) return true;
   }
   return false;
 }
