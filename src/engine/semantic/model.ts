@@ -2765,6 +2765,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
     if (inRanges(sx.exclusive.ranges, sy.start) || inRanges(sy.exclusive.ranges, sx.start)) return false;
+    // `go load(); return` outside any loop: a spawn after that return never starts in the same call.
+    if ((!x.loop && sy.start >= sx.reachEnd) || (!y.loop && sx.start >= sy.reachEnd)) return false;
     // Two branches of one turn of a loop, for a variable each turn declares anew (`var err error` in the body).
     const [tx, ty] = [sx.exclusive.perTurn, sy.exclusive.perTurn];
     if (tx && ty && tx.bodyStart === ty.bodyStart && declPos > tx.bodyStart && declPos < tx.bodyEnd && (inRanges(tx.ranges, sy.start) || inRanges(ty.ranges, sx.start))) return false;
