@@ -2813,7 +2813,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
       if (j <= 0) continue;
-      // One of two sibling goroutines waits for the other's WaitGroup before its access.
+      // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
       if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb))) return false;
       return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex);
     }
