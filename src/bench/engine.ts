@@ -114,7 +114,12 @@ function packagesOf(files: readonly CorpusFile[]): CorpusFile[][] {
   return [...groups.values()];
 }
 
-async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
+/**
+ * One pass over the corpus. `reversed` takes each package's files in the opposite order: the passes
+ * allocate the same way, so a collection that falls on one file in one order falls elsewhere in the
+ * other, and a file's fastest time is its own cost.
+ */
+async function analyzeAll(files: readonly CorpusFile[], reversed = false): Promise<AnalysisPass> {
   const pass: AnalysisPass = { findings: [], failed: [], overBudget: [], withSyntaxErrors: 0 };
   const linesOf = new Map(files.map((f) => [f.path, f.content.split('\n').length]));
   let sinceCollect = 0;
@@ -125,7 +130,8 @@ async function analyzeAll(files: readonly CorpusFile[]): Promise<AnalysisPass> {
     }
     sinceCollect += pkg.length;
     const goVersion = pkg[0].goVersion;
-    const result = analyze(pkg.map((f) => ({ path: f.path, content: f.content })), { scope: 'all', ...(goVersion ? { goVersion } : {}) });
+    const ordered = reversed ? [...pkg].reverse() : pkg;
+    const result = analyze(ordered.map((f) => ({ path: f.path, content: f.content })), { scope: 'all', ...(goVersion ? { goVersion } : {}) });
     pass.findings.push(...result.findings);
     for (const report of result.files) {
       if (report.error) pass.failed.push(`${report.file}: ${report.error}`);
@@ -174,7 +180,7 @@ async function main(): Promise<number> {
   const analysis = { seconds: Infinity, value: undefined as unknown as AnalysisPass };
   for (let i = 0; i < RUNS; i++) {
     parse.seconds = Math.min(parse.seconds, (await timed(() => bareParse(files))).seconds);
-    const pass = await timed(() => analyzeAll(files));
+    const pass = await timed(() => analyzeAll(files, i % 2 === 1));
     if (pass.seconds < analysis.seconds) Object.assign(analysis, pass);
   }
   const { findings, failed, overBudget, withSyntaxErrors } = analysis.value;
