@@ -2178,7 +2178,10 @@ function endsInReturn(selectCase: Node): boolean {
  * the WaitGroups it marks done (`wg.Done()`) and the channels it closes (`close(results)`).
  */
 function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
-  const out = { done: [] as string[], closed: [] as string[] };
+  let out = signalsAtEndOf.get(g);
+  if (out) return out;
+  out = { done: [], closed: [] };
+  signalsAtEndOf.set(g, out);
   if (g.node.type !== 'func_literal') return out;
   const statements = bodyStatements(g.node).filter((st) => st.type !== 'comment');
   for (const [k, st] of statements.entries()) {
@@ -2191,6 +2194,29 @@ function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
   }
   return out;
 }
+const signalsAtEndOf = new WeakMap<FuncUnit, { done: string[]; closed: string[] }>();
+
+/**
+ * A goroutine's own statements that wait: `wg.Wait()` (kind 'done', for a WaitGroup), and a range
+ * with no `break` over a channel (kind 'closed'), each with where it ends.
+ */
+function waitsOf(g: FuncUnit): { end: number; kind: 'done' | 'closed'; name: string }[] {
+  let waits = waitsOfUnit.get(g);
+  if (waits) return waits;
+  waits = [];
+  waitsOfUnit.set(g, waits);
+  if (g.node.type !== 'func_literal') return waits;
+  for (const st of bodyStatements(g.node)) {
+    const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (mc?.method === 'Wait' && callArguments(call!).length === 0) waits.push({ end: st.endIndex, kind: 'done', name: mc.receiver.text });
+    const range = st.type === 'for_statement' ? st.namedChildren.find((c) => c.type === 'range_clause') : undefined;
+    const over = range?.childForFieldName('right');
+    if (over?.type === 'identifier' && !/\b(?:break|goto)\b/.test(st.childForFieldName('body')?.text ?? '')) waits.push({ end: st.endIndex, kind: 'closed', name: over.text });
+  }
+  return waits;
+}
+const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'; name: string }[]>();
 
 /**
  * Whether `access`, made on goroutine g, stands after one of g's own statements that waits for what
@@ -2201,18 +2227,10 @@ function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
 function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit): boolean {
   // A sibling a loop starts again may start after the wait has ended.
   if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
-  const { done, closed } = signalsAtEnd(sibling);
-  if (done.length === 0 && closed.length === 0) return false;
-  for (const st of bodyStatements(g.node)) {
-    if (st.startIndex >= access.node.startIndex) return false;
-    const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
-    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
-    if (mc?.method === 'Wait' && callArguments(call!).length === 0 && done.includes(mc.receiver.text)) return true;
-    const range = st.type === 'for_statement' ? st.namedChildren.find((c) => c.type === 'range_clause') : undefined;
-    const over = range?.childForFieldName('right');
-    if (over?.type === 'identifier' && closed.includes(over.text) && !/\b(?:break|goto)\b/.test(st.childForFieldName('body')?.text ?? '')) return true;
-  }
-  return false;
+  const waits = waitsOf(g);
+  if (waits.length === 0) return false;
+  const signals = signalsAtEnd(sibling);
+  return waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name));
 }
 
 /** Whether `unit` is `g`, or a block g runs in place (`func() { … }()` as a statement), at any depth. */
@@ -2813,9 +2831,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
       if (j <= 0) continue;
+      if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
-      if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb))) return false;
-      return overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex);
+      return !(i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb)));
     }
     return false;
   };
