@@ -124,10 +124,11 @@ export class Gates {
   private stoppedElsewhere(fn: Node, goroutine: Node, keys: GateKey[]): boolean {
     const outside = (n: Node) => !insideLiteral(n, fn) && !(n.startIndex >= goroutine.startIndex && n.endIndex <= goroutine.endIndex);
     if (fn.descendantsOfType('call_expression').some((c) => outside(c) && this.releases(c, keys))) return false;
-    const servers = keys.filter((k) => k.text !== k.decl.node.text || k.decl.kind === 'receiver');
-    if (servers.length > 0) return true;
+    if (keys.some((k) => k.text !== k.decl.node.text || k.decl.kind === 'receiver')) return true;
+    // `s.srv = srv`, `return srv` or `&T{srv: &srv}`: the value (or its address) goes where another method finds it.
     const handedOn = (value: Node | null | undefined) => {
-      const key = value?.type === 'identifier' || value?.type === 'unary_expression' ? this.keyOf(value.type === 'unary_expression' ? value.childForFieldName('operand') ?? value : value) : undefined;
+      const operand = value?.type === 'unary_expression' ? value.childForFieldName('operand') : value?.type === 'identifier' ? value : undefined;
+      const key = operand ? this.keyOf(operand) : undefined;
       return key !== undefined && keys.some((k) => k.text === key.text && k.decl === key.decl);
     };
     for (const n of fn.descendantsOfType(['assignment_statement', 'return_statement', 'keyed_element'])) {

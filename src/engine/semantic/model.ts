@@ -2233,12 +2233,17 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit): boolea
   return waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name));
 }
 
-/** Whether `unit` is `g`, or a block g runs in place (`func() { … }()` as a statement), at any depth. */
+/** Whether a func literal is a block run in place: called with no arguments as a statement, `func() { … }()`. */
+export function runsInPlace(literal: Node): boolean {
+  const call = literal.parent;
+  return literal.type === 'func_literal' && call?.type === 'call_expression' && call.parent?.type === 'expression_statement' && callArguments(call).length === 0;
+}
+
+/** Whether `unit` is `g`, or a block g runs in place, at any depth. */
 function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
   for (let u: FuncUnit | undefined = unit; u; u = u.parent) {
     if (u === g) return true;
-    const call = u.node.parent;
-    if (u.node.type !== 'func_literal' || call?.type !== 'call_expression' || call.parent?.type !== 'expression_statement' || callArguments(call).length > 0) return false;
+    if (!runsInPlace(u.node)) return false;
   }
   return false;
 }

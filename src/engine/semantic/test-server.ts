@@ -17,7 +17,7 @@
  */
 import type { TypeRef } from './typeref.js';
 import type { Decl, FuncUnit, Node } from './model.js';
-import { callArguments, methodCall } from './model.js';
+import { methodCall, runsInPlace } from './model.js';
 import { callsIn } from './gate.js';
 
 export interface TestServerQueries {
@@ -77,11 +77,11 @@ export class TestServers {
   }
 }
 
-/** The statements of a func literal a statement calls in place, with no arguments: `func() { … }()`. */
+/** The statements of a block a statement runs in place (see runsInPlace). */
 function calledInPlace(stmt: Node): Node | undefined {
   const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : null;
   const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
-  if (fn?.type !== 'func_literal' || callArguments(call!).length > 0) return undefined;
+  if (!fn || !runsInPlace(fn)) return undefined;
   return fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list');
 }
 
