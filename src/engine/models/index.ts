@@ -203,6 +203,11 @@ export class ApiModels {
   readonly joinMethods = new Set<string>();
   /** Names of functions that receive from a channel argument (`receives`): calls worth asking the model of. */
   readonly receivingFuncs = new Set<string>();
+  /**
+   * Calls that read a stream to data or its end: `reads` functions and pipe ends' `read` methods.
+   * A package function whose body makes one may read a pipe end its caller hands it.
+   */
+  readonly streamReadingCalls: RegExp | undefined;
   /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
   readonly sectionMethods = new Set<string>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
@@ -210,6 +215,7 @@ export class ApiModels {
 
   constructor(readonly entries: readonly ModelEntry[]) {
     const spawning = new Set<string>();
+    const streamReading = new Set<string>();
     // Later entries win: a user's model overrides the bundled one.
     for (const e of entries) {
       if ('func' in e) {
@@ -222,6 +228,8 @@ export class ApiModels {
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
         if (e.joinedBy && e.joinedBy !== 'Wait') this.joinMethods.add(e.joinedBy);
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
+        if (e.reads) streamReading.add(names[names.length - 1]);
+        for (const m of e.pipe?.read ?? []) streamReading.add(m);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);
@@ -234,6 +242,7 @@ export class ApiModels {
     }
     this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;
     this.spawningNames = spawning;
+    this.streamReadingCalls = streamReading.size > 0 ? new RegExp(`\\b(?:${[...streamReading].join('|')})\\(`) : undefined;
   }
 
   private static standardModels: ApiModels | undefined;

@@ -45,16 +45,8 @@ export function channelOpsOf(method: Node): ChannelOps {
   return ops;
 }
 
-/**
- * The channels a function waits on that its caller hands it: a channel parameter it receives from
- * (not in a select with a default case) or ranges over, in its own body (`drainErrors(t, errc, 2)`),
- * or a channel field of a parameter (`<-future.Done` for a `future *Future` parameter). Each is a
- * parameter's position and, for a field, the field's name. A call that passes such a channel waits
- * as a receive would.
- */
-export function channelParamsWaitedOn(fn: Node): WaitedParam[] {
-  const waited: WaitedParam[] = [];
-  const body = fn.childForFieldName('body');
+/** A function's parameters by name: the argument position each takes, and whether it is a channel. */
+export function paramPositions(fn: Node): Map<string, { index: number; channel: boolean }> {
   const params = fn.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
   const positions = new Map<string, { index: number; channel: boolean }>();
   let index = 0;
@@ -66,6 +58,20 @@ export function channelParamsWaitedOn(fn: Node): WaitedParam[] {
       index++;
     }
   }
+  return positions;
+}
+
+/**
+ * The channels a function waits on that its caller hands it: a channel parameter it receives from
+ * (not in a select with a default case) or ranges over, in its own body (`drainErrors(t, errc, 2)`),
+ * or a channel field of a parameter (`<-future.Done` for a `future *Future` parameter). Each is a
+ * parameter's position and, for a field, the field's name. A call that passes such a channel waits
+ * as a receive would.
+ */
+export function channelParamsWaitedOn(fn: Node): WaitedParam[] {
+  const waited: WaitedParam[] = [];
+  const body = fn.childForFieldName('body');
+  const positions = paramPositions(fn);
   if (!body || positions.size === 0) return waited;
   for (const node of body.descendantsOfType(['unary_expression', 'range_clause'])) {
     if (insideLiteral(node, body)) continue;

@@ -10,7 +10,7 @@ import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type
 import { Gates, ReleasingSends } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { TestServers } from './test-server.js';
-import { channelOpsOf, channelParamsWaitedOn, type ChannelOps, type WaitedParam } from './channel-methods.js';
+import { channelOpsOf, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -325,6 +325,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
     // Function joins read which channel parameters (or channel fields of parameters) a function waits on.
     if (fn.receiver === undefined && (body.includes('<-') || body.includes('range')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
+    // Pipe reads read which parameters a function reads as a stream (streamParamsRead).
+    if (fn.receiver === undefined && STREAM_PARAM.test(fn.signature) && ctx.models.streamReadingCalls?.test(body) === true) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -334,6 +336,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 }
 
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
+/** A parameter that may be one end of a pipe: a reader, a file, a connection. */
+const STREAM_PARAM = /Reader\b|File\b|Conn\b/;
 
 /** The package's types that may hold a mutex, once per package (its files share one list of type specs). */
 const lockedTypes = new WeakMap<readonly unknown[], ReadonlySet<string>>();
@@ -1321,7 +1325,12 @@ class ModelBuilder {
           if (selected !== undefined && args.length === 0 && (selected === 'Wait' || this.models.joinMethods.has(selected))) this.noteJoin(node, unit);
           else if (fn?.type === 'identifier') {
             this.noteLocalFuncJoins(node, fn, scope, unit);
-            if (args.length > 0) this.noteArgumentJoin(node, this.packageFunc(fn, scope), args, unit);
+            if (args.length > 0) {
+              const callee = this.packageFunc(fn, scope);
+              this.noteArgumentJoin(node, callee, args, unit);
+              const owner = callee && [this, ...this.siblings].find((b) => b.funcNodes.get(fn.text) === callee);
+              if (owner) this.notePipeRead(node, fn, undefined, args, scope, unit, owner.streamParamsRead(callee!));
+            }
           } else if (selected && this.mayWait(selected)) {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
@@ -1767,14 +1776,15 @@ class ModelBuilder {
    * of an in-memory pipe (the models' `pipe` and `reads`) returns once the other end was written to or
    * closed, so it joins a goroutine that writes to or closes that end.
    */
-  private notePipeRead(call: Node, fn: Node, selected: string, args: Node[], scope: Scope, unit: FuncUnit): void {
+  private notePipeRead(call: Node, fn: Node, selected: string | undefined, args: Node[], scope: Scope, unit: FuncUnit, reads?: readonly number[]): void {
     if (unit !== unit.thread || call.parent?.type === 'go_statement') return;
     const receiver = fn.childForFieldName('operand');
     const ends: { end: Node; method?: string }[] = [];
-    // A method of an end (`client.Read(buf)`), or a call the models say reads an argument (`io.ReadAll(client)`).
-    if (receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
+    // A method of an end (`client.Read(buf)`), or a call the models say (or the package's own function
+    // shows) reads an argument (`io.ReadAll(client)`, `consumeUntilEOF(r)`).
+    if (selected && receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
     else
-      for (const i of this.packageFuncModel(fn, scope)?.reads ?? []) {
+      for (const i of reads ?? this.packageFuncModel(fn, scope)?.reads ?? []) {
         const end = args[i] && this.readSource(args[i], scope);
         if (end) ends.push({ end });
       }
@@ -1790,6 +1800,41 @@ class ModelBuilder {
       unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
       return;
     }
+  }
+
+  private readonly paramsRead = new Map<Node, number[]>();
+
+  /**
+   * The parameters a package function reads as a stream until its end: it calls their `Read` in a loop
+   * (`for { n, err := r.Read(buf); if err == io.EOF { return nil } … }`) or hands them to a call the
+   * models say reads its argument (`io.ReadAll(r)`, `io.Copy(dst, r)`). Given one end of a pipe, the
+   * function returns only after the other end was written to or closed. Asked of the builder of the
+   * file that declares `fn`: the imports that resolve its calls are that file's.
+   */
+  private streamParamsRead(fn: Node): number[] {
+    let read = this.paramsRead.get(fn);
+    if (read) return read;
+    read = [];
+    const body = fn.childForFieldName('body');
+    const positions = body ? paramPositions(fn) : new Map<string, { index: number }>();
+    for (const call of positions.size > 0 ? body!.descendantsOfType('call_expression') : []) {
+      const callee = call.childForFieldName('function');
+      if (callee?.type !== 'selector_expression' || insideLiteralOrGo(call, fn)) continue;
+      const operand = callee.childForFieldName('operand');
+      const looped = (n: Node) => { for (let p = n.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'for_statement') return true; return false; };
+      const named: Node[] = [];
+      if (callee.childForFieldName('field')?.text === 'Read' && operand?.type === 'identifier' && looped(call)) named.push(operand);
+      else {
+        const args = callArguments(call);
+        for (const i of this.packageFuncModel(callee, undefined)?.reads ?? []) if (args[i]?.type === 'identifier') named.push(args[i]);
+      }
+      for (const n of named) {
+        const index = positions.get(n.text)?.index;
+        if (index !== undefined && !read.includes(index)) read.push(index);
+      }
+    }
+    this.paramsRead.set(fn, read);
+    return read;
   }
 
   /**
