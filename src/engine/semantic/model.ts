@@ -1661,6 +1661,12 @@ class ModelBuilder {
     }
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false });
+    // That joins a go statement's goroutine, whatever channel it uses; a `.Go` closure only when it
+    // sends on or closes this channel itself (`wg.Go(func() { ok = probe(); done <- true })`, `<-done`).
+    const channel = receive.childForFieldName('operand')?.text;
+    if (channel === undefined) return;
+    const orders = (s: Spawn) => s.kind === 'group' && signalsItself(s, channel);
+    unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false, orders, ordersClosures: true });
   }
 
   /**
