@@ -35,6 +35,8 @@ export interface FuncModel {
   reads?: number[];
   /** Channel arguments the call receives from before it returns, or ends the test (`testutil.RequireReceive`). */
   receives?: number[];
+  /** Condition arguments the call returns only after one run of them returned true, or ends the test (`require.Eventually`). */
+  waitsUntilTrue?: number[];
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
   readerOf?: number;
   /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */

@@ -9,6 +9,7 @@ import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
 import { Gates, ReleasingSends } from './gate.js';
 import { Handshakes } from './handshake.js';
+import { Flags } from './flag.js';
 import { TestServers } from './test-server.js';
 import { channelOpsOf, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
@@ -2953,13 +2954,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
   const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const releasingSends = new ReleasingSends({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
    * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
-   * parent's beyond the spawn window: handshakes, gates and test servers.
+   * parent's beyond the spawn window: handshakes, gates, published flags and test servers.
    */
   const ordersWithParent = (access: Node, unit: FuncUnit, g: FuncUnit, other: Node): boolean =>
-    (unit === g && (handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other))) ||
+    (unit === g && (handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other) || flags.orders(access, g, other))) ||
     (runsInPlaceWithin(unit, g) && (testServers?.orders(access, g) ?? false));
 
   const heldAt = new Map<number, string[]>();
