@@ -101,7 +101,7 @@ function setAfter(access: Node, body: Node): string[] {
       const flag = call?.type === 'call_expression' ? flagSetBy(call) : undefined;
       if (flag) flags.push(flag);
     }
-    // A statement that leaves the list (a return) ends the search: later lists are not reached.
+    // Only the innermost list: a later statement of an outer one may never run (a return comes first).
     break;
   }
   return flags;

@@ -1828,9 +1828,8 @@ class ModelBuilder {
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'selector_expression' || insideLiteralOrGo(call, fn)) continue;
       const operand = callee.childForFieldName('operand');
-      const looped = (n: Node) => { for (let p = n.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'for_statement') return true; return false; };
       const named: Node[] = [];
-      if (callee.childForFieldName('field')?.text === 'Read' && operand?.type === 'identifier' && looped(call)) named.push(operand);
+      if (callee.childForFieldName('field')?.text === 'Read' && operand?.type === 'identifier' && insideLoopOf(call, fn)) named.push(operand);
       else {
         const args = callArguments(call);
         for (const i of this.packageFuncModel(callee, undefined)?.reads ?? []) if (args[i]?.type === 'identifier') named.push(args[i]);
@@ -2119,6 +2118,11 @@ function parameterNames(list: Node | null | undefined): string[] {
 }
 
 /** Whether `node` runs inside a func literal or a go statement of `fn`, not in `fn`'s own flow. */
+function insideLoopOf(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'for_statement') return true;
+  return false;
+}
+
 function insideLiteralOrGo(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal' || cur.type === 'go_statement') return true;
   return false;
