@@ -10,6 +10,7 @@ import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, type
 import { Gates, ReleasingSends } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
+import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
 import { channelOpsOf, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
@@ -2873,6 +2874,24 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return false;
   };
 
+  // The conditions each access runs under, up to the function both goroutines start from. A descender
+  // of its own: these queries come in pair order, not source order, and would undo the shared one's.
+  const guardsAt = new Map<string, Guards>();
+  const guardDescender = new Descender(b.tree);
+  const guardsFor = (x: Access, top: Node): Guards => {
+    const key = `${x.node.id}:${top.id}`;
+    let g = guardsAt.get(key);
+    if (!g) guardsAt.set(key, (g = guardsOf(x.node, guardDescender.ancestors(x.node) ?? [], top)));
+    return g;
+  };
+  /** Two sibling goroutines' accesses under conditions that cannot both hold in one call (`if pool {…}`, `if !pool {…}`). */
+  const exclusiveGuards = (x: Access, y: Access, top: Node): boolean => {
+    const gx = guardsFor(x, top);
+    if (gx.atoms.length === 0) return false;
+    const gy = guardsFor(y, top);
+    return gy.atoms.length > 0 && contradiction(gx, gy, top) !== undefined;
+  };
+
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
@@ -2885,16 +2904,27 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node));
+    if (ia > 0)
+      return (
+        !answersTest(chainA, ia) &&
+        inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) &&
+        !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node))
+      );
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node));
+    if (ib > 0)
+      return (
+        !answersTest(chainB, ib) &&
+        inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) &&
+        !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node))
+      );
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
       if (j <= 0) continue;
       if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
-      return !(i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb)));
+      if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb))) return false;
+      return !exclusiveGuards(a, b2, chainA[i].node);
     }
     return false;
   };
