@@ -226,7 +226,7 @@ export class ReleasingSends {
 
   private readonly receives = new Map<number, { ch: Node; from: number; to: number }[]>();
 
-  /** Where g has received from a channel: the body of a `case <-ch:`, or the rest of the block after a `<-ch` statement. */
+  /** Where g has received from a channel: the body of a `case <-ch:`, or the rest of the block after a `<-ch` (or `v := <-ch`) statement. */
   private receivesOf(g: FuncUnit): { ch: Node; from: number; to: number }[] {
     let found = this.receives.get(g.node.id);
     if (found) return found;
@@ -234,16 +234,19 @@ export class ReleasingSends {
     if (g.node.text.includes('<-')) {
       const nested = g.node.descendantsOfType('func_literal').filter((l) => l.id !== g.node.id);
       const inNested = (n: Node) => nested.some((l) => n.startIndex >= l.startIndex && n.endIndex <= l.endIndex);
-      for (const n of g.node.descendantsOfType(['communication_case', 'expression_statement'])) {
+      for (const n of g.node.descendantsOfType(['communication_case', 'expression_statement', 'assignment_statement', 'short_var_declaration'])) {
         if (inNested(n)) continue;
         if (n.type === 'communication_case') {
           const comm = n.childForFieldName('communication');
           const ch = receivedOperand(comm);
           if (ch && comm) found.push({ ch, from: comm.endIndex, to: n.endIndex });
         } else {
-          const ch = receivedOperand(n.namedChild(0));
+          // `<-latch`, or what it received kept: `_ = <-latch`, `v, ok := <-ch`.
+          const right = n.type === 'expression_statement' ? n.namedChild(0) : n.childForFieldName('right')?.namedChildren;
+          const ch = receivedOperand(Array.isArray(right) ? (right.length === 1 ? right[0] : undefined) : right);
+          // The rest of its block, or of the `if` whose initializer it is (`if ok := <-ready; ok {…}`).
           const list = ch ? n.parent : null;
-          if (ch && list?.type === 'statement_list') found.push({ ch, from: n.endIndex, to: list.endIndex });
+          if (ch && (list?.type === 'statement_list' || list?.type === 'if_statement')) found.push({ ch, from: n.endIndex, to: list.endIndex });
         }
       }
     }
