@@ -1875,8 +1875,11 @@ class ModelBuilder {
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
   private noteUnbufferedSend(send: Node, scope: Scope, unit: FuncUnit): void {
-    // In a nested literal (a deferred one, a callback) the send runs at another time than it stands.
-    if (unit !== unit.thread) return;
+    // In a nested literal (a deferred one, a callback) the send runs at another time than it stands;
+    // in a returned stop func (`return func() { done <- struct{}{}; report(n) }`) it still orders
+    // what follows it in that func, whenever the caller runs it.
+    const returned = unit !== unit.thread && unit.node.type === 'func_literal' && unit.node.parent?.type === 'expression_list' && unit.node.parent.parent?.type === 'return_statement';
+    if (unit !== unit.thread && !returned) return;
     const channel = send.childForFieldName('channel');
     const decl = channel?.type === 'identifier' ? scope.lookup(channel.text) : undefined;
     const init = decl?.init;
@@ -1884,7 +1887,8 @@ class ModelBuilder {
     const args = callArguments(init);
     if (args.length > 2 || (args.length === 2 && args[1].text !== '0')) return;
     const handedTo = channel!.text;
-    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, orders: (s) => receiveEndsWork(s, handedTo) });
+    const scopeEnd = returned ? unit.node.endIndex : undefined;
+    unit.thread.joins.push({ pos: send.endIndex, end: send.endIndex, group: undefined, deferred: false, orders: (s) => receiveEndsWork(s, handedTo), ...(scopeEnd ? { scopeEnd } : {}) });
   }
 
   /**
@@ -2452,7 +2456,7 @@ function endsInFallthrough(clause: Node): boolean {
 function inJoinedCase(s: Spawn, pos: number): boolean {
   const parent = s.parent?.thread;
   if (!parent || s.kind === 'group' || !s.site) return false;
-  return parent.joins.some((j) => j.scopeEnd !== undefined && j.pos >= s.site!.endIndex && pos >= j.pos && pos < j.scopeEnd);
+  return parent.joins.some((j) => j.scopeEnd !== undefined && j.pos >= s.site!.endIndex && pos >= j.pos && pos < j.scopeEnd && (!j.orders || j.orders(s)));
 }
 
 /** `g.SetLimit(1)` earlier in the spawning function, for a group whose models name its limit method. */
