@@ -2908,19 +2908,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0)
-      return (
-        !answersTest(chainA, ia) &&
-        inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) &&
-        !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node))
-      );
+    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node));
     const ib = chainB.indexOf(ta);
-    if (ib > 0)
-      return (
-        !answersTest(chainB, ib) &&
-        inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) &&
-        !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node))
-      );
+    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node));
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
