@@ -24,6 +24,7 @@ export interface FlagQueries {
 
 /** Method calls that set a flag: sync/atomic's types and abool-style flags. */
 const SETTING_METHOD = /^(Store|Set|SetTo|Add|Swap|CompareAndSwap)$/;
+const SETTING_TEXT = /\.(?:Store|Set|SetTo|Add|Swap|CompareAndSwap)\(|\batomic\.(?:Store|Add|Swap|CompareAndSwap)/;
 /** Values that leave a flag unset. */
 const UNSET_VALUE = /^(false|0)$/;
 
@@ -35,11 +36,20 @@ export class Flags {
    * are ordered because g sets a flag after `access` that the parent sees set before `other`.
    */
   orders(access: Node, g: FuncUnit, other: Node): boolean {
-    if (g.spawn?.kind !== 'go' || !g.body) return false;
+    if (g.spawn?.kind !== 'go' || !g.body || !this.setsSomeFlag(g)) return false;
     const flags = setAfter(access, g.body);
     if (flags.length === 0) return false;
     const root = g.spawn.parent?.thread.node;
     return root !== undefined && flags.some((flag) => this.seenSetBefore(other, flag, root));
+  }
+
+  private readonly setting = new Map<number, boolean>();
+
+  /** A text test, once per goroutine: walking up from each access costs as much as the tree is deep. */
+  private setsSomeFlag(g: FuncUnit): boolean {
+    let sets = this.setting.get(g.node.id);
+    if (sets === undefined) this.setting.set(g.node.id, (sets = SETTING_TEXT.test(g.body!.text)));
+    return sets;
   }
 
   /** Whether `other` runs only after a load of `flag` saw it set, within `root`. */
