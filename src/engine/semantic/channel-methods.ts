@@ -90,6 +90,26 @@ export function channelParamsWaitedOn(fn: Node): WaitedParam[] {
   return waited;
 }
 
+/**
+ * The positions of the channel parameters a function sends on or closes in its own body
+ * (`func signal(ch chan struct{}) { close(ch) }`): a call that passes a channel there signals it.
+ */
+export function channelParamsSignaled(fn: Node): number[] {
+  const signaled: number[] = [];
+  const body = fn.childForFieldName('body');
+  const positions = paramPositions(fn);
+  if (!body || positions.size === 0) return signaled;
+  for (const node of body.descendantsOfType(['send_statement', 'call_expression'])) {
+    if (insideLiteral(node, body)) continue;
+    let channel: Node | null | undefined;
+    if (node.type === 'send_statement') channel = node.childForFieldName('channel');
+    else if (node.childForFieldName('function')?.text === 'close') channel = node.childForFieldName('arguments')?.namedChildren[0];
+    const param = channel?.type === 'identifier' ? positions.get(channel.text) : undefined;
+    if (param?.channel && !signaled.includes(param.index)) signaled.push(param.index);
+  }
+  return signaled;
+}
+
 /** A channel a function waits on, reached through its parameter at `index` (and its `field`). */
 export interface WaitedParam {
   index: number;

@@ -12,7 +12,7 @@ import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
-import { channelOpsOf, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
+import { channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -325,8 +325,9 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (mayRunCallbackUnderLock(fn)) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
-    // Function joins read which channel parameters (or channel fields of parameters) a function waits on.
-    if (fn.receiver === undefined && (body.includes('<-') || body.includes('range')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
+    // Function joins read which channel parameters (or channel fields of parameters) a function waits
+    // on, and which it sends on or closes.
+    if (fn.receiver === undefined && (body.includes('<-') || body.includes('range') || body.includes('close(')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
     // Pipe reads read which parameters a function reads as a stream (streamParamsRead).
     if (fn.receiver === undefined && STREAM_PARAM.test(fn.signature) && ctx.models.streamReadingCalls?.test(body) === true) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
@@ -1875,13 +1876,15 @@ class ModelBuilder {
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
   private noteUnbufferedSend(send: Node, scope: Scope, unit: FuncUnit): void {
-    // In a nested literal (a deferred one, a callback) the send runs at another time than it stands;
-    // in a returned stop func (`return func() { done <- struct{}{}; report(n) }`) it still orders
-    // what follows it in that func, whenever the caller runs it.
-    const returned = unit !== unit.thread && unit.node.type === 'func_literal' && unit.node.parent?.type === 'expression_list' && unit.node.parent.parent?.type === 'return_statement';
-    if (unit !== unit.thread && !returned) return;
+    // In a nested literal (a deferred one, a callback) the send runs at another time than it stands,
+    // unless the literal makes the channel itself: then the goroutines it reaches start in that same
+    // run, before the send. In a returned stop func (`return func() { done <- struct{}{}; report(n) }`)
+    // it still orders what follows it in that func, whenever the caller runs it.
     const channel = send.childForFieldName('channel');
     const decl = channel?.type === 'identifier' ? scope.lookup(channel.text) : undefined;
+    const returned = unit !== unit.thread && unit.node.type === 'func_literal' && unit.node.parent?.type === 'expression_list' && unit.node.parent.parent?.type === 'return_statement';
+    const madeHere = decl !== undefined && within(decl.node, unit.node);
+    if (unit !== unit.thread && !returned && !madeHere) return;
     const init = decl?.init;
     if (!decl || decl.packageLevel || init?.type !== 'call_expression' || init.childForFieldName('function')?.text !== 'make') return;
     const args = callArguments(init);
@@ -1903,7 +1906,7 @@ class ModelBuilder {
       if (!operand || !(operand.type === 'identifier' || (w.field !== undefined && operand.type === 'selector_expression' && /^[\w.]+$/.test(operand.text)))) continue;
       const name = w.field === undefined ? operand.text : `${operand.text}.${w.field}`;
       const deferred = call.parent?.type === 'defer_statement';
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) });
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name) });
       return;
     }
   }
@@ -1998,6 +2001,27 @@ class ModelBuilder {
   }
 
   private readonly paramsWaitedOn = new Map<Node, WaitedParam[]>();
+  private readonly paramsSignaled = new Map<Node, number[]>();
+
+  /**
+   * Whether a goroutine hands `channel` to a package function that sends on or closes it, as a
+   * statement of its own (`signal(done)`): a result assigned from such a call is written after the signal.
+   */
+  private signalsThroughCall(s: Spawn, channel: string): boolean {
+    const literal = goLiteral(s);
+    if (!literal || !new RegExp(`[(,]\\s*${escapeRegExp(channel)}\\s*[,)]`).test(literal.text)) return false;
+    for (const call of literal.descendantsOfType('call_expression')) {
+      const callee = call.childForFieldName('function');
+      if (callee?.type !== 'identifier' || call.parent?.type !== 'expression_statement') continue;
+      const fn = this.funcNodes.get(callee.text) ?? this.siblings.map((b) => b.funcNodes.get(callee.text)).find((n) => n);
+      if (!fn) continue;
+      let signaled = this.paramsSignaled.get(fn);
+      if (!signaled) this.paramsSignaled.set(fn, (signaled = channelParamsSignaled(fn)));
+      const args = callArguments(call);
+      if (signaled.some((i) => args[i]?.text === channel)) return true;
+    }
+    return false;
+  }
 
   private channelParamsWaitedOn(fn: Node): WaitedParam[] {
     let waited = this.paramsWaitedOn.get(fn);
