@@ -1630,6 +1630,12 @@ class ModelBuilder {
   private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
     const deferred = node.parent?.type === 'defer_statement';
     unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group, deferred });
+    // `wg.Wait()` also waits for another group's closure that counts itself done on wg
+    // (`g.Go(func() error { defer wg.Done(); … })`), as it does for a go statement's goroutine.
+    if (group === undefined) return;
+    const done = new RegExp(`(?:^|[^\\w.])${escapeRegExp(group)}\\.Done\\(\\s*\\)`);
+    const orders = (s: Spawn) => s.kind === 'group' && s.group !== group && !!s.site && done.test(s.site.text);
+    unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group: undefined, deferred, orders, ordersClosures: true });
   }
 
   /**
