@@ -16,6 +16,7 @@ import { describeOtherInstance, describeThread, lineOf, spanOf } from './describ
  */
 function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean): string | undefined {
   if (conflictsInParent || readOutside(model, a)) return undefined; // the parent wants the value: a local would lose it
+  if (readByOtherGoroutine(model, a)) return undefined; // so does another goroutine
   const stmt = a.node.parent?.parent;
   if (stmt?.type !== 'assignment_statement') return undefined;
   const op = stmt.children.find((c) => !c.isNamed);
@@ -49,6 +50,17 @@ function readOutside(model: FileModel, a: Access): number | undefined {
   const started = a.thread.spawn?.site?.startIndex ?? a.thread.node.startIndex;
   const read = model.accessesOf(a.decl).find((b) => b.kind === 'read' && !b.thread.spawn && b.node.startIndex > started);
   return read ? lineOf(read.node) : undefined;
+}
+
+/**
+ * Whether a goroutine other than the writer's reads the variable before any write of its own: it
+ * wants another goroutine's value (`r = newRelay()` here, `r.Pause()` there), which a local would lose.
+ */
+function readByOtherGoroutine(model: FileModel, a: Access): boolean {
+  const accesses = model.accessesOf(a.decl);
+  return accesses.some(
+    (b) => b.kind === 'read' && b.thread !== a.thread && b.thread.spawn !== undefined && !accesses.some((w) => w.kind === 'write' && w.thread === b.thread && w.node.startIndex < b.node.startIndex),
+  );
 }
 
 /** The advice when the function uses the value after the join: one slot per goroutine, combined after. */
@@ -188,7 +200,9 @@ export const closureWrite: Rule = {
           ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
           : readLine !== undefined
             ? perGoroutineAdvice(name, readLine, isError)
-            : ' Give each goroutine its own variable, or guard it with a mutex.');
+            : other !== a && other.kind === 'read' && other.thread.spawn
+              ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
+              : ' Give each goroutine its own variable, or guard it with a mutex.');
       const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
       report({
         ...spanOf(a.node),

@@ -2315,13 +2315,34 @@ const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'
  * with no `break`, over a channel it closes (`go func() { defer pre.Done(); … }()` and
  * `go func() { pre.Wait(); … }()`). Code of g written after the wait, callbacks included, runs after it.
  */
-function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit): boolean {
+function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, siblingAccess: Access): boolean {
   // A sibling a loop starts again may start after the wait has ended.
   if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
   const waits = waitsOf(g);
   if (waits.length === 0) return false;
   const signals = signalsAtEnd(sibling);
-  return waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name));
+  if (waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name))) return true;
+  // `proxy = newProxy(); ready.Done(); proxy.Run()` and `ready.Wait(); proxy.Pause()`: the sibling's
+  // access stands before a signal of its own, one of its top-level statements.
+  if (siblingAccess.thread !== sibling) return false;
+  const later = signalsAfter(sibling, siblingAccess.node.endIndex);
+  return waits.some((w) => w.end <= access.node.startIndex && later[w.kind].includes(w.name));
+}
+
+/** The WaitGroups a goroutine marks done, and the channels it closes, in its top-level statements after `pos`. */
+function signalsAfter(g: FuncUnit, pos: number): { done: string[]; closed: string[] } {
+  const out: { done: string[]; closed: string[] } = { done: [], closed: [] };
+  if (g.node.type !== 'func_literal') return out;
+  for (const st of bodyStatements(g.node)) {
+    if (st.startIndex < pos || st.type !== 'expression_statement') continue;
+    const call = st.namedChild(0);
+    if (call?.type !== 'call_expression') continue;
+    const args = callArguments(call);
+    const mc = methodCall(call);
+    if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
+    if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
+  }
+  return out;
 }
 
 /** Whether a func literal is a block run in place: called with no arguments as a statement, `func() { … }()`. */
@@ -2947,7 +2968,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (j <= 0) continue;
       if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
-      if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta) || waitsForSibling(a, ta, tb))) return false;
+      if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta, a) || waitsForSibling(a, ta, tb, b2))) return false;
       return !exclusiveGuards(a, b2, chainA[i].node);
     }
     return false;
