@@ -118,6 +118,8 @@ export const unjoinedResult: Rule = {
         if (read.kind !== 'read' || read.thread !== parent || reported.has(read)) continue;
         if (read.node.startIndex < g.spawn.site.endIndex || !unsynchronized(model, read)) continue;
         if (!samePlace(write.path, read.path)) continue;
+        // `if follow { go … } else { …; if err != nil {…} }`: one call starts the goroutine or reads.
+        if (model.startExcludes(g, read)) continue;
         // `srv.TLSConfig = cfg` and `if srv != nil { srv.Shutdown(ctx) }`: through a pointer, using the
         // pointer (or calling a method) does not read the field the goroutine set.
         if (write.path.length > read.path.length && !isValue(model, write)) continue;

@@ -117,11 +117,15 @@ function fixedIn(expr: Node, fn: Node, loops: readonly Node[]): boolean {
   const parts = expr.text.split('.');
   const paths = parts.map((_, i) => parts.slice(0, i + 1).join('.'));
   let declarations = 0;
-  for (const stmt of fn.descendantsOfType(['assignment_statement', 'short_var_declaration', 'inc_statement', 'dec_statement', 'var_spec'])) {
+  for (const stmt of fn.descendantsOfType(['assignment_statement', 'short_var_declaration', 'inc_statement', 'dec_statement', 'var_spec', 'receive_statement'])) {
     const left = stmt.type === 'var_spec' ? stmt.namedChildren.filter((c) => c.type === 'identifier') : (stmt.childForFieldName('left')?.namedChildren ?? stmt.namedChildren.slice(0, 1));
     if (!left.some((l) => paths.includes(l.text))) continue;
-    if (stmt.type === 'short_var_declaration' || stmt.type === 'var_spec') declarations++;
-    else return false;
+    // `case e := <-events:` declares as `:=` does; `case v = <-c:` assigns.
+    const declares = stmt.type === 'short_var_declaration' || stmt.type === 'var_spec' || (stmt.type === 'receive_statement' && stmt.children.some((c) => c.type === ':='));
+    if (!declares) return false;
+    // Declared inside a loop around the accesses: a new value each turn.
+    if (loops.some((loop) => stmt.startIndex >= loop.startIndex && stmt.endIndex <= loop.endIndex)) return false;
+    declarations++;
   }
   if (declarations > 1) return false;
   const root = new RegExp(`(?:^|[^\\w.])${parts[0]}\\b`);

@@ -165,6 +165,8 @@ export interface FileModel {
   declarationAt(ident: Node): Decl | undefined;
   /** Whether two accesses can run at the same time. */
   mayRunInParallel(a: Access, b: Access): boolean;
+  /** Whether a goroutine starts under a condition its parent's access runs only without (see conditions.ts). */
+  startExcludes(goroutine: FuncUnit, parentAccess: Access): boolean;
   /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
   isMultiInstance(thread: FuncUnit): boolean;
   /**
@@ -2933,18 +2935,29 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   // of its own: these queries come in pair order, not source order, and would undo the shared one's.
   const guardsAt = new Map<string, Guards>();
   const guardDescender = new Descender(b.tree);
-  const guardsFor = (x: Access, top: Node): Guards => {
-    const key = `${x.node.id}:${top.id}`;
+  const guardsAtNode = (node: Node, top: Node): Guards => {
+    const key = `${node.id}:${top.id}`;
     let g = guardsAt.get(key);
-    if (!g) guardsAt.set(key, (g = guardsOf(x.node, guardDescender.ancestors(x.node) ?? [], top)));
+    if (!g) guardsAt.set(key, (g = guardsOf(node, guardDescender.ancestors(node) ?? [], top)));
     return g;
   };
   /** Two sibling goroutines' accesses under conditions that cannot both hold in one call (`if pool {…}`, `if !pool {…}`). */
   const exclusiveGuards = (x: Access, y: Access, top: Node): boolean => {
-    const gx = guardsFor(x, top);
+    const gx = guardsAtNode(x.node, top);
     if (gx.atoms.length === 0) return false;
-    const gy = guardsFor(y, top);
+    const gy = guardsAtNode(y.node, top);
     return gy.atoms.length > 0 && contradiction(gx, gy, top) !== undefined;
+  };
+  /**
+   * A goroutine started under a condition and its parent's access under the opposite one
+   * (`if follow { go func() { err = f() }() } else { err = f(); if err != nil {…} }`): one call runs one.
+   */
+  const exclusiveWithParent = (site: Node | undefined, access: Access, parent: FuncUnit): boolean => {
+    if (!site) return false;
+    const gs = guardsAtNode(site, parent.node);
+    if (gs.atoms.length === 0) return false;
+    const ga = guardsAtNode(access.node, parent.node);
+    return ga.atoms.length > 0 && contradiction(gs, ga, parent.node) !== undefined;
   };
 
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
@@ -2959,9 +2972,19 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return handler(ta) && handler(tb) && a.decl.packageLevel;
     }
     const ia = chainA.indexOf(tb);
-    if (ia > 0) return !answersTest(chainA, ia) && inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) && !(ia === 1 && ordersWithParent(a.node, a.unit, ta, b2.node));
+    if (ia > 0)
+      return (
+        !answersTest(chainA, ia) &&
+        inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) &&
+        !(ia === 1 && (ordersWithParent(a.node, a.unit, ta, b2.node) || exclusiveWithParent(ta.spawn?.site, b2, tb)))
+      );
     const ib = chainB.indexOf(ta);
-    if (ib > 0) return !answersTest(chainB, ib) && inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) && !(ib === 1 && ordersWithParent(b2.node, b2.unit, tb, a.node));
+    if (ib > 0)
+      return (
+        !answersTest(chainB, ib) &&
+        inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) &&
+        !(ib === 1 && (ordersWithParent(b2.node, b2.unit, tb, a.node) || exclusiveWithParent(tb.spawn?.site, a, ta)))
+      );
     // Siblings: compare the two spawns made by their closest common thread.
     for (let i = 1; i < chainA.length; i++) {
       const j = chainB.indexOf(chainA[i]);
@@ -3232,6 +3255,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     resolve: (ident) => b.refs.get(ident.startIndex),
     declarationAt: (ident) => b.declarationAt(ident),
     mayRunInParallel,
+    startExcludes: (g, access) => g.spawn?.parent !== undefined && exclusiveWithParent(g.spawn.site, access, g.spawn.parent.thread),
     isMultiInstance,
     sharedReceiver,
     locksHeld,
