@@ -2405,6 +2405,18 @@ function windowEnd(s: Spawn): number {
   return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
 }
 
+/** Where positionOf puts an access of a deferred closure: the function's exit, after all of its code. */
+const AT_EXIT = Number.MAX_SAFE_INTEGER - 1;
+
+/** The closure its thread defers that makes an access (`defer func() { err = undo() }()`), if any. */
+function deferredLiteralOf(x: Access): Node | undefined {
+  for (let u: FuncUnit | undefined = x.unit; u && u !== x.thread; u = u.parent) {
+    const call = u.node.type === 'func_literal' ? u.node.parent : undefined;
+    if (call?.type === 'call_expression' && call.parent?.type === 'defer_statement') return u.node;
+  }
+  return undefined;
+}
+
 /** The deferred func literal (`defer func() { …; go f() }()`) within the spawning thread that holds s's site. */
 function deferredLiteral(s: Spawn): Node | undefined {
   const thread = s.parent?.thread;
@@ -2887,6 +2899,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const span = spanOfSpawn(s);
     // Started by a deferred closure: at the function's exit, after all of its other code.
     if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
+    // A deferred closure of the spawning code runs at its exit: after any join that is not deferred.
+    if (pos === AT_EXIT) return span.windowEnd === Number.MAX_SAFE_INTEGER;
     if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive.ranges, pos) && !otherBranchOfTurn(span.exclusive, pos, declPos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
@@ -2912,6 +2926,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   // An assignment writes its targets after its right side ran: `n, err = drain(ch)` writes once drain returned.
   const writtenAt = new Map<Access, number>();
+  /** Where x stands for spawn s: at the function's exit when a deferred closure makes it, unless s starts there too. */
+  const positionFor = (s: Spawn, x: Access): number => {
+    const deferred = x.unit !== x.thread ? deferredLiteralOf(x) : undefined;
+    if (deferred && !(s.site && within(s.site, deferred))) return AT_EXIT;
+    return positionOf(x);
+  };
+
   const positionOf = (x: Access): number => {
     if (x.kind !== 'write') return x.node.startIndex;
     let at = writtenAt.get(x);
@@ -2975,14 +2996,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (ia > 0)
       return (
         !answersTest(chainA, ia) &&
-        inWindow(chainA[ia - 1].spawn!, positionOf(b2), a.decl.node.startIndex) &&
+        inWindow(chainA[ia - 1].spawn!, positionFor(chainA[ia - 1].spawn!, b2), a.decl.node.startIndex) &&
         !(ia === 1 && (ordersWithParent(a.node, a.unit, ta, b2.node) || exclusiveWithParent(ta.spawn?.site, b2, tb)))
       );
     const ib = chainB.indexOf(ta);
     if (ib > 0)
       return (
         !answersTest(chainB, ib) &&
-        inWindow(chainB[ib - 1].spawn!, positionOf(a), a.decl.node.startIndex) &&
+        inWindow(chainB[ib - 1].spawn!, positionFor(chainB[ib - 1].spawn!, a), a.decl.node.startIndex) &&
         !(ib === 1 && (ordersWithParent(b2.node, b2.unit, tb, a.node) || exclusiveWithParent(tb.spawn?.site, a, ta)))
       );
     // Siblings: compare the two spawns made by their closest common thread.
