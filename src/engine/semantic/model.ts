@@ -2279,13 +2279,17 @@ function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
   const statements = bodyStatements(g.node).filter((st) => st.type !== 'comment');
   for (const [k, st] of statements.entries()) {
     const call = (k === 0 && st.type === 'defer_statement') || (k === statements.length - 1 && st.type === 'expression_statement') ? st.namedChild(0) : null;
-    if (call?.type !== 'call_expression') continue;
-    const args = callArguments(call);
-    const mc = methodCall(call);
-    if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
-    if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
+    if (call?.type === 'call_expression') noteSignal(call, out);
   }
   return out;
+}
+
+/** `wg.Done()` adds `wg` to out.done, `close(ch)` adds `ch` to out.closed. */
+function noteSignal(call: Node, out: { done: string[]; closed: string[] }): void {
+  const args = callArguments(call);
+  const mc = methodCall(call);
+  if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
+  if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
 }
 const signalsAtEndOf = new WeakMap<FuncUnit, { done: string[]; closed: string[] }>();
 
@@ -2338,11 +2342,7 @@ function signalsAfter(g: FuncUnit, pos: number): { done: string[]; closed: strin
   for (const st of bodyStatements(g.node)) {
     if (st.startIndex < pos || st.type !== 'expression_statement') continue;
     const call = st.namedChild(0);
-    if (call?.type !== 'call_expression') continue;
-    const args = callArguments(call);
-    const mc = methodCall(call);
-    if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
-    if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
+    if (call?.type === 'call_expression') noteSignal(call, out);
   }
   return out;
 }
