@@ -53,6 +53,16 @@ func (c *C) Positive() bool {
     expect(f.fix?.edits).toEqual([{ startLine: f.line, endLine: f.line, replacement: '\tif atomic.LoadUint32(&c.n) > 0 {' }]);
   });
 
+  test('a read beside a call is not loaded in place: the load would run before the call', () => {
+    const [f] = findings('mixed-atomic', COUNTER + `
+func (c *C) Settle(wait func() error) (uint32, error) {
+	return c.n, wait()
+}`);
+    expect(f.message).toMatch(/is read here non-atomically/);
+    expect(f.fix).toBeUndefined();
+    expect(f.message).not.toMatch(/atomic\.LoadUint32\(&c\.n\), wait\(\)/);
+  });
+
   test('a plain read under the mutex every atomic write holds is silent; a lock-free atomic write is not', () => {
     const held = `func (c *C) Add() {
 	c.mu.Lock()

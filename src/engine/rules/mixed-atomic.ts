@@ -324,6 +324,11 @@ function loadInPlace(model: FileModel, p: Plain, e: Node, suffix: string): TextE
   const parent = e.parent;
   if (!parent || parent.type === 'unary_expression' || parent.type === 'selector_expression' || parent.type === 'index_expression') return undefined;
   if (isWriteTarget(p.expr)) return undefined;
+  // Calls run left to right and gc reads plain operands after them; a load in place of the read would
+  // run in the calls' order instead (`return n, g.Wait()` would read n before the Wait).
+  let whole = e;
+  while (whole.parent && (whole.parent.type.endsWith('_expression') || whole.parent.type === 'expression_list' || whole.parent.type === 'argument_list')) whole = whole.parent;
+  if (whole.descendantsOfType('call_expression').some((c) => c.startIndex < e.startIndex || c.endIndex > e.endIndex)) return undefined;
   const row = e.startPosition.row;
   const line = model.lines[row].replace(/\r$/, '');
   const target = model.text(e);
