@@ -2111,13 +2111,13 @@ class ModelBuilder {
   }
 }
 
-/** The first join after `pos` in a thread that waits for spawn `s`. */
-function joinAfter(s: Spawn, pos: number): Join | undefined {
+/** The first join after `pos` (and before `end`, when given) in a thread that waits for spawn `s`. */
+function joinAfter(s: Spawn, pos: number, end = Number.MAX_SAFE_INTEGER): Join | undefined {
   const parent = s.parent?.thread;
   if (!parent) return undefined;
   let best: Join | undefined;
   for (const j of parent.joins) {
-    if (j.pos < pos || j.scopeEnd !== undefined) continue;
+    if (j.pos < pos || j.pos >= end || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
     if (j.orders && !j.orders(s)) continue;
@@ -2407,6 +2407,8 @@ function windowEnd(s: Spawn): number {
 
 /** Where positionOf puts an access of a deferred closure: the function's exit, after all of its code. */
 const AT_EXIT = Number.MAX_SAFE_INTEGER - 1;
+/** Where positionFor puts an access of a deferred closure that first waits for the goroutine. */
+const AFTER_JOIN = Number.MAX_SAFE_INTEGER - 2;
 
 /** The closure its thread defers that makes an access (`defer func() { err = undo() }()`), if any. */
 function deferredLiteralOf(x: Access): Node | undefined {
@@ -2901,6 +2903,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (span.deferredIn && (pos < span.deferredIn.startIndex || pos >= span.deferredIn.endIndex)) return false;
     // A deferred closure of the spawning code runs at its exit: after any join that is not deferred.
     if (pos === AT_EXIT) return span.windowEnd === Number.MAX_SAFE_INTEGER;
+    if (pos === AFTER_JOIN) return false;
     if (pos >= span.end && pos < Math.min(span.windowEnd, span.reachEnd)) return !inJoinedCase(s, pos) && !inRanges(span.exclusive.ranges, pos) && !otherBranchOfTurn(span.exclusive, pos, declPos);
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
@@ -2926,11 +2929,15 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   // An assignment writes its targets after its right side ran: `n, err = drain(ch)` writes once drain returned.
   const writtenAt = new Map<Access, number>();
-  /** Where x stands for spawn s: at the function's exit when a deferred closure makes it, unless s starts there too. */
+  /**
+   * Where x stands for spawn s: at the function's exit when a deferred closure makes it, unless s
+   * starts there too; and ordered after s when that closure waits for s before the access
+   * (`defer func() { wg.Wait(); check(saw) }()`), as the code after a join is.
+   */
   const positionFor = (s: Spawn, x: Access): number => {
     const deferred = x.unit !== x.thread ? deferredLiteralOf(x) : undefined;
-    if (deferred && !(s.site && within(s.site, deferred))) return AT_EXIT;
-    return positionOf(x);
+    if (!deferred || (s.site && within(s.site, deferred))) return positionOf(x);
+    return joinAfter(s, deferred.startIndex, x.node.startIndex) ? AFTER_JOIN : AT_EXIT;
   };
 
   const positionOf = (x: Access): number => {
