@@ -2405,7 +2405,7 @@ function windowEnd(s: Spawn): number {
   return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
 }
 
-/** Where positionOf puts an access of a deferred closure: the function's exit, after all of its code. */
+/** Where positionFor puts an access of a deferred closure: the function's exit, after all of its code. */
 const AT_EXIT = Number.MAX_SAFE_INTEGER - 1;
 /** Where positionFor puts an access of a deferred closure that first waits for the goroutine. */
 const AFTER_JOIN = Number.MAX_SAFE_INTEGER - 2;
