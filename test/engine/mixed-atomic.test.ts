@@ -63,6 +63,14 @@ func (c *C) Settle(wait func() error) (uint32, error) {
     expect(f.message).not.toMatch(/atomic\.LoadUint32\(&c\.n\), wait\(\)/);
   });
 
+  test('a read passed to a call is loaded in place', () => {
+    const [f] = findings('mixed-atomic', COUNTER + `
+func (c *C) Show(show func(uint32)) {
+	show(c.n)
+}`);
+    expect(f.fix?.edits).toEqual([{ startLine: f.line, endLine: f.line, replacement: '\tshow(atomic.LoadUint32(&c.n))' }]);
+  });
+
   test('a plain read under the mutex every atomic write holds is silent; a lock-free atomic write is not', () => {
     const held = `func (c *C) Add() {
 	c.mu.Lock()

@@ -328,7 +328,9 @@ function loadInPlace(model: FileModel, p: Plain, e: Node, suffix: string): TextE
   // run in the calls' order instead (`return n, g.Wait()` would read n before the Wait).
   let whole = e;
   while (whole.parent && (whole.parent.type.endsWith('_expression') || whole.parent.type === 'expression_list' || whole.parent.type === 'argument_list')) whole = whole.parent;
-  if (whole.descendantsOfType('call_expression').some((c) => c.startIndex < e.startIndex || c.endIndex > e.endIndex)) return undefined;
+  const around = (c: Node) => c.startIndex <= e.startIndex && c.endIndex >= e.endIndex;
+  const inside = (c: Node) => c.startIndex >= e.startIndex && c.endIndex <= e.endIndex;
+  if (whole.descendantsOfType('call_expression').some((c) => !around(c) && !inside(c))) return undefined;
   const row = e.startPosition.row;
   const line = model.lines[row].replace(/\r$/, '');
   const target = model.text(e);
