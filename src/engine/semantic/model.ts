@@ -2410,9 +2410,9 @@ const AT_EXIT = Number.MAX_SAFE_INTEGER - 1;
 /** Where positionFor puts an access of a deferred closure that first waits for the goroutine. */
 const AFTER_JOIN = Number.MAX_SAFE_INTEGER - 2;
 
-/** The closure its thread defers that makes an access (`defer func() { err = undo() }()`), if any. */
-function deferredLiteralOf(x: Access): Node | undefined {
-  for (let u: FuncUnit | undefined = x.unit; u && u !== x.thread; u = u.parent) {
+/** The func literal its thread defers that holds `unit` (`defer func() { err = undo() }()`), if any. */
+function deferredLiteralAround(unit: FuncUnit | undefined, thread: FuncUnit | undefined): Node | undefined {
+  for (let u = unit; u && u !== thread; u = u.parent) {
     const call = u.node.type === 'func_literal' ? u.node.parent : undefined;
     if (call?.type === 'call_expression' && call.parent?.type === 'defer_statement') return u.node;
   }
@@ -2421,12 +2421,7 @@ function deferredLiteralOf(x: Access): Node | undefined {
 
 /** The deferred func literal (`defer func() { …; go f() }()`) within the spawning thread that holds s's site. */
 function deferredLiteral(s: Spawn): Node | undefined {
-  const thread = s.parent?.thread;
-  for (let u = s.parent; u && u !== thread; u = u.parent) {
-    const call = u.node.type === 'func_literal' ? u.node.parent : undefined;
-    if (call?.type === 'call_expression' && call.parent?.type === 'defer_statement') return u.node;
-  }
-  return undefined;
+  return deferredLiteralAround(s.parent, s.parent?.thread);
 }
 
 /**
@@ -2935,7 +2930,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * (`defer func() { wg.Wait(); check(saw) }()`), as the code after a join is.
    */
   const positionFor = (s: Spawn, x: Access): number => {
-    const deferred = x.unit !== x.thread ? deferredLiteralOf(x) : undefined;
+    const deferred = x.unit !== x.thread ? deferredLiteralAround(x.unit, x.thread) : undefined;
     if (!deferred || (s.site && within(s.site, deferred))) return positionOf(x);
     return joinAfter(s, deferred.startIndex, x.node.startIndex) ? AFTER_JOIN : AT_EXIT;
   };
