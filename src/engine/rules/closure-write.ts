@@ -109,7 +109,13 @@ function accessIndex(model: FileModel, decl: Decl): AccessIndex {
 function findConflicts(model: FileModel, a: Access): { other: Access; related: Access[]; inParent: boolean; stop?: string } | undefined {
   const index = accessIndex(model, a.decl);
   const multi = model.isMultiInstance(a.thread);
-  const conflicts = (b: Access) => (b !== a || multi) && model.mayRunInParallel(a, b) && unsynchronized(model, b);
+  const afterClose = nilledAfterClose(model, a);
+  const conflicts = (b: Access) =>
+    (b !== a || multi) &&
+    !storedAddress(b) &&
+    !(afterClose && b.kind === 'read' && b.thread !== a.thread && !closedBefore(model, b)) &&
+    model.mayRunInParallel(a, b) &&
+    unsynchronized(model, b);
   let other: Access | undefined;
   let otherScore = -1;
   const related: Access[] = [];
@@ -134,6 +140,50 @@ function findConflicts(model: FileModel, a: Access): { other: Access; related: A
     }
   }
   return { other, related, inParent };
+}
+
+/**
+ * `&x` kept in a literal or a variable reads nothing: what reads x is a later use of the pointer,
+ * which is not this access. An address passed straight to a call still counts (the callee uses it now).
+ */
+function storedAddress(b: Access): boolean {
+  if (!b.addressTaken) return false;
+  const at = b.node.parent?.parent?.type;
+  return at === 'literal_element' || at === 'keyed_element' || at === 'expression_list';
+}
+
+/**
+ * `ch = nil` in the `!ok` branch of a receive from ch (a select loop turning off a closed input):
+ * it runs after ch was closed, and whoever closed it read ch first. Only a read that follows a
+ * `close(ch)` of its own goroutine can meet the write.
+ */
+function nilledAfterClose(model: FileModel, a: Access): boolean {
+  const stmt = a.node.parent?.parent;
+  if (stmt?.type !== 'assignment_statement' || stmt.childForFieldName('right')?.text !== 'nil') return false;
+  for (let n: Node | null = stmt.parent; n && n.startIndex > a.unit.node.startIndex; n = n.parent) {
+    if (n.type !== 'if_statement') continue;
+    const cond = n.childForFieldName('condition');
+    const ok = cond?.type === 'unary_expression' && cond.child(0)?.type === '!' ? cond.childForFieldName('operand') : undefined;
+    if (ok?.type !== 'identifier') continue;
+    const okDecl = model.resolve(ok);
+    // `v, ok := <-ch` as a statement or a select case: the declaration's list is the receive's left side.
+    const holder = okDecl?.node.parent?.parent;
+    const value = holder?.childForFieldName('right') ?? holder?.childForFieldName('value');
+    const received = value?.type === 'expression_list' ? value.namedChild(0) : value;
+    if (received?.type !== 'unary_expression' || received.child(0)?.type !== '<-') continue;
+    const channel = received.childForFieldName('operand');
+    return channel?.type === 'identifier' && model.resolve(channel) === a.decl;
+  }
+  return false;
+}
+
+/** Whether b's goroutine closes the channel variable b reads before b. */
+function closedBefore(model: FileModel, b: Access): boolean {
+  return model.accessesOf(b.decl).some((c) => {
+    if (c.thread !== b.thread || c.node.startIndex >= b.node.startIndex) return false;
+    const call = c.node.parent?.parent;
+    return call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'close';
+  });
 }
 
 /** `srv` for the write in `err = srv.Run()` or `err := srv.Serve(l)`: a method call whose result is assigned. */
