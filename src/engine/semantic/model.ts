@@ -92,6 +92,8 @@ export interface Join {
   /** The receiver of `.Wait()`, e.g. `wg`; undefined for a channel receive. */
   group?: string;
   deferred: boolean;
+  /** The deferred func literal the join sits in (`defer func() { wg.Wait(); … }()`): it waits at exit, for goroutines started outside it. */
+  deferredIn?: Node;
   /**
    * A receive that is one case of a select whose other cases do not wait: it orders only what its own
    * case runs, up to here (`case err = <-errc: …` beside `case <-time.After(d):`).
@@ -1005,7 +1007,16 @@ class ModelBuilder {
     const path = choice.path ?? '';
     this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
     for (const { fn, handler } of this.selectWalks(choice)) this.walkFunction(fn, handler);
+    this.markDeferredJoins();
     this.chainGroupJoins();
+  }
+
+  /** Joins inside a deferred closure of their thread happen at its exit, like `defer wg.Wait()`. */
+  private markDeferredJoins(): void {
+    for (const u of this.units) {
+      if (u.thread === u || u.node.type !== 'func_literal' || u.node.parent?.parent?.type !== 'defer_statement') continue;
+      for (const j of u.thread.joins) if (!j.deferred && !j.deferredIn && j.pos >= u.node.startIndex && j.pos < u.node.endIndex) j.deferredIn = u.node;
+    }
   }
 
   /**
@@ -2121,10 +2132,15 @@ function joinAfter(s: Spawn, pos: number, end = Number.MAX_SAFE_INTEGER): Join |
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
     if (j.orders && !j.orders(s)) continue;
-    const at = j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
-    if (!best || at < (best.deferred ? Number.MAX_SAFE_INTEGER : best.pos)) best = j;
+    if (!best || joinPosFor(j, s) < joinPosFor(best, s)) best = j;
   }
   return best;
+}
+
+/** Where a join waits for s: its position, or the function's exit when deferred (unless s starts inside that same deferred closure). */
+function joinPosFor(j: Join, s: Spawn): number {
+  if (j.deferred || (j.deferredIn && !(s.site && within(s.site, j.deferredIn)))) return Number.MAX_SAFE_INTEGER;
+  return j.pos;
 }
 
 /** Whether the goroutine calls a method that signals a channel the join's method waits on, on the same value. */
@@ -2401,8 +2417,7 @@ function writesToEnd(s: Spawn, end: string, methods: string[]): boolean {
 
 function windowEnd(s: Spawn): number {
   const j = s.site ? joinAfter(s, s.site.endIndex) : undefined;
-  if (!j) return Number.MAX_SAFE_INTEGER;
-  return j.deferred ? Number.MAX_SAFE_INTEGER : j.pos;
+  return j ? joinPosFor(j, s) : Number.MAX_SAFE_INTEGER;
 }
 
 /** Where positionFor puts an access of a deferred closure: the function's exit, after all of its code. */
@@ -2580,7 +2595,7 @@ function releasesAtExit(literal: Node, gives: (n: Node) => boolean): boolean {
 function repeatsInLoop(s: Spawn): boolean {
   if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
   const j = joinAfter(s, s.site.endIndex);
-  return !j || j.deferred || j.pos > s.loop.endIndex;
+  return !j || joinPosFor(j, s) > s.loop.endIndex;
 }
 
 /** The statement that follows the one holding a spawn site, in its statement list. */
