@@ -120,6 +120,17 @@ function signalsAfter(body: Node, pos: number): boolean {
   );
 }
 
+/** Whether goroutine u marks recv done at its end: a deferred Done before pos, or a Done in its own body's statements after pos. */
+function releasesOwnCountAfter(calls: WgCall[], u: FuncUnit, recv: string, pos: number): boolean {
+  const top = new Set(statementsOf(u.body!).map((st) => st.startIndex));
+  return calls.some((c) => {
+    if (c.recv !== recv || c.method !== 'Done' || c.access.thread !== u || enclosingFunction(c.call) !== u.node) return false;
+    const stmt = statementOf(c.call);
+    if (!stmt || !top.has(stmt.startIndex)) return false;
+    return stmt.type === 'defer_statement' ? c.call.startIndex < pos : c.call.startIndex > pos;
+  });
+}
+
 /** Add inside the goroutine it is meant to count (SA2000 / vet's waitgroup, at any position). */
 function addInsideGoroutine(model: FileModel, calls: WgCall[], isWaitGroup: (c: WgCall) => boolean, report: (d: Diagnostic) => void): void {
   for (const add of calls) {
@@ -145,6 +156,9 @@ function addInsideGoroutine(model: FileModel, calls: WgCall[], isWaitGroup: (c: 
     const wait = waitAfter(parent, recv, s.site.endIndex);
     const addStmt = statementOf(add.call);
     const first = !!addStmt && statementsOf(u.body)[0]?.startIndex === addStmt.startIndex && addStmt.namedChild(0)?.startIndex === add.call.startIndex;
+    // A dispatcher counted before it started that releases its own count only at its end
+    // (`defer wg.Done()` first, or `wg.Done()` after its loop): its Adds run while the counter is above zero.
+    if (countedByParent && !first && releasesOwnCountAfter(calls, u, recv, pos)) continue;
     const forChildren = spawnsAfter(u.body, pos);
     let flag: boolean;
     if (forChildren) flag = !countedByParent && (!!wait || first);
