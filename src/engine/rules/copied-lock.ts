@@ -9,6 +9,7 @@
 import type { Diagnostic, Rule } from '../rule.js';
 import type { SuggestedFix, TextEdit } from '../types.js';
 import type { FileModel, Node, PackageView } from '../semantic/model.js';
+import { within } from '../semantic/model.js';
 import { NO_COPY_TYPES, named, typeFromNode, type TypeRef } from '../semantic/typeref.js';
 import { spanOf } from './describe.js';
 import { fieldChildren } from '../parse.js';
@@ -213,7 +214,7 @@ class CopyChecker {
         break;
       }
       case 'identifier':
-        if (e.text === '_' || e.text === 'nil') return undefined;
+        if (e.text === '_' || e.text === 'nil' || this.untouchedLiteral(e)) return undefined;
         break;
       case 'selector_expression':
       case 'index_expression':
@@ -223,6 +224,16 @@ class CopyChecker {
         return undefined;
     }
     return this.model.types.lockPath(this.model.typeOfExpr(e));
+  }
+
+  /**
+   * A local built from a composite literal that this copy is the only use of (`p := sync.Pool{…}`,
+   * then `&Cache{pool: p}`): its lock was never used, so the copy is a move of a fresh value.
+   */
+  private untouchedLiteral(ident: Node): boolean {
+    const decl = this.model.resolve(ident);
+    if (!decl || decl.packageLevel || decl.kind !== 'var' || unparen(decl.init ?? ident).type !== 'composite_literal') return false;
+    return this.model.accessesOf(decl).every((a) => a.node.startIndex === ident.startIndex || within(a.node, decl.node));
   }
 
   /** Receivers and parameters passed by value (vet's checkCopyLocksFunc). */
