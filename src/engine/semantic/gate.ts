@@ -19,6 +19,7 @@
  */
 import type { Decl, FuncUnit, Node } from './model.js';
 import { callArguments, methodCall, within } from './model.js';
+import type { CallbackMode } from '../models/index.js';
 
 const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9_]|$)/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
@@ -27,6 +28,8 @@ const CONTEXT_NAME = /^(ctx|context)$|Ctx$/;
 export interface GateQueries {
   /** The declaration an identifier refers to; undefined when unknown. */
   declOf(ident: Node): Decl | undefined;
+  /** How a call runs its callback argument `index`, as the models say. */
+  callbackMode?(call: Node, index: number): CallbackMode;
 }
 
 interface GateKey {
@@ -103,15 +106,28 @@ export class Gates {
     return false;
   }
 
-  /** Whether `fn` defers a stop of one of `keys`: `defer srv.Stop()`, or a stop in `defer func() {…}()`. */
+  /**
+   * Whether `fn` stops one of `keys` at its exit: `defer srv.Stop()`, a stop in `defer func() {…}()`,
+   * or in a callback the models run once fn has returned (`t.Cleanup(func() { srv.Close() })`).
+   */
   private stoppedAtExit(fn: Node, keys: GateKey[]): boolean {
+    const bodyCalls = (literal: Node | null | undefined) => {
+      const list = literal?.type === 'func_literal' ? literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
+      return list ? list.namedChildren.flatMap(callsIn) : undefined;
+    };
     for (const d of fn.descendantsOfType('defer_statement')) {
       if (insideLiteral(d, fn)) continue;
       const call = d.namedChild(0);
-      const literal = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
-      const list = literal?.type === 'func_literal' ? literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
-      const calls = list ? list.namedChildren.flatMap(callsIn) : callsIn(d);
+      const calls = bodyCalls(call?.type === 'call_expression' ? call.childForFieldName('function') : undefined) ?? callsIn(d);
       if (calls.some((c) => this.releases(c, keys))) return true;
+    }
+    for (const call of fn.descendantsOfType('call_expression')) {
+      if (insideLiteral(call, fn) || !this.q.callbackMode) continue;
+      const args = callArguments(call);
+      for (let i = 0; i < args.length; i++) {
+        if (args[i].type !== 'func_literal' || this.q.callbackMode(call, i) !== 'cleanup') continue;
+        if ((bodyCalls(args[i]) ?? []).some((c) => this.releases(c, keys))) return true;
+      }
     }
     return false;
   }

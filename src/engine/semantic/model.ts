@@ -1360,7 +1360,7 @@ class ModelBuilder {
             if (arg.type !== 'func_literal') continue;
             if (!matched) [match, matched] = [this.calleeModel(node, scope), true];
             const index = args.indexOf(arg);
-            if (callbackModeOf(match?.model, index) === 'async') this.detachedLiterals.add(arg.startIndex);
+            if (['async', 'cleanup'].includes(callbackModeOf(match?.model, index))) this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn?.kind === 'handler' && this.testCode && !this.startsGoroutines(unit)) spawn.sequential = true;
             if (spawn?.kind === 'handler' && doneOnceFor(arg, rootOf(unit).node)) spawn.once = true;
@@ -3092,7 +3092,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const descender = descenderFor(b.tree);
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
-  const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex), callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index) });
   const releasingSends = new ReleasingSends({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
