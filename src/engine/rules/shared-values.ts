@@ -96,6 +96,17 @@ function isLockedWrapper(model: FileModel, typeNode: Node | null): boolean {
   return [...st.fields.values()].some((f) => isMutex(model, f));
 }
 
+/**
+ * A struct of the package whose field of that name is a pointer (`Stdout *bytes.Buffer`): the
+ * literal keeps the buffer to read it later, it hands it to no writer (exec.Cmd's is an io.Writer).
+ */
+function holdsPointerField(model: FileModel, typeNode: Node | null, field: string): boolean {
+  if (!typeNode) return false;
+  const st = model.types.structOf({ kind: 'named', name: typeNode.text.replace(/^\*/, '') });
+  const type = st?.fields.get(field);
+  return type !== undefined && model.types.underlying(type).kind === 'pointer';
+}
+
 /** The identifier a composite literal is assigned to: `cmd := &exec.Cmd{…}`. */
 function assignedName(literal: Node): Node | undefined {
   const e = literal.parent?.type === 'unary_expression' ? literal.parent : literal;
@@ -148,7 +159,7 @@ function handoffOf(model: FileModel, index: Index, a: Access): Handoff | undefin
     if (kv.namedChildren[1]?.startIndex !== p.startIndex || !WRITER_FIELDS.has(key?.text ?? '')) return undefined;
     const literal = kv.parent?.parent;
     if (literal?.type !== 'composite_literal') return undefined;
-    if (isLockedWrapper(model, literal.childForFieldName('type'))) return undefined;
+    if (isLockedWrapper(model, literal.childForFieldName('type')) || holdsPointerField(model, literal.childForFieldName('type'), key.text)) return undefined;
     what = `\`${key.text}: ${e.text}\``;
     holder = assignedName(literal);
     call = enclosingCall(literal);
