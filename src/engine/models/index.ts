@@ -210,6 +210,8 @@ export class ApiModels {
    * A package function whose body makes one may read a pipe end its caller hands it.
    */
   readonly streamReadingCalls: RegExp | undefined;
+  /** The functions that make an in-memory pipe (`pipe`), as a file spells them: `os.Pipe`. */
+  readonly pipeMakers: string[] = [];
   /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
   readonly sectionMethods = new Set<string>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
@@ -232,6 +234,7 @@ export class ApiModels {
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);
+        if (e.pipe && names.length === 1) this.pipeMakers.push(`${packageNameOf(path)}.${names[0]}`);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);

@@ -1742,16 +1742,33 @@ class ModelBuilder {
   }
 
   private testsStartGoroutinesMemo?: boolean;
+  /** Per helper: whether the tests calling it start goroutines; null when no test of the file calls it. */
+  private readonly helperCallersStartMemo = new Map<string, boolean | null>();
 
-  /** Whether a test of the file (Test…, Benchmark…, Fuzz…) starts goroutines that may send requests at once. */
-  private testsStartGoroutines(): boolean {
-    this.testsStartGoroutinesMemo ??= this.functions.some(
-      (fn) =>
-        fn.type === 'function_declaration' &&
-        /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '') &&
-        ownGoroutineStarts(fn, this.source.slice(fn.startIndex, fn.endIndex)) > 0,
-    );
+  /**
+   * Whether a test of the file (Test…, Benchmark…, Fuzz…) starts goroutines that may send requests at
+   * once; with `helper`, only the tests that call it count, when some do.
+   */
+  private testsStartGoroutines(helper?: string): boolean {
+    const tests = this.functions.filter((fn) => fn.type === 'function_declaration' && /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? ''));
+    const starts = (fn: Node) => this.requestingGoroutines(fn, this.source.slice(fn.startIndex, fn.endIndex)) > 0;
+    if (helper) {
+      let known = this.helperCallersStartMemo.get(helper);
+      if (known === undefined) {
+        const call = new RegExp(`(?:^|[^\\w.])${escapeRegExp(helper)}\\(`);
+        const callers = tests.filter((fn) => call.test(this.source.slice(fn.startIndex, fn.endIndex)));
+        this.helperCallersStartMemo.set(helper, (known = callers.length > 0 ? callers.some(starts) : null));
+      }
+      if (known !== null) return known;
+    }
+    this.testsStartGoroutinesMemo ??= tests.some(starts);
     return this.testsStartGoroutinesMemo;
+  }
+
+  /** How many goroutines `fn` starts that may send a request: not one that only runs a server or feeds a pipe. */
+  private requestingGoroutines(fn: Node, text: string): number {
+    if (!STARTS_GOROUTINES.test(text)) return 0;
+    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers);
   }
 
   /**
@@ -1763,9 +1780,9 @@ class ModelBuilder {
     while (root.parent) root = root.parent;
     const text = this.source.slice(root.node.startIndex, root.node.endIndex);
     // A goroutine that only runs the server (`go func() { srv.Serve(l) }()`) sends it no request.
-    if (STARTS_GOROUTINES.test(text) && ownGoroutineStarts(root.node, text) > serverGoroutines(root.node)) return true;
+    if (this.requestingGoroutines(root.node, text) > 0) return true;
     const name = root.node.type === 'function_declaration' ? root.node.childForFieldName('name')?.text ?? '' : '';
-    return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines();
+    return this.testCode === 'test-file' && !/^(?:Test|Benchmark|Fuzz)/.test(name) && this.testsStartGoroutines(name || undefined);
   }
 
   /**
@@ -2229,6 +2246,51 @@ function serverGoroutines(fn: Node): number {
     const header = only.type === 'if_statement' ? [only.childForFieldName('initializer'), only.childForFieldName('condition')].filter((n): n is Node => !!n) : [];
     return ['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(only.type) ? serves(only) : header.some(serves);
   }).length;
+}
+
+/**
+ * The go statements in `fn` whose goroutine only feeds an in-memory pipe it made with one of
+ * `makers` (`r, w, err := os.Pipe()`, then `go func() { _, err := w.Write(data); require.NoError(t, err); w.Close() }()`):
+ * it sends no request.
+ */
+function pipeFeeders(fn: Node, text: string, makers: readonly string[]): number {
+  if (makers.length === 0) return 0;
+  const ends = new Set<string>();
+  const made = new RegExp(`([\\w \\t,]+?)\\s*:?=\\s*(?:${makers.map(escapeRegExp).join('|')})\\(\\s*\\)`, 'g');
+  for (const m of text.matchAll(made)) for (const n of m[1].split(',').map((s) => s.trim())) if (/^\w+$/.test(n) && n !== '_') ends.add(n);
+  if (ends.size === 0) return 0;
+  const feeds = (call: Node) => {
+    const f = call.childForFieldName('function');
+    const operand = f?.type === 'selector_expression' ? f.childForFieldName('operand') : undefined;
+    if (operand?.type === 'identifier' && ends.has(operand.text)) return true;
+    const first = callArguments(call)[0];
+    return (first?.type === 'identifier' && ends.has(first.text)) || /^(?:require|assert|t)\.\w+$/.test(f?.text ?? '');
+  };
+  return fn.descendantsOfType('go_statement').filter((g) => {
+    const call = g.namedChild(0);
+    const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
+    if (!literal) return false;
+    const statements = bodyStatements(literal).filter((c) => c.type !== 'comment');
+    return statements.length > 0 && statements.every(feedsOnly);
+  }).length;
+
+  // A statement whose calls all feed the pipe or report (`if err != nil { t.Error(err) }` included).
+  function feedsOnly(st: Node): boolean {
+    const calls = (n: Node) => n.descendantsOfType('call_expression').filter((c) => !hasCallBetween(c, n));
+    if (st.type === 'if_statement') {
+      const cond = st.childForFieldName('condition');
+      const branches = [st.childForFieldName('consequence'), st.childForFieldName('alternative')].filter((b): b is Node => !!b);
+      return !st.childForFieldName('initializer') && !!cond && calls(cond).every(feeds) && branches.every((b) => (b.type === 'if_statement' ? feedsOnly(b) : (b.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? []).filter((c) => c.type !== 'comment').every(feedsOnly)));
+    }
+    if (!['expression_statement', 'assignment_statement', 'short_var_declaration', 'defer_statement', 'return_statement'].includes(st.type)) return false;
+    return calls(st).every(feeds);
+  }
+}
+
+/** Whether a call_expression lies between `node` and `top` (exclusive): node is an inner call. */
+function hasCallBetween(node: Node, top: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== top.id; cur = cur.parent) if (cur.type === 'call_expression') return true;
+  return false;
 }
 
 /** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
