@@ -227,13 +227,23 @@ class CopyChecker {
   }
 
   /**
-   * A local built from a composite literal that this copy is the only use of (`p := sync.Pool{…}`,
-   * then `&Cache{pool: p}`): its lock was never used, so the copy is a move of a fresh value.
+   * A local built from a composite literal whose lock nothing has used before this copy
+   * (`p := sync.Pool{…}`, then `&Cache{pool: p}`; `l := Location{…}; l.Query = q; append(ls, l)`):
+   * the copy is a move of a fresh value. Other fields may be set or read; a method call, `&l` or a
+   * use of the lock's own field may lock it.
    */
   private untouchedLiteral(ident: Node): boolean {
     const decl = this.model.resolve(ident);
     if (!decl || decl.packageLevel || decl.kind !== 'var' || unparen(decl.init ?? ident).type !== 'composite_literal') return false;
-    return this.model.accessesOf(decl).every((a) => a.node.startIndex === ident.startIndex || within(a.node, decl.node));
+    const lockField = this.model.types.lockPath(decl.type)?.[0];
+    const accesses = this.model.accessesOf(decl);
+    const unit = accesses.find((a) => a.node.startIndex === ident.startIndex)?.unit;
+    return accesses.every(
+      (a) =>
+        a.node.startIndex === ident.startIndex ||
+        within(a.node, decl.node) ||
+        (a.unit === unit && a.node.startIndex < ident.startIndex && a.path.length > 0 && a.path[0] !== lockField && !a.method && !a.addressTaken),
+    );
   }
 
   /** Receivers and parameters passed by value (vet's checkCopyLocksFunc). */
