@@ -48,8 +48,20 @@ function readOutside(model: FileModel, a: Access): number | undefined {
   if (a.decl.kind === 'result') return lineOf(a.decl.node);
   // Reads before the goroutine starts see the old value either way.
   const started = a.thread.spawn?.site?.startIndex ?? a.thread.node.startIndex;
-  const read = model.accessesOf(a.decl).find((b) => b.kind === 'read' && !b.thread.spawn && b.node.startIndex > started);
+  const after = accessIndex(model, a.decl).unspawned.filter((b) => b.node.startIndex > started);
+  // `if err = g.Wait(); err != nil` first, in the function's own statements: later reads see that value.
+  if (after[0]?.kind === 'write' && overwritesUnconditionally(after[0])) return undefined;
+  const read = after.find((b) => b.kind === 'read');
   return read ? lineOf(read.node) : undefined;
+}
+
+/** `x = …` (or `if x = …; …`) as a statement of its function's own body, not under a branch or loop. */
+function overwritesUnconditionally(w: Access): boolean {
+  if (w.path.length > 0) return false;
+  const stmt = w.node.parent?.parent;
+  if (stmt?.type !== 'assignment_statement' || stmt.children.find((c) => !c.isNamed)?.type !== '=') return false;
+  const holder = stmt.parent?.type === 'if_statement' && stmt.parent.childForFieldName('initializer')?.startIndex === stmt.startIndex ? stmt.parent : stmt;
+  return !!w.unit.body && holder.parent?.parent?.startIndex === w.unit.body.startIndex;
 }
 
 /**
