@@ -33,6 +33,13 @@ function declareLocally(model: FileModel, a: Access, conflictsInParent: boolean)
     if (earlier) return undefined;
   }
   if (left.every((l) => l.text === '_')) return undefined;
+  // A later `_, err := …` in the same block declares nothing new once err is local: it would not compile.
+  const names = new Set(left.map((l) => l.text).filter((n) => n !== '_'));
+  for (let next = stmt.nextNamedSibling; next; next = next.nextNamedSibling) {
+    if (next.type !== 'short_var_declaration') continue;
+    const declared = (next.childForFieldName('left')?.namedChildren ?? []).map((l) => l.text).filter((n) => n !== '_');
+    if (declared.some((n) => names.has(n))) return undefined;
+  }
   const line = model.lines[lineOf(stmt) - 1];
   const col = op.startPosition.column;
   if (line.slice(col, col + 1) !== '=') return undefined;

@@ -2653,6 +2653,19 @@ function releasesAtExit(literal: Node, gives: (n: Node) => boolean): boolean {
   return statements.some((st) => st.type === 'defer_statement' && gives(st)) || (last?.type === 'expression_statement' && gives(last));
 }
 
+/**
+ * Where the part of a loop that runs every turn begins: a range expression and a for clause's
+ * initializer run once, before the first turn (`for _, p := range split(c.Names())`).
+ */
+function repeatedFrom(loop: Node): number {
+  const range = loop.namedChildren.find((c) => c.type === 'range_clause');
+  if (range) return loop.childForFieldName('body')?.startIndex ?? loop.startIndex;
+  const clause = loop.namedChildren.find((c) => c.type === 'for_clause');
+  if (!clause) return loop.startIndex;
+  const again = clause.childForFieldName('condition') ?? clause.childForFieldName('update');
+  return again?.startIndex ?? loop.childForFieldName('body')?.startIndex ?? loop.startIndex;
+}
+
 /** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
 function repeatsInLoop(s: Spawn): boolean {
   if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
@@ -2980,7 +2993,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     // An earlier statement of the same loop runs again while this iteration's unit is running,
     // unless the variable is declared inside the loop body: the next iteration has its own.
     if (!span.repeats || declPos >= s.loop!.startIndex) return false;
-    return pos >= s.loop!.startIndex && pos < span.start;
+    return pos >= repeatedFrom(s.loop!) && pos < span.start;
   };
 
   const overlap = (x: Spawn, y: Spawn, declPos: number): boolean => {
