@@ -86,11 +86,21 @@ describe('no suggestion changes what a function returns', () => {
   });
 });
 
-/** Whether every later use of `name` after the literal refers to a fresh declaration (another loop's `u := u`). */
+/**
+ * Whether every later use of `name` after the literal refers to a fresh declaration (another loop's
+ * `u := u`), or comes after the function assigns it anew in its own statements (`if err = g.Wait(); …`).
+ */
 function isRedeclaredLater(fn: Parser.SyntaxNode, name: string, literal: Parser.SyntaxNode): boolean {
-  return fn
+  const redeclared = fn
     .descendantsOfType('short_var_declaration')
     .some((d) => d.startIndex >= literal.endIndex && d.childForFieldName('left')!.namedChildren.some((n) => n.text === name));
+  if (redeclared) return true;
+  const first = fn.descendantsOfType('identifier').find((id) => id.text === name && id.startIndex >= literal.endIndex);
+  const stmt = first?.parent?.parent;
+  if (stmt?.type !== 'assignment_statement' || stmt.childForFieldName('left')?.startIndex !== first!.parent!.startIndex) return false;
+  if (stmt.children.find((c) => !c.isNamed)?.type !== '=') return false;
+  const holder = stmt.parent?.type === 'if_statement' ? stmt.parent : stmt;
+  return holder.parent?.parent?.startIndex === fn.childForFieldName('body')?.startIndex;
 }
 
 describe('a fix that needs an import', () => {
