@@ -121,11 +121,13 @@ export class Gates {
       const calls = bodyCalls(call?.type === 'call_expression' ? call.childForFieldName('function') : undefined) ?? callsIn(d);
       if (calls.some((c) => this.releases(c, keys))) return true;
     }
+    const modeOf = this.q.callbackMode;
+    if (!modeOf) return false;
     for (const call of fn.descendantsOfType('call_expression')) {
-      if (insideLiteral(call, fn) || !this.q.callbackMode) continue;
+      if (insideLiteral(call, fn)) continue;
       const args = callArguments(call);
       for (let i = 0; i < args.length; i++) {
-        if (args[i].type !== 'func_literal' || this.q.callbackMode(call, i) !== 'cleanup') continue;
+        if (args[i].type !== 'func_literal' || modeOf(call, i) !== 'cleanup') continue;
         if ((bodyCalls(args[i]) ?? []).some((c) => this.releases(c, keys))) return true;
       }
     }

@@ -1742,6 +1742,7 @@ class ModelBuilder {
   }
 
   private testsStartGoroutinesMemo?: boolean;
+  private testFunctionsMemo?: Node[];
   /** Per helper: whether the tests calling it start goroutines; null when no test of the file calls it. */
   private readonly helperCallersStartMemo = new Map<string, boolean | null>();
 
@@ -1750,7 +1751,7 @@ class ModelBuilder {
    * once; with `helper`, only the tests that call it count, when some do.
    */
   private testsStartGoroutines(helper?: string): boolean {
-    const tests = this.functions.filter((fn) => fn.type === 'function_declaration' && /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? ''));
+    const tests = (this.testFunctionsMemo ??= this.functions.filter((fn) => fn.type === 'function_declaration' && /^(?:Test|Benchmark|Fuzz)/.test(fn.childForFieldName('name')?.text ?? '')));
     const starts = (fn: Node) => this.requestingGoroutines(fn, this.source.slice(fn.startIndex, fn.endIndex)) > 0;
     if (helper) {
       let known = this.helperCallersStartMemo.get(helper);
