@@ -1354,6 +1354,7 @@ class ModelBuilder {
           if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
           if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
           if (selected && this.models.receivingFuncs.has(selected)) this.noteModelledReceive(node, fn!, args, scope, unit);
+          else if (selected && args.length > 0) this.noteForeignHandOff(node, fn!, args, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
           for (const arg of args) {
@@ -1834,6 +1835,15 @@ class ModelBuilder {
         const end = args[i] && this.readSource(args[i], scope);
         if (end) ends.push({ end });
       }
+    if (this.joinPipeRead(call, ends, scope, unit)) return;
+    // A call whose body is out of sight, handed a reading end as an argument or a field of one
+    // (`uploader.UploadObject(ctx, &Input{Body: pr})`, `client.WriteTx(ctx, pr)`): the end is handed
+    // over to be read, and such calls read a body to its end before they return.
+    if (selected && this.unseenCall(call, fn, selected, scope)) this.joinPipeRead(call, args.flatMap(handedValues), scope, unit);
+  }
+
+  /** Records a join at `call` for the first of `ends` that is a pipe's reading end (read with `method`, when given). */
+  private joinPipeRead(call: Node, ends: readonly { end: Node; method?: string }[], scope: Scope, unit: FuncUnit): boolean {
     for (const { end, method } of ends) {
       const decl = scope.lookup(end.text);
       const made = decl?.results;
@@ -1844,8 +1854,34 @@ class ModelBuilder {
       const peers = names.filter((n) => n !== end.text && n !== '_');
       if (peers.length === 0) continue;
       unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
-      return;
+      return true;
     }
+    return false;
+  }
+
+  /**
+   * A method or function whose body the package does not hold and no model describes: a function of
+   * another module (the standard library's are modelled, not guessed), or a method no type of the
+   * package declares (an interface's, another package's type's).
+   */
+  private unseenCall(call: Node, fn: Node, selected: string, scope: Scope): boolean {
+    const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
+    if (alias !== undefined) {
+      const path = this.imports.get(alias);
+      return path !== undefined && path.split('/')[0]!.includes('.') && !this.packageFuncModel(fn, scope);
+    }
+    if (this.calleeModel(call, scope)) return false;
+    const operand = fn.childForFieldName('operand');
+    let type = this.typeOfExpr(operand, scope);
+    if (type.kind === 'pointer') type = type.elem;
+    if (type.kind === 'named' && type.name.includes('.')) {
+      const path = this.imports.get(type.name.slice(0, type.name.indexOf('.')));
+      return path !== undefined && path.split('/')[0]!.includes('.');
+    }
+    if (this.types.underlying(type).kind === 'interface') return true;
+    if (type.kind === 'named') return false;
+    this.onlyMethodNamed(selected);
+    return !this.methodsByName!.has(selected);
   }
 
   private readonly paramsRead = new Map<Node, number[]>();
@@ -1891,6 +1927,36 @@ class ModelBuilder {
     const received = (this.packageFuncModel(fn, scope)?.receives ?? []).map((i) => args[i]);
     if (!received.some((ch) => ch?.type === 'identifier' || ch?.type === 'selector_expression')) return;
     unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: call.parent?.type === 'defer_statement' });
+  }
+
+  /**
+   * `chantest.ReceivesWithin(done, d)`: a function of another module, with no model, handed a channel a
+   * goroutine sends on or closes. Its body is out of sight, and a channel the goroutine signals on is
+   * given to it to be received from: a receive at the call, for the goroutines that signal that channel.
+   * The standard library's functions are known (a model says what they do), so theirs are not guessed.
+   */
+  private noteForeignHandOff(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
+    if (call.parent?.type === 'go_statement') return;
+    const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
+    const path = alias === undefined ? undefined : this.imports.get(alias);
+    if (!path || !path.split('/')[0]!.includes('.') || this.packageFuncModel(fn, scope)) return;
+    for (const arg of args) {
+      if (arg.type !== 'identifier' || !this.signalledNames().has(arg.text) || !this.declOf(arg, scope)) continue;
+      const channel = arg.text;
+      const deferred = call.parent?.type === 'defer_statement';
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, channel) });
+    }
+  }
+
+  private signalled: Set<string> | undefined;
+
+  /** The names the file sends on or closes somewhere (`ch <- v`, `close(ch)`): the only channels a hand-off can signal. */
+  private signalledNames(): Set<string> {
+    if (!this.signalled) {
+      this.signalled = new Set<string>();
+      for (const m of this.source.matchAll(/(?<![\w.])([A-Za-z_]\w*)\s*<-|\bclose\(\s*([A-Za-z_]\w*)\s*\)/g)) this.signalled.add(m[1] ?? m[2]!);
+    }
+    return this.signalled;
   }
 
   /**
@@ -2466,6 +2532,15 @@ function negatedFlags(cond: Node): string[] | undefined {
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
+/** The names an argument hands over: itself, or the values of a struct literal's fields (`&Input{Body: pr}`). */
+function handedValues(arg: Node): { end: Node }[] {
+  if (arg.type === 'identifier') return [{ end: arg }];
+  const literal = arg.type === 'unary_expression' && arg.child(0)?.type === '&' ? arg.childForFieldName('operand') : arg;
+  if (literal?.type !== 'composite_literal') return [];
+  const values = literal.childForFieldName('body')?.namedChildren.filter((e) => e.type === 'keyed_element').map((e) => e.namedChildren[e.namedChildren.length - 1]) ?? [];
+  return values.flatMap((v) => (v?.type === 'literal_element' ? v.namedChildren : v ? [v] : [])).filter((v) => v.type === 'identifier').map((end) => ({ end }));
+}
+
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   const name = escapeRegExp(channel);
@@ -2495,6 +2570,42 @@ function deferredLiteralAround(unit: FuncUnit | undefined, thread: FuncUnit | un
     if (call?.type === 'call_expression' && call.parent?.type === 'defer_statement') return u.node;
   }
   return undefined;
+}
+
+const FUNCTION_NODES = new Set(['func_literal', 'function_declaration', 'method_declaration']);
+
+/** The function a node runs in: its nearest enclosing function declaration or literal. */
+function functionAround(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (FUNCTION_NODES.has(n.type)) return n;
+  return undefined;
+}
+
+/**
+ * Deferred calls run last first: a wait for s deferred after `deferred` (`defer func() { check(err) }()`,
+ * then `defer wg.Wait()`) runs before it. Only a wait deferred by the same function, in a block that
+ * holds s's go statement, so that its defer has run whenever s started: before the go statement, or
+ * after it with no return in between.
+ */
+function deferredWaitRunsFirst(s: Spawn, deferred: Node): boolean {
+  const parent = s.parent?.thread;
+  const site = s.site;
+  const deferStatement = deferred.parent?.parent;
+  if (!parent || !site || deferStatement?.type !== 'defer_statement') return false;
+  const fn = functionAround(deferStatement);
+  if (!fn || fn !== parent.node || functionAround(site) !== fn) return false;
+  for (const j of parent.joins) {
+    if (j.pos < deferStatement.endIndex || j.scopeEnd !== undefined) continue;
+    const waitDefer = j.deferredIn ? j.deferredIn.parent?.parent : j.deferred ? site.tree.rootNode.descendantForIndex(j.pos, j.end) : undefined;
+    let statement: Node | null | undefined = waitDefer;
+    while (statement && statement.type !== 'defer_statement') statement = statement.parent;
+    if (!statement || functionAround(statement) !== fn || !statement.parent || !within(site, statement.parent)) continue;
+    if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
+    if (j.orders && !j.orders(s)) continue;
+    if (statement.startIndex < site.startIndex) return true;
+    const returns = fn.descendantsOfType('return_statement', undefined, undefined).some((r) => r.startIndex >= site.endIndex && r.startIndex < statement!.startIndex && functionAround(r) === fn);
+    if (!returns) return true;
+  }
+  return false;
 }
 
 /** The deferred func literal (`defer func() { …; go f() }()`) within the spawning thread that holds s's site. */
@@ -2873,6 +2984,24 @@ const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
 const LOCK_CALL = /^R?Lock(?!OSThread$)(?:[A-Z]\w*)?$/;
+
+/**
+ * The lock a condition takes when it holds: `mu.TryLock()` or `mu.TryRLock()`, alone or as one side
+ * of `&&`. With `negated`, the lock `!mu.TryLock()` failed to take (its branch runs without it).
+ */
+function triedLock(condition: Node | null | undefined, negated = false): string | undefined {
+  if (!condition) return undefined;
+  if (condition.type === 'parenthesized_expression') return triedLock(condition.namedChild(0), negated);
+  if (!negated && condition.type === 'binary_expression' && operatorOf(condition) === '&&') {
+    return triedLock(condition.childForFieldName('left')) ?? triedLock(condition.childForFieldName('right'));
+  }
+  if (negated) {
+    if (condition.type !== 'unary_expression' || operatorOf(condition) !== '!') return undefined;
+    return triedLock(condition.childForFieldName('operand'));
+  }
+  const mc = condition.type === 'call_expression' && callArguments(condition).length === 0 ? methodCall(condition) : undefined;
+  return mc && /^TryR?Lock$/.test(mc.method) ? mc.receiver.text : undefined;
+}
 const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
@@ -2961,17 +3090,21 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return false;
   };
 
-  /** The code a multi-instance thread repeats: decls inside it are per instance. */
-  const instanceRegion = (t: FuncUnit): Node => {
+  /**
+   * Whether a decl is made anew by each instance of a multi-instance thread: inside the loop that
+   * repeats it, or inside the function each instance runs (`go runEcho()` in a loop, for a literal
+   * `runEcho` declared before the loop: each run has its own locals).
+   */
+  const perInstance = (decl: Node, t: FuncUnit): boolean => {
     for (const cur of threadChain(t)) {
       const s = cur.spawn;
       if (!s) continue;
-      if (repeatsInLoop(s)) return s.loop!;
+      if (repeatsInLoop(s)) return within(decl, s.loop!) || within(decl, cur.node);
       // A handler literal only converted with http.HandlerFunc may serve a single request (tests
       // do this); one registered on a mux serves many, so the locals it captures are shared.
-      if (s.kind === 'handler') return s.site && s.registered ? cur.node : cur.parent?.node ?? cur.node;
+      if (s.kind === 'handler') return within(decl, s.site && s.registered ? cur.node : cur.parent?.node ?? cur.node);
     }
-    return t.node;
+    return within(decl, t.node);
   };
 
   /**
@@ -3023,7 +3156,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const positionFor = (s: Spawn, x: Access): number => {
     const deferred = x.unit !== x.thread ? deferredLiteralAround(x.unit, x.thread) : undefined;
     if (!deferred || (s.site && within(s.site, deferred))) return positionOf(x);
-    return joinAfter(s, deferred.startIndex, x.node.startIndex) ? AFTER_JOIN : AT_EXIT;
+    return joinAfter(s, deferred.startIndex, x.node.startIndex) || deferredWaitRunsFirst(s, deferred) ? AFTER_JOIN : AT_EXIT;
   };
 
   const positionOf = (x: Access): number => {
@@ -3077,7 +3210,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
-    if (ta === tb) return isMultiInstance(ta) && (!within(a.decl.node, instanceRegion(ta)) || sharedReceiver(a.decl, ta));
+    if (ta === tb) return isMultiInstance(ta) && (!perInstance(a.decl.node, ta) || sharedReceiver(a.decl, ta));
     const chainA = chainOf(ta);
     const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
@@ -3137,6 +3270,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const locker = chained && /^R?Unlock$/.test(chained.method) && chained.receiver.type === 'call_expression' ? methodCall(chained.receiver) : undefined;
       const handle = lockHandle(stmt);
       if (handle) events.push({ start: stmt.startIndex, name: handle, locked: true });
+      // `if !mu.TryLock() { return }`: past it, the lock is held.
+      if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative')) {
+        const tried = triedLock(stmt.childForFieldName('condition'), true);
+        const last = stmt.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild;
+        if (tried && last?.type === 'return_statement') events.push({ start: stmt.startIndex, name: tried, locked: true });
+      }
       // `unlock()`: the func a handle-returning Lock gave back.
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
         events.push({ start: stmt.startIndex, name: call.childForFieldName('function')!.text, locked: false });
@@ -3330,6 +3469,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('consequence')?.startIndex === cur.start) {
         const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedTurn(p.node, ancestors, i);
         if (flag) held.add(flag);
+        // `if mu.TryLock() { …; mu.Unlock() }`: held in the branch, up to an unlock before the access.
+        const tried = triedLock(p.node.childForFieldName('condition'));
+        const list = tried ? p.node.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
+        const last = list ? lockEvents(list).filter((e) => e.name === tried && e.start < node.startIndex).pop() : undefined;
+        if (tried && (!last || last.locked)) held.add(tried);
       }
       if (p.type === 'expression_switch_statement' && cur.type === 'expression_case' && p.node) {
         const clause = p.node.namedChildren.find((c) => c.startIndex === cur.start);
