@@ -166,8 +166,10 @@ class Checker {
     }
   }
 
-  run(): Violation[] {
-    for (const top of this.root.namedChildren) {
+  /** `only`: the indices of the top-level declarations to check (default: all). */
+  run(only?: ReadonlySet<number>): Violation[] {
+    for (const [i, top] of this.root.namedChildren.entries()) {
+      if (only && !only.has(i)) continue;
       if (top.type === 'function_declaration' || top.type === 'method_declaration') this.visitFunction(top, undefined);
       else if (top.type === 'var_declaration' || top.type === 'const_declaration') this.visitChildren(top, new Scope(undefined));
     }
@@ -349,8 +351,13 @@ class Checker {
 }
 
 /** The compile errors these checks find in a parsed Go file. */
-export function compileViolations(root: Node): Violation[] {
-  return new Checker(root).run();
+/**
+ * What the compiler would reject in a file: in every declaration, or only in the top-level ones at
+ * `only` (indices into the root's named children). The checks of a function read its own body and the
+ * package's names, so an edit inside one body changes that function's violations alone.
+ */
+export function compileViolations(root: Node, only?: ReadonlySet<number>): Violation[] {
+  return new Checker(root).run(only);
 }
 
 /** The functions a file declares, by name, with their parameters. */

@@ -62,9 +62,28 @@ function sameSignatures(a: ReadonlyMap<string, Signature>, b: ReadonlyMap<string
   return true;
 }
 
+/**
+ * The indices of the top-level functions whose bodies hold the edits (strictly inside, header and
+ * closing brace untouched); undefined when an edit falls outside every body.
+ */
+function touchedFunctions(root: Parser.SyntaxNode, edits: readonly TextEdit[]): Set<number> | undefined {
+  const touched = new Set<number>();
+  for (const e of edits) {
+    const index = root.namedChildren.findIndex((top) => {
+      if (top.type !== 'function_declaration' && top.type !== 'method_declaration') return false;
+      const body = top.childForFieldName('body');
+      return body !== null && body.startPosition.row + 1 < e.startLine && e.endLine < body.endPosition.row + 1;
+    });
+    if (index === -1) return undefined;
+    touched.add(index);
+  }
+  return touched;
+}
+
 /** The original file's analysis, with its compile violations computed once for all its fixes. */
 export class FixVerifier {
   private ownViolations: Violation[] | undefined;
+  private readonly touchedViolations = new Map<string, Violation[]>();
   private siblingViolations: Violation[] | undefined;
   private declared: Map<string, Signature> | undefined;
   private readonly counts: Map<string, number>;
@@ -89,13 +108,28 @@ export class FixVerifier {
    * Violations the edit adds: in the file itself, and in its siblings' calls of the functions it
    * declares. The siblings are unchanged, so their calls are checked again only when a signature changed.
    */
-  private freshViolations(after: Parser.SyntaxNode): Violation[] {
-    const fresh = newViolations((this.ownViolations ??= compileViolations(this.before.root)), compileViolations(after));
+  private freshViolations(after: Parser.SyntaxNode, edits: readonly TextEdit[]): Violation[] {
+    const fresh = this.ownFreshViolations(after, edits);
     if (this.siblings.length === 0) return fresh;
     const declaredBefore = (this.declared ??= declaredFunctions(this.before.root));
     const declaredAfter = declaredFunctions(after);
     if (sameSignatures(declaredBefore, declaredAfter)) return fresh;
     return [...fresh, ...newViolations((this.siblingViolations ??= this.callsFromSiblings(declaredBefore)), this.callsFromSiblings(declaredAfter))];
+  }
+
+  /**
+   * Violations the edit adds in the file itself. Edits inside function bodies leave every other
+   * declaration as it was, so only the functions they touch are checked again, before and after.
+   */
+  private ownFreshViolations(after: Parser.SyntaxNode, edits: readonly TextEdit[]): Violation[] {
+    const touched = touchedFunctions(this.before.root, edits);
+    if (!touched || after.namedChildCount !== this.before.root.namedChildCount) {
+      return newViolations((this.ownViolations ??= compileViolations(this.before.root)), compileViolations(after));
+    }
+    const key = [...touched].join(',');
+    let before = this.touchedViolations.get(key);
+    if (!before) this.touchedViolations.set(key, (before = compileViolations(this.before.root, touched)));
+    return newViolations(before, compileViolations(after, touched));
   }
 
   /** Undefined when the fix holds; otherwise why it is not offered, in words. */
@@ -105,7 +139,7 @@ export class FixVerifier {
     if (edited === undefined) return 'its edits overlap or fall outside the file';
     const after = this.analyzeText(edited, fix.edits);
     if (syntaxErrorCount(after.root) > this.syntaxErrors) return 'the edited file would not parse';
-    const fresh = this.freshViolations(after.root);
+    const fresh = this.freshViolations(after.root, fix.edits);
     if (fresh.length > 0) return fresh[0].reason;
     const afterCounts = countBy(after.diagnostics);
     const targetId = identity(target);
