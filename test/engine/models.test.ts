@@ -28,7 +28,7 @@ describe('the bundled models', () => {
 
   test.each(STANDARD_FILES)('%s holds one entry per line, so adding a model is a one-line change', (name) => {
     const text = readFileSync(join(modelsDir, name), 'utf8');
-    const lines = text.split('\n').filter((l) => /^\s*\{\s*"(func|type|implements)"/.test(l));
+    const lines = text.split('\n').filter((l) => /^\s*\{\s*"(func|type|implements|package)"/.test(l));
     const entries = (JSON.parse(text) as { models: ModelEntry[] }).models;
     expect(lines).toHaveLength(entries.length);
     expect(lines.map((l) => JSON.parse(l.trim().replace(/,$/, '')) as ModelEntry)).toEqual(entries);

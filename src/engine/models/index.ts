@@ -60,6 +60,15 @@ export interface TypeModel {
   peerWaits?: string[];
   /** Methods that bracket a section one caller at a time, as Lock and Unlock do (textproto.Pipeline's StartRequest … EndRequest). */
   sections?: { enter: string; leave: string }[];
+  /** Its methods only record or report a test's outcome (testing.T's Error, Fatal, Log). */
+  reports?: boolean;
+  note?: string;
+}
+
+/** A package whose functions only check values and report a test's outcome (testify's require). */
+export interface PackageModel {
+  package: string;
+  reports: true;
   note?: string;
 }
 
@@ -73,11 +82,11 @@ export interface ImplementationModel {
   note?: string;
 }
 
-export type ModelEntry = FuncModel | TypeModel | ImplementationModel;
+export type ModelEntry = FuncModel | TypeModel | ImplementationModel | PackageModel;
 
 /** How an entry is named in messages and listings. */
 export function entryName(e: ModelEntry): string {
-  return 'func' in e ? e.func : 'type' in e ? `type ${e.type}` : `implements ${e.implements}`;
+  return 'func' in e ? e.func : 'type' in e ? `type ${e.type}` : 'package' in e ? `package ${e.package}` : `implements ${e.implements}`;
 }
 
 /** A model that does not fit the schema: the message is one line, fit to show a user as is. */
@@ -117,9 +126,9 @@ function describeError(doc: unknown, errors: ErrorObject[]): string {
   const index = first ? entryOf(first) : undefined;
   if (index !== undefined) {
     const entry = (doc as { models: unknown[] }).models[Number(index)];
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func", "type" or "implements" key`;
-    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : 'implements' in entry ? 'implementation' : undefined;
-    if (!kind) return `models.${index} needs a "func" (a function or method), "type" or "implements" key`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return `models.${index} must be an object with a "func", "type", "package" or "implements" key`;
+    const kind = 'func' in entry ? 'func' : 'type' in entry ? 'type' : 'package' in entry ? 'package' : 'implements' in entry ? 'implementation' : undefined;
+    if (!kind) return `models.${index} needs a "func" (a function or method), "type", "package" or "implements" key`;
     // ajv inlines the branches it can: their errors carry no `/definitions/` in the schema path.
     const ofKind = (e: ErrorObject) => e.schemaPath.includes(`/definitions/${kind}/`) || (!e.schemaPath.includes('/definitions/') && e.keyword !== 'oneOf');
     errors = errors.filter((e) => entryOf(e) === index && ofKind(e));
@@ -194,6 +203,7 @@ export class ApiModels {
   private readonly types = new Map<string, TypeModel>();
   private readonly typesByShortName = new Map<string, TypeModel>();
   private readonly implementations = new Map<string, ImplementationModel[]>();
+  private readonly packages = new Map<string, PackageModel>();
   private readonly extended = new WeakMap<readonly ModelEntry[], ApiModels>();
   /** Method and function names whose callbacks run off the caller's goroutine: bodies calling them are worth walking. */
   readonly spawningCalls: RegExp | undefined;
@@ -235,6 +245,8 @@ export class ApiModels {
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);
         if (e.pipe && names.length === 1) this.pipeMakers.push(`${packageNameOf(path)}.${names[0]}`);
+      } else if ('package' in e) {
+        this.packages.set(e.package, e);
       } else if ('implements' in e) {
         const method = e.implements.slice(e.implements.lastIndexOf('.') + 1);
         this.implementations.set(method, [...(this.implementations.get(method) ?? []), e]);
@@ -327,6 +339,11 @@ export class ApiModels {
     if (!candidates) return undefined;
     const params = paramTypes();
     return this.hit(candidates.find((c) => c.params.length === params.length && c.params.every((p, i) => p === params[i])));
+  }
+
+  /** Whether the package at this import path only checks values and reports a test's outcome. */
+  reportingPackage(path: string): boolean {
+    return this.hit(this.packages.get(path))?.reports === true;
   }
 
   /** A type as the file spells it (`bytes.Buffer`), resolved by import path when known. */

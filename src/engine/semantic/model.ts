@@ -1770,7 +1770,25 @@ class ModelBuilder {
   /** How many goroutines `fn` starts that may send a request: not one that only runs a server or feeds a pipe. */
   private requestingGoroutines(fn: Node, text: string): number {
     if (!STARTS_GOROUTINES.test(text)) return 0;
-    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers);
+    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers, (call) => this.reportsOnly(call, fn));
+  }
+
+  /**
+   * `require.NoError(t, err)`, `t.Error(err)`: a call the models say only reports a test's outcome,
+   * of a package (`package` entries) or on a parameter of `fn` whose type's methods do (`*testing.T`).
+   */
+  private reportsOnly(call: Node, fn: Node): boolean {
+    const callee = call.childForFieldName('function');
+    const operand = callee?.type === 'selector_expression' ? callee.childForFieldName('operand') : undefined;
+    if (operand?.type !== 'identifier') return false;
+    const param = (fn.childForFieldName('parameters')?.namedChildren ?? []).find((p) => p.type === 'parameter_declaration' && fieldChildren(p, 'name').some((n) => n.text === operand.text));
+    if (param) {
+      const spelled = (param.childForFieldName('type')?.text ?? '').replace(/^\*/, '');
+      const alias = spelled.slice(0, spelled.indexOf('.'));
+      return this.models.type(this.imports.get(alias), spelled)?.reports === true;
+    }
+    const path = this.imports.get(operand.text);
+    return path !== undefined && this.models.reportingPackage(path);
   }
 
   /**
@@ -2320,7 +2338,7 @@ function serverGoroutines(fn: Node): number {
  * `makers` (`r, w, err := os.Pipe()`, then `go func() { _, err := w.Write(data); require.NoError(t, err); w.Close() }()`):
  * it sends no request.
  */
-function pipeFeeders(fn: Node, text: string, makers: readonly string[]): number {
+function pipeFeeders(fn: Node, text: string, makers: readonly string[], reportsOnly: (call: Node) => boolean): number {
   if (makers.length === 0) return 0;
   const ends = new Set<string>();
   const made = new RegExp(`([\\w \\t,]+?)\\s*:?=\\s*(?:${makers.map(escapeRegExp).join('|')})\\(\\s*\\)`, 'g');
@@ -2331,7 +2349,7 @@ function pipeFeeders(fn: Node, text: string, makers: readonly string[]): number 
     const operand = f?.type === 'selector_expression' ? f.childForFieldName('operand') : undefined;
     if (operand?.type === 'identifier' && ends.has(operand.text)) return true;
     const first = callArguments(call)[0];
-    return (first?.type === 'identifier' && ends.has(first.text)) || /^(?:require|assert|t)\.\w+$/.test(f?.text ?? '');
+    return (first?.type === 'identifier' && ends.has(first.text)) || reportsOnly(call);
   };
   return fn.descendantsOfType('go_statement').filter((g) => {
     const call = g.namedChild(0);

@@ -20,3 +20,5 @@ func (c *CollectT) Errorf(format string, args ...interface{}) {}
 func EventuallyWithT(t TestingT, condition func(collect *CollectT), waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) bool {
 	return true
 }
+
+func NoError(t TestingT, err error, msgAndArgs ...interface{}) bool { return err == nil }

@@ -18,3 +18,5 @@ func Eventually(t TestingT, condition func() bool, waitFor time.Duration, tick t
 
 func EventuallyWithT(t TestingT, condition func(collect *assert.CollectT), waitFor time.Duration, tick time.Duration, msgAndArgs ...interface{}) {
 }
+
+func NoError(t TestingT, err error, msgAndArgs ...interface{}) {}
