@@ -332,8 +332,9 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     // Function joins read which channel parameters (or channel fields of parameters) a function waits
     // on, and which it sends on or closes.
     if (fn.receiver === undefined && (body.includes('<-') || body.includes('range') || body.includes('close(')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
-    // Pipe reads read which parameters a function reads as a stream (streamParamsRead).
-    if (fn.receiver === undefined && STREAM_PARAM.test(fn.signature) && ctx.models.streamReadingCalls?.test(body) === true) return true;
+    // Pipe reads read which parameters a function or method reads as a stream (streamParamsRead),
+    // also by handing them to a call out of sight (`uploader.UploadObject(ctx, &Input{Body: r})`).
+    if (STREAM_PARAM.test(fn.signature) && (ctx.models.streamReadingCalls?.test(body) === true || HANDS_ON.test(body))) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -345,6 +346,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
 /** A parameter that may be one end of a pipe: a reader, a file, a connection. */
 const STREAM_PARAM = /Reader\b|File\b|Conn\b/;
+/** A call of a package's function or a method with arguments: where a parameter may be handed on. */
+const HANDS_ON = /\.\w+\([^)]/;
 
 /** The package's types that may hold a mutex, once per package (its files share one list of type specs). */
 const lockedTypes = new WeakMap<readonly unknown[], ReadonlySet<string>>();
@@ -1854,11 +1857,46 @@ class ModelBuilder {
         if (end) ends.push({ end });
       }
     if (this.joinPipeRead(call, ends, scope, unit)) return;
+    // Handed over: a value some call made (a pipe's end, perhaps) as an argument or a field of one.
+    if (!selected || !args.some((a) => handedValues(a).some(({ end }) => scope.lookup(end.text)?.results))) return;
     // A call whose body is out of sight, handed a reading end as an argument or a field of one
     // (`uploader.UploadObject(ctx, &Input{Body: pr})`, `client.WriteTx(ctx, pr)`): the end is handed
     // over to be read, and such calls read a body to its end before they return.
-    if (selected && this.unseenCall(call, fn, selected, scope)) this.joinPipeRead(call, args.flatMap(handedValues), scope, unit);
+    if (this.unseenCall(call, fn, selected, scope)) {
+      this.joinPipeRead(call, args.flatMap(handedValues), scope, unit);
+      return;
+    }
+    // `s.store.Upload(ctx, key, pr)` where every method of the package so named reads that parameter
+    // to its end (the implementations of an interface the package declares).
+    const typeName = this.receiverType(fn, scope);
+    const methods = this.methodsNamed(selected).filter(({ key }) => typeName === undefined || key === `${typeName}.${selected}`);
+    if (methods.length === 0) return;
+    const read = methods.map(({ node, owner }) => owner.streamParamsRead(node)).reduce((a, b) => a.filter((i) => b.includes(i)));
+    this.joinPipeRead(call, read.flatMap((i) => (args[i] ? handedValues(args[i]) : [])), scope, unit);
   }
+
+  /** The named type of a method call's operand, when racecheck knows it. */
+  private receiverType(fn: Node, scope: Scope): string | undefined {
+    let type = this.typeOfExpr(fn.childForFieldName('operand'), scope);
+    if (type.kind === 'pointer') type = type.elem;
+    return type.kind === 'named' && this.types.underlying(type).kind !== 'interface' ? type.name : undefined;
+  }
+
+  /** Every method of the package with this name (`Type.Name`), with the builder of the file that declares it. */
+  private methodsNamed(name: string): { key: string; node: Node; owner: ModelBuilder }[] {
+    if (!this.packageMethods) {
+      this.packageMethods = new Map();
+      for (const b of [this, ...this.siblings]) {
+        for (const [key, node] of b.methodNodes) {
+          const method = key.slice(key.indexOf('.') + 1);
+          this.packageMethods.set(method, [...(this.packageMethods.get(method) ?? []), { key, node, owner: b }]);
+        }
+      }
+    }
+    return this.packageMethods.get(name) ?? [];
+  }
+
+  private packageMethods?: Map<string, { key: string; node: Node; owner: ModelBuilder }[]>;
 
   /** Records a join at `call` for the first of `ends` that is a pipe's reading end (read with `method`, when given). */
   private joinPipeRead(call: Node, ends: readonly { end: Node; method?: string }[], scope: Scope, unit: FuncUnit): boolean {
@@ -1882,12 +1920,10 @@ class ModelBuilder {
    * another module (the standard library's are modelled, not guessed), or a method no type of the
    * package declares (an interface's, another package's type's).
    */
-  private unseenCall(call: Node, fn: Node, selected: string, scope: Scope): boolean {
+  private unseenCall(call: Node, fn: Node, selected: string, scope: Scope | undefined): boolean {
     const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
-    if (alias !== undefined) {
-      const path = this.imports.get(alias);
-      return path !== undefined && path.split('/')[0]!.includes('.') && !this.packageFuncModel(fn, scope);
-    }
+    const path = alias === undefined ? undefined : this.imports.get(alias);
+    if (path !== undefined) return path.split('/')[0]!.includes('.') && !this.packageFuncModel(fn, scope);
     if (this.calleeModel(call, scope)) return false;
     const operand = fn.childForFieldName('operand');
     let type = this.typeOfExpr(operand, scope);
@@ -1896,8 +1932,9 @@ class ModelBuilder {
       const path = this.imports.get(type.name.slice(0, type.name.indexOf('.')));
       return path !== undefined && path.split('/')[0]!.includes('.');
     }
-    if (this.types.underlying(type).kind === 'interface') return true;
-    if (type.kind === 'named') return false;
+    // An interface of the package, or a value of unknown type: out of sight when no type of the
+    // package has a method so named (else methodsNamed answers for them).
+    if (type.kind === 'named' && this.types.underlying(type).kind !== 'interface') return false;
     this.onlyMethodNamed(selected);
     return !this.methodsByName!.has(selected);
   }
@@ -1922,10 +1959,17 @@ class ModelBuilder {
       if (callee?.type !== 'selector_expression' || insideLiteralOrGo(call, fn)) continue;
       const operand = callee.childForFieldName('operand');
       const named: Node[] = [];
-      if (callee.childForFieldName('field')?.text === 'Read' && operand?.type === 'identifier' && insideLoopOf(call, fn)) named.push(operand);
+      const field = callee.childForFieldName('field')?.text ?? '';
+      if (field === 'Read' && operand?.type === 'identifier' && insideLoopOf(call, fn)) named.push(operand);
       else {
         const args = callArguments(call);
-        for (const i of this.packageFuncModel(callee, undefined)?.reads ?? []) if (args[i]?.type === 'identifier') named.push(args[i]);
+        const reads = this.packageFuncModel(callee, undefined)?.reads;
+        if (reads) {
+          for (const i of reads) if (args[i]?.type === 'identifier') named.push(args[i]);
+        } else if (this.unseenCall(call, callee, field, undefined)) {
+          // Handed to a call out of sight (`uploader.UploadObject(ctx, &Input{Body: r})`): read there.
+          named.push(...args.flatMap(handedValues).map((h) => h.end));
+        }
       }
       for (const n of named) {
         const index = positions.get(n.text)?.index;
