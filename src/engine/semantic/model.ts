@@ -1923,14 +1923,14 @@ class ModelBuilder {
   private unseenCall(call: Node, fn: Node, selected: string, scope: Scope | undefined): boolean {
     const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
     const path = alias === undefined ? undefined : this.imports.get(alias);
-    if (path !== undefined) return path.split('/')[0]!.includes('.') && !this.packageFuncModel(fn, scope);
+    if (path !== undefined) return outsideStandardLibrary(path) && !this.packageFuncModel(fn, scope);
     if (this.calleeModel(call, scope)) return false;
     const operand = fn.childForFieldName('operand');
     let type = this.typeOfExpr(operand, scope);
     if (type.kind === 'pointer') type = type.elem;
     if (type.kind === 'named' && type.name.includes('.')) {
       const path = this.imports.get(type.name.slice(0, type.name.indexOf('.')));
-      return path !== undefined && path.split('/')[0]!.includes('.');
+      return path !== undefined && outsideStandardLibrary(path);
     }
     // An interface of the package, or a value of unknown type: out of sight when no type of the
     // package has a method so named (else methodsNamed answers for them).
@@ -2001,7 +2001,7 @@ class ModelBuilder {
     if (call.parent?.type === 'go_statement') return;
     const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
     const path = alias === undefined ? undefined : this.imports.get(alias);
-    if (!path || !path.split('/')[0]!.includes('.') || this.packageFuncModel(fn, scope)) return;
+    if (!path || !outsideStandardLibrary(path) || this.packageFuncModel(fn, scope)) return;
     for (const arg of args) {
       if (arg.type !== 'identifier' || !this.signalledNames().has(arg.text) || !this.declOf(arg, scope)) continue;
       const channel = arg.text;
@@ -2594,6 +2594,11 @@ function negatedFlags(cond: Node): string[] | undefined {
 }
 
 /** Whether the goroutine's own code sends on or closes `channel`. */
+/** An import path of another module: its first element is a domain (`example.com/x`), not the standard library's (`net/http`). */
+function outsideStandardLibrary(path: string): boolean {
+  return path.split('/')[0]!.includes('.');
+}
+
 /** The names an argument hands over: itself, or the values of a struct literal's fields (`&Input{Body: pr}`). */
 function handedValues(arg: Node): { end: Node }[] {
   if (arg.type === 'identifier') return [{ end: arg }];
@@ -2664,7 +2669,7 @@ function deferredWaitRunsFirst(s: Spawn, deferred: Node): boolean {
     if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
     if (j.orders && !j.orders(s)) continue;
     if (statement.startIndex < site.startIndex) return true;
-    const returns = fn.descendantsOfType('return_statement', undefined, undefined).some((r) => r.startIndex >= site.endIndex && r.startIndex < statement!.startIndex && functionAround(r) === fn);
+    const returns = fn.descendantsOfType('return_statement').some((r) => r.startIndex >= site.endIndex && r.startIndex < statement!.startIndex && functionAround(r) === fn);
     if (!returns) return true;
   }
   return false;
@@ -3046,6 +3051,7 @@ const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
 const LOCK_CALL = /^R?Lock(?!OSThread$)(?:[A-Z]\w*)?$/;
+const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
 /**
  * The lock a condition takes when it holds: `mu.TryLock()` or `mu.TryRLock()`, alone or as one side
@@ -3064,7 +3070,6 @@ function triedLock(condition: Node | null | undefined, negated = false): string 
   const mc = condition.type === 'call_expression' && callArguments(condition).length === 0 ? methodCall(condition) : undefined;
   return mc && /^TryR?Lock$/.test(mc.method) ? mc.receiver.text : undefined;
 }
-const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
 /** A parsed file whose package-level declarations are known and whose bodies are not yet walked. */
 export type PreparedFile = PackageView & {
