@@ -3337,11 +3337,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const locker = chained && /^R?Unlock$/.test(chained.method) && chained.receiver.type === 'call_expression' ? methodCall(chained.receiver) : undefined;
       const handle = lockHandle(stmt);
       if (handle) events.push({ start: stmt.startIndex, name: handle, locked: true });
-      // `if !mu.TryLock() { return }`: past it, the lock is held.
+      // `if !mu.TryLock() { return }`, or the spin `for !mu.TryLock() {}`: past it, the lock is held.
       if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative')) {
         const tried = triedLock(stmt.childForFieldName('condition'), true);
         const last = stmt.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild;
         if (tried && last?.type === 'return_statement') events.push({ start: stmt.startIndex, name: tried, locked: true });
+      } else if (stmt.type === 'for_statement') {
+        const tried = triedLock(stmt.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment'), true);
+        if (tried && !/\b(?:break|return|goto)\b/.test(stmt.childForFieldName('body')?.text ?? '')) events.push({ start: stmt.startIndex, name: tried, locked: true });
       }
       // `unlock()`: the func a handle-returning Lock gave back.
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
