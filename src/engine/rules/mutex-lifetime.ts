@@ -334,9 +334,17 @@ function isMutex(model: FileModel, decl: Decl): boolean {
   return decl.kind === 'var' && t.kind === 'named' && MUTEX_TYPES.has(t.name);
 }
 
-/** Whether a declaration is a local sync.Mutex/RWMutex. */
+/**
+ * Whether a declaration is a new local sync.Mutex/RWMutex: by value, or a pointer to one it makes
+ * (`new(sync.Mutex)`, `&sync.Mutex{}`). A pointer to another (`m := &pkgMu`, `m := s.mu`) names a
+ * mutex that others lock too.
+ */
 function isLocalMutex(model: FileModel, decl: Decl): boolean {
-  return !decl.packageLevel && isMutex(model, decl);
+  if (decl.packageLevel || !isMutex(model, decl)) return false;
+  if (model.types.underlying(decl.type).kind !== 'pointer') return true;
+  const init = decl.init;
+  if (init?.type === 'call_expression') return init.childForFieldName('function')?.text === 'new';
+  return init?.type === 'unary_expression' && init.childForFieldName('operand')?.type === 'composite_literal';
 }
 
 function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): void {
