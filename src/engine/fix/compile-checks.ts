@@ -350,9 +350,8 @@ class Checker {
   }
 }
 
-/** The compile errors these checks find in a parsed Go file. */
 /**
- * What the compiler would reject in a file: in every declaration, or only in the top-level ones at
+ * The compile errors these checks find in a parsed Go file: in every declaration, or only in the top-level ones at
  * `only` (indices into the root's named children). The checks of a function read its own body and the
  * package's names, so an edit inside one body changes that function's violations alone.
  */
