@@ -8,7 +8,7 @@ import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
 import { effectiveGoVersion } from './goversion.js';
 import { anchorInDiff, everyLineAdded, narrowToDiff } from './diff.js';
-import { FixVerifier } from './fix/verify.js';
+import { FixVerifier, touchedFunctions } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
 import type { Node } from './semantic/model.js';
 import { ApiModels } from './models/index.js';
@@ -187,20 +187,6 @@ function flush(work: FileWork, options: AnalyzeOptions, kept: Finding[]): void {
   work.reported.push(...(diffOnly ? narrowToDiff(kept, new Map([[file.path, file.addedLines!]])) : kept));
 }
 
-/**
- * Whether every edit lies inside one top-level function's body, off its signature and braces: the
- * file's package-level declarations stay as they were, so its siblings' models still hold.
- */
-function editsInsideBodies(root: Node, edits: readonly TextEdit[]): boolean {
-  const bodies: { first: number; last: number }[] = [];
-  for (const top of root.namedChildren) {
-    if (top.type !== 'function_declaration' && top.type !== 'method_declaration') continue;
-    const body = top.childForFieldName('body');
-    if (body) bodies.push({ first: body.startPosition.row + 1, last: body.endPosition.row + 1 });
-  }
-  return edits.every((e) => bodies.some((b) => b.first < e.startLine && e.endLine < b.last));
-}
-
 /** Whether a message already gives a fix's advice (perhaps as the start of a longer sentence). */
 function saysAlready(message: string, advice: string): boolean {
   return message.includes(advice.replace(/\.$/, ''));
@@ -245,7 +231,7 @@ function verifyFixes(work: FileWork, works: readonly FileWork[], options: Analyz
           files.map((x) => (x === work.file ? { ...x, content: edited } : x)),
           { ...options, scope: 'all' },
           { findings: [], suppressed: {}, files: [] },
-          { reportOn: work.file.path, verify: false, full: true, ...(editsInsideBodies(root, edits) ? { reuse: unedited } : {}), ...(tested ? { tested } : {}) },
+          { reportOn: work.file.path, verify: false, full: true, ...(touchedFunctions(root, edits) ? { reuse: unedited } : {}), ...(tested ? { tested } : {}) },
         ).find((w) => w.file.path === work.file.path);
         if (!again?.model) throw new Error('the edited file could not be analyzed');
         return { root: again.model.tree.rootNode, diagnostics: again.raw };

@@ -64,9 +64,10 @@ function sameSignatures(a: ReadonlyMap<string, Signature>, b: ReadonlyMap<string
 
 /**
  * The indices of the top-level functions whose bodies hold the edits (strictly inside, header and
- * closing brace untouched); undefined when an edit falls outside every body.
+ * closing brace untouched); undefined when an edit falls outside every body. Such edits leave the
+ * file's package-level declarations as they were.
  */
-function touchedFunctions(root: Parser.SyntaxNode, edits: readonly TextEdit[]): Set<number> | undefined {
+export function touchedFunctions(root: Parser.SyntaxNode, edits: readonly TextEdit[]): Set<number> | undefined {
   const touched = new Set<number>();
   for (const e of edits) {
     const index = root.namedChildren.findIndex((top) => {

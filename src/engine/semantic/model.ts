@@ -2000,8 +2000,7 @@ class ModelBuilder {
   private noteForeignHandOff(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
     if (call.parent?.type === 'go_statement') return;
     const alias = this.packageAlias(fn.childForFieldName('operand'), scope);
-    const path = alias === undefined ? undefined : this.imports.get(alias);
-    if (!path || !outsideStandardLibrary(path) || this.packageFuncModel(fn, scope)) return;
+    if (alias === undefined || !this.imports.has(alias) || !this.unseenCall(call, fn, '', scope)) return;
     for (const arg of args) {
       if (arg.type !== 'identifier' || !this.signalledNames().has(arg.text) || !this.declOf(arg, scope)) continue;
       const channel = arg.text;
