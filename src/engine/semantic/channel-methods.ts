@@ -1,8 +1,9 @@
 /**
- * What a method does with channels held by its receiver: `func (g gate) Enter() { <-g }` waits on
- * the receiver, `func (g gate) Leave() { g <- token{} }` signals it. A caller of Enter is then
+ * What a method does with channels and WaitGroups held by its receiver: `func (g gate) Enter() { <-g }`
+ * waits on the receiver, `func (g gate) Leave() { g <- token{} }` signals it. A caller of Enter is then
  * ordered after a goroutine's earlier call of Leave on the same value, by the memory model's
  * send-before-receive rule (a buffered channel used as a semaphore, a done channel closed by Stop).
+ * Likewise `Stop() { s.wg.Wait() }` waits for a goroutine that called `Leave() { s.wg.Done() }`.
  */
 import type { Node } from './model.js';
 
@@ -11,15 +12,19 @@ export interface ChannelOps {
   receives: Set<string>;
   /** Channels it sends on or closes. */
   signals: Set<string>;
+  /** The receiver's fields it calls `Wait()` on (`wg` for `s.wg.Wait()`). */
+  waits: Set<string>;
+  /** The receiver's fields it calls `Done()` on. */
+  done: Set<string>;
 }
 
-const NONE: ChannelOps = { receives: new Set(), signals: new Set() };
+export const NO_CHANNEL_OPS: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set() };
 
 export function channelOpsOf(method: Node): ChannelOps {
   const receiver = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
   const name = receiver?.childForFieldName('name')?.text;
   const body = method.childForFieldName('body');
-  if (!name || name === '_' || !body) return NONE;
+  if (!name || name === '_' || !body) return NO_CHANNEL_OPS;
   const pathOf = (expr: Node | null | undefined): string | undefined => {
     if (!expr) return undefined;
     if (expr.type === 'identifier') return expr.text === name ? '' : undefined;
@@ -27,16 +32,23 @@ export function channelOpsOf(method: Node): ChannelOps {
     const operand = expr.childForFieldName('operand');
     return operand?.type === 'identifier' && operand.text === name ? expr.childForFieldName('field')?.text : undefined;
   };
-  const ops: ChannelOps = { receives: new Set(), signals: new Set() };
+  const ops: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set() };
   for (const node of body.descendantsOfType(['unary_expression', 'send_statement', 'call_expression'])) {
     if (insideLiteral(node, body)) continue;
     if (node.type === 'send_statement') {
       const path = pathOf(node.childForFieldName('channel'));
       if (path !== undefined) ops.signals.add(path);
     } else if (node.type === 'call_expression') {
+      const fn = node.childForFieldName('function');
       const args = node.childForFieldName('arguments')?.namedChildren ?? [];
-      const path = node.childForFieldName('function')?.text === 'close' && args.length === 1 ? pathOf(args[0]) : undefined;
+      const path = fn?.text === 'close' && args.length === 1 ? pathOf(args[0]) : undefined;
       if (path !== undefined) ops.signals.add(path);
+      const method = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+      // A field's Wait or Done (`s.wg.Wait()`); the receiver's own `s.Wait()` is another method.
+      const group = (method === 'Wait' || method === 'Done') && args.length === 0 ? pathOf(fn!.childForFieldName('operand')) : undefined;
+      // `go s.wg.Wait()` waits on another goroutine, not in the method.
+      if (group && method === 'Wait' && node.parent?.type !== 'go_statement') ops.waits.add(group);
+      else if (group && method === 'Done') ops.done.add(group);
     } else if (node.child(0)?.type === '<-' && !inSelectWithDefault(node, body)) {
       const path = pathOf(node.childForFieldName('operand'));
       if (path !== undefined) ops.receives.add(path);

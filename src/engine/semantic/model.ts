@@ -12,7 +12,7 @@ import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
-import { channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
+import { NO_CHANNEL_OPS, channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -328,7 +328,7 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     // callbackLock reads the body of a function that runs its callback under its lock, walked or not.
     if (mayRunCallbackUnderLock(fn)) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
-    if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close('))) return true;
+    if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close(') || FIELD_GROUP_CALL.test(body))) return true;
     // Function joins read which channel parameters (or channel fields of parameters) a function waits
     // on, and which it sends on or closes.
     if (fn.receiver === undefined && (body.includes('<-') || body.includes('range') || body.includes('close(')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
@@ -344,6 +344,9 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 }
 
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
+const FIELD_WAIT = /\b\w+\.\w+\.Wait\(\)/;
+/** `s.wg.Wait()` or `s.wg.Done()`: a method that waits for, or counts done, a WaitGroup its receiver holds. */
+const FIELD_GROUP_CALL = /\b\w+\.\w+\.(?:Wait|Done)\(\)/;
 /** A parameter that may be one end of a pipe: a reader, a file, a connection. */
 const STREAM_PARAM = /Reader\b|File\b|Conn\b/;
 /** A call of a package's function or a method with arguments: where a parameter may be handed on. */
@@ -2200,11 +2203,11 @@ class ModelBuilder {
     let type = this.typeOfExpr(object, scope);
     if (type.kind === 'pointer') type = type.elem;
     if (type.kind !== 'named') return;
-    const receives = this.channelOpsOf(type.name, method).receives;
-    if (receives.size === 0) return;
+    const { receives, waits } = this.channelOpsOf(type.name, method);
+    if (receives.size === 0 && waits.size === 0) return;
     const deferred = call.parent?.type === 'defer_statement';
     const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
-    const via = { object: object.text, type: type.name, channels: receives };
+    const via = { object: object.text, type: type.name, channels: receives, groups: waits };
     unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsVia(s, via, opsOf) });
   }
 
@@ -2216,7 +2219,8 @@ class ModelBuilder {
       this.waitingNames = new Set();
       for (const b of [this, ...this.siblings]) {
         for (const [key, node] of b.methodNodes) {
-          if (b.source.slice(node.startIndex, node.endIndex).includes('<-')) this.waitingNames.add(key.slice(key.indexOf('.') + 1));
+          const text = b.source.slice(node.startIndex, node.endIndex);
+          if (text.includes('<-') || FIELD_WAIT.test(text)) this.waitingNames.add(key.slice(key.indexOf('.') + 1));
         }
       }
     }
@@ -2228,7 +2232,7 @@ class ModelBuilder {
     let ops = this.channelOps.get(key);
     if (!ops) {
       const node = this.methodNodes.get(key) ?? this.siblings.map((s) => s.methodNodes.get(key)).find((n) => n);
-      ops = node ? channelOpsOf(node) : { receives: new Set(), signals: new Set() };
+      ops = node ? channelOpsOf(node) : NO_CHANNEL_OPS;
       this.channelOps.set(key, ops);
     }
     return ops;
@@ -2288,13 +2292,21 @@ function joinPosFor(j: Join, s: Spawn): number {
   return j.pos;
 }
 
-/** Whether the goroutine calls a method that signals a channel the join's method waits on, on the same value. */
-function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set<string> }, opsOf: (type: string, method: string) => ChannelOps): boolean {
+/**
+ * Whether the goroutine, on the same value, calls a method that signals a channel the join's method
+ * waits on, or marks done a WaitGroup it waits on (by a method, or `s.wg.Done()` itself).
+ */
+function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set<string>; groups: Set<string> }, opsOf: (type: string, method: string) => ChannelOps): boolean {
   if (!s.site) return false;
-  const { object, type, channels } = via;
-  for (const m of s.site.text.matchAll(new RegExp(`\\b${object}\\.(\\w+)\\(`, 'g'))) {
-    const signals = opsOf(type, m[1]).signals;
+  const { object, type, channels, groups } = via;
+  for (const m of s.site.text.matchAll(new RegExp(`\\b${object}\\.(\\w+)(\\.Done)?\\(`, 'g'))) {
+    if (m[2]) {
+      if (groups.has(m[1])) return true;
+      continue;
+    }
+    const { signals, done } = opsOf(type, m[1]);
     for (const c of channels) if (signals.has(c)) return true;
+    for (const g of groups) if (done.has(g)) return true;
   }
   return false;
 }
