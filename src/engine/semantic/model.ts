@@ -547,12 +547,23 @@ const INERT_NODES = new Set([
 ]);
 
 /**
- * A func literal a goroutine's function returns (`pool.Go(func() func() { …; return func() { … } })`)
- * does not run on that goroutine: whoever receives it runs it (conc's stream calls it back serially,
- * a `go` statement drops it), so like a stored callback its timing is unknown.
+ * A func literal a goroutine's function hands on without calling it does not run on that goroutine:
+ * one it returns (`pool.Go(func() func() { …; return func() { … } })`: conc's stream calls it back
+ * serially, a `go` statement drops it), or one it stores in a composite literal or a field
+ * (`r.Add(&sub{onFire: func() { … }})`, `s.onFire = func() { … }`), which whoever holds it calls. Like
+ * a stored callback, its timing is unknown.
  */
-function returnedBySpawned(literal: Node, unit: FuncUnit): boolean {
-  return !!unit.spawn && literal.parent?.type === 'expression_list' && literal.parent.parent?.type === 'return_statement';
+function handedOnBySpawned(literal: Node, unit: FuncUnit): boolean {
+  if (!unit.spawn) return false;
+  const parent = literal.parent;
+  if (parent?.type === 'literal_element') return true;
+  if (parent?.type !== 'expression_list') return false;
+  const holder = parent.parent;
+  if (holder?.type === 'return_statement') return true;
+  if (holder?.type !== 'assignment_statement' || holder.childForFieldName('right')?.id !== parent.id) return false;
+  const index = parent.namedChildren.findIndex((c) => c.id === literal.id);
+  const target = holder.childForFieldName('left')?.namedChildren[index];
+  return target?.type === 'selector_expression' || target?.type === 'index_expression';
 }
 
 function isLoop(node: Node): boolean {
@@ -1321,7 +1332,7 @@ class ModelBuilder {
           const spawn: Spawn | undefined = pending
             ? { ...pending, parent: unit, loop: pending.site ? repeatingLoopBetween(pending.site, unit.node, (ident) => scope.lookup(ident.text)) : undefined, ...this.seriality(pending, unit, node, scope) }
             : undefined;
-          const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || returnedBySpawned(node, unit)));
+          const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || handedOnBySpawned(node, unit)));
           const s = new Scope(scope);
           this.declareParams(node.childForFieldName('parameters'), s, 'param');
           this.declareParams(node.childForFieldName('result'), s, 'result');
