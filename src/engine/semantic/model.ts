@@ -12,6 +12,7 @@ import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
+import { onlyUncancelledContext } from './context-callers.js';
 import { NO_CHANNEL_OPS, channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
@@ -1407,7 +1408,7 @@ class ModelBuilder {
         }
         case 'unary_expression': {
           const op = operatorOf(node);
-          if (op === '<-' && isCompletionReceive(node)) this.addReceiveJoin(unit, node);
+          if (op === '<-' && isCompletionReceive(node)) this.addReceiveJoin(unit, node, scope);
           else if (op === '<-') this.noteCancelJoin(node, scope, unit);
           const operand = node.childForFieldName('operand');
           push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
@@ -1558,6 +1559,8 @@ class ModelBuilder {
           break;
         }
         case 'communication_case': {
+          // `case <-ctx.Done():` where every caller passes context.Background(): it never runs.
+          if (this.neverFires(node, scope, unit)) break;
           const s = new Scope(scope);
           const comm = node.childForFieldName('communication');
           const rest = node.namedChildren.filter((c) => c.startIndex !== comm?.startIndex);
@@ -1669,11 +1672,39 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group: undefined, deferred, orders, ordersClosures: true });
   }
 
+  private readonly uncancelledParams = new Map<string, boolean>();
+
+  /**
+   * `case <-ctx.Done():` where ctx is a parameter of the function around it and every caller in the
+   * package passes `context.Background()` there (see context-callers.ts).
+   */
+  private neverFires(selectCase: Node, scope: Scope, unit: FuncUnit): boolean {
+    const operand = caseReceive(selectCase)?.childForFieldName('operand');
+    const mc = operand?.type === 'call_expression' ? methodCall(operand) : undefined;
+    if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(operand!).length > 0) return false;
+    const fn = rootOf(unit).node;
+    const name = fn.childForFieldName('name')?.text;
+    if (!name || (fn.type !== 'function_declaration' && fn.type !== 'method_declaration')) return false;
+    if (/^[A-Z]/.test(name) && this.packageName !== 'main') return false;
+    const decl = scope.lookup(mc.receiver.text);
+    const params = fn.childForFieldName('parameters');
+    if (decl?.kind !== 'param' || !params || !within(decl.node, params)) return false;
+    const key = `${fn.id}:${mc.receiver.text}`;
+    let known = this.uncancelledParams.get(key);
+    if (known === undefined) {
+      const index = paramPositions(fn).get(mc.receiver.text)?.index;
+      const sources = this.packageSources.length > 0 ? this.packageSources : [this.source];
+      known = index !== undefined && onlyUncancelledContext(name, fn.type === 'method_declaration', index, sources);
+      this.uncancelledParams.set(key, known);
+    }
+    return known;
+  }
+
   /**
    * A receive that waits: `err = <-errc` assigns after it has received, so the join is at the statement's
    * start; in a select that can also leave by another case, it orders only its own case.
    */
-  private addReceiveJoin(unit: FuncUnit, receive: Node): void {
+  private addReceiveJoin(unit: FuncUnit, receive: Node, scope: Scope): void {
     const parent = receive.parent;
     let stmt: Node | null | undefined;
     if (parent?.type === 'receive_statement') stmt = parent;
@@ -1681,7 +1712,7 @@ class ModelBuilder {
     const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
     if (selectCase) {
       const channel = receive.childForFieldName('operand')?.text;
-      const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex) ?? [];
+      const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
       if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
