@@ -7,6 +7,7 @@
  * or a function passed on may be called with anything), and the function must be out of other
  * packages' reach (unexported, or in package main).
  */
+import { skipQuoted, withoutComments } from './go-text.js';
 
 const UNCANCELLED = /^context\.(?:Background|TODO)\(\)$/;
 
@@ -63,34 +64,4 @@ function topLevelArguments(source: string, open: number): string[] | undefined {
     }
   }
   return undefined;
-}
-
-/** The source with its comments blanked out, positions kept. */
-function withoutComments(source: string): string {
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '"' || c === "'" || c === '`') {
-      const end = c === '`' ? source.indexOf('`', i + 1) : skipQuoted(source, i, c);
-      if (end < 0) break;
-      i = end;
-    } else if (c === '/' && (source[i + 1] === '/' || source[i + 1] === '*')) {
-      const end = source[i + 1] === '/' ? source.indexOf('\n', i) : source.indexOf('*/', i + 2) + 2;
-      const stop = end < (source[i + 1] === '/' ? 0 : 2) ? source.length : end;
-      out += source.slice(from, i) + source.slice(i, stop).replace(/[^\n]/g, ' ');
-      from = stop;
-      i = stop - 1;
-    }
-  }
-  return out + source.slice(from);
-}
-
-function skipQuoted(source: string, open: number, quote: string): number {
-  for (let i = open + 1; i < source.length; i++) {
-    if (source[i] === '\\') i++;
-    else if (source[i] === quote) return i;
-    else if (source[i] === '\n') return -1;
-  }
-  return -1;
 }
