@@ -13,6 +13,7 @@ import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
 import { onlyUncancelledContext } from './context-callers.js';
+import { lockHelperOf, type LockHelper } from './lock-helpers.js';
 import { NO_CHANNEL_OPS, channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
@@ -1942,6 +1943,27 @@ class ModelBuilder {
   }
 
   private packageMethods?: Map<string, { key: string; node: Node; owner: ModelBuilder }[]>;
+  private readonly lockHelpers = new Map<string, LockHelper | null>();
+
+  /** The package's methods by this name, when every one takes (or releases) a lock for its caller alike. */
+  lockHelper(method: string): LockHelper | undefined {
+    let helper = this.lockHelpers.get(method);
+    if (helper === undefined) {
+      helper = null;
+      for (const { node, owner } of this.methodsNamed(method)) {
+        const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration')?.childForFieldName('name')?.text;
+        const body = node.childForFieldName('body');
+        const found = receiver && body ? lockHelperOf(receiver, owner.source.slice(body.startIndex, body.endIndex)) : undefined;
+        if (!found || (helper && (helper.locks !== found.locks || helper.path !== found.path))) {
+          helper = null;
+          break;
+        }
+        helper = found;
+      }
+      this.lockHelpers.set(method, helper);
+    }
+    return helper ?? undefined;
+  }
 
   /** Records a join at `call` for the first of `ends` that is a pipe's reading end (read with `method`, when given). */
   private joinPipeRead(call: Node, ends: readonly { end: Node; method?: string }[], scope: Scope, unit: FuncUnit): boolean {
@@ -3417,7 +3439,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!mc) continue;
       if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
-      else if (b.models.sectionMethods.has(mc.method)) {
+      else if (call && b.lockHelper(mc.method)) {
+        // `c.lock()` where the package's lock() takes `c.mu` for its caller (lock-helpers.ts).
+        const helper = b.lockHelper(mc.method)!;
+        const name = helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
+        events.push({ start: stmt.startIndex, name, locked: helper.locks });
+      } else if (b.models.sectionMethods.has(mc.method)) {
         // `p.StartRequest(id)` … `p.EndRequest(id)` on a type whose models say they bracket a section.
         const section = b.typeModel(b.typeOfExpr(mc.receiver))?.sections?.find((s) => s.enter === mc.method || s.leave === mc.method);
         if (section) events.push({ start: stmt.startIndex, name: `${mc.receiver.text}.${section.enter}`, locked: section.enter === mc.method });
