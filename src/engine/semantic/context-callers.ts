@@ -20,7 +20,7 @@ export function onlyUncancelledContext(name: string, method: boolean, index: num
   let calls = 0;
   for (const text of sources) {
     if (!text.includes(name)) continue;
-    const source = withoutComments(text);
+    const source = withoutComments(text, true);
     for (const m of source.matchAll(use)) {
       const at = m.index! + m[0].length;
       if (isDeclaration(source, m.index!, method)) continue;

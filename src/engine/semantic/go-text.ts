@@ -3,8 +3,8 @@
  * out (skeleton.ts), and a sibling file's callers are read from its source.
  */
 
-/** The source with its comments blanked out, positions kept. */
-export function withoutComments(source: string): string {
+/** The source with its comments blanked out, and with `strings` the insides of its literals too; positions kept. */
+export function withoutComments(source: string, strings = false): string {
   let out = '';
   let from = 0;
   for (let i = 0; i < source.length; i++) {
@@ -12,6 +12,10 @@ export function withoutComments(source: string): string {
     if (c === '"' || c === "'" || c === '`') {
       const end = c === '`' ? source.indexOf('`', i + 1) : skipQuoted(source, i, c);
       if (end < 0) break;
+      if (strings) {
+        out += source.slice(from, i + 1) + source.slice(i + 1, end).replace(/[^\n]/g, ' ');
+        from = end;
+      }
       i = end;
     } else if (c === '/' && (source[i + 1] === '/' || source[i + 1] === '*')) {
       const line = source[i + 1] === '/';

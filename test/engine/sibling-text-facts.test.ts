@@ -1,0 +1,125 @@
+/**
+ * Facts the model reads from the text of the package's other files, whose bodies a skeleton may
+ * leave out of the tree: who calls a function with which context (context-callers.ts), and which
+ * methods take or release a lock for their caller (lock-helpers.ts).
+ */
+import { analyze, onlyRules } from '../../src/engine/index.js';
+import { onlyUncancelledContext } from '../../src/engine/semantic/context-callers.js';
+import { lockHelperOf } from '../../src/engine/semantic/lock-helpers.js';
+
+const rules = onlyRules(new Set(['closure-write']));
+const lines = (files: { path: string; content: string }[]) => analyze(files, { scope: 'all', rules }).findings.map((f) => `${f.file}:${f.line}`);
+
+const send = {
+  path: 'p/send.go',
+  content: `package p
+
+import (
+	"context"
+	"io"
+)
+
+func copyOut(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
+	var n int64
+	var err error
+	done := make(chan error, 1)
+	go func() {
+		n, err = io.Copy(dst, src)
+		done <- err
+	}()
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case err = <-done:
+	}
+	return n, err
+}
+`,
+};
+
+const background = (path: string, ctx: string) => ({
+  path,
+  content: `package p
+
+import (
+	"context"
+	"io"
+)
+
+// copyOut(ctx, …) in a comment is no call.
+func sendAll(dst io.Writer, src io.Reader) error {
+	_, err := copyOut(${ctx}, dst, src)
+	return err
+}
+`,
+});
+
+test('a ctx.Done() case stays live until the callers in the other files are known', () => {
+  expect(lines([send]).length).toBeGreaterThan(0);
+  expect(lines([send, background('p/all.go', 'context.Background()')])).toEqual([]);
+  // A caller in another file that passes its own context: the case may run, and the copier race with it.
+  expect(lines([send, background('p/all.go', 'context.Background()'), background('p/cancel.go', 'context.WithoutCancel(nil)')]).length).toBeGreaterThan(0);
+});
+
+test('onlyUncancelledContext reads calls, not comments or strings, and refuses a function used as a value', () => {
+  const decl = 'func run(ctx context.Context, n int) {}\n';
+  expect(onlyUncancelledContext('run', false, 0, [decl + 'func a() { run(context.Background(), f(1, 2)) }\n'])).toBe(true);
+  expect(onlyUncancelledContext('run', false, 0, [decl + 'func a() { run(context.TODO(), 3) } // run(ctx, 1)\nvar s = "run(ctx)"\n'])).toBe(true);
+  expect(onlyUncancelledContext('run', false, 0, [decl + 'func a(ctx context.Context) { run(ctx, 3) }\n'])).toBe(false);
+  expect(onlyUncancelledContext('run', false, 0, [decl + 'var handlers = []func(context.Context, int){run}\n'])).toBe(false);
+  expect(onlyUncancelledContext('run', false, 0, [decl])).toBe(false);
+  expect(onlyUncancelledContext('await', true, 0, ['func (f *F) await(ctx context.Context) {}\nfunc (f *F) Await() { f.await(context.Background()) }\n'])).toBe(true);
+  expect(onlyUncancelledContext('await', true, 0, ['func (f *F) await(ctx context.Context) {}\nfunc (f *F) Await(ctx context.Context) { f.await(ctx) }\n'])).toBe(false);
+});
+
+test('lockHelperOf tells a helper that takes a lock from one that releases it, and refuses the rest', () => {
+  expect(lockHelperOf('c', '{ c.mu.Lock() }')).toEqual({ locks: true, path: 'mu' });
+  expect(lockHelperOf('c', '{ c.state.mu.RLock() }')).toEqual({ locks: true, path: 'state.mu' });
+  expect(lockHelperOf('c', '{ c.mu.Unlock() }')).toEqual({ locks: false, path: 'mu' });
+  expect(lockHelperOf('h', '{\n\th.mu.Lock()\n\tl := h.locks[id]\n\th.mu.Unlock()\n\tl.Lock()\n}')).toEqual({ locks: true, path: undefined });
+  expect(lockHelperOf('h', '{\n\th.mu.Lock()\n\tl := h.locks[id]\n\th.mu.Unlock()\n\tl.Unlock()\n}')).toEqual({ locks: false, path: undefined });
+  // An early return may leave without the lock; a method that locks and unlocks is no helper.
+  expect(lockHelperOf('c', '{\n\tif skip {\n\t\treturn\n\t}\n\tc.mu.Lock()\n}')).toBeUndefined();
+  expect(lockHelperOf('c', '{\n\tc.mu.Lock()\n\tc.n++\n\tc.mu.Unlock()\n}')).toBeUndefined();
+  expect(lockHelperOf('c', '{ c.Lock() }')).toBeUndefined();
+});
+
+test('a lock helper declared in another file guards the writes of the file that calls it', () => {
+  const count = {
+    path: 'p/count.go',
+    content: `package p
+
+import "sync"
+
+func count(c *tally, workers int) int {
+	total := 0
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.lock()
+			total++
+			c.unlock()
+		}()
+	}
+	wg.Wait()
+	return total
+}
+`,
+  };
+  const tally = {
+    path: 'p/tally.go',
+    content: `package p
+
+import "sync"
+
+type tally struct{ mu sync.Mutex }
+
+func (c *tally) lock()   { c.mu.Lock() }
+func (c *tally) unlock() { c.mu.Unlock() }
+`,
+  };
+  expect(lines([count])).toEqual(['p/count.go:13']);
+  expect(lines([count, tally])).toEqual([]);
+});
