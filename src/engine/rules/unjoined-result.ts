@@ -9,7 +9,11 @@ import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
 
-/** The channels a goroutine body closes or sends on: how it says it is done. */
+/**
+ * The channels a goroutine body closes or sends on: how it says it is done. Also in a func literal it
+ * runs itself, deferred or in place (`defer func() { cancel(); done <- struct{}{} }()`), not in one it
+ * hands on.
+ */
 function signalledChannels(unit: FuncUnit): Set<string> {
   const channels = new Set<string>();
   const body = unit.body;
@@ -24,10 +28,17 @@ function signalledChannels(unit: FuncUnit): Set<string> {
       const arg = n.childForFieldName('arguments')?.namedChild(0);
       if (arg) channels.add(arg.text);
     }
-    if (n.type === 'func_literal' && n !== unit.node) continue;
+    if (n.type === 'func_literal' && n !== unit.node && !runsItself(n)) continue;
     for (const c of n.namedChildren) stack.push(c);
   }
   return channels;
+}
+
+/** `func() { … }()`, as a statement or deferred: the literal runs on the goroutine that reaches it. */
+function runsItself(literal: Node): boolean {
+  const call = literal.parent;
+  if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== literal.id) return false;
+  return (call.childForFieldName('arguments')?.namedChildCount ?? 0) === 0 && (call.parent?.type === 'defer_statement' || call.parent?.type === 'expression_statement');
 }
 
 /** The channel a select case receives from, e.g. `done` for `case <-done:`. */
