@@ -2592,8 +2592,38 @@ function waitsOf(g: FuncUnit): { end: number; kind: 'done' | 'closed'; name: str
     const range = st.type === 'for_statement' ? st.namedChildren.find((c) => c.type === 'range_clause') : undefined;
     const over = range?.childForFieldName('right');
     if (over?.type === 'identifier' && !/\b(?:break|goto)\b/.test(st.childForFieldName('body')?.text ?? '')) waits.push({ end: st.endIndex, kind: 'closed', name: over.text });
+    // `<-ready` (or `v, ok := <-ready`) on a channel of the function's own that nothing sends on: it
+    // returns once the channel is closed.
+    const received = receivedByStatement(st);
+    if (received && onlyClosed(received, rootOf(g).node)) waits.push({ end: st.endIndex, kind: 'closed', name: received });
   }
   return waits;
+}
+
+/** The channel a statement receives from: `<-ch`, `v := <-ch`, `v, ok = <-ch`. */
+function receivedByStatement(st: Node): string | undefined {
+  let expr: Node | null | undefined;
+  if (st.type === 'expression_statement') expr = st.namedChild(0);
+  else if (st.type === 'short_var_declaration' || st.type === 'assignment_statement') expr = st.childForFieldName('right')?.namedChild(0);
+  const operand = expr?.type === 'unary_expression' && operatorOf(expr) === '<-' ? expr.childForFieldName('operand') : undefined;
+  return operand?.type === 'identifier' ? operand.text : undefined;
+}
+
+/**
+ * Whether `fn` makes channel `name` and only ever closes it, receives from it or ranges over it: no
+ * send, and no call it is handed to, that could end a receive before the close.
+ */
+function onlyClosed(name: string, fn: Node): boolean {
+  const text = fn.text;
+  const uses = [...text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))];
+  let made = false;
+  for (const m of uses) {
+    const before = text.slice(Math.max(0, m.index! - 10), m.index!);
+    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
+    if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) made = true;
+    else if (!(/<-\s*$/.test(before) || /\bclose\(\s*$/.test(before) || /\brange\s+$/.test(before))) return false;
+  }
+  return made;
 }
 const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'; name: string }[]>();
 
