@@ -346,6 +346,7 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 }
 
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
+/** `s.wg.Wait()`: a method that waits on a WaitGroup its receiver holds (mayWait's filter). */
 const FIELD_WAIT = /\b\w+\.\w+\.Wait\(\)/;
 /** `s.wg.Wait()` or `s.wg.Done()`: a method that waits for, or counts done, a WaitGroup its receiver holds. */
 const FIELD_GROUP_CALL = /\b\w+\.\w+\.(?:Wait|Done)\(\)/;
@@ -2599,6 +2600,7 @@ function waitsOf(g: FuncUnit): { end: number; kind: 'done' | 'closed'; name: str
   }
   return waits;
 }
+const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'; name: string }[]>();
 
 /** The channel a statement receives from: `<-ch`, `v := <-ch`, `v, ok = <-ch`. */
 function receivedByStatement(st: Node): string | undefined {
@@ -2621,11 +2623,18 @@ function onlyClosed(name: string, fn: Node): boolean {
     const before = text.slice(Math.max(0, m.index! - 10), m.index!);
     const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
     if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) made = true;
-    else if (!(/<-\s*$/.test(before) || /\bclose\(\s*$/.test(before) || /\brange\s+$/.test(before))) return false;
+    else if (!(isReceiveOf(before) || /\bclose\(\s*$/.test(before) || /\brange\s+$/.test(before))) return false;
   }
   return made;
 }
-const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'; name: string }[]>();
+
+/** Whether the text before a channel's name ends in a receive, `<-ch`, and not a send of it as a value, `out <- ch`. */
+function isReceiveOf(before: string): boolean {
+  const m = /(\S*)[ \t]*<-[ \t]*$/.exec(before);
+  if (!m) return false;
+  // A name, a call or an index before the arrow sends to it; `case` and `return` receive.
+  return /\b(?:case|return)$/.test(m[1]) || !/[\w)\]]$/.test(m[1]);
+}
 
 /**
  * Whether `access`, made on goroutine g, stands after one of g's own statements that waits for what
