@@ -1932,19 +1932,24 @@ class ModelBuilder {
   /** Every method of the package with this name (`Type.Name`), with the builder of the file that declares it. */
   private methodsNamed(name: string): { key: string; node: Node; owner: ModelBuilder }[] {
     if (!this.packageMethods) {
-      this.packageMethods = new Map();
+      const methods = new Map<string, { key: string; node: Node; owner: ModelBuilder }[]>();
       for (const b of [this, ...this.siblings]) {
         for (const [key, node] of b.methodNodes) {
           const method = key.slice(key.indexOf('.') + 1);
-          this.packageMethods.set(method, [...(this.packageMethods.get(method) ?? []), { key, node, owner: b }]);
+          let list = methods.get(method);
+          if (!list) methods.set(method, (list = []));
+          list.push({ key, node, owner: b });
         }
       }
+      // The package's files share one index (each one's siblings are the rest of the package).
+      for (const b of [this, ...this.siblings]) b.packageMethods = methods;
     }
-    return this.packageMethods.get(name) ?? [];
+    return this.packageMethods!.get(name) ?? [];
   }
 
   private packageMethods?: Map<string, { key: string; node: Node; owner: ModelBuilder }[]>;
-  private readonly lockHelpers = new Map<string, LockHelper | null>();
+  /** By method name, shared by the package's files like packageMethods. */
+  private lockHelpers = new Map<string, LockHelper | null>();
 
   /** The package's methods by this name, when every one takes (or releases) a lock for its caller alike. */
   lockHelper(method: string): LockHelper | undefined {
@@ -1962,6 +1967,7 @@ class ModelBuilder {
         helper = found;
       }
       this.lockHelpers.set(method, helper);
+      for (const b of this.siblings) b.lockHelpers = this.lockHelpers;
     }
     return helper ?? undefined;
   }
