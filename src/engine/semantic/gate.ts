@@ -234,27 +234,37 @@ export class ReleasingSends {
 
   orders(access: Node, g: FuncUnit, other: Node): boolean {
     const parentFn = g.spawn?.parent?.node;
-    if (g.spawn?.kind !== 'go' || !parentFn) return false;
+    // A goroutine of a go statement or a group's closure (`g.Go(func…)`): either one receives first.
+    if ((g.spawn?.kind !== 'go' && g.spawn?.kind !== 'group') || !parentFn) return false;
     // The goroutine's side first, from positions read once: asking a node deep in a long else-if
     // chain for its parent costs as much as the chain is deep.
     const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to);
-    if (channels.length === 0 || insideDefer(other, parentFn)) return false;
+    // The parent's access must stand in its own flow: one in a func literal runs wherever that is called.
+    if (channels.length === 0 || insideDefer(other, parentFn) || insideLiteral(other, parentFn)) return false;
     return channels.some((r) => this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true);
   }
 
   private readonly receives = new Map<number, { ch: Node; from: number; to: number }[]>();
 
-  /** Where g has received from a channel: the body of a `case <-ch:`, or the rest of the block after a `<-ch` (or `v := <-ch`) statement. */
+  /**
+   * Where g has received from a channel: the body of a `case <-ch:` or of a `for v := range ch`, or
+   * the rest of the block after a `<-ch` (or `v := <-ch`) statement.
+   */
   private receivesOf(g: FuncUnit): { ch: Node; from: number; to: number }[] {
     let found = this.receives.get(g.node.id);
     if (found) return found;
     found = [];
-    if (g.node.text.includes('<-')) {
+    if (g.node.text.includes('<-') || g.node.text.includes('range')) {
       const nested = g.node.descendantsOfType('func_literal').filter((l) => l.id !== g.node.id);
       const inNested = (n: Node) => nested.some((l) => n.startIndex >= l.startIndex && n.endIndex <= l.endIndex);
-      for (const n of g.node.descendantsOfType(['communication_case', 'expression_statement', 'assignment_statement', 'short_var_declaration'])) {
+      for (const n of g.node.descendantsOfType(['communication_case', 'expression_statement', 'assignment_statement', 'short_var_declaration', 'for_statement'])) {
         if (inNested(n)) continue;
-        if (n.type === 'communication_case') {
+        if (n.type === 'for_statement') {
+          // Each turn of `for v := range ch` runs after a receive.
+          const over = n.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right');
+          const body = n.childForFieldName('body');
+          if (over?.type === 'identifier' && body) found.push({ ch: over, from: body.startIndex, to: body.endIndex });
+        } else if (n.type === 'communication_case') {
           const comm = n.childForFieldName('communication');
           const ch = receivedOperand(comm);
           if (ch && comm) found.push({ ch, from: comm.endIndex, to: n.endIndex });
@@ -287,6 +297,7 @@ export class ReleasingSends {
       if (use.text !== ch.text || use.startIndex === decl.node.startIndex || this.q.declOf(use) !== decl) continue;
       const parent = use.parent;
       if (parent?.type === 'unary_expression' && parent.child(0)?.type === '<-') continue; // a receive
+      if (parent?.type === 'range_clause' && parent.childForFieldName('right')?.id === use.id) continue; // a range receives too
       const send = parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === use.id ? parent : undefined;
       const close = parent?.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'close' ? parent.parent : undefined;
       const release = send ?? close;
