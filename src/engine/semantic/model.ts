@@ -569,6 +569,14 @@ function handedOnBySpawned(literal: Node, unit: FuncUnit): boolean {
   return target?.type === 'selector_expression' || target?.type === 'index_expression';
 }
 
+/** `false`, or a conjunction with a `false` operand (`false && err != nil`), parenthesized or not. */
+function alwaysFalse(cond: Node | null | undefined): boolean {
+  if (!cond) return false;
+  if (cond.type === 'false') return true;
+  if (cond.type === 'parenthesized_expression') return alwaysFalse(cond.namedChild(0));
+  return cond.type === 'binary_expression' && operatorOf(cond) === '&&' && (alwaysFalse(cond.childForFieldName('left')) || alwaysFalse(cond.childForFieldName('right')));
+}
+
 function isLoop(node: Node): boolean {
   return isLoopType(node.type);
 }
@@ -1529,8 +1537,8 @@ class ModelBuilder {
           break;
         }
         case 'if_statement': {
-          // `if false { … }` is code switched off: what it would start or touch never runs.
-          const off = node.childForFieldName('condition')?.type === 'false' ? node.childForFieldName('consequence') : null;
+          // `if false { … }` (or `if false && …`) is code switched off: what it would start or touch never runs.
+          const off = alwaysFalse(node.childForFieldName('condition')) ? node.childForFieldName('consequence') : null;
           push(visitAll(off ? node.namedChildren.filter((c) => c.id !== off.id) : node.namedChildren, new Scope(scope)));
           break;
         }
