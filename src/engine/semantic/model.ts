@@ -67,6 +67,11 @@ export interface Spawn {
    * (`wg.Add(1)` … `wg.Done()` in the handler): a second run would panic, so it runs once.
    */
   once?: boolean;
+  /**
+   * The call returns a channel its callee signals once the callback has returned (`ch := u.Go(f)`
+   * where the package's Go runs f on a goroutine that then sends on or closes the channel it returns).
+   */
+  signalsResult?: boolean;
   /** The unit whose code contains the site. */
   parent?: FuncUnit;
   /** The innermost loop, within the parent, that encloses the site. */
@@ -1393,6 +1398,7 @@ class ModelBuilder {
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn?.kind === 'handler' && this.testCode && !this.startsGoroutines(unit)) spawn.sequential = true;
             if (spawn?.kind === 'handler' && doneOnceFor(arg, rootOf(unit).node)) spawn.once = true;
+            if (spawn && spawn.kind !== 'handler' && this.signalsResultOf(fn, index)) spawn.signalsResult = true;
             if (spawn) this.pendingSpawns.set(arg.startIndex, spawn);
             // The call returns only after the callback's last run: the caller's thread joins it there.
             if (spawn?.awaitedBy) unit.thread.joins.push({ pos: node.endIndex, end: node.endIndex, group: spawn.group, deferred: false });
@@ -2152,7 +2158,8 @@ class ModelBuilder {
       if (!operand || !(operand.type === 'identifier' || (w.field !== undefined && operand.type === 'selector_expression' && /^[\w.]+$/.test(operand.text)))) continue;
       const name = w.field === undefined ? operand.text : `${operand.text}.${w.field}`;
       const deferred = call.parent?.type === 'defer_statement';
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name) });
+      // A group's closure too, when it (or the call that started it) signals that channel.
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name), ordersClosures: true });
       return;
     }
   }
@@ -2273,6 +2280,33 @@ class ModelBuilder {
     let waited = this.paramsWaitedOn.get(fn);
     if (!waited) this.paramsWaitedOn.set(fn, (waited = channelParamsWaitedOn(fn)));
     return waited;
+  }
+
+  /**
+   * Whether the package's function or method a call names runs its callback argument `index` on a
+   * goroutine that, after the callback, sends on or closes a channel the function made and returns:
+   * `func (u *util) Go(f func() error) chan error { ch := make(chan error); go func() { defer close(ch); ch <- f() }(); return ch }`.
+   */
+  private signalsResultOf(fn: Node | null, index: number): boolean {
+    const callee = fn?.type === 'identifier' ? this.funcNodes.get(fn.text) ?? this.siblings.map((b) => b.funcNodes.get(fn.text)).find((n) => n) : fn?.type === 'selector_expression' ? this.onlyMethodNamed(fn.childForFieldName('field')?.text ?? '') : undefined;
+    const body = callee?.childForFieldName('body');
+    const param = callee ? parameterNames(callee.childForFieldName('parameters'))[index] : undefined;
+    if (!callee || !body || !param) return false;
+    const text = body.text;
+    const returned = /\breturn\s+(\w+)\s*\}\s*$/.exec(text)?.[1];
+    if (!returned || !new RegExp(`\\b${returned}\\s*:?=\\s*make\\(\\s*chan\\b`).test(text)) return false;
+    return body.descendantsOfType('go_statement').some((g) => {
+      const literal = g.namedChild(0)?.childForFieldName('function');
+      if (literal?.type !== 'func_literal') return false;
+      const inner = literal.text;
+      const calls = inner.search(new RegExp(`(?<![\\w.])${param}\\(`));
+      if (calls < 0) return false;
+      // A signal after the call, deferred, or a send of the call's result (`ch <- f()`).
+      return [...inner.matchAll(new RegExp(`(?<![\\w.])${returned}\\s*<-[^\\n]*|\\bclose\\(\\s*${returned}\\s*\\)`, 'g'))].some((m) => {
+        const line = inner.slice(inner.lastIndexOf('\n', m.index!) + 1);
+        return m.index! > calls || /^\s*defer\s/.test(line) || new RegExp(`<-.*(?<![\\w.])${param}\\(`).test(m[0]);
+      });
+    });
   }
 
   /** `gate.Enter()` where the package's Enter receives from the gate (see channel-methods.ts). */
@@ -2738,8 +2772,19 @@ function handedValues(arg: Node): { end: Node }[] {
 
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
+  // `ch := u.Go(f)`: the call's own result is signalled once f has returned.
+  if (s.signalsResult && resultName(s.site) === channel) return true;
   const name = escapeRegExp(channel);
   return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
+}
+
+/** The name a call's single result is assigned to: `ch` for `ch := f()` or `ch = f()`. */
+function resultName(call: Node): string | undefined {
+  const list = call.parent;
+  const stmt = list?.type === 'expression_list' ? list.parent : undefined;
+  if ((stmt?.type !== 'short_var_declaration' && stmt?.type !== 'assignment_statement') || list!.namedChildCount !== 1) return undefined;
+  const left = stmt.childForFieldName('left')?.namedChildren ?? [];
+  return left.length === 1 && left[0].type === 'identifier' ? left[0].text : undefined;
 }
 
 /** Whether a goroutine writes to or closes a pipe end: `end.Write(…)`, `end.Close()`, or `end` passed first to a call (`io.WriteString(end, …)`). */
