@@ -151,7 +151,7 @@ function findConflicts(model: FileModel, a: Access): { other: Access; related: A
   const inParent = index.unspawned.some(conflicts) || (parent?.spawn ? parentAccesses.some(conflicts) : false);
   // `err = srv.Run()` in the goroutine: it returns once the parent's `err = srv.Stop()` stops it,
   // so that write is the one it meets for sure; other parent accesses race only on a failure path.
-  const waitsIn = blockingReceiver(a.node);
+  const waitsIn = blockingReceiver(model, a.node);
   if (waitsIn) {
     for (const b of parentAccesses) {
       const stop = b.kind === 'write' && conflicts(b) ? stopCallOn(b.node, waitsIn) : undefined;
@@ -177,6 +177,8 @@ function storedAddress(b: Access): boolean {
  * `close(ch)` of its own goroutine can meet the write.
  */
 function nilledAfterClose(model: FileModel, a: Access): boolean {
+  // Read the line first: asking a node deep in a long else-if chain for its parent costs the depth.
+  if (!/=\s*nil\b/.test(restOfLine(model.source, a.node.endIndex))) return false;
   const stmt = a.node.parent?.parent;
   if (stmt?.type !== 'assignment_statement' || stmt.childForFieldName('right')?.text !== 'nil') return false;
   for (let n: Node | null = stmt.parent; n && n.startIndex > a.unit.node.startIndex; n = n.parent) {
@@ -206,12 +208,19 @@ function closedBefore(model: FileModel, b: Access): boolean {
 }
 
 /** `srv` for the write in `err = srv.Run()` or `err := srv.Serve(l)`: a method call whose result is assigned. */
-function blockingReceiver(write: Node): string | undefined {
+function blockingReceiver(model: FileModel, write: Node): string | undefined {
+  if (!/=.*\.\w+\(/.test(restOfLine(model.source, write.endIndex))) return undefined;
   const stmt = write.parent?.parent;
   if (stmt?.type !== 'assignment_statement' && stmt?.type !== 'short_var_declaration') return undefined;
   const value = stmt.childForFieldName('right')?.namedChild(0);
   const fn = value?.type === 'call_expression' ? value.childForFieldName('function') : undefined;
   return fn?.type === 'selector_expression' ? fn.childForFieldName('operand')?.text : undefined;
+}
+
+/** The source from `pos` to the end of its line. */
+function restOfLine(source: string, pos: number): string {
+  const end = source.indexOf('\n', pos);
+  return source.slice(pos, end < 0 ? source.length : end);
 }
 
 const STOP_METHODS = /^(Stop|Close|Shutdown|Cancel|Terminate|Kill)$/;

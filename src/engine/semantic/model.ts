@@ -3596,6 +3596,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * variable is used for nothing else: no other value, no `go f()` or `defer f()`, not passed on.
    */
   const directCallsOf = (literal: Node): Node[] => {
+    // Only a literal bound by `=` or `:=` (or listed after another) has calls by name. Read the text
+    // before asking for parents, which cost the node's depth (a goroutine in a long else-if chain).
+    if (!/[=,]\s*$/.test(b.source.slice(Math.max(0, literal.startIndex - 16), literal.startIndex))) return [];
     const list = literal.parent;
     const binding = list?.parent;
     if (list?.type !== 'expression_list' || !binding || (binding.type !== 'short_var_declaration' && binding.type !== 'assignment_statement')) return [];
