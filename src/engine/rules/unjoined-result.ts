@@ -4,7 +4,7 @@
  * timeout), and the other branch reads the variable the goroutine may still be writing.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn } from '../semantic/model.js';
+import { callArguments, mightSpawn, runsInPlace } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -37,8 +37,7 @@ function signalledChannels(unit: FuncUnit): Set<string> {
 /** `func() { … }()`, as a statement or deferred: the literal runs on the goroutine that reaches it. */
 function runsItself(literal: Node): boolean {
   const call = literal.parent;
-  if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== literal.id) return false;
-  return (call.childForFieldName('arguments')?.namedChildCount ?? 0) === 0 && (call.parent?.type === 'defer_statement' || call.parent?.type === 'expression_statement');
+  return runsInPlace(literal) || (call?.parent?.type === 'defer_statement' && callArguments(call).length === 0);
 }
 
 /** The channel a select case receives from, e.g. `done` for `case <-done:`. */

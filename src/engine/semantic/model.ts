@@ -3535,11 +3535,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
+      let helper: LockHelper | undefined;
       if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
-      else if (call && b.lockHelper(mc.method)) {
+      else if (call && (helper = b.lockHelper(mc.method))) {
         // `c.lock()` where the package's lock() takes `c.mu` for its caller (lock-helpers.ts).
-        const helper = b.lockHelper(mc.method)!;
         const name = helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
         events.push({ start: stmt.startIndex, name, locked: helper.locks });
       } else if (b.models.sectionMethods.has(mc.method)) {
