@@ -88,3 +88,89 @@ test('the tested package as context only (a pull request changing the test): its
   const unlocked = analyze([counting('WithoutLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true });
   expect(unlocked.findings.map((f) => f.line)).toEqual([18]);
 });
+
+/** A lazily set value whose Get hands the callback to a slow path that runs it under the value's lock. */
+const lazy = {
+  path: 'lazy/lazy.go',
+  content: `package lazy
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+type Value struct {
+	done atomic.Bool
+	mu   sync.Mutex
+	v    int
+}
+
+func (l *Value) Get(init func() (int, error)) (int, error) {
+	if !l.done.Load() {
+		return l.initSlow(init)
+	}
+	return l.v, nil
+}
+
+func (l *Value) Peek(init func() (int, error)) (int, error) {
+	if l.done.Load() {
+		return init()
+	}
+	return l.initSlow(init)
+}
+
+func (l *Value) initSlow(init func() (int, error)) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done.Load() {
+		return l.v, nil
+	}
+	v, err := init()
+	if err == nil {
+		l.v = v
+		l.done.Store(true)
+	}
+	return v, err
+}
+`,
+};
+
+function retrying(method: string) {
+  return {
+    path: 'lazy/lazy_test.go',
+    content: `package lazy_test
+
+import (
+	"sync"
+	"testing"
+
+	"example.com/lazy"
+)
+
+func TestRetry(t *testing.T) {
+	attempts := 0
+	var l lazy.Value
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = l.${method}(func() (int, error) {
+				attempts++
+				return attempts, nil
+			})
+		}()
+	}
+	wg.Wait()
+}
+`,
+  };
+}
+
+test("a callback a tested type's method hands to its locked slow path is serialized, also with that package as context", () => {
+  expect(analyze([retrying('Get'), lazy], { scope: 'all' }).findings).toEqual([]);
+  expect(analyze([retrying('Get'), { ...lazy, contextOnly: true }], { scope: 'all', reviewingChanges: true }).findings).toEqual([]);
+  // Peek also runs it outside the lock.
+  const peek = analyze([retrying('Peek'), lazy], { scope: 'all' });
+  expect(peek.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 19]]);
+});

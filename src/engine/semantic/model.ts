@@ -310,9 +310,13 @@ export const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[
  * it need its body even when its file is only context.
  */
 export function mayRunCallbackUnderLock(fn: FunctionText): boolean {
-  return fn.signature.includes('func(') && LOCK_THEN_DEFER.test(fn.body);
+  if (!fn.signature.includes('func(')) return false;
+  if (LOCK_THEN_DEFER.test(fn.body)) return true;
+  // Or hands the callback to a method that does (`return l.initSlow(init)`).
+  return [...fn.signature.matchAll(FUNC_PARAM)].some((m) => new RegExp(`\\.\\w+\\([^()]*\\b${m[1]}\\b`).test(fn.body));
 }
 const LOCK_THEN_DEFER = /^\{\s*[\w.]+\.Lock\(\)\s*\n\s*defer\s/;
+const FUNC_PARAM = /(\w+)\s+func\(/g;
 
 /**
  * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
@@ -1384,7 +1388,7 @@ class ModelBuilder {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
           }
-          if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, unit);
+          if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, args, scope, unit);
           if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
           if (selected && this.models.receivingFuncs.has(selected)) this.noteModelledReceive(node, fn!, args, scope, unit);
           else if (selected && args.length > 0) this.noteForeignHandOff(node, fn!, args, scope, unit);
@@ -1880,24 +1884,33 @@ class ModelBuilder {
     const call = receive.childForFieldName('operand');
     const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
     if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(call!).length > 0) return;
-    const decl = scope.lookup(mc.receiver.text);
-    const declared = decl?.node.parent?.type === 'expression_list' ? decl.node.parent : undefined;
-    if (declared?.parent?.type !== 'short_var_declaration' || declared.namedChildren.length !== 2) return;
-    const cancel = declared.namedChildren.find((c) => c.id !== decl!.node.id);
-    if (cancel?.type !== 'identifier' || cancel.text === '_') return;
-    const calls = new RegExp(`(?:^|[^\\w.])${cancel.text}\\(\\s*\\)`);
+    const cancel = this.cancelOf(mc.receiver, scope);
+    if (!cancel) return;
+    const calls = new RegExp(`(?:^|[^\\w.])${cancel}\\(\\s*\\)`);
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, orders: (s) => calls.test(s.site?.text ?? '') });
+  }
+
+  /** The cancel func declared with context `ctx` (`ctx, cancel := context.WithCancel(…)`), by name. */
+  private cancelOf(ctx: Node, scope: Scope): string | undefined {
+    if (ctx.type !== 'identifier') return undefined;
+    const decl = scope.lookup(ctx.text);
+    const declared = decl?.node.parent?.type === 'expression_list' ? decl.node.parent : undefined;
+    if (declared?.parent?.type !== 'short_var_declaration' || declared.namedChildren.length !== 2) return undefined;
+    const cancel = declared.namedChildren.find((c) => c.id !== decl!.node.id);
+    return cancel?.type === 'identifier' && cancel.text !== '_' ? cancel.text : undefined;
   }
 
   /**
    * `app.Listen(addr)` (Serve, ListenAndServe, Run…): it returns once the server is stopped, so it
    * joins a goroutine whose last statement stops that server (`app.Shutdown()`, Stop, Close).
    */
-  private noteServeJoin(call: Node, fn: Node, unit: FuncUnit): void {
+  private noteServeJoin(call: Node, fn: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
     if (unit !== unit.thread || call.parent?.type === 'go_statement') return;
     const server = fn.childForFieldName('operand')?.text;
     if (!server) return;
-    unit.thread.joins.push({ pos: call.endIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => stopsLast(s, server) });
+    // `w.Run(ctx)` also returns once ctx is cancelled: a goroutine whose last call is that cancel is done by then.
+    const cancels = args.map((a) => this.cancelOf(a, scope)).filter((c): c is string => c !== undefined);
+    unit.thread.joins.push({ pos: call.endIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => stopsLast(s, server) || cancels.some((c) => cancelsLast(s, c)) });
   }
 
   /**
@@ -2186,21 +2199,13 @@ class ModelBuilder {
         testedAlias = operand;
       } else {
         receiverText = operand;
-        fn = this.onlyMethodNamed(field);
+        fn = this.methodOfOwnPackage(field);
       }
     }
     if (!fn || (fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
     const params = parameterNames(fn.childForFieldName('parameters'));
-    const param = params[argIndex];
-    const statements = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
-    const [first, second] = statements;
-    const lockCall = first?.type === 'expression_statement' ? first.namedChild(0) : null;
-    const lock = lockCall && methodCall(lockCall);
-    if (!param || !lock || lock.method !== 'Lock' || callArguments(lockCall!).length > 0 || second?.type !== 'defer_statement') return undefined;
-    const name = lock.receiver.text;
-    if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
-    const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn!));
-    if (!callsParam) return undefined;
+    const name = receiverText !== undefined ? this.lockAroundCallback(fn, argIndex, 1) : lockAroundCallback(fn, argIndex);
+    if (!name) return undefined;
     // The lock as the call site names it: through the receiver, through a parameter, or a package lock as is.
     const root = /^\w+/.exec(name)?.[0] ?? '';
     const rest = name.slice(root.length);
@@ -2214,6 +2219,37 @@ class ModelBuilder {
     const declaredInside = new RegExp(`(?:\\bvar\\s+${escapeRegExp(root)}\\b|\\b${escapeRegExp(root)}\\s*(?:,[^=]*)?:=)`).test(fn.childForFieldName('body')?.text ?? '');
     if (receiverText !== undefined || rest !== '' || declaredInside || root === receiver) return undefined;
     return testedAlias === undefined ? root : `${testedAlias}.${root}`;
+  }
+
+  /**
+   * lockAroundCallback for a method, which may also hand the callback to another method of its
+   * receiver that runs it under the lock (`return l.initSlow(init)`): the lock in the method's terms.
+   */
+  private lockAroundCallback(method: Node, argIndex: number, hops: number): string | undefined {
+    const direct = lockAroundCallback(method, argIndex);
+    if (direct || hops === 0) return direct;
+    const param = parameterNames(method.childForFieldName('parameters'))[argIndex];
+    const receiver = parameterNames(method.childForFieldName('receiver'))[0];
+    const body = method.childForFieldName('body');
+    if (!param || !receiver || !body) return undefined;
+    // Every use of the callback is one argument of one call of a receiver's method.
+    const uses = body.descendantsOfType('identifier').filter((n) => n.text === param);
+    const args = uses[0]?.parent;
+    const call = args?.type === 'argument_list' ? args.parent : undefined;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (uses.length !== 1 || mc?.receiver.text !== receiver || insideLiteralOrGo(call!, method)) return undefined;
+    const callee = this.methodOfOwnPackage(mc.method);
+    const index = callArguments(call!).findIndex((a) => a.id === uses[0].id);
+    const inner = callee && index >= 0 ? this.lockAroundCallback(callee, index, hops - 1) : undefined;
+    const calleeReceiver = callee && parameterNames(callee.childForFieldName('receiver'))[0];
+    const root = inner && /^\w+/.exec(inner)?.[0];
+    return root && root === calleeReceiver ? receiver + inner!.slice(root.length) : undefined;
+  }
+
+  /** The package's only method of that name: its own files', or, from an external test package, the tested package's. */
+  private methodOfOwnPackage(name: string): Node | undefined {
+    const own = this.onlyMethodNamed(name);
+    return own || this.methodsByName!.has(name) ? own : this.tested?.files[0]?.onlyMethodNamed(name);
   }
 
   /** The package an external test package (`foo_test`) tests, from the same directory: its files, for the functions it imports. */
@@ -2547,10 +2583,38 @@ function hasCallBetween(node: Node, top: Node): boolean {
 }
 
 /** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
-function stopsLast(s: Spawn, server: string): boolean {
+/**
+ * The lock `fn` holds while it calls its callback parameter `argIndex`: taken by its first statement
+ * and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return cb()`), as `fn` names it.
+ */
+function lockAroundCallback(fn: Node, argIndex: number): string | undefined {
+  const param = parameterNames(fn.childForFieldName('parameters'))[argIndex];
+  const statements = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const [first, second] = statements;
+  const lockCall = first?.type === 'expression_statement' ? first.namedChild(0) : null;
+  const lock = lockCall && methodCall(lockCall);
+  if (!param || !lock || lock.method !== 'Lock' || callArguments(lockCall!).length > 0 || second?.type !== 'defer_statement') return undefined;
+  const name = lock.receiver.text;
+  if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
+  const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn));
+  return callsParam ? name : undefined;
+}
+
+/** Whether the goroutine `s` starts ends by calling `cancel()`. */
+function cancelsLast(s: Spawn, cancel: string): boolean {
+  const last = lastStatement(s);
+  const call = last?.type === 'expression_statement' ? last.namedChild(0) : undefined;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.text === cancel && callArguments(call).length === 0;
+}
+
+function lastStatement(s: Spawn): Node | undefined {
   const literal = goLiteral(s);
   const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
-  const last = statements[statements.length - 1];
+  return statements[statements.length - 1];
+}
+
+function stopsLast(s: Spawn, server: string): boolean {
+  const last = lastStatement(s);
   if (!last || !['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(last.type)) return false;
   return last.descendantsOfType('call_expression').some((c) => {
     const f = c.childForFieldName('function');
