@@ -5,7 +5,7 @@
  */
 import { analyze, onlyRules } from '../../src/engine/index.js';
 import { onlyUncancelledContext } from '../../src/engine/semantic/context-callers.js';
-import { lockHelperOf } from '../../src/engine/semantic/lock-helpers.js';
+import { lockHelperOf, packageLockHelperOf } from '../../src/engine/semantic/lock-helpers.js';
 
 const rules = onlyRules(new Set(['closure-write']));
 const lines = (files: { path: string; content: string }[]) => analyze(files, { scope: 'all', rules }).findings.map((f) => `${f.file}:${f.line}`);
@@ -82,6 +82,19 @@ test('lockHelperOf tells a helper that takes a lock from one that releases it, a
   expect(lockHelperOf('c', '{\n\tif skip {\n\t\treturn\n\t}\n\tc.mu.Lock()\n}')).toBeUndefined();
   expect(lockHelperOf('c', '{\n\tc.mu.Lock()\n\tc.n++\n\tc.mu.Unlock()\n}')).toBeUndefined();
   expect(lockHelperOf('c', '{ c.Lock() }')).toBeUndefined();
+});
+
+test('packageLockHelperOf tells package functions that take a package lock, always or on success, from the rest', () => {
+  expect(packageLockHelperOf([], '', '{ dbMu.Lock() }')).toEqual({ lock: 'dbMu', locks: true });
+  expect(packageLockHelperOf([], '', '{\n\tif h == nil {\n\t\treturn\n\t}\n\th = nil\n\tdbMu.Unlock()\n}')).toEqual({ lock: 'dbMu', locks: false });
+  const acquire = '{\n\tl, err := open()\n\tif err != nil {\n\t\treturn fmt.Errorf("open: %v", err)\n\t}\n\tdbMu.Lock()\n\theld = l\n\treturn nil\n}';
+  expect(packageLockHelperOf([], 'error', acquire)).toEqual({ lock: 'dbMu', locks: true, onSuccess: true });
+  // A success without the lock, a lock given as a parameter or made inside, a lock with fields: none.
+  expect(packageLockHelperOf([], 'error', '{\n\tif held != nil {\n\t\treturn nil\n\t}\n\tdbMu.Lock()\n\treturn nil\n}')).toBeUndefined();
+  expect(packageLockHelperOf(['mu'], '', '{ mu.Lock() }')).toBeUndefined();
+  expect(packageLockHelperOf([], '', '{\n\tmu := locks[id]\n\tmu.Lock()\n}')).toBeUndefined();
+  expect(packageLockHelperOf([], 'error', '{\n\tdb.mu.Lock()\n\treturn nil\n}')).toBeUndefined();
+  expect(packageLockHelperOf([], '(int, error)', '{\n\tdbMu.Lock()\n\treturn nil\n}')).toBeUndefined();
 });
 
 test('a lock helper declared in another file guards the writes of the file that calls it', () => {

@@ -43,3 +43,42 @@ export function lockHelperOf(receiver: string, body: string): LockHelper | undef
   if (path !== undefined || (m[1] !== receiver && m[2] === '')) return { locks: false, path };
   return undefined;
 }
+
+/**
+ * What a package function does with a package-level lock for its caller (`func lockDB() { dbMu.Lock() }`,
+ * `func unlockDB() { dbMu.Unlock() }`), or one that takes it only when it succeeds: its last lines lock
+ * and `return nil`, and each earlier return gives an error (`func Acquire() error { …; if err != nil
+ * { return err }; mu.Lock(); held = l; return nil }`), so the caller holds it where `err == nil`.
+ */
+export interface PackageLockHelper {
+  lock: string;
+  locks: boolean;
+  /** Taken only when the function returns a nil error. */
+  onSuccess?: boolean;
+}
+
+export function packageLockHelperOf(params: readonly string[], results: string, body: string): PackageLockHelper | undefined {
+  const text = withoutComments(body.slice(1, -1));
+  const lines = text
+    .split(/[\n;]/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (lines.length === 0 || lines.length > 16) return undefined;
+  // The lock is a package variable: not a parameter, not declared in the body.
+  const packageLevel = (name: string) => !params.includes(name) && !new RegExp(`\\bvar\\s+${name}\\b|\\b${name}\\s*(?:,[^=]*)?:=`).test(text);
+  if (results === '') {
+    const plain = lockHelperOf('', body);
+    const line = plain && lines.find((l) => (plain.locks ? LOCK_LINE : UNLOCK_LINE).test(l));
+    const m = line ? (plain!.locks ? LOCK_LINE : UNLOCK_LINE).exec(line) : null;
+    return m && m[2] === '' && packageLevel(m[1]) ? { lock: m[1], locks: plain!.locks } : undefined;
+  }
+  if (!/^\(?\s*error\s*\)?$/.test(results) || lines[lines.length - 1] !== 'return nil') return undefined;
+  const locks = lines.map((l, k) => ({ m: LOCK_LINE.exec(l), k })).filter(({ m }) => m);
+  if (locks.length !== 1 || lines.some((l) => UNLOCK_LINE.test(l))) return undefined;
+  const { m, k } = locks[0];
+  if (m![2] !== '' || m![1].includes('.') || !packageLevel(m![1])) return undefined;
+  if (lines.slice(k + 1, -1).some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(/.test(l))) return undefined;
+  // Every return before the lock gives an error: `return nil` there would succeed without it.
+  if (lines.slice(0, k).some((l) => /\breturn\s+nil\b|\bgo\b|\bdefer\b/.test(l) || /\breturn\s*$/.test(l))) return undefined;
+  return { lock: m![1], locks: true, onSuccess: true };
+}

@@ -13,7 +13,7 @@ import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
 import { onlyUncancelledContext } from './context-callers.js';
-import { lockHelperOf, type LockHelper } from './lock-helpers.js';
+import { lockHelperOf, packageLockHelperOf, type LockHelper, type PackageLockHelper } from './lock-helpers.js';
 import { NO_CHANNEL_OPS, channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
@@ -1999,6 +1999,45 @@ class ModelBuilder {
     return helper ?? undefined;
   }
 
+  private packageLockHelpers = new Map<string, PackageLockHelper | null>();
+
+  /** The package function of this name, when it takes or releases a package-level lock for its caller (lock-helpers.ts). */
+  packageLockHelper(name: string): PackageLockHelper | undefined {
+    let helper = this.packageLockHelpers.get(name);
+    if (helper === undefined) {
+      const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(name));
+      const fn = owner?.funcNodes.get(name);
+      const body = fn?.childForFieldName('body');
+      const results = fn?.childForFieldName('result')?.text ?? '';
+      helper = (body && packageLockHelperOf(parameterNames(fn!.childForFieldName('parameters')), results, owner!.source.slice(body.startIndex, body.endIndex))) || null;
+      this.packageLockHelpers.set(name, helper);
+      for (const b of this.siblings) b.packageLockHelpers = this.packageLockHelpers;
+    }
+    return helper ?? undefined;
+  }
+
+  /**
+   * The lock an `if` finds held in its branch for `err == nil` (`true`) or past it for `err != nil`
+   * (`false`): the statement before it, or its initializer, is `err := acquire()` where the package's
+   * `acquire` takes a package-level lock only when it succeeds.
+   */
+  successLockAt(ifStmt: Node, whenNil: boolean): string | undefined {
+    const cond = ifStmt.childForFieldName('condition');
+    if (cond?.type !== 'binary_expression' || cond.childForFieldName('right')?.text !== 'nil') return undefined;
+    if (operatorOf(cond) !== (whenNil ? '==' : '!=')) return undefined;
+    const err = cond.childForFieldName('left');
+    let prev = ifStmt.childForFieldName('initializer') ?? ifStmt.previousNamedSibling;
+    while (prev?.type === 'comment') prev = prev.previousNamedSibling;
+    if (err?.type !== 'identifier' || (prev?.type !== 'short_var_declaration' && prev?.type !== 'assignment_statement')) return undefined;
+    const left = prev.childForFieldName('left');
+    const right = prev.childForFieldName('right');
+    const call = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    if (left?.namedChildCount !== 1 || left.namedChild(0)?.text !== err.text || fn?.type !== 'identifier') return undefined;
+    const helper = this.packageLockHelper(fn.text);
+    return helper?.onSuccess ? helper.lock : undefined;
+  }
+
   /** Records a join at `call` for the first of `ends` that is a pipe's reading end (read with `method`, when given). */
   private joinPipeRead(call: Node, ends: readonly { end: Node; method?: string }[], scope: Scope, unit: FuncUnit): boolean {
     for (const { end, method } of ends) {
@@ -3583,9 +3622,17 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const tried = triedLock(stmt.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment'), true);
         if (tried && !/\b(?:break|return|goto)\b/.test(stmt.childForFieldName('body')?.text ?? '')) events.push({ start: stmt.startIndex, name: tried, locked: true });
       }
-      // `unlock()`: the func a handle-returning Lock gave back.
+      // `unlock()`: the func a handle-returning Lock gave back; `lockDB()`, `unlockDB()`: a package
+      // function that takes or releases a package lock.
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
-        events.push({ start: stmt.startIndex, name: call.childForFieldName('function')!.text, locked: false });
+        const name = call.childForFieldName('function')!.text;
+        const helper = b.packageLockHelper(name);
+        events.push(helper && !helper.onSuccess ? { start: stmt.startIndex, name: helper.lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
+      }
+      // `if err != nil { return err }` after `err := acquire()`: past it, acquire's lock is held.
+      if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative') && stmt.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild?.type === 'return_statement') {
+        const acquired = b.successLockAt(stmt, false);
+        if (acquired) events.push({ start: stmt.startIndex, name: acquired, locked: true });
       }
       // `sem <- true` … `<-sem` on a channel of one slot: a lock (the send waits while another holds it).
       const sent = stmt.type === 'send_statement' ? stmt.childForFieldName('channel') : undefined;
@@ -3789,6 +3836,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const list = tried ? p.node.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
         const last = list ? lockEvents(list).filter((e) => e.name === tried && e.start < node.startIndex).pop() : undefined;
         if (tried && (!last || last.locked)) held.add(tried);
+        // `if err == nil { … }` after `err := acquire()`, up to a release in the branch.
+        const acquired = b.successLockAt(p.node, true);
+        const branch = acquired ? p.node.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
+        const released = branch ? lockEvents(branch).filter((e) => e.name === acquired && e.start < node.startIndex).pop() : undefined;
+        if (acquired && (!released || released.locked)) held.add(acquired);
       }
       if (p.type === 'expression_switch_statement' && cur.type === 'expression_case' && p.node) {
         const clause = p.node.namedChildren.find((c) => c.startIndex === cur.start);
