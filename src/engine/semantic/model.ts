@@ -3246,6 +3246,9 @@ function keyOfTurn(expr: Node, loop: Node, declOf: (ident: Node) => Decl | undef
   const decl = declOf(expr);
   if (!decl || !within(decl.node, loop)) return false;
   if (decl.kind === 'range') return decl.loop?.startIndex === loop.startIndex && isRangeKey(decl);
+  // The loop's own counter, as a per-turn copy (`i := i`) or the goroutine's parameter: captured as is
+  // before Go 1.22, two goroutines may read the same value.
+  if (decl.kind === 'var' && decl.loop?.startIndex === loop.startIndex) return depth > 0 && isTurnCounter(decl.name, loop);
   if (decl.kind === 'var') return decl.init?.type === 'identifier' && keyOfTurn(decl.init, loop, declOf, depth + 1);
   if (decl.kind !== 'param') return false;
   const literal = decl.node.parent?.parent?.parent;
@@ -3255,6 +3258,14 @@ function keyOfTurn(expr: Node, loop: Node, declOf: (ident: Node) => Decl | undef
   const at = names.findIndex((n) => n.startIndex === decl.node.startIndex);
   const arg = at >= 0 ? callArguments(call)[at] : undefined;
   return !!arg && keyOfTurn(arg, loop, declOf, depth + 1);
+}
+
+/** `for i := 0; …; i++`: the clause's update steps `name` by a constant and the body never assigns it, so no two turns share a value. */
+function isTurnCounter(name: string, loop: Node): boolean {
+  const update = loop.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('update')?.text ?? '';
+  if (!new RegExp(`^${name}\\s*(?:\\+\\+|--|[-+]=\\s*\\d+)$`).test(update)) return false;
+  const body = loop.childForFieldName('body')?.text ?? '';
+  return !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%|&^]?=(?!=)|\\+\\+|--|,[^=\\n]*=(?!=))`).test(body);
 }
 
 /**
