@@ -2877,8 +2877,21 @@ function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   // `ch := u.Go(f)`: the call's own result is signalled once f has returned.
   if (s.signalsResult && resultName(s.site) === channel) return true;
-  const name = escapeRegExp(channel);
-  return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site.text);
+  // Also under the name of the literal's parameter it is handed as: `go func(d chan struct{}) { …; close(d) }(done)`.
+  return [channel, ...parametersFor(s, channel)].some((c) => {
+    const name = escapeRegExp(c);
+    return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site!.text);
+  });
+}
+
+/** The parameters of a `go func(…) {…}(…)` literal that get the argument spelled `arg`. */
+function parametersFor(s: Spawn, arg: string): string[] {
+  const literal = goLiteral(s);
+  const call = literal?.parent;
+  if (!literal || call?.type !== 'call_expression') return [];
+  const args = callArguments(call);
+  const names = parameterNames(literal.childForFieldName('parameters'));
+  return names.filter((_, i) => args[i]?.text === arg);
 }
 
 /** The name a call's single result is assigned to: `ch` for `ch := f()` or `ch = f()`. */
