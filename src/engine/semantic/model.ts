@@ -2621,7 +2621,6 @@ function hasCallBetween(node: Node, top: Node): boolean {
   return false;
 }
 
-/** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
 /**
  * The lock `fn` holds while it calls its callback parameter `argIndex`: taken by its first statement
  * and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return cb()`), as `fn` names it.
@@ -2646,12 +2645,14 @@ function cancelsLast(s: Spawn, cancel: string): boolean {
   return call?.type === 'call_expression' && call.childForFieldName('function')?.text === cancel && callArguments(call).length === 0;
 }
 
+/** The last statement of a `go func() {…}()` literal's body. */
 function lastStatement(s: Spawn): Node | undefined {
   const literal = goLiteral(s);
   const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
   return statements[statements.length - 1];
 }
 
+/** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
 function stopsLast(s: Spawn, server: string): boolean {
   const last = lastStatement(s);
   if (!last || !['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(last.type)) return false;
