@@ -1890,13 +1890,16 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, orders: (s) => calls.test(s.site?.text ?? '') });
   }
 
-  /** The cancel func declared with context `ctx` (`ctx, cancel := context.WithCancel(…)`), by name. */
+  /** The cancel func declared with context `ctx` (`ctx, cancel := context.WithCancel(…)`, or in a `var`), by name. */
   private cancelOf(ctx: Node, scope: Scope): string | undefined {
     if (ctx.type !== 'identifier') return undefined;
     const decl = scope.lookup(ctx.text);
-    const declared = decl?.node.parent?.type === 'expression_list' ? decl.node.parent : undefined;
-    if (declared?.parent?.type !== 'short_var_declaration' || declared.namedChildren.length !== 2) return undefined;
-    const cancel = declared.namedChildren.find((c) => c.id !== decl!.node.id);
+    const parent = decl?.node.parent;
+    let names: Node[] = [];
+    if (parent?.type === 'expression_list' && parent.parent?.type === 'short_var_declaration') names = parent.namedChildren;
+    else if (parent?.type === 'var_spec') names = fieldChildren(parent, 'name');
+    if (names.length !== 2) return undefined;
+    const cancel = names.find((c) => c.id !== decl!.node.id);
     return cancel?.type === 'identifier' && cancel.text !== '_' ? cancel.text : undefined;
   }
 
@@ -2546,7 +2549,7 @@ function doneOnceFor(literal: Node, fn: Node | undefined): boolean {
 }
 
 /** Blocking calls that run a server until it is stopped. */
-const SERVE_METHOD = /^(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
+const SERVE_METHOD = /^(?:Must)?(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
 
 /** Calls that run an HTTP server's accept loop (not `Run`, which may be a client's). */
 const SERVER_LOOP = /^(?:Serve|ServeTLS|ListenAndServe|ListenAndServeTLS|Listen)$/;
@@ -2638,11 +2641,16 @@ function lockAroundCallback(fn: Node, argIndex: number): string | undefined {
   return callsParam ? name : undefined;
 }
 
-/** Whether the goroutine `s` starts ends by calling `cancel()`. */
+/** Whether the goroutine `s` starts ends by calling `cancel()`: as its last statement, or deferred in its body. */
 function cancelsLast(s: Spawn, cancel: string): boolean {
-  const last = lastStatement(s);
-  const call = last?.type === 'expression_statement' ? last.namedChild(0) : undefined;
-  return call?.type === 'call_expression' && call.childForFieldName('function')?.text === cancel && callArguments(call).length === 0;
+  const literal = goLiteral(s);
+  const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
+  const callsCancel = (stmt: Node | undefined) => {
+    const call = stmt?.namedChild(0);
+    return call?.type === 'call_expression' && call.childForFieldName('function')?.text === cancel && callArguments(call).length === 0;
+  };
+  const last = statements[statements.length - 1];
+  return (last?.type === 'expression_statement' && callsCancel(last)) || statements.some((st) => st.type === 'defer_statement' && callsCancel(st));
 }
 
 /** The last statement of a `go func() {…}()` literal's body. */
