@@ -16,9 +16,11 @@ export interface ChannelOps {
   waits: Set<string>;
   /** The receiver's fields it calls `Done()` on. */
   done: Set<string>;
+  /** The receiver's channel fields it returns (`return c.quit`): a caller's `<-c.Wait()` receives from them. */
+  returns: Set<string>;
 }
 
-export const NO_CHANNEL_OPS: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set() };
+export const NO_CHANNEL_OPS: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set(), returns: new Set() };
 
 export function channelOpsOf(method: Node): ChannelOps {
   const receiver = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
@@ -32,10 +34,15 @@ export function channelOpsOf(method: Node): ChannelOps {
     const operand = expr.childForFieldName('operand');
     return operand?.type === 'identifier' && operand.text === name ? expr.childForFieldName('field')?.text : undefined;
   };
-  const ops: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set() };
-  for (const node of body.descendantsOfType(['unary_expression', 'send_statement', 'call_expression'])) {
+  const ops: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set(), returns: new Set() };
+  const results = method.childForFieldName('result')?.text ?? '';
+  for (const node of body.descendantsOfType(['unary_expression', 'send_statement', 'call_expression', 'return_statement'])) {
     if (insideLiteral(node, body)) continue;
-    if (node.type === 'send_statement') {
+    if (node.type === 'return_statement') {
+      const values = node.namedChild(0)?.namedChildren ?? [];
+      const path = /^(?:<-)?chan\b/.test(results) && values.length === 1 ? pathOf(values[0]) : undefined;
+      if (path) ops.returns.add(path);
+    } else if (node.type === 'send_statement') {
       const path = pathOf(node.childForFieldName('channel'));
       if (path !== undefined) ops.signals.add(path);
     } else if (node.type === 'call_expression') {

@@ -317,6 +317,7 @@ export function mayRunCallbackUnderLock(fn: FunctionText): boolean {
 }
 const LOCK_THEN_DEFER = /^\{\s*[\w.]+\.Lock\(\)\s*\n\s*defer\s/;
 const FUNC_PARAM = /(\w+)\s+func\(/g;
+const RETURNS_CHANNEL = /\)\s*(?:<-\s*)?chan\b[^()]*$/;
 
 /**
  * The bodies ModelBuilder.build may walk, told from text before the file is parsed (engine/skeleton.ts):
@@ -340,6 +341,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (mayRunCallbackUnderLock(fn)) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close(') || FIELD_GROUP_CALL.test(body))) return true;
+    // And which channel field a method returns (`func (c *C) Wait() <-chan error { return c.quit }`).
+    if (fn.receiver !== undefined && RETURNS_CHANNEL.test(fn.signature)) return true;
     // Function joins read which channel parameters (or channel fields of parameters) a function waits
     // on, and which it sends on or closes.
     if (fn.receiver === undefined && (body.includes('<-') || body.includes('range') || body.includes('close(')) && (fn.signature.includes('chan') || FIELD_RECEIVE.test(body))) return true;
@@ -1429,7 +1432,10 @@ class ModelBuilder {
         case 'unary_expression': {
           const op = operatorOf(node);
           if (op === '<-' && isCompletionReceive(node)) this.addReceiveJoin(unit, node, scope);
-          else if (op === '<-') this.noteCancelJoin(node, scope, unit);
+          else if (op === '<-') {
+            this.noteCancelJoin(node, scope, unit);
+            this.noteReturnedChannelJoin(node, scope, unit);
+          }
           const operand = node.childForFieldName('operand');
           push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
           break;
@@ -2400,6 +2406,46 @@ class ModelBuilder {
     const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
     const via = { object: object.text, type: type.name, channels: receives, groups: waits };
     unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  /**
+   * `<-c.Wait()` where the package's Wait returns a channel field of its receiver (`return c.quit`): a
+   * receive from that field, so it joins a goroutine that signals it through a method (`c.Close()`
+   * closing `c.quit`), as noteMethodJoin does for a method that receives itself.
+   */
+  private noteReturnedChannelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
+    const call = receive.childForFieldName('operand');
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    const object = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+    const method = fn?.childForFieldName('field')?.text;
+    if (object?.type !== 'identifier' || !method || !this.returnsChannelField(method)) return;
+    let type = this.typeOfExpr(object, scope);
+    if (type.kind === 'pointer') type = type.elem;
+    if (type.kind !== 'named') return;
+    const { returns } = this.channelOpsOf(type.name, method);
+    if (returns.size === 0) return;
+    const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
+    const via = { object: object.text, type: type.name, channels: returns, groups: new Set<string>() };
+    // In a select, it orders its own case only.
+    let selectCase: Node | null = receive.parent;
+    while (selectCase && selectCase.type !== 'communication_case' && selectCase.type !== 'statement_list') selectCase = selectCase.parent;
+    const scopeEnd = selectCase?.type === 'communication_case' ? { scopeEnd: selectCase.endIndex } : {};
+    unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, ...scopeEnd, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  private returningNames?: Set<string>;
+
+  /** Cheap filter before resolving a call: some method of the package by this name returns a channel. */
+  private returnsChannelField(method: string): boolean {
+    if (!this.returningNames) {
+      this.returningNames = new Set();
+      for (const b of [this, ...this.siblings]) {
+        for (const [key, node] of b.methodNodes) {
+          if (/^(?:<-)?chan\b/.test(node.childForFieldName('result')?.text ?? '')) this.returningNames.add(key.slice(key.indexOf('.') + 1));
+        }
+      }
+    }
+    return this.returningNames.has(method);
   }
 
   private waitingNames?: Set<string>;
