@@ -3203,10 +3203,18 @@ function statementAfter(site: Node): Node | null | undefined {
   return stmt?.nextNamedSibling;
 }
 
-/** `go f(); return`: the statement after the spawn leaves the loop, so it runs once per call. */
+/**
+ * `go f(); return`: the statement after the spawn leaves the loop, so it runs once per call. So does a
+ * `return` a few plain statements later (`go watch(); register(c); log(…); return true`).
+ */
 function leavesTheLoopAfter(site: Node): boolean {
   const next = statementAfter(site);
-  return next?.type === 'return_statement' || (next?.type === 'break_statement' && !next.namedChild(0));
+  if (next?.type === 'break_statement' && !next.namedChild(0)) return true;
+  for (let stmt = next, steps = 0; stmt && steps < 16; stmt = stmt.nextNamedSibling, steps++) {
+    if (stmt.type === 'return_statement') return true;
+    if (JUMPS.has(stmt.type) || stmt.type === 'labeled_statement' || JUMPS_INSIDE.test(stmt.text)) return false;
+  }
+  return false;
 }
 
 /**
