@@ -35,12 +35,12 @@ export function channelOpsOf(method: Node): ChannelOps {
     return operand?.type === 'identifier' && operand.text === name ? expr.childForFieldName('field')?.text : undefined;
   };
   const ops: ChannelOps = { receives: new Set(), signals: new Set(), waits: new Set(), done: new Set(), returns: new Set() };
-  const results = method.childForFieldName('result')?.text ?? '';
+  const returning = returnsChannel(method);
   for (const node of body.descendantsOfType(['unary_expression', 'send_statement', 'call_expression', 'return_statement'])) {
     if (insideLiteral(node, body)) continue;
     if (node.type === 'return_statement') {
       const values = node.namedChild(0)?.namedChildren ?? [];
-      const path = /^(?:<-)?chan\b/.test(results) && values.length === 1 ? pathOf(values[0]) : undefined;
+      const path = returning && values.length === 1 ? pathOf(values[0]) : undefined;
       if (path) ops.returns.add(path);
     } else if (node.type === 'send_statement') {
       const path = pathOf(node.childForFieldName('channel'));
@@ -62,6 +62,11 @@ export function channelOpsOf(method: Node): ChannelOps {
     }
   }
   return ops;
+}
+
+/** Whether a function's result is a channel (`chan T`, `<-chan T`). */
+export function returnsChannel(fn: Node): boolean {
+  return /^(?:<-\s*)?chan\b/.test(fn.childForFieldName('result')?.text ?? '');
 }
 
 /** A function's parameters by name: the argument position each takes, and whether it is a channel. */

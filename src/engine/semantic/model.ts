@@ -14,7 +14,7 @@ import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
 import { onlyUncancelledContext } from './context-callers.js';
 import { lockHelperOf, packageLockHelperOf, type LockHelper, type PackageLockHelper } from './lock-helpers.js';
-import { NO_CHANNEL_OPS, channelOpsOf, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
+import { NO_CHANNEL_OPS, channelOpsOf, returnsChannel, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
@@ -2441,7 +2441,7 @@ class ModelBuilder {
       this.returningNames = new Set();
       for (const b of [this, ...this.siblings]) {
         for (const [key, node] of b.methodNodes) {
-          if (/^(?:<-)?chan\b/.test(node.childForFieldName('result')?.text ?? '')) this.returningNames.add(key.slice(key.indexOf('.') + 1));
+          if (returnsChannel(node)) this.returningNames.add(key.slice(key.indexOf('.') + 1));
         }
       }
     }
@@ -3209,12 +3209,16 @@ function statementAfter(site: Node): Node | null | undefined {
  */
 function leavesTheLoopAfter(site: Node): boolean {
   const next = statementAfter(site);
-  if (next?.type === 'break_statement' && !next.namedChild(0)) return true;
-  for (let stmt = next, steps = 0; stmt && steps < 16; stmt = stmt.nextNamedSibling, steps++) {
-    if (stmt.type === 'return_statement') return true;
-    if (JUMPS.has(stmt.type) || stmt.type === 'labeled_statement' || JUMPS_INSIDE.test(stmt.text)) return false;
+  return (next?.type === 'break_statement' && !next.namedChild(0)) || returnAfter(site) !== undefined;
+}
+
+/** The `return` a few plain statements after the one holding `site` (no jump or label on the way), if any. */
+function returnAfter(site: Node): Node | undefined {
+  for (let next = statementAfter(site), steps = 0; next && steps < 16; next = next.nextNamedSibling, steps++) {
+    if (next.type === 'return_statement') return next;
+    if (JUMPS.has(next.type) || next.type === 'labeled_statement' || JUMPS_INSIDE.test(next.text)) return undefined;
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -3224,11 +3228,7 @@ function leavesTheLoopAfter(site: Node): boolean {
  * `continue`, `goto`) may leave the block another way: then the whole function counts.
  */
 function reachEnd(s: Spawn): number {
-  for (let next = s.site ? statementAfter(s.site) : undefined, steps = 0; next && steps < 16; next = next.nextNamedSibling, steps++) {
-    if (next.type === 'return_statement') return next.endIndex;
-    if (JUMPS.has(next.type) || next.type === 'labeled_statement' || JUMPS_INSIDE.test(next.text)) break;
-  }
-  return Number.MAX_SAFE_INTEGER;
+  return (s.site && returnAfter(s.site)?.endIndex) ?? Number.MAX_SAFE_INTEGER;
 }
 
 const JUMPS = new Set(['break_statement', 'continue_statement', 'goto_statement', 'fallthrough_statement']);
