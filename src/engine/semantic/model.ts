@@ -2437,31 +2437,28 @@ class ModelBuilder {
 
   /** Cheap filter before resolving a call: some method of the package by this name returns a channel. */
   private returnsChannelField(method: string): boolean {
-    if (!this.returningNames) {
-      this.returningNames = new Set();
-      for (const b of [this, ...this.siblings]) {
-        for (const [key, node] of b.methodNodes) {
-          if (returnsChannel(node)) this.returningNames.add(key.slice(key.indexOf('.') + 1));
-        }
-      }
-    }
-    return this.returningNames.has(method);
+    return (this.returningNames ??= this.methodNamesWhere((node) => returnsChannel(node))).has(method);
   }
 
   private waitingNames?: Set<string>;
 
   /** Cheap filter before resolving a call: some method of the package by this name mentions `<-`. */
   private mayWait(method: string): boolean {
-    if (!this.waitingNames) {
-      this.waitingNames = new Set();
-      for (const b of [this, ...this.siblings]) {
-        for (const [key, node] of b.methodNodes) {
-          const text = b.source.slice(node.startIndex, node.endIndex);
-          if (text.includes('<-') || FIELD_WAIT.test(text)) this.waitingNames.add(key.slice(key.indexOf('.') + 1));
-        }
+    return (this.waitingNames ??= this.methodNamesWhere((node, owner) => {
+      const text = owner.source.slice(node.startIndex, node.endIndex);
+      return text.includes('<-') || FIELD_WAIT.test(text);
+    })).has(method);
+  }
+
+  /** The names of the package's methods that pass `test`, given each one's node and the file that holds it. */
+  private methodNamesWhere(test: (node: Node, owner: ModelBuilder) => boolean): Set<string> {
+    const names = new Set<string>();
+    for (const b of [this, ...this.siblings]) {
+      for (const [key, node] of b.methodNodes) {
+        if (test(node, b)) names.add(key.slice(key.indexOf('.') + 1));
       }
     }
-    return this.waitingNames.has(method);
+    return names;
   }
 
   private channelOpsOf(type: string, method: string): ChannelOps {
