@@ -2940,7 +2940,8 @@ function signalsItself(s: Spawn, channel: string): boolean {
 function parametersFor(s: Spawn, arg: string): string[] {
   const literal = goLiteral(s);
   const call = literal?.parent;
-  if (!literal || call?.type !== 'call_expression') return [];
+  // Most go statements hand the literal nothing: look at the arguments' text before the nodes.
+  if (!literal || call?.type !== 'call_expression' || !call.text.slice(literal.endIndex - call.startIndex).includes(arg)) return [];
   const args = callArguments(call);
   const names = parameterNames(literal.childForFieldName('parameters'));
   return names.filter((_, i) => args[i]?.text === arg);
