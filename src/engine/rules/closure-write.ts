@@ -201,10 +201,19 @@ function nilledAfterClose(model: FileModel, a: Access): boolean {
 /** Whether b's goroutine closes the channel variable b reads before b. */
 function closedBefore(model: FileModel, b: Access): boolean {
   return model.accessesOf(b.decl).some((c) => {
-    if (c.thread !== b.thread || c.node.startIndex >= b.node.startIndex) return false;
+    if (c.thread !== b.thread) return false;
     const call = c.node.parent?.parent;
-    return call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'close';
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.text !== 'close') return false;
+    // `defer close(ch)` closes at exit: after b, unless b runs in a closure deferred earlier (the last deferred runs first).
+    if (call.parent?.type === 'defer_statement') return deferredBefore(b.node, call.parent);
+    return c.node.startIndex < b.node.startIndex;
   });
+}
+
+/** Whether node sits in a defer statement that comes before `defer`, so runs after it. */
+function deferredBefore(node: Node, defer: Node): boolean {
+  for (let n: Node | null = node.parent; n; n = n.parent) if (n.type === 'defer_statement') return n.endIndex <= defer.startIndex;
+  return false;
 }
 
 /** `srv` for the write in `err = srv.Run()` or `err := srv.Serve(l)`: a method call whose result is assigned. */
