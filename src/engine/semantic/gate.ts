@@ -15,11 +15,13 @@
  *
  * A server is a gate too: `err = srv.Serve(l)` (or `http.Serve(l, h)`) returns once the parent closes
  * the listener or stops the server, and only a stop releases it (`l.Close()`, `srv.Shutdown(ctx)`,
- * or `defer srv.Stop()`, which comes after all of the parent's own code).
+ * or `defer srv.Stop()`, which comes after all of the parent's own code, as does a stop in a closure
+ * the parent hands back uncalled: `closer = func() { s.Stop() }; return`).
  */
 import type { Decl, FuncUnit, Node } from './model.js';
 import { callArguments, methodCall, within } from './model.js';
 import type { CallbackMode } from '../models/index.js';
+import { escapeRegExp } from '../regexp.js';
 
 const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9_]|$)/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
@@ -93,7 +95,13 @@ export class Gates {
     // `defer srv.Stop()`: a server stopped at the function's exit, after all of its own code (`other`
     // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's).
     const served = keys.filter((k) => k.stopped);
-    if (served.length > 0 && within(other, parentFn) && !underDefer(other, parentFn) && (this.stoppedAtExit(parentFn, served) || this.stoppedElsewhere(parentFn, goroutine, served))) return true;
+    if (
+      served.length > 0 &&
+      within(other, parentFn) &&
+      !underDefer(other, parentFn) &&
+      (this.stoppedAtExit(parentFn, served) || this.stoppedElsewhere(parentFn, goroutine, served) || this.stopHandedBack(parentFn, goroutine, served, other))
+    )
+      return true;
     for (let cur: Node | null = other; cur && cur.startIndex >= parentFn.startIndex && cur.id !== parentFn.id; cur = cur.parent) {
       if (cur.type === 'func_literal') return false;
       const list = cur.parent;
@@ -160,6 +168,23 @@ export class Gates {
       } else if (handedOn(n.namedChild(1)?.namedChild(0) ?? n.namedChild(1))) return true;
     }
     return false;
+  }
+
+  /**
+   * Whether only closures fn hands back uncalled stop the server (`closer = func() { l.Close(); s.Stop() }`
+   * for a result, or `return func() {…}`): its caller runs them once fn has returned, after `other`,
+   * unless `other` is in one of them.
+   */
+  private stopHandedBack(fn: Node, goroutine: Node, keys: GateKey[], other: Node): boolean {
+    if (!fn.text.includes('func()')) return false;
+    let handed = false;
+    for (const call of fn.descendantsOfType('call_expression')) {
+      if (within(call, goroutine) || !this.releases(call, keys)) continue;
+      const literal = outermostLiteral(call, fn);
+      if (!literal || within(other, literal) || !handedBackUncalled(literal, fn)) return false;
+      handed = true;
+    }
+    return handed;
   }
 
   private releases(call: Node, keys: GateKey[]): boolean {
@@ -342,6 +367,32 @@ function insideDefer(node: Node, fn: Node): boolean {
 function insideLiteral(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') return true;
   return false;
+}
+
+/** The func literal of `fn` that holds `node`, outermost first; undefined when fn runs it itself. */
+function outermostLiteral(node: Node, fn: Node): Node | undefined {
+  let found: Node | undefined;
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') found = cur;
+  return found;
+}
+
+/**
+ * Whether fn hands a literal back without calling it: `return func() {…}`, or `closer = func() {…}`
+ * for one of its named results or a field, with no call of that name in fn.
+ */
+function handedBackUncalled(literal: Node, fn: Node): boolean {
+  const list = literal.parent;
+  const stmt = list?.type === 'expression_list' ? list.parent : undefined;
+  if (!stmt || insideLiteral(stmt, fn)) return false;
+  if (stmt.type === 'return_statement') return true;
+  if (stmt.type !== 'assignment_statement' || stmt.childForFieldName('right')?.id !== list!.id) return false;
+  const target = stmt.childForFieldName('left')?.namedChild(list!.namedChildren.findIndex((c) => c.id === literal.id));
+  if (!target) return false;
+  const results = fn.childForFieldName('result');
+  const named = results?.type === 'parameter_list' && results.descendantsOfType('identifier').some((id) => id.parent?.type === 'parameter_declaration' && id.text === target.text);
+  if (target.type !== 'selector_expression' && !(target.type === 'identifier' && named)) return false;
+  const text = fn.text.slice(0, literal.startIndex - fn.startIndex) + fn.text.slice(literal.endIndex - fn.startIndex);
+  return !new RegExp(`(?<![\\w.])${escapeRegExp(target.text)}\\s*\\(`).test(text);
 }
 
 /** Whether a loop of `fn` holds both nodes: its next turn runs `other` again after the release. */
