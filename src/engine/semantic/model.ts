@@ -3210,14 +3210,43 @@ function leavesTheLoopAfter(site: Node): boolean {
   return (next?.type === 'break_statement' && !next.namedChild(0)) || returnAfter(site) !== undefined;
 }
 
-/** The `return` a few plain statements after the one holding `site` (no jump or label on the way), if any. */
+/**
+ * The `return` a few plain statements after the one holding `site` (no jump or label on the way), if
+ * any. At the end of an `if` branch, a case or a bare block, the statements after it come next.
+ */
 function returnAfter(site: Node): Node | undefined {
-  for (let next = statementAfter(site), steps = 0; next && steps < 16; next = next.nextNamedSibling, steps++) {
+  let next = statementAfter(site);
+  let block: Node | null | undefined = site;
+  while (block && block.parent?.type !== 'statement_list') block = block.parent;
+  for (let steps = 0; steps < 16; steps++) {
+    if (!next) {
+      const outer: Node | undefined = block ? statementAround(block.parent!) : undefined;
+      if (!outer) return undefined;
+      [block, next] = [outer, outer.nextNamedSibling];
+      continue;
+    }
     if (next.type === 'return_statement') return next;
     if (JUMPS.has(next.type) || next.type === 'labeled_statement' || JUMPS_INSIDE.test(next.text)) return undefined;
+    [block, next] = [next, next.nextNamedSibling];
   }
   return undefined;
 }
+
+/**
+ * The statement a statement list ends into: the `if` (the whole else-if chain), switch, select or bare
+ * block that holds it, when that sits in a statement list itself. Not a loop: its end starts the next turn.
+ */
+function statementAround(list: Node): Node | undefined {
+  let cur: Node | null = list.parent;
+  if (cur?.type === 'block') cur = cur.parent?.type === 'statement_list' ? cur : cur.parent;
+  else if (cur && CASES.has(cur.type)) cur = cur.parent?.type === 'type_switch_statement' || cur.parent?.type === 'expression_switch_statement' || cur.parent?.type === 'select_statement' ? cur.parent : null;
+  else return undefined;
+  while (cur?.type === 'if_statement' && cur.parent?.type === 'if_statement') cur = cur.parent;
+  return cur && cur.parent?.type === 'statement_list' && BRANCHING.has(cur.type) ? cur : undefined;
+}
+
+const CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);
+const BRANCHING = new Set(['if_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement', 'block']);
 
 /**
  * Where the spawning function stops running code once it has started s: `go f(); respond(w); return`
