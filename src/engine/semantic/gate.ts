@@ -252,7 +252,8 @@ export function callsIn(stmt: Node): Node[] {
  *
  * Every send and close of the channel must come after the parent's access in the parent's own flow (a
  * deferred one runs at its exit), outside any loop around that access; the channel must not be passed,
- * stored or sent from anywhere else.
+ * stored or sent from anywhere else. A channel field of an object the parent made (`<-al.saves`)
+ * counts too, until the parent lets the object out (see publishedAt).
  */
 export class ReleasingSends {
   constructor(private readonly q: GateQueries) {}
@@ -266,7 +267,51 @@ export class ReleasingSends {
     const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to);
     // The parent's access must stand in its own flow: one in a func literal runs wherever that is called.
     if (channels.length === 0 || insideDefer(other, parentFn) || insideLiteral(other, parentFn)) return false;
-    return channels.some((r) => this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true);
+    return channels.some((r) =>
+      r.ch.type === 'selector_expression'
+        ? other.endIndex <= this.publishedAt(r.ch, parentFn, g)
+        : this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true,
+    );
+  }
+
+  /**
+   * For a receive from a channel field of an object the parent made (`<-al.saveChan`, with
+   * `al.saveChan = make(chan Item)` in the parent): where the parent first lets the object out, so
+   * that another function may send on the channel (a call of one of its methods, an argument, a
+   * store; at a `return`, once it has returned). Nothing sends before: the goroutine uses the object
+   * only after its receive, and the parent touches the channel only to make it. -1 when unsure.
+   */
+  private publishedAt(ch: Node, parentFn: Node, g: FuncUnit): number {
+    const object = ch.childForFieldName('operand');
+    const field = ch.childForFieldName('field')?.text;
+    const decl = object?.type === 'identifier' ? this.q.declOf(object) : undefined;
+    if (!decl || !field || !within(decl.node, parentFn) || within(decl.node, g.node)) return -1;
+    let published = Number.MAX_SAFE_INTEGER;
+    // A named result leaves at any `return`, a bare one too; one before the spawn ends a call that starts no goroutine.
+    const returnsAt = (ret: Node) => (ret.endIndex < g.node.startIndex && !inLoopAround(ret, g.node, parentFn) ? Number.MAX_SAFE_INTEGER : ret.endIndex);
+    if (decl.kind === 'result')
+      for (const ret of parentFn.descendantsOfType('return_statement')) if (!insideLiteral(ret, parentFn)) published = Math.min(published, returnsAt(ret));
+    for (const use of parentFn.descendantsOfType('identifier')) {
+      if (use.text !== object!.text || use.id === decl.node.id || this.q.declOf(use) !== decl) continue;
+      const selector = use.parent?.type === 'selector_expression' && use.parent.childForFieldName('operand')?.id === use.id ? use.parent : undefined;
+      const selected = selector?.childForFieldName('field')?.text;
+      if (within(use, g.node)) {
+        // The goroutine's own uses come after its receive (a receive of that field, or what it does with it after).
+        if (selected === field ? !receivedOperand(selector!.parent) : use.startIndex < ch.startIndex) return -1;
+        continue;
+      }
+      const literal = outermostLiteral(use, parentFn);
+      if (literal) published = Math.min(published, literal.startIndex);
+      else if (selected === field) {
+        if (!madeHere(selector!)) return -1;
+      } else if (selector && selector.parent?.type !== 'call_expression') continue; // a field read or written
+      else if (assignedHere(use)) continue;
+      else {
+        const ret = use.parent?.type === 'expression_list' && use.parent.parent?.type === 'return_statement' ? use.parent.parent : undefined;
+        published = Math.min(published, ret ? returnsAt(ret) : use.startIndex);
+      }
+    }
+    return published;
   }
 
   private readonly receives = new Map<number, { ch: Node; from: number; to: number }[]>();
@@ -339,12 +384,27 @@ export class ReleasingSends {
   }
 }
 
-/** The channel a receive reads (`<-ch`, `case <-ch:`, `case v := <-ch:`), when it is a plain name. */
+/** The channel a receive reads (`<-ch`, `case <-ch:`, `case v := <-ch:`), when it is a name or a field of one (`<-s.ch`). */
 function receivedOperand(node: Node | null | undefined): Node | undefined {
   const receive = node?.type === 'receive_statement' ? node.childForFieldName('right') : node;
   if (receive?.type !== 'unary_expression' || receive.child(0)?.type !== '<-') return undefined;
   const operand = receive.childForFieldName('operand');
+  if (operand?.type === 'selector_expression') return operand.childForFieldName('operand')?.type === 'identifier' ? operand : undefined;
   return operand?.type === 'identifier' ? operand : undefined;
+}
+
+/** `x.ch = make(chan T)`: the selector is the whole left side of an assignment of a new channel. */
+function madeHere(selector: Node): boolean {
+  const stmt = selector.parent?.type === 'expression_list' ? selector.parent.parent : undefined;
+  if (stmt?.type !== 'assignment_statement' || stmt.childForFieldName('left')?.namedChildCount !== 1 || stmt.childForFieldName('left')?.namedChild(0)?.id !== selector.id) return false;
+  const right = stmt.childForFieldName('right')?.namedChild(0);
+  return right?.type === 'call_expression' && right.childForFieldName('function')?.text === 'make';
+}
+
+/** `x = &T{…}`: the name is the whole left side of an assignment (it gets the object, not lets it out). */
+function assignedHere(name: Node): boolean {
+  const stmt = name.parent?.type === 'expression_list' ? name.parent.parent : undefined;
+  return (stmt?.type === 'assignment_statement' || stmt?.type === 'short_var_declaration') && stmt.childForFieldName('left')?.id === name.parent!.id;
 }
 
 /** Whether a defer statement of `fn`, at any depth, holds `node`. */
