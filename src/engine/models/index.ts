@@ -47,6 +47,8 @@ export interface FuncModel {
   /** The fields of the background values those goroutines read; a change to another field is no race. Absent: any field. */
   backgroundFields?: string[];
   results?: string[];
+  /** The call never returns to its caller (`os.Exit`, `log.Fatal`, ginkgo's `Fail`). */
+  noReturn?: boolean;
   anyReceiver?: boolean;
   note?: string;
 }

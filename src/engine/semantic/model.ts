@@ -250,6 +250,16 @@ export function importsOf(root: Node): Map<string, string> {
   return imports;
 }
 
+/** The paths a file imports with `.` (`import . "github.com/onsi/ginkgo/v2"`). */
+function dotImportsOf(root: Node): string[] {
+  const paths: string[] = [];
+  for (const decl of root.namedChildren) {
+    if (decl.type !== 'import_declaration') continue;
+    for (const spec of decl.descendantsOfType('import_spec')) if (spec.childForFieldName('name')?.text === '.') paths.push(spec.childForFieldName('path')?.text.slice(1, -1) ?? '');
+  }
+  return paths.filter((p) => p !== '');
+}
+
 /**
  * What the file declares at package level, known before any function body is walked: a rule's
  * `walks` test may need the file's types to say which bodies matter.
@@ -469,19 +479,23 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
   return undefined;
 }
 
-// Calls that do not return to their caller: a test's fatal failure or skip, panics, exits.
-const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow)|log\.(?:Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|os\.Exit|runtime\.Goexit|require\.(?:Fail|FailNow))$/;
+// Calls that do not return to their caller besides the models' `noReturn` functions: panic, and a
+// test's fatal failure or skip on whatever receiver (testing.T, B, F, a suite's embedded T).
+const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow))$/;
+
+/** Whether a call's function text (`os.Exit`, `Fail`) never returns; the file's models decide beyond NO_RETURN_CALL. */
+type NoReturnTest = (fnText: string) => boolean;
 
 /**
  * Whether a select case never reaches the code after the select unless it has received from
  * `channel` too: it ends in a terminating statement (return, panic, t.Fatal, continue, an if/else
  * whose branches all do), and each break out of the select sits in a nested `case <-channel:`.
  */
-function leavesAfter(selectCase: Node, channel?: string): boolean {
+function leavesAfter(selectCase: Node, channel: string | undefined, noReturn: NoReturnTest): boolean {
   const body = selectCase.namedChildren.filter((c) => c.type !== 'comment' && c.startIndex !== selectCase.childForFieldName('communication')?.startIndex);
   const statements = body.length === 1 && body[0].type === 'statement_list' ? body[0].namedChildren.filter((c) => c.type !== 'comment') : body;
   const last = statements[statements.length - 1];
-  if (!last || !terminates(last)) return false;
+  if (!last || !terminates(last, noReturn)) return false;
   const select = selectCase.parent;
   const label = select?.parent?.type === 'labeled_statement' ? select.parent.namedChild(0)?.text : undefined;
   for (const jump of selectCase.descendantsOfType('break_statement')) {
@@ -493,7 +507,7 @@ function leavesAfter(selectCase: Node, channel?: string): boolean {
 }
 
 /** Go's terminating statements, as far as a select case's tail needs them. */
-function terminates(stmt: Node): boolean {
+function terminates(stmt: Node, noReturn: NoReturnTest): boolean {
   switch (stmt.type) {
     case 'return_statement':
     case 'continue_statement':
@@ -501,21 +515,22 @@ function terminates(stmt: Node): boolean {
       return true;
     case 'expression_statement': {
       const call = stmt.namedChild(0);
-      return call?.type === 'call_expression' && NO_RETURN_CALL.test(call.childForFieldName('function')?.text ?? '');
+      const fn = call?.type === 'call_expression' ? (call.childForFieldName('function')?.text ?? '') : undefined;
+      return fn !== undefined && (noReturn(fn) || NO_RETURN_CALL.test(fn));
     }
     case 'if_statement': {
       const consequence = stmt.childForFieldName('consequence');
       const alternative = stmt.childForFieldName('alternative');
-      return !!consequence && !!alternative && terminates(consequence) && terminates(alternative);
+      return !!consequence && !!alternative && terminates(consequence, noReturn) && terminates(alternative, noReturn);
     }
     case 'block': {
       const list = stmt.namedChildren.find((c) => c.type === 'statement_list');
       const tail = list?.namedChildren.filter((c) => c.type !== 'comment');
-      return !!tail && tail.length > 0 && terminates(tail[tail.length - 1]);
+      return !!tail && tail.length > 0 && terminates(tail[tail.length - 1], noReturn);
     }
     case 'labeled_statement': {
       const inner = stmt.namedChildren.find((c) => c.type !== 'label_name');
-      return !!inner && terminates(inner);
+      return !!inner && terminates(inner, noReturn);
     }
     default:
       return false;
@@ -928,8 +943,20 @@ class ModelBuilder {
       this.skipped = new Set();
     }
     this.imports = importsOf(this.tree.rootNode);
+    this.dotImports = dotImportsOf(this.tree.rootNode);
     this.collectPackageLevel(this.tree.rootNode);
   }
+
+  /** Import paths the file imports with `.`: their names are used bare (`Fail`, for ginkgo's). */
+  private readonly dotImports: string[];
+
+  /** A call of a function the models say never returns: `os.Exit`, `log.Fatal`, a dot-imported `Fail`. */
+  private readonly noReturnCall: NoReturnTest = (fnText) => {
+    const dot = fnText.indexOf('.');
+    if (dot < 0) return this.dotImports.some((path) => this.models.packageFunc(path, '', fnText)?.noReturn === true);
+    const alias = fnText.slice(0, dot);
+    return this.models.packageFunc(this.imports.get(alias), alias, fnText.slice(dot + 1))?.noReturn === true;
+  };
 
   /** `pkg` in `pkg.Name`, when it names an imported package rather than a variable. */
   private packageAlias(operand: Node | null, scope: Scope | undefined): string | undefined {
@@ -1739,7 +1766,7 @@ class ModelBuilder {
     if (selectCase) {
       const channel = receive.childForFieldName('operand')?.text;
       const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
-      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel))) {
+      if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel, this.noReturnCall))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
         const loop = loopLeftOnlyBy(selectCase);
@@ -1748,7 +1775,7 @@ class ModelBuilder {
       }
       // Other cases that receive from other channels (`case <-fetched[i]:`) wait for this goroutine
       // only if it sends on or closes those too; for any other goroutine the join holds in its case.
-      const alternatives = others.filter((c) => !leavesAfter(c, channel)).map(receivedChannel);
+      const alternatives = others.filter((c) => !leavesAfter(c, channel, this.noReturnCall)).map(receivedChannel);
       if (alternatives.length > 0) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         const orders = (s: Spawn) => [channel, ...alternatives].every((ch) => ch !== undefined && signalsItself(s, ch));
