@@ -3282,7 +3282,11 @@ const BRANCHING = new Set(['if_statement', 'expression_switch_statement', 'type_
  * `continue`, `goto`) may leave the block another way: then the whole function counts.
  */
 function reachEnd(s: Spawn): number {
-  return (s.site && returnAfter(s.site)?.endIndex) ?? Number.MAX_SAFE_INTEGER;
+  const ret = s.site && returnAfter(s.site);
+  // The return of a func literal within the spawning thread's function ends only that literal.
+  const thread = s.parent?.thread.node;
+  if (!ret || (thread && functionAround(ret)?.id !== thread.id)) return Number.MAX_SAFE_INTEGER;
+  return ret.endIndex;
 }
 
 const JUMPS = new Set(['break_statement', 'continue_statement', 'goto_statement', 'fallthrough_statement']);
