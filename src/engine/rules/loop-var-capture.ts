@@ -30,10 +30,8 @@ function spawnsOrSendsAddress(ctx: SkeletonContext): BodyTest {
 }
 
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
-const NO_RETURN_CALLS = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln))$/;
-
 /** Whether `stmt` (a break, return, or a call that never returns) leaves `loop` for good. */
-function leavesLoop(stmt: Node, loop: Node): boolean {
+function leavesLoop(stmt: Node, loop: Node, neverReturns: (fnText: string) => boolean): boolean {
   switch (stmt.type) {
     case 'return_statement':
       return true;
@@ -51,7 +49,7 @@ function leavesLoop(stmt: Node, loop: Node): boolean {
     }
     case 'expression_statement': {
       const call = stmt.namedChild(0);
-      return call?.type === 'call_expression' && NO_RETURN_CALLS.test(call.childForFieldName('function')?.text ?? '');
+      return call?.type === 'call_expression' && neverReturns(call.childForFieldName('function')?.text ?? '');
     }
     default:
       return false;
@@ -59,10 +57,10 @@ function leavesLoop(stmt: Node, loop: Node): boolean {
 }
 
 /** Whether code after `stmt`, unconditionally on its path, leaves the loop (so it never runs again). */
-function exitsLoopAfter(stmt: Node, loop: Node): boolean {
+function exitsLoopAfter(stmt: Node, loop: Node, neverReturns: (fnText: string) => boolean): boolean {
   for (let cur: Node | null = stmt; cur && cur.id !== loop.id; cur = cur.parent) {
     if (cur.parent?.type !== 'statement_list') continue;
-    for (let n = cur.nextNamedSibling; n; n = n.nextNamedSibling) if (leavesLoop(n, loop)) return true;
+    for (let n = cur.nextNamedSibling; n; n = n.nextNamedSibling) if (leavesLoop(n, loop, neverReturns)) return true;
   }
   return false;
 }
@@ -361,7 +359,7 @@ function concurrentUse(model: FileModel, b: Access, loop: Node): FuncUnit | unde
   if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined, s)) return undefined;
   if (s.kind === 'go' && closesHandOff(model, spawned, loop)) return undefined;
   const stmt = statementOf(s.site!);
-  if (stmt && exitsLoopAfter(stmt, loop)) return undefined;
+  if (stmt && exitsLoopAfter(stmt, loop, model.neverReturns)) return undefined;
   return spawned;
 }
 
@@ -426,7 +424,7 @@ function findCaptures(model: FileModel): Capture[] {
     if (!loopReassigns(model, a.decl)) continue;
     if (via === 'go-arg' && joinedInIteration(a.thread, site, loop, undefined)) continue;
     const stmt = statementOf(site);
-    if (stmt && exitsLoopAfter(stmt, loop)) continue;
+    if (stmt && exitsLoopAfter(stmt, loop, model.neverReturns)) continue;
     add(via, site, undefined, a);
   }
   return [...bySite.values()];

@@ -196,6 +196,8 @@ export interface FileModel {
   models: ApiModels;
   /** Import paths by the name the file uses for them. */
   imports: ReadonlyMap<string, string>;
+  /** Whether a call of this function text never returns: `panic`, `t.Fatal`, or a models `noReturn` function (`os.Exit`). */
+  neverReturns(fnText: string): boolean;
   /** What the models say about the function or method a call calls, if anything. */
   calleeModel(call: Node): FuncMatch | undefined;
   /** How a call runs the callback passed as argument `index`: 'sync' unless a model says otherwise. */
@@ -951,7 +953,7 @@ class ModelBuilder {
   private readonly dotImports: string[];
 
   /** A call of a function the models say never returns: `os.Exit`, `log.Fatal`, a dot-imported `Fail`. */
-  private readonly noReturnCall: NoReturnTest = (fnText) => {
+  readonly noReturnCall: NoReturnTest = (fnText) => {
     const dot = fnText.indexOf('.');
     if (dot < 0) return this.dotImports.some((path) => this.models.packageFunc(path, '', fnText)?.noReturn === true);
     const alias = fnText.slice(0, dot);
@@ -4033,6 +4035,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     text: (node) => source.slice(node.startIndex, node.endIndex),
     models: b.models,
     imports: b.imports,
+    neverReturns: (fnText) => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText),
     calleeModel: (call) => b.calleeModel(call),
     callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
     typeModel: (type) => b.typeModel(type),
