@@ -1933,7 +1933,7 @@ class ModelBuilder {
     let names: Node[] = [];
     if (parent?.type === 'expression_list' && parent.parent?.type === 'short_var_declaration') names = parent.namedChildren;
     else if (parent?.type === 'var_spec') names = fieldChildren(parent, 'name');
-    if (names.length !== 2) return undefined;
+    if (names.length !== 2) return decl ? cancelAssignedWith(ctx.text, decl.node) : undefined;
     const cancel = names.find((c) => c.id !== decl!.node.id);
     return cancel?.type === 'identifier' && cancel.text !== '_' ? cancel.text : undefined;
   }
@@ -2730,6 +2730,26 @@ function lastStatement(s: Spawn): Node | undefined {
   const literal = goLiteral(s);
   const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
   return statements[statements.length - 1];
+}
+
+/**
+ * A context declared alone (`var ctx = context.Background()`) that every later assignment pairs
+ * with the same cancel func: `ctx, cancel = context.WithTimeout(ctx, d)`, in either branch of an `if`.
+ */
+function cancelAssignedWith(name: string, declNode: Node): string | undefined {
+  const fn = functionAround(declNode);
+  if (!fn || !fn.text.includes('context.With')) return undefined;
+  let cancel: string | undefined;
+  for (const st of fn.descendantsOfType('assignment_statement')) {
+    const left = st.childForFieldName('left')?.namedChildren ?? [];
+    if (!left.some((l) => l.type === 'identifier' && l.text === name)) continue;
+    const right = st.childForFieldName('right')?.namedChildren ?? [];
+    const paired = left[1];
+    if (left.length !== 2 || left[0].text !== name || paired.type !== 'identifier' || paired.text === '_' || right.length !== 1 || !right[0].text.startsWith('context.With')) return undefined;
+    if (cancel !== undefined && cancel !== paired.text) return undefined;
+    cancel = paired.text;
+  }
+  return cancel;
 }
 
 /** Whether the goroutine's last statement stops `server`: `srv.Shutdown(ctx)`, `assert.NoError(t, app.Stop())`. */
