@@ -259,7 +259,7 @@ export class ReleasingSends {
   constructor(private readonly q: GateQueries) {}
 
   orders(access: Node, g: FuncUnit, other: Node): boolean {
-    const parentFn = g.spawn?.parent?.node;
+    const parentFn = flowAround(g, other);
     // A goroutine of a go statement or a group's closure (`g.Go(func…)`): either one receives first.
     if ((g.spawn?.kind !== 'go' && g.spawn?.kind !== 'group') || !parentFn) return false;
     // The goroutine's side first, from positions read once: asking a node deep in a long else-if
@@ -405,6 +405,17 @@ function madeHere(selector: Node): boolean {
 function assignedHere(name: Node): boolean {
   const stmt = name.parent?.type === 'expression_list' ? name.parent.parent : undefined;
   return (stmt?.type === 'assignment_statement' || stmt?.type === 'short_var_declaration') && stmt.childForFieldName('left')?.id === name.parent!.id;
+}
+
+/**
+ * The function of g's parent thread whose own flow holds `other`: the one that started g, or one it
+ * runs in (`b.Start(func(h H) error { go …; return nil })` runs its callback in place, so the
+ * release may follow in the caller's flow).
+ */
+function flowAround(g: FuncUnit, other: Node): Node | undefined {
+  const thread = g.spawn?.parent?.thread;
+  for (let u = g.spawn?.parent; u && u.thread === thread; u = u.parent) if (within(other, u.node)) return u.node;
+  return undefined;
 }
 
 /** Whether a defer statement of `fn`, at any depth, holds `node`. */
