@@ -1737,6 +1737,8 @@ class ModelBuilder {
     const operand = caseReceive(selectCase)?.childForFieldName('operand');
     const mc = operand?.type === 'call_expression' ? methodCall(operand) : undefined;
     if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(operand!).length > 0) return false;
+    const local = scope.lookup(mc.receiver.text);
+    if (local && local.kind !== 'param' && cancelledOnlyAtExit(local.node, unit.node)) return true;
     const fn = rootOf(unit).node;
     const name = fn.childForFieldName('name')?.text;
     if (!name || (fn.type !== 'function_declaration' && fn.type !== 'method_declaration')) return false;
@@ -2730,6 +2732,21 @@ function lastStatement(s: Spawn): Node | undefined {
   const literal = goLiteral(s);
   const statements = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
   return statements[statements.length - 1];
+}
+
+/**
+ * `ctx, cancel := context.WithCancel(context.Background())` in `fn`, whose only other use of cancel
+ * is `defer cancel()`: nothing can end ctx while fn's own flow runs.
+ */
+function cancelledOnlyAtExit(ctx: Node, fn: Node): boolean {
+  const list = ctx.parent;
+  const decl = list?.type === 'expression_list' ? list.parent : undefined;
+  if (decl?.type !== 'short_var_declaration' || functionAround(decl)?.id !== fn.id || list!.namedChildCount !== 2 || list!.namedChild(0)?.id !== ctx.id) return false;
+  const cancel = list!.namedChild(1)?.text;
+  const right = decl.childForFieldName('right');
+  if (!cancel || cancel === '_' || !/^context\.WithCancel(?:Cause)?\(\s*context\.(?:Background|TODO)\(\)\s*\)$/.test(right?.text ?? '')) return false;
+  const uses = fn.text.match(new RegExp(`(?<![\\w.])${escapeRegExp(cancel)}(?!\\w)`, 'g'))?.length ?? 0;
+  return uses === 2 && new RegExp(`\\bdefer\\s+${escapeRegExp(cancel)}\\(\\s*\\)`).test(fn.text);
 }
 
 /**
