@@ -95,6 +95,11 @@ test('packageLockHelperOf tells package functions that take a package lock, alwa
   expect(packageLockHelperOf([], '', '{\n\tmu := locks[id]\n\tmu.Lock()\n}')).toBeUndefined();
   expect(packageLockHelperOf([], 'error', '{\n\tdb.mu.Lock()\n\treturn nil\n}')).toBeUndefined();
   expect(packageLockHelperOf([], '(int, error)', '{\n\tdbMu.Lock()\n\treturn nil\n}')).toBeUndefined();
+  // A lock found by the arguments, all of them, in order: keyed by what each call passes.
+  expect(packageLockHelperOf(['kind', 'key'], '', '{ stripe(kind, key).Lock() }')).toEqual({ lock: 'stripe', locks: true, keyed: true });
+  expect(packageLockHelperOf(['kind', 'key'], '', '{\n\tstripe(kind, key).Unlock()\n}')).toEqual({ lock: 'stripe', locks: false, keyed: true });
+  expect(packageLockHelperOf(['kind', 'key'], '', '{ stripe(key, kind).Lock() }')).toBeUndefined();
+  expect(packageLockHelperOf(['key'], '', '{ stripe(0, key).Lock() }')).toBeUndefined();
 });
 
 test('a lock helper declared in another file guards the writes of the file that calls it', () => {

@@ -55,7 +55,12 @@ export interface PackageLockHelper {
   locks: boolean;
   /** Taken only when the function returns a nil error. */
   onSuccess?: boolean;
+  /** A lock the function finds by its arguments (`stripe(kind, key).Lock()`): calls with the same arguments take the same one. */
+  keyed?: boolean;
 }
+
+/** `stripe(kind, key).Lock()`: a lock a package function finds by the arguments it is handed. */
+const KEYED_LINE = /^(\w+)\(([^()]*)\)\.R?(Lock|Unlock)\(\)$/;
 
 export function packageLockHelperOf(params: readonly string[], results: string, body: string): PackageLockHelper | undefined {
   const text = withoutComments(body.slice(1, -1));
@@ -67,6 +72,9 @@ export function packageLockHelperOf(params: readonly string[], results: string, 
   // The lock is a package variable: not a parameter, not declared in the body.
   const packageLevel = (name: string) => !params.includes(name) && !new RegExp(`\\bvar\\s+${name}\\b|\\b${name}\\s*(?:,[^=]*)?:=`).test(text);
   if (results === '') {
+    // `func Lock(kind int, key string) { stripe(kind, key).Lock() }`, and the Unlock that mirrors it.
+    const keyed = lines.length === 1 ? KEYED_LINE.exec(lines[0]) : null;
+    if (keyed && params.length > 0 && keyed[2].split(',').map((a) => a.trim()).join(',') === params.join(',')) return { lock: keyed[1], locks: keyed[3] === 'Lock', keyed: true };
     const plain = lockHelperOf('', body);
     const line = plain && lines.find((l) => (plain.locks ? LOCK_LINE : UNLOCK_LINE).test(l));
     const m = line ? (plain!.locks ? LOCK_LINE : UNLOCK_LINE).exec(line) : null;

@@ -3783,6 +3783,18 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return args.length === 2 && args[0].type === 'channel_type' && args[1].text === '1';
   };
 
+  /**
+   * `stripe(TypeUser,"counter")` for `Lock(TypeUser, "counter")`: the same lock only for the same
+   * fixed arguments, literals or the package's constants. A variable's value may differ between calls.
+   */
+  let fixedNames: Set<string> | undefined;
+  const keyedLockName = (lock: string, call: Node): string | undefined => {
+    const args = callArguments(call).map((a) => a.text);
+    fixedNames ??= constantNames(b.packageSources.length > 0 ? b.packageSources : [b.source]);
+    const fixed = (a: string) => /^(?:"[^"\\]*"|`[^`]*`|-?\d+)$/.test(a) || fixedNames!.has(a);
+    return args.length > 0 && args.every(fixed) ? `${lock}(${args.join(',')})` : undefined;
+  };
+
   // Lock and Unlock calls made directly in a statement list, in order; read once per list.
   const lockEventsByList = new Map<number, { start: number; name: string; locked: boolean }[]>();
   const lockEvents = (list: Node) => {
@@ -3811,7 +3823,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
         const name = call.childForFieldName('function')!.text;
         const helper = b.packageLockHelper(name);
-        events.push(helper && !helper.onSuccess ? { start: stmt.startIndex, name: helper.lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
+        const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.lock;
+        events.push(helper && lock && !helper.onSuccess ? { start: stmt.startIndex, name: lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
       }
       // `if err != nil { return err }` after `err := acquire()`: past it, acquire's lock is held.
       if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative') && stmt.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild?.type === 'return_statement') {
