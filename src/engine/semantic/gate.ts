@@ -22,6 +22,7 @@ import type { Decl, FuncUnit, Node } from './model.js';
 import { callArguments, methodCall, within } from './model.js';
 import type { CallbackMode } from '../models/index.js';
 import { escapeRegExp } from '../regexp.js';
+import { fieldChildren } from '../parse.js';
 
 const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9_]|$)/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
@@ -285,7 +286,10 @@ export class ReleasingSends {
     const object = ch.childForFieldName('operand');
     const field = ch.childForFieldName('field')?.text;
     const decl = object?.type === 'identifier' ? this.q.declOf(object) : undefined;
-    if (!decl || !field || !within(decl.node, parentFn) || within(decl.node, g.node)) return -1;
+    if (!decl || !field || !within(decl.node, parentFn) || within(decl.node, g.node) || decl.kind === 'param' || decl.kind === 'receiver') return -1;
+    // The object is built here, not by a constructor that may hand the channel on (`time.NewTimer`'s C).
+    if (!builtHere(decl.node, true)) return -1;
+    let made = false;
     let published = Number.MAX_SAFE_INTEGER;
     // A named result leaves at any `return`, a bare one too; one before the spawn ends a call that starts no goroutine.
     const returnsAt = (ret: Node) => (ret.endIndex < g.node.startIndex && !inLoopAround(ret, g.node, parentFn) ? Number.MAX_SAFE_INTEGER : ret.endIndex);
@@ -304,14 +308,17 @@ export class ReleasingSends {
       if (literal) published = Math.min(published, literal.startIndex);
       else if (selected === field) {
         if (!madeHere(selector!)) return -1;
+        made = true;
       } else if (selector && selector.parent?.type !== 'call_expression') continue; // a field read or written
-      else if (assignedHere(use)) continue;
+      else if (assignedHere(use)) {
+        if (!builtHere(use, false)) return -1;
+      }
       else {
         const ret = use.parent?.type === 'expression_list' && use.parent.parent?.type === 'return_statement' ? use.parent.parent : undefined;
         published = Math.min(published, ret ? returnsAt(ret) : use.startIndex);
       }
     }
-    return published;
+    return made ? published : -1;
   }
 
   private readonly receives = new Map<number, { ch: Node; from: number; to: number }[]>();
@@ -399,6 +406,26 @@ function madeHere(selector: Node): boolean {
   if (stmt?.type !== 'assignment_statement' || stmt.childForFieldName('left')?.namedChildCount !== 1 || stmt.childForFieldName('left')?.namedChild(0)?.id !== selector.id) return false;
   const right = stmt.childForFieldName('right')?.namedChild(0);
   return right?.type === 'call_expression' && right.childForFieldName('function')?.text === 'make';
+}
+
+/**
+ * Whether `name` gets a value built on the spot there: `&T{…}`, `T{…}` or `new(T)` (or nothing, for
+ * a declaration without a value when `bare` allows it: `var al *List`, a named result).
+ */
+function builtHere(name: Node, bare: boolean): boolean {
+  const list = name.parent;
+  const holder = list?.type === 'expression_list' ? list.parent : list;
+  let value: Node | null | undefined;
+  if (holder?.type === 'short_var_declaration' || holder?.type === 'assignment_statement') {
+    const index = list!.namedChildren.findIndex((c) => c.id === name.id);
+    value = holder.childForFieldName('right')?.namedChild(index);
+  } else if (holder?.type === 'var_spec') {
+    const index = fieldChildren(holder, 'name').findIndex((c) => c.id === name.id);
+    value = holder.childForFieldName('value')?.namedChild(index);
+    if (!holder.childForFieldName('value')) return bare;
+  } else return bare && holder?.type === 'parameter_declaration';
+  if (value?.type === 'unary_expression' && value.child(0)?.type === '&') value = value.childForFieldName('operand');
+  return value?.type === 'composite_literal' || (value?.type === 'call_expression' && value.childForFieldName('function')?.text === 'new');
 }
 
 /** `x = &T{…}`: the name is the whole left side of an assignment (it gets the object, not lets it out). */
