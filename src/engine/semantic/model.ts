@@ -1875,7 +1875,8 @@ class ModelBuilder {
   /** How many goroutines `fn` starts that may send a request: not one that only runs a server or feeds a pipe. */
   private requestingGoroutines(fn: Node, text: string): number {
     if (!STARTS_GOROUTINES.test(text)) return 0;
-    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers, (call) => this.reportsOnly(call, fn));
+    const reports = (call: Node) => this.reportsOnly(call, fn);
+    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers, reports) - callFreeGoroutines(fn, reports);
   }
 
   /**
@@ -2691,6 +2692,28 @@ function pipeFeeders(fn: Node, text: string, makers: readonly string[], reportsO
     return calls(st).every(feeds);
   }
 }
+
+/**
+ * The go statements in `fn` whose goroutine calls nothing that could send a request: it receives,
+ * assigns, marks a WaitGroup done, closes a channel or reports (`go func() { e1s = <-events;
+ * assert.Equal(1, len(e1s)); wg.Done() }()`).
+ */
+function callFreeGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): number {
+  return fn.descendantsOfType('go_statement').filter((g) => {
+    const call = g.namedChild(0);
+    const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
+    const body = literal?.childForFieldName('body');
+    if (!body || body.descendantsOfType(['go_statement', 'func_literal']).length > 0) return false;
+    return body.descendantsOfType('call_expression').every((c) => {
+      const f = c.childForFieldName('function');
+      const method = f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : undefined;
+      return (f?.type === 'identifier' && QUIET_BUILTINS.has(f.text)) || method === 'Done' || reportsOnly(c);
+    });
+  }).length;
+}
+
+/** Builtins and conversions a goroutine may call without reaching anything outside it. */
+const QUIET_BUILTINS = new Set(['close', 'len', 'cap', 'append', 'copy', 'make', 'new', 'delete', 'string', 'int', 'int64', 'uint64', 'float64', 'byte', 'rune']);
 
 /** Whether a call_expression lies between `node` and `top` (exclusive): node is an inner call. */
 function hasCallBetween(node: Node, top: Node): boolean {
