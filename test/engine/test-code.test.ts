@@ -71,7 +71,11 @@ func TestCount(t *testing.T) {
   });
 
   test('a test file whose tests start goroutines may send requests at once', () => {
-    expect(packageStateLines('server_test.go', testFile('go func() { _ = count }()'))).toEqual([11]);
+    expect(packageStateLines('server_test.go', testFile('go func() { _ = count; _, _ = http.Get("http://localhost/") }()'))).toEqual([11]);
+  });
+
+  test('a goroutine that calls nothing able to send a request (it only receives and reports) sends none', () => {
+    expect(packageStateLines('server_test.go', testFile('done := make(chan int); go func() { _ = count; t.Log(<-done) }(); done <- 1'))).toEqual([]);
   });
 });
 
