@@ -101,6 +101,8 @@ export interface Join {
   deferred: boolean;
   /** The deferred func literal the join sits in (`defer func() { wg.Wait(); … }()`): it waits at exit, for goroutines started outside it. */
   deferredIn?: Node;
+  /** For a deferred join in a func literal called on the spot (`err := func() error { defer wg.Wait(); … }()`): where that call returns. */
+  exitAt?: number;
   /**
    * A receive that is one case of a select whose other cases do not wait: it orders only what its own
    * case runs, up to here (`case err = <-errc: …` beside `case <-time.After(d):`).
@@ -1080,12 +1082,32 @@ class ModelBuilder {
     this.chainGroupJoins();
   }
 
-  /** Joins inside a deferred closure of their thread happen at its exit, like `defer wg.Wait()`. */
+  /**
+   * Joins inside a deferred closure of their thread happen at its exit, like `defer wg.Wait()`. A
+   * `defer wg.Wait()` of a func literal called on the spot happens when that call returns.
+   */
   private markDeferredJoins(): void {
     for (const u of this.units) {
-      if (u.thread === u || u.node.type !== 'func_literal' || u.node.parent?.parent?.type !== 'defer_statement') continue;
+      if (u.thread === u) {
+        for (const j of u.joins) if (j.deferred) j.exitAt = this.inPlaceCallEnd(j.pos);
+        continue;
+      }
+      if (u.node.type !== 'func_literal' || u.node.parent?.parent?.type !== 'defer_statement') continue;
       for (const j of u.thread.joins) if (!j.deferred && !j.deferredIn && j.pos >= u.node.startIndex && j.pos < u.node.endIndex) j.deferredIn = u.node;
     }
+  }
+
+  /**
+   * Where the call returns of the func literal whose body's own `defer` statement is at `pos`, when
+   * the literal is called on the spot (`err := func() error {…}()`).
+   */
+  private inPlaceCallEnd(pos: number): number | undefined {
+    let stmt: Node | null = this.tree.rootNode.descendantForIndex(pos);
+    while (stmt && stmt.type !== 'defer_statement') stmt = stmt.parent;
+    const literal = stmt?.parent?.type === 'statement_list' ? stmt.parent.parent?.parent : undefined;
+    const call = literal?.type === 'func_literal' ? literal.parent : undefined;
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== literal!.id) return undefined;
+    return call.parent?.type === 'go_statement' || call.parent?.type === 'defer_statement' ? undefined : call.endIndex;
   }
 
   /**
@@ -2543,7 +2565,9 @@ function joinAfter(s: Spawn, pos: number, end = Number.MAX_SAFE_INTEGER): Join |
   if (!parent) return undefined;
   let best: Join | undefined;
   for (const j of parent.joins) {
-    if (j.pos < pos || j.pos >= end || j.scopeEnd !== undefined) continue;
+    // `defer wg.Wait()` ahead of the spawn in a literal called on the spot waits when that call returns.
+    const deferredAhead = j.exitAt !== undefined && j.pos < pos && s.site!.endIndex <= j.exitAt;
+    if ((j.pos < pos && !deferredAhead) || j.pos >= end || j.scopeEnd !== undefined) continue;
     // A go statement may be joined by any Wait or receive; a `.Go` closure only by its group's Wait.
     if (s.kind === 'group' && (j.waitsFor ?? j.group) !== s.group && !j.ordersClosures) continue;
     if (j.orders && !j.orders(s)) continue;
@@ -2554,7 +2578,8 @@ function joinAfter(s: Spawn, pos: number, end = Number.MAX_SAFE_INTEGER): Join |
 
 /** Where a join waits for s: its position, or the function's exit when deferred (unless s starts inside that same deferred closure). */
 function joinPosFor(j: Join, s: Spawn): number {
-  if (j.deferred || (j.deferredIn && !(s.site && within(s.site, j.deferredIn)))) return Number.MAX_SAFE_INTEGER;
+  if (j.deferred) return j.exitAt ?? Number.MAX_SAFE_INTEGER;
+  if (j.deferredIn && !(s.site && within(s.site, j.deferredIn))) return Number.MAX_SAFE_INTEGER;
   return j.pos;
 }
 
