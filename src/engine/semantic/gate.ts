@@ -40,6 +40,8 @@ interface GateKey {
   decl: Decl;
   /** A served listener or server: only a stop releases it. */
   stopped?: boolean;
+  /** The cancel func of a context a waiting call is given (the node declaring it): only calling it releases the call. */
+  cancels?: Node;
 }
 
 /** Serving calls that take the listener first; they return when it is closed or the server stopped. */
@@ -73,7 +75,7 @@ export class Gates {
         const left = assignment?.type === 'assignment_statement' ? assignment.childForFieldName('left') : undefined;
         const right = left ? assignment!.childForFieldName('right') : undefined;
         if (left && right && access.startIndex >= left.startIndex && access.endIndex <= left.endIndex) {
-          for (const call of callsIn(right)) keys.push(...this.servedKeys(call).filter((k) => !declaredWithin(k, g)));
+          for (const call of callsIn(right)) keys.push(...[...this.servedKeys(call), ...this.cancelKeys(call)].filter((k) => !declaredWithin(k, g)));
         }
         return keys;
       }
@@ -82,6 +84,7 @@ export class Gates {
         const mc = methodCall(call);
         const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
         if (!WAITING_CALL.test(name)) continue;
+        keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)));
         for (const operand of [mc?.receiver, ...callArguments(call)]) {
           const key = operand && this.keyOf(operand);
           if (key && !declaredWithin(key, g)) keys.push(key);
@@ -189,6 +192,8 @@ export class Gates {
   }
 
   private releases(call: Node, keys: GateKey[]): boolean {
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier' && keys.some((k) => k.cancels && k.text === fn.text && this.q.declOf(fn)?.node.id === k.cancels.id)) return true;
     const mc = methodCall(call);
     if (mc && WAITING_CALL.test(mc.method)) return false;
     const stops = mc !== undefined && STOPPING_CALL.test(mc.method);
@@ -196,6 +201,26 @@ export class Gates {
       const key = operand && this.keyOf(operand);
       return key && keys.some((k) => k.text === key.text && k.decl === key.decl && (!k.stopped || (stops && i === 0)));
     });
+  }
+
+  /**
+   * `sub.Receive(ctx, handle)`: a waiting call handed a context that came with its cancel func
+   * (`ctx, cancel := context.WithCancel(…)`, no deadline) returns once that cancel is called.
+   */
+  private cancelKeys(call: Node): GateKey[] {
+    const mc = methodCall(call);
+    if (!WAITING_CALL.test(mc?.method ?? '')) return [];
+    const keys: GateKey[] = [];
+    for (const arg of callArguments(call)) {
+      const decl = arg.type === 'identifier' && CONTEXT_NAME.test(arg.text) ? this.q.declOf(arg) : undefined;
+      const list = decl?.node.parent;
+      const binding = list?.type === 'expression_list' ? list.parent : undefined;
+      if (binding?.type !== 'short_var_declaration' || list!.namedChildCount !== 2 || list!.namedChild(0)?.id !== decl!.node.id) continue;
+      if (!/^context\.WithCancel\(/.test(binding.childForFieldName('right')?.text ?? '')) continue;
+      const cancel = list!.namedChild(1)!;
+      if (cancel.type === 'identifier' && cancel.text !== '_') keys.push({ text: cancel.text, decl: decl!, cancels: cancel });
+    }
+    return keys;
   }
 
   /** The listener and the server of a serving call (`srv.Serve(l)`, `http.Serve(l, h)`), declared outside it. */
