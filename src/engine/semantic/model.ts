@@ -3942,9 +3942,49 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (calls.length > 0) {
       const sets = calls.map((call) => locksHeld(call));
       known = sets[0].filter((l) => l !== '?' && sets.every((s) => s.includes(l)));
-    }
+    } else known = onceHandOffLock(literal);
     inheritedAt.set(literal.id, known);
     return known;
+  };
+
+  /**
+   * `onceBody := func() { err = e }`, used only as `once.Do(onceBody)`: it runs under the Once's
+   * lock (the models' `callbackLocks`), as a literal written in the call would.
+   */
+  const onceHandOffLock = (literal: Node): string[] => {
+    const bound = boundName(literal);
+    if (!bound) return [];
+    const receivers = new Set<string>();
+    for (const ident of bound.fn.descendantsOfType('identifier')) {
+      if (ident.text !== bound.decl.name || !bound.sameVariable(ident)) continue;
+      const call = ident.parent?.type === 'argument_list' ? ident.parent.parent : undefined;
+      const mc = call ? methodCall(call) : undefined;
+      if (!mc || b.calleeModel(call!)?.model.callbackLocks !== 'receiver') return [];
+      receivers.add(mc.receiver.text);
+    }
+    return receivers.size === 1 ? [...receivers] : [];
+  };
+
+  /** The local variable a func literal is bound to (`f := func…`, `f = func…`), with the function declaring it. */
+  const boundName = (literal: Node): { fn: Node; decl: Decl; sameVariable: (ident: Node) => boolean } | undefined => {
+    // Only a literal bound by `=` or `:=` (or listed after another) has a name. Read the text before
+    // asking for parents, which cost the node's depth (a goroutine in a long else-if chain).
+    if (!/[=,]\s*$/.test(b.source.slice(Math.max(0, literal.startIndex - 16), literal.startIndex))) return undefined;
+    const list = literal.parent;
+    const binding = list?.parent;
+    if (list?.type !== 'expression_list' || !binding || (binding.type !== 'short_var_declaration' && binding.type !== 'assignment_statement')) return undefined;
+    if (binding.childForFieldName('right')?.startIndex !== list.startIndex) return undefined;
+    const index = list.namedChildren.findIndex((c) => c.startIndex === literal.startIndex);
+    const name = binding.childForFieldName('left')?.namedChild(index);
+    if (name?.type !== 'identifier') return undefined;
+    const decl = b.refs.get(name.startIndex) ?? b.declarationAt(name);
+    if (!decl || decl.packageLevel) return undefined;
+    let fn: Node | null = binding.parent;
+    while (fn && fn.type !== 'func_literal' && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
+    if (!fn) return undefined;
+    const sameVariable = (ident: Node) =>
+      ident.startIndex !== name.startIndex && ident.startIndex !== decl.node.startIndex && (b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) === decl;
+    return { fn, decl, sameVariable };
   };
 
   /**
@@ -3952,24 +3992,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * variable is used for nothing else: no other value, no `go f()` or `defer f()`, not passed on.
    */
   const directCallsOf = (literal: Node): Node[] => {
-    // Only a literal bound by `=` or `:=` (or listed after another) has calls by name. Read the text
-    // before asking for parents, which cost the node's depth (a goroutine in a long else-if chain).
-    if (!/[=,]\s*$/.test(b.source.slice(Math.max(0, literal.startIndex - 16), literal.startIndex))) return [];
-    const list = literal.parent;
-    const binding = list?.parent;
-    if (list?.type !== 'expression_list' || !binding || (binding.type !== 'short_var_declaration' && binding.type !== 'assignment_statement')) return [];
-    if (binding.childForFieldName('right')?.startIndex !== list.startIndex) return [];
-    const index = list.namedChildren.findIndex((c) => c.startIndex === literal.startIndex);
-    const name = binding.childForFieldName('left')?.namedChild(index);
-    if (name?.type !== 'identifier') return [];
-    const decl = b.refs.get(name.startIndex) ?? b.declarationAt(name);
-    if (!decl || decl.packageLevel) return [];
-    let fn: Node | null = binding.parent;
-    while (fn && fn.type !== 'func_literal' && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
-    if (!fn) return [];
-    const sameVariable = (ident: Node) =>
-      ident.startIndex !== name.startIndex && ident.startIndex !== decl.node.startIndex && (b.refs.get(ident.startIndex) ?? b.declarationAt(ident)) === decl;
-    const calls = callsOfName(fn, decl.name, sameVariable);
+    const bound = boundName(literal);
+    if (!bound) return [];
+    const calls = callsOfName(bound.fn, bound.decl.name, bound.sameVariable);
     return calls && !calls.some((c) => c.parent?.type === 'go_statement' || c.parent?.type === 'defer_statement') ? calls : [];
   };
 
