@@ -1989,7 +1989,7 @@ class ModelBuilder {
     // shows) reads an argument (`io.ReadAll(client)`, `consumeUntilEOF(r)`).
     if (selected && receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
     else
-      for (const i of reads ?? this.packageFuncModel(fn, scope)?.reads ?? []) {
+      for (const i of reads ?? this.packageFuncModel(fn, scope)?.reads ?? this.methodReads(call, selected, scope) ?? []) {
         const end = args[i] && this.readSource(args[i], scope);
         if (end) ends.push({ end });
       }
@@ -2010,6 +2010,13 @@ class ModelBuilder {
     if (methods.length === 0) return;
     const read = methods.map(({ node, owner }) => owner.streamParamsRead(node)).reduce((a, b) => a.filter((i) => b.includes(i)));
     this.joinPipeRead(call, read.flatMap((i) => (args[i] ? handedValues(args[i]) : [])), scope, unit);
+  }
+
+  /** The arguments a method the models describe reads to their end (`buf.ReadFrom(r)` on a `bytes.Buffer`), by the receiver's type. */
+  private methodReads(call: Node, selected: string | undefined, scope: Scope): readonly number[] | undefined {
+    if (!selected || !this.models.streamReadingCalls?.test(`${selected}(`)) return undefined;
+    const match = this.calleeModel(call, scope);
+    return match && !match.byNameOnly ? match.model.reads : undefined;
   }
 
   /** The named type of a method call's operand, when racecheck knows it. */
