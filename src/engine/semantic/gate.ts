@@ -337,8 +337,7 @@ export class ReleasingSends {
       } else if (selector && selector.parent?.type !== 'call_expression') continue; // a field read or written
       else if (assignedHere(use)) {
         if (!builtHere(use, false)) return -1;
-      }
-      else {
+      } else {
         const ret = use.parent?.type === 'expression_list' && use.parent.parent?.type === 'return_statement' ? use.parent.parent : undefined;
         published = Math.min(published, ret ? returnsAt(ret) : use.startIndex);
       }
