@@ -3336,9 +3336,10 @@ function leavesTheLoopAfter(site: Node): boolean {
  * any. At the end of an `if` branch, a case or a bare block, the statements after it come next.
  */
 function returnAfter(site: Node): Node | undefined {
-  let next = statementAfter(site);
+  // Each parent asked of a node deep in a long else-if chain costs the depth: walk up once.
   let block: Node | null | undefined = site;
   while (block && block.parent?.type !== 'statement_list') block = block.parent;
+  let next = block?.nextNamedSibling;
   for (let steps = 0; steps < 16; steps++) {
     if (!next) {
       const outer: Node | undefined = block ? statementAround(block.parent!) : undefined;
@@ -3354,15 +3355,16 @@ function returnAfter(site: Node): Node | undefined {
 }
 
 /**
- * The statement a statement list ends into: the `if` (the whole else-if chain), switch, select or bare
- * block that holds it, when that sits in a statement list itself. Not a loop: its end starts the next turn.
+ * The statement a statement list ends into: the `if` (not a branch further down an else-if chain),
+ * switch, select or bare block that holds it, when that sits in a statement list itself. Not a loop:
+ * its end starts the next turn.
  */
 function statementAround(list: Node): Node | undefined {
   let cur: Node | null = list.parent;
   if (cur?.type === 'block') cur = cur.parent?.type === 'statement_list' ? cur : cur.parent;
   else if (cur && CASES.has(cur.type)) cur = cur.parent?.type === 'type_switch_statement' || cur.parent?.type === 'expression_switch_statement' || cur.parent?.type === 'select_statement' ? cur.parent : null;
   else return undefined;
-  while (cur?.type === 'if_statement' && cur.parent?.type === 'if_statement') cur = cur.parent;
+  // The last branch of an else-if chain: its end is the chain's, which is as deep as the chain is long.
   return cur && cur.parent?.type === 'statement_list' && BRANCHING.has(cur.type) ? cur : undefined;
 }
 
@@ -3377,9 +3379,9 @@ const BRANCHING = new Set(['if_statement', 'expression_switch_statement', 'type_
  */
 function reachEnd(s: Spawn): number {
   const ret = s.site && returnAfter(s.site);
-  // The return of a func literal within the spawning thread's function ends only that literal.
-  const thread = s.parent?.thread.node;
-  if (!ret || (thread && functionAround(ret)?.id !== thread.id)) return Number.MAX_SAFE_INTEGER;
+  // The return of a func literal run within the spawning thread (a callback, a block run in place)
+  // ends only that literal: returnAfter never leaves the function around the spawn.
+  if (!ret || (s.parent && s.parent !== s.parent.thread)) return Number.MAX_SAFE_INTEGER;
   return ret.endIndex;
 }
 
