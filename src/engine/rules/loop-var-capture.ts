@@ -30,6 +30,7 @@ function spawnsOrSendsAddress(ctx: SkeletonContext): BodyTest {
 }
 
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
+
 /** Whether `stmt` (a break, return, or a call that never returns) leaves `loop` for good. */
 function leavesLoop(stmt: Node, loop: Node, neverReturns: (fnText: string) => boolean): boolean {
   switch (stmt.type) {
