@@ -19,7 +19,7 @@
  * the parent hands back uncalled: `closer = func() { s.Stop() }; return`).
  */
 import type { Decl, FuncUnit, Node } from './model.js';
-import { callArguments, methodCall, within } from './model.js';
+import { builtOnTheSpot, callArguments, methodCall, within } from './model.js';
 import type { CallbackMode } from '../models/index.js';
 import { escapeRegExp } from '../regexp.js';
 import { fieldChildren } from '../parse.js';
@@ -448,8 +448,7 @@ function builtHere(name: Node, bare: boolean): boolean {
     value = holder.childForFieldName('value')?.namedChild(index);
     if (!holder.childForFieldName('value')) return bare;
   } else return bare && holder?.type === 'parameter_declaration';
-  if (value?.type === 'unary_expression' && value.child(0)?.type === '&') value = value.childForFieldName('operand');
-  return value?.type === 'composite_literal' || (value?.type === 'call_expression' && value.childForFieldName('function')?.text === 'new');
+  return builtOnTheSpot(value);
 }
 
 /** `x = &T{…}`: the name is the whole left side of an assignment (it gets the object, not lets it out). */

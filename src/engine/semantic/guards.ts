@@ -7,6 +7,7 @@
  * Computed once per package, on first use, and shared by the rules.
  */
 import type { Access, FuncUnit, Node } from './model.js';
+import { builtOnTheSpot } from './model.js';
 import type { FunctionInfo, NamedSpawn, PackageFile, PackageModel } from './package.js';
 import { accessText } from './package.js';
 
@@ -70,13 +71,12 @@ function lockExpressions(owner: string, mutexFields: readonly string[]): string[
 export function ownedHere(a: Access): boolean {
   if (a.decl.kind !== 'var' || a.decl.packageLevel || !a.decl.init) return false;
   const init = a.decl.init;
-  if (init.type === 'composite_literal') return true;
-  if (init.type === 'unary_expression' && init.namedChild(0)?.type === 'composite_literal') return true;
+  if (builtOnTheSpot(init)) return true;
   if (init.type !== 'call_expression') return false;
-  // `new(T)`, or a constructor of this package or another (`NewLease(…)`, `lease.New(…)`).
+  // A constructor of this package or another (`NewLease(…)`, `lease.New(…)`).
   const callee = init.childForFieldName('function')?.text ?? '';
   // A copy or clone is a fresh value too (`z1 := z.CopyWithoutApex()`, `c := cfg.Clone()`).
-  return callee === 'new' || /(^|\.)(new|New)[A-Z]?\w*$/.test(callee) || /\.(Copy|Clone|DeepCopy)\w*$/.test(callee);
+  return /(^|\.)(new|New)[A-Z]?\w*$/.test(callee) || /\.(Copy|Clone|DeepCopy)\w*$/.test(callee);
 }
 
 /**

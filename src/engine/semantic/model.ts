@@ -2992,6 +2992,12 @@ function signalsAfter(g: FuncUnit, pos: number): { done: string[]; closed: strin
   return out;
 }
 
+/** Whether a value is built on the spot, seen by nobody yet: `T{…}`, `&T{…}` or `new(T)`. */
+export function builtOnTheSpot(value: Node | null | undefined): boolean {
+  if (value?.type === 'unary_expression' && value.child(0)?.type === '&') value = value.childForFieldName('operand');
+  return value?.type === 'composite_literal' || (value?.type === 'call_expression' && value.childForFieldName('function')?.text === 'new');
+}
+
 /** Whether a func literal is a block run in place: called with no arguments as a statement, `func() { … }()`. */
 export function runsInPlace(literal: Node): boolean {
   const call = literal.parent;
