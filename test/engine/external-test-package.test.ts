@@ -4,6 +4,9 @@
  */
 import { analyze } from '../../src/engine/index.js';
 
+/** The races here are in `_test.go` files: test-closure-write's, off by default. */
+const TEST_FILES = { 'test-closure-write': { enabled: true } };
+
 const tested = {
   path: 'lockhelper/lockhelper.go',
   content: `package lockhelper
@@ -63,7 +66,7 @@ func TestCount(t *testing.T) {
 
 test('a callback the tested package runs under its lock is serialized, whichever file comes first', () => {
   for (const files of [[tested, counting('WithLock')], [counting('WithLock'), tested]]) {
-    const result = analyze(files, { scope: 'all' });
+    const result = analyze(files, { scope: 'all', rules: TEST_FILES });
     expect(result.findings).toEqual([]);
     // Reported in the order the files were given, though the tested package is analyzed first.
     expect(result.files.map((f) => f.file)).toEqual(files.map((f) => f.path));
@@ -71,21 +74,21 @@ test('a callback the tested package runs under its lock is serialized, whichever
 });
 
 test('a callback the tested package runs as it is still races', () => {
-  const result = analyze([counting('WithoutLock'), tested], { scope: 'all' });
-  expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([['closure-write', 'lockhelper/lockhelper_test.go', 18]]);
+  const result = analyze([counting('WithoutLock'), tested], { scope: 'all', rules: TEST_FILES });
+  expect(result.findings.map((f) => [f.rule, f.file, f.line])).toEqual([['test-closure-write', 'lockhelper/lockhelper_test.go', 18]]);
 });
 
 test('only the package of the same directory counts as the tested one', () => {
   const elsewhere = { ...tested, path: 'other/lockhelper.go' };
-  const result = analyze([counting('WithLock'), elsewhere], { scope: 'all' });
-  expect(result.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 18]]);
+  const result = analyze([counting('WithLock'), elsewhere], { scope: 'all', rules: TEST_FILES });
+  expect(result.findings.map((f) => [f.rule, f.line])).toEqual([['test-closure-write', 18]]);
 });
 
 test('the tested package as context only (a pull request changing the test): its lock helper is still read', () => {
-  const result = analyze([counting('WithLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true });
+  const result = analyze([counting('WithLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true, rules: TEST_FILES });
   expect(result.findings).toEqual([]);
   // The helper's body was kept for it, not dropped with the other context bodies: without the lock it is reported.
-  const unlocked = analyze([counting('WithoutLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true });
+  const unlocked = analyze([counting('WithoutLock'), { ...tested, contextOnly: true }], { scope: 'all', reviewingChanges: true, rules: TEST_FILES });
   expect(unlocked.findings.map((f) => f.line)).toEqual([18]);
 });
 
@@ -168,9 +171,9 @@ func TestRetry(t *testing.T) {
 }
 
 test("a callback a tested type's method hands to its locked slow path is serialized, also with that package as context", () => {
-  expect(analyze([retrying('Get'), lazy], { scope: 'all' }).findings).toEqual([]);
-  expect(analyze([retrying('Get'), { ...lazy, contextOnly: true }], { scope: 'all', reviewingChanges: true }).findings).toEqual([]);
+  expect(analyze([retrying('Get'), lazy], { scope: 'all', rules: TEST_FILES }).findings).toEqual([]);
+  expect(analyze([retrying('Get'), { ...lazy, contextOnly: true }], { scope: 'all', reviewingChanges: true, rules: TEST_FILES }).findings).toEqual([]);
   // Peek also runs it outside the lock.
-  const peek = analyze([retrying('Peek'), lazy], { scope: 'all' });
-  expect(peek.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 19]]);
+  const peek = analyze([retrying('Peek'), lazy], { scope: 'all', rules: TEST_FILES });
+  expect(peek.findings.map((f) => [f.rule, f.line])).toEqual([['test-closure-write', 19]]);
 });

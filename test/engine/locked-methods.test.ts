@@ -170,9 +170,9 @@ describe('Rule.lockingBodies', () => {
       { path: 'pool.go', content: counter },
       { path: 'pool_test.go', content: test },
     ];
-    expect(analyze(files, { scope: 'all', goVersion: '1.21' }).findings).toEqual([]);
+    expect(analyze(files, { scope: 'all', goVersion: '1.21', rules: { 'test-closure-write': { enabled: true } } }).findings).toEqual([]);
     // Without the lock the same callbacks race: the test above is not silent for another reason.
     const unlocked = files.map((f) => (f.path === 'pool.go' ? { ...f, content: counter.replace('\tp.mu.Lock()\n\tdefer p.mu.Unlock()\n', '') } : f));
-    expect(analyze(unlocked, { scope: 'all', goVersion: '1.21' }).findings.map((f) => [f.rule, f.file, f.line])).toEqual([['closure-write', 'pool_test.go', 16]]);
+    expect(analyze(unlocked, { scope: 'all', goVersion: '1.21', rules: { 'test-closure-write': { enabled: true } } }).findings.map((f) => [f.rule, f.file, f.line])).toEqual([['test-closure-write', 'pool_test.go', 16]]);
   });
 });

@@ -2,7 +2,7 @@
  * closure-write: a closure that runs concurrently assigns a variable declared outside it
  * (the seed article's first race: `err = Baz()` in two errgroup closures).
  */
-import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { onlyWalkedBodies, type Diagnostic, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
@@ -247,6 +247,53 @@ function stopCallOn(node: Node, receiver: string): string | undefined {
   return undefined;
 }
 
+/** Whether a file is a `_test.go` file: its closure-writes are test-closure-write's (see that rule). */
+export function isTestFile(model: FileModel): boolean {
+  return model.path.endsWith('_test.go');
+}
+
+/** Every write by a concurrently running closure to a variable it shares, in the file. */
+export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagnostic) => void): void {
+  for (const a of model.accesses) {
+    if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;
+    if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
+    // Package-level state and parallel subtests have rules of their own.
+    if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
+    if (!isOuter(a.decl.node, a.thread.node)) continue;
+    if (!unsynchronized(model, a)) continue;
+    const found = findConflicts(model, a);
+    if (!found) continue;
+    const { other, related: others, inParent, stop } = found;
+    const name = a.decl.name;
+    const where = describeThread(a.thread);
+    const otherWhere = other === a ? describeOtherInstance(a.thread) : describeThread(other.thread);
+    const otherWhat = other.kind === 'write' ? 'written' : 'read';
+    const replacement = declareLocally(model, a, inParent);
+    const readLine = inParent ? undefined : readOutside(model, a);
+    const isError = /^(err|.*Err)$/.test(name) || a.decl.node.parent?.text.includes('error') === true;
+    const kindOfName = a.decl.kind === 'result' ? 'named result' : 'variable';
+    const message =
+      `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
+      (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
+      (stop ? `, whose \`${stop}\` is what makes the goroutine's call return` : '') +
+      `. Unsynchronized, the two accesses race.` +
+      (replacement
+        ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
+        : readLine !== undefined
+          ? perGoroutineAdvice(name, readLine, isError)
+          : other !== a && other.kind === 'read' && other.thread.spawn
+            ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
+            : ' Give each goroutine its own variable, or guard it with a mutex.');
+    const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
+    report({
+      ...spanOf(a.node),
+      message,
+      related,
+      ...(replacement ? { fix: { message: `Declare a local instead (\`${name} := …\`).`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
+    });
+  }
+}
+
 export const closureWrite: Rule = {
   meta: {
     id: 'closure-write',
@@ -260,43 +307,6 @@ export const closureWrite: Rule = {
   lockedMethods: (ctx) => mightSpawn(ctx.models),
   lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
-    for (const a of model.accesses) {
-      if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;
-      if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
-      // Package-level state and parallel subtests have rules of their own.
-      if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
-      if (!isOuter(a.decl.node, a.thread.node)) continue;
-      if (!unsynchronized(model, a)) continue;
-      const found = findConflicts(model, a);
-      if (!found) continue;
-      const { other, related: others, inParent, stop } = found;
-      const name = a.decl.name;
-      const where = describeThread(a.thread);
-      const otherWhere = other === a ? describeOtherInstance(a.thread) : describeThread(other.thread);
-      const otherWhat = other.kind === 'write' ? 'written' : 'read';
-      const replacement = declareLocally(model, a, inParent);
-      const readLine = inParent ? undefined : readOutside(model, a);
-      const isError = /^(err|.*Err)$/.test(name) || a.decl.node.parent?.text.includes('error') === true;
-      const kindOfName = a.decl.kind === 'result' ? 'named result' : 'variable';
-      const message =
-        `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
-        (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
-        (stop ? `, whose \`${stop}\` is what makes the goroutine's call return` : '') +
-        `. Unsynchronized, the two accesses race.` +
-        (replacement
-          ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
-          : readLine !== undefined
-            ? perGoroutineAdvice(name, readLine, isError)
-            : other !== a && other.kind === 'read' && other.thread.spawn
-              ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
-              : ' Give each goroutine its own variable, or guard it with a mutex.');
-      const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
-      report({
-        ...spanOf(a.node),
-        message,
-        related,
-        ...(replacement ? { fix: { message: `Declare a local instead (\`${name} := …\`).`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
-      });
-    }
+    if (!isTestFile(model)) reportClosureWrites(model, report);
   },
 };

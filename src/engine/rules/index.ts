@@ -1,5 +1,6 @@
 import type { DifferentialRule, Rule } from '../rule.js';
 import { closureWrite } from './closure-write.js';
+import { testClosureWrite } from './test-closure-write.js';
 import { reassignedCapture } from './reassigned-capture.js';
 import { sharedFieldWrite } from './shared-field-write.js';
 import { siblingFieldWrite } from './sibling-field-write.js';
@@ -23,6 +24,7 @@ import { writeAfterStart } from './write-after-start.js';
 /** Every detector, in the order findings are produced. */
 export const ALL_RULES: readonly Rule[] = [
   closureWrite,
+  testClosureWrite,
   reassignedCapture,
   sharedFieldWrite,
   siblingFieldWrite,
