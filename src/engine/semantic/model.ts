@@ -1898,7 +1898,7 @@ class ModelBuilder {
   private requestingGoroutines(fn: Node, text: string): number {
     if (!STARTS_GOROUTINES.test(text)) return 0;
     const reports = (call: Node) => this.reportsOnly(call, fn);
-    return ownGoroutineStarts(fn, text) - serverGoroutines(fn) - pipeFeeders(fn, text, this.models.pipeMakers, reports) - callFreeGoroutines(fn, reports);
+    return ownGoroutineStarts(fn, text) - serverGoroutines(fn, reports) - pipeFeeders(fn, text, this.models.pipeMakers, reports) - callFreeGoroutines(fn, reports);
   }
 
   /**
@@ -2663,9 +2663,10 @@ const SERVER_LOOP = /^(?:Serve|ServeTLS|ListenAndServe|ListenAndServeTLS|Listen)
 
 /**
  * The go statements in `fn` whose goroutine only runs a server until it stops (`go srv.Serve(l)`,
- * `go func() { defer wg.Done(); assert.ErrorIs(t, srv.Serve(l), http.ErrServerClosed) }()`).
+ * `go func() { defer wg.Done(); assert.ErrorIs(t, srv.Serve(l), http.ErrServerClosed) }()`), and
+ * then at most reports how it stopped (`if err != nil { t.Error(err) }`).
  */
-function serverGoroutines(fn: Node): number {
+function serverGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): number {
   const serves = (n: Node) =>
     n.descendantsOfType('call_expression').some((c) => {
       const f = c.childForFieldName('function');
@@ -2676,14 +2677,23 @@ function serverGoroutines(fn: Node): number {
     const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
     if (!literal) return call ? serves(call) : false;
     const statements = bodyStatements(literal).filter((c) => c.type !== 'comment' && c.type !== 'defer_statement');
+    // What runs once the server has stopped sends it nothing; a report of its error sends nothing anywhere.
+    let last = statements.length - 1;
+    while (last > 0 && reportsStop(statements[last]!, reportsOnly)) last--;
     // Set-up before the server runs (a mux, its handlers, the server value) sends no request; a
     // goroutine or a loop there might.
-    const only = statements[statements.length - 1];
-    if (!only || statements.slice(0, -1).some((st) => st.descendantsOfType(['go_statement', 'for_statement']).length > 0 || st.type === 'go_statement' || st.type === 'for_statement')) return false;
+    const only = statements[last];
+    if (!only || statements.slice(0, last).some((st) => st.descendantsOfType(['go_statement', 'for_statement']).length > 0 || st.type === 'go_statement' || st.type === 'for_statement')) return false;
     // `if err := srv.Serve(l); err != http.ErrServerClosed { t.Log(err) }`: the header serves.
     const header = only.type === 'if_statement' ? [only.childForFieldName('initializer'), only.childForFieldName('condition')].filter((n): n is Node => !!n) : [];
     return ['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(only.type) ? serves(only) : header.some(serves);
   }).length;
+}
+
+/** A statement that starts nothing and calls only `panic` or what reports a test's outcome (`t.Error(err)`). */
+function reportsStop(statement: Node, reportsOnly: (call: Node) => boolean): boolean {
+  if (statement.descendantsOfType(['go_statement', 'for_statement', 'func_literal']).length > 0) return false;
+  return statement.descendantsOfType('call_expression').every((c) => c.childForFieldName('function')?.text === 'panic' || reportsOnly(c));
 }
 
 /**
