@@ -135,6 +135,9 @@ export const unjoinedResult: Rule = {
         if (write.path.length > read.path.length && !isValue(model, write)) continue;
         const branch = enclosingSelectCase(read.node, parent.node);
         if (!branch) continue;
+        // `case <-readyCh:` reads readyCh as the select starts, before any branch is chosen.
+        const comm = branch.childForFieldName('communication');
+        if (comm && read.node.startIndex >= comm.startIndex && read.node.endIndex <= comm.endIndex) continue;
         const cases = branch.parent!.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
         const waits = cases.some((c) => done!.has(receivedChannel(c) ?? ''));
         const branchWaits = done.has(receivedChannel(branch) ?? '');
