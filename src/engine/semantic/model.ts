@@ -3047,7 +3047,6 @@ function negatedFlags(cond: Node): string[] | undefined {
   return undefined;
 }
 
-/** Whether the goroutine's own code sends on or closes `channel`. */
 /** An import path of another module: its first element is a domain (`example.com/x`), not the standard library's (`net/http`). */
 function outsideStandardLibrary(path: string): boolean {
   return path.split('/')[0]!.includes('.');
@@ -3062,6 +3061,7 @@ function handedValues(arg: Node): { end: Node }[] {
   return values.flatMap((v) => (v?.type === 'literal_element' ? v.namedChildren : v ? [v] : [])).filter((v) => v.type === 'identifier').map((end) => ({ end }));
 }
 
+/** Whether the goroutine's own code sends on or closes `channel` (its text: a goroutine it starts counts too). */
 function signalsItself(s: Spawn, channel: string): boolean {
   if (!s.site) return false;
   // `ch := u.Go(f)`: the call's own result is signalled once f has returned.
