@@ -450,16 +450,21 @@ function waitsOnReceive(selectCase: Node): boolean {
 }
 
 /**
- * The loop a select case leaves by `break label`, when that is the only way to the code after it: a
- * `for { … }` without condition whose body has no other break of it and no goto.
+ * The loop a select case leaves by `break label`, or by `goto label` to the statement right after
+ * the loop, when that is the only way to the code after it: a `for { … }` without condition whose
+ * body has no other break of it and no other goto.
  */
 function loopLeftOnlyBy(selectCase: Node): Node | undefined {
   const list = selectCase.namedChildren.find((c) => c.type === 'statement_list');
   const last = list?.lastNamedChild;
-  const label = last?.type === 'break_statement' ? last.namedChildren.find((c) => c.type === 'label_name')?.text : undefined;
+  const label = last?.type === 'break_statement' || last?.type === 'goto_statement' ? last.namedChildren.find((c) => c.type === 'label_name')?.text : undefined;
   if (!label) return undefined;
+  const target = (n: Node) =>
+    last!.type === 'break_statement'
+      ? n.parent?.type === 'labeled_statement' && n.parent.namedChild(0)?.text === label
+      : labelAfter(n) === label;
   let loop: Node | null = selectCase.parent;
-  while (loop && !(loop.type === 'for_statement' && loop.parent?.type === 'labeled_statement' && loop.parent.namedChild(0)?.text === label)) {
+  while (loop && !(loop.type === 'for_statement' && target(loop))) {
     if (loop.type === 'func_literal' || loop.type === 'function_declaration' || loop.type === 'method_declaration') return undefined;
     loop = loop.parent;
   }
@@ -472,6 +477,13 @@ function loopLeftOnlyBy(selectCase: Node): Node | undefined {
     if (target === label || (!target && innermostBreakable(jump, loop) === loop)) return undefined;
   }
   return loop;
+}
+
+/** The label of the statement right after `stmt` in its block (`finished` for `for { … }` then `finished: …`). */
+function labelAfter(stmt: Node): string | undefined {
+  let next = stmt.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  return next?.type === 'labeled_statement' ? next.namedChild(0)?.text : undefined;
 }
 
 /** The for, switch or select an unlabeled break leaves. */
@@ -1806,6 +1818,9 @@ class ModelBuilder {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         const orders = (s: Spawn) => [channel, ...alternatives].every((ch) => ch !== undefined && signalsItself(s, ch));
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, orders });
+        // Whatever the other cases receive, the code after a loop only this case leaves runs once it has.
+        const loop = loopLeftOnlyBy(selectCase);
+        if (loop) unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false });
         return;
       }
     }
