@@ -458,7 +458,7 @@ function loopLeftOnlyBy(selectCase: Node): Node | undefined {
   const list = selectCase.namedChildren.find((c) => c.type === 'statement_list');
   const last = list?.lastNamedChild;
   const label = last?.type === 'break_statement' || last?.type === 'goto_statement' ? last.namedChildren.find((c) => c.type === 'label_name')?.text : undefined;
-  if (!label) return undefined;
+  if (!label) return loopEndedByFlag(selectCase, list);
   const target = (n: Node) =>
     last!.type === 'break_statement'
       ? n.parent?.type === 'labeled_statement' && n.parent.namedChild(0)?.text === label
@@ -477,6 +477,46 @@ function loopLeftOnlyBy(selectCase: Node): Node | undefined {
     if (target === label || (!target && innermostBreakable(jump, loop) === loop)) return undefined;
   }
   return loop;
+}
+
+/**
+ * `stop := false; for !stop { select { case <-done: …; stop = true } }`: the loop whose condition only
+ * this case's own `stop = true` ends, with no break of it and no goto.
+ */
+function loopEndedByFlag(selectCase: Node, list: Node | undefined): Node | undefined {
+  const flags = new Set((list?.namedChildren ?? []).map(trueAssigned).filter((n): n is string => n !== undefined));
+  if (flags.size === 0) return undefined;
+  let loop: Node | null = selectCase.parent;
+  while (loop && loop.type !== 'for_statement') {
+    if (loop.type === 'func_literal' || loop.type === 'function_declaration' || loop.type === 'method_declaration') return undefined;
+    loop = loop.parent;
+  }
+  const body = loop?.childForFieldName('body');
+  const cond = loop?.namedChildren.find((c) => c.id !== body?.id);
+  if (!loop || !body || loop.namedChildCount !== 2 || cond?.type !== 'unary_expression' || cond.child(0)?.type !== '!') return undefined;
+  const flag = cond.childForFieldName('operand');
+  if (flag?.type !== 'identifier' || !flags.has(flag.text)) return undefined;
+  // It starts false, just before the loop.
+  let before = loop.previousNamedSibling;
+  while (before?.type === 'comment') before = before.previousNamedSibling;
+  if (!before || !new RegExp(`^(?:${flag.text}\\s*:=\\s*false|var\\s+${flag.text}\\s+(?:bool|=\\s*false))\\s*$`).test(before.text)) return undefined;
+  // Nothing else in the loop sets it or leaves the loop.
+  for (const write of body.descendantsOfType(['assignment_statement', 'short_var_declaration'])) {
+    if (write.parent?.id === list!.id && trueAssigned(write) === flag.text) continue;
+    if ((write.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === flag.text)) return undefined;
+  }
+  for (const jump of body.descendantsOfType(['break_statement', 'goto_statement'])) {
+    if (jump.type === 'goto_statement' || jump.namedChildren.some((c) => c.type === 'label_name') || innermostBreakable(jump, loop) === loop) return undefined;
+  }
+  return loop;
+}
+
+/** `stop` for the statement `stop = true`. */
+function trueAssigned(stmt: Node): string | undefined {
+  if (stmt.type !== 'assignment_statement' || stmt.children.find((c) => !c.isNamed)?.type !== '=') return undefined;
+  const left = stmt.childForFieldName('left')?.namedChildren ?? [];
+  const right = stmt.childForFieldName('right')?.namedChildren ?? [];
+  return left.length === 1 && left[0]!.type === 'identifier' && right.length === 1 && right[0]!.type === 'true' ? left[0]!.text : undefined;
 }
 
 /** The label of the statement right after `stmt` in its block (`finished` for `for { … }` then `finished: …`). */
