@@ -551,7 +551,7 @@ function leavesAfter(selectCase: Node, channel: string | undefined, noReturn: No
   const body = selectCase.namedChildren.filter((c) => c.type !== 'comment' && c.startIndex !== selectCase.childForFieldName('communication')?.startIndex);
   const statements = body.length === 1 && body[0].type === 'statement_list' ? body[0].namedChildren.filter((c) => c.type !== 'comment') : body;
   const last = statements[statements.length - 1];
-  if (!last || !terminates(last, noReturn)) return false;
+  if (!last || !(terminates(last, noReturn) || errCheckAfterDone(last, selectCase, noReturn))) return false;
   const select = selectCase.parent;
   const label = select?.parent?.type === 'labeled_statement' ? select.parent.namedChild(0)?.text : undefined;
   for (const jump of selectCase.descendantsOfType('break_statement')) {
@@ -560,6 +560,18 @@ function leavesAfter(selectCase: Node, channel: string | undefined, noReturn: No
     if (leaves && !(channel && receivedBefore(jump, selectCase, channel))) return false;
   }
   return true;
+}
+
+/**
+ * `case <-ctx.Done(): if ctx.Err() != nil { return … }`: once Done is closed Err is not nil (the
+ * context contract), so the check always leaves.
+ */
+function errCheckAfterDone(stmt: Node, selectCase: Node, noReturn: NoReturnTest): boolean {
+  const consequence = stmt.childForFieldName('consequence');
+  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || stmt.childForFieldName('initializer') || !consequence || !terminates(consequence, noReturn)) return false;
+  const done = caseReceive(selectCase)?.childForFieldName('operand');
+  const context = done?.type === 'call_expression' && done.childForFieldName('function')?.text.endsWith('.Done') && callArguments(done).length === 0 ? done.childForFieldName('function')!.text.slice(0, -'.Done'.length) : undefined;
+  return context !== undefined && stmt.childForFieldName('condition')?.text.replace(/\s+/g, '') === `${context}.Err()!=nil`;
 }
 
 /** Go's terminating statements, as far as a select case's tail needs them. */
