@@ -53,3 +53,26 @@ export function parallelTestOf(thread: FuncUnit): FuncUnit | undefined {
 export function inParallelTest(thread: FuncUnit): boolean {
   return parallelTestOf(thread) !== undefined;
 }
+
+/** Whether two field paths can name the same memory: one is a prefix of the other. */
+export function samePlace(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
+  return true;
+}
+
+/** Whether the written variable is a struct or array value, whose fields a read of it copies. */
+export function isValue(model: FileModel, write: Access): boolean {
+  const t = model.types.underlying(write.decl.type);
+  return t.kind === 'struct' || t.kind === 'array' || (t.kind === 'named' && write.decl.type.kind !== 'unknown' && !model.types.isPointer(write.decl.type));
+}
+
+/**
+ * Whether `b` may touch the memory the write `a` changes: a field path it shares, or a shorter one
+ * that copies the field with a struct value, or assigns the pointer `a` goes through. Through a
+ * pointer, reading the pointer (or calling a method) does not read the field.
+ */
+export function touchesWritten(model: FileModel, a: Access, b: Access): boolean {
+  if (!samePlace(a.path, b.path)) return false;
+  return a.path.length <= b.path.length || b.kind === 'write' || isValue(model, a);
+}

@@ -4,7 +4,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
-import { conflictingAccesses, inParallelTest, pickConflict, unsynchronized } from './conflicts.js';
+import { conflictingAccesses, inParallelTest, pickConflict, touchesWritten, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
 
@@ -25,7 +25,8 @@ export const packageState: Rule = {
       if (!a.decl.packageLevel || !a.thread.spawn || inParallelTest(a.thread)) continue;
       const shape = writeShape(model, a);
       if (!shape || !unsynchronized(model, a)) continue;
-      const conflicts = conflictingAccesses(model, a, () => true);
+      // Another field, or the pointer the field is reached through, is other memory.
+      const conflicts = conflictingAccesses(model, a, (b) => touchesWritten(model, a, b));
       if (conflicts.length === 0) continue;
       const other = pickConflict(a, conflicts);
       const otherText =

@@ -6,7 +6,7 @@
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { callArguments, mightSpawn, runsInPlace } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
-import { isOuter, unsynchronized } from './conflicts.js';
+import { isOuter, touchesWritten, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
 
 /**
@@ -81,19 +81,6 @@ function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boole
   return false;
 }
 
-/** Whether two field paths can name the same memory: one is a prefix of the other. */
-function samePlace(a: readonly string[], b: readonly string[]): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
-  return true;
-}
-
-/** Whether the written variable is a struct or array value, whose fields a read of it copies. */
-function isValue(model: FileModel, write: Access): boolean {
-  const t = model.types.underlying(write.decl.type);
-  return t.kind === 'struct' || t.kind === 'array' || (t.kind === 'named' && write.decl.type.kind !== 'unknown' && !model.types.isPointer(write.decl.type));
-}
-
 function caseLabel(model: FileModel, caseNode: Node): string {
   if (caseNode.type === 'default_case') return '`default:`';
   const comm = caseNode.childForFieldName('communication');
@@ -127,12 +114,11 @@ export const unjoinedResult: Rule = {
       for (const read of model.accessesOf(write.decl)) {
         if (read.kind !== 'read' || read.thread !== parent || reported.has(read)) continue;
         if (read.node.startIndex < g.spawn.site.endIndex || !unsynchronized(model, read)) continue;
-        if (!samePlace(write.path, read.path)) continue;
         // `if follow { go … } else { …; if err != nil {…} }`: one call starts the goroutine or reads.
         if (model.startExcludes(g, read)) continue;
         // `srv.TLSConfig = cfg` and `if srv != nil { srv.Shutdown(ctx) }`: through a pointer, using the
         // pointer (or calling a method) does not read the field the goroutine set.
-        if (write.path.length > read.path.length && !isValue(model, write)) continue;
+        if (!touchesWritten(model, write, read)) continue;
         const branch = enclosingSelectCase(read.node, parent.node);
         if (!branch) continue;
         // `case <-readyCh:` reads readyCh as the select starts, before any branch is chosen.
