@@ -2757,10 +2757,15 @@ function serverGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): numbe
   }).length;
 }
 
-/** A statement that starts nothing and calls only `panic` or what reports a test's outcome (`t.Error(err)`). */
+/**
+ * A statement that starts nothing and calls only `panic` or what reports a test's outcome
+ * (`t.Error(err)`), with whatever its arguments compute (`t.Error("serve:", err.Error())`).
+ */
 function reportsStop(statement: Node, reportsOnly: (call: Node) => boolean): boolean {
   if (statement.descendantsOfType(['go_statement', 'for_statement', 'func_literal']).length > 0) return false;
-  return statement.descendantsOfType('call_expression').every((c) => c.childForFieldName('function')?.text === 'panic' || reportsOnly(c));
+  const calls = statement.descendantsOfType('call_expression');
+  const reports = calls.filter((c) => c.childForFieldName('function')?.text === 'panic' || reportsOnly(c));
+  return calls.every((c) => reports.some((r) => c.startIndex >= r.startIndex && c.endIndex <= r.endIndex));
 }
 
 /**
