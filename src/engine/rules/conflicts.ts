@@ -55,14 +55,14 @@ export function inParallelTest(thread: FuncUnit): boolean {
 }
 
 /** Whether two field paths can name the same memory: one is a prefix of the other. */
-export function samePlace(a: readonly string[], b: readonly string[]): boolean {
+function samePlace(a: readonly string[], b: readonly string[]): boolean {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i] && a[i] !== '[]' && b[i] !== '[]') return false;
   return true;
 }
 
 /** Whether the written variable is a struct or array value, whose fields a read of it copies. */
-export function isValue(model: FileModel, write: Access): boolean {
+function isValue(model: FileModel, write: Access): boolean {
   const t = model.types.underlying(write.decl.type);
   return t.kind === 'struct' || t.kind === 'array' || (t.kind === 'named' && write.decl.type.kind !== 'unknown' && !model.types.isPointer(write.decl.type));
 }
