@@ -5,7 +5,7 @@ import { analyze } from '../../src/engine/index.js';
 const racy = readFileSync(new URL('../fixtures/test-closure-write/two_goroutines_test.go', import.meta.url), 'utf8');
 
 function rulesAt(path: string, enableTests: boolean): [string, number][] {
-  const rules = enableTests ? { 'test-closure-write': { enabled: true } } : {};
+  const rules: Record<string, { enabled: boolean }> = enableTests ? { 'test-closure-write': { enabled: true } } : {};
   return analyze([{ path, content: racy }], { scope: 'all', rules }).findings.map((f) => [f.rule, f.line]);
 }
 
