@@ -4,7 +4,7 @@
  */
 import { analyze } from '../../src/engine/index.js';
 
-/** The races here are in `_test.go` files: test-closure-write's, off by default. */
+/** The races here are in `_test.go` files: test-closure-write's (named, so the tests do not lean on its default). */
 const TEST_FILES = { 'test-closure-write': { enabled: true } };
 
 const tested = {

@@ -1,7 +1,6 @@
 /**
- * test-closure-write: closure-write's hazard in a `_test.go` file. Off by default: test code orders its
- * goroutines through fake clocks, test servers and library calls the engine does not see, and
- * `go test -race` checks the tests it runs anyway (bench/triage rounds 55–78: 0.68 right in tests, 0.92 elsewhere).
+ * test-closure-write: closure-write's hazard in a `_test.go` file, a rule of its own so that a team can
+ * keep test races from failing its checks (a warning) or turn them off where `go test -race` runs.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
@@ -13,7 +12,6 @@ export const testClosureWrite: Rule = {
     summary: 'In a test file, a concurrently running closure assigns a variable it shares with other goroutines.',
     defaultSeverity: 'warning',
     fixable: true,
-    defaultEnabled: false,
     docPath: 'docs/rules/test-closure-write.md',
   },
   bodies: onlyWalkedBodies,
