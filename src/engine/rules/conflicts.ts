@@ -1,6 +1,6 @@
 /** What the access-based rules share: which accesses conflict, and which are synchronized. */
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
-import { UNKNOWN, type TypeRef } from '../semantic/typeref.js';
+import { UNKNOWN } from '../semantic/typeref.js';
 
 // Rules ask this of every pair of accesses to a variable: answered once per access.
 const unsynchronizedMemo = new WeakMap<Access, boolean>();
@@ -75,18 +75,18 @@ function isValue(model: FileModel, write: Access): boolean {
  */
 export function touchesWritten(model: FileModel, a: Access, b: Access): boolean {
   if (!samePlace(a.path, b.path)) return false;
-  return a.path.length <= b.path.length || b.kind === 'write' || copiesWritten(model, a, b);
+  return a.path.length <= b.path.length || b.kind === 'write' || readsWritten(model, a, b);
 }
 
 /**
  * Whether reading the value at `b`'s shorter path reads the field `a` writes: the variable is held by
- * value, and no pointer lies between `b`'s path and the field (`deps.Echo` is a pointer: reading it
- * reads nothing behind it).
+ * value, and no pointer lies between `b`'s path and the field (`deps.Echo` is a pointer: using it reads
+ * nothing behind it). A slice or map does not stop it: handed to a call, its elements are read.
  */
-function copiesWritten(model: FileModel, a: Access, b: Access): boolean {
+function readsWritten(model: FileModel, a: Access, b: Access): boolean {
   let t = a.decl.type;
   for (let i = 0; i < a.path.length; i++) {
-    if (i >= b.path.length && (i === 0 ? !isValue(model, a) : heldByReference(model, t))) return false;
+    if (i >= b.path.length && (i === 0 ? !isValue(model, a) : model.types.isPointer(t))) return false;
     const step = a.path[i]!;
     const u = model.types.underlying(t);
     t = step !== '[]' ? model.types.fieldType(t, step) : u.kind === 'array' || u.kind === 'slice' ? u.elem : u.kind === 'map' ? (u.value ?? UNKNOWN) : UNKNOWN;
@@ -94,10 +94,3 @@ function copiesWritten(model: FileModel, a: Access, b: Access): boolean {
   return true;
 }
 
-/**
- * A pointer: using it (a method call, a copy) is not taken to read what it points to. A slice or map
- * is: handed to a call (`fmt.Errorf("%v", m.Args)`), its elements are read.
- */
-function heldByReference(model: FileModel, t: TypeRef): boolean {
-  return model.types.underlying(t).kind === 'pointer';
-}
