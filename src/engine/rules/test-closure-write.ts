@@ -2,9 +2,8 @@
  * test-closure-write: closure-write's hazard in a `_test.go` file, a rule of its own so that a team can
  * keep test races from failing its checks (a warning) or turn them off where `go test -race` runs.
  */
-import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn } from '../semantic/model.js';
-import { isTestFile, reportClosureWrites } from './closure-write.js';
+import type { Rule } from '../rule.js';
+import { closureWrite, isTestFile, reportClosureWrites } from './closure-write.js';
 
 export const testClosureWrite: Rule = {
   meta: {
@@ -14,9 +13,10 @@ export const testClosureWrite: Rule = {
     fixable: true,
     docPath: 'docs/rules/test-closure-write.md',
   },
-  bodies: onlyWalkedBodies,
-  lockedMethods: (ctx) => mightSpawn(ctx.models),
-  lockingBodies: (ctx) => mightSpawn(ctx.models),
+  // The same check reads the same bodies.
+  bodies: closureWrite.bodies,
+  lockedMethods: closureWrite.lockedMethods,
+  lockingBodies: closureWrite.lockingBodies,
   run(model, report) {
     if (isTestFile(model)) reportClosureWrites(model, report);
   },
