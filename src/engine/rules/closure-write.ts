@@ -142,7 +142,9 @@ function findConflicts(model: FileModel, a: Access): { other: Access; related: A
     if (otherScore === 3 && related.length >= 3) break;
     if (!conflicts(b)) continue;
     if (b !== a && related.length < 3) related.push(b);
-    const score = (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
+    // Another instance's own write (b === a) races for sure; the same goroutine's other accesses
+    // meet a's other instances only on paths that may exclude each other.
+    const score = b === a ? 2.5 : (b.thread !== a.thread ? 2 : 0) + (b.kind === 'write' ? 1 : 0);
     if (score > otherScore) [other, otherScore] = [b, score];
   }
   if (!other) return undefined;
