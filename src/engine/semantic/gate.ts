@@ -33,6 +33,15 @@ export interface GateQueries {
   declOf(ident: Node): Decl | undefined;
   /** How a call runs its callback argument `index`, as the models say. */
   callbackMode?(call: Node, index: number): CallbackMode;
+  /** `obj.Chan()`, when the package's method returns a channel field of obj's type: the type's name and the field. */
+  returnedField?(call: Node): { type: string; field: string } | undefined;
+  /**
+   * The methods of `type` that may send on (or close, or hand out) its field `field`, themselves or
+   * through the receiver's other methods; undefined when code outside the type's methods names it.
+   */
+  fieldSignallers?(type: string, field: string): ReadonlySet<string> | undefined;
+  /** Whether the package function that `call` runs starts no goroutine and calls none of `methods`. */
+  quietConstructor?(call: Node, methods: ReadonlySet<string>): boolean;
 }
 
 interface GateKey {
@@ -296,8 +305,62 @@ export class ReleasingSends {
     return channels.some((r) =>
       r.ch.type === 'selector_expression'
         ? other.endIndex <= this.publishedAt(r.ch, parentFn, g)
-        : this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true,
+        : this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true ||
+          this.releasedByMethods(r.ch, parentFn, g, other),
     );
+  }
+
+  /**
+   * `jobs := gen.Chan()` (a channel field of an object the parent built), received by g, and fed only
+   * by methods of that object the parent calls after its access (`gen.Run(ctx)`, `gen.Stop()`):
+   *
+   *     gen, err := NewGenerator(spec)    // builds the object and its channel, starts nothing
+   *     jobs := gen.Chan()                // returns g.jobs
+   *     go func() { for j := range jobs { use(ctx, j) } }()
+   *     ctx = withDeadline(ctx)           // the parent's access
+   *     gen.Run(ctx)                      // the only sends on g.jobs
+   *
+   * Before the access the parent may only call the object's other methods; the object must not be
+   * passed, stored or captured, and its constructor must start no goroutine.
+   */
+  private releasedByMethods(ch: Node, parentFn: Node, g: FuncUnit, other: Node): boolean {
+    const decl = this.q.declOf(ch);
+    if (!decl || !within(decl.node, parentFn) || within(decl.node, g.node)) return false;
+    const holder = decl.node.parent?.type === 'expression_list' ? decl.node.parent.parent : undefined;
+    const values = holder?.type === 'short_var_declaration' ? holder.childForFieldName('right')?.namedChildren : undefined;
+    const call = values?.length === 1 && holder!.childForFieldName('left')?.namedChildCount === 1 ? values[0] : undefined;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    if (!mc || mc.receiver.type !== 'identifier' || callArguments(call!).length !== 0) return false;
+    const returned = this.q.returnedField?.(call!);
+    const signallers = returned && this.q.fieldSignallers?.(returned.type, returned.field);
+    if (!signallers || signallers.size === 0) return false;
+    const object = this.q.declOf(mc.receiver);
+    if (!object || object.kind === 'param' || object.kind === 'receiver' || object.kind === 'result') return false;
+    if (!within(object.node, parentFn) || within(object.node, g.node)) return false;
+    // The object comes from a constructor of the package that starts nothing.
+    const made = object.node.parent?.type === 'expression_list' ? object.node.parent.parent : undefined;
+    const madeBy = made?.type === 'short_var_declaration' ? made.childForFieldName('right')?.namedChild(0) : undefined;
+    if (madeBy?.type !== 'call_expression' || !this.q.quietConstructor?.(madeBy, signallers)) return false;
+    // The channel is only received from, by anyone.
+    for (const use of parentFn.descendantsOfType('identifier')) {
+      if (use.text !== ch.text || use.id === decl.node.id || this.q.declOf(use) !== decl) continue;
+      const parent = use.parent;
+      const receive = parent?.type === 'unary_expression' && parent.child(0)?.type === '<-';
+      const ranged = parent?.type === 'range_clause' && parent.childForFieldName('right')?.id === use.id;
+      if (!receive && !ranged) return false;
+    }
+    for (const use of parentFn.descendantsOfType('identifier')) {
+      if (use.text !== mc.receiver.text || use.id === object.node.id || this.q.declOf(use) !== object) continue;
+      // After the access, in the parent's own flow (or deferred to its exit), anything goes.
+      const later = use.startIndex >= other.endIndex && !inLoopAround(use, other, parentFn);
+      if (later && (insideDefer(use, parentFn) || !insideLiteral(use, parentFn))) continue;
+      if (made!.childForFieldName('left')?.namedChildren.some((n) => n.id === use.id)) continue;
+      // Before it, or anywhere a literal runs: only a call of a method that does not feed the channel.
+      const selector = use.parent?.type === 'selector_expression' && use.parent.childForFieldName('operand')?.id === use.id ? use.parent : undefined;
+      const called = selector?.parent?.type === 'call_expression' && selector.parent.childForFieldName('function')?.id === selector.id;
+      if (!called || signallers.has(selector!.childForFieldName('field')?.text ?? '')) return false;
+    }
+    return true;
   }
 
   /**

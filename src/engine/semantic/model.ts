@@ -2600,6 +2600,79 @@ class ModelBuilder {
     return ops;
   }
 
+  /** `obj.Chan()` where the package's method returns one channel field of obj's type (`return r.jobs`). */
+  returnedField(call: Node): { type: string; field: string } | undefined {
+    const mc = methodCall(call);
+    if (!mc || !this.returnsChannelField(mc.method)) return undefined;
+    let type = this.typeOfExpr(mc.receiver);
+    if (type.kind === 'pointer') type = type.elem;
+    if (type.kind !== 'named') return undefined;
+    const { returns } = this.channelOpsOf(type.name, mc.method);
+    return returns.size === 1 ? { type: type.name, field: [...returns][0] } : undefined;
+  }
+
+  private readonly signallers = new Map<string, ReadonlySet<string> | undefined>();
+
+  /**
+   * The methods of `type` that may feed its channel field `field`: those that name it other than to
+   * return it, hand their receiver on, or call such a method on it. Read from the source text (a
+   * skeleton parse leaves bodies out). Undefined when code outside the type's methods names `.field`.
+   */
+  fieldSignallers(type: string, field: string): ReadonlySet<string> | undefined {
+    const key = `${type}.${field}`;
+    if (this.signallers.has(key)) return this.signallers.get(key);
+    let result: Set<string> | undefined = new Set<string>();
+    const calls = new Map<string, string[]>();
+    const mention = new RegExp(`\\.\\s*${escapeRegExp(field)}\\b`, 'g');
+    for (const b of [this, ...this.siblings]) {
+      const own: Node[] = [];
+      for (const [k, node] of b.methodNodes) {
+        if (!k.startsWith(`${type}.`)) continue;
+        own.push(node);
+        const method = k.slice(type.length + 1);
+        const recv = node.childForFieldName('receiver')?.descendantsOfType('identifier')[0]?.text;
+        const body = node.childForFieldName('body');
+        const text = body ? b.source.slice(body.startIndex, body.endIndex) : '';
+        if (!recv || recv === '_') continue;
+        const r = escapeRegExp(recv);
+        const names = new RegExp(`\\b${r}\\s*\\.\\s*${escapeRegExp(field)}\\b`);
+        const accessor = new RegExp(`\\breturn\\s+${r}\\s*\\.\\s*${escapeRegExp(field)}\\s*(?:$|[;}]|//)`, 'gm');
+        const handsOn = new RegExp(`\\b${r}\\b(?!\\s*\\.)`);
+        if (names.test(text.replace(accessor, '')) || handsOn.test(text)) result.add(method);
+        else calls.set(method, [...text.matchAll(new RegExp(`\\b${r}\\s*\\.\\s*(\\w+)`, 'g'))].map((m) => m[1]));
+      }
+      // Another function naming `.field` may feed it from anywhere.
+      for (const m of b.source.matchAll(mention)) {
+        if (!own.some((n) => m.index! >= n.startIndex && m.index! < n.endIndex)) result = undefined;
+        if (!result) break;
+      }
+      if (!result) break;
+    }
+    for (let grew = true; result && grew; ) {
+      grew = false;
+      for (const [method, called] of calls) {
+        if (!result.has(method) && called.some((c) => result!.has(c))) {
+          result.add(method);
+          grew = true;
+        }
+      }
+    }
+    this.signallers.set(key, result);
+    return result;
+  }
+
+  /** Whether `call` runs a package function (a constructor) that starts no goroutine and calls none of `methods`. */
+  quietConstructor(call: Node, methods: ReadonlySet<string>): boolean {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'identifier') return false;
+    const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(fn.text));
+    const node = owner?.funcNodes.get(fn.text);
+    if (!owner || !node) return false;
+    const text = owner.source.slice(node.startIndex, node.endIndex);
+    if (/\bgo\s+[\w.(]/.test(text)) return false;
+    return ![...methods].some((m) => new RegExp(`\\.\\s*${escapeRegExp(m)}\\s*\\(`).test(text));
+  }
+
   private reference(ident: Node, scope: Scope, unit: FuncUnit, ctx: AccessContext): void {
     const decl = scope.lookup(ident.text);
     if (!decl || decl.node.startIndex === ident.startIndex) return;
@@ -4009,7 +4082,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
   const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex), callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index) });
-  const releasingSends = new ReleasingSends({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  const releasingSends = new ReleasingSends({
+    declOf: (ident) => b.refs.get(ident.startIndex),
+    returnedField: (call) => b.returnedField(call),
+    fieldSignallers: (type, field) => b.fieldSignallers(type, field),
+    quietConstructor: (call, methods) => b.quietConstructor(call, methods),
+  });
   const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
