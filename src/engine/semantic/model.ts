@@ -900,10 +900,26 @@ function innermostLoopBetween(node: Node, top: Node): Node | undefined {
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const n = ancestors[i];
     if (n.start < top.startIndex || (n.start === top.startIndex && n.end === top.endIndex && n.type === top.type)) break;
-    if (n.type === 'for_statement') return n.node;
+    if (n.type === 'for_statement' && !(n.node && runsOnce(n.node))) return n.node;
     if (n.type === 'func_literal') break;
   }
   return undefined;
+}
+
+/** `for i := 0; i < 1; i++ { … }`: a counted loop whose bounds allow one turn, its counter left alone in the body. */
+function runsOnce(loop: Node): boolean {
+  const clause = loop.namedChildren.find((c) => c.type === 'for_clause');
+  const init = clause?.childForFieldName('initializer');
+  const cond = clause?.childForFieldName('condition');
+  const update = clause?.childForFieldName('update');
+  const start = /^(\w+)\s*:?=\s*(\d+)$/.exec(init?.text ?? '');
+  if (!start || !cond || !update) return false;
+  const name = start[1];
+  const bound = new RegExp(`^${name}\\s*(<|<=)\\s*(\\d+)$`).exec(cond.text);
+  if (!bound || !new RegExp(`^${name}\\s*(\\+\\+|\\+=\\s*1)$`).test(update.text)) return false;
+  const turns = Number(bound[2]) - Number(start[2]) + (bound[1] === '<=' ? 1 : 0);
+  const body = loop.childForFieldName('body')?.text ?? '';
+  return turns === 1 && !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|&\\s*${name}\\b`).test(body);
 }
 
 /**
