@@ -478,6 +478,28 @@ export class ReleasingSends {
   }
 }
 
+/**
+ * `return ch, func() error { return scanErr }`: an accessor handed back beside a channel that g
+ * closes at its end (`defer close(ch)`, or `close(ch)` as its last statement). The caller drains the
+ * channel, then calls the accessor: what g did comes first, and an early call is the caller's race.
+ */
+export function readAfterReturnedClose(access: Node, g: FuncUnit, other: Node): boolean {
+  const parentFn = flowAround(g, other);
+  if (g.spawn?.kind !== 'go' || !parentFn || within(other, g.node)) return false;
+  const literal = outermostLiteral(other, parentFn);
+  const list = literal?.parent;
+  const ret = list?.type === 'expression_list' ? list.parent : undefined;
+  if (!literal || ret?.type !== 'return_statement' || insideLiteral(ret, parentFn) || within(access, literal)) return false;
+  const returned = new Set(list!.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text));
+  const statements = g.node.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  const closed = (call: Node | null | undefined) => {
+    const args = call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'close' ? callArguments(call) : [];
+    return args.length === 1 && args[0].type === 'identifier' && returned.has(args[0].text);
+  };
+  const last = statements.filter((st) => st.type !== 'comment').at(-1);
+  return statements.some((st) => st.type === 'defer_statement' && closed(st.namedChild(0))) || (last?.type === 'expression_statement' && closed(last.namedChild(0)) && access.endIndex <= last.startIndex);
+}
+
 /** The channel a receive reads (`<-ch`, `case <-ch:`, `case v := <-ch:`), when it is a name or a field of one (`<-s.ch`). */
 function receivedOperand(node: Node | null | undefined): Node | undefined {
   const receive = node?.type === 'receive_statement' ? node.childForFieldName('right') : node;

@@ -7,7 +7,7 @@ import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
-import { Gates, ReleasingSends } from './gate.js';
+import { Gates, ReleasingSends, readAfterReturnedClose } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
@@ -4111,7 +4111,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * parent's beyond the spawn window: handshakes, gates, published flags and test servers.
    */
   const ordersWithParent = (access: Node, unit: FuncUnit, g: FuncUnit, other: Node): boolean =>
-    (unit === g && (handshakes.orders(access, g, other) || gates.orders(access, g, other) || releasingSends.orders(access, g, other) || flags.orders(access, g, other))) ||
+    (unit === g &&
+      (handshakes.orders(access, g, other) ||
+        gates.orders(access, g, other) ||
+        releasingSends.orders(access, g, other) ||
+        flags.orders(access, g, other) ||
+        readAfterReturnedClose(access, g, other))) ||
     (runsInPlaceWithin(unit, g) && (testServers?.orders(access, g) ?? false));
 
   const heldAt = new Map<number, string[]>();
