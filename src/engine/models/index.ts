@@ -33,6 +33,8 @@ export interface FuncModel {
   retains?: ArgRef[];
   /** Arguments the call reads from until data or the stream's end arrives (`io.ReadAll`). */
   reads?: number[];
+  /** The receiver's exported fields a method reads or writes (`net/http.Server.Shutdown`: none): a write to another field beside the call does not meet it. */
+  fields?: string[];
   /** Channel arguments the call receives from before it returns, or ends the test (`testutil.RequireReceive`). */
   receives?: number[];
   /** Condition arguments the call returns only after one run of them returned true, or ends the test (`require.Eventually`). */

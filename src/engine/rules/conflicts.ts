@@ -75,7 +75,15 @@ function isValue(model: FileModel, write: Access): boolean {
  */
 export function touchesWritten(model: FileModel, a: Access, b: Access): boolean {
   if (!samePlace(a.path, b.path)) return false;
-  return a.path.length <= b.path.length || b.kind === 'write' || readsWritten(model, a, b);
+  return a.path.length <= b.path.length || b.kind === 'write' || (readsWritten(model, a, b) && callTouches(model, b, a.path[b.path.length]!));
+}
+
+/** Whether `b`, a method call on the value (`srv.Shutdown(ctx)`), may touch `field`: unless the models list the fields it does. */
+function callTouches(model: FileModel, b: Access, field: string): boolean {
+  const selector = b.method ? b.node.parent : undefined;
+  const call = selector?.type === 'selector_expression' ? selector.parent : undefined;
+  const fields = call?.type === 'call_expression' ? model.calleeModel(call)?.model.fields : undefined;
+  return !fields || fields.includes(field);
 }
 
 /**
