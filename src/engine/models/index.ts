@@ -41,6 +41,8 @@ export interface FuncModel {
   waitsUntilTrue?: number[];
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
   readerOf?: number;
+  /** With readerOf: the methods of the reader it makes that read its source (`bufio.NewScanner`: `Scan`). */
+  readMethods?: string[];
   /** A pipe's constructor: which result ends are read, and the methods that read from and write to an end. */
   pipe?: { readers: number[]; read: string[]; write: string[] };
   background?: ArgRef[];
@@ -224,6 +226,8 @@ export class ApiModels {
    * A package function whose body makes one may read a pipe end its caller hands it.
    */
   readonly streamReadingCalls: RegExp | undefined;
+  /** The methods of readers that read their source (`readMethods`: `Scan`): calls worth asking the receiver's maker of. */
+  readonly readerMethods = new Set<string>();
   /** The functions that make an in-memory pipe (`pipe`), as a file spells them: `os.Pipe`. */
   readonly pipeMakers: string[] = [];
   /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
@@ -248,6 +252,7 @@ export class ApiModels {
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);
+        for (const m of e.readMethods ?? []) this.readerMethods.add(m);
         if (e.pipe && names.length === 1) this.pipeMakers.push(`${packageNameOf(path)}.${names[0]}`);
       } else if ('package' in e) {
         this.packages.set(e.package, e);

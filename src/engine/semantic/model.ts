@@ -2070,7 +2070,10 @@ class ModelBuilder {
     const ends: { end: Node; method?: string }[] = [];
     // A method of an end (`client.Read(buf)`), or a call the models say (or the package's own function
     // shows) reads an argument (`io.ReadAll(client)`, `consumeUntilEOF(r)`).
-    if (selected && receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
+    // `sc.Scan()` on `sc := bufio.NewScanner(pr)`: a read of the pipe's end the reader wraps.
+    const wrapped = selected && receiver?.type === 'identifier' ? this.wrappedReadSource(receiver, selected, scope) : undefined;
+    if (wrapped) ends.push({ end: wrapped });
+    else if (selected && receiver?.type === 'identifier' && scope.lookup(receiver.text)?.results) ends.push({ end: receiver, method: selected });
     else
       for (const i of reads ?? this.packageFuncModel(fn, scope)?.reads ?? this.methodReads(call, selected, scope) ?? []) {
         const end = args[i] && this.readSource(args[i], scope);
@@ -2329,6 +2332,17 @@ class ModelBuilder {
       cur = source;
     }
     return cur.type === 'identifier' ? cur : undefined;
+  }
+
+  /** The stream a reading method of a reader reads (`sc.Scan()` on `sc := bufio.NewScanner(pr)`: `pr`), as the models' `readMethods` say. */
+  private wrappedReadSource(reader: Node, method: string, scope: Scope): Node | undefined {
+    if (!this.models.readerMethods.has(method)) return undefined;
+    const decl = scope.lookup(reader.text);
+    const made = decl?.init ?? decl?.results;
+    const model = made?.type === 'call_expression' ? this.calleeModel(made, scope)?.model : undefined;
+    if (model?.readerOf === undefined || !model.readMethods?.includes(method)) return undefined;
+    const source = this.readSource(reader, scope);
+    return source && source.text !== reader.text ? source : undefined;
   }
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
