@@ -6,7 +6,7 @@
 import type Parser from 'tree-sitter';
 import { fieldChildren, parseGo } from '../parse.js';
 import { escapeRegExp } from '../regexp.js';
-import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, type TypeRef } from './typeref.js';
+import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, typeName, type TypeRef } from './typeref.js';
 import { Gates, ReleasingSends, readAfterReturnedClose } from './gate.js';
 import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
@@ -1566,6 +1566,7 @@ class ModelBuilder {
           else if (op === '<-') {
             this.noteCancelJoin(node, scope, unit);
             this.noteReturnedChannelJoin(node, scope, unit);
+            this.noteGroupChannelJoin(node, scope, unit);
           }
           const operand = node.childForFieldName('operand');
           push(op === '&' ? within(operand, { ...(ctx ?? NO_CONTEXT), callee: false, addressTaken: true }) : visit(operand));
@@ -2589,6 +2590,28 @@ class ModelBuilder {
     while (selectCase && selectCase.type !== 'communication_case' && selectCase.type !== 'statement_list') selectCase = selectCase.parent;
     const scopeEnd = selectCase?.type === 'communication_case' ? { scopeEnd: selectCase.endIndex } : {};
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, ...scopeEnd, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  /**
+   * `<-gsync.WaitGroupToChan(&wg)`: a receive from the channel a call makes of a WaitGroup it is
+   * handed, a wait turned into a channel so that a select can time it out. It joins wg as
+   * `wg.Wait()` would (in a select, for its own case only).
+   */
+  private noteGroupChannelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
+    const call = receive.childForFieldName('operand');
+    if (call?.type !== 'call_expression' || !call.text.includes('&')) return;
+    const groups = callArguments(call).flatMap((arg) => {
+      const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
+      return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
+    });
+    if (groups.length !== 1) return;
+    // In a select, it joins for its own case; also after the select when every other case leaves (`return` on a timeout).
+    const stmt = receive.parent?.type === 'receive_statement' ? receive.parent : undefined;
+    const selectCase = stmt?.parent?.type === 'communication_case' ? stmt.parent : undefined;
+    const others = selectCase?.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+    const scopeEnd = others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
+    const at = stmt ?? receive;
+    unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: groups[0], deferred: false, ...scopeEnd });
   }
 
   private returningNames?: Set<string>;
