@@ -249,6 +249,20 @@ function stopCallOn(node: Node, receiver: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `return items, total, g.Wait()`: a read in the same return statement as a later `Wait()` call. The
+ * spec orders the calls of a statement, not its plain reads against them, so the read may come first.
+ * The join's callee (`g.Wait`), for the message.
+ */
+function joinLaterInReturn(other: Access): string | undefined {
+  if (other.kind !== 'read') return undefined;
+  let stmt: Node | null = other.node.parent;
+  for (let i = 0; stmt && i < 6 && stmt.type !== 'return_statement'; i++) stmt = stmt.parent;
+  if (stmt?.type !== 'return_statement') return undefined;
+  const join = stmt.descendantsOfType('call_expression').find((c) => c.startIndex > other.node.endIndex && /\.Wait$/.test(c.childForFieldName('function')?.text ?? ''));
+  return join?.childForFieldName('function')?.text;
+}
+
 /** Whether a file is a `_test.go` file: its closure-writes are test-closure-write's (see that rule). */
 export function isTestFile(model: FileModel): boolean {
   return model.path.endsWith('_test.go');
@@ -274,12 +288,15 @@ export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagn
     const readLine = inParent ? undefined : readOutside(model, a);
     const isError = /^(err|.*Err)$/.test(name) || a.decl.node.parent?.text.includes('error') === true;
     const kindOfName = a.decl.kind === 'result' ? 'named result' : 'variable';
+    const waitInReturn = other !== a ? joinLaterInReturn(other) : undefined;
     const message =
       `\`${name}\` is a ${kindOfName} declared outside ${where}, which assigns it while it is also ${otherWhat} ` +
       (other === a ? `by ${otherWhere}` : `on line ${lineOf(other.node)} by ${otherWhere}`) +
       (stop ? `, whose \`${stop}\` is what makes the goroutine's call return` : '') +
       `. Unsynchronized, the two accesses race.` +
-      (replacement
+      (waitInReturn
+        ? ` The read and \`${waitInReturn}()\` share one return statement, and Go does not fix whether \`${name}\` is read before or after that call returns; wait in a statement of its own first (\`err := ${waitInReturn}()\`), then return.`
+        : replacement
         ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
         : readLine !== undefined
           ? perGoroutineAdvice(name, readLine, isError)
