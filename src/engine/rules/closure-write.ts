@@ -297,12 +297,12 @@ export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagn
       (waitInReturn
         ? ` The read and \`${waitInReturn}()\` share one return statement, and Go does not fix whether \`${name}\` is read before or after that call returns; wait in a statement of its own first (\`err := ${waitInReturn}()\`), then return.`
         : replacement
-        ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
-        : readLine !== undefined
-          ? perGoroutineAdvice(name, readLine, isError)
-          : other !== a && other.kind === 'read' && other.thread.spawn
-            ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
-            : ' Give each goroutine its own variable, or guard it with a mutex.');
+          ? ` Declare a local instead (\`${name} := …\`), or return it through a named result.`
+          : readLine !== undefined
+            ? perGoroutineAdvice(name, readLine, isError)
+            : other !== a && other.kind === 'read' && other.thread.spawn
+              ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
+              : ' Give each goroutine its own variable, or guard it with a mutex.');
     const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
     report({
       ...spanOf(a.node),

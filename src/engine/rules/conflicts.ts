@@ -101,4 +101,3 @@ function readsWritten(model: FileModel, a: Access, b: Access): boolean {
   }
   return true;
 }
-
