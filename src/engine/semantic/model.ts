@@ -3359,7 +3359,8 @@ function deferredLiteral(s: Spawn): Node | undefined {
 
 /**
  * `l, err := paths.Lock(p)` or `unlock := keys.Lock(k)`: a Lock that hands back what releases it
- * (`l.Unlock()`, `unlock()`). The handle's name stands for the lock, held until that release.
+ * (`l.Unlock()`, `unlock()`). The handle's name stands for the lock, held until that release. Of
+ * several results (`entry, unlock := c.LockContract(id)`), the one the code goes on to call.
  */
 function lockHandle(stmt: Node): string | undefined {
   if (stmt.type !== 'short_var_declaration' && stmt.type !== 'assignment_statement') return undefined;
@@ -3367,8 +3368,49 @@ function lockHandle(stmt: Node): string | undefined {
   const value = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
   const mc = value?.type === 'call_expression' ? methodCall(value) : undefined;
   if (!mc || !LOCK_CALL.test(mc.method)) return undefined;
-  const first = stmt.childForFieldName('left')?.namedChild(0);
-  return first?.type === 'identifier' && first.text !== '_' ? first.text : undefined;
+  const names = (stmt.childForFieldName('left')?.namedChildren ?? []).filter((n) => n.type === 'identifier' && n.text !== '_').map((n) => n.text);
+  const rest = stmt.parent ? stmt.parent.text.slice(stmt.endIndex - stmt.parent.startIndex) : '';
+  return names.find((n) => new RegExp(`(?<![\\w.])${escapeRegExp(n)}\\(\\)`).test(rest)) ?? names[0];
+}
+
+/**
+ * A method pair that takes and gives back a lock by key: `AcquireLock(key, timeout)` … `ReleaseLock(key)`,
+ * `LockContract(id)` … `UnlockContract(id)`. Both reduce to one stem (`Lock`, `LockContract`); a
+ * name without `Lock` in it (a semaphore's `Acquire(ctx, n)`) is none, as it may let several in.
+ */
+function keyedLockStem(method: string): { stem: string; locks: boolean } | undefined {
+  const m = /^(Acquire|Release|R?Lock|R?Unlock)(\w*)$/.exec(method);
+  if (!m) return undefined;
+  const locks = m[1] === 'Acquire' || /^R?Lock$/.test(m[1]);
+  const stem = m[1] === 'Acquire' || m[1] === 'Release' ? m[2] : `Lock${m[2]}`;
+  return /Lock/.test(stem) && stem !== 'LockOSThread' ? { stem, locks } : undefined;
+}
+
+/** The lock a keyed method call takes or releases (`lm.Lock("k")` for `lm.AcquireLock("k", d)`): receiver, stem and first argument. */
+function keyedLockCall(call: Node): { name: string; locks: boolean } | undefined {
+  const mc = methodCall(call);
+  const stem = mc ? keyedLockStem(mc.method) : undefined;
+  const key = callArguments(call)[0];
+  return stem && key ? { name: `${mc!.receiver.text}.${stem.stem}(${key.text})`, locks: stem.locks } : undefined;
+}
+
+/**
+ * `if err := lm.AcquireLock(key, d); err != nil { return … }`, or the same call on the line before the
+ * `if`: past the `if`, the keyed lock is held.
+ */
+function checkedKeyedLock(ifStmt: Node): string | undefined {
+  const cond = ifStmt.childForFieldName('condition');
+  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '!=' || cond.childForFieldName('right')?.text !== 'nil') return undefined;
+  const err = cond.childForFieldName('left');
+  let prev = ifStmt.childForFieldName('initializer') ?? ifStmt.previousNamedSibling;
+  while (prev?.type === 'comment') prev = prev.previousNamedSibling;
+  if (err?.type !== 'identifier' || (prev?.type !== 'short_var_declaration' && prev?.type !== 'assignment_statement')) return undefined;
+  const left = prev.childForFieldName('left');
+  const right = prev.childForFieldName('right');
+  const call = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
+  if (left?.namedChildCount !== 1 || left.namedChild(0)?.text !== err.text || call?.type !== 'call_expression') return undefined;
+  const taken = keyedLockCall(call);
+  return taken?.locks ? taken.name : undefined;
 }
 
 /** Spawns that run side by side with their own kind only: parallel subtests, handlers. */
@@ -4097,9 +4139,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.lock;
         events.push(helper && lock && !helper.onSuccess ? { start: stmt.startIndex, name: lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
       }
-      // `if err != nil { return err }` after `err := acquire()`: past it, acquire's lock is held.
+      // `if err != nil { return err }` after `err := acquire()` or `err := lm.AcquireLock(key, d)`:
+      // past it, the lock is held.
       if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative') && stmt.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild?.type === 'return_statement') {
-        const acquired = b.successLockAt(stmt, false);
+        const acquired = b.successLockAt(stmt, false) ?? checkedKeyedLock(stmt);
         if (acquired) events.push({ start: stmt.startIndex, name: acquired, locked: true });
       }
       // `sem <- true` … `<-sem` on a channel of one slot: a lock (the send waits while another holds it).
@@ -4115,6 +4158,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
       let helper: LockHelper | undefined;
+      // `lm.ReleaseLock(key)`: gives back what a checked `lm.AcquireLock(key, d)` took.
+      const keyed = call ? keyedLockCall(call) : undefined;
+      if (keyed && !keyed.locks) events.push({ start: stmt.startIndex, name: keyed.name, locked: false });
       if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
       else if (call && (helper = b.lockHelper(mc.method))) {
