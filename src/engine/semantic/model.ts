@@ -2604,7 +2604,7 @@ class ModelBuilder {
       const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
       return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
     });
-    if (groups.length !== 1) return;
+    if (groups.length !== 1 || !this.mayWaitOnGroup(call)) return;
     // In a select, it joins for its own case; also after the select when every other case leaves (`return` on a timeout).
     const stmt = receive.parent?.type === 'receive_statement' ? receive.parent : undefined;
     const selectCase = stmt?.parent?.type === 'communication_case' ? stmt.parent : undefined;
@@ -2612,6 +2612,20 @@ class ModelBuilder {
     const scopeEnd = others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: groups[0], deferred: false, ...scopeEnd });
+  }
+
+  /**
+   * Whether the call handed `&wg` may wait on it: a function of the package whose body calls `Wait()`,
+   * or one of another package whose name says it waits (`gsync.WaitGroupToChan`, `waitDone`).
+   */
+  private mayWaitOnGroup(call: Node): boolean {
+    const fn = call.childForFieldName('function');
+    const name = fn?.type === 'identifier' ? fn.text : fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+    if (!name) return false;
+    const local = fn!.type === 'identifier' ? [this, ...this.siblings].find((b) => b.funcNodes.has(name)) : undefined;
+    const body = local?.funcNodes.get(name)?.childForFieldName('body');
+    if (body) return /\.Wait\(\s*\)/.test(local!.source.slice(body.startIndex, body.endIndex));
+    return /wait|done/i.test(name);
   }
 
   private returningNames?: Set<string>;
