@@ -9,13 +9,14 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Octokit } from '@octokit/rest';
 import { emptyFixStats, loadModelsFile, ModelError, parseUnifiedDiff, placeForReview } from '../engine/index.js';
-import type { AnalysisResult, Finding, ModelEntry, ReviewedFinding, Severity } from '../engine/index.js';
+import type { AnalysisResult, Finding, ModelEntry, ReviewedFinding } from '../engine/index.js';
 import { packageVersion, reviewChangesByGoVersion } from '../cli/main.js';
 import { isSkippedDir } from '../cli/files.js';
 import { escapeData, formatGithub, summaryLine } from '../cli/format.js';
 import type { RunSummary } from '../cli/format.js';
 import { formatSarif } from '../cli/sarif.js';
 import { docsBaseUrl } from '../report/docs-url.js';
+import { failsOn, isFailOn, type FailOn } from '../report/fail-on.js';
 import { ActionInputError, readPullRequestEvent } from './event.js';
 import type { PullRequestEvent } from './event.js';
 import { pullRequestDiff, readAtCommit, resolveCommit, topLevel } from './git.js';
@@ -31,7 +32,7 @@ export interface ActionDeps {
 }
 
 export type Mode = 'sarif' | 'review';
-export type FailOn = 'error' | 'warning' | 'never';
+export type { FailOn };
 
 export interface ActionInputs {
   mode: Mode;
@@ -50,7 +51,7 @@ export function readInputs(env: Env): ActionInputs {
   const mode = input('mode') ?? 'sarif';
   if (mode !== 'sarif' && mode !== 'review') throw new ActionInputError(`input mode must be sarif or review (got ${mode})`);
   const failOn = input('fail-on') ?? 'error';
-  if (failOn !== 'error' && failOn !== 'warning' && failOn !== 'never') {
+  if (!isFailOn(failOn)) {
     throw new ActionInputError(`input fail-on must be error, warning or never (got ${failOn})`);
   }
   return {
@@ -64,12 +65,9 @@ export function readInputs(env: Env): ActionInputs {
   };
 }
 
-const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
-
 /** 1 when a finding is at or above fail-on's severity. */
 export function exitStatus(findings: readonly Finding[], failOn: FailOn): number {
-  if (failOn === 'never') return 0;
-  return findings.some((f) => RANK[f.severity] >= RANK[failOn]) ? 1 : 0;
+  return failsOn(findings, failOn) ? 1 : 0;
 }
 
 /** The diff's .go files under `prefix` (repo-relative, '' for all), skipping vendor/ and testdata/. */

@@ -1,5 +1,5 @@
 import type { Finding, ReviewScope, Severity } from '../engine/index.js';
-import type { FailOn } from './config.js';
+import { failsOn, type FailOn } from '../report/fail-on.js';
 import type { SkippedFile } from './files.js';
 import { inlineCode as code, oneLine } from '../report/markdown.js';
 
@@ -39,8 +39,7 @@ export function toAnnotation(f: Finding): Annotation {
 
 /** `incomplete`: part of the pull request was not reviewed, so a pass would be a claim nobody checked. */
 export function conclusionFor(findings: readonly Finding[], failOn: FailOn, incomplete = false): Conclusion {
-  const failing = failOn !== 'never' && findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning'));
-  if (failing) return 'failure';
+  if (failsOn(findings, failOn)) return 'failure';
   return incomplete ? 'neutral' : 'success';
 }
 

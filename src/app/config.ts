@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ModelError, parseModels, REVIEW_SCOPES, RULES, type ModelEntry, type ReviewScope, type RuleSetting } from '../engine/index.js';
 import { inlineCode, oneLine } from '../report/markdown.js';
+import { FAIL_ON_VALUES, type FailOn } from '../report/fail-on.js';
 
 export const CONFIG_FILE = 'racecheck.yml';
 export const DEFAULT_MAX_COMMENTS = 30;
@@ -39,14 +40,14 @@ const glob = z
 const configSchema = z.strictObject({
   rules: z.record(z.string(), ruleSetting).optional(),
   ignore: z.array(glob).max(MAX_IGNORE_GLOBS, `at most ${MAX_IGNORE_GLOBS} ignore globs`).optional(),
-  fail_on: z.enum(['error', 'warning', 'never']).optional(),
+  fail_on: z.enum(FAIL_ON_VALUES as [FailOn, ...FailOn[]]).optional(),
   max_comments: z.number().int().min(0).max(100).optional(),
   scope: z.enum(REVIEW_SCOPES as [ReviewScope, ...ReviewScope[]]).optional(),
   // Checked against models/schema.json below, with the engine's own validator.
   models: z.array(z.unknown()).max(MAX_MODELS, `at most ${MAX_MODELS} models`).optional(),
 });
 
-export type FailOn = 'error' | 'warning' | 'never';
+export type { FailOn };
 
 export interface RacecheckConfig {
   rules: Record<string, RuleSetting>;

@@ -19,6 +19,7 @@ import { formatGithub, formatJson, formatText, OUTPUT_FORMATS, summaryLine } fro
 import type { OutputFormat, RunSummary } from './format.js';
 import { formatSarif } from './sarif.js';
 import { docsBaseUrl } from '../report/docs-url.js';
+import { FAIL_ON_VALUES, failsOn, isFailOn, type FailOn } from '../report/fail-on.js';
 import { progressFor } from './progress.js';
 
 export interface CliIO {
@@ -50,6 +51,8 @@ Options:
   --format FORMAT      text (default), json, sarif (SARIF 2.1.0, for code scanning),
                        or github (workflow-command annotations)
   --go-version 1.N     Go version for files outside any module (default: none)
+  --fail-on SEVERITY   exit 1 on a finding at least this severe: warning (default: any
+                       finding), error (as the App and the Action do by default), never
   --models FILE        a JSON file of models of your own APIs (see docs/models.md); repeatable
   --enable RULE,...    turn on rules that are off by default (see --list-rules)
   --disable RULE,...   turn rules off
@@ -58,7 +61,7 @@ Options:
   -v, --version        print the version and exit
 
 Directories are walked recursively, skipping vendor/, testdata/ and hidden directories.
-Exit status: 0 no findings, 1 findings, 2 usage or I/O error.
+Exit status: 0 no findings (at or above --fail-on), 1 findings, 2 usage or I/O error.
 `;
 
 export function packageVersion(): string {
@@ -78,6 +81,8 @@ interface ParsedArgs {
   scope?: ReviewScope;
   format: OutputFormat;
   goVersion?: string;
+  /** The least severe finding that makes the exit status 1. */
+  failOn: FailOn;
   /** Per-rule on/off from --enable and --disable. */
   rules: Record<string, RuleSetting>;
   /** Models files from --models, read when the run starts. */
@@ -115,6 +120,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
         scope: { type: 'string' },
         format: { type: 'string', default: 'text' },
         'go-version': { type: 'string' },
+        'fail-on': { type: 'string', default: 'warning' },
         'list-rules': { type: 'boolean', default: false },
         enable: { type: 'string', multiple: true, default: [] },
         models: { type: 'string', multiple: true, default: [] },
@@ -151,6 +157,8 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (v['go-version'] !== undefined && !/^1\.\d+$/.test(v['go-version'])) {
     throw new CliError(`--go-version must look like 1.21 (got ${v['go-version']})`);
   }
+  const failOn = v['fail-on'] ?? 'warning';
+  if (!isFailOn(failOn)) throw new CliError(`unknown --fail-on '${failOn}' (expected ${FAIL_ON_VALUES.join(', ')})`);
   return {
     paths: parsed.positionals,
     diff: v.diff,
@@ -159,6 +167,7 @@ function parseCommandLine(argv: readonly string[]): ParsedArgs {
     scope: v.all ? 'all' : (v.scope as ReviewScope | undefined),
     format: v.format as OutputFormat,
     goVersion: v['go-version'],
+    failOn,
     rules: ruleSwitches(v.enable ?? [], v.disable ?? []),
     models: v.models ?? [],
     help: v.help ?? false,
@@ -463,7 +472,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   if ((args.format === 'json' || args.format === 'sarif') && io.stderr.isTTY === true) {
     io.stderr.write(summaryLine(summary) + '\n');
   }
-  return result.findings.length > 0 ? 1 : 0;
+  return failsOn(result.findings, args.failOn) ? 1 : 0;
 }
 
 /** Colour unless NO_COLOR is set to anything non-empty (no-color.org) or the terminal is dumb. */

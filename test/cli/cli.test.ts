@@ -247,9 +247,33 @@ describe('usage and I/O errors exit 2 with one line', () => {
     [['--diff', '-', '--base', 'main'], /--diff and --base cannot be used together/],
     [['--diff', 'ghost.diff', 'a.go'], /paths cannot be combined with --diff/],
     [['--root', 'x'], /--root only applies to --diff and --base/],
+    [['--fail-on', 'info'], /unknown --fail-on 'info' \(expected error, warning, never\)/],
   ])('%j', async (argv, pattern) => {
     const root = makeTree({ 'notes.txt': 'just some words\n', 'ghost.diff': newFileDiff('ghost.go', CLEAN_GO), 'a.go': CLEAN_GO });
     expectOneLineError(await cli(argv, root), pattern);
+  });
+});
+
+describe('--fail-on', () => {
+  test('a warning fails the run by default and with --fail-on warning, not with error or never; the findings print either way', async () => {
+    // closure-write in a _test.go file is test-closure-write, a warning.
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'pkg/racy_test.go': RACY_GO });
+    const byDefault = await cli(['--format', 'json'], root);
+    const findings = (JSON.parse(byDefault.stdout) as { findings: { rule: string; severity: string }[] }).findings;
+    expect(findings.length).toBeGreaterThan(0);
+    expect(new Set(findings.map((f) => `${f.rule}/${f.severity}`))).toEqual(new Set(['test-closure-write/warning']));
+    expect(byDefault.code).toBe(1);
+    expect((await cli(['--fail-on', 'warning'], root)).code).toBe(1);
+    const onError = await cli(['--fail-on', 'error'], root);
+    expect(onError.code).toBe(0);
+    expect(onError.stdout).toMatch(/\[test-closure-write\]/);
+    expect((await cli(['--fail-on', 'never'], root)).code).toBe(0);
+  });
+
+  test('an error fails the run unless --fail-on never', async () => {
+    const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'pkg/racy.go': RACY_GO });
+    expect((await cli(['--fail-on', 'error'], root)).code).toBe(1);
+    expect((await cli(['--fail-on', 'never'], root)).code).toBe(0);
   });
 });
 
