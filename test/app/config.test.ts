@@ -120,7 +120,7 @@ describe('models of the repository\'s own APIs', () => {
   });
 
   test.each([
-    ['a callback mode that does not exist', 'models:\n  - { func: example.com/service/workers.Pool.Submit, callbacks: { "0": later } }\n', 'models.0.callbacks.0 must be one of sync, async, cleanup, concurrent, awaited, subtest'],
+    ['a callback mode that does not exist', 'models:\n  - { func: example.com/service/workers.Pool.Submit, callbacks: { "0": later } }\n', 'models.0.callbacks.0 must be one of sync, async, cleanup, concurrent, awaited, subtest, ui'],
     ['an entry that is neither a func nor a type', 'models:\n  - { function: example.com/service/workers.Pool.Submit }\n', 'models.0 needs a "func"'],
     ['a malformed name', 'models:\n  - { func: "pool Submit", callbacks: { "0": concurrent } }\n', 'models.0.func must be an import path and a name'],
   ])('%s gives action_required with a one-line error', async (_name, yaml, message) => {

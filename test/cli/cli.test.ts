@@ -509,7 +509,7 @@ func Total(p *workers.Pool, xs []int) int {
   });
 
   test.each([
-    ['a bad callback mode', '{ "models": [ { "func": "example.com/acme/workers.Pool.Submit", "callbacks": { "0": "later" } } ] }', /^racecheck: bad\.json: bad model: models\.0\.callbacks\.0 must be one of sync, async, cleanup, concurrent, awaited, subtest\n$/],
+    ['a bad callback mode', '{ "models": [ { "func": "example.com/acme/workers.Pool.Submit", "callbacks": { "0": "later" } } ] }', /^racecheck: bad\.json: bad model: models\.0\.callbacks\.0 must be one of sync, async, cleanup, concurrent, awaited, subtest, ui\n$/],
     ['JSON that does not parse', '{ "models": [', /^racecheck: bad\.json: not JSON/],
     ['a missing file', undefined, /^racecheck: bad\.json: cannot read models file \(ENOENT\)\n$/],
   ])('%s is a usage error with one line', async (_name, content, pattern) => {

@@ -138,7 +138,7 @@ func store(string) error { return nil }
       return undefined;
     };
     expect(message({ models: [submit] })).toBeUndefined();
-    expect(message([submit, { func: 'a.B', callbacks: { '0': 'later' } }])).toBe('my-models.json: bad model: models.1.callbacks.0 must be one of sync, async, cleanup, concurrent, awaited, subtest');
+    expect(message([submit, { func: 'a.B', callbacks: { '0': 'later' } }])).toBe('my-models.json: bad model: models.1.callbacks.0 must be one of sync, async, cleanup, concurrent, awaited, subtest, ui');
     expect(message({ models: [{ type: 'bytes.Buffer' }] })).toBe("my-models.json: bad model: models.0 must have required property 'concurrencySafe'");
     expect(message({ models: [{ func: 'a.B', extra: 1, writes: [0] }] })).toBe('my-models.json: bad model: models.0 has an unknown key "extra"');
     expect(message({ modles: [] })).toMatch(/^my-models.json: bad model: /);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 
-export type CallbackMode = 'sync' | 'async' | 'cleanup' | 'concurrent' | 'awaited' | 'subtest';
+export type CallbackMode = 'sync' | 'async' | 'cleanup' | 'concurrent' | 'awaited' | 'subtest' | 'ui';
 /** An argument by index, every argument, the receiver, or the first result. */
 export type ArgRef = number | '*' | 'receiver' | 'result';
 

@@ -4064,7 +4064,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
-    if (ta === tb) return isMultiInstance(ta) && (!perInstance(a.decl.node, ta) || sharedReceiver(a.decl, ta));
+    if (ta === tb) return isMultiInstance(ta) && (!perInstance(a.decl.node, ta) || sharedReceiver(a.decl, ta)) && !(uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb));
     const chainA = chainOf(ta);
     const chainB = chainOf(tb);
     if (chainA[chainA.length - 1] !== chainB[chainB.length - 1]) {
@@ -4093,6 +4093,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
       if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta, a) || waitsForSibling(a, ta, tb, b2))) return false;
+      // Both run on a UI toolkit's event loop, one callback at a time.
+      if (uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb)) return false;
       return !exclusiveGuards(a, b2, chainA[i].node);
     }
     return false;
@@ -4207,7 +4209,23 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
    * parent's beyond the spawn window: handshakes, gates, published flags and test servers.
    */
+  /**
+   * `fyne.Do(func() { data = d })` within goroutine g: a callback a UI toolkit runs on its event loop
+   * (the models' `ui` mode), one at a time with its widgets' callbacks and the code that built the UI.
+   */
+  const uiCallbackAt = (access: Node, g: FuncUnit): boolean => {
+    for (let n = access.parent; n && n.id !== g.node.id; n = n.parent) {
+      if (n.type !== 'func_literal' || n.parent?.type !== 'argument_list' || n.parent.parent?.type !== 'call_expression') continue;
+      const index = callArguments(n.parent.parent).findIndex((arg) => arg.id === n!.id);
+      if (callbackModeOf(b.calleeModel(n.parent.parent)?.model, index) === 'ui') return true;
+    }
+    return false;
+  };
+  /** The starter of g is a top-level function: code on the UI's loop, or run before it starts. */
+  const startedByTopLevel = (g: FuncUnit): boolean => chainOf(g).length === 2;
+
   const ordersWithParent = (access: Node, unit: FuncUnit, g: FuncUnit, other: Node): boolean =>
+    (startedByTopLevel(g) && uiCallbackAt(access, g)) ||
     (unit === g &&
       (handshakes.orders(access, g, other) ||
         gates.orders(access, g, other) ||
