@@ -3099,34 +3099,49 @@ function endsInReturn(selectCase: Node): boolean {
  * What a goroutine signals after all of its own code, as its first statement deferred or as its last:
  * the WaitGroups it marks done (`wg.Done()`) and the channels it closes (`close(results)`).
  */
-function signalsAtEnd(g: FuncUnit): { done: string[]; closed: string[] } {
+function signalsAtEnd(g: FuncUnit): Signals {
   let out = signalsAtEndOf.get(g);
   if (out) return out;
-  out = { done: [], closed: [] };
+  out = { done: [], closed: [], sent: [] };
   signalsAtEndOf.set(g, out);
   if (g.node.type !== 'func_literal') return out;
   const statements = bodyStatements(g.node).filter((st) => st.type !== 'comment');
   for (const [k, st] of statements.entries()) {
     const call = (k === 0 && st.type === 'defer_statement') || (k === statements.length - 1 && st.type === 'expression_statement') ? st.namedChild(0) : null;
     if (call?.type === 'call_expression') noteSignal(call, out);
+    if (k === statements.length - 1) noteSend(st, out);
   }
   return out;
 }
 
+/** `ready <- struct{}{}` as a statement adds `ready` to out.sent. */
+function noteSend(st: Node, out: Signals): void {
+  const ch = st.type === 'send_statement' ? st.childForFieldName('channel') : undefined;
+  if (ch?.type === 'identifier') out.sent.push(ch.text);
+}
+
 /** `wg.Done()` adds `wg` to out.done, `close(ch)` adds `ch` to out.closed. */
-function noteSignal(call: Node, out: { done: string[]; closed: string[] }): void {
+/** What a goroutine signals: WaitGroups it marks done, channels it closes, channels it sends on. */
+interface Signals {
+  done: string[];
+  closed: string[];
+  sent: string[];
+}
+
+function noteSignal(call: Node, out: Signals): void {
   const args = callArguments(call);
   const mc = methodCall(call);
   if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
   if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
 }
-const signalsAtEndOf = new WeakMap<FuncUnit, { done: string[]; closed: string[] }>();
+const signalsAtEndOf = new WeakMap<FuncUnit, Signals>();
 
 /**
- * A goroutine's own statements that wait: `wg.Wait()` (kind 'done', for a WaitGroup), and a range
- * with no `break` over a channel (kind 'closed'), each with where it ends.
+ * A goroutine's own statements that wait: `wg.Wait()` (kind 'done', for a WaitGroup), a range
+ * with no `break` over a channel (kind 'closed'), and a receive from a channel its function sends on
+ * once (kind 'sent'), each with where it ends.
  */
-function waitsOf(g: FuncUnit): { end: number; kind: 'done' | 'closed'; name: string }[] {
+function waitsOf(g: FuncUnit): { end: number; kind: keyof Signals; name: string }[] {
   let waits = waitsOfUnit.get(g);
   if (waits) return waits;
   waits = [];
@@ -3143,10 +3158,11 @@ function waitsOf(g: FuncUnit): { end: number; kind: 'done' | 'closed'; name: str
     // returns once the channel is closed.
     const received = receivedByStatement(st);
     if (received && onlyClosed(received, rootOf(g).node)) waits.push({ end: st.endIndex, kind: 'closed', name: received });
+    else if (received && sentOnce(received, rootOf(g).node)) waits.push({ end: st.endIndex, kind: 'sent', name: received });
   }
   return waits;
 }
-const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: 'done' | 'closed'; name: string }[]>();
+const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: keyof Signals; name: string }[]>();
 
 /** The channel a statement receives from: `<-ch`, `v := <-ch`, `v, ok = <-ch`. */
 function receivedByStatement(st: Node): string | undefined {
@@ -3172,6 +3188,24 @@ function onlyClosed(name: string, fn: Node): boolean {
     else if (!(isReceiveOf(before) || /\bclose\(\s*$/.test(before) || /\brange\s+$/.test(before))) return false;
   }
   return made;
+}
+
+/**
+ * Whether `fn` makes channel `name` and sends on it in one statement only, otherwise only receiving
+ * from it: a receive that returns was answered by that one send.
+ */
+function sentOnce(name: string, fn: Node): boolean {
+  const text = fn.text;
+  let made = false;
+  let sends = 0;
+  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))) {
+    const before = text.slice(Math.max(0, m.index! - 10), m.index!);
+    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
+    if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) made = true;
+    else if (/^\s*<-/.test(after) && /(?:^|[\n;{]\s*)$/.test(before)) sends++;
+    else if (!isReceiveOf(before)) return false;
+  }
+  return made && sends === 1;
 }
 
 /** Whether the text before a channel's name ends in a receive, `<-ch`, and not a send of it as a value, `out <- ch`. */
@@ -3202,12 +3236,14 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   return waits.some((w) => w.end <= access.node.startIndex && later[w.kind].includes(w.name));
 }
 
-/** The WaitGroups a goroutine marks done, and the channels it closes, in its top-level statements after `pos`. */
-function signalsAfter(g: FuncUnit, pos: number): { done: string[]; closed: string[] } {
-  const out: { done: string[]; closed: string[] } = { done: [], closed: [] };
+/** The WaitGroups a goroutine marks done, and the channels it closes or sends on, in its top-level statements after `pos`. */
+function signalsAfter(g: FuncUnit, pos: number): Signals {
+  const out: Signals = { done: [], closed: [], sent: [] };
   if (g.node.type !== 'func_literal') return out;
   for (const st of bodyStatements(g.node)) {
-    if (st.startIndex < pos || st.type !== 'expression_statement') continue;
+    if (st.startIndex < pos) continue;
+    noteSend(st, out);
+    if (st.type !== 'expression_statement') continue;
     const call = st.namedChild(0);
     if (call?.type === 'call_expression') noteSignal(call, out);
   }
