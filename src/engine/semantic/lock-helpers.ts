@@ -57,6 +57,8 @@ export interface PackageLockHelper {
   onSuccess?: boolean;
   /** A lock the function finds by its arguments (`stripe(kind, key).Lock()`): calls with the same arguments take the same one. */
   keyed?: boolean;
+  /** The lock is this argument (`func lock(m *sync.Mutex) *sync.Mutex { m.Lock(); return m }`); `lock` is then the parameter's name. */
+  param?: number;
 }
 
 /** `stripe(kind, key).Lock()`: a lock a package function finds by the arguments it is handed. */
@@ -69,6 +71,14 @@ export function packageLockHelperOf(params: readonly string[], results: string, 
     .map((l) => l.trim())
     .filter((l) => l !== '');
   if (lines.length === 0 || lines.length > 16) return undefined;
+  // `func lock(m *sync.Mutex) *sync.Mutex { m.Lock(); return m }` and `func with(m *sync.Mutex) { m.Unlock() }`:
+  // the lock is what the caller hands over.
+  const own = LOCK_LINE.exec(lines[0]) ?? (lines[0].startsWith('defer') ? null : UNLOCK_LINE.exec(lines[0]));
+  if (own && own[2] === '' && params.includes(own[1])) {
+    const locks = LOCK_LINE.test(lines[0]);
+    const rest = lines.slice(1).join(';');
+    if (rest === '' || (locks && rest === `return ${own[1]}`)) return { lock: own[1], locks, param: params.indexOf(own[1]) };
+  }
   // The lock is a package variable: not a parameter, not declared in the body.
   const packageLevel = (name: string) => !params.includes(name) && !new RegExp(`\\bvar\\s+${name}\\b|\\b${name}\\s*(?:,[^=]*)?:=`).test(text);
   if (results === '') {

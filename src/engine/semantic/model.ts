@@ -4174,6 +4174,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const locker = chained && /^R?Unlock$/.test(chained.method) && chained.receiver.type === 'call_expression' ? methodCall(chained.receiver) : undefined;
       const handle = lockHandle(stmt);
       if (handle) events.push({ start: stmt.startIndex, name: handle, locked: true });
+      // `defer with(lock(mtx))`: the argument's lock is taken now, by a package function that locks what it is handed.
+      const inner = deferred?.type === 'call_expression' && deferred.childForFieldName('function')?.type === 'identifier' ? callArguments(deferred)[0] : undefined;
+      const innerFn = inner?.type === 'call_expression' ? inner.childForFieldName('function') : undefined;
+      const taker = innerFn?.type === 'identifier' ? b.packageLockHelper(innerFn.text) : undefined;
+      const taken = taker?.param !== undefined && taker.locks ? callArguments(inner!)[taker.param]?.text : undefined;
+      if (taken) events.push({ start: stmt.startIndex, name: taken, locked: true });
       // `if !mu.TryLock() { return }`, or the spin `for !mu.TryLock() {}`: past it, the lock is held.
       if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative')) {
         const tried = triedLock(stmt.childForFieldName('condition'), true);
@@ -4188,7 +4194,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
         const name = call.childForFieldName('function')!.text;
         const helper = b.packageLockHelper(name);
-        const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.lock;
+        const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.param !== undefined ? callArguments(call)[helper.param]?.text : helper?.lock;
         events.push(helper && lock && !helper.onSuccess ? { start: stmt.startIndex, name: lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
       }
       // `if err != nil { return err }` after `err := acquire()` or `err := lm.AcquireLock(key, d)`:
