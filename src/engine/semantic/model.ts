@@ -2179,18 +2179,8 @@ class ModelBuilder {
    * `acquire` takes a package-level lock only when it succeeds.
    */
   successLockAt(ifStmt: Node, whenNil: boolean): string | undefined {
-    const cond = ifStmt.childForFieldName('condition');
-    if (cond?.type !== 'binary_expression' || cond.childForFieldName('right')?.text !== 'nil') return undefined;
-    if (operatorOf(cond) !== (whenNil ? '==' : '!=')) return undefined;
-    const err = cond.childForFieldName('left');
-    let prev = ifStmt.childForFieldName('initializer') ?? ifStmt.previousNamedSibling;
-    while (prev?.type === 'comment') prev = prev.previousNamedSibling;
-    if (err?.type !== 'identifier' || (prev?.type !== 'short_var_declaration' && prev?.type !== 'assignment_statement')) return undefined;
-    const left = prev.childForFieldName('left');
-    const right = prev.childForFieldName('right');
-    const call = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
-    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
-    if (left?.namedChildCount !== 1 || left.namedChild(0)?.text !== err.text || fn?.type !== 'identifier') return undefined;
+    const fn = errorCheckedCall(ifStmt, whenNil ? '==' : '!=')?.childForFieldName('function');
+    if (fn?.type !== 'identifier') return undefined;
     const helper = this.packageLockHelper(fn.text);
     return helper?.onSuccess ? helper.lock : undefined;
   }
@@ -3449,8 +3439,15 @@ function keyedLockCall(call: Node): { name: string; locks: boolean } | undefined
  * `if`: past the `if`, the keyed lock is held.
  */
 function checkedKeyedLock(ifStmt: Node): string | undefined {
+  const call = errorCheckedCall(ifStmt, '!=');
+  const taken = call ? keyedLockCall(call) : undefined;
+  return taken?.locks ? taken.name : undefined;
+}
+
+/** The call `if err != nil` (or `==`) checks: `err := f()` as the if's initializer or the statement before it. */
+function errorCheckedCall(ifStmt: Node, op: '==' | '!='): Node | undefined {
   const cond = ifStmt.childForFieldName('condition');
-  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '!=' || cond.childForFieldName('right')?.text !== 'nil') return undefined;
+  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== op || cond.childForFieldName('right')?.text !== 'nil') return undefined;
   const err = cond.childForFieldName('left');
   let prev = ifStmt.childForFieldName('initializer') ?? ifStmt.previousNamedSibling;
   while (prev?.type === 'comment') prev = prev.previousNamedSibling;
@@ -3458,9 +3455,7 @@ function checkedKeyedLock(ifStmt: Node): string | undefined {
   const left = prev.childForFieldName('left');
   const right = prev.childForFieldName('right');
   const call = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
-  if (left?.namedChildCount !== 1 || left.namedChild(0)?.text !== err.text || call?.type !== 'call_expression') return undefined;
-  const taken = keyedLockCall(call);
-  return taken?.locks ? taken.name : undefined;
+  return left?.namedChildCount === 1 && left.namedChild(0)?.text === err.text && call?.type === 'call_expression' ? call : undefined;
 }
 
 /** Spawns that run side by side with their own kind only: parallel subtests, handlers. */
