@@ -268,10 +268,33 @@ export function isTestFile(model: FileModel): boolean {
   return model.path.endsWith('_test.go');
 }
 
-/** Every write by a concurrently running closure to a variable it shares, in the file. */
+/**
+ * Every write by a concurrently running closure to a variable it shares, in the file: one finding per
+ * variable and goroutine, at its first racing write, with the goroutine's later ones as related
+ * locations (a reviewer comments once on `err`, not on each of its six assignments).
+ */
 export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagnostic) => void): void {
-  for (const a of model.accesses) {
-    if (a.kind !== 'write' || a.path.length > 0 || a.appendSelf || a.deleted) continue;
+  const groups = new Map<Decl, Map<FuncUnit, { diagnostic: Diagnostic; later: Access[] }>>();
+  for (const a of racingWrites(model)) {
+    let byThread = groups.get(a.access.decl);
+    if (!byThread) groups.set(a.access.decl, (byThread = new Map()));
+    const group = byThread.get(a.access.thread);
+    if (group) group.later.push(a.access);
+    else byThread.set(a.access.thread, { diagnostic: a.diagnostic, later: [] });
+  }
+  for (const byThread of groups.values()) {
+    for (const { diagnostic, later } of byThread.values()) {
+      const also = later.map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` also written here by ${describeThread(b.thread)}` }));
+      report({ ...diagnostic, related: [...(diagnostic.related ?? []), ...also] });
+    }
+  }
+}
+
+/** Each write that races, in source order, with the finding it would make alone. */
+function* racingWrites(model: FileModel): Generator<{ access: Access; diagnostic: Diagnostic }> {
+  const writes = model.accesses.filter((a) => a.kind === 'write').sort((x, y) => x.node.startIndex - y.node.startIndex);
+  for (const a of writes) {
+    if (a.path.length > 0 || a.appendSelf || a.deleted) continue;
     if (!a.thread.spawn || a.decl.loop) continue; // loop variables belong to loop-var-capture
     // Package-level state and parallel subtests have rules of their own.
     if (a.decl.packageLevel || inParallelTest(a.thread)) continue;
@@ -304,12 +327,15 @@ export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagn
               ? ' Make the reader wait for the write (a WaitGroup or channel it waits on after the write), or guard it with a mutex.'
               : ' Give each goroutine its own variable, or guard it with a mutex.');
     const related = others.map((b) => ({ line: lineOf(b.node), message: `\`${name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` }));
-    report({
-      ...spanOf(a.node),
-      message,
-      related,
-      ...(replacement ? { fix: { message: `Declare a local instead (\`${name} := …\`).`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
-    });
+    yield {
+      access: a,
+      diagnostic: {
+        ...spanOf(a.node),
+        message,
+        related,
+        ...(replacement ? { fix: { message: `Declare a local instead (\`${name} := …\`).`, edits: [{ startLine: lineOf(a.node), endLine: lineOf(a.node), replacement }] } } : {}),
+      },
+    };
   }
 }
 
