@@ -284,7 +284,10 @@ export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagn
   }
   for (const byThread of groups.values()) {
     for (const { diagnostic, later } of byThread.values()) {
-      const also = later.map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` also written here by ${describeThread(b.thread)}` }));
+      const named = new Set((diagnostic.related ?? []).map((r) => r.line));
+      const also = later
+        .map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` also written here by ${describeThread(b.thread)}` }))
+        .filter((r) => r.line !== diagnostic.line && !named.has(r.line));
       report({ ...diagnostic, related: [...(diagnostic.related ?? []), ...also] });
     }
   }
