@@ -876,7 +876,18 @@ function descenderFor(tree: Parser.Tree): Descender {
  */
 function onlyStartedBy(name: Node, fn: Node): Node | undefined {
   const calls = callsOfName(fn, name.text, (ident) => ident.startIndex !== name.startIndex);
-  return calls?.length === 1 && calls[0].parent?.type === 'go_statement' ? calls[0].parent : undefined;
+  const site = calls?.length === 1 && calls[0].parent?.type === 'go_statement' ? calls[0].parent : undefined;
+  // Started from another goroutine (`go func() { defer func() { go release() }() }()`), it is that
+  // goroutine's child, not fn's: what fn's own code does around it says nothing of its order.
+  return site && startsInOwnCode(site, fn) ? site : undefined;
+}
+
+/** Whether `node` runs in fn's own code: no func literal between them but blocks called in place. */
+function startsInOwnCode(node: Node, fn: Node): boolean {
+  for (let p = node.parent; p && p.id !== fn.id; p = p.parent) {
+    if (p.type === 'func_literal' && !runsInPlace(p)) return false;
+  }
+  return true;
 }
 
 /**
