@@ -89,9 +89,14 @@ test('packageLockHelperOf tells package functions that take a package lock, alwa
   expect(packageLockHelperOf([], '', '{\n\tif h == nil {\n\t\treturn\n\t}\n\th = nil\n\tdbMu.Unlock()\n}')).toEqual({ lock: 'dbMu', locks: false });
   const acquire = '{\n\tl, err := open()\n\tif err != nil {\n\t\treturn fmt.Errorf("open: %v", err)\n\t}\n\tdbMu.Lock()\n\theld = l\n\treturn nil\n}';
   expect(packageLockHelperOf([], 'error', acquire)).toEqual({ lock: 'dbMu', locks: true, onSuccess: true });
-  // A success without the lock, a lock given as a parameter or made inside, a lock with fields: none.
+  // A lock given as a parameter is the caller's argument: `lock(&mu)` takes mu, `with(&mu)` gives it back.
+  expect(packageLockHelperOf(['mu'], '', '{ mu.Lock() }')).toEqual({ lock: 'mu', locks: true, param: 0 });
+  expect(packageLockHelperOf(['m'], '*sync.Mutex', '{ m.Lock(); return m }')).toEqual({ lock: 'm', locks: true, param: 0 });
+  expect(packageLockHelperOf(['id', 'm'], '', '{\n\tm.RUnlock()\n}')).toEqual({ lock: 'm', locks: false, param: 1 });
+  expect(packageLockHelperOf(['m'], '*sync.Mutex', '{ return m }')).toBeUndefined();
+  expect(packageLockHelperOf(['m'], '', '{ m.Lock(); log(m) }')).toBeUndefined();
+  // A success without the lock, a lock made inside, a lock with fields: none.
   expect(packageLockHelperOf([], 'error', '{\n\tif held != nil {\n\t\treturn nil\n\t}\n\tdbMu.Lock()\n\treturn nil\n}')).toBeUndefined();
-  expect(packageLockHelperOf(['mu'], '', '{ mu.Lock() }')).toBeUndefined();
   expect(packageLockHelperOf([], '', '{\n\tmu := locks[id]\n\tmu.Lock()\n}')).toBeUndefined();
   expect(packageLockHelperOf([], 'error', '{\n\tdb.mu.Lock()\n\treturn nil\n}')).toBeUndefined();
   expect(packageLockHelperOf([], '(int, error)', '{\n\tdbMu.Lock()\n\treturn nil\n}')).toBeUndefined();
