@@ -537,6 +537,8 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
 
 // Calls that do not return to their caller besides the models' `noReturn` functions: panic, and a
 // test's fatal failure or skip on whatever receiver (testing.T, B, F, a suite's embedded T).
+/** testing.T's methods that end the test's goroutine (runtime.Goexit). */
+const TEST_STOPS = /^(?:Skip|Skipf|SkipNow|Fatal|Fatalf|FailNow)$/;
 const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow))$/;
 
 /** Whether a call's function text (`os.Exit`, `Fail`) never returns; the file's models decide beyond NO_RETURN_CALL. */
@@ -1459,6 +1461,26 @@ class ModelBuilder {
       return tasks;
     };
     const within = (n: Node | null | undefined, ctx: AccessContext): Task[] => (n ? [{ node: n, scope: curScope, unit: curUnit, ctx }] : []);
+    /**
+     * A list's statements from `from` on. What follows `t.SkipNow()`, `panic(…)` or `os.Exit(1)` never
+     * runs, unless a label after it is jumped to: each call statement is read once the ones before it
+     * have declared their names, and the rest is queued only if it lets the list go on.
+     */
+    const visitStatements = (statements: Node[], from: number, lastLabel: number, s: Scope, u: FuncUnit): Task[] => {
+      const tasks: Task[] = [];
+      for (let k = from; k < statements.length; k++) {
+        const st = statements[k];
+        if (INERT_NODES.has(st.type)) continue;
+        tasks.push({ node: st, scope: s, unit: u });
+        if (k + 1 < statements.length && st.type === 'expression_statement' && st.namedChild(0)?.type === 'call_expression') {
+          tasks.push(() => {
+            if (!this.endsFlow(st, s) || lastLabel > k) push(visitStatements(statements, k + 1, lastLabel, s, u));
+          });
+          break;
+        }
+      }
+      return tasks;
+    };
     while (stack.length > 0) {
       const task = stack.pop()!;
       if (typeof task === 'function') {
@@ -1777,10 +1799,31 @@ class ModelBuilder {
         case 'labeled_statement':
           push(visitAll(node.namedChildren.filter((c) => c.type !== 'label_name')));
           break;
+        case 'statement_list': {
+          const statements = node.namedChildren;
+          let lastLabel = -1;
+          statements.forEach((st, k) => {
+            if (st.type === 'labeled_statement') lastLabel = k;
+          });
+          push(visitStatements(statements, 0, lastLabel, scope, unit));
+          break;
+        }
         default:
           push(visitAll(node.namedChildren));
       }
     }
+  }
+
+  /** A statement that never lets its list go on: `panic(…)`, a call the models say never returns, or a test's `t.Skip`, `t.Fatal` or `t.FailNow`. */
+  private endsFlow(stmt: Node, scope: Scope): boolean {
+    const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    if (fn?.type === 'identifier') return !this.declOf(fn, scope) && (fn.text === 'panic' || this.noReturnCall(fn.text));
+    const receiver = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+    if (receiver?.type !== 'identifier') return false;
+    // `log.Fatal(…)` on the package, not on a variable that happens to be named log.
+    if (this.packageAlias(receiver, scope)) return this.noReturnCall(fn!.text);
+    return TEST_STOPS.test(fn!.childForFieldName('field')?.text ?? '') && /^\*?testing\.(?:T|B|F|TB)$/.test(typeName(this.typeOfExpr(receiver, scope)));
   }
 
   private isChannel(expr: Node | null, scope: Scope): boolean {
