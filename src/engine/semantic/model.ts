@@ -537,6 +537,13 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
 
 // Calls that do not return to their caller besides the models' `noReturn` functions: panic, and a
 // test's fatal failure or skip on whatever receiver (testing.T, B, F, a suite's embedded T).
+/** A statement endsFlow may find terminating: a call statement, `return`, `goto`, or an `if` with an `else`. */
+function mayEndFlow(stmt: Node): boolean {
+  if (stmt.type === 'expression_statement') return stmt.namedChild(0)?.type === 'call_expression';
+  if (stmt.type === 'if_statement') return stmt.childForFieldName('alternative') !== null;
+  return stmt.type === 'return_statement' || stmt.type === 'goto_statement';
+}
+
 /** testing.T's methods that end the test's goroutine (runtime.Goexit). */
 const TEST_STOPS = /^(?:Skip|Skipf|SkipNow|Fatal|Fatalf|FailNow)$/;
 const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow))$/;
@@ -1472,7 +1479,7 @@ class ModelBuilder {
         const st = statements[k];
         if (INERT_NODES.has(st.type)) continue;
         tasks.push({ node: st, scope: s, unit: u });
-        if (k + 1 < statements.length && st.type === 'expression_statement' && st.namedChild(0)?.type === 'call_expression') {
+        if (k + 1 < statements.length && mayEndFlow(st)) {
           tasks.push(() => {
             if (!this.endsFlow(st, s) || lastLabel > k) push(visitStatements(statements, k + 1, lastLabel, s, u));
           });
@@ -1814,8 +1821,26 @@ class ModelBuilder {
     }
   }
 
-  /** A statement that never lets its list go on: `panic(…)`, a call the models say never returns, or a test's `t.Skip`, `t.Fatal` or `t.FailNow`. */
+  /**
+   * A statement that never lets its list go on (the spec's terminating statements, with the calls that
+   * do not return): `return`, `goto`, `panic(…)`, a call the models say never returns, a test's
+   * `t.Skip`, `t.Fatal` or `t.FailNow`, a block ending in one, or an `if` whose branches all end so.
+   */
   private endsFlow(stmt: Node, scope: Scope): boolean {
+    switch (stmt.type) {
+      case 'return_statement':
+      case 'goto_statement':
+        return true;
+      case 'block': {
+        const last = stmt.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment').pop();
+        return !!last && this.endsFlow(last, scope);
+      }
+      case 'if_statement': {
+        const consequence = stmt.childForFieldName('consequence');
+        const alternative = stmt.childForFieldName('alternative');
+        return !!consequence && !!alternative && this.endsFlow(consequence, scope) && this.endsFlow(alternative, scope);
+      }
+    }
     const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
     const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
     if (fn?.type === 'identifier') return !this.declOf(fn, scope) && (fn.text === 'panic' || this.noReturnCall(fn.text));
