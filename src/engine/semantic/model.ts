@@ -537,6 +537,12 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
 
 // Calls that do not return to their caller besides the models' `noReturn` functions: panic, and a
 // test's fatal failure or skip on whatever receiver (testing.T, B, F, a suite's embedded T).
+/** The lock an argument hands over, by the name its own Lock calls use: `mu` for `&mu`. */
+function handedLock(arg: Node | undefined): string | undefined {
+  const target = arg?.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : arg;
+  return target?.text;
+}
+
 /** A statement endsFlow may find terminating: a call statement, `return`, `goto`, or an `if` with an `else`. */
 function mayEndFlow(stmt: Node): boolean {
   if (stmt.type === 'expression_statement') return stmt.namedChild(0)?.type === 'call_expression';
@@ -3189,7 +3195,6 @@ function noteSend(st: Node, out: Signals): void {
   if (ch?.type === 'identifier') out.sent.push(ch.text);
 }
 
-/** `wg.Done()` adds `wg` to out.done, `close(ch)` adds `ch` to out.closed. */
 /** What a goroutine signals: WaitGroups it marks done, channels it closes, channels it sends on. */
 interface Signals {
   done: string[];
@@ -3197,6 +3202,7 @@ interface Signals {
   sent: string[];
 }
 
+/** `wg.Done()` adds `wg` to out.done, `close(ch)` adds `ch` to out.closed. */
 function noteSignal(call: Node, out: Signals): void {
   const args = callArguments(call);
   const mc = methodCall(call);
@@ -4252,7 +4258,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const inner = deferred?.type === 'call_expression' && deferred.childForFieldName('function')?.type === 'identifier' ? callArguments(deferred)[0] : undefined;
       const innerFn = inner?.type === 'call_expression' ? inner.childForFieldName('function') : undefined;
       const taker = innerFn?.type === 'identifier' ? b.packageLockHelper(innerFn.text) : undefined;
-      const taken = taker?.param !== undefined && taker.locks ? callArguments(inner!)[taker.param]?.text : undefined;
+      const taken = taker?.param !== undefined && taker.locks ? handedLock(callArguments(inner!)[taker.param]) : undefined;
       if (taken) events.push({ start: stmt.startIndex, name: taken, locked: true });
       // `if !mu.TryLock() { return }`, or the spin `for !mu.TryLock() {}`: past it, the lock is held.
       if (stmt.type === 'if_statement' && !stmt.childForFieldName('alternative')) {
@@ -4268,7 +4274,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'identifier') {
         const name = call.childForFieldName('function')!.text;
         const helper = b.packageLockHelper(name);
-        const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.param !== undefined ? callArguments(call)[helper.param]?.text : helper?.lock;
+        const lock = helper?.keyed ? keyedLockName(helper.lock, call) : helper?.param !== undefined ? handedLock(callArguments(call)[helper.param]) : helper?.lock;
         events.push(helper && lock && !helper.onSuccess ? { start: stmt.startIndex, name: lock, locked: helper.locks } : { start: stmt.startIndex, name, locked: false });
       }
       // `if err != nil { return err }` after `err := acquire()` or `err := lm.AcquireLock(key, d)`:
