@@ -14,6 +14,7 @@ import { contradiction, guardsOf, type Guards } from './conditions.js';
 import { TestServers } from './test-server.js';
 import { onlyUncancelledContext } from './context-callers.js';
 import { lockHelperOf, packageLockHelperOf, type LockHelper, type PackageLockHelper } from './lock-helpers.js';
+import { withoutComments } from './go-text.js';
 import { NO_CHANNEL_OPS, channelOpsOf, returnsChannel, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
 import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
@@ -537,6 +538,29 @@ function innermostBreakable(jump: Node, stop: Node): Node | undefined {
 
 // Calls that do not return to their caller besides the models' `noReturn` functions: panic, and a
 // test's fatal failure or skip on whatever receiver (testing.T, B, F, a suite's embedded T).
+/**
+ * The parameter a function body waits on, `for !done() { … }` at its own level, with no `return`,
+ * `break` or `goto` before the loop's end: the function returns only once `done()` returned true.
+ */
+function untilTrueParam(params: readonly string[], body: string): number[] | undefined {
+  const loop = /\bfor\s+!\s*(\w+)\(\)\s*\{/.exec(body);
+  const index = loop ? params.indexOf(loop[1]) : -1;
+  if (!loop || index < 0) return undefined;
+  // At the body's own level, not under an `if`: the body's `{` is the only one open before it.
+  const before = body.slice(0, loop.index);
+  if ((before.match(/\{/g) ?? []).length - (before.match(/\}/g) ?? []).length !== 1) return undefined;
+  let depth = 0;
+  let end = -1;
+  for (let k = loop.index + loop[0].length - 1; k < body.length; k++) {
+    if (body[k] === '{') depth++;
+    else if (body[k] === '}' && --depth === 0) {
+      end = k;
+      break;
+    }
+  }
+  return end > 0 && !/\b(?:return|break|goto)\b/.test(body.slice(0, end)) ? [index] : undefined;
+}
+
 /** The lock an argument hands over, by the name its own Lock calls use: `mu` for `&mu`. */
 function handedLock(arg: Node | undefined): string | undefined {
   const target = arg?.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : arg;
@@ -2703,6 +2727,22 @@ class ModelBuilder {
     return /wait|done/i.test(name);
   }
 
+  /**
+   * A package function that returns only once a func parameter returned true: its body's own
+   * `for !done() { … }`, with no `return`, `break` or `goto` before or inside it (a helper that polls
+   * a test clock until a goroutine's flag is set). The parameter's position, as the models'
+   * `waitsUntilTrue` gives it.
+   */
+  localWaitsUntilTrue(call: Node): number[] | undefined {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'identifier') return undefined;
+    const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(fn.text));
+    const decl = owner?.funcNodes.get(fn.text);
+    const body = decl?.childForFieldName('body');
+    // Read from the text: a skeleton parse may have left the body out of the tree.
+    return body ? untilTrueParam(parameterNames(decl!.childForFieldName('parameters')), withoutComments(owner!.source.slice(body.startIndex, body.endIndex))) : undefined;
+  }
+
   private returningNames?: Set<string>;
 
   /** Cheap filter before resolving a call: some method of the package by this name returns a channel. */
@@ -4325,7 +4365,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     fieldSignallers: (type, field) => b.fieldSignallers(type, field),
     quietConstructor: (call, methods) => b.quietConstructor(call, methods),
   });
-  const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue });
+  const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call) });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
    * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
