@@ -921,10 +921,13 @@ function onlyStartedBy(name: Node, fn: Node): Node | undefined {
   return site && startsInOwnCode(site, fn) ? site : undefined;
 }
 
-/** Whether `node` runs in fn's own code: no func literal between them but blocks called in place. */
+/**
+ * Whether `node` runs in fn's own flow: not within a goroutine or a deferred call it starts (a local
+ * func it calls directly still runs in that flow).
+ */
 function startsInOwnCode(node: Node, fn: Node): boolean {
   for (let p = node.parent; p && p.id !== fn.id; p = p.parent) {
-    if (p.type === 'func_literal' && !runsInPlace(p)) return false;
+    if (p.type === 'go_statement' || p.type === 'defer_statement') return false;
   }
   return true;
 }
