@@ -4378,13 +4378,23 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    * `fyne.Do(func() { data = d })` within goroutine g: a callback a UI toolkit runs on its event loop
    * (the models' `ui` mode), one at a time with its widgets' callbacks and the code that built the UI.
    */
+  const uiCallbacks = new Map<string, boolean>();
   const uiCallbackAt = (access: Node, g: FuncUnit): boolean => {
-    for (let n = access.parent; n && n.id !== g.node.id; n = n.parent) {
-      if (n.type !== 'func_literal' || n.parent?.type !== 'argument_list' || n.parent.parent?.type !== 'call_expression') continue;
-      const index = callArguments(n.parent.parent).findIndex((arg) => arg.id === n!.id);
-      if (callbackModeOf(b.calleeModel(n.parent.parent)?.model, index) === 'ui') return true;
+    const key = `${access.id}:${g.node.id}`;
+    let found = uiCallbacks.get(key);
+    if (found !== undefined) return found;
+    found = false;
+    // The cached ancestors, innermost first: asking a node deep in an else-if chain for its parent costs the depth.
+    const chain = ancestorsOf(access) ?? [];
+    for (let i = chain.length - 1; i >= 0 && !found; i--) {
+      const a = chain[i];
+      if (a.start < g.node.startIndex || (a.start === g.node.startIndex && a.end === g.node.endIndex)) break;
+      if (a.type !== 'call_expression' || !a.node) continue;
+      const index = callArguments(a.node).findIndex((arg) => arg.type === 'func_literal' && arg.startIndex <= access.startIndex && access.endIndex <= arg.endIndex);
+      found = index >= 0 && callbackModeOf(b.calleeModel(a.node)?.model, index) === 'ui';
     }
-    return false;
+    uiCallbacks.set(key, found);
+    return found;
   };
   /** The starter of g is a top-level function: code on the UI's loop, or run before it starts. */
   const startedByTopLevel = (g: FuncUnit): boolean => chainOf(g).length === 2;
