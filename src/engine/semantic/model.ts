@@ -575,8 +575,9 @@ function mayEndFlow(stmt: Node): boolean {
 }
 
 /** testing.T's methods that end the test's goroutine (runtime.Goexit). */
-const TEST_STOPS = /^(?:Skip|Skipf|SkipNow|Fatal|Fatalf|FailNow)$/;
-const NO_RETURN_CALL = /^(?:panic|(?:\w+\.)?(?:Fatal|Fatalf|FailNow|Skip|Skipf|SkipNow))$/;
+const TEST_STOP_NAMES = 'Skip|Skipf|SkipNow|Fatal|Fatalf|FailNow';
+const TEST_STOPS = new RegExp(`^(?:${TEST_STOP_NAMES})$`);
+const NO_RETURN_CALL = new RegExp(`^(?:panic|(?:\\w+\\.)?(?:${TEST_STOP_NAMES}))$`);
 
 /** Whether a call's function text (`os.Exit`, `Fail`) never returns; the file's models decide beyond NO_RETURN_CALL. */
 type NoReturnTest = (fnText: string) => boolean;
@@ -3292,20 +3293,36 @@ function receivedByStatement(st: Node): string | undefined {
 }
 
 /**
+ * How `fn` uses channel `name`, read from its text: whether it makes it, how many statements send on
+ * it, close it or range over it, and whether any other use (a send in a select case, a call it is
+ * handed to) could end a receive; receives are the rest.
+ */
+function channelUses(name: string, fn: Node): { made: boolean; sends: number; closes: number; ranges: number; other: boolean } {
+  const text = fn.text;
+  const uses = { made: false, sends: 0, closes: 0, ranges: 0, other: false };
+  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))) {
+    const before = text.slice(Math.max(0, m.index! - 10), m.index!);
+    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
+    if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) uses.made = true;
+    else if (/^\s*<-/.test(after) && /(?:^|[\n;{]\s*)$/.test(before)) uses.sends++;
+    else if (isReceiveOf(before)) continue;
+    else if (/\bclose\(\s*$/.test(before)) uses.closes++;
+    else if (/\brange\s+$/.test(before)) uses.ranges++;
+    else {
+      uses.other = true;
+      break;
+    }
+  }
+  return uses;
+}
+
+/**
  * Whether `fn` makes channel `name` and only ever closes it, receives from it or ranges over it: no
  * send, and no call it is handed to, that could end a receive before the close.
  */
 function onlyClosed(name: string, fn: Node): boolean {
-  const text = fn.text;
-  const uses = [...text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))];
-  let made = false;
-  for (const m of uses) {
-    const before = text.slice(Math.max(0, m.index! - 10), m.index!);
-    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
-    if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) made = true;
-    else if (!(isReceiveOf(before) || /\bclose\(\s*$/.test(before) || /\brange\s+$/.test(before))) return false;
-  }
-  return made;
+  const uses = channelUses(name, fn);
+  return uses.made && uses.sends === 0 && !uses.other;
 }
 
 /**
@@ -3313,17 +3330,8 @@ function onlyClosed(name: string, fn: Node): boolean {
  * from it: a receive that returns was answered by that one send.
  */
 function sentOnce(name: string, fn: Node): boolean {
-  const text = fn.text;
-  let made = false;
-  let sends = 0;
-  for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))) {
-    const before = text.slice(Math.max(0, m.index! - 10), m.index!);
-    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
-    if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) made = true;
-    else if (/^\s*<-/.test(after) && /(?:^|[\n;{]\s*)$/.test(before)) sends++;
-    else if (!isReceiveOf(before)) return false;
-  }
-  return made && sends === 1;
+  const uses = channelUses(name, fn);
+  return uses.made && uses.sends === 1 && uses.closes === 0 && uses.ranges === 0 && !uses.other;
 }
 
 /** Whether the text before a channel's name ends in a receive, `<-ch`, and not a send of it as a value, `out <- ch`. */
