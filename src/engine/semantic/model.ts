@@ -2136,15 +2136,20 @@ class ModelBuilder {
    * with them by then.
    */
   private noteCancelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
-    // Only a receive that is a statement of its own: in a select, another case may go on first.
-    if (receive.parent?.type !== 'expression_statement') return;
+    // A receive that is a statement of its own, or a select's case: there it orders its own case, and
+    // what follows the select only when every other case leaves (`case err := <-errc: return err`).
+    const stmt = receive.parent;
+    const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
+    if (stmt?.type !== 'expression_statement' && !selectCase) return;
     const call = receive.childForFieldName('operand');
     const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
     if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(call!).length > 0) return;
     const cancel = this.cancelOf(mc.receiver, scope);
     if (!cancel) return;
+    const others = selectCase?.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+    const scopeEnd = others.some((c) => !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const calls = new RegExp(`(?:^|[^\\w.])${cancel}\\(\\s*\\)`);
-    unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, orders: (s) => calls.test(s.site?.text ?? '') });
+    unit.thread.joins.push({ pos: stmt!.startIndex, end: stmt!.endIndex, group: undefined, deferred: false, ...scopeEnd, orders: (s) => calls.test(s.site?.text ?? '') });
   }
 
   /** The cancel func declared with context `ctx` (`ctx, cancel := context.WithCancel(…)`, or in a `var`), by name. */
