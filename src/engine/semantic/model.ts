@@ -2969,7 +2969,9 @@ function insideLiteralOrGo(node: Node, fn: Node): boolean {
 
 /**
  * Whether a handler literal calls `wg.Done()` as a statement of its own body on a WaitGroup that
- * `fn`, the function registering it, adds exactly one to (`wg.Add(1)`).
+ * `fn`, the function registering it, adds exactly one to (`wg.Add(1)`); or adds one to several times,
+ * each `wg.Add(1)` followed in its own block by `wg.Wait()` before the next Add, outside any goroutine
+ * (a test that makes one request after another): a run beside another would take the count below zero.
  */
 function doneOnceFor(literal: Node, fn: Node | undefined): boolean {
   if (!fn) return false;
@@ -2979,11 +2981,27 @@ function doneOnceFor(literal: Node, fn: Node | undefined): boolean {
     .filter((mc) => mc?.method === 'Done' && mc.receiver.type === 'identifier')
     .map((mc) => mc!.receiver.text);
   if (groups.length === 0) return false;
-  const adds = fn.descendantsOfType('call_expression').filter((c) => {
+  const uses = fn.descendantsOfType('call_expression').filter((c) => {
     const mc = methodCall(c);
-    return mc?.method === 'Add' && groups.includes(mc.receiver.text);
+    return (mc?.method === 'Add' || mc?.method === 'Wait') && groups.includes(mc.receiver.text);
   });
-  return adds.length === 1 && callArguments(adds[0]!).map((a) => a.text).join() === '1';
+  const adds = uses.filter((c) => methodCall(c)!.method === 'Add');
+  if (adds.length === 0 || adds.some((a) => callArguments(a).map((x) => x.text).join() !== '1')) return false;
+  if (adds.length === 1) return true;
+  return adds.every((add) => {
+    const next = uses[uses.indexOf(add) + 1];
+    const group = methodCall(add)!.receiver.text;
+    return (
+      next !== undefined && methodCall(next)!.method === 'Wait' && methodCall(next)!.receiver.text === group &&
+      add.parent?.type === 'expression_statement' && next.parent?.type === 'expression_statement' &&
+      add.parent.parent?.id === next.parent.parent?.id && !insideGoStatement(add, fn)
+    );
+  });
+}
+
+function insideGoStatement(node: Node, fn: Node): boolean {
+  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'go_statement') return true;
+  return false;
 }
 
 /** Blocking calls that run a server until it is stopped. */
