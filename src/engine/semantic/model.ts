@@ -2146,6 +2146,8 @@ class ModelBuilder {
     if (mc?.method !== 'Done' || mc.receiver.type !== 'identifier' || callArguments(call!).length > 0) return;
     const cancel = this.cancelOf(mc.receiver, scope);
     if (!cancel) return;
+    // A case beside others is taken as soon as ctx is done: only a ctx no deadline ends waits for the cancel.
+    if (selectCase && !onlyCancelledContext(mc.receiver)) return;
     const others = selectCase?.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
     const scopeEnd = others.some((c) => !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const calls = new RegExp(`(?:^|[^\\w.])${cancel}\\(\\s*\\)`);
@@ -3166,6 +3168,20 @@ function cancelledOnlyAtExit(ctx: Node, fn: Node): boolean {
   if (!cancel || cancel === '_' || !/^context\.WithCancel(?:Cause)?\(\s*context\.(?:Background|TODO)\(\)\s*\)$/.test(right?.text ?? '')) return false;
   const uses = fn.text.match(new RegExp(`(?<![\\w.])${escapeRegExp(cancel)}(?!\\w)`, 'g'))?.length ?? 0;
   return uses === 2 && new RegExp(`\\bdefer\\s+${escapeRegExp(cancel)}\\(\\s*\\)`).test(fn.text);
+}
+
+/** Whether every assignment to `ctx` in its function is `ctx, cancel := context.WithCancel(…)`: no deadline or other source ends it. */
+function onlyCancelledContext(ctx: Node): boolean {
+  const fn = functionAround(ctx);
+  if (!fn) return false;
+  const assignments = [...fn.descendantsOfType('short_var_declaration'), ...fn.descendantsOfType('assignment_statement')].filter((st) =>
+    (st.childForFieldName('left')?.namedChildren ?? []).some((l) => l.type === 'identifier' && l.text === ctx.text),
+  );
+  return assignments.length > 0 && assignments.every((st) => {
+    const left = st.childForFieldName('left')?.namedChildren ?? [];
+    const right = st.childForFieldName('right')?.namedChildren ?? [];
+    return left.length === 2 && left[0].text === ctx.text && right.length === 1 && /^context\.WithCancel(?:Cause)?\(/.test(right[0].text);
+  });
 }
 
 /**
