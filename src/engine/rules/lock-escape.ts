@@ -147,11 +147,11 @@ export const lockEscape: Rule = {
       const shape = sharedShape(pkg, model, site, stored.expr);
       if (!shape) continue;
       const lock = site.locks.find((l) => model.locksHeld(site.access.node).includes(l)) ?? site.locks[0];
-      // The first use of the copy once the lock is no longer held, in the same function.
+      // The uses of the copy once the lock is no longer held, in the same function.
       const uses = model
         .accessesOf(stored.decl)
         .filter((u) => u.node.startIndex > stored.expr.endIndex && u.unit.node === site.access.unit.node && !u.atomic);
-      const escaped = uses.find((u) => {
+      const escapes = uses.filter((u) => {
         if (model.locksHeld(u.node).includes(lock)) return false;
         if (shape.kind === 'container') return (u.path.length === 0 && !nilComparison(u.node)) || u.path[0] === '[]';
         if (u.path.length === 0 || u.path[0] === '[]') return false;
@@ -161,6 +161,14 @@ export const lockEscape: Rule = {
         pointeeWrites ??= lockedWritesByField(pkg);
         return !underOwnLock(model, u, pointeeWrites.get(`${shape.typeName}.${u.path[0]}`) ?? []);
       });
+      // For a pointer, the first such use of a field some locked write changes (`state.Name`, which
+      // nobody writes, may come first); for a map or slice, the first use.
+      pointeeWrites ??= lockedWritesByField(pkg);
+      const writes = pointeeWrites;
+      const escaped =
+        shape.kind === 'container'
+          ? escapes[0]
+          : escapes.find((u) => (writes.get(`${shape.typeName}.${u.path[0]}`) ?? []).some((w) => w.access.node.startIndex !== u.node.startIndex || w.model !== model));
       if (!escaped) continue;
       const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
       const unlockText = /^[\w.]+\.R?Unlock\(\)/.exec(model.source.slice(unlockAt))?.[0];
