@@ -1973,6 +1973,11 @@ class ModelBuilder {
     return known;
   }
 
+  /** The other cases of a select `selectCase` belongs to, but those that can never fire. */
+  private otherCases(selectCase: Node, scope: Scope, unit: FuncUnit): Node[] {
+    return selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+  }
+
   /**
    * A receive that waits: `err = <-errc` assigns after it has received, so the join is at the statement's
    * start; in a select that can also leave by another case, it orders only its own case.
@@ -1985,7 +1990,7 @@ class ModelBuilder {
     const selectCase = stmt?.type === 'receive_statement' && stmt.parent?.type === 'communication_case' ? stmt.parent : undefined;
     if (selectCase) {
       const channel = receive.childForFieldName('operand')?.text;
-      const others = selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+      const others = this.otherCases(selectCase, scope, unit);
       if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel, this.noReturnCall))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
@@ -2148,7 +2153,7 @@ class ModelBuilder {
     if (!cancel) return;
     // A case beside others is taken as soon as ctx is done: only a ctx no deadline ends waits for the cancel.
     if (selectCase && !onlyCancelledContext(mc.receiver)) return;
-    const others = selectCase?.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+    const others = (selectCase ? this.otherCases(selectCase, scope, unit) : []);
     const scopeEnd = others.some((c) => !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const calls = new RegExp(`(?:^|[^\\w.])${cancel}\\(\\s*\\)`);
     unit.thread.joins.push({ pos: stmt!.startIndex, end: stmt!.endIndex, group: undefined, deferred: false, ...scopeEnd, orders: (s) => calls.test(s.site?.text ?? '') });
@@ -2718,7 +2723,7 @@ class ModelBuilder {
     // In a select, it joins for its own case; also after the select when every other case leaves (`return` on a timeout).
     const stmt = receive.parent?.type === 'receive_statement' ? receive.parent : undefined;
     const selectCase = stmt?.parent?.type === 'communication_case' ? stmt.parent : undefined;
-    const others = selectCase?.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
+    const others = (selectCase ? this.otherCases(selectCase, scope, unit) : []);
     const scopeEnd = others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: groups[0], deferred: false, ...scopeEnd });
