@@ -10,6 +10,7 @@ import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
+import { escapeRegExp } from '../regexp.js';
 
 /** A mutex's own methods: taking or releasing it reads none of the data it guards. */
 const SYNC_METHODS = new Set(['Lock', 'Unlock', 'RLock', 'RUnlock', 'TryLock', 'TryRLock']);
@@ -37,6 +38,21 @@ function storedIn(model: FileModel, site: FieldSite): { decl: Decl; expr: Node }
   const decl = model.declarationAt(target) ?? model.resolve(target);
   if (!decl || decl.packageLevel) return undefined;
   return { decl, expr };
+}
+
+/**
+ * A guarded map or slice handed out whole while the lock is held: sent on a channel
+ * (`ch <- s.items`) or returned (`return s.items`, with the unlock deferred). The receiver or the
+ * caller gets the field's own memory and reads it after the unlock.
+ */
+function handedOut(site: FieldSite): { expr: Node; how: 'send' | 'return'; channel?: string } | undefined {
+  let expr: Node = site.access.node;
+  while (expr.parent && (expr.parent.type === 'parenthesized_expression' || (expr.parent.type === 'selector_expression' && expr.parent.childForFieldName('operand')?.id === expr.id))) expr = expr.parent;
+  if (expr.type !== 'selector_expression' || expr.childForFieldName('field')?.text !== site.field) return undefined;
+  const parent = expr.parent;
+  if (parent?.type === 'send_statement' && parent.childForFieldName('value')?.id === expr.id) return { expr, how: 'send', channel: parent.childForFieldName('channel')?.text };
+  if (parent?.type === 'expression_list' && parent.parent?.type === 'return_statement') return { expr, how: 'return' };
+  return undefined;
 }
 
 /** What the escaped value shares with the guarded field: the map or slice itself, or a struct behind a pointer. */
@@ -214,6 +230,41 @@ export const lockEscape: Rule = {
         })),
       };
       report(model, diagnostic);
+    }
+
+    // A guarded map or slice sent or returned whole while the lock is held.
+    for (const site of facts.sites) {
+      if (!site.held || site.write || site.element || facts.isSetup(site) || site.file.contextOnly || site.callback) continue;
+      const model = site.file.model;
+      const out = handedOut(site);
+      if (!out || sharedShape(pkg, model, site, out.expr)?.kind !== 'container') continue;
+      const lock = site.locks.find((l) => model.locksHeld(site.access.node).includes(l)) ?? site.locks[0];
+      // A return hands the field to the caller after the function's own deferred unlock; a helper
+      // called with the caller's lock held (no Lock of its own) leaves the caller in charge.
+      const body = model.text(site.fn.node);
+      if (out.how === 'return' && !new RegExp(`defer\\s+${escapeRegExp(lock)}\\.R?Unlock\\(\\)`).test(body)) continue;
+      const how = siteEntry(site, facts.entry);
+      if (!how) continue;
+      const racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).filter((w) => w.fn.node.id !== site.fn.node.id || w.file !== site.file);
+      if (racing.length === 0) continue;
+      const owner = facts.singleOwner(site.fn);
+      if (owner && racing.every((w) => facts.singleOwner(w.fn) === owner)) continue;
+      const code = model.text(out.expr);
+      const shown = racing.slice(0, 3);
+      const handed = out.how === 'send' ? `sent on \`${out.channel}\`` : 'returned';
+      const user = out.how === 'send' ? 'whoever receives it reads' : 'the caller reads';
+      report(model, {
+        ...spanOf(out.expr),
+        message:
+          `\`${code}\` is ${handed} with \`${lock}\` held: ${user} the map or slice itself, after the unlock, while ` +
+          shown.map((w) => `${w.fn.name} (${where(model, w.file.model, w.access.node)}) changes it with the lock held`).join(', ') +
+          `, and ${site.fn.name} ${how}. Hand out a copy made under the lock (\`maps.Clone\`, \`slices.Clone\`).`,
+        related: shown.map((w) => ({
+          ...(w.file.model !== model ? { file: w.file.model.path } : {}),
+          line: lineOf(w.access.node),
+          message: `${w.fn.name} changes \`${w.owner}.${w.field}\` with the lock held`,
+        })),
+      });
     }
   },
 };
