@@ -960,8 +960,14 @@ function innermostLoopBetween(node: Node, top: Node): Node | undefined {
   return undefined;
 }
 
-/** `for i := 0; i < 1; i++ { … }`: a counted loop whose bounds allow one turn, its counter left alone in the body. */
+/**
+ * `for i := 0; i < 1; i++ { … }`: a counted loop whose bounds allow one turn, its counter left alone in
+ * the body; or a range over a slice literal of one element (`for _, tt := range tests` where the
+ * function's only `tests := []struct{…}{{…}}` is never assigned again: a test table of one case).
+ */
 function runsOnce(loop: Node): boolean {
+  const range = loop.namedChildren.find((c) => c.type === 'range_clause');
+  if (range) return rangesOverOne(range);
   const clause = loop.namedChildren.find((c) => c.type === 'for_clause');
   const init = clause?.childForFieldName('initializer');
   const cond = clause?.childForFieldName('condition');
@@ -974,6 +980,32 @@ function runsOnce(loop: Node): boolean {
   const turns = Number(bound[2]) - Number(start[2]) + (bound[1] === '<=' ? 1 : 0);
   const body = loop.childForFieldName('body')?.text ?? '';
   return turns === 1 && !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|&\\s*${name}\\b`).test(body);
+}
+
+function rangesOverOne(range: Node): boolean {
+  const right = range.childForFieldName('right');
+  if (right?.type === 'composite_literal') return sliceLiteralOfOne(right);
+  const fn = right?.type === 'identifier' ? functionAround(range) : undefined;
+  if (!fn) return false;
+  const name = escapeRegExp(right!.text);
+  const text = fn.text;
+  // One declaration, and no other assignment, append or address taken anywhere in the function.
+  if ((text.match(new RegExp(`(?<![\\w.])${name}\\s*:=`, 'g'))?.length ?? 0) !== 1) return false;
+  if (new RegExp(`(?<![\\w.])${name}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${name}\\b|\\bvar\\s+${name}\\b`).test(text)) return false;
+  const decl = fn.descendantsOfType('short_var_declaration').find((d) => {
+    const left = d.childForFieldName('left')?.namedChildren ?? [];
+    return left.length === 1 && left[0].text === right!.text;
+  });
+  const value = decl?.childForFieldName('right')?.namedChildren ?? [];
+  return value.length === 1 && value[0].type === 'composite_literal' && sliceLiteralOfOne(value[0]);
+}
+
+/** `[]T{{…}}` or `[1]T{…}`: a slice or array literal with exactly one element. */
+function sliceLiteralOfOne(literal: Node): boolean {
+  const type = literal.childForFieldName('type')?.type;
+  if (type !== 'slice_type' && type !== 'array_type' && type !== 'implicit_length_array_type') return false;
+  const body = literal.childForFieldName('body');
+  return (body?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0) === 1;
 }
 
 /**
