@@ -364,6 +364,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     // Pipe reads read which parameters a function or method reads as a stream (streamParamsRead),
     // also by handing them to a call out of sight (`uploader.UploadObject(ctx, &Input{Body: r})`).
     if (STREAM_PARAM.test(fn.signature) && (ctx.models.streamReadingCalls?.test(body) === true || HANDS_ON.test(body))) return true;
+    // exitsAlways reads a function that ends by exiting (`func fail(…) { …; os.Exit(code) }`).
+    if (fn.receiver === undefined && EXITING_BODY.test(body) && !/\breturn\b/.test(body)) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -373,6 +375,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 }
 
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
+/** A body whose last statement exits or panics: `os.Exit(code)`, `log.Fatalf(…)`, `panic(err)`. */
+const EXITING_BODY = /(?:\bExit|Fatal\w*|\bpanic|Panic\w*)\([^\n]*\)\s*\}\s*$/;
 /** `s.wg.Wait()`: a method that waits on a WaitGroup its receiver holds (mayWait's filter). */
 const FIELD_WAIT = /\b\w+\.\w+\.Wait\(\)/;
 /** `s.wg.Wait()` or `s.wg.Done()`: a method that waits for, or counts done, a WaitGroup its receiver holds. */
@@ -1123,10 +1127,34 @@ class ModelBuilder {
   /** A call of a function the models say never returns: `os.Exit`, `log.Fatal`, a dot-imported `Fail`. */
   readonly noReturnCall: NoReturnTest = (fnText) => {
     const dot = fnText.indexOf('.');
-    if (dot < 0) return this.dotImports.some((path) => this.models.packageFunc(path, '', fnText)?.noReturn === true);
+    if (dot < 0) return this.dotImports.some((path) => this.models.packageFunc(path, '', fnText)?.noReturn === true) || this.exitsAlways(fnText);
     const alias = fnText.slice(0, dot);
     return this.models.packageFunc(this.imports.get(alias), alias, fnText.slice(dot + 1))?.noReturn === true;
   };
+
+  private readonly exitsMemo = new Map<string, boolean>();
+
+  /**
+   * A function of the package that never returns: no `return` in its body, which ends in a call that
+   * never returns (`func fail(code int, err error) { log.Print(err); os.Exit(code) }`).
+   */
+  private exitsAlways(name: string): boolean {
+    const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(name));
+    if (!owner) return false;
+    const known = owner.exitsMemo.get(name);
+    if (known !== undefined) return known;
+    owner.exitsMemo.set(name, false);
+    const fn = owner.funcNodes.get(name)!;
+    const body = fn.childForFieldName('body');
+    const statements = body ? bodyStatements(fn).filter((st) => st.type !== 'comment') : [];
+    const last = statements[statements.length - 1];
+    const call = last?.type === 'expression_statement' ? last.namedChild(0) : undefined;
+    const callee = call?.type === 'call_expression' ? call.childForFieldName('function')?.text : undefined;
+    const returns = body?.descendantsOfType('return_statement').some((r) => functionAround(r)?.id === fn.id) ?? true;
+    const exits = !returns && callee !== undefined && (NO_RETURN_CALL.test(callee) || owner.noReturnCall(callee));
+    owner.exitsMemo.set(name, exits);
+    return exits;
+  }
 
   /** `pkg` in `pkg.Name`, when it names an imported package rather than a variable. */
   private packageAlias(operand: Node | null, scope: Scope | undefined): string | undefined {
