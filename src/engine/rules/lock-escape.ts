@@ -179,12 +179,10 @@ export const lockEscape: Rule = {
       });
       // For a pointer, the first such use of a field some locked write changes (`state.Name`, which
       // nobody writes, may come first); for a map or slice, the first use.
-      pointeeWrites ??= lockedWritesByField(pkg);
-      const writes = pointeeWrites;
-      const escaped =
-        shape.kind === 'container'
-          ? escapes[0]
-          : escapes.find((u) => (writes.get(`${shape.typeName}.${u.path[0]}`) ?? []).some((w) => w.access.node.startIndex !== u.node.startIndex || w.model !== model));
+      const writes = shape.kind === 'container' ? undefined : (pointeeWrites ??= lockedWritesByField(pkg));
+      const escaped = writes && shape.kind === 'pointee'
+        ? escapes.find((u) => (writes.get(`${shape.typeName}.${u.path[0]}`) ?? []).some((w) => w.access.node.startIndex !== u.node.startIndex || w.model !== model))
+        : escapes[0];
       if (!escaped) continue;
       const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
       const unlockText = /^[\w.]+\.R?Unlock\(\)/.exec(model.source.slice(unlockAt))?.[0];
