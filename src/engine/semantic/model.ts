@@ -3102,7 +3102,8 @@ function serverGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): numbe
     if (!only || statements.slice(0, last).some((st) => st.descendantsOfType(['go_statement', 'for_statement']).length > 0 || st.type === 'go_statement' || st.type === 'for_statement')) return false;
     // `if err := srv.Serve(l); err != http.ErrServerClosed { t.Log(err) }`: the header serves.
     const header = only.type === 'if_statement' ? [only.childForFieldName('initializer'), only.childForFieldName('condition')].filter((n): n is Node => !!n) : [];
-    return ['expression_statement', 'assignment_statement', 'short_var_declaration'].includes(only.type) ? serves(only) : header.some(serves);
+    // `serveErr <- srv.Serve(l)` hands the server's end to whoever waits for it.
+    return ['expression_statement', 'assignment_statement', 'short_var_declaration', 'send_statement'].includes(only.type) ? serves(only) : header.some(serves);
   }).length;
 }
 
