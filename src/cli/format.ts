@@ -133,6 +133,8 @@ export function summaryLine({ result, elapsedMs }: RunSummary, style: Style = pl
   if (withSyntaxErrors > 0) parts.push(`${withSyntaxErrors} with syntax errors`);
   const overBudget = result.files.filter((f) => f.overBudget).length;
   if (overBudget > 0) parts.push(`${overBudget} over the time budget`);
+  const leftOut = result.files.filter((f) => f.excludedByBuild).length;
+  if (leftOut > 0) parts.push(`${leftOut} never built (//go:build ignore)`);
   parts.push(`${(elapsedMs / 1000).toFixed(2)}s`);
   return style.dim(`racecheck: ${parts.join(', ')}`);
 }

@@ -118,6 +118,15 @@ function minGoMinor(expr: ConstraintExpr, sign: 1 | -1): number {
  * `//go:build go1.21 && linux`. Only the header before the package clause counts.
  */
 export function goVersionFromBuildTag(source: string): string | undefined {
+  const line = buildLine(source);
+  const expr = line === undefined ? undefined : parseConstraint(line);
+  if (!expr) return undefined;
+  const minor = minGoMinor(expr, 1);
+  return minor >= 0 ? `1.${minor}` : undefined;
+}
+
+/** The expression of the file's `//go:build` line, from the header before the package clause. */
+function buildLine(source: string): string | undefined {
   let inBlockComment = false;
   // Line by line from the top, without splitting the whole file: the header is a few lines.
   for (let start = 0; start < source.length; ) {
@@ -136,13 +145,44 @@ export function goVersionFromBuildTag(source: string): string | undefined {
     }
     if (!line.startsWith('//')) return undefined; // the package clause (or anything else) ends the header
     const build = /^\/\/go:build\s+(.*)$/.exec(line);
-    if (!build) continue;
-    const expr = parseConstraint(build[1]);
-    if (!expr) return undefined;
-    const minor = minGoMinor(expr, 1);
-    return minor >= 0 ? `1.${minor}` : undefined;
+    if (build) return build[1];
   }
   return undefined;
+}
+
+/**
+ * Whether a file's `//go:build` line leaves it out of every build made without custom tags: the
+ * expression cannot hold while `ignore` is unset (`//go:build ignore`, the conventional tag of a
+ * file kept out of its package, as `go vet` and `go build` leave it). Other tags may be anything.
+ */
+export function excludedByBuildTag(source: string): boolean {
+  const line = buildLine(source);
+  const expr = line === undefined ? undefined : parseConstraint(line);
+  if (!expr) return false;
+  const tags = [...new Set(tagsOf(expr))].filter((t) => t !== 'ignore');
+  // A handful of tags at most: try every assignment of the others with `ignore` unset.
+  if (tags.length > 12) return false;
+  for (let bits = 0; bits < 1 << tags.length; bits++) {
+    if (holds(expr, new Set(tags.filter((_, i) => (bits >> i) & 1)))) return false;
+  }
+  return true;
+}
+
+function tagsOf(expr: ConstraintExpr): string[] {
+  return expr.kind === 'tag' ? [expr.tag] : expr.kind === 'not' ? tagsOf(expr.x) : [...tagsOf(expr.x), ...tagsOf(expr.y)];
+}
+
+function holds(expr: ConstraintExpr, set: ReadonlySet<string>): boolean {
+  switch (expr.kind) {
+    case 'tag':
+      return set.has(expr.tag);
+    case 'not':
+      return !holds(expr.x, set);
+    case 'and':
+      return holds(expr.x, set) && holds(expr.y, set);
+    case 'or':
+      return holds(expr.x, set) || holds(expr.y, set);
+  }
 }
 
 /**

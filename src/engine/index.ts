@@ -6,7 +6,7 @@ import { buildPackageModel, type PackageModel } from './semantic/package.js';
 import type { Diagnostic, Rule } from './rule.js';
 import { ALL_RULES, DIFFERENTIAL_RULES } from './rules/index.js';
 import { findSuppressions } from './suppress.js';
-import { effectiveGoVersion } from './goversion.js';
+import { effectiveGoVersion, excludedByBuildTag } from './goversion.js';
 import { anchorInDiff, everyLineAdded, narrowToDiff } from './diff.js';
 import { FixVerifier, touchedFunctions } from './fix/verify.js';
 import type { AnalysisResult, AnalyzeOptions, FileReport, Finding, FixStats, RuleMeta, SourceFile, SuggestedFix, TextEdit } from './types.js';
@@ -454,7 +454,9 @@ function packageClause(source: string): string {
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
-  const packages = packagesOf(files);
+  const excluded = files.filter((f) => excludedByBuildTag(f.content));
+  for (const f of excluded) result.files.push({ file: f.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false, excludedByBuild: true });
+  const packages = packagesOf(excluded.length > 0 ? files.filter((f) => !excluded.includes(f)) : files);
   type Package = (typeof packages)[number];
   const testOf = (pkg: Package) => packages.find((p) => p.dir === pkg.dir && p.name === `${pkg.name}_test`);
   const testedBy = (pkg: Package) => (pkg.name.endsWith('_test') ? packages.find((p) => p.dir === pkg.dir && `${p.name}_test` === pkg.name) : undefined);

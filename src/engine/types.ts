@@ -130,6 +130,11 @@ export interface FileReport {
   error?: string;
   /** Set by a caller that stopped the analysis at a wall-clock deadline (the App's worker pool): nothing was reviewed. */
   timedOut?: boolean;
+  /**
+   * Set when the file's `//go:build` line leaves it out of every build made without custom tags
+   * (`//go:build ignore`): like `go vet`, the engine neither analyzes it nor reads it as a sibling.
+   */
+  excludedByBuild?: boolean;
   /** //racecheck:ignore comments that are malformed or silenced nothing. */
   ignoreProblems?: { line: number; message: string }[];
 }

@@ -48,6 +48,13 @@ describe('racecheck [paths]', () => {
     expect(run.stdout).toMatch(/^racecheck: no findings in 2 files, 0 suppressed, \d+\.\d\ds\n$/);
   });
 
+  test('leaves out a file that //go:build ignore keeps out of every build, and counts it', async () => {
+    const root = makeTree({ 'racy.go': RACY_GO, 'gen.go': `//go:build ignore\n\n${RACY_GO}` });
+    const run = await cli([], root);
+    expect(run.stdout).not.toContain('gen.go:');
+    expect(run.stdout).toMatch(/\nracecheck: 2 findings \(closure-write 2\) in 2 files, 0 suppressed, 1 never built \(\/\/go:build ignore\), \d+\.\d\ds\n$/);
+  });
+
   test('reports paths as typed, joined with the walked subpath', async () => {
     const root = makeTree({ 'pkg/sub/racy.go': RACY_GO });
     const files = async (arg: string) =>
