@@ -18,7 +18,19 @@ function closureWriteOwns(b: Access): boolean {
 function racingReassignments(model: FileModel, a: Access): Access[] {
   return model
     .accessesOf(a.decl)
-    .filter((b) => b.kind === 'write' && b.path.length === 0 && !b.appendSelf && !closureWriteOwns(b) && model.mayRunInParallel(a, b) && unsynchronized(model, b));
+    .filter((b) => b.kind === 'write' && b.path.length === 0 && !b.appendSelf && !closureWriteOwns(b) && !assignsLiteralAround(b, a) && model.mayRunInParallel(a, b) && unsynchronized(model, b));
+}
+
+/**
+ * `retry = func() { go func() { connect(retry) }() }`: the assignment stores the func literal that
+ * starts the goroutine. Nobody can call the literal before it is stored, so the read comes after.
+ */
+function assignsLiteralAround(write: Access, read: Access): boolean {
+  if (read.node.startIndex < write.node.endIndex) return false;
+  const stmt = statementOf(write.node);
+  if (stmt?.type !== 'assignment_statement' || read.node.endIndex > stmt.endIndex) return false;
+  const right = stmt.childForFieldName('right')?.namedChildren ?? [];
+  return right.some((r) => r.type === 'func_literal' && r.startIndex <= read.node.startIndex && read.node.endIndex <= r.endIndex);
 }
 
 /** Builtins that never wait: a statement calling only these is still plain. */
