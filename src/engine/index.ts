@@ -454,9 +454,9 @@ function packageClause(source: string): string {
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
-  const excluded = files.filter((f) => excludedByBuildTag(f.content));
+  const excluded = new Set(files.filter((f) => excludedByBuildTag(f.content)));
   for (const f of excluded) result.files.push({ file: f.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false, excludedByBuild: true });
-  const packages = packagesOf(excluded.length > 0 ? files.filter((f) => !excluded.includes(f)) : files);
+  const packages = packagesOf(excluded.size > 0 ? files.filter((f) => !excluded.has(f)) : files);
   type Package = (typeof packages)[number];
   const testOf = (pkg: Package) => packages.find((p) => p.dir === pkg.dir && p.name === `${pkg.name}_test`);
   const testedBy = (pkg: Package) => (pkg.name.endsWith('_test') ? packages.find((p) => p.dir === pkg.dir && `${p.name}_test` === pkg.name) : undefined);
