@@ -127,6 +127,16 @@ export function goVersionFromBuildTag(source: string): string | undefined {
 
 /** The expression of the file's `//go:build` line, from the header before the package clause. */
 function buildLine(source: string): string | undefined {
+  return headerBuildLines(source).goBuild;
+}
+
+/**
+ * The header's `//go:build` expression, and its older `// +build` lines turned into one expression
+ * (`// +build a,!b c` is `(a && !b) || (c)`; several lines must all hold), which go/build reads
+ * when a file has no `//go:build` line.
+ */
+function headerBuildLines(source: string): { goBuild?: string; plusBuild?: string } {
+  const plus: string[] = [];
   let inBlockComment = false;
   // Line by line from the top, without splitting the whole file: the header is a few lines.
   for (let start = 0; start < source.length; ) {
@@ -143,20 +153,24 @@ function buildLine(source: string): string | undefined {
       inBlockComment = !line.includes('*/', 2);
       continue;
     }
-    if (!line.startsWith('//')) return undefined; // the package clause (or anything else) ends the header
+    if (!line.startsWith('//')) break; // the package clause (or anything else) ends the header
     const build = /^\/\/go:build\s+(.*)$/.exec(line);
-    if (build) return build[1];
+    if (build) return { goBuild: build[1] };
+    const old = /^\/\/\s*\+build\s+(.*)$/.exec(line);
+    if (old) plus.push(`(${old[1].trim().split(/\s+/).map((option) => `(${option.split(',').join(' && ')})`).join(' || ')})`);
   }
-  return undefined;
+  return plus.length > 0 ? { plusBuild: plus.join(' && ') } : {};
 }
 
 /**
- * Whether a file's `//go:build` line leaves it out of every build made without custom tags: the
- * expression cannot hold while `ignore` is unset (`//go:build ignore`, the conventional tag of a
- * file kept out of its package, as `go vet` and `go build` leave it). Other tags may be anything.
+ * Whether a file's `//go:build` line (or, without one, its `// +build` lines) leaves it out of every
+ * build made without custom tags: the expression cannot hold while `ignore` is unset (`//go:build
+ * ignore`, the conventional tag of a file kept out of its package, as `go vet` and `go build` leave
+ * it). Other tags may be anything.
  */
 export function excludedByBuildTag(source: string): boolean {
-  const line = buildLine(source);
+  const { goBuild, plusBuild } = headerBuildLines(source);
+  const line = goBuild ?? plusBuild;
   const expr = line === undefined ? undefined : parseConstraint(line);
   if (!expr) return false;
   const tags = [...new Set(tagsOf(expr))].filter((t) => t !== 'ignore');

@@ -31,6 +31,11 @@ describe('excludedByBuildTag', () => {
     ['//go:build linux\n\n', false],
     ['//go:build !ignore\n\n', false],
     ['//go:build ignore || tools\n\n', false],
+    ['// +build ignore\n\n', true],
+    ['// +build linux,ignore\n// +build amd64\n\n', true],
+    ['// +build ignore tools\n\n', false],
+    ['// +build !ignore\n\n', false],
+    ['//go:build linux\n// +build ignore\n\n', false],
     ['', false],
   ])('%j → %s', (header, expected) => {
     expect(excludedByBuildTag(racy(header))).toBe(expected);
