@@ -431,13 +431,13 @@ function dirnameOf(path: string): string {
   return slash === -1 ? '.' : path.slice(0, slash);
 }
 
-/** Files grouped by package, in the order each package first appears, with its directory and name. */
-function packagesOf(files: readonly SourceFile[]): { dir: string; name: string; files: SourceFile[] }[] {
+/** Files grouped by package, in the order each package first appears, with its directory and name; a standalone file is a package of its own. */
+function packagesOf(files: readonly SourceFile[], standalone: ReadonlySet<SourceFile> = new Set()): { dir: string; name: string; files: SourceFile[] }[] {
   const groups = new Map<string, { dir: string; name: string; files: SourceFile[] }>();
   for (const file of files) {
     const dir = dirnameOf(file.path);
     const name = packageClause(file.content);
-    const key = `${dir}\0${name}`;
+    const key = standalone.has(file) ? `${dir}\0${name}\0${file.path}` : `${dir}\0${name}`;
     const group = groups.get(key);
     if (group) group.files.push(file);
     else groups.set(key, { dir, name, files: [file] });
@@ -454,9 +454,13 @@ function packageClause(source: string): string {
 /** Analyzes Go files. Never throws on bad input: failures are reported per file. */
 export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], suppressed: {}, files: [], fixes: emptyFixStats() };
-  const excluded = new Set(files.filter((f) => excludedByBuildTag(f.content)));
+  // A file no build takes in: a `package main` one is a program of its own (`go run gen.go` ignores
+  // the tag), analyzed alone; any other is dead code, left out as `go vet` leaves it.
+  const neverBuilt = files.filter((f) => excludedByBuildTag(f.content));
+  const standalone = new Set(neverBuilt.filter((f) => packageClause(f.content) === 'main'));
+  const excluded = new Set(neverBuilt.filter((f) => !standalone.has(f)));
   for (const f of excluded) result.files.push({ file: f.path, hasSyntaxErrors: false, elapsedMs: 0, overBudget: false, excludedByBuild: true });
-  const packages = packagesOf(excluded.size > 0 ? files.filter((f) => !excluded.has(f)) : files);
+  const packages = packagesOf(excluded.size > 0 ? files.filter((f) => !excluded.has(f)) : files, standalone);
   type Package = (typeof packages)[number];
   const testOf = (pkg: Package) => packages.find((p) => p.dir === pkg.dir && p.name === `${pkg.name}_test`);
   const testedBy = (pkg: Package) => (pkg.name.endsWith('_test') ? packages.find((p) => p.dir === pkg.dir && `${p.name}_test` === pkg.name) : undefined);

@@ -132,7 +132,8 @@ export interface FileReport {
   timedOut?: boolean;
   /**
    * Set when the file's `//go:build` line leaves it out of every build made without custom tags
-   * (`//go:build ignore`): like `go vet`, the engine neither analyzes it nor reads it as a sibling.
+   * (`//go:build ignore`) and it is no `package main` program (those are analyzed alone, as `go run
+   * gen.go` runs them): like `go vet`, the engine neither analyzes it nor reads it as a sibling.
    */
   excludedByBuild?: boolean;
   /** //racecheck:ignore comments that are malformed or silenced nothing. */

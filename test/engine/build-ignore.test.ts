@@ -72,3 +72,11 @@ func total(xs []string) int { return count(xs) }
     ['p/count.go', true],
   ]);
 });
+
+test('a package main file that no build takes in is a program of its own (go run gen.go): analyzed alone', () => {
+  const generator = { path: 'tools/gen.go', content: racy('//go:build ignore\n\n').replace('package p', 'package main') };
+  const tool = { path: 'tools/main.go', content: 'package main\n\nfunc count(items []string) int { return len(items) }\n\nfunc main() {}\n' };
+  const result = analyze([tool, generator], { scope: 'all' });
+  expect(result.findings.map((f) => `${f.rule} ${f.file}`)).toContain('closure-write tools/gen.go');
+  expect(result.files.every((f) => f.excludedByBuild !== true)).toBe(true);
+});
