@@ -364,8 +364,9 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     // Pipe reads read which parameters a function or method reads as a stream (streamParamsRead),
     // also by handing them to a call out of sight (`uploader.UploadObject(ctx, &Input{Body: r})`).
     if (STREAM_PARAM.test(fn.signature) && (ctx.models.streamReadingCalls?.test(body) === true || HANDS_ON.test(body))) return true;
-    // exitsAlways reads a function that ends by exiting (`func fail(…) { …; os.Exit(code) }`).
-    if (fn.receiver === undefined && EXITING_BODY.test(body) && !/\breturn\b/.test(body)) return true;
+    // exitsAlways reads a function that ends by exiting (`func fail(…) { …; os.Exit(code) }`): keep
+    // every body whose last call may be one (a superset: exitsAlways checks the rest on the tree).
+    if (fn.receiver === undefined && EXIT_WORD.test(body) && EXITING_TAIL.test(withoutComments(body))) return true;
     if (!mentionsSync || fn.receiver === undefined || lockedMethods === 'none') return false;
     // isMethodOfLockedStruct: the receiver's type, or a type it is declared as, holds a mutex.
     locked ??= lockedTypesOf(ctx.packageTypeSpecs);
@@ -375,8 +376,15 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
 }
 
 const FIELD_RECEIVE = /<-\s*\w+\.\w+/;
-/** A body whose last statement exits or panics: `os.Exit(code)`, `log.Fatalf(…)`, `panic(err)`. */
-const EXITING_BODY = /(?:\bExit|Fatal\w*|\bpanic|Panic\w*)\([^\n]*\)\s*\}\s*$/;
+/**
+ * Names of the calls exitsAlways takes as a function's exit (`os.Exit`, `log.Fatalf`, `panic`,
+ * `t.FailNow`, a dot-imported `Fail`): whether one never returns is still the models' and
+ * NO_RETURN_CALL's to say. The skeleton keeps a body whose text ends in such a call.
+ */
+const EXIT_NAMES = 'Exit|Fatal\\w*|Panic\\w*|panic|Goexit|Fail|FailNow|Skip\\w*';
+const EXIT_CALLEE = new RegExp(`(?:^|\\.)(?:${EXIT_NAMES})$`);
+const EXIT_WORD = new RegExp(`\\b(?:${EXIT_NAMES})\\(`);
+const EXITING_TAIL = new RegExp(`\\b(?:${EXIT_NAMES})\\([\\s\\S]*\\)\\s*\\}\\s*$`);
 /** `s.wg.Wait()`: a method that waits on a WaitGroup its receiver holds (mayWait's filter). */
 const FIELD_WAIT = /\b\w+\.\w+\.Wait\(\)/;
 /** `s.wg.Wait()` or `s.wg.Done()`: a method that waits for, or counts done, a WaitGroup its receiver holds. */
@@ -1151,7 +1159,7 @@ class ModelBuilder {
     const call = last?.type === 'expression_statement' ? last.namedChild(0) : undefined;
     const callee = call?.type === 'call_expression' ? call.childForFieldName('function')?.text : undefined;
     const returns = body?.descendantsOfType('return_statement').some((r) => functionAround(r)?.id === fn.id) ?? true;
-    const exits = !returns && callee !== undefined && (NO_RETURN_CALL.test(callee) || owner.noReturnCall(callee));
+    const exits = !returns && callee !== undefined && EXIT_CALLEE.test(callee) && (NO_RETURN_CALL.test(callee) || owner.noReturnCall(callee));
     owner.exitsMemo.set(name, exits);
     return exits;
   }
