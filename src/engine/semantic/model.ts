@@ -1708,6 +1708,7 @@ class ModelBuilder {
           else if (op === '<-') {
             this.noteCancelJoin(node, scope, unit);
             this.noteReturnedChannelJoin(node, scope, unit);
+            this.noteLocalFuncChannelJoin(node, scope, unit);
             this.noteGroupChannelJoin(node, scope, unit);
           }
           const operand = node.childForFieldName('operand');
@@ -2773,6 +2774,36 @@ class ModelBuilder {
     while (selectCase && selectCase.type !== 'communication_case' && selectCase.type !== 'statement_list') selectCase = selectCase.parent;
     const scopeEnd = selectCase?.type === 'communication_case' ? { scopeEnd: selectCase.endIndex } : {};
     unit.thread.joins.push({ pos: receive.startIndex, end: receive.endIndex, group: undefined, deferred: false, ...scopeEnd, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  /**
+   * `<-accept()` where accept is a local func literal that makes a channel, starts a goroutine that
+   * sends on or closes it, and returns it (`errc := make(chan error, 1); go func() { defer close(errc); … }();
+   * return errc`): a receive from that goroutine's own channel, as `<-errc` would be. It orders only
+   * the goroutines that literal starts; in a select, only its own case.
+   */
+  private noteLocalFuncChannelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
+    const call = receive.childForFieldName('operand');
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    const literal = fn?.type === 'identifier' ? scope.lookup(fn.text)?.init : undefined;
+    if (literal?.type !== 'func_literal') return;
+    const statements = bodyStatements(literal);
+    const last = statements[statements.length - 1];
+    const results = last?.type === 'return_statement' ? last.namedChild(0)?.namedChildren : undefined;
+    const returned = results?.length === 1 && results[0].type === 'identifier' ? results[0].text : undefined;
+    if (!returned) return;
+    const name = escapeRegExp(returned);
+    if (!statements.some((st) => new RegExp(`^${name}\\s*:=\\s*make\\(\\s*(?:<-)?chan\\b`).test(st.text))) return;
+    const signal = new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`);
+    const starts = new Set(literal.descendantsOfType('go_statement').filter((g) => signal.test(g.text)).map((g) => g.startIndex));
+    if (starts.size === 0) return;
+    const orders = (s: Spawn) => s.site !== undefined && starts.has(s.site.startIndex);
+    let selectCase: Node | null = receive.parent;
+    while (selectCase && selectCase.type !== 'communication_case' && selectCase.type !== 'statement_list') selectCase = selectCase.parent;
+    const scopeEnd = selectCase?.type === 'communication_case' ? { scopeEnd: selectCase.endIndex } : {};
+    const stmt = receive.parent?.type === 'expression_list' ? receive.parent.parent : receive.parent;
+    const at = !scopeEnd.scopeEnd && stmt && ['receive_statement', 'assignment_statement', 'short_var_declaration'].includes(stmt.type) ? stmt : receive;
+    unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: undefined, deferred: false, ...scopeEnd, orders });
   }
 
   /**
