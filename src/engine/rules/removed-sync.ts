@@ -15,7 +15,9 @@ type Node = Parser.SyntaxNode;
 
 const FUNCTION_TYPES = new Set(['function_declaration', 'method_declaration', 'func_literal']);
 const WAIT = /^\s*(?:defer\s+)?([\w.]+?)\.Wait\(\)\s*(?:\/\/.*)?$|^\s*(?:defer\s+)?(?:_\s*=\s*)?<-\s*([\w.]+)\s*(?:\/\/.*)?$/;
-const COPY_CALL = /\b(Copy|Clone|DeepCopy|DeepCopyInto|Dup)\(\)|\b(?:maps|slices)\.Clone\(/;
+// A slice copied by appending it to an empty one (`append([]string{}, s...)`, `append([]T(nil), s...)`, `append(s[:0:0], s...)`).
+const APPEND_COPY = /\bappend\(\s*(?:\[\][\w.*]+(?:\{\}|\(nil\))|[\w.]+\[:0:0\])\s*,\s*([\w.]+)\.\.\.\s*\)/;
+const COPY_CALL = new RegExp(`\\b(Copy|Clone|DeepCopy|DeepCopyInto|Dup)\\(\\)|\\b(?:maps|slices)\\.Clone\\(|${APPEND_COPY.source}`);
 const SELF_COPY = /^\s*([\w, ]+?)\s*:=\s*([\w, ]+?)\s*(?:\/\/.*)?$/;
 const LOCAL_DECL = /^\s*(?:var\s+(\w+(?:\s*,\s*\w+)*)\b|(\w+(?:\s*,\s*\w+)*)\s*:=)/;
 const MUTATING_METHODS = new Set(['Set', 'Add', 'Del', 'Delete', 'Store', 'Append', 'Insert', 'Put', 'Reset', 'Sort', 'Write', 'WriteString', 'Push', 'Remove', 'Clear']);
@@ -394,8 +396,12 @@ function firstWriteThrough(fn: Node, name: string, from: number): Node | undefin
       if (fnNode?.type === 'selector_expression') {
         const method = fnNode.childForFieldName('field')?.text ?? '';
         hit = MUTATING_METHODS.has(method) && rooted(fnNode.childForFieldName('operand')?.text ?? '');
-      } else if (fnNode?.text === 'delete') {
+      } else if (fnNode?.text === 'delete' || fnNode?.text === 'copy') {
         hit = rooted(n.childForFieldName('arguments')?.namedChild(0)?.text ?? '');
+      } else if (fnNode?.text === 'append') {
+        // Appending writes the slice's array past its length when it has room: the original's, once the copy is gone.
+        const first = n.childForFieldName('arguments')?.namedChild(0)?.text ?? '';
+        hit = first !== '' && rooted(first);
       }
     }
     if (hit) best = n;
@@ -407,9 +413,9 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
   for (const { fn, deleted, added } of changed) {
     for (const d of deleted) {
       if (!COPY_CALL.test(d.text) || /^\s*\/\//.test(d.text)) continue;
-      const assigned = /^\s*([\w.]+)\s*:?=\s*\*?(?:(?:maps|slices)\.Clone\(\s*([\w.]+)\s*\)|([\w.]+)\.(?:Copy|Clone|DeepCopy|Dup)\(\))/.exec(d.text);
-      const argument = /([\w.]+)\.(?:Copy|Clone|DeepCopy|Dup)\(\)/.exec(d.text);
-      const source = assigned ? (assigned[2] ?? assigned[3])! : argument?.[1];
+      const assigned = new RegExp(`^\\s*([\\w.]+)\\s*:?=\\s*\\*?(?:(?:maps|slices)\\.Clone\\(\\s*([\\w.]+)\\s*\\)|([\\w.]+)\\.(?:Copy|Clone|DeepCopy|Dup)\\(\\)|${APPEND_COPY.source})`).exec(d.text);
+      const argument = /([\w.]+)\.(?:Copy|Clone|DeepCopy|Dup)\(\)/.exec(d.text) ?? APPEND_COPY.exec(d.text);
+      const source = assigned ? (assigned[2] ?? assigned[3] ?? assigned[4])! : argument?.[1];
       if (!source) continue;
       const target = assigned?.[1];
       // Whatever the copy used to be written through, the original is written through now.
@@ -435,6 +441,7 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
       if (!write) continue;
       // The copy is still made, or made again on another line: nothing was removed.
       if (new RegExp(`${escapeRegExp(source)}\\.(?:Copy|Clone|DeepCopy|Dup)\\(\\)`).test(fn.text)) continue;
+      if ([...fn.text.matchAll(new RegExp(APPEND_COPY.source, 'g'))].some((m) => m[1] === source)) continue;
       if (added.some((l) => COPY_CALL.test(pair.delta.headLines[l - 1] ?? ''))) continue;
       const line = lineOf(write);
       report({
