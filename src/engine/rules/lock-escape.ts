@@ -7,6 +7,7 @@
 import type { Diagnostic, Rule } from '../rule.js';
 import { lockGuardBodies } from './unguarded-field.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
+import type { TypeRef } from '../semantic/typeref.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
 import { lineOf, siteEntry, spanOf } from './describe.js';
@@ -55,16 +56,41 @@ function handedOut(site: FieldSite): { expr: Node; how: 'send' | 'return'; chann
   return undefined;
 }
 
-/** What the escaped value shares with the guarded field: the map or slice itself, or a struct behind a pointer. */
-function sharedShape(pkg: PackageModel, model: FileModel, site: FieldSite, expr: Node): { kind: 'container' } | { kind: 'pointee'; typeName: string } | undefined {
+type SharedShape = { kind: 'container' } | { kind: 'pointee'; typeName: string } | { kind: 'copy'; structType: TypeRef };
+
+/**
+ * What the escaped value shares with the guarded field: the map or slice itself, a struct behind a
+ * pointer, or, for a struct copied by value, whatever its pointer, map and slice fields reach.
+ */
+function sharedShape(pkg: PackageModel, model: FileModel, site: FieldSite, expr: Node): SharedShape | undefined {
   const fieldType = model.types.fieldType(model.typeOfExpr(exprOwner(expr, site)), site.field);
   const indexed = expr.type === 'index_expression';
   const t = model.types.underlying(fieldType);
   if (!indexed && (t.kind === 'map' || t.kind === 'slice')) return { kind: 'container' };
+  if (!indexed && t.kind === 'struct' && expr.type === 'selector_expression' && pkg.structName(model, fieldType)) return { kind: 'copy', structType: fieldType };
   const valueType = indexed ? (t.kind === 'map' ? t.value : t.kind === 'slice' || t.kind === 'array' ? t.elem : undefined) : fieldType;
   if (!valueType || model.types.underlying(valueType).kind !== 'pointer') return undefined;
   const typeName = pkg.structName(model, valueType);
   return typeName ? { kind: 'pointee', typeName } : undefined;
+}
+
+/**
+ * For a use of a struct copy (`c.sends.samples`), the field of the copy it goes through when that
+ * field shares memory with the original: a pointer it follows (`c.sends.samples`), or a map or slice
+ * whose elements it reaches (`c.opts[k]`).
+ */
+function throughCopy(model: FileModel, structType: TypeRef, use: Access): string | undefined {
+  if (use.path.length < 2) return undefined;
+  const t = model.types.underlying(model.types.fieldType(structType, use.path[0]!));
+  if (t.kind === 'pointer' && use.path[1] !== '[]') return use.path[0];
+  if ((t.kind === 'map' || t.kind === 'slice') && use.path[1] === '[]') return use.path[0];
+  return undefined;
+}
+
+/** Whether a locked write of the original (`s.counters.sends.samples = …`) changes what a use of its copy (`c.sends.samples`) reads. */
+function writesThrough(write: Access, use: Access): boolean {
+  const p = write.path;
+  return p.length >= 3 && p[1] === use.path[0] && (p[2] === use.path[1] || (use.path[1] === '[]' && (write.deleted || write.appendSelf)));
 }
 
 /** The node whose field the site reads: `m` in `m.nodeMap[name]`. */
@@ -170,6 +196,7 @@ export const lockEscape: Rule = {
       const escapes = uses.filter((u) => {
         if (model.locksHeld(u.node).includes(lock)) return false;
         if (shape.kind === 'container') return (u.path.length === 0 && !nilComparison(u.node)) || u.path[0] === '[]';
+        if (shape.kind === 'copy') return throughCopy(model, shape.structType, u) !== undefined;
         if (u.path.length === 0 || u.path[0] === '[]') return false;
         // Taking or releasing the pointee's own named mutex (`q.mu.Lock()`) reads none of its data.
         if (u.path.length === 1 && u.method !== undefined && SYNC_METHODS.has(u.method)) return false;
@@ -180,9 +207,13 @@ export const lockEscape: Rule = {
       // For a pointer, the first such use of a field some locked write changes (`state.Name`, which
       // nobody writes, may come first); for a map or slice, the first use.
       const writes = shape.kind === 'container' ? undefined : (pointeeWrites ??= lockedWritesByField(pkg));
+      // For a struct copy, the locked writes through the original's same pointer, map or slice field.
+      const copyWrites = (u: Access) => (writes?.get(`${site.typeName}.${site.field}`) ?? []).filter((w) => writesThrough(w.access, u));
       const escaped = writes && shape.kind === 'pointee'
         ? escapes.find((u) => (writes.get(`${shape.typeName}.${u.path[0]}`) ?? []).some((w) => w.access.node.startIndex !== u.node.startIndex || w.model !== model))
-        : escapes[0];
+        : shape.kind === 'copy'
+          ? escapes.find((u) => copyWrites(u).length > 0)
+          : escapes[0];
       if (!escaped) continue;
       const unlockAt = model.source.indexOf(`${lock}.`, stored.expr.endIndex);
       const unlockText = /^[\w.]+\.R?Unlock\(\)/.exec(model.source.slice(unlockAt))?.[0];
@@ -199,6 +230,8 @@ export const lockEscape: Rule = {
       let racing: { node: Node; model: FileModel; fn: string; info: FunctionInfo; what: string }[] = [];
       if (shape.kind === 'container') {
         racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, info: w.fn, what: `changes \`${w.owner}.${w.field}\`` }));
+      } else if (shape.kind === 'copy') {
+        racing = copyWrites(escaped).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${[w.access.decl.name, ...w.access.path.filter((f) => f !== '[]')].join('.')}\`` }));
       } else {
         pointeeWrites ??= lockedWritesByField(pkg);
         racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));
@@ -211,16 +244,27 @@ export const lockEscape: Rule = {
       reported.add(stored.decl);
       const name = stored.decl.name;
       const code = model.text(stored.expr);
-      const used = shape.kind === 'container' ? `\`${name}\` is used` : `\`${name}.${escaped.path[0]}\` is ${escaped.kind === 'write' ? 'written' : 'read'}`;
+      const usedPath = shape.kind === 'copy' ? escaped.path.slice(0, 2).filter((f) => f !== '[]') : escaped.path.slice(0, 1);
+      const used = shape.kind === 'container' ? `\`${name}\` is used` : `\`${[name, ...usedPath].join('.')}\` is ${escaped.kind === 'write' ? 'written' : 'read'}`;
+      const escapedWhat =
+        shape.kind === 'container'
+          ? 'the map or slice escaped the critical section'
+          : shape.kind === 'copy'
+            ? `the struct was copied, but \`${name}.${escaped.path[0]}\` in the copy still reaches what the lock guards`
+            : 'the pointer escaped the critical section';
       const shown = racing.slice(0, 3);
       const diagnostic: Diagnostic = {
         ...spanOf(escaped.node),
         message:
           `\`${name}\` holds \`${code}\`, read with \`${lock}\` held on line ${lineOf(stored.expr)}, but ${used} here after \`${unlockText}\` ` +
-          `(line ${lineOf(model.tree.rootNode.descendantForIndex(unlockAt))}): the ${shape.kind === 'container' ? 'map or slice' : 'pointer'} escaped the critical section. ` +
+          `(line ${lineOf(model.tree.rootNode.descendantForIndex(unlockAt))}): ${escapedWhat}. ` +
           shown.map((r) => `${r.fn} (${where(model, r.model, r.node)}) ${r.what} with the lock held`).join(', ') +
           `, and ${site.fn.name} ${how}. ` +
-          (shape.kind === 'container' ? 'Finish the work before unlocking, or copy the contents under the lock.' : 'Read the fields you need before unlocking, or copy the struct under the lock.'),
+          (shape.kind === 'container'
+            ? 'Finish the work before unlocking, or copy the contents under the lock.'
+            : shape.kind === 'copy'
+              ? `Read what you need through \`${name}.${escaped.path[0]}\` before unlocking, or copy it too under the lock.`
+              : 'Read the fields you need before unlocking, or copy the struct under the lock.'),
         related: shown.map((r) => ({
           ...(r.model !== model ? { file: r.model.path } : {}),
           line: lineOf(r.node),
