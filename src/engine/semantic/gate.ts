@@ -547,7 +547,7 @@ function assignedHere(name: Node): boolean {
  * runs in (`b.Start(func(h H) error { go …; return nil })` runs its callback in place, so the
  * release may follow in the caller's flow).
  */
-function flowAround(g: FuncUnit, other: Node): Node | undefined {
+export function flowAround(g: FuncUnit, other: Node): Node | undefined {
   const thread = g.spawn?.parent?.thread;
   for (let u = g.spawn?.parent; u && u.thread === thread; u = u.parent) if (within(other, u.node)) return u.node;
   return undefined;
@@ -560,7 +560,7 @@ function underDefer(node: Node, fn: Node): boolean {
 }
 
 /** Whether `node` runs in a deferred call of `fn`: a `defer` statement of fn itself, or a func literal it defers. */
-function insideDefer(node: Node, fn: Node): boolean {
+export function insideDefer(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) {
     if (cur.type === 'defer_statement') return true;
     // Any other func literal runs whenever it is called: not known to be at the exit.
@@ -570,7 +570,7 @@ function insideDefer(node: Node, fn: Node): boolean {
 }
 
 /** Whether `node` sits in a func literal of `fn` (it runs whenever that literal runs). */
-function insideLiteral(node: Node, fn: Node): boolean {
+export function insideLiteral(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') return true;
   return false;
 }
