@@ -3897,6 +3897,13 @@ function repeatsInLoop(s: Spawn): boolean {
   return !j || joinPosFor(j, s) > s.loop.endIndex;
 }
 
+/** The end of the outermost loop around a spawn site within its function. */
+function outermostLoopEnd(s: Spawn): number {
+  let end = s.loop?.endIndex ?? -1;
+  for (let cur = s.site?.parent; cur && !FUNCTION_NODES.has(cur.type); cur = cur.parent) if (cur.type === 'for_statement') end = cur.endIndex;
+  return end;
+}
+
 /** The statement that follows the one holding a spawn site, in its statement list. */
 function statementAfter(site: Node): Node | null | undefined {
   let stmt: Node | null = site;
@@ -4306,6 +4313,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (inRanges(sx.exclusive.ranges, sy.start) || inRanges(sy.exclusive.ranges, sx.start)) return false;
     // `go load(); return` outside any loop: a spawn after that return never starts in the same call.
     if ((!x.loop && sy.start >= sx.reachEnd) || (!y.loop && sx.start >= sy.reachEnd)) return false;
+    // A loop that starts one only on its way out of the function (`go send(p); return`): code after
+    // every loop around it never runs in a call that started it.
+    if ((x.loop && sy.start >= sx.reachEnd && sy.start >= outermostLoopEnd(x)) || (y.loop && sx.start >= sy.reachEnd && sx.start >= outermostLoopEnd(y))) return false;
     // Two branches of one turn of a loop, for a variable each turn declares anew (`var err error` in the body).
     const [tx, ty] = [sx.exclusive.perTurn, sy.exclusive.perTurn];
     if (tx && ty && tx.bodyStart === ty.bodyStart && declPos > tx.bodyStart && declPos < tx.bodyEnd && (inRanges(tx.ranges, sy.start) || inRanges(ty.ranges, sx.start))) return false;
