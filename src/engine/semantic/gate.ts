@@ -121,7 +121,8 @@ export class Gates {
       if (list?.type !== 'statement_list') continue;
       for (let s = cur.nextNamedSibling; s; s = s.nextNamedSibling) {
         if (s.startIndex < goroutine.endIndex && s.endIndex > goroutine.startIndex) continue;
-        if (callsIn(s).some((call) => this.releases(call, keys))) return true;
+        // Also in the literals it makes (`go func() { ready.Done() }()`): they run after they are made.
+        if (callsMadeAfter(s).some((call) => this.releases(call, keys))) return true;
       }
     }
     return false;
@@ -258,6 +259,11 @@ export class Gates {
 function declaredWithin(key: GateKey, g: FuncUnit): boolean {
   const node = key.decl.node;
   return node.startIndex >= g.node.startIndex && node.endIndex <= g.node.endIndex;
+}
+
+/** The calls in a statement, also inside the func literals it holds: none of them runs before it. */
+function callsMadeAfter(stmt: Node): Node[] {
+  return stmt.descendantsOfType('call_expression');
 }
 
 /** The calls a statement makes itself, not those inside func literals it holds. */
