@@ -1638,6 +1638,23 @@ class ModelBuilder {
           push(visit(body, s, child));
           break;
         }
+        case 'return_statement': {
+          // `return v, nil` sets the function's named results (a write of each, after its values are
+          // read); a bare `return` hands them to the caller as they are (a read).
+          const named = parameterNames(unit.node.childForFieldName('result'));
+          const keyword = node.child(0);
+          const write = node.namedChildCount > 0;
+          push([
+            ...visitAll(node.namedChildren),
+            () => {
+              for (const name of named) {
+                const decl = scope.lookup(name);
+                if (decl?.kind === 'result' && keyword) this.recordAccess(keyword, decl, unit, { path: [], write });
+              }
+            },
+          ]);
+          break;
+        }
         case 'go_statement': {
           const call = node.namedChild(0);
           const fn = call?.childForFieldName('function');
