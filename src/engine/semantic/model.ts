@@ -4342,13 +4342,66 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   // An assignment writes its targets after its right side ran: `n, err = drain(ch)` writes once drain returned.
   const writtenAt = new Map<Access, number>();
   /**
+   * `finish := func() { use(result) }` in the thread's own function, used only by direct calls in
+   * that function's own flow (`finish()`), none inside another literal: where those calls start.
+   */
+  const callSitesOf = new Map<FuncUnit, Node[] | null>();
+  const localCallSites = (unit: FuncUnit): Node[] | undefined => {
+    let known = callSitesOf.get(unit);
+    if (known !== undefined) return known ?? undefined;
+    known = null;
+    const literal = unit.node;
+    const fn = unit.parent;
+    const list = literal.parent;
+    const decl = list?.type === 'expression_list' && list.namedChildCount === 1 ? list.parent : undefined;
+    const name = decl?.type === 'short_var_declaration' ? decl.childForFieldName('left')?.namedChildren : undefined;
+    if (!unit.spawn && !unit.detached && fn && fn === unit.thread && name?.length === 1 && name[0].type === 'identifier') {
+      const sites: Node[] = [];
+      let direct = true;
+      for (const use of fn.node.descendantsOfType('identifier')) {
+        if (use.text !== name[0].text || use.id === name[0].id) continue;
+        const call = use.parent;
+        const around = functionAround(use);
+        if (call?.type !== 'call_expression' || call.childForFieldName('function')?.id !== use.id || around?.id !== fn.node.id || call.parent?.type === 'go_statement' || call.parent?.type === 'defer_statement') {
+          direct = false;
+          break;
+        }
+        sites.push(call);
+      }
+      if (direct && sites.length > 0) known = sites;
+    }
+    callSitesOf.set(unit, known);
+    return known ?? undefined;
+  };
+  /**
    * Where x stands for spawn s: at the function's exit when a deferred closure makes it, unless s
    * starts there too; and ordered after s when that closure waits for s before the access
    * (`defer func() { wg.Wait(); check(saw) }()`), as the code after a join is.
    */
+  /**
+   * Whether a call comes after a wait for s: a join between s's start and the call (`wg.Wait()`, a
+   * receive), or a select case receiving from a channel s itself sends on or closes.
+   */
+  const calledAfterJoin = (s: Spawn, call: Node): boolean => {
+    if (!s.site || call.startIndex < s.site.endIndex) return false;
+    const j = joinAfter(s, s.site.endIndex, call.startIndex);
+    if (j && joinPosFor(j, s) <= call.startIndex) return true;
+    for (let cur: Node | null = call.parent; cur && cur.id !== s.parent?.node.id; cur = cur.parent) {
+      if (cur.type !== 'communication_case') continue;
+      const channel = receivedChannel(cur);
+      if (channel && signalsItself(s, channel)) return true;
+    }
+    return false;
+  };
+
   const positionFor = (s: Spawn, x: Access): number => {
     const deferred = x.unit !== x.thread ? deferredLiteralAround(x.unit, x.thread) : undefined;
-    if (!deferred || (s.site && within(s.site, deferred))) return positionOf(x);
+    if (!deferred || (s.site && within(s.site, deferred))) {
+      // A local func's access happens where it is called: after s's join when every call is.
+      const calls = x.unit !== x.thread && s.site && !within(s.site, x.unit.node) ? localCallSites(x.unit) : undefined;
+      if (calls?.every((c) => calledAfterJoin(s, c))) return AFTER_JOIN;
+      return positionOf(x);
+    }
     return joinAfter(s, deferred.startIndex, x.node.startIndex) || deferredWaitRunsFirst(s, deferred) ? AFTER_JOIN : AT_EXIT;
   };
 
