@@ -3413,7 +3413,7 @@ function noteSignal(call: Node, out: Signals): void {
   const args = callArguments(call);
   const mc = methodCall(call);
   if (mc?.method === 'Done' && args.length === 0 && /^[\w.]+$/.test(mc.receiver.text)) out.done.push(mc.receiver.text);
-  if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && args[0].type === 'identifier') out.closed.push(args[0].text);
+  if (call.childForFieldName('function')?.text === 'close' && args.length === 1 && channelName(args[0])) out.closed.push(args[0].text);
 }
 const signalsAtEndOf = new WeakMap<FuncUnit, Signals>();
 
@@ -3451,7 +3451,12 @@ function receivedByStatement(st: Node): string | undefined {
   if (st.type === 'expression_statement') expr = st.namedChild(0);
   else if (st.type === 'short_var_declaration' || st.type === 'assignment_statement') expr = st.childForFieldName('right')?.namedChild(0);
   const operand = expr?.type === 'unary_expression' && operatorOf(expr) === '<-' ? expr.childForFieldName('operand') : undefined;
-  return operand?.type === 'identifier' ? operand.text : undefined;
+  return operand && channelName(operand) ? operand.text : undefined;
+}
+
+/** A channel named by a variable, or by a field of one (`done`, `rop.done`). */
+function channelName(node: Node): boolean {
+  return node.type === 'identifier' || (node.type === 'selector_expression' && node.childForFieldName('operand')?.type === 'identifier');
 }
 
 /**
@@ -3462,10 +3467,17 @@ function receivedByStatement(st: Node): string | undefined {
 function channelUses(name: string, fn: Node): { made: boolean; sends: number; closes: number; ranges: number; other: boolean } {
   const text = fn.text;
   const uses = { made: false, sends: 0, closes: 0, ranges: 0, other: false };
+  // A field of a struct the function builds with the channel in its literal: `t := T{done: make(chan bool)}`.
+  const dot = name.indexOf('.');
+  if (dot > 0) {
+    const [object, field] = [escapeRegExp(name.slice(0, dot)), escapeRegExp(name.slice(dot + 1))];
+    if (new RegExp(`(?<![\\w.])${object}\\s*:?=\\s*&?[\\w.]+\\{[^}]*?\\b${field}\\s*:\\s*make\\(\\s*chan\\b`).test(text)) uses.made = true;
+  }
   for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))) {
     const before = text.slice(Math.max(0, m.index! - 10), m.index!);
     const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
     if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) uses.made = true;
+    else if (/^\s*:\s*make\(\s*chan\b/.test(after)) continue; // a field of a literal, `done: make(chan bool)`
     else if (/^\s*<-/.test(after) && /(?:^|[\n;{]\s*)$/.test(before)) uses.sends++;
     else if (isReceiveOf(before)) continue;
     else if (/\bclose\(\s*$/.test(before)) uses.closes++;
