@@ -4782,6 +4782,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     let literal: Ancestor | undefined;
     for (let j = at - 1; j >= 0 && !literal; j--) if (ancestors[j].type === 'func_literal' && goroutineLiterals().has(ancestors[j].start)) literal = ancestors[j];
     if (!literal) return undefined;
+    // A goroutine started once has no other instance to exclude: its code after the close still races
+    // with other goroutines.
+    const unit = b.units.find((u) => u.node.startIndex === literal!.start && u.node.type === 'func_literal');
+    if (!unit || !isMultiInstance(unit)) return undefined;
     // A channel of the literal's own (made in each goroutine) is closed once by each.
     let root = close.channel;
     while (root.type === 'selector_expression') root = root.childForFieldName('operand')!;
