@@ -39,6 +39,8 @@ export interface FuncModel {
   receives?: number[];
   /** Condition arguments the call returns only after one run of them returned true, or ends the test (`require.Eventually`). */
   waitsUntilTrue?: number[];
+  /** The context argument the call runs until it is done, returning early only with an error (controller-runtime's `Manager.Start`). */
+  runsUntilDone?: number;
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
   readerOf?: number;
   /** With readerOf: the methods of the reader it makes that read its source (`bufio.NewScanner`: `Scan`). */
@@ -221,6 +223,8 @@ export class ApiModels {
   readonly joinMethods = new Set<string>();
   /** Names of functions that receive from a channel argument (`receives`): calls worth asking the model of. */
   readonly receivingFuncs = new Set<string>();
+  /** Names of calls that run until a context argument is done (`runsUntilDone`): calls worth asking the model of. */
+  readonly untilDoneFuncs = new Set<string>();
   /**
    * Calls that read a stream to data or its end: `reads` functions and pipe ends' `read` methods.
    * A package function whose body makes one may read a pipe end its caller hands it.
@@ -250,6 +254,7 @@ export class ApiModels {
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
         if (e.joinedBy && e.joinedBy !== 'Wait') this.joinMethods.add(e.joinedBy);
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
+        if (e.runsUntilDone !== undefined) this.untilDoneFuncs.add(names[names.length - 1]);
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);
         for (const m of e.readMethods ?? []) this.readerMethods.add(m);

@@ -1682,7 +1682,10 @@ class ModelBuilder {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
           }
-          if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, args, scope, unit);
+          // A server's run (by name), or a call the models say runs until its context is done (`mgr.Start(ctx)`).
+          const untilDone = selected && this.models.untilDoneFuncs.has(selected) ? this.calleeModel(node, scope)?.model.runsUntilDone : undefined;
+          if (untilDone !== undefined) this.noteServeJoin(node, fn!, args.slice(untilDone, untilDone + 1), scope, unit);
+          else if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, args, scope, unit);
           if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
           if (selected && this.models.receivingFuncs.has(selected)) this.noteModelledReceive(node, fn!, args, scope, unit);
           else if (selected && args.length > 0) this.noteForeignHandOff(node, fn!, args, scope, unit);
