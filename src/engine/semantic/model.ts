@@ -2607,14 +2607,15 @@ class ModelBuilder {
       const field = callee.childForFieldName('field')?.text ?? '';
       if (this.imports.has(operand)) {
         fn = this.testedFunc(operand, field);
-        if (!fn) return undefined;
+        if (!fn) return this.lockByName(call, argIndex);
         testedAlias = operand;
       } else {
         receiverText = operand;
         fn = this.methodOfOwnPackage(field);
       }
     }
-    if (!fn || (fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
+    if (!fn) return this.lockByName(call, argIndex);
+    if ((fn.type === 'method_declaration') !== (receiverText !== undefined)) return undefined;
     const params = parameterNames(fn.childForFieldName('parameters'));
     const name = receiverText !== undefined ? this.lockAroundCallback(fn, argIndex, 1) : lockAroundCallback(fn, argIndex);
     if (!name) return undefined;
@@ -2631,6 +2632,23 @@ class ModelBuilder {
     const declaredInside = new RegExp(`(?:\\bvar\\s+${escapeRegExp(root)}\\b|\\b${escapeRegExp(root)}\\s*(?:,[^=]*)?:=)`).test(fn.childForFieldName('body')?.text ?? '');
     if (receiverText !== undefined || rest !== '' || declaredInside || root === receiver) return undefined;
     return testedAlias === undefined ? root : `${testedAlias}.${root}`;
+  }
+
+  /**
+   * A callback handed last to a call named for running it under a lock, whose body is out of sight
+   * (`s.mu.WithLock(func() {…})` on a type of another package, `xsync.WithRLock(&mu, func() T {…})`):
+   * the receiver, or a package function's first argument, is the lock.
+   */
+  private lockByName(call: Node, argIndex: number): string | undefined {
+    const callee = call.childForFieldName('function');
+    if (callee?.type !== 'selector_expression' || !LOCKED_CALLBACK.test(callee.childForFieldName('field')?.text ?? '')) return undefined;
+    const args = callArguments(call);
+    if (argIndex !== args.length - 1) return undefined;
+    const operand = callee.childForFieldName('operand')!;
+    const packageFunc = operand.type === 'identifier' && this.imports.has(operand.text);
+    if (packageFunc && args.length !== 2) return undefined;
+    const lock = packageFunc ? args[0].text.replace(/^&/, '') : operand.text;
+    return /^[\w.]+$/.test(lock) ? lock : undefined;
   }
 
   /**
@@ -3130,6 +3148,9 @@ function insideGoStatement(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'go_statement') return true;
   return false;
 }
+
+/** Calls named for running their callback with a lock held (`mu.WithLock(f)`, `WithRLock`). */
+const LOCKED_CALLBACK = /^With(?:R)?Lock(?:ed)?$/;
 
 /** Blocking calls that run a server until it is stopped. */
 const SERVE_METHOD = /^(?:Must)?(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
