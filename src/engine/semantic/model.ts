@@ -4671,7 +4671,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   const ordersWithParent = (access: Node, unit: FuncUnit, g: FuncUnit, other: Node): boolean =>
     (startedByTopLevel(g) && uiCallbackAt(access, g)) ||
-    (unit === g &&
+    // Also in a callback g runs itself (`t.Run(name, func…)` after its `<-start`): it runs where g's statement stands.
+    (unit.thread === g &&
       (handshakes.orders(access, g, other) ||
         gates.orders(access, g, other) ||
         releasingSends.orders(access, g, other) ||
