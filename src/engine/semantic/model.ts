@@ -3150,7 +3150,7 @@ function insideGoStatement(node: Node, fn: Node): boolean {
 }
 
 /** Calls named for running their callback with a lock held (`mu.WithLock(f)`, `WithRLock`). */
-const LOCKED_CALLBACK = /^With(?:R)?Lock(?:ed)?$/;
+const LOCKED_CALLBACK = /^WithR?Lock(?:ed)?$/;
 
 /** Blocking calls that run a server until it is stopped. */
 const SERVE_METHOD = /^(?:Must)?(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
