@@ -3456,6 +3456,9 @@ function waitsOf(g: FuncUnit): { end: number; kind: keyof Signals; name: string 
     const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
     const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
     if (mc?.method === 'Wait' && callArguments(call!).length === 0) waits.push({ end: st.endIndex, kind: 'done', name: mc.receiver.text });
+    // `if err := eg.Wait(); err != nil { … }` or `err := eg.Wait()`: a group's Wait for its error.
+    const waited = groupWaitOf(st);
+    if (waited) waits.push({ end: st.endIndex, kind: 'done', name: waited });
     const range = st.type === 'for_statement' ? st.namedChildren.find((c) => c.type === 'range_clause') : undefined;
     const over = range?.childForFieldName('right');
     if (over?.type === 'identifier' && !/\b(?:break|goto)\b/.test(st.childForFieldName('body')?.text ?? '')) waits.push({ end: st.endIndex, kind: 'closed', name: over.text });
@@ -3468,6 +3471,15 @@ function waitsOf(g: FuncUnit): { end: number; kind: keyof Signals; name: string 
   return waits;
 }
 const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: keyof Signals; name: string }[]>();
+
+/** The group whose `Wait()` a statement takes the result of: `err := eg.Wait()`, `if err := eg.Wait(); …`. */
+function groupWaitOf(st: Node): string | undefined {
+  const assignment = st.type === 'if_statement' ? st.childForFieldName('initializer') : st;
+  if (assignment?.type !== 'short_var_declaration' && assignment?.type !== 'assignment_statement') return undefined;
+  const values = assignment.childForFieldName('right')?.namedChildren ?? [];
+  const mc = values.length === 1 && values[0].type === 'call_expression' && callArguments(values[0]).length === 0 ? methodCall(values[0]) : undefined;
+  return mc?.method === 'Wait' && mc.receiver.type === 'identifier' ? mc.receiver.text : undefined;
+}
 
 /** The channel a statement receives from: `<-ch`, `v := <-ch`, `v, ok = <-ch`. */
 function receivedByStatement(st: Node): string | undefined {
@@ -3553,6 +3565,11 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   if (waits.length === 0) return false;
   const signals = signalsAtEnd(sibling);
   if (waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name))) return true;
+  // `eg.Go(func() … v1 = …)`, then `go func() { if err := eg.Wait(); …; use(v1) }()`: the group's Wait
+  // joins every closure the group started before this goroutine did.
+  const s = sibling.spawn;
+  const started = s?.kind === 'group' && s.site && g.spawn?.site && !g.spawn.loop && s.parent === g.spawn.parent && s.site.endIndex <= g.spawn.site.startIndex;
+  if (started && waits.some((w) => w.kind === 'done' && w.name === s.group && w.end <= access.node.startIndex)) return true;
   // `proxy = newProxy(); ready.Done(); proxy.Run()` and `ready.Wait(); proxy.Pause()`: the sibling's
   // access stands before a signal of its own, one of its top-level statements.
   if (siblingAccess.thread !== sibling) return false;
