@@ -1644,12 +1644,18 @@ class ModelBuilder {
           const named = parameterNames(unit.node.childForFieldName('result'));
           const keyword = node.child(0);
           const write = node.namedChildCount > 0;
+          // `return a, b, eg.Wait()` with results named a and b hands them on unchanged: the caller
+          // reads them, once the values (the Wait included) are done, as after a bare return.
+          const values = node.namedChild(0)?.type === 'expression_list' ? node.namedChild(0)!.namedChildren : node.namedChildren;
+          const unchanged = new Set(values.length === named.length ? named.filter((n, i) => values[i].type === 'identifier' && values[i].text === n) : []);
+          let end: Node = node;
+          while (end.lastChild) end = end.lastChild;
           push([
-            ...visitAll(node.namedChildren),
+            ...visitAll(values.filter((v) => !(v.type === 'identifier' && unchanged.has(v.text)))),
             () => {
               for (const name of named) {
                 const decl = scope.lookup(name);
-                if (decl?.kind === 'result' && keyword) this.recordAccess(keyword, decl, unit, { path: [], write });
+                if (decl?.kind === 'result' && keyword) this.recordAccess(end, decl, unit, { path: [], write: write && !unchanged.has(name) });
               }
             },
           ]);
