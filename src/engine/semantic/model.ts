@@ -3107,12 +3107,13 @@ function parameterNames(list: Node | null | undefined): string[] {
   return (list?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => fieldChildren(p, 'name').map((n) => n.text));
 }
 
-/** Whether `node` runs inside a func literal or a go statement of `fn`, not in `fn`'s own flow. */
-function insideLoopOf(node: Node, fn: Node): boolean {
+/** Whether a loop of `fn` holds `node`. */
+export function insideLoopOf(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'for_statement') return true;
   return false;
 }
 
+/** Whether `node` runs inside a func literal or a go statement of `fn`, not in `fn`'s own flow. */
 function insideLiteralOrGo(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal' || cur.type === 'go_statement') return true;
   return false;

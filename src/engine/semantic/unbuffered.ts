@@ -14,7 +14,7 @@
  * after its k-th send.
  */
 import type { Decl, FuncUnit, Node } from './model.js';
-import { callArguments, statementsOf, within } from './model.js';
+import { callArguments, insideLoopOf, statementsOf, within } from './model.js';
 import { flowAround, insideDefer, insideLiteral } from './gate.js';
 
 export interface UnbufferedQueries {
@@ -34,7 +34,7 @@ export class UnbufferedReceives {
     const spawn = g.spawn;
     if (spawn?.kind !== 'go' || spawn.loop || spawn.site?.type !== 'go_statement' || !g.body) return false;
     const parentFn = flowAround(g, other);
-    if (!parentFn || insideLiteral(other, parentFn) || insideDefer(other, parentFn) || inLoop(other, parentFn)) return false;
+    if (!parentFn || insideLiteral(other, parentFn) || insideDefer(other, parentFn) || insideLoopOf(other, parentFn)) return false;
     // The goroutine's sends that complete before its access, by channel.
     const sent = new Map<Decl, number>();
     for (const stmt of statementsOf(g.body)) {
@@ -73,7 +73,7 @@ export class UnbufferedReceives {
           break;
         }
         const receive = use.parent?.type === 'unary_expression' && use.parent.child(0)?.type === '<-' ? use.parent : undefined;
-        if (!receive || !plainReceive(receive) || insideLiteral(receive, parentFn) || insideDefer(receive, parentFn) || inLoop(receive, parentFn)) {
+        if (!receive || !plainReceive(receive) || insideLiteral(receive, parentFn) || insideDefer(receive, parentFn) || insideLoopOf(receive, parentFn)) {
           found = undefined;
           break;
         }
@@ -97,10 +97,4 @@ function plainReceive(receive: Node): boolean {
 function closes(use: Node): boolean {
   const call = use.parent?.type === 'argument_list' ? use.parent.parent : undefined;
   return call?.type === 'call_expression' && call.childForFieldName('function')?.text === 'close' && call.parent?.type === 'expression_statement';
-}
-
-/** Whether a loop of `fn` holds `node`. */
-function inLoop(node: Node, fn: Node): boolean {
-  for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'for_statement') return true;
-  return false;
 }
