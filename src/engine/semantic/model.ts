@@ -604,7 +604,8 @@ function leavesAfter(selectCase: Node, channel: string | undefined, noReturn: No
   const body = selectCase.namedChildren.filter((c) => c.type !== 'comment' && c.startIndex !== selectCase.childForFieldName('communication')?.startIndex);
   const statements = body.length === 1 && body[0].type === 'statement_list' ? body[0].namedChildren.filter((c) => c.type !== 'comment') : body;
   const last = statements[statements.length - 1];
-  if (!last || !(terminates(last, noReturn) || errCheckAfterDone(last, selectCase, noReturn))) return false;
+  const alwaysLeaves = !!last && (terminates(last, noReturn) || errCheckAfterDone(last, selectCase, noReturn));
+  if (!alwaysLeaves && !statements.some((st) => openCheckOfUnclosed(st, selectCase, noReturn))) return false;
   const select = selectCase.parent;
   const label = select?.parent?.type === 'labeled_statement' ? select.parent.namedChild(0)?.text : undefined;
   for (const jump of selectCase.descendantsOfType('break_statement')) {
@@ -625,6 +626,23 @@ function errCheckAfterDone(stmt: Node, selectCase: Node, noReturn: NoReturnTest)
   const done = caseReceive(selectCase)?.childForFieldName('operand');
   const context = done?.type === 'call_expression' && done.childForFieldName('function')?.text.endsWith('.Done') && callArguments(done).length === 0 ? done.childForFieldName('function')!.text.slice(0, -'.Done'.length) : undefined;
   return context !== undefined && stmt.childForFieldName('condition')?.text.replace(/\s+/g, '') === `${context}.Err()!=nil`;
+}
+
+/**
+ * `case err, ok := <-errs: if ok { return … }` on a channel the function makes and never closes or
+ * hands on: every receive reports ok, so the case leaves there.
+ */
+function openCheckOfUnclosed(stmt: Node, selectCase: Node, noReturn: NoReturnTest): boolean {
+  const consequence = stmt.childForFieldName('consequence');
+  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || stmt.childForFieldName('initializer') || !consequence || !terminates(consequence, noReturn)) return false;
+  const comm = selectCase.childForFieldName('communication');
+  const names = comm?.type === 'receive_statement' ? comm.childForFieldName('left')?.namedChildren : undefined;
+  const channel = caseReceive(selectCase)?.childForFieldName('operand');
+  if (names?.length !== 2 || channel?.type !== 'identifier' || stmt.childForFieldName('condition')?.text !== names[1].text) return false;
+  let fn = functionAround(selectCase);
+  for (let outer = fn && functionAround(fn); outer; outer = functionAround(outer)) fn = outer;
+  const uses = fn ? channelUses(channel.text, fn) : undefined;
+  return !!uses && uses.made && uses.closes === 0 && !uses.other;
 }
 
 /** Go's terminating statements, as far as a select case's tail needs them. */
@@ -3518,7 +3536,8 @@ function channelUses(name: string, fn: Node): { made: boolean; sends: number; cl
   }
   for (const m of text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(name)}(?!\\w)`, 'g'))) {
     const before = text.slice(Math.max(0, m.index! - 10), m.index!);
-    const after = text.slice(m.index! + name.length, m.index! + name.length + 20);
+    // Wide enough for a name aligned in a `var (…)` block: `errs          = make(chan error)`.
+    const after = text.slice(m.index! + name.length, m.index! + name.length + 60);
     if (/^\s*:?=\s*make\(\s*chan\b/.test(after)) uses.made = true;
     else if (/^\s*:\s*make\(\s*chan\b/.test(after)) continue; // a field of a literal, `done: make(chan bool)`
     else if (/^\s*<-/.test(after) && /(?:^|[\n;{]\s*)$/.test(before)) uses.sends++;
