@@ -44,8 +44,15 @@ describe('handlers in test code', () => {
     expect(packageStateLines(path, app)).toEqual([]);
   });
 
-  test('a directory whose name only contains "test" is not test code', () => {
-    expect(packageStateLines('pkg/attestation/main.go', app)).toEqual([9, 13]);
+  test.each(['pkg/api/mock.go', 'pkg/api/mock_server.go', 'pkg/api/server_mock.go', 'pkg/api/fake_api.go', 'pkg/api/testing.go', 'internal/mocks/server.go', 'pkg/fake/server.go'])(
+    'a harness file or directory at %s is driven by its tests, one request at a time',
+    (path) => {
+      expect(packageStateLines(path, app)).toEqual([]);
+    },
+  );
+
+  test.each(['pkg/attestation/main.go', 'pkg/mockingbird/main.go', 'pkg/api/mockery.go', 'pkg/api/server_stub.go'])('%s only looks like test code', (path) => {
+    expect(packageStateLines(path, app)).toEqual([9, 13]);
   });
 
   const testFile = (spawns: string) => `package main

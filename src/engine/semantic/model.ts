@@ -284,7 +284,9 @@ export interface PackageView {
 }
 
 /** Directories of test apps and harnesses, driven by tests elsewhere. */
-const TEST_APP_DIR = /(?:^|\/)(?:tests?|e2e|testutils?|testhelpers?|integration)\//;
+const TEST_APP_DIR = /(?:^|\/)(?:tests?|e2e|testutils?|testhelpers?|integration|mocks?|fakes?)\//;
+/** Harness files of a package, named for what they are: `mock.go`, `mock_api.go`, `server_fake.go`, `testing.go`. */
+const TEST_HARNESS_FILE = /(?:^|\/)(?:(?:mocks?|fakes?)(?:_\w+)?|\w+_(?:mocks?|fakes?)|testing|testutils?|testhelpers?)\.go$/;
 
 /** A go statement, a `.Go(…)` pool or parallel subtests: a test that may send requests at once. */
 const STARTS_GOROUTINES = /\bgo\s+(?:func\b|[\w.]+\()|\.Go\(|Parallel\(/;
@@ -1297,7 +1299,7 @@ class ModelBuilder {
 
   build(choice: WalkChoice & { path?: string }): void {
     const path = choice.path ?? '';
-    this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) ? 'test-app' : undefined;
+    this.testCode = path.endsWith('_test.go') ? 'test-file' : TEST_APP_DIR.test(path) || TEST_HARNESS_FILE.test(path) ? 'test-app' : undefined;
     for (const { fn, handler } of this.selectWalks(choice)) this.walkFunction(fn, handler);
     this.markDeferredJoins();
     this.chainGroupJoins();
