@@ -1008,11 +1008,35 @@ function runsOnce(loop: Node): boolean {
   const start = /^(\w+)\s*:?=\s*(\d+)$/.exec(init?.text ?? '');
   if (!start || !cond || !update) return false;
   const name = start[1];
-  const bound = new RegExp(`^${name}\\s*(<|<=)\\s*(\\d+)$`).exec(cond.text);
+  const bound = new RegExp(`^${name}\\s*(<|<=)\\s*(\\w+)$`).exec(cond.text);
   if (!bound || !new RegExp(`^${name}\\s*(\\+\\+|\\+=\\s*1)$`).test(update.text)) return false;
-  const turns = Number(bound[2]) - Number(start[2]) + (bound[1] === '<=' ? 1 : 0);
+  // `w < workers` where the file declares `const workers = 1`.
+  const limit = /^\d+$/.test(bound[2]) ? Number(bound[2]) : intConstants(loop).get(bound[2]);
+  if (limit === undefined) return false;
+  const turns = limit - Number(start[2]) + (bound[1] === '<=' ? 1 : 0);
   const body = loop.childForFieldName('body')?.text ?? '';
   return turns === 1 && !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%&|^]?=(?!=)|\\+\\+|--)|&\\s*${name}\\b`).test(body);
+}
+
+const intConstantsOfTree = new WeakMap<object, Map<string, number>>();
+
+/** The file's constants declared once with a plain integer value (`const workers = 1`, `n int = 1` in a block), by name. */
+function intConstants(node: Node): Map<string, number> {
+  let known = intConstantsOfTree.get(node.tree);
+  if (known) return known;
+  known = new Map();
+  const seen = new Set<string>();
+  for (const spec of node.tree.rootNode.descendantsOfType('const_spec')) {
+    const names = fieldChildren(spec, 'name');
+    const values = spec.childForFieldName('value')?.namedChildren ?? [];
+    names.forEach((n, i) => {
+      if (seen.has(n.text)) known!.delete(n.text);
+      else if (values.length === names.length && values[i].type === 'int_literal' && /^\d+$/.test(values[i].text)) known!.set(n.text, Number(values[i].text));
+      seen.add(n.text);
+    });
+  }
+  intConstantsOfTree.set(node.tree, known);
+  return known;
 }
 
 function rangesOverOne(range: Node): boolean {
