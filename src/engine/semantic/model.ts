@@ -4109,7 +4109,33 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
   { re: new RegExp(String.raw`^atomic\.Swap\w*\(\s*&\s*([\w.]+)\s*,\s*(${CONSTANT})\s*\)\s*==\s*(${CONSTANT})$`), differ: true },
   { re: new RegExp(String.raw`^([\w.]+)\.Swap\(\s*(${CONSTANT})\s*\)\s*==\s*(${CONSTANT})$`), differ: true },
   { re: /^!\s*([\w.]+)\.Swap\(\s*true\s*\)$/ },
+  // A counter only ever added to: the caller that takes it from 0 to 1 is the only one to see 1.
+  { re: /^atomic\.Add\w*\(\s*&\s*([\w.]+)\s*,\s*1\s*\)\s*==\s*1$/ },
+  { re: /^([\w.]+)\.Add\(\s*1\s*\)\s*==\s*1$/ },
 ];
+
+/**
+ * `if atomic.AddUint64(&n, 1) != 1 { return }`, `if c := n.Add(1); c != 1 { return }`, `if
+ * !f.CompareAndSwap(false, true) { return }`: an early way out for every caller but the winner, so
+ * the statements after it run in one goroutine at most. The flag, or undefined.
+ */
+function atomicLoserExit(stmt: Node): string | undefined {
+  const consequence = stmt.childForFieldName('consequence');
+  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || !consequence || !terminates(consequence, () => false)) return undefined;
+  let condition = stmt.childForFieldName('condition');
+  while (condition?.type === 'parenthesized_expression') condition = condition.namedChild(0);
+  if (!condition) return undefined;
+  if (condition.type === 'unary_expression' && operatorOf(condition) === '!') return atomicWinner(condition.childForFieldName('operand'));
+  if (condition.type !== 'binary_expression' || operatorOf(condition) !== '!=') return undefined;
+  let tested = condition.childForFieldName('left')?.text ?? '';
+  if (condition.childForFieldName('right')?.text !== '1') return undefined;
+  // `c := atomic.AddUint64(&n, 1); c != 1`: the initializer's one name stands for the call.
+  const init = stmt.childForFieldName('initializer');
+  const names = init?.type === 'short_var_declaration' ? init.childForFieldName('left')?.namedChildren : undefined;
+  const values = init?.type === 'short_var_declaration' ? init.childForFieldName('right')?.namedChildren : undefined;
+  if (names?.length === 1 && values?.length === 1 && names[0].text === tested) tested = values[0].text;
+  return /^atomic\.Add\w*\(\s*&\s*([\w.]+)\s*,\s*1\s*\)$/.exec(tested)?.[1] ?? /^([\w.]+)\.Add\(\s*1\s*\)$/.exec(tested)?.[1];
+}
 
 /**
  * `if ps.Name == target { … }` in a loop: a name, an ID, a key or the range index tells the loop's
@@ -4856,6 +4882,19 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
 
   // `close(ch)` statements made directly in a statement list, in order; read once per list.
   const closesByList = new Map<number, { start: number; channel: Node }[]>();
+  const loserExitsByList = new Map<number, { start: number; flag: string }[]>();
+  const loserExitsOf = (list: Node): { start: number; flag: string }[] => {
+    let exits = loserExitsByList.get(list.id);
+    if (!exits) {
+      exits = [];
+      for (const stmt of list.namedChildren) {
+        const flag = stmt.type === 'if_statement' ? atomicLoserExit(stmt) : undefined;
+        if (flag) exits.push({ start: stmt.startIndex, flag });
+      }
+      loserExitsByList.set(list.id, exits);
+    }
+    return exits;
+  };
   const closesBefore = (list: Node, before: number, ancestors: Ancestor[], at: number): string | undefined => {
     let closes = closesByList.get(list.id);
     if (!closes) {
@@ -4952,6 +4991,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         // `close(done)` earlier in the list: a second close panics, so one caller at most gets past it.
         const closed = closesBefore(p.node!, cur.start, ancestors, i);
         if (closed) held.add(closed);
+        for (const exit of loserExitsOf(p.node!)) if (exit.start < cur.start) held.add(exit.flag);
         const state = new Map<string, boolean>();
         for (const e of lockEvents(p.node!)) {
           if (e.start >= cur.start) break;
