@@ -81,7 +81,17 @@ test('lockHelperOf tells a helper that takes a lock from one that releases it, a
   // An early return may leave without the lock; a method that locks and unlocks is no helper.
   expect(lockHelperOf('c', '{\n\tif skip {\n\t\treturn\n\t}\n\tc.mu.Lock()\n}')).toBeUndefined();
   expect(lockHelperOf('c', '{\n\tc.mu.Lock()\n\tc.n++\n\tc.mu.Unlock()\n}')).toBeUndefined();
-  expect(lockHelperOf('c', '{ c.Lock() }')).toBeUndefined();
+  // The receiver's embedded mutex is the receiver's own lock.
+  expect(lockHelperOf('c', '{ c.Lock() }')).toEqual({ locks: true, path: '' });
+  expect(lockHelperOf('c', '{\n\tdefer c.Unlock()\n\tc.open = 0\n}')).toEqual({ locks: false, path: '' });
+  // Locks first, then works under the lock up to its one plain return: the caller holds it.
+  expect(lockHelperOf('j', '{\n\tj.Lock()\n\tj.next++\n\tid = j.next\n\treturn\n}')).toEqual({ locks: true, path: '' });
+  expect(lockHelperOf('j', '{\n\tj.mu.Lock()\n\tj.next++\n\treturn j.next\n}')).toEqual({ locks: true, path: 'mu' });
+  // Not when it may leave early, unlocks, or hands back a handle or func that unlocks.
+  expect(lockHelperOf('j', '{\n\tj.mu.Lock()\n\tif j.closed {\n\t\treturn 0\n\t}\n\treturn j.next\n}')).toBeUndefined();
+  expect(lockHelperOf('j', '{\n\tj.mu.Lock()\n\tid = j.next\n\tj.mu.Unlock()\n\treturn\n}')).toBeUndefined();
+  expect(lockHelperOf('p', '{\n\tp.mu.Lock()\n\treturn &held{owner: p}, nil\n}')).toBeUndefined();
+  expect(lockHelperOf('k', '{\n\tk.mu.Lock()\n\treturn k.mu.Unlock\n}')).toBeUndefined();
 });
 
 test('packageLockHelperOf tells package functions that take a package lock, always or on success, from the rest', () => {

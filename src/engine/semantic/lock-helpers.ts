@@ -13,7 +13,7 @@ import { withoutComments } from './go-text.js';
 export interface LockHelper {
   /** Takes the lock (true) or releases one it did not take (false). */
   locks: boolean;
-  /** The lock's path from the receiver (`mu` for `c.mu`); undefined for a lock found by the arguments. */
+  /** The lock's path from the receiver (`mu` for `c.mu`, '' for the receiver's embedded mutex); undefined for a lock found by the arguments. */
   path?: string;
 }
 
@@ -27,13 +27,23 @@ export function lockHelperOf(receiver: string, body: string): LockHelper | undef
     .map((l) => l.trim())
     .filter((l) => l !== '');
   if (lines.length === 0 || lines.length > 12) return undefined;
-  const pathOf = (name: string, fields: string): string | undefined => (name === receiver ? fields.slice(1) || undefined : undefined);
+  const pathOf = (name: string, fields: string): string | undefined => (name === receiver ? fields.slice(1) : undefined);
   const lockAt = (k: number, name: string, fields: string) => LOCK_LINE.exec(lines[k])?.slice(1, 3).join('') === name + fields;
-  // Takes: its last line locks, and no line returns early or defers a release.
+  // Takes: its last line locks, and no line returns early or defers a release; or it locks first
+  // and then only works under the lock up to a final `return` (`func (l *Log) Begin() (id ID) {
+  // l.Lock(); id = next(); return }`).
   const last = LOCK_LINE.exec(lines[lines.length - 1]);
   if (last && !lines.some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(/.test(l))) {
     const path = pathOf(last[1], last[2]);
     if (path !== undefined || (last[1] !== receiver && last[2] === '')) return { locks: true, path };
+  }
+  // It hands back plain values, not a handle or func that unlocks (those are lock handles, see
+  // model.ts's lockHandle).
+  const first = LOCK_LINE.exec(lines[0]);
+  const rest = lines.slice(1, -1);
+  const plainReturn = /^return(?:\s+[\w.]+(?:\s*,\s*[\w.]+)*)?$/.test(lines[lines.length - 1]);
+  if (first && first[1] === receiver && lines.length > 1 && plainReturn && !/Unlock/.test(body) && !rest.some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(|\bLock\(|\bfunc\b/.test(l))) {
+    return { locks: true, path: first[2].slice(1) };
   }
   // Releases: it unlocks what none of its lines locked before.
   const released = lines.map((l, k) => ({ m: UNLOCK_LINE.exec(l), k })).filter(({ m, k }) => m && !lines.slice(0, k).some((_, j) => lockAt(j, m[1], m[2])));

@@ -4700,6 +4700,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         events.push({ start: stmt.startIndex, name: slot.text, locked: slot === sent });
         continue;
       }
+      // `id := l.Begin()`: a lock helper's result taken, the lock with it.
+      const assigned = !call && (stmt.type === 'short_var_declaration' || stmt.type === 'assignment_statement') ? stmt.childForFieldName('right')?.namedChildren : undefined;
+      const helperCall = call ?? (assigned?.length === 1 && assigned[0].type === 'call_expression' ? assigned[0] : undefined);
+      if (!call && helperCall) {
+        const hc = methodCall(helperCall);
+        const found = hc && b.lockHelper(hc.method);
+        if (hc && found?.path !== undefined) events.push({ start: stmt.startIndex, name: found.path === '' ? hc.receiver.text : `${hc.receiver.text}.${found.path}`, locked: found.locks });
+      }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
       let helper: LockHelper | undefined;
@@ -4710,7 +4718,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
       else if (call && (helper = b.lockHelper(mc.method))) {
         // `c.lock()` where the package's lock() takes `c.mu` for its caller (lock-helpers.ts).
-        const name = helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
+        const name = helper.path === '' ? mc.receiver.text : helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
         events.push({ start: stmt.startIndex, name, locked: helper.locks });
       } else if (b.models.sectionMethods.has(mc.method)) {
         // `p.StartRequest(id)` … `p.EndRequest(id)` on a type whose models say they bracket a section.
