@@ -81,6 +81,38 @@ function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boole
   return false;
 }
 
+/**
+ * `case v, ok := <-results: if !ok { …read… }`: past the `!ok` test the channel is closed, and when
+ * every close of it in the parent's function follows a `wg.Wait()` on a group the writer marks done
+ * as it ends (`go func() { wg.Wait(); close(results) }()`), or is the writer's own deferred close,
+ * the writer is done by then.
+ */
+function readAfterJoinedClose(read: Node, branch: Node, g: FuncUnit, parentFn: Node): boolean {
+  const comm = branch.childForFieldName('communication');
+  const names = comm?.type === 'receive_statement' ? comm.childForFieldName('left')?.namedChildren : undefined;
+  const channel = receivedChannel(branch);
+  if (names?.length !== 2 || !channel) return false;
+  const ok = names[1].text;
+  let inClosedBranch = false;
+  for (let n: Node | null = read.parent; n && n.id !== branch.id; n = n.parent) {
+    const cond = n.type === 'block' && n.parent?.type === 'if_statement' && n.parent.childForFieldName('consequence')?.id === n.id ? n.parent.childForFieldName('condition') : undefined;
+    if (cond?.text.replace(/\s+/g, '') === `!${ok}`) inClosedBranch = true;
+  }
+  if (!inClosedBranch) return false;
+  const closes = parentFn.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === 'close' && callArguments(c)[0]?.text === channel);
+  const doneGroups = new Set((g.body?.text.match(/\bdefer\s+(\w+)\.Done\(\)/g) ?? []).map((m) => m.replace(/^defer\s+/, '').replace(/\.Done\(\)$/, '')));
+  return (
+    closes.length > 0 &&
+    closes.every((close) => {
+      const stmt = close.parent;
+      if (g.body && close.startIndex >= g.body.startIndex && close.endIndex <= g.body.endIndex) return stmt?.type === 'defer_statement';
+      const list = stmt?.parent;
+      if (stmt?.type !== 'expression_statement' || list?.type !== 'statement_list') return false;
+      return list.namedChildren.some((s) => s.startIndex < stmt.startIndex && doneGroups.has(/^(\w+)\.Wait\(\)$/.exec(s.text)?.[1] ?? ''));
+    })
+  );
+}
+
 function caseLabel(model: FileModel, caseNode: Node): string {
   if (caseNode.type === 'default_case') return '`default:`';
   const comm = caseNode.childForFieldName('communication');
@@ -129,6 +161,7 @@ export const unjoinedResult: Rule = {
         const branchWaits = done.has(receivedChannel(branch) ?? '');
         // A branch that receives the done signal itself before reading (`<-done` after a cancel) is ordered too.
         if (!waits || branchWaits || waitsBefore(read.node, branch, done)) continue;
+        if (readAfterJoinedClose(read.node, branch, g, parent.node)) continue;
         const waitingCase = cases.find((c) => done!.has(receivedChannel(c) ?? ''))!;
         reported.add(read);
         // One finding per variable and branch: the first read there names the problem.
