@@ -623,11 +623,18 @@ function leavesAfter(selectCase: Node, channel: string | undefined, noReturn: No
  * context contract), so the check always leaves.
  */
 function errCheckAfterDone(stmt: Node, selectCase: Node, noReturn: NoReturnTest): boolean {
-  const consequence = stmt.childForFieldName('consequence');
-  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || stmt.childForFieldName('initializer') || !consequence || !terminates(consequence, noReturn)) return false;
+  const condition = exitCondition(stmt, noReturn);
+  if (!condition || stmt.childForFieldName('initializer')) return false;
   const done = caseReceive(selectCase)?.childForFieldName('operand');
   const context = done?.type === 'call_expression' && done.childForFieldName('function')?.text.endsWith('.Done') && callArguments(done).length === 0 ? done.childForFieldName('function')!.text.slice(0, -'.Done'.length) : undefined;
-  return context !== undefined && stmt.childForFieldName('condition')?.text.replace(/\s+/g, '') === `${context}.Err()!=nil`;
+  return context !== undefined && condition.text.replace(/\s+/g, '') === `${context}.Err()!=nil`;
+}
+
+/** The condition of an `if` with no `else` whose body always leaves (`if cond { …; return }`). */
+function exitCondition(stmt: Node, noReturn: NoReturnTest): Node | undefined {
+  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative')) return undefined;
+  const consequence = stmt.childForFieldName('consequence');
+  return consequence && terminates(consequence, noReturn) ? (stmt.childForFieldName('condition') ?? undefined) : undefined;
 }
 
 /**
@@ -635,12 +642,12 @@ function errCheckAfterDone(stmt: Node, selectCase: Node, noReturn: NoReturnTest)
  * hands on: every receive reports ok, so the case leaves there.
  */
 function openCheckOfUnclosed(stmt: Node, selectCase: Node, noReturn: NoReturnTest): boolean {
-  const consequence = stmt.childForFieldName('consequence');
-  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || stmt.childForFieldName('initializer') || !consequence || !terminates(consequence, noReturn)) return false;
+  const condition = exitCondition(stmt, noReturn);
+  if (!condition || stmt.childForFieldName('initializer')) return false;
   const comm = selectCase.childForFieldName('communication');
   const names = comm?.type === 'receive_statement' ? comm.childForFieldName('left')?.namedChildren : undefined;
   const channel = caseReceive(selectCase)?.childForFieldName('operand');
-  if (names?.length !== 2 || channel?.type !== 'identifier' || stmt.childForFieldName('condition')?.text !== names[1].text) return false;
+  if (names?.length !== 2 || channel?.type !== 'identifier' || condition.text !== names[1].text) return false;
   let fn = functionAround(selectCase);
   for (let outer = fn && functionAround(fn); outer; outer = functionAround(outer)) fn = outer;
   const uses = fn ? channelUses(channel.text, fn) : undefined;
@@ -4120,9 +4127,7 @@ const ATOMIC_WINNER: { re: RegExp; differ?: true }[] = [
  * the statements after it run in one goroutine at most. The flag, or undefined.
  */
 function atomicLoserExit(stmt: Node): string | undefined {
-  const consequence = stmt.childForFieldName('consequence');
-  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative') || !consequence || !terminates(consequence, () => false)) return undefined;
-  let condition = stmt.childForFieldName('condition');
+  let condition: Node | null | undefined = exitCondition(stmt, () => false);
   while (condition?.type === 'parenthesized_expression') condition = condition.namedChild(0);
   if (!condition) return undefined;
   if (condition.type === 'unary_expression' && operatorOf(condition) === '!') return atomicWinner(condition.childForFieldName('operand'));
