@@ -1,7 +1,8 @@
 /**
  * Handlers in test code answer the test's own requests (Spawn.sequential): a `_test.go` file whose
- * tests start no goroutine, or a test app under test/, tests/, e2e/ driven by tests elsewhere. The
- * same handlers in a server's own code run for many requests at once.
+ * tests start no goroutine, or a test app or harness driven by tests elsewhere (under test/, tests/,
+ * e2e/, mocks/, …, or a file named mock.go, server_fake.go, testing.go, …). The same handlers in a
+ * server's own code run for many requests at once.
  */
 import { analyze } from '../../src/engine/index.js';
 

@@ -4,7 +4,7 @@
  * timeout), and the other branch reads the variable the goroutine may still be writing.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { callArguments, mightSpawn, runsInPlace } from '../semantic/model.js';
+import { callArguments, mightSpawn, runsInPlace, signalsAtEnd } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { isOuter, touchesWritten, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -84,8 +84,8 @@ function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boole
 /**
  * `case v, ok := <-results: if !ok { …read… }`: past the `!ok` test the channel is closed, and when
  * every close of it in the parent's function follows a `wg.Wait()` on a group the writer marks done
- * as it ends (`go func() { wg.Wait(); close(results) }()`), or is the writer's own deferred close,
- * the writer is done by then.
+ * as it ends (`go func() { wg.Wait(); close(results) }()`), or is the writer's own close at its end
+ * (the model's signalsAtEnd), the writer is done by then.
  */
 function readAfterJoinedClose(read: Node, branch: Node, g: FuncUnit, parentFn: Node): boolean {
   const comm = branch.childForFieldName('communication');
@@ -100,15 +100,15 @@ function readAfterJoinedClose(read: Node, branch: Node, g: FuncUnit, parentFn: N
   }
   if (!inClosedBranch) return false;
   const closes = parentFn.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === 'close' && callArguments(c)[0]?.text === channel);
-  const doneGroups = new Set((g.body?.text.match(/\bdefer\s+(\w+)\.Done\(\)/g) ?? []).map((m) => m.replace(/^defer\s+/, '').replace(/\.Done\(\)$/, '')));
+  const atEnd = signalsAtEnd(g);
   return (
     closes.length > 0 &&
     closes.every((close) => {
       const stmt = close.parent;
-      if (g.body && close.startIndex >= g.body.startIndex && close.endIndex <= g.body.endIndex) return stmt?.type === 'defer_statement';
+      if (g.body && close.startIndex >= g.body.startIndex && close.endIndex <= g.body.endIndex) return atEnd.closed.includes(channel);
       const list = stmt?.parent;
       if (stmt?.type !== 'expression_statement' || list?.type !== 'statement_list') return false;
-      return list.namedChildren.some((s) => s.startIndex < stmt.startIndex && doneGroups.has(/^(\w+)\.Wait\(\)$/.exec(s.text)?.[1] ?? ''));
+      return list.namedChildren.some((s) => s.startIndex < stmt.startIndex && atEnd.done.includes(/^([\w.]+)\.Wait\(\)$/.exec(s.text)?.[1] ?? ''));
     })
   );
 }

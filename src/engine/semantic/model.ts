@@ -3462,7 +3462,7 @@ function endsInReturn(selectCase: Node): boolean {
  * What a goroutine signals after all of its own code, as its first statement deferred or as its last:
  * the WaitGroups it marks done (`wg.Done()`) and the channels it closes (`close(results)`).
  */
-function signalsAtEnd(g: FuncUnit): Signals {
+export function signalsAtEnd(g: FuncUnit): Signals {
   let out = signalsAtEndOf.get(g);
   if (out) return out;
   out = { done: [], closed: [], sent: [] };
@@ -3484,7 +3484,7 @@ function noteSend(st: Node, out: Signals): void {
 }
 
 /** What a goroutine signals: WaitGroups it marks done, channels it closes, channels it sends on. */
-interface Signals {
+export interface Signals {
   done: string[];
   closed: string[];
   sent: string[];
