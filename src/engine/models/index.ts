@@ -37,6 +37,8 @@ export interface FuncModel {
   fields?: string[];
   /** Channel arguments the call receives from before it returns, or ends the test (`testutil.RequireReceive`). */
   receives?: number[];
+  /** Channel arguments the call receives from until they are closed before it returns, or returns early with an error (OPA's `tester.Reporter.Report`). */
+  drains?: number[];
   /** Condition arguments the call returns only after one run of them returned true, or ends the test (`require.Eventually`). */
   waitsUntilTrue?: number[];
   /** The context argument the call runs until it is done, returning early only with an error (controller-runtime's `Manager.Start`). */
@@ -223,6 +225,8 @@ export class ApiModels {
   readonly joinMethods = new Set<string>();
   /** Names of functions that receive from a channel argument (`receives`): calls worth asking the model of. */
   readonly receivingFuncs = new Set<string>();
+  /** Names of calls that receive from a channel argument until it is closed (`drains`): calls worth asking the model of. */
+  readonly drainingFuncs = new Set<string>();
   /** Names of calls that run until a context argument is done (`runsUntilDone`): calls worth asking the model of. */
   readonly untilDoneFuncs = new Set<string>();
   /**
@@ -254,6 +258,7 @@ export class ApiModels {
         if (Object.values(e.callbacks ?? {}).some((m) => m === 'concurrent' || m === 'awaited')) spawning.add(names[names.length - 1]);
         if (e.joinedBy && e.joinedBy !== 'Wait') this.joinMethods.add(e.joinedBy);
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
+        if (e.drains) this.drainingFuncs.add(names[names.length - 1]);
         if (e.runsUntilDone !== undefined) this.untilDoneFuncs.add(names[names.length - 1]);
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);

@@ -359,6 +359,8 @@ export function walkCandidates(ctx: SkeletonContext, lockedMethods: LockedMethod
     if (mayRunCallbackUnderLock(fn)) return true;
     // Method joins read the channel operations of the package's methods (channel-methods.ts).
     if (fn.receiver !== undefined && (body.includes('<-') || body.includes('close(') || FIELD_GROUP_CALL.test(body))) return true;
+    // Argument joins read which channel parameters a method ranges over (`func (r R) Report(ch chan T)`).
+    if (fn.receiver !== undefined && body.includes('range') && fn.signature.includes('chan')) return true;
     // And which channel field a method returns (`func (c *C) Wait() <-chan error { return c.quit }`).
     if (fn.receiver !== undefined && RETURNS_CHANNEL.test(fn.signature)) return true;
     // Function joins read which channel parameters (or channel fields of parameters) a function waits
@@ -1744,6 +1746,7 @@ class ModelBuilder {
           if (untilDone !== undefined) this.noteServeJoin(node, fn!, args.slice(untilDone, untilDone + 1), scope, unit);
           else if (selected && SERVE_METHOD.test(selected)) this.noteServeJoin(node, fn!, args, scope, unit);
           if (selected) this.notePipeRead(node, fn!, selected, args, scope, unit);
+          if (selected && this.models.drainingFuncs.has(selected)) this.noteModelledDrain(node, args, scope, unit);
           if (selected && this.models.receivingFuncs.has(selected)) this.noteModelledReceive(node, fn!, args, scope, unit);
           else if (selected && args.length > 0) this.noteForeignHandOff(node, fn!, args, scope, unit);
           let match: FuncMatch | undefined;
@@ -2551,6 +2554,22 @@ class ModelBuilder {
   }
 
   /**
+   * `reporter.Report(results)`: a call the models say receives from a channel argument until it is
+   * closed waits, as a range over it would, for the goroutines that close that channel.
+   */
+  private noteModelledDrain(call: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
+    if (call.parent?.type === 'go_statement') return;
+    const match = this.calleeModel(call, scope);
+    if (!match || match.byNameOnly) return;
+    for (const i of match.model.drains ?? []) {
+      const channel = args[i]?.type === 'identifier' ? args[i].text : undefined;
+      if (!channel) continue;
+      const deferred = call.parent?.type === 'defer_statement';
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => closesItself(s, channel), ordersClosures: true });
+    }
+  }
+
+  /**
    * `chantest.ReceivesWithin(done, d)`: a function of another module, with no model, handed a channel a
    * goroutine sends on or closes. Its body is out of sight, and a channel the goroutine signals on is
    * given to it to be received from: a receive at the call, for the goroutines that signal that channel.
@@ -2963,11 +2982,11 @@ class ModelBuilder {
 
   private waitingNames?: Set<string>;
 
-  /** Cheap filter before resolving a call: some method of the package by this name mentions `<-`. */
+  /** Cheap filter before resolving a call: some method of the package by this name mentions `<-`, or ranges and names a channel type. */
   private mayWait(method: string): boolean {
     return (this.waitingNames ??= this.methodNamesWhere((node, owner) => {
       const text = owner.source.slice(node.startIndex, node.endIndex);
-      return text.includes('<-') || FIELD_WAIT.test(text);
+      return text.includes('<-') || FIELD_WAIT.test(text) || (/\brange\b/.test(text) && text.includes('chan'));
     })).has(method);
   }
 
@@ -3719,6 +3738,12 @@ function signalsItself(s: Spawn, channel: string): boolean {
     const name = escapeRegExp(c);
     return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site!.text);
   });
+}
+
+/** Whether the goroutine's own code closes `channel` (under its own name or the literal's parameter's). */
+function closesItself(s: Spawn, channel: string): boolean {
+  if (!s.site) return false;
+  return [channel, ...parametersFor(s, channel)].some((c) => new RegExp(`\\bclose\\(\\s*${escapeRegExp(c)}\\s*\\)`).test(s.site!.text));
 }
 
 /** The parameters of a `go func(…) {…}(…)` literal that get the argument spelled `arg`. */
