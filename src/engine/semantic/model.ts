@@ -151,6 +151,13 @@ export interface Access {
   atomic: boolean;
   /** Passed to a call the models say rewrites the slice's elements (`sort.Slice(x, …)`): the call, e.g. `sort.Slice`. */
   rewrittenBy?: string;
+  /**
+   * A write through a local that points into a package-level variable (`u.Dial = …` after
+   * `u := cache[k]`, or `for _, u := range cache[k]`): the local, the expression it was taken from,
+   * and the path written below the local. The access is of the package variable, at the path of the
+   * memory written.
+   */
+  via?: { local: Decl; from: Node; path: string[] };
   unit: FuncUnit;
   thread: FuncUnit;
 }
@@ -1088,6 +1095,8 @@ interface AccessContext {
   atomic?: boolean;
   deleted?: boolean;
   rewrittenBy?: string;
+  /** A write through a local pointing into a package variable (see Access.via). */
+  via?: Access['via'];
   /** This expression is the function of a call. */
   callee?: boolean;
 }
@@ -3091,6 +3100,51 @@ class ModelBuilder {
     this.refs.set(ident.startIndex, decl);
     if (decl.kind === 'func' || decl.kind === 'type' || decl.kind === 'const') return;
     this.recordAccess(ident, decl, unit, ctx);
+    // A handler's write through a pointer it took from package-level state writes that state: every
+    // request that takes the same element writes it at once (RacerD: the local owns nothing).
+    if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel && unit.thread.spawn?.kind === 'handler') {
+      const into = this.packageElementOf(decl);
+      if (into) this.recordAccess(ident, into.root, unit, { ...ctx, path: [...into.path, ...ctx.path], via: { local: decl, from: into.from, path: ctx.path } });
+    }
+  }
+
+  /**
+   * The package-level variable a local refers into, and the path to the element: `u := cache[k]`
+   * gives `cache` and ['[]']; `for _, u := range cache[k]` gives ['[]', '[]'], also through a local
+   * slice between (`ups := cache[k]`). Each local on the way must share what it was taken from (a
+   * pointer, a slice or a map, not a copied struct), and be assigned only where it is declared.
+   */
+  private packageElementOf(decl: Decl, depth = 0): { root: Decl; path: string[]; from: Node } | undefined {
+    const kind = this.types.underlying(decl.type).kind;
+    if (depth > 3 || (kind !== 'pointer' && kind !== 'slice' && kind !== 'map')) return undefined;
+    let expr: Node | null | undefined;
+    const path: string[] = [];
+    if (decl.kind === 'range') {
+      const range = decl.loop?.namedChildren.find((c) => c.type === 'range_clause');
+      const left = range?.childForFieldName('left');
+      if (left?.namedChildCount !== 2 || left.namedChild(1)?.startIndex !== decl.node.startIndex) return undefined;
+      expr = range!.childForFieldName('right');
+      path.push('[]');
+    } else if (decl.kind === 'var' && decl.init) expr = decl.init;
+    const from = expr;
+    while (expr?.type === 'index_expression' || expr?.type === 'parenthesized_expression' || expr?.type === 'selector_expression') {
+      if (expr.type === 'index_expression') path.unshift('[]');
+      else if (expr.type === 'selector_expression') path.unshift(expr.childForFieldName('field')?.text ?? '');
+      expr = expr.type === 'parenthesized_expression' ? expr.namedChild(0) : expr.childForFieldName('operand');
+    }
+    const root = expr?.type === 'identifier' ? this.refs.get(expr.startIndex) : undefined;
+    if (!root || !from || path.length === 0 || this.reassigned(decl)) return undefined;
+    if (root.packageLevel) return root.kind === 'var' ? { root, path, from } : undefined;
+    const outer = this.packageElementOf(root, depth + 1);
+    return outer ? { root: outer.root, path: [...outer.path, ...path], from: outer.from } : undefined;
+  }
+
+  /** Whether a local is assigned again after its declaration (`u = other`): then it may point anywhere. */
+  private reassigned(decl: Decl): boolean {
+    let fn: Node | null = decl.node;
+    while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
+    const text = fn ? this.source.slice(fn.startIndex, fn.endIndex) : '';
+    return new RegExp(`(?<![\\w.])${escapeRegExp(decl.name)}\\s*=(?!=)`).test(text);
   }
 
   private recordAccess(ident: Node, decl: Decl, unit: FuncUnit, ctx: AccessContext): void {
@@ -3108,6 +3162,7 @@ class ModelBuilder {
       addressTaken: ctx.addressTaken === true,
       atomic: ctx.atomic === true && ctx.addressTaken === true,
       ...(ctx.rewrittenBy ? { rewrittenBy: ctx.rewrittenBy } : {}),
+      ...(ctx.via ? { via: ctx.via } : {}),
       unit,
       thread: unit.thread,
     };
