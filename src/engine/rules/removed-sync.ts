@@ -409,6 +409,24 @@ function firstWriteThrough(fn: Node, name: string, from: number): Node | undefin
   return best;
 }
 
+/** The innermost loop of `fn` around head line `line`. */
+function loopAround(fn: Node, line: number): Node | undefined {
+  let best: Node | undefined;
+  for (const n of descendants(fn)) {
+    if (n.type === 'for_statement' && lineOf(n) <= line && n.endPosition.row + 1 >= line && (!best || n.startIndex > best.startIndex)) best = n;
+  }
+  return best;
+}
+
+/** Whether the value `name` (`cfg`, `w.cfg`) is the same one every turn of `loop`: declared outside it and never given a new value in it. */
+function keptAcrossTurns(loop: Node, name: string): boolean {
+  const root = escapeRegExp(name.split('.')[0]!);
+  const text = loop.text;
+  // Declared in the loop (`cfg :=`, `var cfg`, `for _, cfg := range`), or assigned whole there (`cfg = load()`).
+  if (new RegExp(`(?<![\\w.])${root}\\s*(?:,[^=\\n]*)?:=|\\bvar\\s+${root}\\b|,\\s*${root}\\s*:?=`).test(text)) return false;
+  return !new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\s*=(?!=)`).test(text);
+}
+
 function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: RemovalDiagnostic) => void): void {
   for (const { fn, deleted, added } of changed) {
     for (const d of deleted) {
@@ -438,6 +456,16 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
         const w = firstWriteThrough(fn, name, d.headPosition);
         if (w && (!write || w.startIndex < write.startIndex)) write = w;
       }
+      // `out <- cfg.DeepCopy()` in a loop that also writes `cfg`: the next turn's write changes what this
+      // turn handed on, wherever it stands in the loop.
+      let nextTurn = false;
+      if (!write && !target) {
+        const loop = loopAround(fn, d.headPosition);
+        if (loop && keptAcrossTurns(loop, source)) {
+          write = firstWriteThrough(loop, source, 0);
+          nextTurn = write !== undefined;
+        }
+      }
       if (!write) continue;
       // The copy is still made, or made again on another line: nothing was removed.
       if (new RegExp(`${escapeRegExp(source)}\\.(?:Copy|Clone|DeepCopy|Dup)\\(\\)`).test(fn.text)) continue;
@@ -449,7 +477,9 @@ function lostCopies(pair: VersionPair, changed: readonly Changed[], report: (d: 
         column: write.startPosition.column + 1,
         endLine: line,
         endColumn: write.startPosition.column + 1 + write.text.split('\n')[0]!.length,
-        message: `This pull request removes the copy in ${quote(d.text)} (was line ${d.baseLine}), so this write changes the original ${quote(source)}, which other goroutines may still be reading. Keep the copy, or show that \`${source}\` is not shared.`,
+        message: nextTurn
+          ? `This pull request removes the copy in ${quote(d.text)} (was line ${d.baseLine}): each turn of the loop now hands on the original ${quote(source)}, and this write on the next turn changes it while whoever received it may still be reading it. Keep the copy, or hand on a new value each turn.`
+          : `This pull request removes the copy in ${quote(d.text)} (was line ${d.baseLine}), so this write changes the original ${quote(source)}, which other goroutines may still be reading. Keep the copy, or show that \`${source}\` is not shared.`,
         related: [],
         removed: { line: d.baseLine, text: d.text.trim() },
       });
