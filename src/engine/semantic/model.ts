@@ -4672,6 +4672,9 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
+    // A subtest runs alone until its t.Parallel(): t.Run waits for it, and the subtests paused there
+    // resume only once the test function has returned.
+    if ((beforeParallel(a) && (tb.spawn?.kind === 'parallel-test' || chainOf(ta).includes(tb))) || (beforeParallel(b2) && (ta.spawn?.kind === 'parallel-test' || chainOf(tb).includes(ta)))) return false;
     if (ta === tb) return isMultiInstance(ta) && (!perInstance(a.decl.node, ta) || sharedReceiver(a.decl, ta)) && !(uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb));
     const chainA = chainOf(ta);
     const chainB = chainOf(tb);
@@ -4706,6 +4709,17 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       return !exclusiveGuards(a, b2, chainA[i].node);
     }
     return false;
+  };
+
+  /** Whether an access of a parallel subtest's own code comes before the subtest's `t.Parallel()`. */
+  const beforeParallel = (a: Access): boolean => {
+    const t = a.thread;
+    if (t.spawn?.kind !== 'parallel-test' || !runsInPlaceWithin(a.unit, t)) return false;
+    const testParam = firstParamName(t.node);
+    return statementsOf(t.body).some((st) => {
+      const call = st.type === 'expression_statement' ? methodCall(st.namedChild(0)!) : undefined;
+      return call?.method === 'Parallel' && call.receiver.text === testParam && st.startIndex > a.node.startIndex;
+    });
   };
 
   /** Whether a statement `<-name` follows `stmt` in `list`, at any depth. */
