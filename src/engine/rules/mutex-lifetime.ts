@@ -365,6 +365,9 @@ function checkLocalMutexes(model: FileModel, report: (d: Diagnostic) => void): v
     // A package-level mutex of the same name that this one hides: the lock others take is not this one.
     const hidden = model.packageDecls.get(decl.name);
     const shadows = !!hidden && isMutex(model, hidden) && model.accesses.some((a) => a.decl === hidden && a.method !== undefined && LOCK_METHODS.has(a.method));
+    // Locked in a goroutine the declaring run starts in a loop: every goroutine of that run locks the
+    // one mutex, which excludes them from each other (`once.Do(func() { mu := new(sync.Mutex); for … { go … } })`).
+    if (unit !== owner && unit.spawn?.loop) continue;
     const ownerName = owner.node.childForFieldName('name')?.text;
     if (!owner.parent && (ownerName === 'main' || ownerName === 'init') && !shadows) continue; // runs once
     // A closure of this call that locks it too shares it (goroutines of one call, `g.Go(func…)`).
