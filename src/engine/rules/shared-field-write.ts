@@ -3,7 +3,7 @@
  * it shares with other goroutines (the seed article's second race: `client.CheckRedirect` set by
  * two errgroup closures on one http.Client).
  */
-import { onlyWalkedBodies, type Rule } from '../rule.js';
+import { onlyWalkedBodies, type Diagnostic, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
 import type { TextEdit } from '../types.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
@@ -357,6 +357,12 @@ export function reportFieldWrites(which: (a: Access, conflicts: Access[]) => Acc
       const named = conflicts.length === 0 ? [] : which(a, conflicts);
       if (named.length === 0) continue;
       const other = pickConflict(a, named);
+      if (a.via) {
+        // The other instances' write of the same memory names the problem best.
+        const partner = conflicts.includes(a) ? a : other;
+        report(a.via.kind === 'copy' ? throughCopy(model, a, partner, conflicts) : throughHeldPointer(model, a, partner, conflicts));
+        continue;
+      }
       const name = a.decl.name;
       const field = [name, ...a.path].join('.');
       const typeName = objectTypeName(model, a.decl.type);
@@ -405,6 +411,82 @@ export const sharedFieldWrite: Rule = {
   // Writes that race with a sibling goroutine's write are sibling-field-write's, on by default.
   run: reportFieldWrites((a, conflicts) => (conflicts.some((b) => siblingWrite(a, b)) ? [] : conflicts)),
 };
+
+/**
+ * `s := spec` for one turn of a loop, then `s.Linux.Path = …` in that turn's goroutine: the copy is the
+ * goroutine's own, but not the struct its pointer field points at, which every turn's copy shares.
+ */
+function throughCopy(model: FileModel, a: Access, other: Access, conflicts: Access[]): Diagnostic {
+  const via = a.via!;
+  const written = [via.local.name, ...via.path].join('.');
+  let type = via.local.type;
+  let pointer = via.path[0]!;
+  for (const [depth, f] of via.path.entries()) {
+    type = model.types.fieldType(type, f);
+    if (model.types.isPointer(type)) {
+      pointer = [via.local.name, ...via.path.slice(0, depth + 1)].join('.');
+      break;
+    }
+  }
+  const otherWhere = other === a ? anotherInstance(a.thread) : describeThread(other.thread);
+  const otherWhat = other === a ? 'writes it too' : `${describeAccess(a, other)} on line ${lineOf(other.node)}`;
+  const last = pointer.slice(pointer.lastIndexOf('.') + 1);
+  const own = last.charAt(0).toLowerCase() + last.slice(1);
+  return {
+    ...spanOf(topSelector(a.node)),
+    message:
+      `\`${written}\` is set by ${describeThread(a.thread)} while ${otherWhere} ${otherWhat}: \`${via.local.name}\` is a copy of \`${a.decl.name}\` ` +
+      `made for each turn (line ${lineOf(via.from)}), but \`${pointer}\` is a pointer, so every copy points at the same value, and unsynchronized the writes race. ` +
+      `Copy what the pointer points at too, or guard it with a mutex.`,
+    related: [
+      { line: lineOf(via.from), message: `\`${via.local.name}\` copies \`${a.decl.name}\`, not what \`${pointer}\` points at` },
+      ...conflicts
+        .filter((b) => b !== a)
+        .slice(0, 2)
+        .map((b) => ({ line: lineOf(b.node), message: `${describeThread(b.thread)} ${describeAccess(a, b)}` })),
+    ],
+    fixHint: [
+      `Give each copy its own \`${pointer}\` before changing it:`,
+      '',
+      '```go',
+      `${own} := *${pointer}`,
+      `${pointer} = &${own}`,
+      `${written} = …`,
+      '```',
+    ].join('\n'),
+  };
+}
+
+/** `fc := l.chain` in each goroutine a loop starts, then `fc.Hosts = …`: they all write the one object `l.chain` points at. */
+function throughHeldPointer(model: FileModel, a: Access, other: Access, conflicts: Access[]): Diagnostic {
+  const via = a.via!;
+  const written = [via.local.name, ...via.path].join('.');
+  const source = model.text(via.from);
+  const otherWhere = other === a ? anotherInstance(a.thread) : describeThread(other.thread);
+  const otherWhat = other === a ? 'writes it too' : `${describeAccess(a, other)} on line ${lineOf(other.node)}`;
+  return {
+    ...spanOf(topSelector(a.node)),
+    message:
+      `\`${written}\` is set by ${describeThread(a.thread)} while ${otherWhere} ${otherWhat}: \`${via.local.name}\` is \`${source}\` (line ${lineOf(via.from)}), ` +
+      `and \`${a.decl.name}\` is declared outside the goroutine, so every goroutine of the loop writes the same object, and unsynchronized the writes race. ` +
+      `Guard the object with a mutex, or give each goroutine a copy of its own.`,
+    related: [
+      { line: lineOf(via.from), message: `\`${via.local.name}\` points at the shared \`${source}\`` },
+      ...conflicts
+        .filter((b) => b !== a)
+        .slice(0, 2)
+        .map((b) => ({ line: lineOf(b.node), message: `${describeThread(b.thread)} ${describeAccess(a, b)}` })),
+    ],
+    fixHint: [
+      `Give each goroutine an object of its own (or guard \`${source}\` with a mutex):`,
+      '',
+      '```go',
+      `own := *${source} // a shallow copy for this goroutine`,
+      `own.${via.path.join('.')} = …`,
+      '```',
+    ].join('\n'),
+  };
+}
 
 /** Who else runs the same code at the same time. */
 function anotherInstance(thread: FuncUnit): string {

@@ -152,12 +152,14 @@ export interface Access {
   /** Passed to a call the models say rewrites the slice's elements (`sort.Slice(x, …)`): the call, e.g. `sort.Slice`. */
   rewrittenBy?: string;
   /**
-   * A write through a local that points into a package-level variable (`u.Dial = …` after
-   * `u := cache[k]`, or `for _, u := range cache[k]`): the local, the expression it was taken from,
-   * and the path written below the local. The access is of the package variable, at the path of the
-   * memory written.
+   * A write through a local that reaches another variable's memory: a pointer into package-level
+   * state (`u := cache[k]`, or `for _, u := range cache[k]`: 'element'), a loop turn's copy of an outer
+   * struct through its pointer field (`s := spec`, then `s.Cgroup.Path = …`: 'copy'), or a pointer a
+   * loop's goroutine reads from a captured variable (`fc := l.chain`: 'pointer'). The local, the
+   * expression it was taken from, and the path written below the local; the access is of that other
+   * variable, at the path of the memory written.
    */
-  via?: { local: Decl; from: Node; path: string[] };
+  via?: { kind: 'element' | 'copy' | 'pointer'; local: Decl; from: Node; path: string[] };
   unit: FuncUnit;
   thread: FuncUnit;
 }
@@ -3104,8 +3106,63 @@ class ModelBuilder {
     // request that takes the same element writes it at once (RacerD: the local owns nothing).
     if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel && unit.thread.spawn?.kind === 'handler') {
       const into = this.packageElementOf(decl);
-      if (into) this.recordAccess(ident, into.root, unit, { ...ctx, path: [...into.path, ...ctx.path], via: { local: decl, from: into.from, path: ctx.path } });
+      if (into) this.recordAccess(ident, into.root, unit, { ...ctx, path: [...into.path, ...ctx.path], via: { kind: 'element', local: decl, from: into.from, path: ctx.path } });
     }
+    // A copy of an outer struct made for one turn of a loop shares its pointer fields: `s := spec`, then
+    // `s.Linux.Path = …` in the goroutine that turn starts writes the one `*spec.Linux` every turn's copy holds.
+    if (ctx.write === true && !ctx.method && ctx.path.length > 1 && !decl.packageLevel && unit.thread.spawn?.loop) {
+      const source = this.copiedStructOf(decl, ctx.path, unit.thread);
+      if (source) this.recordAccess(ident, source, unit, { ...ctx, via: { kind: 'copy', local: decl, from: decl.init!, path: ctx.path } });
+    }
+    // `fc := l.chain` in a goroutine a loop starts, then `fc.Hosts = …`: every turn's goroutine writes the
+    // one object the captured `l` points at.
+    if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel && unit.thread.spawn?.loop) {
+      const held = this.capturedPointerOf(decl, unit.thread);
+      if (held) this.recordAccess(ident, held.root, unit, { ...ctx, path: [...held.path, ...ctx.path], via: { kind: 'pointer', local: decl, from: decl.init!, path: ctx.path } });
+    }
+  }
+
+  /**
+   * The variable a goroutine's local pointer was read from, through fields only (`fc := l.chain`):
+   * declared before the loop that starts the goroutine, so every turn's goroutine reads the same one.
+   */
+  private capturedPointerOf(decl: Decl, thread: FuncUnit): { root: Decl; path: string[] } | undefined {
+    const loop = thread.spawn?.loop;
+    if (!loop || decl.kind !== 'var' || decl.init?.type !== 'selector_expression' || !within(decl.node, thread.node)) return undefined;
+    if (!this.types.isPointer(decl.type) || this.reassigned(decl)) return undefined;
+    const path: string[] = [];
+    let expr: Node | null = decl.init;
+    while (expr?.type === 'selector_expression') {
+      path.unshift(expr.childForFieldName('field')?.text ?? '');
+      expr = expr.childForFieldName('operand');
+    }
+    const root = expr?.type === 'identifier' ? this.refs.get(expr.startIndex) : undefined;
+    if (!root || root.packageLevel || root.kind === 'func' || within(root.node, loop)) return undefined;
+    return { root, path };
+  }
+
+  /**
+   * The outer variable a loop turn's struct copy was made from (`s := spec` in the loop that starts
+   * `thread`, `spec` declared before it), when `path` written through the copy crosses a pointer field
+   * of it: the memory past that pointer is the source's own.
+   */
+  private copiedStructOf(decl: Decl, path: readonly string[], thread: FuncUnit): Decl | undefined {
+    const loop = thread.spawn?.loop;
+    if (!loop || decl.kind !== 'var' || decl.init?.type !== 'identifier') return undefined;
+    if (!within(decl.node, loop) || within(decl.node, thread.node) || this.types.underlying(decl.type).kind !== 'struct') return undefined;
+    const source = this.refs.get(decl.init.startIndex);
+    if (!source || source.packageLevel || source.kind === 'func' || within(source.node, loop) || this.reassigned(decl)) return undefined;
+    let type = decl.type;
+    for (let depth = 0; depth < path.length - 1; depth++) {
+      if (path[depth] === '[]') return undefined;
+      type = this.types.fieldType(type, path[depth]);
+      if (!this.types.isPointer(type)) continue;
+      // `s.Linux = &own` gives this turn's copy a pointer of its own.
+      const field = [decl.name, ...path.slice(0, depth + 1)].map(escapeRegExp).join('\\s*\\.\\s*');
+      const text = this.source.slice(loop.startIndex, loop.endIndex);
+      return new RegExp(`(?<![\\w.])${field}\\s*=(?!=)`).test(text) ? undefined : source;
+    }
+    return undefined;
   }
 
   /**
