@@ -358,8 +358,8 @@ export function reportFieldWrites(which: (a: Access, conflicts: Access[]) => Acc
       if (named.length === 0) continue;
       const other = pickConflict(a, named);
       if (a.via) {
-        // The other instances' write of the same memory names the problem best.
-        const partner = conflicts.includes(a) ? a : other;
+        // Another instance's write of the same memory names the problem best, when the rule owns it.
+        const partner = named.includes(a) ? a : other;
         report(a.via.kind === 'copy' ? throughCopy(model, a, partner, conflicts) : throughHeldPointer(model, a, partner, conflicts));
         continue;
       }

@@ -5,7 +5,9 @@
  * a server already serving. A field written afterwards (`ts.Config.ErrorLog = l`), or a method the
  * models say writes its receiver (`conn.SetLogger(l)`), races with those goroutines.
  */
-import type { Rule } from '../rule.js';
+import type { Diagnostic, Rule } from '../rule.js';
+import { escapeRegExp } from '../regexp.js';
+import { fieldChildren } from '../parse.js';
 import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import { callArguments, methodCall } from '../semantic/model.js';
@@ -102,6 +104,7 @@ export const writeAfterStart: Rule = {
   lockedMethods: (ctx) => mightSpawn(ctx.models),
   lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
+    reportKeptForWatcher(model, report);
     const re = startPattern(model.models);
     if (!re) return;
     for (const m of model.source.matchAll(re)) {
@@ -143,3 +146,69 @@ export const writeAfterStart: Rule = {
     }
   },
 };
+
+/** The file's method `name` (one of that name only): its receiver's name and its whole text. */
+function methodNamed(model: FileModel, name: string): { node: Node; receiver: string; text: string } | undefined {
+  const found = model.functions.filter((f) => f.type === 'method_declaration' && f.childForFieldName('name')?.text === name);
+  if (found.length !== 1) return undefined;
+  const receiver = found[0]!.childForFieldName('receiver')?.descendantsOfType('identifier')[0]?.text;
+  return receiver ? { node: found[0]!, receiver, text: model.source.slice(found[0]!.startIndex, found[0]!.endIndex) } : undefined;
+}
+
+/** The receiver fields a method stores a parameter in (`s.allocs[a.ID] = a`, `s.queue = append(s.queue, a)`), by the parameter's position. */
+function keptParameters(method: { node: Node; receiver: string; text: string }): { index: number; field: string }[] {
+  const params = (method.node.childForFieldName('parameters')?.namedChildren ?? []).flatMap((p) => fieldChildren(p, 'name'));
+  const r = escapeRegExp(method.receiver);
+  const kept: { index: number; field: string }[] = [];
+  params.forEach((param, index) => {
+    const p = escapeRegExp(param.text);
+    const stored = new RegExp(`\\b${r}\\.(\\w+)\\[[^\\]\\n]*\\]\\s*=\\s*${p}\\s*$|\\b${r}\\.(\\w+)\\s*=\\s*append\\(\\s*${r}\\.\\w+\\s*,\\s*${p}\\s*\\)`, 'm').exec(method.text);
+    const field = stored?.[1] ?? stored?.[2];
+    if (field) kept.push({ index, field });
+  });
+  return kept;
+}
+
+/**
+ * `go s.watch()`, later `s.upsert(a)`, then `a.Status = …`: upsert keeps `a` in a field of `s` that the
+ * running watch goroutine reads, so the write after the hand-over races with it (RacerD: storing a
+ * value in shared state gives up owning it). The methods are the file's own.
+ */
+function reportKeptForWatcher(model: FileModel, report: (d: Diagnostic) => void): void {
+  if (!model.source.includes('go ')) return;
+  for (const start of model.tree.rootNode.descendantsOfType('go_statement')) {
+    const started = methodCall(start.namedChild(0)!);
+    if (started?.receiver.type !== 'identifier') continue;
+    const watcher = methodNamed(model, started.method);
+    const fn = enclosingFunction(start);
+    if (!watcher || !fn) continue;
+    for (const call of fn.descendantsOfType('call_expression')) {
+      const handed = call.startIndex > start.endIndex ? methodCall(call) : undefined;
+      if (!handed || handed.receiver.text !== started.receiver.text) continue;
+      const keeper = methodNamed(model, handed.method);
+      for (const { index, field } of keeper ? keptParameters(keeper) : []) {
+        if (!new RegExp(`\\b${escapeRegExp(watcher.receiver)}\\.${escapeRegExp(field)}\\b`).test(watcher.text)) continue;
+        const arg = callArguments(call)[index];
+        const decl = arg?.type === 'identifier' ? model.resolve(arg) : undefined;
+        if (!decl) continue;
+        for (const a of model.accessesOf(decl)) {
+          if (a.node.startIndex < call.endIndex || a.unit.node.id !== fn.id) continue;
+          // A new value: the goroutine reads the old one.
+          if (a.kind === 'write' && a.path.length === 0 && !a.method) break;
+          const change = changeBy(model, a);
+          if (!change || model.locksHeld(a.node).length > 0) continue;
+          report({
+            ...spanOf(a.node.parent?.type === 'selector_expression' ? a.node.parent : a.node),
+            message:
+              `${change} after \`${model.text(call.childForFieldName('function')!)}(${arg!.text})\` on line ${lineOf(call)} kept it in \`${started.receiver.text}.${field}\`, ` +
+              `which the \`${started.method}\` goroutine started on line ${lineOf(start)} reads: the write races with it. Change it before handing it over, or hand over a copy.`,
+            related: [
+              { line: lineOf(call), message: `\`${handed.method}\` keeps \`${arg!.text}\` in \`${started.receiver.text}.${field}\`` },
+              { line: lineOf(start), message: `\`${started.method}\` reads \`${started.receiver.text}.${field}\` on its own goroutine` },
+            ],
+          });
+        }
+      }
+    }
+  }
+}

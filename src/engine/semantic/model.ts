@@ -3102,24 +3102,29 @@ class ModelBuilder {
     this.refs.set(ident.startIndex, decl);
     if (decl.kind === 'func' || decl.kind === 'type' || decl.kind === 'const') return;
     this.recordAccess(ident, decl, unit, ctx);
+    if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel) {
+      const through = this.sharedTargetOf(decl, ctx.path, unit.thread);
+      if (through) this.recordAccess(ident, through.root, unit, { ...ctx, path: [...through.prefix, ...ctx.path], via: { kind: through.kind, local: decl, from: through.from, path: ctx.path } });
+    }
+  }
+
+  /** The other variable whose memory a write through the local `decl` at `path` reaches (see Access.via). */
+  private sharedTargetOf(decl: Decl, path: readonly string[], thread: FuncUnit): { kind: 'element' | 'copy' | 'pointer'; root: Decl; prefix: string[]; from: Node } | undefined {
     // A handler's write through a pointer it took from package-level state writes that state: every
     // request that takes the same element writes it at once (RacerD: the local owns nothing).
-    if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel && unit.thread.spawn?.kind === 'handler') {
+    if (thread.spawn?.kind === 'handler') {
       const into = this.packageElementOf(decl);
-      if (into) this.recordAccess(ident, into.root, unit, { ...ctx, path: [...into.path, ...ctx.path], via: { kind: 'element', local: decl, from: into.from, path: ctx.path } });
+      return into && { kind: 'element', root: into.root, prefix: into.path, from: into.from };
     }
+    if (!thread.spawn?.loop) return undefined;
     // A copy of an outer struct made for one turn of a loop shares its pointer fields: `s := spec`, then
     // `s.Linux.Path = …` in the goroutine that turn starts writes the one `*spec.Linux` every turn's copy holds.
-    if (ctx.write === true && !ctx.method && ctx.path.length > 1 && !decl.packageLevel && unit.thread.spawn?.loop) {
-      const source = this.copiedStructOf(decl, ctx.path, unit.thread);
-      if (source) this.recordAccess(ident, source, unit, { ...ctx, via: { kind: 'copy', local: decl, from: decl.init!, path: ctx.path } });
-    }
+    const source = path.length > 1 ? this.copiedStructOf(decl, path, thread) : undefined;
+    if (source) return { kind: 'copy', root: source, prefix: [], from: decl.init! };
     // `fc := l.chain` in a goroutine a loop starts, then `fc.Hosts = …`: every turn's goroutine writes the
     // one object the captured `l` points at.
-    if (ctx.write === true && !ctx.method && ctx.path.length > 0 && !decl.packageLevel && unit.thread.spawn?.loop) {
-      const held = this.capturedPointerOf(decl, unit.thread);
-      if (held) this.recordAccess(ident, held.root, unit, { ...ctx, path: [...held.path, ...ctx.path], via: { kind: 'pointer', local: decl, from: decl.init!, path: ctx.path } });
-    }
+    const held = this.capturedPointerOf(decl, thread);
+    return held && { kind: 'pointer', root: held.root, prefix: held.path, from: decl.init! };
   }
 
   /**
