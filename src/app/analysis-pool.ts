@@ -70,6 +70,11 @@ export class AnalysisPool {
       this.pump();
     });
 
+  /** A review has started: workers still warming up stop there, and leave the cores to the review. */
+  settle(): void {
+    for (const slot of this.workers) if (slot.worker.connected) slot.worker.send({ settle: true });
+  }
+
   /** Starts every worker now, so the first pull request does not wait for processes to load the engine. */
   warm(): void {
     while (this.workers.length < this.size) this.spawn();

@@ -17,7 +17,13 @@ function reply(message: object): void {
   if (process.connected) process.send!(message, undefined, {}, () => {});
 }
 
-process.on('message', (job: AnalysisJob) => {
+/** Set when a review starts (the pool's settle) or the first job comes: the warm-up stops, and the jobs compile what it had left. */
+let working = false;
+
+process.on('message', (message: AnalysisJob | { settle: true }) => {
+  working = true;
+  if ('settle' in message) return;
+  const job = message;
   try {
     reply({ id: job.id, result: analyze(job.files, job.options) });
   } catch (err) {
@@ -27,8 +33,16 @@ process.on('message', (job: AnalysisJob) => {
 // The server is gone: nothing will read an answer.
 process.on('disconnect', () => process.exit(0));
 
-// The engine's hot paths compiled before the first job (see warm-up.ts).
-warmUp(WARM_UP_ROUNDS);
-
 // The engine is loaded: the pool starts a job's deadline from here on.
 reply({ ready: true });
+
+// The engine's hot paths compiled before the first review (see warm-up.ts), a round at a time: on two
+// cores two workers warm up together in ~2.5 s, and a review that starts sooner stops them after the
+// round they are in (a tenth of a second), so its fetches and jobs get the cores; its jobs compile the rest.
+let round = 0;
+const warmUpStep = (): void => {
+  if (working || round >= WARM_UP_ROUNDS || !process.connected) return;
+  warmUp(1, round++);
+  setImmediate(warmUpStep);
+};
+warmUpStep();

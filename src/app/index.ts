@@ -104,6 +104,7 @@ export function createApp(options: AppOptions = {}) {
 
   /** One run, under its abort signal and the run deadline. */
   async function runOne(octokit: Octokit, log: RunContext['log'], loadConfig: (fileName: string) => Promise<unknown>, pull: PullRef, headSha: string, scope: 'diff' | 'all', deliveryId: string, control: Pick<JobControl, 'signal' | 'supersededBy' | 'checkRunId' | 'retryable'> & Partial<Pick<JobControl, 'onCheckRunCreated'>>): Promise<void> {
+    pool?.settle();
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new RunAbortedError('deadline', `racecheck stopped this run after ${ops.runTimeoutMs / 1000} s (RACECHECK_RUN_TIMEOUT_S)`)), ops.runTimeoutMs);
     const signal = AbortSignal.any([control.signal, deadline.signal]);

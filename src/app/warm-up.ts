@@ -119,9 +119,10 @@ function pkg(version: string): SourceFile[] {
  * Reviews a changed file of a package with its siblings as context, then its base with two rules:
  * `rounds` times. Returns what the last round found, so a test can tell the paths were exercised.
  */
-export function warmUp(rounds: number): { rules: string[]; fixesOffered: number; messages: string[] } {
+export function warmUp(rounds: number, first = 0): { rules: string[]; fixesOffered: number; messages: string[] } {
   let last = { rules: [] as string[], fixesOffered: 0, messages: [] as string[] };
-  for (let round = 0; round < rounds; round++) {
+  // Each round's package has names of its own (`first` numbers them), so no round repeats another's input.
+  for (let round = first; round < first + rounds; round++) {
     const [changed, ...siblings] = pkg(`round ${round}`);
     const lines = changed.content.split('\n').length;
     const context = siblings.map((f) => ({ ...f, contextOnly: true }));

@@ -1,5 +1,5 @@
 /** The worker pool's bookkeeping, with a stand-in worker script (the real one needs the compiled engine). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -90,6 +90,32 @@ func Total(p *workers.Pool, xs []int) int {
     const withModel = await pool.analyze(files, { scope: 'all', models: [{ func: 'example.com/service/workers.Pool.Submit', callbacks: { '0': 'concurrent' } }] });
     expect(without.findings).toEqual([]);
     expect(withModel.findings.map((f) => [f.rule, f.line])).toEqual([['closure-write', 8]]);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('settle reaches every started worker, so those still warming up stop when a review begins', async () => {
+  const marks = join(dir, 'settled.txt');
+  const settling = join(dir, 'settling-worker.mjs');
+  writeFileSync(
+    settling,
+    `import { appendFileSync } from 'node:fs';
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => { if (m.settle) appendFileSync(${JSON.stringify(marks)}, process.pid + '\\n'); });
+process.send({ ready: true });`,
+  );
+  writeFileSync(marks, '');
+  const pool = new AnalysisPool(pathToFileURL(settling), 2);
+  try {
+    pool.warm();
+    pool.settle();
+    let pids: string[] = [];
+    for (let i = 0; i < 100 && pids.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      pids = readFileSync(marks, 'utf8').split('\n').filter(Boolean);
+    }
+    expect(new Set(pids).size).toBe(2);
   } finally {
     await pool.close();
   }
