@@ -360,7 +360,7 @@ export function reportFieldWrites(which: (a: Access, conflicts: Access[]) => Acc
       if (a.via) {
         // Another instance's write of the same memory names the problem best, when the rule owns it.
         const partner = named.includes(a) ? a : other;
-        report(a.via.kind === 'copy' ? throughCopy(model, a, partner, conflicts) : throughHeldPointer(model, a, partner, conflicts));
+        report(throughLocal(model, a, partner, conflicts));
         continue;
       }
       const name = a.decl.name;
@@ -413,79 +413,58 @@ export const sharedFieldWrite: Rule = {
 };
 
 /**
- * `s := spec` for one turn of a loop, then `s.Linux.Path = …` in that turn's goroutine: the copy is the
- * goroutine's own, but not the struct its pointer field points at, which every turn's copy shares.
+ * A write through a local that reaches the shared object (Access.via): a loop turn's struct copy past
+ * its pointer field (`s := spec`, then `s.Linux.Path = …`: the copy is the goroutine's own, the pointee
+ * is every turn's), or a pointer each goroutine of a loop reads from a captured variable (`fc :=
+ * l.chain`, then `fc.Hosts = …`).
  */
-function throughCopy(model: FileModel, a: Access, other: Access, conflicts: Access[]): Diagnostic {
+function throughLocal(model: FileModel, a: Access, other: Access, conflicts: Access[]): Diagnostic {
   const via = a.via!;
   const written = [via.local.name, ...via.path].join('.');
-  let type = via.local.type;
-  let pointer = via.path[0]!;
-  for (const [depth, f] of via.path.entries()) {
-    type = model.types.fieldType(type, f);
-    if (model.types.isPointer(type)) {
-      pointer = [via.local.name, ...via.path.slice(0, depth + 1)].join('.');
-      break;
-    }
-  }
   const otherWhere = other === a ? anotherInstance(a.thread) : describeThread(other.thread);
   const otherWhat = other === a ? 'writes it too' : `${describeAccess(a, other)} on line ${lineOf(other.node)}`;
-  const last = pointer.slice(pointer.lastIndexOf('.') + 1);
-  const own = last.charAt(0).toLowerCase() + last.slice(1);
+  const line = lineOf(via.from);
+  let why: string;
+  let taken: string;
+  let fixHint: string[];
+  if (via.kind === 'copy') {
+    const pointer = [via.local.name, ...via.path.slice(0, pointerDepth(model, via.local.type, via.path) + 1)].join('.');
+    const last = pointer.slice(pointer.lastIndexOf('.') + 1);
+    const own = last.charAt(0).toLowerCase() + last.slice(1);
+    why =
+      `\`${via.local.name}\` is a copy of \`${a.decl.name}\` made for each turn (line ${line}), but \`${pointer}\` is a pointer, so every copy points at the same value, and unsynchronized the writes race. ` +
+      'Copy what the pointer points at too, or guard it with a mutex.';
+    taken = `\`${via.local.name}\` copies \`${a.decl.name}\`, not what \`${pointer}\` points at`;
+    fixHint = [`Give each copy its own \`${pointer}\` before changing it:`, '', '```go', `${own} := *${pointer}`, `${pointer} = &${own}`, `${written} = …`, '```'];
+  } else {
+    const source = model.text(via.from);
+    why =
+      `\`${via.local.name}\` is \`${source}\` (line ${line}), and \`${a.decl.name}\` is declared outside the goroutine, so every goroutine of the loop writes the same object, and unsynchronized the writes race. ` +
+      'Guard the object with a mutex, or give each goroutine a copy of its own.';
+    taken = `\`${via.local.name}\` points at the shared \`${source}\``;
+    fixHint = [`Give each goroutine an object of its own (or guard \`${source}\` with a mutex):`, '', '```go', `own := *${source} // a shallow copy for this goroutine`, `own.${via.path.join('.')} = …`, '```'];
+  }
   return {
     ...spanOf(topSelector(a.node)),
-    message:
-      `\`${written}\` is set by ${describeThread(a.thread)} while ${otherWhere} ${otherWhat}: \`${via.local.name}\` is a copy of \`${a.decl.name}\` ` +
-      `made for each turn (line ${lineOf(via.from)}), but \`${pointer}\` is a pointer, so every copy points at the same value, and unsynchronized the writes race. ` +
-      `Copy what the pointer points at too, or guard it with a mutex.`,
+    message: `\`${written}\` is set by ${describeThread(a.thread)} while ${otherWhere} ${otherWhat}: ${why}`,
     related: [
-      { line: lineOf(via.from), message: `\`${via.local.name}\` copies \`${a.decl.name}\`, not what \`${pointer}\` points at` },
+      { line, message: taken },
       ...conflicts
         .filter((b) => b !== a)
         .slice(0, 2)
         .map((b) => ({ line: lineOf(b.node), message: `${describeThread(b.thread)} ${describeAccess(a, b)}` })),
     ],
-    fixHint: [
-      `Give each copy its own \`${pointer}\` before changing it:`,
-      '',
-      '```go',
-      `${own} := *${pointer}`,
-      `${pointer} = &${own}`,
-      `${written} = …`,
-      '```',
-    ].join('\n'),
+    fixHint: fixHint.join('\n'),
   };
 }
 
-/** `fc := l.chain` in each goroutine a loop starts, then `fc.Hosts = …`: they all write the one object `l.chain` points at. */
-function throughHeldPointer(model: FileModel, a: Access, other: Access, conflicts: Access[]): Diagnostic {
-  const via = a.via!;
-  const written = [via.local.name, ...via.path].join('.');
-  const source = model.text(via.from);
-  const otherWhere = other === a ? anotherInstance(a.thread) : describeThread(other.thread);
-  const otherWhat = other === a ? 'writes it too' : `${describeAccess(a, other)} on line ${lineOf(other.node)}`;
-  return {
-    ...spanOf(topSelector(a.node)),
-    message:
-      `\`${written}\` is set by ${describeThread(a.thread)} while ${otherWhere} ${otherWhat}: \`${via.local.name}\` is \`${source}\` (line ${lineOf(via.from)}), ` +
-      `and \`${a.decl.name}\` is declared outside the goroutine, so every goroutine of the loop writes the same object, and unsynchronized the writes race. ` +
-      `Guard the object with a mutex, or give each goroutine a copy of its own.`,
-    related: [
-      { line: lineOf(via.from), message: `\`${via.local.name}\` points at the shared \`${source}\`` },
-      ...conflicts
-        .filter((b) => b !== a)
-        .slice(0, 2)
-        .map((b) => ({ line: lineOf(b.node), message: `${describeThread(b.thread)} ${describeAccess(a, b)}` })),
-    ],
-    fixHint: [
-      `Give each goroutine an object of its own (or guard \`${source}\` with a mutex):`,
-      '',
-      '```go',
-      `own := *${source} // a shallow copy for this goroutine`,
-      `own.${via.path.join('.')} = …`,
-      '```',
-    ].join('\n'),
-  };
+/** How many steps into `path` below a value of `type` the first pointer field sits (0: the first field). */
+function pointerDepth(model: FileModel, type: TypeRef, path: readonly string[]): number {
+  for (const [depth, f] of path.entries()) {
+    type = model.types.fieldType(type, f);
+    if (model.types.isPointer(type)) return depth;
+  }
+  return 0;
 }
 
 /** Who else runs the same code at the same time. */

@@ -1097,7 +1097,7 @@ interface AccessContext {
   atomic?: boolean;
   deleted?: boolean;
   rewrittenBy?: string;
-  /** A write through a local pointing into a package variable (see Access.via). */
+  /** A write through a local that reaches another variable's memory (see Access.via). */
   via?: Access['via'];
   /** This expression is the function of a call. */
   callee?: boolean;
@@ -2576,7 +2576,7 @@ class ModelBuilder {
       const channel = args[i]?.type === 'identifier' ? args[i].text : undefined;
       if (!channel) continue;
       const deferred = call.parent?.type === 'defer_statement';
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => closesItself(s, channel), ordersClosures: true });
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, channel, true), ordersClosures: true });
     }
   }
 
@@ -3845,22 +3845,20 @@ function handedValues(arg: Node): { end: Node }[] {
   return values.flatMap((v) => (v?.type === 'literal_element' ? v.namedChildren : v ? [v] : [])).filter((v) => v.type === 'identifier').map((end) => ({ end }));
 }
 
-/** Whether the goroutine's own code sends on or closes `channel` (its text: a goroutine it starts counts too). */
-function signalsItself(s: Spawn, channel: string): boolean {
+/**
+ * Whether the goroutine's own code sends on or closes `channel` (with `closeOnly`, closes it: what ends
+ * a range over it). Its text counts, so a goroutine it starts counts too.
+ */
+function signalsItself(s: Spawn, channel: string, closeOnly = false): boolean {
   if (!s.site) return false;
   // `ch := u.Go(f)`: the call's own result is signalled once f has returned.
-  if (s.signalsResult && resultName(s.site) === channel) return true;
+  if (!closeOnly && s.signalsResult && resultName(s.site) === channel) return true;
   // Also under the name of the literal's parameter it is handed as: `go func(d chan struct{}) { …; close(d) }(done)`.
   return [channel, ...parametersFor(s, channel)].some((c) => {
     const name = escapeRegExp(c);
-    return new RegExp(`(?:^|[^\\w.])${name}\\s*<-|\\bclose\\(\\s*${name}\\s*\\)`).test(s.site!.text);
+    const close = `\\bclose\\(\\s*${name}\\s*\\)`;
+    return new RegExp(closeOnly ? close : `(?:^|[^\\w.])${name}\\s*<-|${close}`).test(s.site!.text);
   });
-}
-
-/** Whether the goroutine's own code closes `channel` (under its own name or the literal's parameter's). */
-function closesItself(s: Spawn, channel: string): boolean {
-  if (!s.site) return false;
-  return [channel, ...parametersFor(s, channel)].some((c) => new RegExp(`\\bclose\\(\\s*${escapeRegExp(c)}\\s*\\)`).test(s.site!.text));
 }
 
 /** The parameters of a `go func(…) {…}(…)` literal that get the argument spelled `arg`. */
