@@ -596,8 +596,15 @@ function handedLock(arg: Node | undefined): string | undefined {
 /** A statement endsFlow may find terminating: a call statement, `return`, `goto`, or an `if` with an `else`. */
 function mayEndFlow(stmt: Node): boolean {
   if (stmt.type === 'expression_statement') return stmt.namedChild(0)?.type === 'call_expression';
-  if (stmt.type === 'if_statement') return stmt.childForFieldName('alternative') !== null;
+  if (stmt.type === 'if_statement') return stmt.childForFieldName('alternative') !== null || stmt.childForFieldName('initializer') !== null;
+  if (stmt.type === 'assignment_statement' || stmt.type === 'short_var_declaration') return onlyCallAssigned(stmt) !== undefined;
   return stmt.type === 'return_statement' || stmt.type === 'goto_statement';
+}
+
+/** The call of `err = c.Start(ctx)` or `n, err := f()`: the one value on the right, when it is a call. */
+function onlyCallAssigned(stmt: Node): Node | undefined {
+  const right = stmt.childForFieldName('right')?.namedChildren ?? [];
+  return right.length === 1 && right[0].type === 'call_expression' ? right[0] : undefined;
 }
 
 /** testing.T's methods that end the test's goroutine (runtime.Goexit). */
@@ -1858,6 +1865,11 @@ class ModelBuilder {
         case 'assignment_statement': {
           const left = node.childForFieldName('left')?.namedChildren ?? [];
           const right = node.childForFieldName('right')?.namedChildren ?? [];
+          // `err = informers.Start(context.Background())` never gets to assign.
+          if (right.length === 1 && this.runsForever(right[0], scope)) {
+            push(visit(right[0]));
+            break;
+          }
           const targets = left.flatMap((l, i) => {
             const r = right[i];
             const appendSelf =
@@ -1922,7 +1934,10 @@ class ModelBuilder {
         case 'if_statement': {
           // `if false { … }` (or `if false && …`) is code switched off: what it would start or touch never runs.
           const off = alwaysFalse(node.childForFieldName('condition')) ? node.childForFieldName('consequence') : null;
-          push(visitAll(off ? node.namedChildren.filter((c) => c.id !== off.id) : node.namedChildren, new Scope(scope)));
+          // `if err = informers.Start(context.Background()); err != nil { … }`: only the initializer runs.
+          const init = node.childForFieldName('initializer');
+          if (init && this.endsFlow(init, scope)) push(visit(init, new Scope(scope)));
+          else push(visitAll(off ? node.namedChildren.filter((c) => c.id !== off.id) : node.namedChildren, new Scope(scope)));
           break;
         }
         case 'expression_switch_statement':
@@ -2031,12 +2046,16 @@ class ModelBuilder {
         return !!last && this.endsFlow(last, scope);
       }
       case 'if_statement': {
+        const init = stmt.childForFieldName('initializer');
+        if (init && this.endsFlow(init, scope)) return true;
         const consequence = stmt.childForFieldName('consequence');
         const alternative = stmt.childForFieldName('alternative');
         return !!consequence && !!alternative && this.endsFlow(consequence, scope) && this.endsFlow(alternative, scope);
       }
     }
+    if (stmt.type === 'assignment_statement' || stmt.type === 'short_var_declaration') return this.runsForever(onlyCallAssigned(stmt), scope);
     const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+    if (this.runsForever(call, scope)) return true;
     const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
     if (fn?.type === 'identifier') return !this.declOf(fn, scope) && (fn.text === 'panic' || this.noReturnCall(fn.text));
     const receiver = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
@@ -2044,6 +2063,35 @@ class ModelBuilder {
     // `log.Fatal(…)` on the package, not on a variable that happens to be named log.
     if (this.packageAlias(receiver, scope)) return this.noReturnCall(fn!.text);
     return TEST_STOPS.test(fn!.childForFieldName('field')?.text ?? '') && /^\*?testing\.(?:T|B|F|TB)$/.test(typeName(this.typeOfExpr(receiver, scope)));
+  }
+
+  /**
+   * A call the models say blocks until its context is done (`runsUntilDone`), handed a context that
+   * never is: `informers.Start(context.Background())` does not return, and what follows it in its
+   * goroutine never runs. (Such calls return early only with an error from a misuse, a second Start.)
+   */
+  private runsForever(call: Node | null | undefined, scope: Scope): boolean {
+    if (call?.type !== 'call_expression') return false;
+    const fn = call.childForFieldName('function');
+    const selected = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+    if (!selected || !this.models.untilDoneFuncs.has(selected)) return false;
+    const index = this.calleeModel(call, scope)?.model.runsUntilDone;
+    const ctx = index === undefined ? undefined : callArguments(call)[index];
+    return !!ctx && this.neverDone(ctx, scope);
+  }
+
+  /** `context.Background()`, `context.TODO()`, or a local set to one of them and never assigned again. */
+  private neverDone(ctx: Node, scope: Scope): boolean {
+    if (ctx.type === 'identifier') {
+      const decl = scope.lookup(ctx.text);
+      if (decl?.kind !== 'var' || decl.packageLevel || decl.init?.type !== 'call_expression' || !this.neverDone(decl.init, scope)) return false;
+      const fn = functionAround(decl.node);
+      return !!fn && !fn.descendantsOfType('assignment_statement').some((st) => st.childForFieldName('left')?.namedChildren.some((l) => l.type === 'identifier' && l.text === ctx.text));
+    }
+    const fn = ctx.type === 'call_expression' ? ctx.childForFieldName('function') : undefined;
+    const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+    const alias = operand ? this.packageAlias(operand, scope) : undefined;
+    return alias !== undefined && this.imports.get(alias) === 'context' && /^(?:Background|TODO)$/.test(fn!.childForFieldName('field')?.text ?? '') && callArguments(ctx).length === 0;
   }
 
   private isChannel(expr: Node | null, scope: Scope): boolean {
