@@ -43,6 +43,8 @@ export interface FuncModel {
   waitsUntilTrue?: number[];
   /** The context argument the call runs until it is done, returning early only with an error (controller-runtime's `Manager.Start`). */
   runsUntilDone?: number;
+  /** A constructor handed a channel (argument `arg`) that a method of the value it builds closes (client-go's `portforward.New`: `ForwardPorts` closes its ready channel once listening). */
+  closedBy?: { arg: number; method: string };
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */
   readerOf?: number;
   /** With readerOf: the methods of the reader it makes that read its source (`bufio.NewScanner`: `Scan`). */
@@ -229,6 +231,8 @@ export class ApiModels {
   readonly drainingFuncs = new Set<string>();
   /** Names of calls that run until a context argument is done (`runsUntilDone`): calls worth asking the model of. */
   readonly untilDoneFuncs = new Set<string>();
+  /** The methods that close a channel their value's constructor was handed (`closedBy`): calls worth asking the receiver's maker of. */
+  readonly closingMethods = new Set<string>();
   /**
    * Calls that read a stream to data or its end: `reads` functions and pipe ends' `read` methods.
    * A package function whose body makes one may read a pipe end its caller hands it.
@@ -260,6 +264,7 @@ export class ApiModels {
         if (e.receives) this.receivingFuncs.add(names[names.length - 1]);
         if (e.drains) this.drainingFuncs.add(names[names.length - 1]);
         if (e.runsUntilDone !== undefined) this.untilDoneFuncs.add(names[names.length - 1]);
+        if (e.closedBy) this.closingMethods.add(e.closedBy.method);
         if (e.reads) streamReading.add(names[names.length - 1]);
         for (const m of e.pipe?.read ?? []) streamReading.add(m);
         for (const m of e.readMethods ?? []) this.readerMethods.add(m);

@@ -140,7 +140,7 @@ export const unjoinedResult: Rule = {
       if (write.kind !== 'write' || g.spawn?.kind !== 'go' || !g.spawn.parent || !g.spawn.site) continue;
       if (write.decl.packageLevel || !isOuter(write.decl.node, g.node) || !unsynchronized(model, write)) continue;
       let done = signals.get(g);
-      if (!done) signals.set(g, (done = signalledChannels(g)));
+      if (!done) signals.set(g, (done = new Set([...signalledChannels(g), ...model.channelsClosedByLibrary(g)])));
       if (done.size === 0) continue;
       const parent = g.spawn.parent.thread;
       for (const read of model.accessesOf(write.decl)) {

@@ -213,6 +213,8 @@ export interface FileModel {
   neverReturns(fnText: string): boolean;
   /** What the models say about the function or method a call calls, if anything. */
   calleeModel(call: Node): FuncMatch | undefined;
+  /** The channels a goroutine's body has a library close (the models' `closedBy`: `fw.ForwardPorts()` closes the ready channel `fw` was built with). */
+  channelsClosedByLibrary(unit: FuncUnit): string[];
   /** How a call runs the callback passed as argument `index`: 'sync' unless a model says otherwise. */
   callbackMode(call: Node, index: number): CallbackMode;
   /** What the models say about a type (a value or a pointer to it), if anything. */
@@ -1272,6 +1274,55 @@ class ModelBuilder {
     const typeName = type.kind === 'named' ? type.name : undefined;
     const typePath = typeName?.includes('.') ? this.imports.get(typeName.slice(0, typeName.indexOf('.'))) : undefined;
     return this.models.method(typePath, typeName, name);
+  }
+
+  /**
+   * The channels a goroutine's body has a library close: `fw.ForwardPorts()` on a value built by a
+   * constructor the models say hands a channel argument to that method to close (`closedBy`), made in
+   * the body (`fw, err = portforward.New(d, ports, stop, ready, …)`) or by a package function or method
+   * that hands its parameter there (`fw, err = f.forwarder(pod, ready)`).
+   */
+  channelsClosedByLibrary(unit: FuncUnit): string[] {
+    const body = unit.body;
+    if (!body || this.models.closingMethods.size === 0 || ![...this.models.closingMethods].some((m) => body.text.includes(`.${m}(`))) return [];
+    const channels: string[] = [];
+    const assignments = [...body.descendantsOfType('assignment_statement'), ...body.descendantsOfType('short_var_declaration')];
+    for (const call of body.descendantsOfType('call_expression')) {
+      const mc = methodCall(call);
+      if (!mc || !this.models.closingMethods.has(mc.method) || mc.receiver.type !== 'identifier') continue;
+      for (const st of assignments) {
+        const made = onlyCallAssigned(st);
+        if (!made || st.startIndex > call.startIndex || st.childForFieldName('left')?.namedChild(0)?.text !== mc.receiver.text) continue;
+        const channel = this.closedArgument(made, mc.method);
+        if (channel) channels.push(channel);
+      }
+    }
+    return channels;
+  }
+
+  /** The argument of the call `made` that `method` of what it builds closes: a modelled constructor's, or one a package function hands its parameter to. */
+  private closedArgument(made: Node, method: string): string | undefined {
+    const args = callArguments(made);
+    const modelled = this.calleeModel(made)?.model.closedBy;
+    if (modelled) return modelled.method === method ? args[modelled.arg]?.text : undefined;
+    const fn = made.childForFieldName('function');
+    const helper =
+      fn?.type === 'identifier' ? (this.funcNodes.get(fn.text) ?? this.siblings.map((b) => b.funcNodes.get(fn.text)).find((n) => n))
+      : fn?.type === 'selector_expression' ? this.onlyMethodNamed(fn.childForFieldName('field')?.text ?? '')
+      : undefined;
+    const owner = helper && [this, ...this.siblings].find((b) => b.tree === helper.tree);
+    if (!helper || !owner) return undefined;
+    const params = paramPositions(helper);
+    // The skeleton parse may have left the helper's body out (it neither spawns nor locks): read its text.
+    const calls = helper.descendantsOfType('call_expression');
+    const inside = calls.length > 0 ? calls : parseGo(`package p\n${helper.text}`).rootNode.descendantsOfType('call_expression');
+    for (const inner of inside) {
+      const closedBy = owner.calleeModel(inner)?.model.closedBy;
+      const handed = closedBy?.method === method ? callArguments(inner)[closedBy.arg] : undefined;
+      const index = handed?.type === 'identifier' ? params.get(handed.text)?.index : undefined;
+      if (index !== undefined) return args[index]?.text;
+    }
+    return undefined;
   }
 
   /** A modelled constructor's result types (`bytes.NewBuffer` gives *bytes.Buffer). */
@@ -5246,6 +5297,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     imports: b.imports,
     neverReturns: (fnText) => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText),
     calleeModel: (call) => b.calleeModel(call),
+    channelsClosedByLibrary: (unit) => b.channelsClosedByLibrary(unit),
     callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
     typeModel: (type) => b.typeModel(type),
   };
