@@ -1273,7 +1273,29 @@ class ModelBuilder {
     if (type.kind === 'pointer') type = type.elem;
     const typeName = type.kind === 'named' ? type.name : undefined;
     const typePath = typeName?.includes('.') ? this.imports.get(typeName.slice(0, typeName.indexOf('.'))) : undefined;
-    return this.models.method(typePath, typeName, name);
+    const match = this.models.method(typePath, typeName, name);
+    // `pool.Go(f)` on a type of the package whose own Go calls f in place: the name alone says nothing.
+    if (match?.byNameOnly && typeName && !typeName.includes('.') && this.callsCallbackInPlace(`${typeName}.${name}`)) return undefined;
+    return match;
+  }
+
+  /**
+   * Whether the package's method `Type.Method` runs its func parameters only by calling them, on the
+   * caller's goroutine: no `go` statement, and each parameter used only as `f(…)`, not handed on.
+   */
+  private callsCallbackInPlace(key: string): boolean {
+    const method = [this, ...this.siblings].map((b) => b.methodNodes.get(key)).find((n) => n);
+    const body = method?.childForFieldName('body');
+    if (!method || !body) return false;
+    const funcParams = (method.childForFieldName('parameters')?.namedChildren ?? [])
+      .filter((p) => p.type === 'parameter_declaration' && p.childForFieldName('type')?.type === 'function_type')
+      .flatMap((p) => p.namedChildren.filter((c) => c.type === 'identifier').map((c) => c.text));
+    const text = withoutComments(body.text, true);
+    if (funcParams.length === 0 || /(?:^|[^\w.])go\s/.test(text)) return false;
+    return funcParams.every((f) => {
+      const uses = [...text.matchAll(new RegExp(`(?<![\\w.])${escapeRegExp(f)}(?!\\w)\\s*(.)`, 'g'))];
+      return uses.length > 0 && uses.every((m) => m[1] === '(');
+    });
   }
 
   /**
