@@ -3929,6 +3929,40 @@ function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
 }
 
 /** Whether a defer statement holds `node`, within its top-level function. */
+/**
+ * A deferred clean-up that runs only when the function fails (`defer func() { if err != nil { updates =
+ * nil } }()`, err a named result), and a goroutine started where every later `return` hands back a nil
+ * err: no call that starts the goroutine reaches the clean-up's access. Nothing else may set err at
+ * exit (no deferred func assigns it), and the start is in no loop (a later turn could still fail).
+ */
+function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
+  let literal: Node | undefined;
+  let result: string | undefined;
+  for (let n = access.parent; n && n.id !== fn.id; n = n.parent) {
+    if (n.type === 'func_literal') {
+      if (literal) return false;
+      literal = n;
+    } else if (n.type === 'if_statement' && !literal && !n.childForFieldName('initializer')) {
+      const failed = /^(\w+)\s*!=\s*nil$/.exec(n.childForFieldName('condition')?.text ?? '');
+      const consequence = n.childForFieldName('consequence');
+      if (failed && consequence && within(access, consequence)) result = failed[1];
+    }
+  }
+  if (!literal || !result || literal.parent?.type !== 'call_expression' || literal.parent.parent?.type !== 'defer_statement' || functionAround(literal)?.id !== fn.id) return false;
+  const index = parameterNames(fn.childForFieldName('result')).indexOf(result);
+  if (index < 0 || insideLoopOf(site, fn)) return false;
+  const assigns = new RegExp(`(?<![\\w.])${escapeRegExp(result)}\\s*(?:,[^=\\n]*)?=(?!=)`);
+  if (fn.descendantsOfType('defer_statement').some((d) => assigns.test(d.text))) return false;
+  const returns = fn.descendantsOfType('return_statement').filter((r) => r.startIndex > site.endIndex && functionAround(r)?.id === fn.id);
+  return (
+    returns.length > 0 &&
+    returns.every((r) => {
+      const values = r.namedChild(0)?.type === 'expression_list' ? r.namedChild(0)!.namedChildren : r.namedChildren;
+      return values[index]?.text === 'nil';
+    })
+  );
+}
+
 function underDeferStatement(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.type === 'defer_statement') return true;
@@ -4844,6 +4878,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    */
   const exclusiveWithParent = (site: Node | undefined, access: Access, parent: FuncUnit): boolean => {
     if (!site) return false;
+    if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
     const gs = guardsAtNode(site, parent.node);
     if (gs.atoms.length === 0) return false;
     const ga = guardsAtNode(access.node, parent.node);
