@@ -3928,7 +3928,6 @@ function runsInPlaceWithin(unit: FuncUnit, g: FuncUnit): boolean {
   return false;
 }
 
-/** Whether a defer statement holds `node`, within its top-level function. */
 /**
  * A deferred clean-up that runs only when the function fails (`defer func() { if err != nil { updates =
  * nil } }()`, err a named result), and a goroutine started where every later `return` hands back a nil
@@ -3963,6 +3962,7 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
   );
 }
 
+/** Whether a defer statement holds `node`, within its top-level function. */
 function underDeferStatement(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (p.type === 'defer_statement') return true;
