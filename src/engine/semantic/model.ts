@@ -2368,7 +2368,8 @@ class ModelBuilder {
     if (helper) {
       let known = this.helperCallersStartMemo.get(helper);
       if (known === undefined) {
-        const call = new RegExp(`(?:^|[^\\w.])${escapeRegExp(helper)}\\(`);
+        // A call, or the helper handed to a runner (`synctestTest(t, testServe)`, `t.Run(name, testServe)`).
+        const call = new RegExp(`(?:^|[^\\w.])${escapeRegExp(helper)}(?:\\(|\\s*[,)])`);
         const callers = tests.filter((fn) => call.test(this.source.slice(fn.startIndex, fn.endIndex)));
         this.helperCallersStartMemo.set(helper, (known = callers.length > 0 ? callers.some(starts) : null));
       }
@@ -3471,7 +3472,7 @@ const LOCKED_CALLBACK = /^WithR?Lock(?:ed)?$/;
 const SERVE_METHOD = /^(?:Must)?(?:Listen|Serve|ListenAndServe|ListenAndServeTLS|ServeTLS|Run)(?:[A-Z]\w*)?$/;
 
 /** Calls that run an HTTP server's accept loop (not `Run`, which may be a client's). */
-const SERVER_LOOP = /^(?:Serve|ServeTLS|ListenAndServe|ListenAndServeTLS|Listen)$/;
+const SERVER_LOOP = /^(?:Serve|ServeTLS|ServeConn|ServeCodec|ListenAndServe|ListenAndServeTLS|Listen)$/;
 
 /**
  * The go statements in `fn` whose goroutine only runs a server until it stops (`go srv.Serve(l)`,
