@@ -595,7 +595,10 @@ function handedLock(arg: Node | undefined): string | undefined {
   return target?.text;
 }
 
-/** A statement endsFlow may find terminating: a call statement, `return`, `goto`, or an `if` with an `else`. */
+/**
+ * A statement endsFlow may find terminating: a call statement, an assignment of one call's results,
+ * `return`, `goto`, or an `if` with an `else` or an initializer.
+ */
 function mayEndFlow(stmt: Node): boolean {
   if (stmt.type === 'expression_statement') return stmt.namedChild(0)?.type === 'call_expression';
   if (stmt.type === 'if_statement') return stmt.childForFieldName('alternative') !== null || stmt.childForFieldName('initializer') !== null;
@@ -2106,8 +2109,10 @@ class ModelBuilder {
 
   /**
    * A statement that never lets its list go on (the spec's terminating statements, with the calls that
-   * do not return): `return`, `goto`, `panic(…)`, a call the models say never returns, a test's
-   * `t.Skip`, `t.Fatal` or `t.FailNow`, a block ending in one, or an `if` whose branches all end so.
+   * do not return): `return`, `goto`, `panic(…)`, a call the models say never returns, a call that runs
+   * until a context that is never done (runsForever; also as an assignment's value or an `if`'s
+   * initializer), a test's `t.Skip`, `t.Fatal` or `t.FailNow`, a block ending in one, or an `if` whose
+   * branches all end so.
    */
   private endsFlow(stmt: Node, scope: Scope): boolean {
     switch (stmt.type) {
