@@ -19,6 +19,10 @@ const SUPPORTED_VERSION = /^0\.25\./;
 const FIELDS = 6;
 // A node's end, kept in the slot after them once asked for (nodes never change; -1: not asked yet).
 const END = FIELDS;
+// A node's named children and its children by field id, kept once asked for: the walk, the lock
+// search and the rules ask the same node again and again, and each answer is a native call.
+const NAMED_CHILDREN = Symbol('racecheck.namedChildren');
+const FIELD_CHILDREN = Symbol('racecheck.fieldChildren');
 const ERROR_TYPE_ID = 0xffff;
 // UTF-16 source: the binding counts two bytes a character.
 const BYTES_PER_CHARACTER = 2;
@@ -26,7 +30,12 @@ const TWO_TO_32 = 4294967296;
 // Node ids are addresses of 8-byte aligned structs.
 const ALIGNMENT_BITS = 3;
 
-type NodeFields = Record<number, number> & { tree: Parser.Tree };
+type NodeFields = Record<number, number> & {
+  tree: Parser.Tree;
+  [NAMED_CHILDREN]?: readonly (NodeFields | null)[];
+  /** By field id; null: the node has no child in that field. */
+  [FIELD_CHILDREN]?: (NodeFields | null | undefined)[];
+};
 type Transferred = number | NodeFields;
 interface NodeMethodsApi {
   namedChildren(tree: Parser.Tree): Transferred[];
@@ -162,9 +171,12 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
   getter('startPosition', function () {
     return { row: this[3], column: this[4] / BYTES_PER_CHARACTER };
   });
+  // Shared between callers, so frozen: a caller that changed it would change every later answer.
   getter('namedChildren', function () {
+    const known = this[NAMED_CHILDREN];
+    if (known) return known;
     marshal(this);
-    return nodesAt(methods.namedChildren(this.tree), this.tree);
+    return (this[NAMED_CHILDREN] = Object.freeze(nodesAt(methods.namedChildren(this.tree), this.tree)));
   });
   getter('children', function () {
     marshal(this);
@@ -191,10 +203,19 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
       });
     }
     const id = fieldIds.get(field);
+    if (id === undefined) {
+      marshal(this);
+      return nodeAt(methods.childForFieldName(this.tree, field), this.tree, 0);
+    }
+    const byField = (this[FIELD_CHILDREN] ??= []);
+    const known = byField[id];
+    if (known !== undefined) return known;
     marshal(this);
-    return nodeAt(id === undefined ? methods.childForFieldName(this.tree, field) : methods.childForFieldId(this.tree, id), this.tree, 0);
+    return (byField[id] = nodeAt(methods.childForFieldId(this.tree, id), this.tree, 0));
   });
   method('namedChild', function (index: number) {
+    const named = this[NAMED_CHILDREN];
+    if (named) return named[index] ?? null;
     marshal(this);
     return nodeAt(methods.namedChild(this.tree, index), this.tree, 0);
   });

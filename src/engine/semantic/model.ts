@@ -3115,27 +3115,34 @@ class ModelBuilder {
 
   /** Cheap filter before resolving a call: some method of the package by this name returns a channel. */
   private returnsChannelField(method: string): boolean {
-    return (this.returningNames ??= this.methodNamesWhere((node) => returnsChannel(node))).has(method);
+    return (this.returningNames ??= this.methodNamesWhere('returnsChannel', (node) => returnsChannel(node))).has(method);
   }
 
   private waitingNames?: Set<string>;
 
   /** Cheap filter before resolving a call: some method of the package by this name mentions `<-`, or ranges and names a channel type. */
   private mayWait(method: string): boolean {
-    return (this.waitingNames ??= this.methodNamesWhere((node, owner) => {
+    return (this.waitingNames ??= this.methodNamesWhere('mayWait', (node, owner) => {
       const text = owner.source.slice(node.startIndex, node.endIndex);
       return text.includes('<-') || FIELD_WAIT.test(text) || (/\brange\b/.test(text) && text.includes('chan'));
     })).has(method);
   }
 
-  /** The names of the package's methods that pass `test`, given each one's node and the file that holds it. */
-  private methodNamesWhere(test: (node: Node, owner: ModelBuilder) => boolean): Set<string> {
+  /** The names of the package's methods that pass `test` (one test per `kind`), given each one's node and the file that holds it. */
+  private methodNamesWhere(kind: string, test: (node: Node, owner: ModelBuilder) => boolean): Set<string> {
     const names = new Set<string>();
-    for (const b of [this, ...this.siblings]) {
-      for (const [key, node] of b.methodNodes) {
-        if (test(node, b)) names.add(key.slice(key.indexOf('.') + 1));
-      }
-    }
+    for (const b of [this, ...this.siblings]) for (const name of b.ownMethodNamesWhere(kind, test)) names.add(name);
+    return names;
+  }
+
+  // Each file's share, asked for by every file of the package: kept, so a package costs files, not files².
+  private readonly ownMethodNames = new Map<string, Set<string>>();
+  private ownMethodNamesWhere(kind: string, test: (node: Node, owner: ModelBuilder) => boolean): Set<string> {
+    let names = this.ownMethodNames.get(kind);
+    if (names) return names;
+    names = new Set<string>();
+    for (const [key, node] of this.methodNodes) if (test(node, this)) names.add(key.slice(key.indexOf('.') + 1));
+    this.ownMethodNames.set(kind, names);
     return names;
   }
 
