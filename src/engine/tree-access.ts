@@ -43,6 +43,11 @@ interface NodeMethodsApi {
   descendantsOfType(tree: Parser.Tree, types: string[], start?: unknown, end?: unknown): Transferred[];
   parent(tree: Parser.Tree): Transferred;
   nextNamedSibling(tree: Parser.Tree): Transferred;
+  firstNamedChild(tree: Parser.Tree): Transferred;
+  lastChild(tree: Parser.Tree): Transferred;
+  lastNamedChild(tree: Parser.Tree): Transferred;
+  previousNamedSibling(tree: Parser.Tree): Transferred;
+  descendantForIndex(tree: Parser.Tree, start: number, end: number): Transferred;
   childForFieldName(tree: Parser.Tree, field: string): Transferred;
   childForFieldId(tree: Parser.Tree, field: number): Transferred;
   endIndex(tree: Parser.Tree): number;
@@ -80,7 +85,8 @@ export function installFastNodeAccess(): boolean {
     const syntaxNode = (Parser as unknown as { SyntaxNode?: { prototype: object } }).SyntaxNode;
     // (Jest runs tests in another realm: a Uint32Array from the binding is not an instance of the test's.)
     const transfer = Object.prototype.toString.call(binding.nodeTransferArray) === '[object Uint32Array]';
-    if (!syntaxNode || !transfer || typeof binding.NodeMethods?.namedChildren !== 'function') return false;
+    const needed = ['namedChildren', 'lastChild', 'lastNamedChild', 'firstNamedChild', 'previousNamedSibling', 'descendantForIndex'] as const;
+    if (!syntaxNode || !transfer || needed.some((name) => typeof binding.NodeMethods?.[name] !== 'function')) return false;
     install(binding, syntaxNode);
     installed = true;
   } catch {
@@ -186,9 +192,16 @@ function install(binding: Binding, syntaxNode: { prototype: object }): void {
     marshal(this);
     return nodeAt(methods.parent(this.tree), this.tree, 0);
   });
-  getter('nextNamedSibling', function () {
+  // The stock accessors would register each node they hand out natively (see the top of this file).
+  for (const name of ['nextNamedSibling', 'firstNamedChild', 'lastChild', 'lastNamedChild', 'previousNamedSibling'] as const) {
+    getter(name, function () {
+      marshal(this);
+      return nodeAt(methods[name](this.tree), this.tree, 0);
+    });
+  }
+  method('descendantForIndex', function (start: number, end?: number) {
     marshal(this);
-    return nodeAt(methods.nextNamedSibling(this.tree), this.tree, 0);
+    return nodeAt(methods.descendantForIndex(this.tree, start, end ?? start), this.tree, 0);
   });
   // By field id: the binding would convert the name to UTF-8 and look it up among the language's fields on every call.
   let fieldsOf: unknown;

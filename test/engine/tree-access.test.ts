@@ -110,11 +110,28 @@ describe('fast node access', () => {
         if (node.namedChild(i) !== named[i]) problems.push(`${ref.type} at ${ref.start}: namedChild(${i}) is another object than namedChildren[${i}]`);
         const next = i + 1 < named.length ? named[i + 1] : null;
         if (named[i].nextNamedSibling !== next) problems.push(`${r.type} at ${r.start}: nextNamedSibling differs`);
+        const previous = i > 0 ? named[i - 1] : null;
+        if (named[i].previousNamedSibling !== previous) problems.push(`${r.type} at ${r.start}: previousNamedSibling differs`);
       });
+      if (node.firstNamedChild !== (named[0] ?? null)) problems.push(`${ref.type} at ${ref.start}: firstNamedChild differs`);
+      if (node.lastNamedChild !== (named[named.length - 1] ?? null)) problems.push(`${ref.type} at ${ref.start}: lastNamedChild differs`);
+      if (node.lastChild !== (children[children.length - 1] ?? null)) problems.push(`${ref.type} at ${ref.start}: lastChild differs`);
+      // The smallest node spanning this one's range: itself or a descendant of the same span, reached as the walk reaches it.
+      let inner = node;
+      while (inner.childCount === 1 && inner.children[0].startIndex === node.startIndex && inner.children[0].endIndex === node.endIndex) inner = inner.children[0];
+      if (node.endIndex > node.startIndex && node.tree.rootNode.descendantForIndex(node.startIndex, node.endIndex) !== inner) problems.push(`${ref.type} at ${ref.start}: descendantForIndex gives another node`);
     };
     check(tree.rootNode, reference(tree));
     expect(problems).toEqual([]);
     expect(visited).toBeGreaterThan(150);
+  });
+
+  test('named children, asked for again, are the same array, which no caller can change', () => {
+    const root = parseGo(SOURCE).rootNode;
+    const named = root.namedChildren;
+    expect(root.namedChildren).toBe(named);
+    expect(() => (named as Parser.SyntaxNode[]).push(root)).toThrow(TypeError);
+    expect(root.namedChildren.length).toBe(named.length);
   });
 
   test('a field the node lacks, or no field of the language, gives null; an end asked for again is the same', () => {
