@@ -927,14 +927,11 @@ interface Ancestor {
   node?: Node;
 }
 
-/** Levels made into nodes: what the lock and loop searches read, and a checkpoint every few levels. */
-const KEPT_LEVELS = new Set(['statement_list', 'call_expression', 'func_literal', 'for_statement', 'if_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
-const CHECKPOINT_EVERY = 16;
-
 /**
- * Finds a node's ancestors by descending with a cursor (asking for `parent` walks from the root on every
- * call), starting from the deepest checkpoint of the previous descent that contains the node: queries come
- * in source order, so a 2,000-branch else-if chain costs a few levels per query instead of its full depth.
+ * Finds a node's ancestors by descending through named children (asking for `parent` walks from the root
+ * on every call; tokens are leaves, so every ancestor is named), starting from the deepest level of the previous
+ * descent that contains the node: queries come in source order, so a 2,000-branch else-if chain costs a
+ * few levels per query instead of its full depth. Each level's children are found by binary search.
  */
 class Descender {
   private last: Ancestor[] = [];
@@ -942,28 +939,50 @@ class Descender {
 
   /** Ancestors of `node`, outermost first (shared: do not modify), or undefined if the descent misses it. */
   ancestors(node: Node): Ancestor[] | undefined {
-    const [start, end, type] = [node.startIndex, node.endIndex, node.type];
+    const start = node.startIndex;
+    const end = node.endIndex;
     let resume = -1;
     for (let i = this.last.length - 1; i >= 0; i--) {
       const l = this.last[i];
-      if (l.node && l.start <= start && start < l.end && end <= l.end) {
+      if (l.start <= start && start < l.end && end <= l.end) {
         resume = i;
         break;
       }
     }
     const path = resume >= 0 ? this.last.slice(0, resume) : [];
-    const cursor = resume >= 0 ? this.last[resume].node!.walk() : this.tree.walk();
-    for (;;) {
-      const level: Ancestor = { type: cursor.nodeType, start: cursor.startIndex, end: cursor.endIndex };
-      if (level.start === start && level.end === end && level.type === type && cursor.currentNode.id === node.id) break;
-      if (KEPT_LEVELS.has(level.type) || path.length % CHECKPOINT_EVERY === 0) level.node = cursor.currentNode;
-      path.push(level);
-      // Returns the child's index (0 is a success) or null.
-      if ((cursor.gotoFirstChildForIndex(start) as unknown) === null) return undefined;
+    let current: Node = resume >= 0 ? this.last[resume].node! : this.tree.rootNode;
+    // The same object under tree-access; by id otherwise.
+    const type = node.type;
+    while (current !== node && !(current.startIndex === start && current.endIndex === end && current.type === type && current.id === node.id)) {
+      path.push({ type: current.type, start: current.startIndex, end: current.endIndex, node: current });
+      // A token (an anonymous leaf, such as a bare `return`) is no named child.
+      const next = childContaining(current.namedChildren, start, end) ?? childContaining(current.children, start, end);
+      if (!next) return undefined;
+      current = next;
     }
     this.last = path;
     return path;
   }
+}
+
+/** The child whose span holds [start, end): the last one starting at or before start, or one before it (past a zero-width sibling). */
+function childContaining(children: readonly Node[], start: number, end: number): Node | undefined {
+  let lo = 0;
+  let hi = children.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (children[mid].startIndex <= start) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = found; i >= 0; i--) {
+    const child = children[i];
+    if (end <= child.endIndex) return child;
+    if (child.endIndex < start) return undefined;
+  }
+  return undefined;
 }
 
 const descenders = new WeakMap<Parser.Tree, Descender>();
