@@ -3994,6 +3994,54 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
   );
 }
 
+/**
+ * A goroutine started only once the function has failed, and an access only while it has not:
+ * `if err != nil { err = fmt.Errorf(…); go retry() }` … `if err == nil { use(path) }`. At the start,
+ * err is non-nil (the branch's condition, or a call the models say never returns nil); nothing sets
+ * it again before the access's condition (no assignment in between, no func literal that assigns it
+ * or takes its address), and neither stands in a loop, so the call that starts the goroutine skips the
+ * access. err must be the function's own variable.
+ */
+function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value: Node) => boolean): boolean {
+  const branch = (node: Node, failed: boolean): { stmt: Node; name: string } | undefined => {
+    for (let n = node.parent; n && n.id !== fn.id; n = n.parent) {
+      if (n.type === 'func_literal') return undefined;
+      if (n.type !== 'if_statement' || n.childForFieldName('initializer')) continue;
+      const consequence = n.childForFieldName('consequence');
+      const match = /^(\w+)\s*(==|!=)\s*nil$/.exec(n.childForFieldName('condition')?.text ?? '');
+      if (match && consequence && within(node, consequence) && (match[2] === '!=') === failed) return { stmt: n, name: match[1] };
+    }
+    return undefined;
+  };
+  const start = branch(site, true);
+  const use = start && branch(access, false);
+  if (!start || !use || use.name !== start.name || use.stmt.startIndex < start.stmt.endIndex) return false;
+  if (insideLoopOf(site, fn) || insideLoopOf(use.stmt, fn)) return false;
+  const name = start.name;
+  const declared = new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\b[^;\\n{}]*:=|\\bvar\\s+${escapeRegExp(name)}\\b`);
+  const params = ['parameters', 'result'].some((f) => parameterNames(fn.childForFieldName(f)).includes(name));
+  if (!params && !declared.test(fn.childForFieldName('body')?.text ?? '')) return false;
+  // Writes of err: assignments and declarations naming it, and its address taken.
+  const writes: Node[] = [];
+  for (const stmt of fn.descendantsOfType(['assignment_statement', 'short_var_declaration'])) {
+    if ((stmt.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === name)) writes.push(stmt);
+  }
+  const literals = fn.descendantsOfType('func_literal');
+  const addressed = new RegExp(`&\\s*${escapeRegExp(name)}\\b`);
+  if (addressed.test(fn.text) || writes.some((w) => literals.some((l) => within(w, l)))) return false;
+  const condition = start.stmt.childForFieldName('condition')!;
+  // Non-nil at the start: the last write before it, after the branch's condition, sets it from a never-nil call.
+  const before = writes.filter((w) => w.startIndex > condition.endIndex && w.endIndex <= site.startIndex).pop();
+  if (before) {
+    const left = before.childForFieldName('left')?.namedChildren ?? [];
+    const right = before.childForFieldName('right')?.namedChildren ?? [];
+    const value = left.length === right.length ? right[left.findIndex((l) => l.text === name)] : undefined;
+    if (!value || !nonNil(value) || !within(before, start.stmt.childForFieldName('consequence')!)) return false;
+  }
+  const useCondition = use.stmt.childForFieldName('condition')!;
+  return !writes.some((w) => w.startIndex > site.endIndex && w.startIndex < useCondition.startIndex);
+}
+
 /** Whether a defer statement holds `node`, within its top-level function. */
 function underDeferStatement(node: Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
@@ -4911,6 +4959,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const exclusiveWithParent = (site: Node | undefined, access: Access, parent: FuncUnit): boolean => {
     if (!site) return false;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
+    if (failurePathExclusive(site, access.node, parent.node, (value) => value.type === 'call_expression' && b.calleeModel(value)?.model.nonNilResult === true)) return true;
     const gs = guardsAtNode(site, parent.node);
     if (gs.atoms.length === 0) return false;
     const ga = guardsAtNode(access.node, parent.node);
