@@ -1891,7 +1891,7 @@ class ModelBuilder {
                   ? within(arg, { path: [], atomic: true })
                   : writes && writesElements(arg, i)
                     ? within(arg, { path: ['[]'], write: true, rewrittenBy: fnText })
-                    : visit(arg),
+                    : this.fieldsReadThrough(fn, arg, i, scope)?.flatMap((field) => within(arg.childForFieldName('operand'), { path: [field] })) ?? visit(arg),
             ),
           ]);
           break;
@@ -2933,6 +2933,29 @@ class ModelBuilder {
   private packageFunc(fn: Node, scope: Scope): Node | undefined {
     if (scope.lookup(fn.text)) return undefined;
     return this.funcNodes.get(fn.text) ?? this.siblings.map((s) => s.funcNodes.get(fn.text)).find((n) => n);
+  }
+
+  private readonly fieldReads = new Map<string, string[] | null>();
+
+  /**
+   * `printStats(&stats, …)` where the package's printStats only reads fields of that parameter
+   * (`p.Index`): the fields it reads of `stats`, read at the call. Undefined for any other use of the
+   * parameter (a method call, a write, its address, handing it on, a goroutine or func literal that
+   * names it), for a body the parse left out, and for an argument that is not `&name`.
+   */
+  private fieldsReadThrough(fn: Node | null, arg: Node, index: number, scope: Scope): string[] | undefined {
+    if (fn?.type !== 'identifier' || arg.type !== 'unary_expression' || operatorOf(arg) !== '&' || arg.childForFieldName('operand')?.type !== 'identifier') return undefined;
+    const callee = this.packageFunc(fn, scope);
+    if (callee?.type !== 'function_declaration') return undefined;
+    const key = `${callee.startIndex}:${callee.endIndex}:${index}`;
+    let fields = this.fieldReads.get(key);
+    if (fields === undefined) {
+      // The skeleton parse may have left the callee's body out (it neither spawns nor locks): read its text.
+      const body = callee.childForFieldName('body');
+      const whole = body && body.namedChildCount === 0 && body.text.replace(/\s/g, '').length > 2 ? parseGo(`package p\n${callee.text}`).rootNode.namedChildren.find((n) => n.type === 'function_declaration') : callee;
+      this.fieldReads.set(key, (fields = (whole && paramFieldReads(whole, index)) ?? null));
+    }
+    return fields ?? undefined;
   }
 
   private methodsByName?: Map<string, Node | null>;
@@ -4040,6 +4063,48 @@ function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value
   }
   const useCondition = use.stmt.childForFieldName('condition')!;
   return !writes.some((w) => w.startIndex > site.endIndex && w.startIndex < useCondition.startIndex);
+}
+
+/** The fields a function only reads of its pointer parameter at `index` (see ModelBuilder.fieldsReadThrough); undefined for any other use. */
+function paramFieldReads(callee: Node, index: number): string[] | undefined {
+  const params = (callee.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter_declaration');
+  let at = 0;
+  let name: string | undefined;
+  for (const p of params) {
+    const names = fieldChildren(p, 'name');
+    if (p.type === 'variadic_parameter_declaration' || names.length === 0) return undefined;
+    if (index < at + names.length) {
+      name = names[index - at].text;
+      if (p.childForFieldName('type')?.type !== 'pointer_type') return undefined;
+      break;
+    }
+    at += names.length;
+  }
+  const body = callee.childForFieldName('body');
+  // A body the skeleton parse left out has no statements though its text has some.
+  if (!name || name === '_' || !body || (body.namedChildCount === 0 && body.text.replace(/\s/g, '').length > 2)) return undefined;
+  const fields = new Set<string>();
+  for (const ident of body.descendantsOfType('identifier')) {
+    if (ident.text !== name) continue;
+    const selector = ident.parent;
+    if (selector?.type !== 'selector_expression' || selector.childForFieldName('operand')?.id !== ident.id) return undefined;
+    // The chain `p.F.G[i]` up to its outermost part: read as a value, not written, called or addressed.
+    let top: Node = selector;
+    while (top.parent && (top.parent.type === 'selector_expression' || top.parent.type === 'index_expression') && top.parent.namedChild(0)?.id === top.id) top = top.parent;
+    const parent = top.parent;
+    if (!parent) return undefined;
+    if (parent.type === 'call_expression' && parent.childForFieldName('function')?.id === top.id) return undefined;
+    if (parent.type === 'unary_expression' && operatorOf(parent) === '&') return undefined;
+    if (parent.type === 'inc_statement' || parent.type === 'dec_statement') return undefined;
+    if (parent.type === 'expression_list' && parent.parent?.childForFieldName('left')?.id === parent.id) return undefined;
+    // Builtins that write what they are handed: `delete(p.m, k)`, `copy(p.buf, src)`, `clear(p.m)`.
+    if (parent.type === 'argument_list' && /^(?:delete|copy|clear)$/.test(parent.parent?.childForFieldName('function')?.text ?? '')) return undefined;
+    for (let n: Node | null = parent; n && n.id !== body.id; n = n.parent) if (n.type === 'func_literal' || n.type === 'go_statement' || n.type === 'defer_statement') return undefined;
+    fields.add(selector.childForFieldName('field')!.text);
+  }
+  // A name declared anew in the body (`p := …`) would be another variable: only uses of the parameter count.
+  if (new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\s*(?:,[^=\\n]*)?:=|\\bvar\\s+${escapeRegExp(name)}\\b`).test(body.text)) return undefined;
+  return fields.size > 0 ? [...fields] : undefined;
 }
 
 /** Whether a defer statement holds `node`, within its top-level function. */
