@@ -4025,14 +4025,26 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
  * or takes its address), and neither stands in a loop, so the call that starts the goroutine skips the
  * access. err must be the function's own variable.
  */
-function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value: Node) => boolean): boolean {
+const MAX_FAILURE_IFS = 8;
+
+function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value: Node) => boolean, ancestorsOf: (node: Node) => readonly Ancestor[] | undefined): boolean {
+  // From the cached ancestors, innermost first: asking a node deep in an else-if chain for its parent costs the depth.
   const branch = (node: Node, failed: boolean): { stmt: Node; name: string } | undefined => {
-    for (let n = node.parent; n && n.id !== fn.id; n = n.parent) {
-      if (n.type === 'func_literal') return undefined;
-      if (n.type !== 'if_statement' || n.childForFieldName('initializer')) continue;
-      const consequence = n.childForFieldName('consequence');
-      const match = /^(\w+)\s*(==|!=)\s*nil$/.exec(n.childForFieldName('condition')?.text ?? '');
-      if (match && consequence && within(node, consequence) && (match[2] === '!=') === failed) return { stmt: n, name: match[1] };
+    const chain = ancestorsOf(node);
+    if (!chain) return undefined;
+    let child: { start: number } = { start: node.startIndex };
+    let ifs = 0;
+    for (let i = chain.length - 1; i >= 0 && ifs < MAX_FAILURE_IFS; i--) {
+      const a = chain[i];
+      if (a.start < fn.startIndex || (a.start === fn.startIndex && a.end === fn.endIndex)) break;
+      if (a.type === 'func_literal') return undefined;
+      if (a.type === 'if_statement' && a.node) {
+        ifs++;
+        const consequence = a.node.childForFieldName('consequence');
+        const match = /^(\w+)\s*(==|!=)\s*nil$/.exec(a.node.childForFieldName('condition')?.text ?? '');
+        if (match && !a.node.childForFieldName('initializer') && consequence?.startIndex === child.start && (match[2] === '!=') === failed) return { stmt: a.node, name: match[1] };
+      }
+      child = a;
     }
     return undefined;
   };
@@ -5024,7 +5036,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const exclusiveWithParent = (site: Node | undefined, access: Access, parent: FuncUnit): boolean => {
     if (!site) return false;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
-    if (failurePathExclusive(site, access.node, parent.node, (value) => value.type === 'call_expression' && b.calleeModel(value)?.model.nonNilResult === true)) return true;
+    if (failurePathExclusive(site, access.node, parent.node, (value) => value.type === 'call_expression' && b.calleeModel(value)?.model.nonNilResult === true, ancestorsOf)) return true;
     const gs = guardsAtNode(site, parent.node);
     if (gs.atoms.length === 0) return false;
     const ga = guardsAtNode(access.node, parent.node);
