@@ -4017,6 +4017,9 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
   );
 }
 
+/** The `if`s around a start or an access that the failure-path check reads, innermost first. */
+const MAX_FAILURE_IFS = 8;
+
 /**
  * A goroutine started only once the function has failed, and an access only while it has not:
  * `if err != nil { err = fmt.Errorf(…); go retry() }` … `if err == nil { use(path) }`. At the start,
@@ -4025,8 +4028,6 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
  * or takes its address), and neither stands in a loop, so the call that starts the goroutine skips the
  * access. err must be the function's own variable.
  */
-const MAX_FAILURE_IFS = 8;
-
 function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value: Node) => boolean, ancestorsOf: (node: Node) => readonly Ancestor[] | undefined): boolean {
   // From the cached ancestors, innermost first: asking a node deep in an else-if chain for its parent costs the depth.
   const branch = (node: Node, failed: boolean): { stmt: Node; name: string } | undefined => {
