@@ -1357,10 +1357,7 @@ class ModelBuilder {
     const owner = helper && [this, ...this.siblings].find((b) => b.tree === helper.tree);
     if (!helper || !owner) return undefined;
     const params = paramPositions(helper);
-    // The skeleton parse may have left the helper's body out (it neither spawns nor locks): read its text.
-    const calls = helper.descendantsOfType('call_expression');
-    const inside = calls.length > 0 ? calls : parseGo(`package p\n${helper.text}`).rootNode.descendantsOfType('call_expression');
-    for (const inner of inside) {
+    for (const inner of owner.wholeDeclaration(helper).descendantsOfType('call_expression')) {
       const closedBy = owner.calleeModel(inner)?.model.closedBy;
       const handed = closedBy?.method === method ? callArguments(inner)[closedBy.arg] : undefined;
       const index = handed?.type === 'identifier' ? params.get(handed.text)?.index : undefined;
@@ -2941,21 +2938,28 @@ class ModelBuilder {
    * `printStats(&stats, …)` where the package's printStats only reads fields of that parameter
    * (`p.Index`): the fields it reads of `stats`, read at the call. Undefined for any other use of the
    * parameter (a method call, a write, its address, handing it on, a goroutine or func literal that
-   * names it), for a body the parse left out, and for an argument that is not `&name`.
+   * names it), and for an argument that is not `&name`.
    */
   private fieldsReadThrough(fn: Node | null, arg: Node, index: number, scope: Scope): string[] | undefined {
     if (fn?.type !== 'identifier' || arg.type !== 'unary_expression' || operatorOf(arg) !== '&' || arg.childForFieldName('operand')?.type !== 'identifier') return undefined;
     const callee = this.packageFunc(fn, scope);
-    if (callee?.type !== 'function_declaration') return undefined;
-    const key = `${callee.startIndex}:${callee.endIndex}:${index}`;
+    const owner = callee && [this, ...this.siblings].find((b) => b.tree === callee.tree);
+    if (callee?.type !== 'function_declaration' || !owner) return undefined;
+    // By name: the package has one function of each name, wherever it stands.
+    const key = `${fn.text}/${index}`;
     let fields = this.fieldReads.get(key);
-    if (fields === undefined) {
-      // The skeleton parse may have left the callee's body out (it neither spawns nor locks): read its text.
-      const body = callee.childForFieldName('body');
-      const whole = body && body.namedChildCount === 0 && body.text.replace(/\s/g, '').length > 2 ? parseGo(`package p\n${callee.text}`).rootNode.namedChildren.find((n) => n.type === 'function_declaration') : callee;
-      this.fieldReads.set(key, (fields = (whole && paramFieldReads(whole, index)) ?? null));
-    }
+    if (fields === undefined) this.fieldReads.set(key, (fields = paramFieldReads(owner.wholeDeclaration(callee), index) ?? null));
     return fields ?? undefined;
+  }
+
+  /**
+   * A top-level function or method of this file with its body: the skeleton parse leaves out a body
+   * neither the walk nor a rule reads, and then the declaration's text is parsed on its own.
+   */
+  wholeDeclaration(decl: Node): Node {
+    const body = decl.childForFieldName('body');
+    if (!body || !this.skipped.has(body.startIndex)) return decl;
+    return parseGo(`package p\n${decl.text}`).rootNode.namedChildren.find((n) => n.type === decl.type) ?? decl;
   }
 
   private methodsByName?: Map<string, Node | null>;
@@ -4078,7 +4082,7 @@ function failurePathExclusive(site: Node, access: Node, fn: Node, nonNil: (value
   return !writes.some((w) => w.startIndex > site.endIndex && w.startIndex < useCondition.startIndex);
 }
 
-/** The fields a function only reads of its pointer parameter at `index` (see ModelBuilder.fieldsReadThrough); undefined for any other use. */
+/** The fields a function (its whole declaration) only reads of its pointer parameter at `index` (see ModelBuilder.fieldsReadThrough); undefined for any other use. */
 function paramFieldReads(callee: Node, index: number): string[] | undefined {
   const params = (callee.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter_declaration');
   let at = 0;
@@ -4094,8 +4098,7 @@ function paramFieldReads(callee: Node, index: number): string[] | undefined {
     at += names.length;
   }
   const body = callee.childForFieldName('body');
-  // A body the skeleton parse left out has no statements though its text has some.
-  if (!name || name === '_' || !body || (body.namedChildCount === 0 && body.text.replace(/\s/g, '').length > 2)) return undefined;
+  if (!name || name === '_' || !body) return undefined;
   const fields = new Set<string>();
   for (const ident of body.descendantsOfType('identifier')) {
     if (ident.text !== name) continue;
