@@ -3381,12 +3381,17 @@ class ModelBuilder {
     return outer ? { root: outer.root, path: [...outer.path, ...path], from: outer.from } : undefined;
   }
 
-  /** Whether a local is assigned again after its declaration (`u = other`): then it may point anywhere. */
+  /**
+   * Whether a local is assigned again after its declaration (`u = other`, `u, err = load()`,
+   * `err, u = …`): then it may point anywhere.
+   */
   private reassigned(decl: Decl): boolean {
     let fn: Node | null = decl.node;
     while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
     const text = fn ? this.source.slice(fn.startIndex, fn.endIndex) : '';
-    return new RegExp(`(?<![\\w.])${escapeRegExp(decl.name)}\\s*=(?!=)`).test(text);
+    const name = escapeRegExp(decl.name);
+    const operand = '[\\w.]+\\s*';
+    return new RegExp(`(?<![\\w.])(?:${operand},\\s*)*${name}\\s*(?:,\\s*${operand})*=(?!=)`).test(text);
   }
 
   private recordAccess(ident: Node, decl: Decl, unit: FuncUnit, ctx: AccessContext): void {
