@@ -42,6 +42,8 @@ export interface GateQueries {
   fieldSignallers?(type: string, field: string): ReadonlySet<string> | undefined;
   /** Whether the package function that `call` runs starts no goroutine and calls none of `methods`. */
   quietConstructor?(call: Node, methods: ReadonlySet<string>): boolean;
+  /** The ends of the in-memory pipe whose reading end `call` reads (`sc.Scan()` on a scanner of `pr`), if it reads one. */
+  pipeEndsRead?(call: Node): Decl[] | undefined;
 }
 
 interface GateKey {
@@ -51,6 +53,8 @@ interface GateKey {
   stopped?: boolean;
   /** The cancel func of a context a waiting call is given (the node declaring it): only calling it releases the call. */
   cancels?: Node;
+  /** An end of an in-memory pipe the goroutine reads: any use of an end by the parent may feed it. */
+  pipe?: boolean;
 }
 
 /** Serving calls that take the listener first; they return when it is closed or the server stopped. */
@@ -84,12 +88,16 @@ export class Gates {
         const left = assignment?.type === 'assignment_statement' ? assignment.childForFieldName('left') : undefined;
         const right = left ? assignment!.childForFieldName('right') : undefined;
         if (left && right && access.startIndex >= left.startIndex && access.endIndex <= left.endIndex) {
-          for (const call of callsIn(right)) keys.push(...[...this.servedKeys(call), ...this.cancelKeys(call)].filter((k) => !declaredWithin(k, g)));
+          for (const call of callsIn(right)) keys.push(...[...this.servedKeys(call), ...this.cancelKeys(call), ...this.pipeKeys(call)].filter((k) => !declaredWithin(k, g)));
         }
+        // `for sc.Scan() { n++ }`: the body runs only after a read of the pipe.
+        const body = stmt.type === 'for_statement' ? stmt.childForFieldName('body') : undefined;
+        const condition = body ? stmt.namedChildren.find((c) => c.id !== body.id && c.type !== 'for_clause' && c.type !== 'range_clause') : undefined;
+        if (condition && within(access, body!)) for (const call of callsIn(condition)) keys.push(...this.pipeKeys(call).filter((k) => !declaredWithin(k, g)));
         return keys;
       }
       for (const call of callsIn(stmt)) {
-        keys.push(...this.servedKeys(call).filter((k) => !declaredWithin(k, g)));
+        keys.push(...[...this.servedKeys(call), ...this.pipeKeys(call)].filter((k) => !declaredWithin(k, g)));
         const mc = methodCall(call);
         const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
         if (!WAITING_CALL.test(name)) continue;
@@ -105,9 +113,13 @@ export class Gates {
 
   /** Whether the code after `other`, in the same or an enclosing block, calls a non-waiting method on one of `keys`. */
   private releasedAfter(other: Node, parentFn: Node, goroutine: Node, keys: GateKey[]): boolean {
+    // A pipe the parent may have fed by the time of `other` already lets the goroutine's reads return.
+    const pipes = keys.filter((k) => k.pipe);
+    if (pipes.length > 0 && pipes.some((k) => this.fedBefore(other, parentFn, goroutine, k))) keys = keys.filter((k) => !k.pipe);
     // `defer srv.Stop()`: a server stopped at the function's exit, after all of its own code (`other`
-    // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's).
-    const served = keys.filter((k) => k.stopped);
+    // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's). A
+    // pipe's writing end the parent hands on (`t.Out = pw`, `return pw`) is fed once it has returned.
+    const served = keys.filter((k) => k.stopped || k.pipe);
     if (
       served.length > 0 &&
       within(other, parentFn) &&
@@ -213,6 +225,42 @@ export class Gates {
     });
   }
 
+  /** The ends of the in-memory pipe `call` reads, declared outside the goroutine. */
+  private pipeKeys(call: Node): GateKey[] {
+    return (this.q.pipeEndsRead?.(call) ?? []).map((decl) => ({ text: decl.name, decl, pipe: true }));
+  }
+
+  /**
+   * Whether the parent may have fed a pipe's end by the time of `other`: a use of it (a write, a close,
+   * a call or a literal handed it, `cmd.Stdout = pw`) before the statement holding `other` ends, or in a
+   * loop around it. A store into a field of the method's receiver (`t.Out = pw`) hands the end to the
+   * receiver's later users, unless the function calls through the receiver before `other`.
+   */
+  private fedBefore(other: Node, fn: Node, goroutine: Node, key: GateKey): boolean {
+    let limit = other.endIndex;
+    let statementSeen = false;
+    for (let cur: Node | null = other; cur && cur.id !== fn.id; cur = cur.parent) {
+      // In a literal, `other` may run at any time.
+      if (cur.type === 'func_literal') return true;
+      if (!statementSeen && cur.parent?.type === 'statement_list') {
+        statementSeen = true;
+        // `if err == nil { pw.Write(b) }`: the condition is read before the branch runs.
+        const branch = cur.type === 'if_statement' ? cur.childForFieldName('consequence') : undefined;
+        limit = Math.max(limit, branch ? branch.startIndex : cur.endIndex);
+      }
+      if (cur.type === 'for_statement') limit = Math.max(limit, cur.endIndex);
+    }
+    const receiver = receiverName(fn);
+    for (const ident of fn.descendantsOfType('identifier')) {
+      if (ident.startIndex >= limit) break;
+      if (ident.text !== key.text || ident.startIndex === key.decl.node.startIndex || within(ident, goroutine)) continue;
+      if (this.q.declOf(ident) !== key.decl) continue;
+      if (receiver && storedInField(ident, receiver) && !callsThrough(fn, receiver, ident.endIndex, limit, goroutine)) continue;
+      return true;
+    }
+    return false;
+  }
+
   /**
    * `sub.Receive(ctx, handle)`: a waiting call handed a context that came with its cancel func
    * (`ctx, cancel := context.WithCancel(…)`, no deadline) returns once that cancel is called.
@@ -259,6 +307,35 @@ export class Gates {
 function declaredWithin(key: GateKey, g: FuncUnit): boolean {
   const node = key.decl.node;
   return node.startIndex >= g.node.startIndex && node.endIndex <= g.node.endIndex;
+}
+
+/** The name of a method's receiver (`t` of `func (t *T) M()`). */
+function receiverName(fn: Node): string | undefined {
+  if (fn.type !== 'method_declaration') return undefined;
+  const param = fn.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  return param?.childForFieldName('name')?.text;
+}
+
+/** Whether `value` is assigned to a field of `receiver` (`t.Out = pw`). */
+function storedInField(value: Node, receiver: string): boolean {
+  const right = value.parent;
+  const assignment = right?.type === 'expression_list' ? right.parent : undefined;
+  if (assignment?.type !== 'assignment_statement' || assignment.childForFieldName('right')?.id !== right!.id) return false;
+  const index = right!.namedChildren.findIndex((n) => n.id === value.id);
+  const target = assignment.childForFieldName('left')?.namedChild(index);
+  return target?.type === 'selector_expression' && target.childForFieldName('operand')?.text === receiver;
+}
+
+/** Whether `fn` calls through `receiver` (`t.flush()`, `t.w.Write(b)`, `use(t)`) between `from` and `to`, outside `goroutine`. */
+function callsThrough(fn: Node, receiver: string, from: number, to: number, goroutine: Node): boolean {
+  const through = new RegExp(`^${escapeRegExp(receiver)}\\b`);
+  return fn.descendantsOfType('call_expression').some(
+    (call) =>
+      call.startIndex >= from &&
+      call.startIndex < to &&
+      !within(call, goroutine) &&
+      (through.test(call.childForFieldName('function')?.text ?? '') || callArguments(call).some((a) => through.test(a.text))),
+  );
 }
 
 /** The calls in a statement, also inside the func literals it holds: none of them runs before it. */

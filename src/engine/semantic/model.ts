@@ -2757,10 +2757,10 @@ class ModelBuilder {
    * to its end (`zr, _ := gzip.NewReader(pr)`; `tee := io.TeeReader(zr, h)`: `pr`; also
    * `bufio.NewReader(pr)` in place).
    */
-  private readSource(reader: Node, scope: Scope): Node | undefined {
+  private readSource(reader: Node, scope: Scope | undefined): Node | undefined {
     let cur = reader;
     for (let steps = 0; steps < 8; steps++) {
-      const decl = cur.type === 'identifier' ? scope.lookup(cur.text) : undefined;
+      const decl = cur.type === 'identifier' ? this.declOf(cur, scope) : undefined;
       const made = cur.type === 'call_expression' ? cur : (decl?.init ?? decl?.results);
       const index = made?.type === 'call_expression' ? this.calleeModel(made, scope)?.model.readerOf : undefined;
       const source = index === undefined ? undefined : callArguments(made!)[index];
@@ -2771,14 +2771,45 @@ class ModelBuilder {
   }
 
   /** The stream a reading method of a reader reads (`sc.Scan()` on `sc := bufio.NewScanner(pr)`: `pr`), as the models' `readMethods` say. */
-  private wrappedReadSource(reader: Node, method: string, scope: Scope): Node | undefined {
+  private wrappedReadSource(reader: Node, method: string, scope: Scope | undefined): Node | undefined {
     if (!this.models.readerMethods.has(method)) return undefined;
-    const decl = scope.lookup(reader.text);
+    const decl = this.declOf(reader, scope);
     const made = decl?.init ?? decl?.results;
     const model = made?.type === 'call_expression' ? this.calleeModel(made, scope)?.model : undefined;
     if (model?.readerOf === undefined || !model.readMethods?.includes(method)) return undefined;
     const source = this.readSource(reader, scope);
     return source && source.text !== reader.text ? source : undefined;
+  }
+
+  /**
+   * After the walk: the ends of the in-memory pipe (the models' `pipe`) whose reading end `call` reads:
+   * `pr.Read(b)`, `io.ReadAll(pr)`, `sc.Scan()` on `sc := bufio.NewScanner(pr)`. Such a read returns once
+   * one of them was written to or closed.
+   */
+  pipeEndsRead(call: Node): Decl[] | undefined {
+    const fn = call.childForFieldName('function');
+    const receiver = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+    const method = fn?.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+    const ends: { end: Node; method?: string }[] = [];
+    if (receiver?.type === 'identifier' && method) {
+      const wrapped = this.wrappedReadSource(receiver, method, undefined);
+      ends.push(wrapped ? { end: wrapped } : { end: receiver, method });
+    }
+    const args = callArguments(call);
+    for (const i of this.calleeModel(call)?.model.reads ?? []) {
+      const end = args[i] && this.readSource(args[i], undefined);
+      if (end) ends.push({ end });
+    }
+    for (const { end, method: read } of ends) {
+      const decl = this.declOf(end, undefined);
+      const made = decl?.results;
+      const pipe = made?.type === 'call_expression' ? this.calleeModel(made)?.model.pipe : undefined;
+      if (!pipe || (read !== undefined && !pipe.read.includes(read))) continue;
+      const names = decl!.node.parent?.type === 'expression_list' ? decl!.node.parent.namedChildren : [];
+      if (!pipe.readers.includes(names.findIndex((n) => n.startIndex === decl!.node.startIndex))) continue;
+      return names.map((n) => this.declaredAt.get(n.startIndex)).filter((d): d is Decl => d !== undefined && d.name !== '_');
+    }
+    return undefined;
   }
 
   /** `quit <- v` on a local channel made without a buffer (see Join.handedTo). */
@@ -5215,7 +5246,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const descender = descenderFor(b.tree);
   const ancestorsOf = (node: Node): Ancestor[] | undefined => descender.ancestors(node);
   const handshakes = new Handshakes({ ancestorsOf, declOf: (ident) => b.refs.get(ident.startIndex) });
-  const gates = new Gates({ declOf: (ident) => b.refs.get(ident.startIndex), callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index) });
+  const gates = new Gates({
+    declOf: (ident) => b.refs.get(ident.startIndex),
+    callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
+    pipeEndsRead: (call) => b.pipeEndsRead(call),
+  });
   const releasingSends = new ReleasingSends({
     declOf: (ident) => b.refs.get(ident.startIndex),
     returnedField: (call) => b.returnedField(call),
