@@ -2625,7 +2625,14 @@ class ModelBuilder {
       if (!pipe.readers.includes(names.indexOf(end.text))) continue;
       const peers = names.filter((n) => n !== end.text && n !== '_');
       if (peers.length === 0) continue;
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: false, orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) });
+      const aliases = storedEnds(unit.node, peers, call.startIndex);
+      unit.thread.joins.push({
+        pos: call.startIndex,
+        end: call.endIndex,
+        group: undefined,
+        deferred: false,
+        orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) || aliases.some((a) => a.at < (s.site?.startIndex ?? 0) && writesToEnd(s, a.target, pipe.write)),
+      });
       return true;
     }
     return false;
@@ -4236,7 +4243,27 @@ function resultName(call: Node): string | undefined {
 /** Whether a goroutine writes to or closes a pipe end: `end.Write(…)`, `end.Close()`, or `end` passed first to a call (`io.WriteString(end, …)`). */
 function writesToEnd(s: Spawn, end: string, methods: string[]): boolean {
   if (!s.site) return false;
-  return new RegExp(`(?:^|[^\\w.])${end}\\.(?:${methods.join('|')})\\(|\\(\\s*${end}\\s*[,)]`).test(s.site.text);
+  const name = escapeRegExp(end);
+  return new RegExp(`(?:^|[^\\w.])${name}\\.(?:${methods.join('|')})\\(|\\(\\s*${name}\\s*[,)]`).test(s.site.text);
+}
+
+/**
+ * Where `fn`, in its own flow before `before`, stores a pipe end in a package variable or a field
+ * (`os.Stdout = pipeW`, to capture what the code under test prints): a goroutine started after that
+ * which closes `os.Stdout` closes the end.
+ */
+function storedEnds(fn: Node, ends: readonly string[], before: number): { target: string; at: number }[] {
+  const out: { target: string; at: number }[] = [];
+  for (const assignment of fn.descendantsOfType('assignment_statement')) {
+    if (assignment.startIndex >= before) break;
+    if (insideLiteralOrGo(assignment, fn)) continue;
+    const left = assignment.childForFieldName('left')?.namedChildren ?? [];
+    const right = assignment.childForFieldName('right')?.namedChildren ?? [];
+    right.forEach((value, i) => {
+      if (value.type === 'identifier' && ends.includes(value.text) && left[i]?.type === 'selector_expression') out.push({ target: left[i].text, at: assignment.startIndex });
+    });
+  }
+  return out;
 }
 
 function windowEnd(s: Spawn): number {
