@@ -3756,7 +3756,12 @@ function cancelAssignedWith(name: string, declNode: Node): string | undefined {
   const fn = functionAround(declNode);
   if (!fn || !fn.text.includes('context.With')) return undefined;
   let cancel: string | undefined;
-  for (const st of fn.descendantsOfType('assignment_statement')) {
+  // `ctx, cancel := context.WithCancel(ctx)` in the block that declared ctx assigns it too.
+  let declared: Node | null = declNode;
+  while (declared && declared.parent?.type !== 'statement_list' && declared.id !== fn.id) declared = declared.parent;
+  const block = declared?.parent;
+  const redeclared = block ? block.namedChildren.filter((c) => c.type === 'short_var_declaration' && c.startIndex > declNode.startIndex) : [];
+  for (const st of [...fn.descendantsOfType('assignment_statement'), ...redeclared]) {
     const left = st.childForFieldName('left')?.namedChildren ?? [];
     if (!left.some((l) => l.type === 'identifier' && l.text === name)) continue;
     const right = st.childForFieldName('right')?.namedChildren ?? [];
@@ -4705,6 +4710,54 @@ function oneTurnTakes(switchStmt: Node, clause: Node, loop: Node, declOf: (ident
   return `${values[0].text} (one ${key.text})`;
 }
 
+/**
+ * `if i%2 == 0 { a = v } else { b = v }` in goroutines started by a range over a slice literal of a few
+ * elements, `i` its index (or the parameter a goroutine gets it as): the condition holds, or for the
+ * `else` branch fails, for one index at most, so one goroutine at most takes the branch.
+ */
+function oneIndexTakes(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, elseBranch: boolean): string | undefined {
+  const range = loop.namedChildren.find((c) => c.type === 'range_clause');
+  const collection = range?.childForFieldName('right');
+  const kind = collection?.type === 'composite_literal' ? collection.childForFieldName('type')?.type : undefined;
+  if (kind !== 'slice_type' && kind !== 'array_type') return undefined;
+  const turns = collection!.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0;
+  const cond = ifStmt.childForFieldName('condition');
+  const holds = cond ? indexTest(cond, loop, declOf) : undefined;
+  if (!holds || turns > 64) return undefined;
+  let taken = 0;
+  for (let i = 0; i < turns; i++) if (holds(i) !== elseBranch) taken++;
+  return taken <= 1 ? `${elseBranch ? '!' : ''}(${cond!.text}) (one index)` : undefined;
+}
+
+/** `i == 1`, `i%2 != 0`, `i < 1`: a comparison of the turn's index (or its remainder) with an integer, as a test of the index. */
+function indexTest(cond: Node, loop: Node, declOf: (ident: Node) => Decl | undefined): ((i: number) => boolean) | undefined {
+  if (cond.type === 'parenthesized_expression') return cond.namedChild(0) ? indexTest(cond.namedChild(0)!, loop, declOf) : undefined;
+  if (cond.type !== 'binary_expression') return undefined;
+  const op = operatorOf(cond);
+  const left = cond.childForFieldName('left');
+  const right = cond.childForFieldName('right');
+  if (!left || right?.type !== 'int_literal' || !/^\d+$/.test(right.text)) return undefined;
+  const value = Number(right.text);
+  let index: ((i: number) => number) | undefined;
+  if (keyOfTurn(left, loop, declOf)) index = (i) => i;
+  else if (left.type === 'binary_expression' && operatorOf(left) === '%') {
+    const of = left.childForFieldName('left');
+    const by = left.childForFieldName('right');
+    if (of && by?.type === 'int_literal' && /^[1-9]\d*$/.test(by.text) && keyOfTurn(of, loop, declOf)) index = (i) => i % Number(by.text);
+  }
+  if (!index) return undefined;
+  const at = index;
+  switch (op) {
+    case '==': return (i) => at(i) === value;
+    case '!=': return (i) => at(i) !== value;
+    case '<': return (i) => at(i) < value;
+    case '<=': return (i) => at(i) <= value;
+    case '>': return (i) => at(i) > value;
+    case '>=': return (i) => at(i) >= value;
+    default: return undefined;
+  }
+}
+
 const NO_NAMES: ReadonlySet<string> = new Set();
 const LITERALS = new Set(['interpreted_string_literal', 'raw_string_literal', 'int_literal', 'rune_literal', 'float_literal', 'true', 'false']);
 
@@ -5411,7 +5464,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   // Package-level constants are left undeclared (collectPackageLevel): their names, read once from the package's text.
   let constants: Set<string> | undefined;
   const packageConstants = (): Set<string> => (constants ??= constantNames(b.packageSources));
-  const selectedTurn = (stmt: Node, ancestors: Ancestor[], at: number, clause?: Node): string | undefined => {
+  const selectedTurn = (stmt: Node, ancestors: Ancestor[], at: number, clause?: Node, elseBranch = false): string | undefined => {
     let loop: Node | undefined;
     let inLiteral = false;
     for (let j = at - 1; j >= 0 && !loop; j--) {
@@ -5424,7 +5477,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     }
     const declOf = (ident: Node) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident);
     if (!loop) return undefined;
-    return clause ? oneTurnTakes(stmt, clause, loop, declOf, packageConstants()) : oneTurnPasses(stmt, loop, declOf, packageConstants());
+    if (elseBranch) return oneIndexTakes(stmt, loop, declOf, true);
+    return clause ? oneTurnTakes(stmt, clause, loop, declOf, packageConstants()) : (oneTurnPasses(stmt, loop, declOf, packageConstants()) ?? oneIndexTakes(stmt, loop, declOf, false));
   };
 
   // Where the func literals that run as goroutines of their own (`go`, `.Go`) start; read once.
@@ -5533,6 +5587,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const branch = acquired ? p.node.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
         const released = branch ? lockEvents(branch).filter((e) => e.name === acquired && e.start < node.startIndex).pop() : undefined;
         if (acquired && (!released || released.locked)) held.add(acquired);
+      }
+      // `else { b = v }` of `if i%2 == 0` in goroutines a range over `[]T{x, y}` starts: one takes it.
+      if (p.type === 'if_statement' && cur.type === 'block' && p.node?.childForFieldName('alternative')?.startIndex === cur.start) {
+        const flag = selectedTurn(p.node, ancestors, i, undefined, true);
+        if (flag) held.add(flag);
       }
       if (p.type === 'expression_switch_statement' && cur.type === 'expression_case' && p.node) {
         const clause = p.node.namedChildren.find((c) => c.startIndex === cur.start);
