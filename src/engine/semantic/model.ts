@@ -2631,7 +2631,7 @@ class ModelBuilder {
         end: call.endIndex,
         group: undefined,
         deferred: false,
-        orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) || aliases.some((a) => a.at < (s.site?.startIndex ?? 0) && writesToEnd(s, a.target, pipe.write)),
+        orders: (s) => peers.some((p) => writesToEnd(s, p, pipe.write)) || heldAt(aliases, s.site?.startIndex ?? 0).some((target) => writesToEnd(s, target, pipe.write)),
       });
       return true;
     }
@@ -4252,23 +4252,37 @@ function writesToEnd(s: Spawn, end: string, methods: string[]): boolean {
   return new RegExp(`(?:^|[^\\w.])${name}\\.(?:${methods.join('|')})\\(|\\(\\s*${name}\\s*[,)]`).test(s.site.text);
 }
 
+interface StoredEnd {
+  /** The package variable or field assigned (`os.Stdout`). */
+  target: string;
+  at: number;
+  /** Whether the value assigned is a pipe end (`os.Stdout = saved` puts it back). */
+  end: boolean;
+}
+
 /**
- * Where `fn`, in its own flow before `before`, stores a pipe end in a package variable or a field
- * (`os.Stdout = pipeW`, to capture what the code under test prints): a goroutine started after that
- * which closes `os.Stdout` closes the end.
+ * The assignments `fn`, in its own flow before `before`, makes to package variables or fields that it
+ * also points at a pipe end (`os.Stdout = pipeW`, to capture what the code under test prints).
  */
-function storedEnds(fn: Node, ends: readonly string[], before: number): { target: string; at: number }[] {
-  const out: { target: string; at: number }[] = [];
+function storedEnds(fn: Node, ends: readonly string[], before: number): StoredEnd[] {
+  const out: StoredEnd[] = [];
   for (const assignment of fn.descendantsOfType('assignment_statement')) {
     if (assignment.startIndex >= before) break;
     if (insideLiteralOrGo(assignment, fn)) continue;
     const left = assignment.childForFieldName('left')?.namedChildren ?? [];
     const right = assignment.childForFieldName('right')?.namedChildren ?? [];
     right.forEach((value, i) => {
-      if (value.type === 'identifier' && ends.includes(value.text) && left[i]?.type === 'selector_expression') out.push({ target: left[i].text, at: assignment.startIndex });
+      if (left[i]?.type === 'selector_expression') out.push({ target: left[i].text, at: assignment.startIndex, end: value.type === 'identifier' && ends.includes(value.text) });
     });
   }
-  return out;
+  return out.filter((a) => out.some((b) => b.end && b.target === a.target));
+}
+
+/** The targets that hold a pipe end at `at`: their last assignment before it stored one. A goroutine started there that closes `os.Stdout` closes the end. */
+function heldAt(stored: readonly StoredEnd[], at: number): string[] {
+  const last = new Map<string, boolean>();
+  for (const a of stored) if (a.at < at) last.set(a.target, a.end);
+  return [...last].filter(([, end]) => end).map(([target]) => target);
 }
 
 function windowEnd(s: Spawn): number {
