@@ -4734,7 +4734,10 @@ function oneIndexTakes(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl |
   const collection = range?.childForFieldName('right');
   const kind = collection?.type === 'composite_literal' ? collection.childForFieldName('type')?.type : undefined;
   if (kind !== 'slice_type' && kind !== 'array_type') return undefined;
-  const turns = collection!.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? 0;
+  const elements = collection!.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  // `[]T{5: x}` sets indexes of its own.
+  if (elements.some((e) => e.type === 'keyed_element')) return undefined;
+  const turns = elements.length;
   const cond = ifStmt.childForFieldName('condition');
   const holds = cond ? indexTest(cond, loop, declOf) : undefined;
   if (!holds || turns > 64) return undefined;
