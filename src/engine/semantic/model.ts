@@ -1851,6 +1851,7 @@ class ModelBuilder {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
           }
+          if (args.some((a) => a.type === 'unary_expression')) this.noteGroupHelperJoin(node, args, scope, unit);
           // A server's run (by name), or a call the models say runs until its context is done (`mgr.Start(ctx)`).
           const untilDone = selected && this.models.untilDoneFuncs.has(selected) ? this.calleeModel(node, scope)?.model.runsUntilDone : undefined;
           if (untilDone !== undefined) this.noteServeJoin(node, fn!, args.slice(untilDone, untilDone + 1), scope, unit);
@@ -3163,6 +3164,37 @@ class ModelBuilder {
     const scopeEnd = others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: groups[0], deferred: false, ...scopeEnd });
+  }
+
+  /**
+   * `waitTimeout(t, &wg, d)`, `testutil.WaitWithTimeout(t, &wg, d)`: a helper handed a WaitGroup that
+   * waits on it, with a timeout that fails the test or returns early. It joins wg as `wg.Wait()` does (a
+   * read after a timeout the caller lets pass is a test that already failed, or hung).
+   */
+  private noteGroupHelperJoin(call: Node, args: Node[], scope: Scope, unit: FuncUnit): void {
+    // A statement of its own, or an `if` testing what it returns (`if waitTimeout(&wg, d) { t.Fatal(…) }`):
+    // not a channel it hands back (`<-waitChan(&wg)`), which waits only where it is received from.
+    const tested = call.parent?.type === 'unary_expression' && operatorOf(call.parent) === '!' ? call.parent : call;
+    if (call.parent?.type !== 'expression_statement' && !(tested.parent?.type === 'if_statement' && tested.parent.childForFieldName('condition')?.id === tested.id)) return;
+    const groups = args.flatMap((arg) => {
+      const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
+      return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
+    });
+    if (groups.length !== 1) return;
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier') {
+      // The package's own helper: its body waits on the parameter it gets the group as.
+      const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(fn.text));
+      const decl = owner?.funcNodes.get(fn.text);
+      const body = decl?.childForFieldName('body');
+      const index = args.findIndex((a) => a.type === 'unary_expression' && a.childForFieldName('operand')?.text === groups[0]);
+      const param = decl ? parameterNames(decl.childForFieldName('parameters'))[index] : undefined;
+      if (!body || !param || !new RegExp(`(?<![\\w.])${escapeRegExp(param)}\\.Wait\\(\\s*\\)`).test(owner!.source.slice(body.startIndex, body.endIndex))) return;
+    } else if (fn?.type !== 'selector_expression' || !/wait/i.test(fn.childForFieldName('field')?.text ?? '')) {
+      // Another package's function must say it waits: `Done(&wg)` may count the group down instead.
+      return;
+    }
+    this.addJoin(unit, call, groups[0]);
   }
 
   /**
