@@ -3152,10 +3152,7 @@ class ModelBuilder {
   private noteGroupChannelJoin(receive: Node, scope: Scope, unit: FuncUnit): void {
     const call = receive.childForFieldName('operand');
     if (call?.type !== 'call_expression' || !call.text.includes('&')) return;
-    const groups = callArguments(call).flatMap((arg) => {
-      const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
-      return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
-    });
+    const groups = this.groupsHanded(callArguments(call), scope);
     if (groups.length !== 1 || !this.mayWaitOnGroup(call)) return;
     // In a select, it joins for its own case; also after the select when every other case leaves (`return` on a timeout).
     const stmt = receive.parent?.type === 'receive_statement' ? receive.parent : undefined;
@@ -3164,6 +3161,14 @@ class ModelBuilder {
     const scopeEnd = others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, undefined, this.noReturnCall)) ? { scopeEnd: selectCase!.endIndex } : {};
     const at = stmt ?? receive;
     unit.thread.joins.push({ pos: at.startIndex, end: at.endIndex, group: groups[0], deferred: false, ...scopeEnd });
+  }
+
+  /** The WaitGroups among a call's arguments, handed by address (`&wg`). */
+  private groupsHanded(args: readonly Node[], scope: Scope): string[] {
+    return args.flatMap((arg) => {
+      const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
+      return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
+    });
   }
 
   /**
@@ -3176,10 +3181,7 @@ class ModelBuilder {
     // not a channel it hands back (`<-waitChan(&wg)`), which waits only where it is received from.
     const tested = call.parent?.type === 'unary_expression' && operatorOf(call.parent) === '!' ? call.parent : call;
     if (call.parent?.type !== 'expression_statement' && !(tested.parent?.type === 'if_statement' && tested.parent.childForFieldName('condition')?.id === tested.id)) return;
-    const groups = args.flatMap((arg) => {
-      const target = arg.type === 'unary_expression' && operatorOf(arg) === '&' ? arg.childForFieldName('operand') : undefined;
-      return target?.type === 'identifier' && typeName(this.typeOfExpr(target, scope)) === 'sync.WaitGroup' ? [target.text] : [];
-    });
+    const groups = this.groupsHanded(args, scope);
     if (groups.length !== 1) return;
     const fn = call.childForFieldName('function');
     if (fn?.type === 'identifier') {
