@@ -2236,9 +2236,12 @@ class ModelBuilder {
     unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false, orders: (sp) => names.some((n) => signalsItself(sp, n)) });
   }
 
-  private addJoin(unit: FuncUnit, node: Node, group: string | undefined): void {
+  private addJoin(unit: FuncUnit, node: Node, group: string | undefined, groupIdent?: Node): void {
     const deferred = node.parent?.type === 'defer_statement';
-    unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group, deferred });
+    // A goroutine that counts down another variable of the same name (`wg := sync.WaitGroup{}` in an
+    // inner block, `defer wg.Done()`) is not waited for by this `wg.Wait()`.
+    const ident = groupIdent?.type === 'identifier' && declaredTwice(rootOf(unit).node.text, groupIdent.text) ? groupIdent : undefined;
+    unit.thread.joins.push({ pos: node.startIndex, end: node.endIndex, group, deferred, ...(ident ? { orders: (s: Spawn) => s.kind !== 'go' || !this.countsDownAnother(s, ident) } : {}) });
     // `wg.Wait()` also waits for another group's closure that counts itself done on wg
     // (`g.Go(func() error { defer wg.Done(); … })`), as it does for a go statement's goroutine.
     if (group === undefined) return;
@@ -2354,7 +2357,7 @@ class ModelBuilder {
   private noteJoin(call: Node, unit: FuncUnit): void {
     const mc = methodCall(call);
     if (!mc || callArguments(call).length > 0) return;
-    if (mc.method === 'Wait') this.addJoin(unit, call, mc.receiver.text);
+    if (mc.method === 'Wait') this.addJoin(unit, call, mc.receiver.text, mc.receiver);
     else {
       // A method the models name as a group's join (go4.org/syncutil's `Err`) joins that group's
       // callbacks only: `ctx.Err()` waits for no goroutine.
@@ -3196,7 +3199,21 @@ class ModelBuilder {
       // Another package's function must say it waits: `Done(&wg)` may count the group down instead.
       return;
     }
-    this.addJoin(unit, call, groups[0]);
+    this.addJoin(unit, call, groups[0], args.find((a) => a.type === 'unary_expression' && a.childForFieldName('operand')?.text === groups[0])?.childForFieldName('operand') ?? undefined);
+  }
+
+  /**
+   * Whether a goroutine's `X.Done()` calls, X named as `group` is, all count down other variables than
+   * the one `group` refers to (read after the walk); false when it makes none.
+   */
+  private countsDownAnother(s: Spawn, group: Node): boolean {
+    const joined = this.refs.get(group.startIndex);
+    if (!joined || !s.site || !s.site.text.includes(`${group.text}.Done`)) return false;
+    const counted = s.site.descendantsOfType('call_expression').flatMap((call) => {
+      const mc = methodCall(call);
+      return mc?.method === 'Done' && mc.receiver.type === 'identifier' && mc.receiver.text === group.text ? [this.refs.get(mc.receiver.startIndex)] : [];
+    });
+    return counted.length > 0 && counted.every((d) => d !== undefined && d !== joined);
   }
 
   /**
@@ -3549,6 +3566,12 @@ function bodyStatements(literal: Node): Node[] {
 /** The names a parameter list declares, in order (`a, b int, f func()` gives a, b, f). */
 function parameterNames(list: Node | null | undefined): string[] {
   return (list?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => fieldChildren(p, 'name').map((n) => n.text));
+}
+
+/** Whether a function's text declares `name` more than once (`var wg sync.WaitGroup`, then `wg := sync.WaitGroup{}` in a block). */
+function declaredTwice(text: string, name: string): boolean {
+  const n = escapeRegExp(name);
+  return (text.match(new RegExp(`(?<![\\w.])${n}\\s*:=|\\bvar\\s+${n}\\b|[(,]\\s*${n}\\s+\\*?sync\\.WaitGroup`, 'g'))?.length ?? 0) > 1;
 }
 
 /** Whether a loop of `fn` holds `node`. */
