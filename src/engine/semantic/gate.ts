@@ -114,8 +114,7 @@ export class Gates {
   /** Whether the code after `other`, in the same or an enclosing block, calls a non-waiting method on one of `keys`. */
   private releasedAfter(other: Node, parentFn: Node, goroutine: Node, keys: GateKey[]): boolean {
     // A pipe the parent may have fed by the time of `other` already lets the goroutine's reads return.
-    const pipes = keys.filter((k) => k.pipe);
-    if (pipes.length > 0 && pipes.some((k) => this.fedBefore(other, parentFn, goroutine, k))) keys = keys.filter((k) => !k.pipe);
+    if (keys.some((k) => k.pipe && this.fedBefore(other, parentFn, goroutine, k))) keys = keys.filter((k) => !k.pipe);
     // `defer srv.Stop()`: a server stopped at the function's exit, after all of its own code (`other`
     // runs on the parent's goroutine: in its flow, or in a literal it calls, such as a subtest's). A
     // pipe's writing end the parent hands on (`t.Out = pw`, `return pw`) is fed once it has returned.

@@ -3186,20 +3186,20 @@ class ModelBuilder {
     if (call.parent?.type !== 'expression_statement' && !(tested.parent?.type === 'if_statement' && tested.parent.childForFieldName('condition')?.id === tested.id)) return;
     const groups = this.groupsHanded(args, scope);
     if (groups.length !== 1) return;
+    const index = args.findIndex((a) => a.type === 'unary_expression' && a.childForFieldName('operand')?.text === groups[0]);
     const fn = call.childForFieldName('function');
     if (fn?.type === 'identifier') {
       // The package's own helper: its body waits on the parameter it gets the group as.
       const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(fn.text));
       const decl = owner?.funcNodes.get(fn.text);
       const body = decl?.childForFieldName('body');
-      const index = args.findIndex((a) => a.type === 'unary_expression' && a.childForFieldName('operand')?.text === groups[0]);
       const param = decl ? parameterNames(decl.childForFieldName('parameters'))[index] : undefined;
       if (!body || !param || !new RegExp(`(?<![\\w.])${escapeRegExp(param)}\\.Wait\\(\\s*\\)`).test(owner!.source.slice(body.startIndex, body.endIndex))) return;
     } else if (fn?.type !== 'selector_expression' || !/wait/i.test(fn.childForFieldName('field')?.text ?? '')) {
       // Another package's function must say it waits: `Done(&wg)` may count the group down instead.
       return;
     }
-    this.addJoin(unit, call, groups[0], args.find((a) => a.type === 'unary_expression' && a.childForFieldName('operand')?.text === groups[0])?.childForFieldName('operand') ?? undefined);
+    this.addJoin(unit, call, groups[0], args[index]?.childForFieldName('operand') ?? undefined);
   }
 
   /**
