@@ -92,6 +92,16 @@ test('lockHelperOf tells a helper that takes a lock from one that releases it, a
   expect(lockHelperOf('j', '{\n\tj.mu.Lock()\n\tid = j.next\n\tj.mu.Unlock()\n\treturn\n}')).toBeUndefined();
   expect(lockHelperOf('p', '{\n\tp.mu.Lock()\n\treturn &held{owner: p}, nil\n}')).toBeUndefined();
   expect(lockHelperOf('k', '{\n\tk.mu.Lock()\n\treturn k.mu.Unlock\n}')).toBeUndefined();
+  // A channel field as a semaphore: a send takes it, a receive gives it back, a select's send case
+  // that returns true takes it on success. Anything else in the select is no helper.
+  expect(lockHelperOf('l', '{ l.sem <- struct{}{} }')).toEqual({ locks: true, path: 'sem', slot: true });
+  expect(lockHelperOf('l', '{ <-l.sem }')).toEqual({ locks: false, path: 'sem', slot: true });
+  const tried = (other: string, ret = 'false') => `{\n\tselect {\n\tcase l.sem <- struct{}{}:\n\t\treturn true\n\t${other}\n\t\treturn ${ret}\n\t}\n}`;
+  expect(lockHelperOf('l', tried('case <-time.After(l.timeout):'))).toEqual({ locks: true, path: 'sem', slot: true, tried: true });
+  expect(lockHelperOf('l', tried('default:'))).toEqual({ locks: true, path: 'sem', slot: true, tried: true });
+  expect(lockHelperOf('l', tried('default:', 'true'))).toBeUndefined();
+  expect(lockHelperOf('l', tried('case l.other <- x:'))).toBeUndefined();
+  expect(lockHelperOf('l', '{\n\tif l.closed {\n\t\treturn\n\t}\n\tl.sem <- struct{}{}\n}')).toBeUndefined();
 });
 
 test('packageLockHelperOf tells package functions that take a package lock, always or on success, from the rest', () => {

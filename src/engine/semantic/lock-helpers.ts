@@ -15,6 +15,10 @@ export interface LockHelper {
   locks: boolean;
   /** The lock's path from the receiver (`mu` for `c.mu`, '' for the receiver's embedded mutex); undefined for a lock found by the arguments. */
   path?: string;
+  /** The lock is a channel field used as a semaphore (`l.sem <- token` takes it, `<-l.sem` gives it back): a lock only if the package makes it with one slot. */
+  slot?: boolean;
+  /** Takes the lock only when it returns true (`select { case l.sem <- token: return true; default: return false }`): held in `if l.Acquire() { … }`. */
+  tried?: boolean;
 }
 
 const LOCK_LINE = /^(\w+)((?:\.\w+)*)\.R?Lock\(\)$/;
@@ -28,6 +32,8 @@ export function lockHelperOf(receiver: string, body: string): LockHelper | undef
     .filter((l) => l !== '');
   if (lines.length === 0 || lines.length > 12) return undefined;
   const pathOf = (name: string, fields: string): string | undefined => (name === receiver ? fields.slice(1) : undefined);
+  const slot = slotHelperOf(receiver, lines);
+  if (slot) return slot;
   const lockAt = (k: number, name: string, fields: string) => LOCK_LINE.exec(lines[k])?.slice(1, 3).join('') === name + fields;
   // Takes: its last line locks, and no line returns early or defers a release; or it locks first
   // and then only works under the lock up to a final `return` (`func (l *Log) Begin() (id ID) {
@@ -52,6 +58,40 @@ export function lockHelperOf(receiver: string, body: string): LockHelper | undef
   const path = pathOf(m[1], m[2]);
   if (path !== undefined || (m[1] !== receiver && m[2] === '')) return { locks: false, path };
   return undefined;
+}
+
+const SEND_LINE = /^(\w+)\.(\w+)\s*<-\s*\S.*$/;
+const RECEIVE_LINE = /^<-\s*(\w+)\.(\w+)$/;
+const SEND_CASE = /^case\s+(\w+)\.(\w+)\s*<-\s*\S.*:$/;
+
+/**
+ * A semaphore's methods on a channel field of the receiver: `func (l *L) Acquire() { l.sem <- token }`
+ * takes `l.sem`, `func (l *L) Release() { <-l.sem }` gives it back, and `select { case l.sem <- token:
+ * return true; case <-time.After(d): return false }` takes it when it returns true. Whether the
+ * channel has one slot is the package's to say (model.ts).
+ */
+function slotHelperOf(receiver: string, lines: string[]): LockHelper | undefined {
+  const own = (m: RegExpExecArray | null) => (m && m[1] === receiver ? m[2] : undefined);
+  const plain = !lines.some((l) => /\b(?:return|defer|go|select|for|if|case)\b|\bpanic\(/.test(l));
+  if (plain) {
+    const sent = lines.map((l) => own(SEND_LINE.exec(l))).filter((f) => f !== undefined);
+    const received = lines.map((l) => own(RECEIVE_LINE.exec(l))).filter((f) => f !== undefined);
+    if (sent.length === 1 && received.length === 0 && own(SEND_LINE.exec(lines[lines.length - 1])) === sent[0]) return { locks: true, path: sent[0], slot: true };
+    if (received.length === 1 && sent.length === 0) return { locks: false, path: received[0], slot: true };
+    return undefined;
+  }
+  // The tried form: one select whose case that sends returns true, and every other case returns false.
+  if (lines[0] !== 'select {' || lines[lines.length - 1] !== '}') return undefined;
+  const inner = lines.slice(1, -1);
+  let path: string | undefined;
+  for (let k = 0; k < inner.length; k += 2) {
+    const sends = own(SEND_CASE.exec(inner[k]));
+    if (sends !== undefined) {
+      if (path !== undefined || inner[k + 1] !== 'return true') return undefined;
+      path = sends;
+    } else if (!/^(?:case\s+(?:\w+\s*:?=\s*)?<-.*:|default:)$/.test(inner[k]) || inner[k + 1] !== 'return false') return undefined;
+  }
+  return path !== undefined ? { locks: true, path, slot: true, tried: true } : undefined;
 }
 
 /**

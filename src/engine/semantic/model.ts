@@ -1059,8 +1059,8 @@ function runsOnce(loop: Node): boolean {
   const name = start[1];
   const bound = new RegExp(`^${name}\\s*(<|<=)\\s*(\\w+)$`).exec(cond.text);
   if (!bound || !new RegExp(`^${name}\\s*(\\+\\+|\\+=\\s*1)$`).test(update.text)) return false;
-  // `w < workers` where the file declares `const workers = 1`.
-  const limit = /^\d+$/.test(bound[2]) ? Number(bound[2]) : intConstants(loop).get(bound[2]);
+  // `w < workers` where the file declares `const workers = 1`, or the function `workers := 1` alone.
+  const limit = /^\d+$/.test(bound[2]) ? Number(bound[2]) : (intConstants(loop).get(bound[2]) ?? fixedLocalInt(loop, bound[2]));
   if (limit === undefined) return false;
   const turns = limit - Number(start[2]) + (bound[1] === '<=' ? 1 : 0);
   const body = loop.childForFieldName('body')?.text ?? '';
@@ -1091,19 +1091,36 @@ function intConstants(node: Node): Map<string, number> {
 function rangesOverOne(range: Node): boolean {
   const right = range.childForFieldName('right');
   if (right?.type === 'composite_literal') return sliceLiteralOfOne(right);
-  const fn = right?.type === 'identifier' ? functionAround(range) : undefined;
-  if (!fn) return false;
-  const name = escapeRegExp(right!.text);
+  // `for range 1`, or over an int the file or function fixes at 1 (Go 1.22's range over an integer).
+  if (right?.type === 'int_literal') return right.text === '1';
+  if (right?.type === 'identifier' && (intConstants(range).get(right.text) ?? fixedLocalInt(range, right.text)) === 1) return true;
+  const value = right?.type === 'identifier' ? fixedLocalValue(range, right.text) : undefined;
+  return value?.type === 'composite_literal' && sliceLiteralOfOne(value);
+}
+
+/**
+ * The value of a local `name := value` that the function around `at` declares once and never
+ * assigns again, appends to or takes the address of.
+ */
+function fixedLocalValue(at: Node, name: string): Node | undefined {
+  const fn = functionAround(at);
+  if (!fn) return undefined;
+  const escaped = escapeRegExp(name);
   const text = fn.text;
-  // One declaration, and no other assignment, append or address taken anywhere in the function.
-  if ((text.match(new RegExp(`(?<![\\w.])${name}\\s*:=`, 'g'))?.length ?? 0) !== 1) return false;
-  if (new RegExp(`(?<![\\w.])${name}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${name}\\b|\\bvar\\s+${name}\\b`).test(text)) return false;
+  if ((text.match(new RegExp(`(?<![\\w.])${escaped}\\s*:=`, 'g'))?.length ?? 0) !== 1) return undefined;
+  if (new RegExp(`(?<![\\w.])${escaped}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${escaped}\\b|\\bvar\\s+${escaped}\\b|(?<![\\w.])${escaped}\\s*(?:\\+\\+|--)`).test(text)) return undefined;
   const decl = fn.descendantsOfType('short_var_declaration').find((d) => {
     const left = d.childForFieldName('left')?.namedChildren ?? [];
-    return left.length === 1 && left[0].text === right!.text;
+    return left.length === 1 && left[0].text === name;
   });
   const value = decl?.childForFieldName('right')?.namedChildren ?? [];
-  return value.length === 1 && value[0].type === 'composite_literal' && sliceLiteralOfOne(value[0]);
+  return value.length === 1 ? value[0] : undefined;
+}
+
+/** A local int fixed by its one declaration (`n := 1`, never assigned again). */
+function fixedLocalInt(at: Node, name: string): number | undefined {
+  const value = fixedLocalValue(at, name);
+  return value?.type === 'int_literal' && /^\d+$/.test(value.text) ? Number(value.text) : undefined;
 }
 
 /** `[]T{{…}}` or `[1]T{…}`: a slice or array literal with exactly one element. */
@@ -2568,25 +2585,56 @@ class ModelBuilder {
   /** By method name, shared by the package's files like packageMethods. */
   private lockHelpers = new Map<string, LockHelper | null>();
 
-  /** The package's methods by this name, when every one takes (or releases) a lock for its caller alike. */
-  lockHelper(method: string): LockHelper | undefined {
-    let helper = this.lockHelpers.get(method);
+  /**
+   * The package's methods by this name, when every one takes (or releases) a lock for its caller
+   * alike; only the receiver's type's, when the call's receiver has a known type of the package.
+   */
+  lockHelper(method: string, receiver?: Node): LockHelper | undefined {
+    let type = receiver ? this.typeOfExpr(receiver) : UNKNOWN;
+    if (type.kind === 'pointer') type = type.elem;
+    const own = type.kind === 'named' ? this.methodsNamed(method).filter((m) => m.key === `${type.name}.${method}`) : [];
+    const key = own.length > 0 ? own[0].key : method;
+    let helper = this.lockHelpers.get(key);
     if (helper === undefined) {
       helper = null;
-      for (const { node, owner } of this.methodsNamed(method)) {
+      for (const { node, owner } of own.length > 0 ? own : this.methodsNamed(method)) {
         const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration')?.childForFieldName('name')?.text;
         const body = node.childForFieldName('body');
-        const found = receiver && body ? lockHelperOf(receiver, owner.source.slice(body.startIndex, body.endIndex)) : undefined;
-        if (!found || (helper && (helper.locks !== found.locks || helper.path !== found.path))) {
+        let found = receiver && body ? lockHelperOf(receiver, owner.source.slice(body.startIndex, body.endIndex)) : undefined;
+        // A channel is a lock only with one slot, and only if the package also gives the slot back.
+        if (found?.slot && !(this.oneSlotField(found.path!) && this.slotGivenBack(found.path!))) found = undefined;
+        if (!found || (helper && (helper.locks !== found.locks || helper.path !== found.path || helper.tried !== found.tried))) {
           helper = null;
           break;
         }
         helper = found;
       }
-      this.lockHelpers.set(method, helper);
+      this.lockHelpers.set(key, helper);
       for (const b of this.siblings) b.lockHelpers = this.lockHelpers;
     }
     return helper ?? undefined;
+  }
+
+  /**
+   * Whether every make of the field `name` in the package gives it one slot, and there is one
+   * (`sem: make(chan struct{}, 1)`, `l.sem = make(chan bool, 1)`).
+   */
+  private oneSlotField(name: string): boolean {
+    const made = new RegExp(`(?:[{,\\s]${escapeRegExp(name)}\\s*:|\\.${escapeRegExp(name)}\\s*=)\\s*make\\(\\s*chan\\b((?:[^()]|\\([^()]*\\))*)\\)`, 'g');
+    let any = false;
+    for (const source of this.packageSources.length > 0 ? this.packageSources : [this.source]) {
+      for (const m of source.matchAll(made)) {
+        if (!/,\s*1\s*$/.test(m[1])) return false;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Whether a method of the package gives back the slot of its receiver's channel field `name`: its whole body is `<-r.name`. */
+  private slotGivenBack(name: string): boolean {
+    const release = new RegExp(`\\bfunc\\s*\\(\\s*(\\w+)\\s+\\*?[\\w.]+(?:\\[[^\\]]*\\])?\\s*\\)\\s*\\w+\\(\\)\\s*\\{\\s*<-\\s*\\1\\.${escapeRegExp(name)}\\s*\\}`);
+    return (this.packageSources.length > 0 ? this.packageSources : [this.source]).some((source) => release.test(source));
   }
 
   private packageLockHelpers = new Map<string, PackageLockHelper | null>();
@@ -5294,6 +5342,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const releasedAfter = (list: Node, stmt: Node, name: string): boolean =>
     new RegExp(`^\\s*<-\\s*${escapeRegExp(name)}\\s*(?://.*)?$`, 'm').test(list.text.slice(stmt.endIndex - list.startIndex));
 
+  /** `if l.Acquire() { … }` where the package's Acquire takes a slot only when it returns true (lock-helpers.ts). */
+  const triedHelperLock = (condition: Node | null | undefined): string | undefined => {
+    const mc = condition?.type === 'call_expression' ? methodCall(condition) : undefined;
+    const helper = mc ? b.lockHelper(mc.method, mc.receiver) : undefined;
+    return helper?.tried && helper.path ? `${mc!.receiver.text}.${helper.path}` : undefined;
+  };
+
   /** A local channel made with one slot (`make(chan bool, 1)`): sends and receives on it bracket a lock. */
   const oneSlotChannel = (ident: Node): boolean => {
     const init = b.refs.get(ident.startIndex)?.init;
@@ -5372,8 +5427,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const helperCall = call ?? (assigned?.length === 1 && assigned[0].type === 'call_expression' ? assigned[0] : undefined);
       if (!call && helperCall) {
         const hc = methodCall(helperCall);
-        const found = hc && b.lockHelper(hc.method);
-        if (hc && found?.path !== undefined) events.push({ start: stmt.startIndex, name: found.path === '' ? hc.receiver.text : `${hc.receiver.text}.${found.path}`, locked: found.locks });
+        const found = hc && b.lockHelper(hc.method, hc.receiver);
+        if (hc && found?.path !== undefined && !found.tried) events.push({ start: stmt.startIndex, name: found.path === '' ? hc.receiver.text : `${hc.receiver.text}.${found.path}`, locked: found.locks });
       }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
@@ -5383,7 +5438,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (keyed && !keyed.locks) events.push({ start: stmt.startIndex, name: keyed.name, locked: false });
       if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
-      else if (call && (helper = b.lockHelper(mc.method))) {
+      else if (call && (helper = b.lockHelper(mc.method, mc.receiver)) && !helper.tried) {
         // `c.lock()` where the package's lock() takes `c.mu` for its caller (lock-helpers.ts).
         const name = helper.path === '' ? mc.receiver.text : helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
         events.push({ start: stmt.startIndex, name, locked: helper.locks });
@@ -5652,7 +5707,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         const flag = atomicWinner(p.node.childForFieldName('condition')) ?? selectedTurn(p.node, ancestors, i);
         if (flag) held.add(flag);
         // `if mu.TryLock() { …; mu.Unlock() }`: held in the branch, up to an unlock before the access.
-        const tried = triedLock(p.node.childForFieldName('condition'));
+        const tried = triedLock(p.node.childForFieldName('condition')) ?? triedHelperLock(p.node.childForFieldName('condition'));
         const list = tried ? p.node.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list') : undefined;
         const last = list ? lockEvents(list).filter((e) => e.name === tried && e.start < node.startIndex).pop() : undefined;
         if (tried && (!last || last.locked)) held.add(tried);
