@@ -384,12 +384,44 @@ export class ReleasingSends {
     const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to);
     // The parent's access must stand in its own flow: one in a func literal runs wherever that is called.
     if (channels.length === 0 || insideDefer(other, parentFn) || insideLiteral(other, parentFn)) return false;
-    return channels.some((r) =>
-      r.ch.type === 'selector_expression'
-        ? other.endIndex <= this.publishedAt(r.ch, parentFn, g)
-        : this.releasesOf(r.ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true ||
-          this.releasedByMethods(r.ch, parentFn, g, other),
-    );
+    return channels.some((r) => {
+      if (r.ch.type === 'selector_expression') return other.endIndex <= this.publishedAt(r.ch, parentFn, g);
+      // `go work(ch)` or `go func(in chan T) {…}(ch)`: the parameter stands for the parent's channel.
+      const ch = this.handedChannel(r.ch, g) ?? r.ch;
+      return (
+        this.releasesOf(ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true ||
+        this.releasedByMethods(ch, parentFn, g, other)
+      );
+    });
+  }
+
+  /**
+   * The parent's channel that g's go statement hands to the parameter `param` of g's literal, when g
+   * only receives from it (`go work(ch)` with `work := func(in chan T) {…}`, or the literal called in
+   * place). Another goroutine of the same literal only receives too, so the parent's sends are the
+   * channel's only ones.
+   */
+  private handedChannel(param: Node, g: FuncUnit): Node | undefined {
+    const decl = this.q.declOf(param);
+    const params = g.node.type === 'func_literal' ? g.node.childForFieldName('parameters') : undefined;
+    if (decl?.kind !== 'param' || !params || !within(decl.node, params)) return undefined;
+    const names = params.namedChildren.filter((p) => p.type === 'parameter_declaration').flatMap((p) => fieldChildren(p, 'name'));
+    const index = names.findIndex((n) => n.id === decl.node.id);
+    const call = g.spawn?.site?.type === 'go_statement' ? g.spawn.site.namedChild(0) : undefined;
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    if (index < 0 || params.namedChildren.some((p) => p.type === 'variadic_parameter_declaration') || !fn) return undefined;
+    if (fn.id !== g.node.id && !(fn.type === 'identifier' && this.q.declOf(fn)?.init?.id === g.node.id)) return undefined;
+    const arg = callArguments(call!)[index];
+    if (arg?.type !== 'identifier') return undefined;
+    // Within the literal the parameter is only received from.
+    for (const use of g.node.descendantsOfType('identifier')) {
+      if (use.text !== param.text || use.id === decl.node.id || this.q.declOf(use) !== decl) continue;
+      const parent = use.parent;
+      const receive = parent?.type === 'unary_expression' && parent.child(0)?.type === '<-';
+      const ranged = parent?.type === 'range_clause' && parent.childForFieldName('right')?.id === use.id;
+      if (!receive && !ranged) return undefined;
+    }
+    return arg;
   }
 
   /**
@@ -530,6 +562,13 @@ export class ReleasingSends {
 
   private readonly releases = new Map<Decl, { node: Node; deferred: boolean }[] | undefined>();
 
+  /** `go work(ch)` or `go func(in chan T) {…}(ch)`, where the call runs g's literal. */
+  private handsToLiteral(call: Node | null | undefined, g: FuncUnit): boolean {
+    if (call?.type !== 'call_expression' || call.parent?.type !== 'go_statement' || g.node.type !== 'func_literal') return false;
+    const fn = call.childForFieldName('function');
+    return fn?.id === g.node.id || (fn?.type === 'identifier' && this.q.declOf(fn)?.init?.id === g.node.id);
+  }
+
   /**
    * The parent's sends on and closes of `ch`, each deferred or in its own flow; undefined when the
    * channel is not the parent's own local, or is used any other way (passed, stored, sent from a literal).
@@ -544,6 +583,8 @@ export class ReleasingSends {
       const parent = use.parent;
       if (parent?.type === 'unary_expression' && parent.child(0)?.type === '<-') continue; // a receive
       if (parent?.type === 'range_clause' && parent.childForFieldName('right')?.id === use.id) continue; // a range receives too
+      // Handed to a goroutine of g's own literal, which only receives from it (handedChannel).
+      if (parent?.type === 'argument_list' && this.handsToLiteral(parent.parent, g)) continue;
       const send = parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === use.id ? parent : undefined;
       const close = parent?.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'close' ? parent.parent : undefined;
       const release = send ?? close;
