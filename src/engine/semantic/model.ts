@@ -3995,7 +3995,43 @@ function waitsOf(g: FuncUnit): { end: number; kind: keyof Signals; name: string 
     if (received && onlyClosed(received, rootOf(g).node)) waits.push({ end: st.endIndex, kind: 'closed', name: received });
     else if (received && sentOnce(received, rootOf(g).node)) waits.push({ end: st.endIndex, kind: 'sent', name: received });
   }
+  // `<-done; <-done` after two subtests that each send on done once: the last receive follows every send.
+  const receives = new Map<string, Node[]>();
+  for (const st of bodyStatements(g.node)) {
+    const received = receivedByStatement(st);
+    if (received && !received.includes('.')) receives.set(received, [...(receives.get(received) ?? []), st]);
+  }
+  for (const [name, stmts] of receives) {
+    const last = stmts[stmts.length - 1];
+    if (stmts.length > 1 && everySendCounted(name, stmts.length, rootOf(g).node, g.node, last.endIndex)) waits.push({ end: last.endIndex, kind: 'sent', name });
+  }
   return waits;
+}
+
+/**
+ * Whether `fn` makes channel `name` and sends on it in exactly `count` statements that each run at
+ * most once (in no loop, and in no func literal but a goroutine's or a subtest's, which run once),
+ * otherwise only receiving from it or closing it within `receiver` after `after`: `count` receives
+ * that return were answered by every one of those sends.
+ */
+function everySendCounted(name: string, count: number, fn: Node, receiver: Node, after: number): boolean {
+  const uses = channelUses(name, fn);
+  if (!uses.made || uses.sends !== count || uses.ranges > 0 || uses.other) return false;
+  const runsOnce = (node: Node): boolean => {
+    for (let n = node.parent; n && n.id !== fn.id; n = n.parent) {
+      if (n.type === 'for_statement') return false;
+      if (n.type !== 'func_literal') continue;
+      const call = n.parent?.type === 'argument_list' ? n.parent.parent : n.parent;
+      const spawned = call?.type === 'call_expression' && (call.parent?.type === 'go_statement' || (n.parent?.type === 'argument_list' && /\.Run$/.test(call.childForFieldName('function')?.text ?? '')));
+      if (!spawned) return false;
+    }
+    return true;
+  };
+  const sends = fn.descendantsOfType('send_statement').filter((st) => st.childForFieldName('channel')?.text === name);
+  if (sends.length !== count || !sends.every(runsOnce)) return false;
+  // A close could answer a receive before the sends: only the receiver's, after its last receive.
+  const closes = fn.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === 'close' && callArguments(c)[0]?.text === name);
+  return closes.every((c) => within(c, receiver) && c.startIndex >= after);
 }
 const waitsOfUnit = new WeakMap<FuncUnit, { end: number; kind: keyof Signals; name: string }[]>();
 
@@ -4514,6 +4550,26 @@ function errorCheckedCall(ifStmt: Node, op: '==' | '!='): Node | undefined {
 /** Spawns that run side by side with their own kind only: parallel subtests, handlers. */
 function parallelish(s: Spawn): boolean {
   return s.kind === 'parallel-test' || s.kind === 'handler';
+}
+
+/**
+ * The subtest without t.Parallel() that a parallel subtest belongs to, when that subtest runs in its
+ * test's own flow (no parallel subtest, goroutine or callback around it): its `t.Run` returns only
+ * once the parallel subtest has finished, so the parallel subtest runs alone in that call's time.
+ */
+function blockingParentOf(s: Spawn): Node | undefined {
+  if (s.kind !== 'parallel-test' || !s.site) return undefined;
+  let parent: Node | undefined;
+  for (let n = s.site.parent; n; n = n.parent) {
+    if (n.type === 'function_declaration' || n.type === 'method_declaration') return parent;
+    if (n.type !== 'func_literal') continue;
+    const call = n.parent?.type === 'argument_list' ? n.parent.parent : undefined;
+    const run = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    const testing = /\*\s*testing\.T\b/.test(n.childForFieldName('parameters')?.text ?? '');
+    if (run?.method !== 'Run' || !testing || callsParallel(n.childForFieldName('body'), firstParamName(n))) return undefined;
+    parent ??= n;
+  }
+  return undefined;
 }
 
 type Range = [start: number, end: number];
@@ -5154,7 +5210,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (x.sequential || y.sequential) return false;
     if (x.serial && y.serial && x.group !== undefined && x.group === y.group) return false;
     if (x.slot !== undefined && x.slot === y.slot) return false;
-    if (parallelish(x) || parallelish(y)) return parallelish(x) && parallelish(y);
+    if (parallelish(x) || parallelish(y)) {
+      if (!parallelish(x) || !parallelish(y)) return false;
+      // Under a subtest without t.Parallel(), a parallel subtest runs within that subtest's t.Run call.
+      const [px, py] = [blockingParentOf(x), blockingParentOf(y)];
+      return !(px && y.site && !within(y.site, px)) && !(py && x.site && !within(x.site, py));
+    }
     if (!x.site || !y.site) return false;
     const [sx, sy] = [spanOfSpawn(x), spanOfSpawn(y)];
     if (inRanges(sx.exclusive.ranges, sy.start) || inRanges(sy.exclusive.ranges, sx.start)) return false;
