@@ -8,10 +8,12 @@ for l in lists:
     repos += rows
 counts = {}; rules = set()
 for r in repos:
-    name = r[0].split('/')[1]
+    owner, name = r[0].split('/')
     f = None
+    # A folder takes owner-name when another repository of the corpus has the same name.
     for d in alldirs:
-        if os.path.exists(f'{d}/{name}.json'): f = f'{d}/{name}.json'
+        for n in (name, f'{owner}-{name}'):
+            if os.path.exists(f'{d}/{n}.json'): f = f'{d}/{n}.json'
     c = collections.Counter(x['rule'] for x in json.load(open(f))['findings']) if f else collections.Counter()
     counts[r[0]] = c; rules |= set(c)
 rules = sorted(rules)
