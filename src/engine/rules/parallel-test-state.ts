@@ -3,7 +3,7 @@
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
 import { mightSpawn } from '../semantic/model.js';
-import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, unsynchronized } from './conflicts.js';
+import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, touchesWritten, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
 
@@ -27,7 +27,8 @@ export const parallelTestState: Rule = {
       // The state must be shared between subtests: declared outside the parallel one. A subtest's
       // own variable, written by goroutines inside it, is closure-write's question.
       if (!shape || !isOuter(a.decl.node, subtest.node) || !unsynchronized(model, a)) continue;
-      const conflicts = conflictingAccesses(model, a, () => true);
+      // Only accesses that may touch the written memory: not another field, nor a pointer the write goes through.
+      const conflicts = conflictingAccesses(model, a, (b) => touchesWritten(model, a, b));
       if (conflicts.length === 0) continue;
       const other = pickConflict(a, conflicts);
       const otherText =
