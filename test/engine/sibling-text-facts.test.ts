@@ -125,6 +125,12 @@ test('packageLockHelperOf tells package functions that take a package lock, alwa
   expect(packageLockHelperOf(['kind', 'key'], '', '{\n\tstripe(kind, key).Unlock()\n}')).toEqual({ lock: 'stripe', locks: false, keyed: true });
   expect(packageLockHelperOf(['kind', 'key'], '', '{ stripe(key, kind).Lock() }')).toBeUndefined();
   expect(packageLockHelperOf(['key'], '', '{ stripe(0, key).Lock() }')).toBeUndefined();
+  // Longer set-up that only panics on failure, then one top-level Lock kept: a helper that takes it.
+  const setup = '{\n\tf, err := open()\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\tconfigMu.Lock()\n\theld = f\n\tlockOther()\n}';
+  expect(packageLockHelperOf([], '', setup)).toEqual({ lock: 'configMu', locks: true });
+  // Not when the Lock is in a branch, or a return may leave without it.
+  expect(packageLockHelperOf([], '', '{\n\tif ok {\n\t\tconfigMu.Lock()\n\t}\n\theld = 1\n}')).toBeUndefined();
+  expect(packageLockHelperOf([], '', '{\n\tif !ok {\n\t\treturn\n\t}\n\tconfigMu.Lock()\n\theld = 1\n}')).toBeUndefined();
 });
 
 test('a lock helper declared in another file guards the writes of the file that calls it', () => {

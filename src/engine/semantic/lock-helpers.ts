@@ -111,6 +111,27 @@ export interface PackageLockHelper {
   param?: number;
 }
 
+/**
+ * `func AcquireConfigLock() { …; if err != nil { panic(…) }; configMu.Lock(); held = l; lockOther() }`:
+ * one Lock of a package-level mutex among the body's top-level lines, no Unlock, and no way out but
+ * the end or a panic (no return, defer, go or loop exit), so every call that returns holds it.
+ */
+function panicsOrLocks(lines: string[], params: readonly string[], text: string): PackageLockHelper | undefined {
+  if (lines.length > 40 || lines.some((l) => UNLOCK_LINE.test(l) || /\b(?:return|defer|go|goto|break|continue|select)\b/.test(l))) return undefined;
+  let depth = 0;
+  let lock: RegExpExecArray | null = null;
+  for (const line of lines) {
+    const m = LOCK_LINE.exec(line);
+    if (m) {
+      if (lock || depth !== 0) return undefined;
+      lock = m;
+    }
+    depth += (line.match(/\{/g)?.length ?? 0) - (line.match(/\}/g)?.length ?? 0);
+  }
+  if (!lock || lock[2] !== '' || params.includes(lock[1]) || new RegExp(`\\bvar\\s+${lock[1]}\\b|\\b${lock[1]}\\s*(?:,[^=]*)?:=`).test(text)) return undefined;
+  return { lock: lock[1], locks: true };
+}
+
 /** `stripe(kind, key).Lock()`: a lock a package function finds by the arguments it is handed. */
 const KEYED_LINE = /^(\w+)\(([^()]*)\)\.R?(Lock|Unlock)\(\)$/;
 
@@ -120,7 +141,11 @@ export function packageLockHelperOf(params: readonly string[], results: string, 
     .split(/[\n;]/)
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  if (lines.length === 0 || lines.length > 16) return undefined;
+  if (lines.length === 0) return undefined;
+  // The lock may follow longer set-up that only panics on failure (below); the other forms are a few lines.
+  const panicking = results === '' ? panicsOrLocks(lines, params, text) : undefined;
+  if (panicking) return panicking;
+  if (lines.length > 16) return undefined;
   // `func lock(m *sync.Mutex) *sync.Mutex { m.Lock(); return m }` and `func with(m *sync.Mutex) { m.Unlock() }`:
   // the lock is what the caller hands over.
   const own = LOCK_LINE.exec(lines[0]) ?? (lines[0].startsWith('defer') ? null : UNLOCK_LINE.exec(lines[0]));
