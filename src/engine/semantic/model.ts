@@ -1866,7 +1866,7 @@ class ModelBuilder {
             }
           } else if (selected && this.mayWait(selected)) {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
-            if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected), args, unit);
+            if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected) ?? this.methodsWaitingAlike(selected), args, unit);
           }
           if (args.some((a) => a.type === 'unary_expression')) this.noteGroupHelperJoin(node, args, scope, unit);
           // A server's run (by name), or a call the models say runs until its context is done (`mgr.Start(ctx)`).
@@ -3055,6 +3055,19 @@ class ModelBuilder {
   private methodsByName?: Map<string, Node | null>;
 
   /** The package's only method of that name (receivers of calls are often of a type racecheck does not know). */
+  /**
+   * One of the package's methods of this name when there are several (an interface's implementations,
+   * `(s *scalarExecutor) WrapResults(ctx, out)` and `(v *vectorExecutor) WrapResults(ctx, out)`) and
+   * every one waits on the same channel parameters: whichever runs, the call waits as each does.
+   */
+  private methodsWaitingAlike(method: string): Node | undefined {
+    const methods = this.methodsNamed(method);
+    if (methods.length < 2) return undefined;
+    const key = (fn: Node) => JSON.stringify(this.channelParamsWaitedOn(fn).map((w) => [w.index, w.field ?? '']).sort());
+    const first = key(methods[0].node);
+    return first !== '[]' && methods.every((m) => key(m.node) === first) ? methods[0].node : undefined;
+  }
+
   private onlyMethodNamed(method: string): Node | undefined {
     if (!this.methodsByName) {
       // null: two or more methods have the name.
