@@ -3054,7 +3054,6 @@ class ModelBuilder {
 
   private methodsByName?: Map<string, Node | null>;
 
-  /** The package's only method of that name (receivers of calls are often of a type racecheck does not know). */
   /**
    * One of the package's methods of this name when there are several (an interface's implementations,
    * `(s *scalarExecutor) WrapResults(ctx, out)` and `(v *vectorExecutor) WrapResults(ctx, out)`) and
@@ -3068,6 +3067,7 @@ class ModelBuilder {
     return first !== '[]' && methods.every((m) => key(m.node) === first) ? methods[0].node : undefined;
   }
 
+  /** The package's only method of that name (receivers of calls are often of a type racecheck does not know). */
   private onlyMethodNamed(method: string): Node | undefined {
     if (!this.methodsByName) {
       // null: two or more methods have the name.
