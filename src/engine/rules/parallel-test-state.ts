@@ -2,7 +2,7 @@
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn } from '../semantic/model.js';
+import { mightSpawn, type Access } from '../semantic/model.js';
 import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, touchesWritten, unsynchronized } from './conflicts.js';
 import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
@@ -44,10 +44,15 @@ export const parallelTestState: Rule = {
         related: conflicts
           .filter((b) => b !== a)
           .slice(0, 3)
-          .map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
+          .map((b) => ({ line: lineOf(b.node), message: `\`${accessedName(b)}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
         fixHint:
           'Build the state each subtest needs inside it:\n\n```go\nt.Run(tc.name, func(t *testing.T) {\n\tt.Parallel()\n\tfixture := newFixture() // per subtest, not shared\n\t// …\n})\n```',
       });
     }
   },
 };
+
+/** What an access touches, as the code names it: `iss.descriptors`, not `iss`, for a write of that field. */
+function accessedName(b: Access): string {
+  return [b.decl.name, ...b.path.filter((step) => step !== '[]')].join('.');
+}

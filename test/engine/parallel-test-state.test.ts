@@ -1,0 +1,28 @@
+/** What parallel-test-state's findings name: the field both subtests touch, in the message and its related locations. */
+import { analyze, onlyRules } from '../../src/engine/index.js';
+
+const source = `package p
+
+import "testing"
+
+type issuer struct{ descriptors []string }
+
+func TestIssuer(t *testing.T) {
+	iss := &issuer{}
+	t.Run("first", func(t *testing.T) {
+		t.Parallel()
+		iss.descriptors = []string{"a"}
+	})
+	t.Run("second", func(t *testing.T) {
+		t.Parallel()
+		iss.descriptors = []string{"b"}
+	})
+}
+`;
+
+test('the related location names the field the other subtest writes, not only the variable', () => {
+  const { findings } = analyze([{ path: 'p/issuer_test.go', content: source }], { scope: 'all', rules: onlyRules(new Set(['parallel-test-state'])) });
+  const first = findings.find((f) => f.line === 11);
+  expect(first?.message).toContain('`iss.descriptors` is assigned by the parallel subtest on line 9');
+  expect(first?.related?.map((r) => [r.line, r.message])).toEqual([[15, '`iss.descriptors` written by the parallel subtest on line 13']]);
+});
