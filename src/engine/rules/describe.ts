@@ -1,8 +1,13 @@
 /** Shared wording for findings: where code runs and where a node sits. */
 import type { Span } from '../rule.js';
-import type { FuncUnit, Node } from '../semantic/model.js';
+import type { Access, FuncUnit, Node } from '../semantic/model.js';
 import type { FieldSite } from '../semantic/guards.js';
 import type { FunctionInfo } from '../semantic/package.js';
+
+/** What an access touches, as the code names it: `iss.descriptors` for a write of that field (map and slice steps left out). */
+export function accessedName(a: Access): string {
+  return [a.decl.name, ...a.path.filter((step) => step !== '[]')].join('.');
+}
 
 export function lineOf(node: Node): number {
   return node.startPosition.row + 1;

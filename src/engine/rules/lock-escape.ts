@@ -10,7 +10,7 @@ import type { Access, Decl, FileModel, Node } from '../semantic/model.js';
 import type { TypeRef } from '../semantic/typeref.js';
 import { ownedHere, type FieldSite, type GuardFacts } from '../semantic/guards.js';
 import type { FunctionInfo, PackageModel } from '../semantic/package.js';
-import { lineOf, siteEntry, spanOf } from './describe.js';
+import { accessedName, lineOf, siteEntry, spanOf } from './describe.js';
 import { escapeRegExp } from '../regexp.js';
 
 /** A mutex's own methods: taking or releasing it reads none of the data it guards. */
@@ -231,7 +231,7 @@ export const lockEscape: Rule = {
       if (shape.kind === 'container') {
         racing = inPlaceWrites(facts, `${site.typeName}.${site.field}`).map((w) => ({ node: w.access.node, model: w.file.model, fn: w.fn.name, info: w.fn, what: `changes \`${w.owner}.${w.field}\`` }));
       } else if (shape.kind === 'copy') {
-        racing = copyWrites(escaped).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${[w.access.decl.name, ...w.access.path.filter((f) => f !== '[]')].join('.')}\`` }));
+        racing = copyWrites(escaped).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${accessedName(w.access)}\`` }));
       } else {
         pointeeWrites ??= lockedWritesByField(pkg);
         racing = (pointeeWrites.get(`${shape.typeName}.${escaped.path[0]}`) ?? []).map((w) => ({ node: w.access.node, model: w.model, fn: w.fn, info: w.info, what: `writes \`${w.access.decl.name}.${escaped.path[0]}\`` }));

@@ -2,9 +2,9 @@
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn, type Access } from '../semantic/model.js';
+import { mightSpawn } from '../semantic/model.js';
 import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, touchesWritten, unsynchronized } from './conflicts.js';
-import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
+import { accessedName, describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
 
 export const parallelTestState: Rule = {
@@ -51,8 +51,3 @@ export const parallelTestState: Rule = {
     }
   },
 };
-
-/** What an access touches, as the code names it: `iss.descriptors`, not `iss`, for a write of that field. */
-function accessedName(b: Access): string {
-  return [b.decl.name, ...b.path.filter((step) => step !== '[]')].join('.');
-}

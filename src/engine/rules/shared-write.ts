@@ -1,5 +1,6 @@
 /** What parallel-test-state and package-state share: every kind of write to a shared variable. */
 import type { Access, FileModel } from '../semantic/model.js';
+import { accessedName } from './describe.js';
 
 export type WriteShape = 'assign' | 'field' | 'map' | 'append' | 'delete';
 
@@ -23,7 +24,7 @@ export function describeWrite(a: Access, shape: WriteShape): string {
     case 'assign':
       return `${name} is assigned`;
     case 'field':
-      return `\`${a.decl.name}.${a.path.filter((p) => p !== '[]').join('.')}\` is assigned`;
+      return `\`${accessedName(a)}\` is assigned`;
     case 'map':
       return `the map ${name} is written`;
     case 'append':

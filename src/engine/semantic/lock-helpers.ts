@@ -128,8 +128,13 @@ function panicsOrLocks(lines: string[], params: readonly string[], text: string)
     }
     depth += (line.match(/\{/g)?.length ?? 0) - (line.match(/\}/g)?.length ?? 0);
   }
-  if (!lock || lock[2] !== '' || params.includes(lock[1]) || new RegExp(`\\bvar\\s+${lock[1]}\\b|\\b${lock[1]}\\s*(?:,[^=]*)?:=`).test(text)) return undefined;
+  if (!lock || lock[2] !== '' || !packageLevel(lock[1], params, text)) return undefined;
   return { lock: lock[1], locks: true };
+}
+
+/** A lock named in a package function's body that is package-level: not a parameter, not declared in the body. */
+function packageLevel(name: string, params: readonly string[], text: string): boolean {
+  return !params.includes(name) && !new RegExp(`\\bvar\\s+${name}\\b|\\b${name}\\s*(?:,[^=]*)?:=`).test(text);
 }
 
 /** `stripe(kind, key).Lock()`: a lock a package function finds by the arguments it is handed. */
@@ -154,8 +159,7 @@ export function packageLockHelperOf(params: readonly string[], results: string, 
     const rest = lines.slice(1).join(';');
     if (rest === '' || (locks && rest === `return ${own[1]}`)) return { lock: own[1], locks, param: params.indexOf(own[1]) };
   }
-  // The lock is a package variable: not a parameter, not declared in the body.
-  const packageLevel = (name: string) => !params.includes(name) && !new RegExp(`\\bvar\\s+${name}\\b|\\b${name}\\s*(?:,[^=]*)?:=`).test(text);
+  // Otherwise the lock is a package variable (packageLevel).
   if (results === '') {
     // `func Lock(kind int, key string) { stripe(kind, key).Lock() }`, and the Unlock that mirrors it.
     const keyed = lines.length === 1 ? KEYED_LINE.exec(lines[0]) : null;
@@ -163,13 +167,13 @@ export function packageLockHelperOf(params: readonly string[], results: string, 
     const plain = lockHelperOf('', body);
     const line = plain && lines.find((l) => (plain.locks ? LOCK_LINE : UNLOCK_LINE).test(l));
     const m = line ? (plain!.locks ? LOCK_LINE : UNLOCK_LINE).exec(line) : null;
-    return m && m[2] === '' && packageLevel(m[1]) ? { lock: m[1], locks: plain!.locks } : undefined;
+    return m && m[2] === '' && packageLevel(m[1], params, text) ? { lock: m[1], locks: plain!.locks } : undefined;
   }
   if (!/^\(?\s*error\s*\)?$/.test(results) || lines[lines.length - 1] !== 'return nil') return undefined;
   const locks = lines.map((l, k) => ({ m: LOCK_LINE.exec(l), k })).filter(({ m }) => m);
   if (locks.length !== 1 || lines.some((l) => UNLOCK_LINE.test(l))) return undefined;
   const { m, k } = locks[0];
-  if (m![2] !== '' || m![1].includes('.') || !packageLevel(m![1])) return undefined;
+  if (m![2] !== '' || m![1].includes('.') || !packageLevel(m![1], params, text)) return undefined;
   if (lines.slice(k + 1, -1).some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(/.test(l))) return undefined;
   // Every return before the lock gives an error: `return nil` there would succeed without it.
   if (lines.slice(0, k).some((l) => /\breturn\s+nil\b|\bgo\b|\bdefer\b/.test(l) || /\breturn\s*$/.test(l))) return undefined;
