@@ -25,6 +25,8 @@ import { escapeRegExp } from '../regexp.js';
 import { fieldChildren } from '../parse.js';
 
 const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9_]|$)/;
+/** A method that runs a service until the context it is handed ends (`w.Start(ctx)`, `p.Run(ctx, comm)`). */
+const RUNNING_CALL = /^(Run|Start)$/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
 const CONTEXT_NAME = /^(ctx|context)$|Ctx$/;
 
@@ -53,6 +55,8 @@ interface GateKey {
   stopped?: boolean;
   /** The cancel func of a context a waiting call is given (the node declaring it): only calling it releases the call. */
   cancels?: Node;
+  /** A test's own context (`t.Context()`): it ends once the test function has returned. */
+  endsWithTest?: boolean;
   /** An end of an in-memory pipe the goroutine reads: any use of an end by the parent may feed it. */
   pipe?: boolean;
 }
@@ -100,6 +104,8 @@ export class Gates {
         keys.push(...[...this.servedKeys(call), ...this.pipeKeys(call)].filter((k) => !declaredWithin(k, g)));
         const mc = methodCall(call);
         const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
+        // A running call holds the goroutine until its context ends, but its receiver is no gate.
+        if (mc && RUNNING_CALL.test(mc.method)) keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)));
         if (!WAITING_CALL.test(name)) continue;
         keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)));
         for (const operand of [mc?.receiver, ...callArguments(call)]) {
@@ -125,6 +131,11 @@ export class Gates {
       !underDefer(other, parentFn) &&
       (this.stoppedAtExit(parentFn, served) || this.stoppedElsewhere(parentFn, goroutine, served) || this.stopHandedBack(parentFn, goroutine, served, other))
     )
+      return true;
+    // A context cancelled only at the function's exit (`defer cancel()`, `t.Cleanup(cancel)`) or by the
+    // end of the test (`t.Context()`): the call returns after all of the function's own code.
+    const atExit = keys.filter((k) => k.cancels || k.endsWithTest);
+    if (atExit.length > 0 && within(other, parentFn) && !insideLiteral(other, parentFn) && !underDefer(other, parentFn) && atExit.some((k) => this.cancelledAtExit(parentFn, goroutine, k, other)))
       return true;
     for (let cur: Node | null = other; cur && cur.startIndex >= parentFn.startIndex && cur.id !== parentFn.id; cur = cur.parent) {
       if (cur.type === 'func_literal') return false;
@@ -261,15 +272,46 @@ export class Gates {
   }
 
   /**
+   * Whether key's context ends only once `fn` has returned: `t.Context()` of fn's own test, or a cancel
+   * func that fn uses before `other` only to defer it or register it as a cleanup (`defer cancel()`,
+   * `t.Cleanup(cancel)`), and hands to nothing else.
+   */
+  private cancelledAtExit(fn: Node, goroutine: Node, key: GateKey, other: Node): boolean {
+    if (key.endsWithTest) {
+      // The test whose context it is: a parameter of fn (a subtest's own `t`), not an enclosing test's.
+      const t = key.decl.init!.childForFieldName('function')!.childForFieldName('operand')!;
+      const param = this.q.declOf(t)?.node;
+      const params = fn.childForFieldName('parameters');
+      return !!param && !!params && within(param, params);
+    }
+    let deferred = false;
+    for (const ident of fn.descendantsOfType('identifier')) {
+      if (ident.startIndex >= other.startIndex) break;
+      if (ident.text !== key.text || ident.id === key.cancels!.id || within(ident, goroutine) || this.q.declOf(ident)?.node.id !== key.cancels!.id) continue;
+      const parent = ident.parent;
+      if (parent?.type === 'call_expression' && parent.parent?.type === 'defer_statement' && parent.childForFieldName('function')?.id === ident.id) deferred = true;
+      else if (parent?.type === 'argument_list' && parent.namedChildCount === 1 && parent.parent && this.q.callbackMode?.(parent.parent, 0) === 'cleanup') deferred = true;
+      else return false;
+    }
+    return deferred;
+  }
+
+  /**
    * `sub.Receive(ctx, handle)`: a waiting call handed a context that came with its cancel func
-   * (`ctx, cancel := context.WithCancel(…)`, no deadline) returns once that cancel is called.
+   * (`ctx, cancel := context.WithCancel(…)`, no deadline) returns once that cancel is called. So does
+   * a running call (`w.Start(ctx)`), and one handed a test's own context (`ctx := t.Context()`)
+   * returns once the test has ended.
    */
   private cancelKeys(call: Node): GateKey[] {
     const mc = methodCall(call);
-    if (!WAITING_CALL.test(mc?.method ?? '')) return [];
+    if (!WAITING_CALL.test(mc?.method ?? '') && !RUNNING_CALL.test(mc?.method ?? '')) return [];
     const keys: GateKey[] = [];
     for (const arg of callArguments(call)) {
       const decl = arg.type === 'identifier' && CONTEXT_NAME.test(arg.text) ? this.q.declOf(arg) : undefined;
+      if (decl && testContext(decl.init)) {
+        keys.push({ text: arg.text, decl, endsWithTest: true });
+        continue;
+      }
       const list = decl?.node.parent;
       const binding = list?.type === 'expression_list' ? list.parent : undefined;
       if (binding?.type !== 'short_var_declaration' || list!.namedChildCount !== 2 || list!.namedChild(0)?.id !== decl!.node.id) continue;
@@ -306,6 +348,11 @@ export class Gates {
 function declaredWithin(key: GateKey, g: FuncUnit): boolean {
   const node = key.decl.node;
   return node.startIndex >= g.node.startIndex && node.endIndex <= g.node.endIndex;
+}
+
+/** `t.Context()` on a test's `*testing.T`, by the usual names. */
+function testContext(expr: Node | null | undefined): boolean {
+  return expr?.type === 'call_expression' && /^(t|tb|b)\.Context$/.test(expr.childForFieldName('function')?.text ?? '') && callArguments(expr).length === 0;
 }
 
 /** The name of a method's receiver (`t` of `func (t *T) M()`). */
