@@ -28,7 +28,7 @@ const WAITING_CALL = /^([Ww]ait|[Aa]cquire|[Aa]ccept|[Rr]ecv|[Rr]eceive)([A-Z0-9
 /** A method that runs a service until the context it is handed ends (`w.Start(ctx)`, `p.Run(ctx, comm)`). */
 const RUNNING_CALL = /^(Run|Start)$/;
 /** A context is released by its cancel func, never by a call that takes it: not a gate. */
-const CONTEXT_NAME = /^(ctx|context)$|Ctx$/;
+const CONTEXT_NAME = /^(ctx|context)$|(Ctx|Context)$/;
 
 export interface GateQueries {
   /** The declaration an identifier refers to; undefined when unknown. */
