@@ -4138,9 +4138,11 @@ function isReceiveOf(before: string): boolean {
 function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, siblingAccess: Access): boolean {
   // A sibling a loop starts again may start after the wait has ended.
   if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
+  const signals = signalsAtEnd(sibling);
+  // `if … { originWG.Wait(); r.result = origin }` in a worker's loop: a Wait earlier in a block that holds the access.
+  if (signals.done.length > 0 && waitsBefore(access.node, g.node).some((name) => signals.done.includes(name))) return true;
   const waits = waitsOf(g);
   if (waits.length === 0) return false;
-  const signals = signalsAtEnd(sibling);
   if (waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name))) return true;
   // `eg.Go(func() … v1 = …)`, then `go func() { if err := eg.Wait(); …; use(v1) }()`: the group's Wait
   // joins every closure the group started before this goroutine did.
@@ -4152,6 +4154,24 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   if (siblingAccess.thread !== sibling) return false;
   const later = signalsAfter(sibling, siblingAccess.node.endIndex);
   return waits.some((w) => w.end <= access.node.startIndex && later[w.kind].includes(w.name));
+}
+
+/**
+ * The WaitGroups a `wg.Wait()` statement waits for before `node` in one of the blocks that hold it,
+ * up to `top`: every path to `node` passes that Wait first. Not across a func literal, which may run later.
+ */
+function waitsBefore(node: Node, top: Node): string[] {
+  const names: string[] = [];
+  for (let cur: Node = node; cur.parent && cur.id !== top.id; cur = cur.parent) {
+    if (cur.type === 'func_literal') break;
+    if (cur.parent.type !== 'statement_list') continue;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) {
+      const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
+      const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+      if (mc?.method === 'Wait' && callArguments(call!).length === 0) names.push(mc.receiver.text);
+    }
+  }
+  return names;
 }
 
 /** The WaitGroups a goroutine marks done, and the channels it closes or sends on, in its top-level statements after `pos`. */
