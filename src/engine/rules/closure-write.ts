@@ -7,7 +7,7 @@ import { mightSpawn } from '../semantic/model.js';
 import type { Access, Decl, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 
-import { describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
+import { describeOtherInstance, describeThread, lineOf, reportOncePerWriter, spanOf } from './describe.js';
 
 /**
  * `err = Baz()` -> `err := Baz()`, when that declares a fresh local for every name on the left
@@ -268,29 +268,9 @@ export function isTestFile(model: FileModel): boolean {
   return model.path.endsWith('_test.go');
 }
 
-/**
- * Every write by a concurrently running closure to a variable it shares, in the file: one finding per
- * variable and goroutine, at its first racing write, with the goroutine's later ones as related
- * locations (a reviewer comments once on `err`, not on each of its six assignments).
- */
+/** Every write by a concurrently running closure to a variable it shares, in the file: one finding per variable and goroutine. */
 export function reportClosureWrites(model: FileModel, report: (diagnostic: Diagnostic) => void): void {
-  const groups = new Map<Decl, Map<FuncUnit, { diagnostic: Diagnostic; later: Access[] }>>();
-  for (const a of racingWrites(model)) {
-    let byThread = groups.get(a.access.decl);
-    if (!byThread) groups.set(a.access.decl, (byThread = new Map()));
-    const group = byThread.get(a.access.thread);
-    if (group) group.later.push(a.access);
-    else byThread.set(a.access.thread, { diagnostic: a.diagnostic, later: [] });
-  }
-  for (const byThread of groups.values()) {
-    for (const { diagnostic, later } of byThread.values()) {
-      const named = new Set((diagnostic.related ?? []).map((r) => r.line));
-      const also = later
-        .map((b) => ({ line: lineOf(b.node), message: `\`${b.decl.name}\` also written here by ${describeThread(b.thread)}` }))
-        .filter((r) => r.line !== diagnostic.line && !named.has(r.line));
-      report({ ...diagnostic, related: [...(diagnostic.related ?? []), ...also] });
-    }
-  }
+  reportOncePerWriter(racingWrites(model), report);
 }
 
 /** Each write that races, in source order, with the finding it would make alone. */

@@ -1,12 +1,40 @@
 /** Shared wording for findings: where code runs and where a node sits. */
-import type { Span } from '../rule.js';
-import type { Access, FuncUnit, Node } from '../semantic/model.js';
+import type { Diagnostic, Span } from '../rule.js';
+import type { Access, Decl, FuncUnit, Node } from '../semantic/model.js';
 import type { FieldSite } from '../semantic/guards.js';
 import type { FunctionInfo } from '../semantic/package.js';
 
 /** What an access touches, as the code names it: `iss.descriptors` for a write of that field (map and slice steps left out). */
 export function accessedName(a: Access): string {
   return [a.decl.name, ...a.path.filter((step) => step !== '[]')].join('.');
+}
+
+/**
+ * Writes that race, each with the finding it would make alone, reported once per variable (or field
+ * path) and goroutine: at the first write, with that goroutine's later writes as related locations.
+ * A reviewer comments once on `err`, not on each of its six assignments.
+ */
+export function reportOncePerWriter(writes: Iterable<{ access: Access; diagnostic: Diagnostic }>, report: (diagnostic: Diagnostic) => void): void {
+  const groups = new Map<Decl, Map<string, Map<FuncUnit, { diagnostic: Diagnostic; later: Access[] }>>>();
+  for (const { access, diagnostic } of writes) {
+    let byName = groups.get(access.decl);
+    if (!byName) groups.set(access.decl, (byName = new Map()));
+    const name = accessedName(access);
+    let byThread = byName.get(name);
+    if (!byThread) byName.set(name, (byThread = new Map()));
+    const group = byThread.get(access.thread);
+    if (group) group.later.push(access);
+    else byThread.set(access.thread, { diagnostic, later: [] });
+  }
+  for (const byName of groups.values())
+    for (const byThread of byName.values())
+      for (const { diagnostic, later } of byThread.values()) {
+        const named = new Set((diagnostic.related ?? []).map((r) => r.line));
+        const also = later
+          .map((b) => ({ line: lineOf(b.node), message: `\`${accessedName(b)}\` also written here by ${describeThread(b.thread)}` }))
+          .filter((r) => r.line !== diagnostic.line && !named.has(r.line));
+        report({ ...diagnostic, related: [...(diagnostic.related ?? []), ...also] });
+      }
 }
 
 export function lineOf(node: Node): number {

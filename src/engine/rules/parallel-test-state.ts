@@ -1,10 +1,10 @@
 /**
  * parallel-test-state: subtests that call t.Parallel() write variables or fixtures they share.
  */
-import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn } from '../semantic/model.js';
+import { onlyWalkedBodies, type Diagnostic, type Rule } from '../rule.js';
+import { mightSpawn, type Access } from '../semantic/model.js';
 import { conflictingAccesses, isOuter, parallelTestOf, pickConflict, touchesWritten, unsynchronized } from './conflicts.js';
-import { accessedName, describeOtherInstance, describeThread, lineOf, spanOf } from './describe.js';
+import { accessedName, describeOtherInstance, describeThread, lineOf, reportOncePerWriter, spanOf } from './describe.js';
 import { describeWrite, writeShape } from './shared-write.js';
 
 export const parallelTestState: Rule = {
@@ -20,6 +20,8 @@ export const parallelTestState: Rule = {
   lockedMethods: (ctx) => mightSpawn(ctx.models),
   lockingBodies: (ctx) => mightSpawn(ctx.models),
   run(model, report) {
+    // One finding per variable (or field) and subtest, at its first write.
+    const writes: { access: Access; diagnostic: Diagnostic }[] = [];
     for (const a of model.accesses) {
       const subtest = parallelTestOf(a.thread);
       if (!subtest || a.decl.loop) continue;
@@ -35,7 +37,9 @@ export const parallelTestState: Rule = {
         other === a
           ? `written again by ${describeOtherInstance(a.thread)}`
           : `${other.kind === 'write' ? 'written' : 'read'} on line ${lineOf(other.node)} by ${describeThread(other.thread)}`;
-      report({
+      writes.push({
+        access: a,
+        diagnostic: {
         ...spanOf(a.node),
         message:
           `${describeWrite(a, shape)} by ${describeThread(a.thread)}, but it is shared: it is also ${otherText}. ` +
@@ -47,7 +51,9 @@ export const parallelTestState: Rule = {
           .map((b) => ({ line: lineOf(b.node), message: `\`${accessedName(b)}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
         fixHint:
           'Build the state each subtest needs inside it:\n\n```go\nt.Run(tc.name, func(t *testing.T) {\n\tt.Parallel()\n\tfixture := newFixture() // per subtest, not shared\n\t// …\n})\n```',
+        },
       });
     }
+    reportOncePerWriter(writes.sort((x, y) => x.access.node.startIndex - y.access.node.startIndex), report);
   },
 };
