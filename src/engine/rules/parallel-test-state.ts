@@ -40,17 +40,17 @@ export const parallelTestState: Rule = {
       writes.push({
         access: a,
         diagnostic: {
-        ...spanOf(a.node),
-        message:
-          `${describeWrite(a, shape)} by ${describeThread(a.thread)}, but it is shared: it is also ${otherText}. ` +
-          `Subtests that call t.Parallel() run at the same time, so these accesses race. ` +
-          `Give each subtest its own copy (declare it inside the subtest), or guard it with a mutex.`,
-        related: conflicts
-          .filter((b) => b !== a)
-          .slice(0, 3)
-          .map((b) => ({ line: lineOf(b.node), message: `\`${accessedName(b)}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
-        fixHint:
-          'Build the state each subtest needs inside it:\n\n```go\nt.Run(tc.name, func(t *testing.T) {\n\tt.Parallel()\n\tfixture := newFixture() // per subtest, not shared\n\t// …\n})\n```',
+          ...spanOf(a.node),
+          message:
+            `${describeWrite(a, shape)} by ${describeThread(a.thread)}, but it is shared: it is also ${otherText}. ` +
+            `Subtests that call t.Parallel() run at the same time, so these accesses race. ` +
+            `Give each subtest its own copy (declare it inside the subtest), or guard it with a mutex.`,
+          related: conflicts
+            .filter((b) => b !== a)
+            .slice(0, 3)
+            .map((b) => ({ line: lineOf(b.node), message: `\`${accessedName(b)}\` ${b.kind === 'write' ? 'written' : 'read'} by ${describeThread(b.thread)}` })),
+          fixHint:
+            'Build the state each subtest needs inside it:\n\n```go\nt.Run(tc.name, func(t *testing.T) {\n\tt.Parallel()\n\tfixture := newFixture() // per subtest, not shared\n\t// …\n})\n```',
         },
       });
     }

@@ -289,7 +289,8 @@ export class Gates {
       if (ident.startIndex >= other.startIndex) break;
       if (ident.text !== key.text || ident.id === key.cancels!.id || within(ident, goroutine) || this.q.declOf(ident)?.node.id !== key.cancels!.id) continue;
       const parent = ident.parent;
-      if (parent?.type === 'call_expression' && parent.parent?.type === 'defer_statement' && parent.childForFieldName('function')?.id === ident.id) deferred = true;
+      // Deferred by fn itself, not by a literal in it, which returns earlier.
+      if (parent?.type === 'call_expression' && parent.parent?.type === 'defer_statement' && parent.childForFieldName('function')?.id === ident.id && !insideLiteral(parent, fn)) deferred = true;
       else if (parent?.type === 'argument_list' && parent.namedChildCount === 1 && parent.parent && this.q.callbackMode?.(parent.parent, 0) === 'cleanup') deferred = true;
       else return false;
     }
