@@ -57,6 +57,8 @@ interface GateKey {
   cancels?: Node;
   /** A test's own context (`t.Context()`): it ends once the test function has returned. */
   endsWithTest?: boolean;
+  /** Of a running call (`w.Start(ctx)`), which may also return early with an error. */
+  running?: boolean;
   /** An end of an in-memory pipe the goroutine reads: any use of an end by the parent may feed it. */
   pipe?: boolean;
 }
@@ -75,7 +77,10 @@ export class Gates {
    */
   orders(access: Node, g: FuncUnit, other: Node): boolean {
     if (g.spawn?.kind !== 'go' || !g.spawn.parent || !g.body) return false;
-    const keys = this.waitedOn(access, g);
+    let keys = this.waitedOn(access, g);
+    // A parent that reads what the goroutine stores, not a value of its own, checks for the call's
+    // early return (`go func() { runErr = svc.Run(ctx) }()`, then `if runErr != nil`): that race stands.
+    if (keys.some((k) => k.running) && !writes(other) && !writtenBefore(other, g.spawn.parent.node, g.node)) keys = keys.filter((k) => !k.running);
     if (keys.length === 0) return false;
     return this.releasedAfter(other, g.spawn.parent.node, g.node, keys);
   }
@@ -92,7 +97,11 @@ export class Gates {
         const left = assignment?.type === 'assignment_statement' ? assignment.childForFieldName('left') : undefined;
         const right = left ? assignment!.childForFieldName('right') : undefined;
         if (left && right && access.startIndex >= left.startIndex && access.endIndex <= left.endIndex) {
-          for (const call of callsIn(right)) keys.push(...[...this.servedKeys(call), ...this.cancelKeys(call), ...this.pipeKeys(call)].filter((k) => !declaredWithin(k, g)));
+          for (const call of callsIn(right)) {
+            const running = RUNNING_CALL.test(methodCall(call)?.method ?? '');
+            const cancels = this.cancelKeys(call).map((k) => (running ? { ...k, running } : k));
+            keys.push(...[...this.servedKeys(call), ...cancels, ...this.pipeKeys(call)].filter((k) => !declaredWithin(k, g)));
+          }
         }
         // `for sc.Scan() { n++ }`: the body runs only after a read of the pipe.
         const body = stmt.type === 'for_statement' ? stmt.childForFieldName('body') : undefined;
@@ -105,7 +114,7 @@ export class Gates {
         const mc = methodCall(call);
         const name = mc?.method ?? call.childForFieldName('function')?.text ?? '';
         // A running call holds the goroutine until its context ends, but its receiver is no gate.
-        if (mc && RUNNING_CALL.test(mc.method)) keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)));
+        if (mc && RUNNING_CALL.test(mc.method)) keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)).map((k) => ({ ...k, running: true })));
         if (!WAITING_CALL.test(name)) continue;
         keys.push(...this.cancelKeys(call).filter((k) => !declaredWithin(k, g)));
         for (const operand of [mc?.receiver, ...callArguments(call)]) {
@@ -349,6 +358,37 @@ export class Gates {
 function declaredWithin(key: GateKey, g: FuncUnit): boolean {
   const node = key.decl.node;
   return node.startIndex >= g.node.startIndex && node.endIndex <= g.node.endIndex;
+}
+
+/** Whether an identifier is written where it stands: on the left of an assignment, or `x++`. */
+function writes(ident: Node): boolean {
+  const list = ident.parent?.type === 'expression_list' ? ident.parent : undefined;
+  const statement = list?.parent;
+  if (statement && /^(assignment_statement|short_var_declaration)$/.test(statement.type) && statement.childForFieldName('left')?.id === list!.id) return true;
+  return ident.parent?.type === 'inc_statement' || ident.parent?.type === 'dec_statement';
+}
+
+/**
+ * Whether the function assigns the variable `other` names itself, after the goroutine starts and
+ * before `other` (`err = f(); if err != nil`, `if err = f(); err != nil`): then `other` reads its own value.
+ */
+function writtenBefore(other: Node, fn: Node, goroutine: Node): boolean {
+  const assigns = (node: Node) =>
+    [node, ...node.descendantsOfType(['assignment_statement', 'short_var_declaration'])].some(
+      (a) => /^(assignment_statement|short_var_declaration)$/.test(a.type) && !insideLiteral(a, fn) && (a.childForFieldName('left')?.namedChildren ?? []).some((l) => l.type === 'identifier' && l.text === other.text),
+    );
+  for (let cur: Node = other; cur.parent && cur.id !== fn.id; cur = cur.parent) {
+    if (cur.type === 'func_literal') return false;
+    const init = cur.parent.type === 'if_statement' && cur.parent.childForFieldName('initializer');
+    if (init && init.id !== cur.id && init.endIndex <= cur.startIndex && assigns(init)) return true;
+    if (cur.parent.type !== 'statement_list') continue;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) {
+      if (st.endIndex <= goroutine.startIndex) break;
+      if (st.startIndex <= goroutine.startIndex) continue;
+      if (assigns(st)) return true;
+    }
+  }
+  return false;
 }
 
 /** `t.Context()` on a test's `*testing.T`, by the usual names. */
