@@ -1806,8 +1806,11 @@ class ModelBuilder {
         }
         case 'func_literal': {
           const pending = this.pendingSpawns.get(node.startIndex);
+          // A literal a factory returns is started where the factory is called, in a unit around the factory.
+          let starter = unit;
+          while (pending?.site && starter.parent && (pending.site.startIndex < starter.node.startIndex || pending.site.endIndex > starter.node.endIndex)) starter = starter.parent;
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: unit, loop: pending.site ? repeatingLoopBetween(pending.site, unit.node, (ident) => scope.lookup(ident.text)) : undefined, ...this.seriality(pending, unit, node, scope) }
+            ? { ...pending, parent: starter, loop: pending.site ? repeatingLoopBetween(pending.site, starter.node, (ident) => scope.lookup(ident.text)) : undefined, ...this.seriality(pending, starter, node, scope) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || handedOnBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -1844,7 +1847,9 @@ class ModelBuilder {
         case 'go_statement': {
           const call = node.namedChild(0);
           const fn = call?.childForFieldName('function');
-          if (call && fn?.type === 'func_literal') this.pendingSpawns.set(fn.startIndex, { kind: 'go', site: node });
+          // `go func(i int) func() { return func() {…} }(i)()`: the factory runs here, what it returns in the goroutine.
+          const literal = fn?.type === 'func_literal' ? fn : returnedLiteral(fn);
+          if (call && literal) this.pendingSpawns.set(literal.startIndex, { kind: 'go', site: node });
           push(visitAll(node.namedChildren));
           break;
         }
@@ -1879,10 +1884,12 @@ class ModelBuilder {
           else if (selected && args.length > 0) this.noteForeignHandOff(node, fn!, args, scope, unit);
           let match: FuncMatch | undefined;
           let matched = false;
-          for (const arg of args) {
-            if (arg.type !== 'func_literal') continue;
+          for (const given of args) {
+            // `g.Go(func(i int) func() error { return func() error {…} }(i))`: the factory runs here, the literal it returns is the callback.
+            const arg = given.type === 'func_literal' ? given : returnedLiteral(given);
+            if (!arg) continue;
             if (!matched) [match, matched] = [this.calleeModel(node, scope), true];
-            const index = args.indexOf(arg);
+            const index = args.indexOf(given);
             if (['async', 'cleanup'].includes(callbackModeOf(match?.model, index))) this.detachedLiterals.add(arg.startIndex);
             const spawn = spawnOfLiteralArgument(node, index, arg, match);
             if (spawn?.kind === 'handler' && this.testCode && !this.startsGoroutines(unit)) spawn.sequential = true;
@@ -4192,6 +4199,19 @@ function signalsAfter(g: FuncUnit, pos: number): Signals {
 export function builtOnTheSpot(value: Node | null | undefined): boolean {
   if (value?.type === 'unary_expression' && value.child(0)?.type === '&') value = value.childForFieldName('operand');
   return value?.type === 'composite_literal' || (value?.type === 'call_expression' && value.childForFieldName('function')?.text === 'new');
+}
+
+/**
+ * The func literal a factory called on the spot returns: `func(i int) func() error { return func() error {…} }(i)`
+ * gives the inner literal. The factory's body must be that one return.
+ */
+function returnedLiteral(expr: Node | null | undefined): Node | undefined {
+  const factory = expr?.type === 'call_expression' ? expr.childForFieldName('function') : undefined;
+  if (factory?.type !== 'func_literal') return undefined;
+  const statements = factory.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const value = statements.length === 1 && statements[0].type === 'return_statement' ? statements[0].namedChild(0) : undefined;
+  const literal = value?.type === 'expression_list' && value.namedChildCount === 1 ? value.namedChild(0) : value;
+  return literal?.type === 'func_literal' ? literal : undefined;
 }
 
 /** Whether a func literal is a block run in place: called with no arguments as a statement, `func() { … }()`. */
