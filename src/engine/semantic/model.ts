@@ -128,6 +128,8 @@ export interface Join {
    * of a range over a channel the closure closes.
    */
   ordersClosures?: boolean;
+  /** For a call that waits on a channel argument (`consume(ch)`): that channel, as the caller names it. */
+  channel?: string;
 }
 
 export type AccessKind = 'read' | 'write';
@@ -2911,7 +2913,7 @@ class ModelBuilder {
       const name = w.field === undefined ? operand.text : `${operand.text}.${w.field}`;
       const deferred = call.parent?.type === 'defer_statement';
       // A group's closure too, when it (or the call that started it) signals that channel.
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name), ordersClosures: true });
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name), ordersClosures: true, channel: name });
       return;
     }
   }
@@ -4148,6 +4150,14 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   const signals = signalsAtEnd(sibling);
   // `if … { originWG.Wait(); r.result = origin }` in a worker's loop: a Wait earlier in a block that holds the access.
   if (signals.done.length > 0 && waitsBefore(access.node, g.node).some((name) => signals.done.includes(name))) return true;
+  // `if err = consume(ch); …` beside a sibling that closes ch after its access: a call of the package's
+  // that waits on the channel, made before the access (or giving the value the access stores).
+  const waitingCalls = g.joins.filter((j) => j.channel && !j.deferred);
+  if (waitingCalls.length > 0 && siblingAccess.thread === sibling) {
+    const later = signalsAfter(sibling, siblingAccess.node.endIndex);
+    const before = callsBefore(access.node, g.node);
+    if (waitingCalls.some((j) => (later.closed.includes(j.channel!) || later.sent.includes(j.channel!)) && before.some((c) => c.startIndex === j.pos && c.endIndex === j.end))) return true;
+  }
   const waits = waitsOf(g);
   if (waits.length === 0) return false;
   if (waits.some((w) => w.end <= access.node.startIndex && signals[w.kind].includes(w.name))) return true;
@@ -4161,6 +4171,45 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   if (siblingAccess.thread !== sibling) return false;
   const later = signalsAfter(sibling, siblingAccess.node.endIndex);
   return waits.some((w) => w.end <= access.node.startIndex && later[w.kind].includes(w.name));
+}
+
+/**
+ * The calls that run before `node` on every path to it, up to `top`: a statement of its own in an
+ * earlier statement of a block that holds it (`consume(ch)`, `err = consume(ch)`, `if err := consume(ch); …`),
+ * or the value of the assignment `node` is written by (`err = consume(ch)`).
+ */
+function callsBefore(node: Node, top: Node): Node[] {
+  const out: Node[] = [];
+  const callOf = (value: Node | null | undefined) => (value?.type === 'expression_list' && value.namedChildCount === 1 ? value.namedChild(0) : value);
+  const statementCall = (st: Node | null | undefined): Node | null | undefined => {
+    if (!st) return undefined;
+    if (st.type === 'expression_statement') return st.namedChild(0);
+    if (st.type === 'assignment_statement' || st.type === 'short_var_declaration') return callOf(st.childForFieldName('right'));
+    if (st.type === 'if_statement') return statementCall(st.childForFieldName('initializer'));
+    return undefined;
+  };
+  // The assignment that stores the call's result in `node`.
+  const list = node.parent?.type === 'expression_list' ? node.parent : undefined;
+  const assignment = list?.parent;
+  if (assignment && (assignment.type === 'assignment_statement' || assignment.type === 'short_var_declaration') && assignment.childForFieldName('left')?.id === list!.id) {
+    const call = callOf(assignment.childForFieldName('right'));
+    if (call?.type === 'call_expression') out.push(call);
+  }
+  for (let cur: Node = node; cur.parent && cur.id !== top.id; cur = cur.parent) {
+    if (cur.type === 'func_literal') break;
+    // In an if statement's condition or branches, after its initializer (`if err = consume(ch); err != nil { … }`).
+    const init = cur.parent.type === 'if_statement' ? cur.parent.childForFieldName('initializer') : undefined;
+    if (init && init.id !== cur.id) {
+      const call = statementCall(init);
+      if (call?.type === 'call_expression') out.push(call);
+    }
+    if (cur.parent.type !== 'statement_list') continue;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) {
+      const call = statementCall(st);
+      if (call?.type === 'call_expression') out.push(call);
+    }
+  }
+  return out;
 }
 
 /**
