@@ -1295,7 +1295,7 @@ class ModelBuilder {
   /** How a spawn is ordered with its siblings: a group capped at one, or a semaphore of one slot. */
   private seriality(pending: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, literal: Node, scope: Scope): Pick<Spawn, 'serial' | 'slot'> {
     if (cappedAtOne(pending, unit, this.source)) return { serial: true };
-    const slot = slotOfOne(pending, literal, scope, (call) => this.calleeModel(call, scope)?.model);
+    const slot = slotOfOne(pending, literal, scope, (call) => this.calleeModel(call, scope)?.model, (value) => this.fixedAtOne(value, scope));
     return slot ? { serial: true, slot } : {};
   }
 
@@ -2304,6 +2304,29 @@ class ModelBuilder {
       this.uncancelledParams.set(key, known);
     }
     return known;
+  }
+
+  /**
+   * `1`, or a name that is 1 wherever it is read: a local fixed at 1 (`n := 1`), or a package-level
+   * `var n = 1` or `const n = 1` that no file of the package assigns again (`syncConcurrency = 1`
+   * beside `make(chan bool, syncConcurrency)`).
+   */
+  private fixedAtOne(value: Node, scope: Scope): boolean {
+    if (value.text === '1') return true;
+    if (value.type !== 'identifier') return false;
+    // A package-level name another file of the package declares is in no scope of this file.
+    const decl = scope.lookup(value.text) ?? this.siblings.map((b) => b.packageDecls.get(value.text)).find((d) => d);
+    if (!decl) return false;
+    if (!decl.packageLevel) return fixedLocalInt(value, value.text) === 1;
+    if (decl.init?.text !== '1' || (decl.kind !== 'var' && decl.kind !== 'const')) return false;
+    const name = escapeRegExp(value.text);
+    const assigned = new RegExp(`(?<![\\w.])${name}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${name}\\b|(?<![\\w.])${name}\\s*(?:\\+\\+|--)`, 'g');
+    const sources = this.packageSources.length > 0 ? this.packageSources : [this.source];
+    const count = sources.reduce((n, text) => n + (text.match(assigned)?.length ?? 0), 0);
+    // The declaration itself reads as one (`var n = 1`, or `n = 1` in a `var (…)` block).
+    const spec = decl.node.parent;
+    const declared = spec ? (spec.text.match(assigned)?.length ?? 0) : 0;
+    return count === declared;
   }
 
   /** The other cases of a select `selectCase` belongs to, but those that can never fire. */
@@ -4766,13 +4789,14 @@ function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: 
  * modelled semaphore of capacity 1 (`sg := sizedwaitgroup.New(1)`, `sg.Add()` … `defer sg.Done()`).
  * Goroutines that share one start only after the one before gave it back.
  */
-function slotOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope, modelOf: (call: Node) => FuncModel | undefined): string | undefined {
+function slotOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope, modelOf: (call: Node) => FuncModel | undefined, fixedAtOne: (value: Node) => boolean): string | undefined {
   const site = s.site;
   if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return undefined;
   const capacityOne = (name: string, capacityArg: (init: Node) => Node | undefined) => {
     const decl = scope.lookup(name);
     const init = decl?.init;
-    return init?.type === 'call_expression' && capacityArg(init)?.text === '1' ? `${name}@${decl!.node.startIndex}` : undefined;
+    const capacity = init?.type === 'call_expression' ? capacityArg(init) : undefined;
+    return capacity && fixedAtOne(capacity) ? `${name}@${decl!.node.startIndex}` : undefined;
   };
   // The slot is taken just before the go statement (a wg.Add or two may stand between).
   let steps = 0;
