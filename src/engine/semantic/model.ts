@@ -4621,10 +4621,13 @@ function lockHandle(stmt: Node): string | undefined {
   const right = stmt.childForFieldName('right');
   const value = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
   const mc = value?.type === 'call_expression' ? methodCall(value) : undefined;
-  if (!mc || !LOCK_CALL.test(mc.method)) return undefined;
+  // An unexported helper (`unlock := k.lockWrite(key)`) counts only when the func it returns is called later.
+  const unexported = mc !== undefined && !LOCK_CALL.test(mc.method) && /^r?lock(?:[A-Z]\w*)?$/.test(mc.method);
+  if (!mc || (!LOCK_CALL.test(mc.method) && !unexported)) return undefined;
   const names = (stmt.childForFieldName('left')?.namedChildren ?? []).filter((n) => n.type === 'identifier' && n.text !== '_').map((n) => n.text);
   const rest = stmt.parent ? stmt.parent.text.slice(stmt.endIndex - stmt.parent.startIndex) : '';
-  return names.find((n) => new RegExp(`(?<![\\w.])${escapeRegExp(n)}\\(\\)`).test(rest)) ?? names[0];
+  const called = names.find((n) => new RegExp(`(?<![\\w.])${escapeRegExp(n)}\\(\\)`).test(rest));
+  return unexported ? called : (called ?? names[0]);
 }
 
 /**
