@@ -1110,13 +1110,19 @@ function fixedLocalValue(at: Node, name: string): Node | undefined {
   const escaped = escapeRegExp(name);
   const text = fn.text;
   if ((text.match(new RegExp(`(?<![\\w.])${escaped}\\s*:=`, 'g'))?.length ?? 0) !== 1) return undefined;
-  if (new RegExp(`(?<![\\w.])${escaped}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${escaped}\\b|\\bvar\\s+${escaped}\\b|(?<![\\w.])${escaped}\\s*(?:\\+\\+|--)`).test(text)) return undefined;
+  if (new RegExp(`${changesOf(escaped)}|\\bvar\\s+${escaped}\\b`).test(text)) return undefined;
   const decl = fn.descendantsOfType('short_var_declaration').find((d) => {
     const left = d.childForFieldName('left')?.namedChildren ?? [];
     return left.length === 1 && left[0].text === name;
   });
   const value = decl?.childForFieldName('right')?.namedChildren ?? [];
   return value.length === 1 ? value[0] : undefined;
+}
+
+/** A pattern of what may change a variable's value in source text: an assignment (`x = …`, `x, y = …`, `x += …`), `&x`, `x++`. */
+function changesOf(escapedName: string): string {
+  const n = escapedName;
+  return `(?<![\\w.])${n}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${n}\\b|(?<![\\w.])${n}\\s*(?:\\+\\+|--)`;
 }
 
 /** A local int fixed by its one declaration (`n := 1`, never assigned again). */
@@ -2319,8 +2325,7 @@ class ModelBuilder {
     if (!decl) return false;
     if (!decl.packageLevel) return fixedLocalInt(value, value.text) === 1;
     if (decl.init?.text !== '1' || (decl.kind !== 'var' && decl.kind !== 'const')) return false;
-    const name = escapeRegExp(value.text);
-    const assigned = new RegExp(`(?<![\\w.])${name}\\s*(?:,[^=\\n]*)?(?:[-+*/%&|^]?=(?!=))|&\\s*${name}\\b|(?<![\\w.])${name}\\s*(?:\\+\\+|--)`, 'g');
+    const assigned = new RegExp(changesOf(escapeRegExp(value.text)), 'g');
     const sources = this.packageSources.length > 0 ? this.packageSources : [this.source];
     const count = sources.reduce((n, text) => n + (text.match(assigned)?.length ?? 0), 0);
     // The declaration itself reads as one (`var n = 1`, or `n = 1` in a `var (…)` block).
@@ -4235,22 +4240,12 @@ function callsBefore(node: Node, top: Node): Node[] {
   return out;
 }
 
-/**
- * The WaitGroups a `wg.Wait()` statement waits for before `node` in one of the blocks that hold it,
- * up to `top`: every path to `node` passes that Wait first. Not across a func literal, which may run later.
- */
+/** The WaitGroups a `wg.Wait()` waits for before `node` on every path to it (callsBefore), up to `top`. */
 function waitsBefore(node: Node, top: Node): string[] {
-  const names: string[] = [];
-  for (let cur: Node = node; cur.parent && cur.id !== top.id; cur = cur.parent) {
-    if (cur.type === 'func_literal') break;
-    if (cur.parent.type !== 'statement_list') continue;
-    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) {
-      const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
-      const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
-      if (mc?.method === 'Wait' && callArguments(call!).length === 0) names.push(mc.receiver.text);
-    }
-  }
-  return names;
+  return callsBefore(node, top).flatMap((call) => {
+    const mc = methodCall(call);
+    return mc?.method === 'Wait' && callArguments(call).length === 0 ? [mc.receiver.text] : [];
+  });
 }
 
 /** The WaitGroups a goroutine marks done, and the channels it closes or sends on, in its top-level statements after `pos`. */
