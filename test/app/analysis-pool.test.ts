@@ -1,5 +1,5 @@
 /** The worker pool's bookkeeping, with a stand-in worker script (the real one needs the compiled engine). */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { AnalysisPool, defaultAnalysisPool } from '../../src/app/analysis-pool.j
 
 const dir = mkdtempSync(join(tmpdir(), 'racecheck-pool-'));
 const script = join(dir, 'worker.mjs');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Echoes one finding per file after half a second (longer than a worker takes to start); "crash.go" kills the worker, "throw.go" reports an error,
 // "spin.go" never returns (a synchronous loop, as a pathological file would make the engine).
 writeFileSync(

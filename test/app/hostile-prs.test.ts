@@ -3,7 +3,7 @@
  * without a patch, and paths that try to write markdown of their own. The App must end, say what it did
  * not review, and never pass what it did not check.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +14,8 @@ import type { Finding } from '../../src/engine/index.js';
 import { GO_MOD, HEAD, goSource, pullRequestPayload, setup, teardown } from './helpers.js';
 
 afterEach(teardown);
+const scratch = mkdtempSync(join(tmpdir(), 'racecheck-stall-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const ENGINE = new URL('../../dist/engine/index.js', import.meta.url);
 
@@ -40,7 +42,7 @@ function longElseIf(n: number): string {
  * when a file holds a worker past its deadline, so the stall must not depend on the machine.
  */
 function stallingWorker(): URL {
-  const script = join(mkdtempSync(join(tmpdir(), 'racecheck-stall-')), 'worker.mjs');
+  const script = join(scratch, 'worker.mjs');
   writeFileSync(
     script,
     `const { analyze } = await import(${JSON.stringify(ENGINE.href)});

@@ -4,7 +4,7 @@
  * pull request does not touch is found. Over the byte budget, or when the query fails, the directory is
  * reviewed file by file and the check summary says so.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,8 @@ import type { AnalyzeOptions, SourceFile } from '../../src/engine/index.js';
 import { GO_MOD, HEAD, pullRequestPayload, setup, teardown, type Harness } from './helpers.js';
 
 afterEach(teardown);
+const scratch = mkdtempSync(join(tmpdir(), 'racecheck-stall-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The sibling the pull request does not touch: `s.count` written under `s.mu`, so the lock guards it. */
 const STORE_A = `package store
@@ -189,7 +191,7 @@ describe('requests and jobs', () => {
 /** The real worker, except that it never returns on a job that holds `pkg/slow/hostile.go`. */
 function stallingWorker(): URL {
   const engine = new URL('../../dist/engine/index.js', import.meta.url);
-  const script = join(mkdtempSync(join(tmpdir(), 'racecheck-stall-')), 'worker.mjs');
+  const script = join(scratch, 'worker.mjs');
   writeFileSync(
     script,
     `const { analyze } = await import(${JSON.stringify(engine.href)});

@@ -1,6 +1,6 @@
 /** `npm start` (dist/app/start.js): startup mistakes a new user makes end in one clear line, not a stack trace. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -49,7 +49,8 @@ await sleep(500);
 console.log(JSON.stringify({ afterImport, afterLoad: children() }));
 process.exit(0);
 `;
-  const file = join(mkdtempSync(join(tmpdir(), 'racecheck-start-')), 'load.mjs');
+  const scratch = mkdtempSync(join(tmpdir(), 'racecheck-start-'));
+  const file = join(scratch, 'load.mjs');
   writeFileSync(file, script);
   const run = spawnSync(process.execPath, [file], {
     cwd: repoRoot,
@@ -59,6 +60,7 @@ process.exit(0);
       PROBOT_MODULE: pathToFileURL(join(repoRoot, 'node_modules/probot/lib/index.js')).href,
     },
   });
+  rmSync(scratch, { recursive: true, force: true });
   expect(run.stderr).toBe('');
   expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ afterImport: 0, afterLoad: 2 });
 });
