@@ -76,6 +76,8 @@ export interface TypeModel {
   sections?: { enter: string; leave: string }[];
   /** Its methods only record or report a test's outcome (testing.T's Error, Fatal, Log). */
   reports?: boolean;
+  /** A test double (testify's mock.Mock): the methods of a struct that embeds it implement nothing. */
+  standIn?: boolean;
   note?: string;
 }
 

@@ -21,8 +21,9 @@ export interface LockHelper {
   tried?: boolean;
 }
 
-const LOCK_LINE = /^(\w+)((?:\.\w+)*)\.R?Lock\(\)$/;
-const UNLOCK_LINE = /^(?:defer\s+)?(\w+)((?:\.\w+)*)\.R?Unlock\(\)$/;
+// A local found in a map of `any` is locked through an assertion: `l.(*sync.Mutex).Lock()`.
+const LOCK_LINE = /^(\w+)(?:\.\(\*?[\w.]+\))?((?:\.\w+)*)\.R?Lock\(\)$/;
+const UNLOCK_LINE = /^(?:defer\s+)?(\w+)(?:\.\(\*?[\w.]+\))?((?:\.\w+)*)\.R?Unlock\(\)$/;
 
 /** What a method with receiver `receiver` and body text `body` (braces included) does with a lock, if it is a helper. */
 export function lockHelperOf(receiver: string, body: string): LockHelper | undefined {
@@ -42,6 +43,19 @@ export function lockHelperOf(receiver: string, body: string): LockHelper | undef
   if (last && !lines.some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(/.test(l))) {
     const path = pathOf(last[1], last[2]);
     if (path !== undefined || (last[1] !== receiver && last[2] === '')) return { locks: true, path };
+  }
+  // A lock found by the arguments, locked last before one final `return` of a value (`l, _ :=
+  // c.locks.LoadOrStore(key, &sync.Mutex{}); l.(*sync.Mutex).Lock(); return c.Get(key)`).
+  const beforeReturn = lines.length > 2 ? LOCK_LINE.exec(lines[lines.length - 2]) : null;
+  if (
+    beforeReturn &&
+    beforeReturn[1] !== receiver &&
+    beforeReturn[2] === '' &&
+    /^return\s+\S/.test(lines[lines.length - 1]) &&
+    !/\bfunc\b|Unlock/.test(body) &&
+    !lines.slice(0, -2).some((l) => /\breturn\b|\bdefer\b|\bgo\b|\bpanic\(|\bLock\(/.test(l))
+  ) {
+    return { locks: true };
   }
   // It hands back plain values, not a handle or func that unlocks (those are lock handles, see
   // model.ts's lockHandle).

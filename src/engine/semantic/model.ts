@@ -2634,7 +2634,9 @@ class ModelBuilder {
     let helper = this.lockHelpers.get(key);
     if (helper === undefined) {
       helper = null;
-      for (const { node, owner } of own.length > 0 ? own : this.methodsNamed(method)) {
+      // Without the receiver's type, every implementation of the name counts, except a test double's.
+      const candidates = own.length > 0 ? own : this.methodsNamed(method).filter(({ key, owner }) => !owner.standIn(key.slice(0, key.indexOf('.'))));
+      for (const { node, owner } of candidates) {
         const receiver = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration')?.childForFieldName('name')?.text;
         const body = node.childForFieldName('body');
         let found = receiver && body ? lockHelperOf(receiver, owner.source.slice(body.startIndex, body.endIndex)) : undefined;
@@ -2650,6 +2652,12 @@ class ModelBuilder {
       for (const b of this.siblings) b.lockHelpers = this.lockHelpers;
     }
     return helper ?? undefined;
+  }
+
+  /** Whether the package's type of this name embeds a test double (the models' `standIn`: testify's mock.Mock). */
+  private standIn(typeName: string): boolean {
+    const struct = this.types.structOf({ kind: 'named', name: typeName });
+    return struct?.embedded.some((e) => this.typeModel(e)?.standIn === true) ?? false;
   }
 
   /**
@@ -5183,6 +5191,13 @@ function rootOf(t: FuncUnit): FuncUnit {
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
 /** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
+/** The lock a helper call takes or releases: `c.mu` for `c.lock()`, `c(key)` for one found by the arguments. */
+function helperLockName(receiver: Node, helper: LockHelper, call: Node): string {
+  if (helper.path === '') return receiver.text;
+  if (helper.path !== undefined) return `${receiver.text}.${helper.path}`;
+  return `${receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
+}
+
 const LOCK_CALL = /^R?Lock(?!OSThread$)(?:[A-Z]\w*)?$/;
 const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
@@ -5613,7 +5628,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!call && helperCall) {
         const hc = methodCall(helperCall);
         const found = hc && b.lockHelper(hc.method, hc.receiver);
-        if (hc && found?.path !== undefined && !found.tried) events.push({ start: stmt.startIndex, name: found.path === '' ? hc.receiver.text : `${hc.receiver.text}.${found.path}`, locked: found.locks });
+        if (hc && found && !found.tried) events.push({ start: stmt.startIndex, name: helperLockName(hc.receiver, found, helperCall), locked: found.locks });
       }
       const mc = call ? methodCall(call) : locker;
       if (!mc) continue;
@@ -5621,12 +5636,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       // `lm.ReleaseLock(key)`: gives back what a checked `lm.AcquireLock(key, d)` took.
       const keyed = call ? keyedLockCall(call) : undefined;
       if (keyed && !keyed.locks) events.push({ start: stmt.startIndex, name: keyed.name, locked: false });
-      if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
+      // `c.Unlock(key)` where the package's Unlock releases a lock it finds by the key: that lock, not `c`.
+      const keyedRelease = call && callArguments(call).length > 0 && UNLOCK_CALL.test(mc.method) ? b.lockHelper(mc.method, mc.receiver) : undefined;
+      if (keyedRelease && keyedRelease.path === undefined && !keyedRelease.locks) events.push({ start: stmt.startIndex, name: helperLockName(mc.receiver, keyedRelease, call!), locked: false });
+      else if (LOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: true });
       else if (UNLOCK_CALL.test(mc.method)) events.push({ start: stmt.startIndex, name: mc.receiver.text, locked: false });
       else if (call && (helper = b.lockHelper(mc.method, mc.receiver)) && !helper.tried) {
         // `c.lock()` where the package's lock() takes `c.mu` for its caller (lock-helpers.ts).
-        const name = helper.path === '' ? mc.receiver.text : helper.path !== undefined ? `${mc.receiver.text}.${helper.path}` : `${mc.receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
-        events.push({ start: stmt.startIndex, name, locked: helper.locks });
+        events.push({ start: stmt.startIndex, name: helperLockName(mc.receiver, helper, call), locked: helper.locks });
       } else if (b.models.sectionMethods.has(mc.method)) {
         // `p.StartRequest(id)` … `p.EndRequest(id)` on a type whose models say they bracket a section.
         const section = b.typeModel(b.typeOfExpr(mc.receiver))?.sections?.find((s) => s.enter === mc.method || s.leave === mc.method);
