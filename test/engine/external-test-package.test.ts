@@ -177,3 +177,98 @@ test("a callback a tested type's method hands to its locked slow path is seriali
   const peek = analyze([retrying('Peek'), lazy], { scope: 'all', rules: TEST_FILES });
   expect(peek.findings.map((f) => [f.rule, f.line])).toEqual([['test-closure-write', 19]]);
 });
+
+/** A condition whose methods run their callbacks holding its lock, without `Lock(); defer Unlock()` at the top. */
+const signal = {
+  path: 'signal/signal.go',
+  content: `package signal
+
+import "sync"
+
+type Cond struct {
+	L  sync.Locker
+	ch chan struct{}
+}
+
+func (c *Cond) check() {}
+
+// WaitDo checks first, then locks; the deferred Unlock releases it.
+func (c *Cond) WaitDo(pred func() bool, do func()) {
+	c.check()
+	c.L.Lock()
+	defer c.L.Unlock()
+	for !pred() {
+		c.L.Unlock()
+		<-c.ch
+		c.L.Lock()
+	}
+	do()
+}
+
+// SignalDo runs do between its Lock and Unlock statements.
+func (c *Cond) SignalDo(do func()) {
+	c.L.Lock()
+	if do != nil {
+		do()
+	}
+	c.L.Unlock()
+	select {
+	case c.ch <- struct{}{}:
+	default:
+	}
+}
+
+// NotifyDo runs do after its Unlock.
+func (c *Cond) NotifyDo(do func()) {
+	c.L.Lock()
+	c.L.Unlock()
+	do()
+}
+`,
+};
+
+/** Two goroutines that change `n` through the callbacks of the calls given. */
+function signalling(first: string, second: string) {
+  return {
+    path: 'signal/signal_test.go',
+    content: `package signal_test
+
+import (
+	"sync"
+	"testing"
+
+	"example.com/signal"
+)
+
+func TestSignal(t *testing.T) {
+	c := &signal.Cond{L: new(sync.Mutex)}
+	n := 0
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.${first}
+	}()
+	go func() {
+		defer wg.Done()
+		c.${second}
+	}()
+	wg.Wait()
+}
+`,
+  };
+}
+
+const WAIT = 'WaitDo(func() bool { return n > 0 }, func() { n += 10 })';
+
+test("callbacks a tested type's methods run between Lock and Unlock, or after set-up and Lock with a deferred Unlock, are serialized", () => {
+  const serialized = signalling(WAIT, 'SignalDo(func() { n++ })');
+  expect(analyze([serialized, signal], { scope: 'all', rules: TEST_FILES }).findings).toEqual([]);
+  expect(analyze([serialized, { ...signal, contextOnly: true }], { scope: 'all', reviewingChanges: true, rules: TEST_FILES }).findings).toEqual([]);
+  // NotifyDo runs its callback after the Unlock.
+  const late = analyze([signalling('NotifyDo(func() { n-- })', 'NotifyDo(func() { n++ })'), { ...signal, contextOnly: true }], { scope: 'all', reviewingChanges: true, rules: TEST_FILES });
+  expect(late.findings.map((f) => [f.rule, f.line])).toEqual([
+    ['test-closure-write', 17],
+    ['test-closure-write', 21],
+  ]);
+});

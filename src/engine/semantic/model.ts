@@ -342,11 +342,12 @@ export const COMMENTS_AND_LITERALS = /'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`[
  */
 export function mayRunCallbackUnderLock(fn: FunctionText): boolean {
   if (!fn.signature.includes('func(')) return false;
-  if (LOCK_THEN_DEFER.test(fn.body)) return true;
+  if (LOCK_LINE_TEXT.test(fn.body) && fn.body.includes('.Unlock()')) return true;
   // Or hands the callback to a method that does (`return l.initSlow(init)`).
   return [...fn.signature.matchAll(FUNC_PARAM)].some((m) => new RegExp(`\\.\\w+\\([^()]*\\b${m[1]}\\b`).test(fn.body));
 }
-const LOCK_THEN_DEFER = /^\{\s*[\w.]+\.Lock\(\)\s*\n\s*defer\s/;
+// lockAroundCallback's Lock: near the top, released by a defer or a later Unlock.
+const LOCK_LINE_TEXT = /^\{(?:[^\n]*\n){0,4}\s*[\w.]+\.Lock\(\)\s*\n/;
 const FUNC_PARAM = /(\w+)\s+func\(/g;
 const RETURNS_CHANNEL = /\)\s*(?:<-\s*)?chan\b[^()]*$/;
 
@@ -3847,20 +3848,38 @@ function hasCallBetween(node: Node, top: Node): boolean {
 }
 
 /**
- * The lock `fn` holds while it calls its callback parameter `argIndex`: taken by its first statement
- * and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return cb()`), as `fn` names it.
+ * The lock `fn` holds while it calls its callback parameter `argIndex`, as `fn` names it: taken near
+ * its top and released by a deferred call (`mu.Lock(); defer mu.Unlock(); return cb()`), or by a
+ * later statement with every call of the callback between (`mu.Lock(); cb(); mu.Unlock()`).
  */
 function lockAroundCallback(fn: Node, argIndex: number): string | undefined {
   const param = parameterNames(fn.childForFieldName('parameters'))[argIndex];
   const statements = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
-  const [first, second] = statements;
-  const lockCall = first?.type === 'expression_statement' ? first.namedChild(0) : null;
-  const lock = lockCall && methodCall(lockCall);
-  if (!param || !lock || lock.method !== 'Lock' || callArguments(lockCall!).length > 0 || second?.type !== 'defer_statement') return undefined;
-  const name = lock.receiver.text;
-  if (!new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`).test(second.text)) return undefined;
-  const callsParam = fn.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn));
-  return callsParam ? name : undefined;
+  if (!param) return undefined;
+  const callsOf = (node: Node) => node.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === param && !insideLiteralOrGo(c, fn));
+  // The Lock, after at most a few plain calls that neither use the callback nor leave
+  // (`c.checker.check(); c.L.Lock()`).
+  const k = statements.findIndex((st) => {
+    const call = st.type === 'expression_statement' ? st.namedChild(0) : null;
+    const mc = call?.type === 'call_expression' ? methodCall(call) : undefined;
+    return mc?.method === 'Lock' && callArguments(call!).length === 0;
+  });
+  if (k < 0 || k > 3 || statements.slice(0, k).some((st) => st.type !== 'expression_statement' || callsOf(st).length > 0 || /\b(?:Unlock|panic)\(/.test(st.text))) return undefined;
+  const name = methodCall(statements[k].namedChild(0)!)!.receiver.text;
+  const unlock = new RegExp(`(?:^|[^\\w.])${escapeRegExp(name)}\\.Unlock\\(\\s*\\)`);
+  const calls = callsOf(fn);
+  if (calls.length === 0) return undefined;
+  // `mu.Lock(); defer mu.Unlock()`: held to the end.
+  const next = statements[k + 1];
+  if (next?.type === 'defer_statement') return unlock.test(next.text) ? name : undefined;
+  // `mu.Lock(); if do != nil { do() }; mu.Unlock()`: every call of the callback before the Unlock,
+  // with nothing between that unlocks or leaves.
+  const end = statements.findIndex((st, j) => j > k && st.type === 'expression_statement' && unlock.test(st.text));
+  if (end < 0) return undefined;
+  const between = statements.slice(k + 1, end);
+  if (between.some((st) => unlock.test(st.text) || /\b(?:return|goto|defer|go)\b/.test(st.text))) return undefined;
+  const inside = (c: Node) => c.startIndex > statements[k].endIndex && c.endIndex < statements[end].startIndex;
+  return calls.every(inside) ? name : undefined;
 }
 
 /** Whether the goroutine `s` starts ends by calling `cancel()`: as its last statement, or deferred in its body. */
