@@ -4643,9 +4643,12 @@ function lockHandle(stmt: Node): string | undefined {
   const right = stmt.childForFieldName('right');
   const value = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
   const mc = value?.type === 'call_expression' ? methodCall(value) : undefined;
-  // An unexported helper (`unlock := k.lockWrite(key)`) counts only when the func it returns is called later.
-  const unexported = mc !== undefined && !LOCK_CALL.test(mc.method) && /^r?lock(?:[A-Z]\w*)?$/.test(mc.method);
-  if (!mc || (!LOCK_CALL.test(mc.method) && !unexported)) return undefined;
+  // An unexported helper (`unlock := k.lockWrite(key)`), or a package function (`unlock := lock(key)`),
+  // counts only when the func it returns is called later.
+  const fn = value?.type === 'call_expression' ? value.childForFieldName('function') : undefined;
+  const packageFunc = fn?.type === 'identifier' && /^(?:r?lock|R?Lock)(?:[A-Z]\w*)?$/.test(fn.text);
+  const unexported = packageFunc || (mc !== undefined && !LOCK_CALL.test(mc.method) && /^r?lock(?:[A-Z]\w*)?$/.test(mc.method));
+  if (!packageFunc && (!mc || (!LOCK_CALL.test(mc.method) && !unexported))) return undefined;
   const names = (stmt.childForFieldName('left')?.namedChildren ?? []).filter((n) => n.type === 'identifier' && n.text !== '_').map((n) => n.text);
   const rest = stmt.parent ? stmt.parent.text.slice(stmt.endIndex - stmt.parent.startIndex) : '';
   const called = names.find((n) => new RegExp(`(?<![\\w.])${escapeRegExp(n)}\\(\\)`).test(rest));
