@@ -18,7 +18,7 @@ import { lockHelperOf, packageLockHelperOf, type LockHelper, type PackageLockHel
 import { withoutComments } from './go-text.js';
 import { NO_CHANNEL_OPS, channelOpsOf, returnsChannel, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
-import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
+import { FunctionText, blockEnd, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -1263,6 +1263,31 @@ class ModelBuilder {
   };
 
   private readonly exitsMemo = new Map<string, boolean>();
+
+  private readonly receivesMemo = new Map<string, boolean>();
+
+  /**
+   * Whether the package function `name` returns a nil error only after a receive from its parameter
+   * `argIndex`: `select { case <-ctx.Done(): return nil, ctx.Err(); case p := <-in: return p, nil }`.
+   * Read from the sources' text: a skeleton parse may have left the body out.
+   */
+  receivesBeforeSuccess(name: string, argIndex: number): boolean {
+    const key = `${name}/${argIndex}`;
+    let known = this.receivesMemo.get(key);
+    if (known === undefined) {
+      known = false;
+      const head = new RegExp(`\\bfunc\\s+${escapeRegExp(name)}\\s*\\(([^()]*)\\)\\s*\\(([^()]*)\\)\\s*\\{`);
+      for (const source of this.packageSources.length > 0 ? this.packageSources : [this.source]) {
+        const m = head.exec(source);
+        if (!m) continue;
+        const open = m.index + m[0].length - 1;
+        known = receiveOrFail(paramNamesOfText(m[1])[argIndex], m[2], withoutComments(source.slice(open + 1, blockEnd(source, open))));
+        break;
+      }
+      this.receivesMemo.set(key, known);
+    }
+    return known;
+  }
 
   /**
    * A function of the package that never returns: no `return` in its body, which ends in a call that
@@ -4275,6 +4300,108 @@ function waitsBefore(node: Node, top: Node): string[] {
   });
 }
 
+/** The parameter names of a parameter list's text (`ctx context.Context, a, b int` gives ctx, a, b); none when a type holds a comma. */
+function paramNamesOfText(params: string): string[] {
+  if (/[()[\]{}]/.test(params)) return [];
+  return params
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => /^\w+/.exec(p)?.[0] ?? '');
+}
+
+/**
+ * Whether a body (its text inside the braces) is one receive from `param` or a select whose cases
+ * receive from it or, on `<-ctx.Done()`, return `ctx.Err()` last: with an error result last, a nil
+ * error means the receive completed.
+ */
+function receiveOrFail(param: string | undefined, results: string, body: string): boolean {
+  if (!param || !/\berror\s*$/.test(results)) return false;
+  const p = escapeRegExp(param);
+  if (new RegExp(`^\\s*return\\s+<-\\s*${p}\\s*,\\s*nil\\s*$`).test(body)) return true;
+  const select = /^\s*select\s*\{([^]*)\}\s*$/.exec(body);
+  if (!select || /\bdefault\s*:/.test(select[1])) return false;
+  const cases = select[1].split(/\bcase\b/).slice(1);
+  let receives = false;
+  for (const c of cases) {
+    if (new RegExp(`^\\s*(?:\\w+\\s*(?:,\\s*\\w+\\s*)?:?=\\s*)?<-\\s*${p}\\s*:`).test(c)) receives = true;
+    else {
+      const done = /^\s*<-\s*(\w+)\.Done\(\)\s*:\s*return\b([^\n]*)\s*$/.exec(c);
+      if (!done || !new RegExp(`\\b${escapeRegExp(done[1])}\\.Err\\(\\)\\s*$`).test(done[2])) return false;
+    }
+  }
+  return receives;
+}
+
+/**
+ * `c1 = nil` in goroutine g after a receive from c1 completed there (`v, ok := <-c1`, a range over it,
+ * a select case on it, or `f, err = nextPath(ctx, c1)` then `if err != nil { return err }`), beside a
+ * sibling that reads c1 only to hand it on: `defer close(c1)` and one call, `return walk(ctx, c1)`.
+ * Every send or close on that channel comes after the sibling's reads, and the receive after one of
+ * them, so the write follows the reads. Nothing else may use c1 once the sibling is started.
+ */
+function retiredAfterReceive(
+  access: Access,
+  g: FuncUnit,
+  sibling: FuncUnit,
+  siblingAccess: Access,
+  others: readonly Access[],
+  receivesBeforeSuccess: (name: string, argIndex: number) => boolean,
+): boolean {
+  if (access.kind !== 'write' || access.path.length > 0 || access.thread !== g || siblingAccess.thread !== sibling || siblingAccess.kind !== 'read') return false;
+  if (g.node.type !== 'func_literal' || sibling.node.type !== 'func_literal' || g.spawn?.loop || sibling.spawn?.loop || !sibling.spawn?.site) return false;
+  const name = access.node.text;
+  if (others.some((o) => o.thread !== g && o.thread !== sibling && o.node.startIndex >= sibling.spawn!.site!.startIndex)) return false;
+  if (!handsOnOnly(sibling.node, name)) return false;
+  return receiveCompletesBefore(access.node, g.node, name, receivesBeforeSuccess);
+}
+
+/** Whether a goroutine's literal uses `name` only in a leading `defer close(name)` and as an argument of one call statement. */
+function handsOnOnly(literal: Node, name: string): boolean {
+  let handedOn = false;
+  for (const st of bodyStatements(literal)) {
+    if (st.type === 'comment') continue;
+    const uses = st.descendantsOfType('identifier').filter((n) => n.text === name);
+    if (uses.length === 0) continue;
+    if (handedOn) return false;
+    if (st.type === 'defer_statement' && new RegExp(`^defer\\s+close\\(\\s*${escapeRegExp(name)}\\s*\\)$`).test(st.text)) continue;
+    const call = st.type === 'expression_statement' ? st.namedChild(0) : st.type === 'return_statement' && st.namedChild(0)?.namedChildCount === 1 ? st.namedChild(0)!.namedChild(0) : null;
+    if (call?.type !== 'call_expression' || !uses.every((u) => u.parent?.id === call.childForFieldName('arguments')?.id)) return false;
+    handedOn = true;
+  }
+  return handedOn;
+}
+
+/** Whether a receive from channel `name` completes before `node` on every path to it, within `top`. */
+function receiveCompletesBefore(node: Node, top: Node, name: string, receivesBeforeSuccess: (name: string, argIndex: number) => boolean): boolean {
+  const receives = (expr: Node | null | undefined) => expr?.type === 'unary_expression' && operatorOf(expr) === '<-' && expr.childForFieldName('operand')?.text === name;
+  const valueOf = (st: Node) =>
+    st.type === 'expression_statement' ? st.namedChild(0) : st.type === 'assignment_statement' || st.type === 'short_var_declaration' ? st.childForFieldName('right')?.namedChild(0) : undefined;
+  const checkedCall = (st: Node): boolean => {
+    const call = valueOf(st);
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    const index = call ? callArguments(call).findIndex((a) => a.type === 'identifier' && a.text === name) : -1;
+    if (fn?.type !== 'identifier' || index < 0 || st.type === 'expression_statement') return false;
+    const err = st.childForFieldName('left')?.lastNamedChild?.text;
+    let next = st.nextNamedSibling;
+    while (next?.type === 'comment') next = next.nextNamedSibling;
+    const branch = next?.type === 'if_statement' && !next.childForFieldName('initializer') && !next.childForFieldName('alternative') ? next.childForFieldName('consequence') : undefined;
+    const last = branch?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild;
+    return !!err && next!.childForFieldName('condition')?.text === `${err} != nil` && last?.type === 'return_statement' && receivesBeforeSuccess(fn.text, index);
+  };
+  for (let cur: Node = node; cur.parent && cur.id !== top.id; cur = cur.parent) {
+    if (cur.type === 'func_literal') return false;
+    // In a select case that receives from it.
+    if (cur.parent.type === 'communication_case' && receivedChannel(cur.parent) === name) return true;
+    if (cur.parent.type !== 'statement_list') continue;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) {
+      if (receives(valueOf(st)) || checkedCall(st)) return true;
+      if (st.type === 'for_statement' && st.namedChildren.some((c) => c.type === 'range_clause' && c.childForFieldName('right')?.text === name) && !/\b(?:break|goto)\b/.test(st.text)) return true;
+    }
+  }
+  return false;
+}
+
 /** The WaitGroups a goroutine marks done, and the channels it closes or sends on, in its top-level statements after `pos`. */
 function signalsAfter(g: FuncUnit, pos: number): Signals {
   const out: Signals = { done: [], closed: [], sent: [] };
@@ -5542,6 +5669,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
       if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta, a) || waitsForSibling(a, ta, tb, b2))) return false;
+      // One retires a channel variable after receiving from it, the other only handed the channel on before.
+      const receivesBeforeSuccess = (name: string, index: number) => b.receivesBeforeSuccess(name, index);
+      const others = b.byDecl.get(a.decl) ?? [];
+      if (i === 1 && j === 1 && (retiredAfterReceive(a, ta, tb, b2, others, receivesBeforeSuccess) || retiredAfterReceive(b2, tb, ta, a, others, receivesBeforeSuccess))) return false;
       // Both run on a UI toolkit's event loop, one callback at a time.
       if (uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb)) return false;
       return !exclusiveGuards(a, b2, chainA[i].node);
