@@ -2476,7 +2476,14 @@ class ModelBuilder {
         // A call, or the helper handed to a runner (`synctestTest(t, testServe)`, `t.Run(name, testServe)`).
         const call = new RegExp(`(?:^|[^\\w.])${escapeRegExp(helper)}(?:\\(|\\s*[,)])`);
         const callers = tests.filter((fn) => call.test(this.source.slice(fn.startIndex, fn.endIndex)));
-        this.helperCallersStartMemo.set(helper, (known = callers.length > 0 ? callers.some(starts) : null));
+        // Each call builds its own server: what may send it requests at once is the function around
+        // the call (a parallel subtest's `t.Run(name, func(t) { t.Parallel(); srv := helper(t) … })`),
+        // not the subtests beside it. Handed to a runner by name, the whole test counts.
+        const around = (fn: Node): Node[] => {
+          const sites = fn.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === helper);
+          return sites.length === 0 ? [fn] : sites.map((c) => enclosingFunction(c, fn));
+        };
+        this.helperCallersStartMemo.set(helper, (known = callers.length > 0 ? callers.some((fn) => around(fn).some(starts)) : null));
       }
       if (known !== null) return known;
     }
@@ -3995,8 +4002,14 @@ function stopsLast(s: Spawn, server: string): boolean {
  * whose locals are their own; the test's own requests still go out one at a time.
  */
 function ownParallelCalls(fn: Node): number {
-  if (fn.type !== 'function_declaration') return 0;
+  if (fn.type !== 'function_declaration' && fn.type !== 'func_literal') return 0;
   return bodyStatements(fn).filter((st) => st.type === 'expression_statement' && /^\w+\.Parallel\(\s*\)$/.test(st.text)).length;
+}
+
+/** The innermost function literal around `node` within `fn`, or `fn` itself. */
+function enclosingFunction(node: Node, fn: Node): Node {
+  for (let p = node.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'func_literal') return p;
+  return fn;
 }
 
 /** How many goroutine starts (`go`, `.Go(`, parallel subtests) `fn`'s text holds, besides its own `t.Parallel()`. */
