@@ -5724,6 +5724,43 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   };
 
   /**
+   * A one-slot channel filled with its one token as the next statement (`tokens := make(chan bool, 1);
+   * tokens <- true`): a receive takes the token, a send gives it back.
+   */
+  const tokenChannel = (ident: Node): boolean => {
+    if (!oneSlotChannel(ident)) return false;
+    let stmt: Node | null = b.refs.get(ident.startIndex)?.node ?? null;
+    while (stmt && stmt.type !== 'short_var_declaration' && stmt.type !== 'var_declaration') stmt = stmt.parent;
+    let next = stmt?.nextNamedSibling;
+    while (next?.type === 'comment') next = next.nextNamedSibling;
+    if (next?.type !== 'send_statement' || next.childForFieldName('channel')?.text !== ident.text) return false;
+    // A lock only if the token is also given back, and never closed (a closed channel signals instead).
+    const text = functionAround(stmt!)?.text ?? '';
+    const name = escapeRegExp(ident.text);
+    return !new RegExp(`\\bclose\\(\\s*${name}\\s*\\)`).test(text) && (text.match(new RegExp(`(?<![\\w.])${name}\\s*<-`, 'g'))?.length ?? 0) >= 2;
+  };
+
+  /** The locks a goroutine's literal gives back in its top-level statements without taking them first: the spawner hands them over. */
+  const handedOver = (literal: Node): { name: string; start: number }[] => {
+    const list = literal.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list');
+    if (!list) return [];
+    const out: { name: string; start: number }[] = [];
+    const taken = new Set<string>();
+    for (const e of lockEvents(list)) {
+      if (e.locked) taken.add(e.name);
+      else if (!taken.has(e.name) && !out.some((o) => o.name === e.name)) out.push({ name: e.name, start: e.start });
+    }
+    return out;
+  };
+
+  /** The literal a go statement runs (`go func() {…}()`), if any. */
+  const goLiteralOf = (stmt: Node): Node | undefined => {
+    const call = stmt.type === 'go_statement' ? stmt.namedChild(0) : undefined;
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    return fn?.type === 'func_literal' ? fn : undefined;
+  };
+
+  /**
    * `stripe(TypeUser,"counter")` for `Lock(TypeUser, "counter")`: the same lock only for the same
    * fixed arguments, literals or the package's constants. A variable's value may differ between calls.
    */
@@ -5741,7 +5778,14 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     let events = lockEventsByList.get(list.id);
     if (events) return events;
     events = [];
+    // `case <-tokens:` takes the token for the case's body.
+    const taken = list.parent?.type === 'communication_case' ? caseReceive(list.parent)?.childForFieldName('operand') : undefined;
+    if (taken?.type === 'identifier' && tokenChannel(taken)) events.push({ start: list.parent!.startIndex, name: taken.text, locked: true });
     for (const stmt of list.namedChildren) {
+      // A goroutine that gives back a lock it did not take holds it from its start: the spawner hands
+      // it over there, and no longer holds it past the go statement.
+      const literal = goLiteralOf(stmt);
+      if (literal) for (const { name } of handedOver(literal)) events.push({ start: stmt.startIndex + 1, name, locked: false });
       const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
       const deferred = stmt.type === 'defer_statement' ? stmt.namedChild(0) : undefined;
       // `defer l.Lock().Unlock()`: the Lock runs now (a deferred call's receiver is evaluated at once).
@@ -5784,6 +5828,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       const slot = sent ?? received;
       // A send counts only when the same code gives the slot back later (`<-sem` as a statement): a
       // result sent on a channel of one slot is no lock.
+      if (slot?.type === 'identifier' && tokenChannel(slot)) {
+        events.push({ start: stmt.startIndex, name: slot.text, locked: slot === received });
+        continue;
+      }
       if (slot?.type === 'identifier' && oneSlotChannel(slot) && (received || releasedAfter(list, stmt, slot.text))) {
         events.push({ start: stmt.startIndex, name: slot.text, locked: slot === sent });
         continue;
@@ -6067,6 +6115,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (cur.type === 'func_literal') {
         // `process := func() {…}` called only as `process()`: it runs under the locks every call holds.
         for (const l of inheritedLocks(cur.node!)) held.add(l);
+        // `go func() { x = v; tokens <- true }()` where the spawner holds the token: held up to the give-back.
+        const stmt = p.type === 'call_expression' ? ancestors[i - 1] : undefined;
+        if (stmt?.type === 'go_statement' && stmt.node) {
+          const spawnerHolds = locksHeld(stmt.node);
+          for (const h of handedOver(cur.node!)) if (h.start > node.startIndex && spawnerHolds.includes(h.name)) held.add(h.name);
+        }
         break;
       }
       if (cur.type === 'function_declaration' || cur.type === 'method_declaration') break;
