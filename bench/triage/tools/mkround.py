@@ -1,7 +1,9 @@
 # python3 mkround.py ROUND BUILD VERDICTS LISTS(comma) ALLDIRS(comma) SEEDNOTE > README-roundN.md ; writes findings-roundN.tsv
 import json, sys, os, collections
 rnd, build, verdicts, lists, alldirs, sampled = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(','), sys.argv[5].split(','), sys.argv[6]
-D = ["closure-write","loop-var-capture","mutex-lifetime","package-state","parallel-test-state","removed-sync","unjoined-result","sibling-field-write","reassigned-capture","test-closure-write"]
+# The rules on by default in whole-repository runs of the build under test; DEFAULT_RULES overrides
+# (comma-separated): test-closure-write is on only when reviewing changes since session 38.
+D = os.environ.get("DEFAULT_RULES", "closure-write,loop-var-capture,mutex-lifetime,package-state,parallel-test-state,removed-sync,unjoined-result,sibling-field-write,reassigned-capture").split(",")
 repos = []
 for l in lists:
     rows = [r.split('\t') for r in open(l).read().strip().split('\n')[1:]]
