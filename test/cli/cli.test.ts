@@ -263,18 +263,20 @@ describe('usage and I/O errors exit 2 with one line', () => {
 
 describe('--fail-on', () => {
   test('a warning fails the run by default and with --fail-on warning, not with error or never; the findings print either way', async () => {
-    // closure-write in a _test.go file is test-closure-write, a warning.
+    // closure-write in a _test.go file is test-closure-write, a warning (on for whole trees only when enabled).
     const root = makeTree({ 'go.mod': 'module m\n\ngo 1.22\n', 'pkg/racy_test.go': RACY_GO });
-    const byDefault = await cli(['--format', 'json'], root);
+    expect(JSON.parse((await cli(['--format', 'json'], root)).stdout).findings).toEqual([]);
+    const on = ['--enable', 'test-closure-write'];
+    const byDefault = await cli([...on, '--format', 'json'], root);
     const findings = (JSON.parse(byDefault.stdout) as { findings: { rule: string; severity: string }[] }).findings;
     expect(findings.length).toBeGreaterThan(0);
     expect(new Set(findings.map((f) => `${f.rule}/${f.severity}`))).toEqual(new Set(['test-closure-write/warning']));
     expect(byDefault.code).toBe(1);
-    expect((await cli(['--fail-on', 'warning'], root)).code).toBe(1);
-    const onError = await cli(['--fail-on', 'error'], root);
+    expect((await cli([...on, '--fail-on', 'warning'], root)).code).toBe(1);
+    const onError = await cli([...on, '--fail-on', 'error'], root);
     expect(onError.code).toBe(0);
     expect(onError.stdout).toMatch(/\[test-closure-write\]/);
-    expect((await cli(['--fail-on', 'never'], root)).code).toBe(0);
+    expect((await cli([...on, '--fail-on', 'never'], root)).code).toBe(0);
   });
 
   test('an error fails the run unless --fail-on never', async () => {

@@ -5,7 +5,7 @@ import { analyze } from '../../src/engine/index.js';
 const racy = readFileSync(new URL('../fixtures/test-closure-write/two_goroutines_test.go', import.meta.url), 'utf8');
 
 function findingsAt(path: string, testsOn: boolean): [string, number, string][] {
-  const rules: Record<string, { enabled: boolean }> = testsOn ? {} : { 'test-closure-write': { enabled: false } };
+  const rules: Record<string, { enabled: boolean }> = { 'test-closure-write': { enabled: testsOn } };
   return analyze([{ path, content: racy }], { scope: 'all', rules }).findings.map((f) => [f.rule, f.line, f.severity]);
 }
 
@@ -24,4 +24,14 @@ test('any other file is closure-write\'s, whether or not test-closure-write is o
   ];
   expect(findingsAt('start.go', true)).toEqual(expected);
   expect(findingsAt('start.go', false)).toEqual(expected);
+});
+
+test('test-closure-write is on by default when reviewing changes, not over whole files', () => {
+  const byDefault = (reviewingChanges: boolean) =>
+    analyze([{ path: 'start_test.go', content: racy }], { scope: 'all', reviewingChanges }).findings.map((f) => [f.rule, f.line]);
+  expect(byDefault(false)).toEqual([]);
+  expect(byDefault(true)).toEqual([
+    ['test-closure-write', 16],
+    ['test-closure-write', 20],
+  ]);
 });

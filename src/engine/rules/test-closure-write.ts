@@ -11,6 +11,8 @@ export const testClosureWrite: Rule = {
     summary: 'In a test file, a concurrently running closure assigns a variable it shares with other goroutines.',
     defaultSeverity: 'warning',
     fixable: true,
+    // Under 70% in the hand triage's fresh rounds of whole repositories (docs page): on for changes only.
+    defaultEnabled: 'changes',
     docPath: 'docs/rules/test-closure-write.md',
   },
   // The same check reads the same bodies.
