@@ -5352,7 +5352,6 @@ function rootOf(t: FuncUnit): FuncUnit {
 
 const MAX_LOCK_SEARCH_DEPTH = 200;
 
-/** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
 /** The lock a helper call takes or releases: `c.mu` for `c.lock()`, `c(key)` for one found by the arguments. */
 function helperLockName(receiver: Node, helper: LockHelper, call: Node): string {
   if (helper.path === '') return receiver.text;
@@ -5360,6 +5359,7 @@ function helperLockName(receiver: Node, helper: LockHelper, call: Node): string 
   return `${receiver.text}(${callArguments(call).map((a) => a.text).join(', ')})`;
 }
 
+/** `mu.Lock()`, `mu.RLock()`, and keyed locks' `ids.LockID(id)`, `keys.LockKey(k)` (not runtime.LockOSThread). */
 const LOCK_CALL = /^R?Lock(?!OSThread$)(?:[A-Z]\w*)?$/;
 const UNLOCK_CALL = /^R?Unlock(?!OSThread$)(?:[A-Z]\w*)?$/;
 
@@ -5647,6 +5647,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return ga.atoms.length > 0 && contradiction(gs, ga, parent.node) !== undefined;
   };
 
+  const receivesBeforeSuccess = (name: string, index: number) => b.receivesBeforeSuccess(name, index);
   const mayRunInParallel = (a: Access, b2: Access): boolean => {
     const ta = a.thread;
     const tb = b2.thread;
@@ -5683,9 +5684,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
       if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta, a) || waitsForSibling(a, ta, tb, b2))) return false;
       // One retires a channel variable after receiving from it, the other only handed the channel on before.
-      const receivesBeforeSuccess = (name: string, index: number) => b.receivesBeforeSuccess(name, index);
-      const others = b.byDecl.get(a.decl) ?? [];
-      if (i === 1 && j === 1 && (retiredAfterReceive(a, ta, tb, b2, others, receivesBeforeSuccess) || retiredAfterReceive(b2, tb, ta, a, others, receivesBeforeSuccess))) return false;
+      if (i === 1 && j === 1) {
+        const others = b.byDecl.get(a.decl) ?? [];
+        if (retiredAfterReceive(a, ta, tb, b2, others, receivesBeforeSuccess) || retiredAfterReceive(b2, tb, ta, a, others, receivesBeforeSuccess)) return false;
+      }
       // Both run on a UI toolkit's event loop, one callback at a time.
       if (uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb)) return false;
       return !exclusiveGuards(a, b2, chainA[i].node);
