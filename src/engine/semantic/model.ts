@@ -6119,9 +6119,11 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         for (const l of inheritedLocks(cur.node!)) held.add(l);
         // `go func() { x = v; tokens <- true }()` where the spawner holds the token: held up to the give-back.
         const stmt = p.type === 'call_expression' ? ancestors[i - 1] : undefined;
-        if (stmt?.type === 'go_statement' && stmt.node) {
-          const spawnerHolds = locksHeld(stmt.node);
-          for (const h of handedOver(cur.node!)) if (h.start > node.startIndex && spawnerHolds.includes(h.name)) held.add(h.name);
+        const handed = stmt?.type === 'go_statement' && stmt.node ? handedOver(cur.node!).filter((h) => h.start > node.startIndex) : [];
+        // The spawner's locks only when something is given back (asking costs the go statement's depth).
+        if (handed.length > 0) {
+          const spawnerHolds = locksHeld(stmt!.node!);
+          for (const h of handed) if (spawnerHolds.includes(h.name)) held.add(h.name);
         }
         break;
       }
