@@ -18,7 +18,7 @@ import { lockHelperOf, packageLockHelperOf, type LockHelper, type PackageLockHel
 import { withoutComments } from './go-text.js';
 import { NO_CHANNEL_OPS, channelOpsOf, returnsChannel, channelParamsSignaled, channelParamsWaitedOn, paramPositions, type ChannelOps, type WaitedParam } from './channel-methods.js';
 import { ApiModels, callbackModeOf, namesArg, packageNameOf, splitQualified, type CallbackMode, type FuncMatch, type FuncModel, type TypeModel } from '../models/index.js';
-import { FunctionText, blockEnd, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
+import { FunctionText, parseSkeleton, receiverWords, typesMentioning, type BodyTest, type ScannedFile, type ScannedFunction, type SkeletonContext } from '../skeleton.js';
 
 export type Node = Parser.SyntaxNode;
 
@@ -1269,21 +1269,18 @@ class ModelBuilder {
   /**
    * Whether the package function `name` returns a nil error only after a receive from its parameter
    * `argIndex`: `select { case <-ctx.Done(): return nil, ctx.Err(); case p := <-in: return p, nil }`.
-   * Read from the sources' text: a skeleton parse may have left the body out.
+   * Read from the body's text: a skeleton parse may have left its statements out of the tree.
    */
   receivesBeforeSuccess(name: string, argIndex: number): boolean {
     const key = `${name}/${argIndex}`;
     let known = this.receivesMemo.get(key);
     if (known === undefined) {
-      known = false;
-      const head = new RegExp(`\\bfunc\\s+${escapeRegExp(name)}\\s*\\(([^()]*)\\)\\s*\\(([^()]*)\\)\\s*\\{`);
-      for (const source of this.packageSources.length > 0 ? this.packageSources : [this.source]) {
-        const m = head.exec(source);
-        if (!m) continue;
-        const open = m.index + m[0].length - 1;
-        known = receiveOrFail(paramNamesOfText(m[1])[argIndex], m[2], withoutComments(source.slice(open + 1, blockEnd(source, open))));
-        break;
-      }
+      const owner = [this, ...this.siblings].find((b) => b.funcNodes.has(name));
+      const fn = owner?.funcNodes.get(name);
+      const body = fn?.childForFieldName('body');
+      const param = fn ? parameterNames(fn.childForFieldName('parameters'))[argIndex] : undefined;
+      const results = fn?.childForFieldName('result')?.text ?? '';
+      known = !!body && receiveOrFail(param, results, withoutComments(owner!.source.slice(body.startIndex + 1, body.endIndex - 1)));
       this.receivesMemo.set(key, known);
     }
     return known;
@@ -4313,23 +4310,13 @@ function waitsBefore(node: Node, top: Node): string[] {
   });
 }
 
-/** The parameter names of a parameter list's text (`ctx context.Context, a, b int` gives ctx, a, b); none when a type holds a comma. */
-function paramNamesOfText(params: string): string[] {
-  if (/[()[\]{}]/.test(params)) return [];
-  return params
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p) => /^\w+/.exec(p)?.[0] ?? '');
-}
-
 /**
  * Whether a body (its text inside the braces) is one receive from `param` or a select whose cases
  * receive from it or, on `<-ctx.Done()`, return `ctx.Err()` last: with an error result last, a nil
  * error means the receive completed.
  */
 function receiveOrFail(param: string | undefined, results: string, body: string): boolean {
-  if (!param || !/\berror\s*$/.test(results)) return false;
+  if (!param || !/\berror\s*\)?\s*$/.test(results)) return false;
   const p = escapeRegExp(param);
   if (new RegExp(`^\\s*return\\s+<-\\s*${p}\\s*,\\s*nil\\s*$`).test(body)) return true;
   const select = /^\s*select\s*\{([^]*)\}\s*$/.exec(body);
