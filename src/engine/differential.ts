@@ -144,6 +144,20 @@ export function differentialKey(f: Finding, lines: readonly string[]): string {
   return [f.rule, f.file, subjectOf(f), collapse(lines[f.line - 1]), ...accesses].join('\0');
 }
 
+// The base's lines as differentialKey reads them, once per delta.
+const baseTextsByDelta = new WeakMap<FileDelta, Set<string>>();
+
+/**
+ * A head finding that no base finding can share an identity with: one of its own lines (its access, or
+ * a related access in its file) reads as no line of the base does. It is introduced, and needs no
+ * analysis of the base to say so; a file the change adds has no base lines at all.
+ */
+function absentFromBase(f: Finding, delta: FileDelta): boolean {
+  let texts = baseTextsByDelta.get(delta);
+  if (!texts) baseTextsByDelta.set(delta, (texts = new Set(delta.baseLines.map(collapse))));
+  return involvedLines(f).some((l) => !texts.has(collapse(delta.headLines[l - 1])));
+}
+
 export interface CompareInput {
   path: string;
   head: string;
@@ -254,7 +268,9 @@ export function compareVersions(input: CompareInput): CompareOutput {
   const originOf = (f: Finding, touched: boolean): ReviewedFinding['origin'] => {
     if (!delta) return 'unknown';
     // Code the change leaves alone is not compared (its base was not analyzed, see rulesNeedingBase).
-    if (!touched || !input.baseFindings) return 'pre-existing';
+    if (!touched) return 'pre-existing';
+    if (absentFromBase(f, delta)) return 'introduced';
+    if (!input.baseFindings) return 'pre-existing';
     const key = differentialKey(f, headLines);
     const n = baseCounts.get(key) ?? 0;
     if (n === 0) return 'introduced';
@@ -373,8 +389,9 @@ export function placeForReview(f: ReviewedFinding): Finding | undefined {
 
 /**
  * The rules whose base findings a file's review needs: those of head findings the change could show
- * (on an added line, or in a function it changes). Empty: the base need not be analyzed at all, which is
- * the common case (most changed files have no finding, or only ones in functions the change leaves alone).
+ * (on an added line, or in a function it changes) and the base could also have (see absentFromBase).
+ * Empty: the base need not be analyzed at all, which is the common case (most changed files have no
+ * finding, or only ones in functions the change leaves alone or on lines it wrote new).
  */
 export function rulesNeedingBase(headFindings: readonly Finding[], delta: FileDelta): Set<string> {
   const rules = new Set<string>();
@@ -383,7 +400,7 @@ export function rulesNeedingBase(headFindings: readonly Finding[], delta: FileDe
   const changed = changedSpans(spans, delta.added, delta.deletions, delta.headLines);
   for (const f of headFindings) {
     const lines = involvedLines(f);
-    if (lines.some((l) => delta.added.has(l) || changed.some((s) => s.start <= l && l <= s.end))) rules.add(f.rule);
+    if (lines.some((l) => delta.added.has(l) || changed.some((s) => s.start <= l && l <= s.end)) && !absentFromBase(f, delta)) rules.add(f.rule);
   }
   return rules;
 }

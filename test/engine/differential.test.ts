@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { analyzeChanges, placeForReview, reverseApply, ReverseApplyError, type ReviewScope } from '../../src/engine/index.js';
+import { analyze, analyzeChanges, deltaOf, placeForReview, reverseApply, ReverseApplyError, rulesNeedingBase, type ReviewScope } from '../../src/engine/index.js';
 import { functionSpans } from '../../src/engine/differential.js';
 import { parseGo } from '../../src/engine/parse.js';
 import { diffOf, FIXTURES_ROOT } from '../fixtures/harness.js';
@@ -122,6 +122,38 @@ describe('pre-existing races in a function the pull request touches', () => {
     const result = review(before, RACE);
     expect(result.findings.length).toBeGreaterThan(0);
     expect(result.findings.every((f) => f.origin === 'introduced')).toBe(true);
+  });
+
+  test('a file the pull request adds: its races are introduced, never said to be on the base branch', () => {
+    const result = review('', RACE);
+    expect(result.findings.length).toBeGreaterThan(0);
+    for (const f of result.findings) {
+      expect(f.origin).toBe('introduced');
+      expect(f.message).not.toContain('already on the base branch');
+    }
+  });
+
+  /** The rules whose base a review of base → head would analyze, from the head's findings. */
+  function baseRulesFor(base: string, head: string): Set<string> {
+    const path = 'p/run.go';
+    const made = deltaOf({ content: head, patch: diffOf(path, base, head) });
+    if (!('delta' in made)) throw new Error(made.error);
+    return rulesNeedingBase(analyze([{ path, content: head }], { scope: 'all', reviewingChanges: true }).findings, made.delta);
+  }
+
+  test('a race on lines that read as no line of the base needs no analysis of the base, and is introduced', () => {
+    const before = RACE.replace(/\tgo func\(\) \{[^]*?\}\(\)\n/, '');
+    const head = RACE.replace(/\berr\b/g, 'failure');
+    expect(before).not.toContain('go func');
+    expect(baseRulesFor(before, head).size).toBe(0);
+    const result = review(before, head);
+    expect(result.findings.map((f) => f.rule)).toContain('closure-write');
+    expect(result.findings.every((f) => f.origin === 'introduced')).toBe(true);
+  });
+
+  test('a race whose lines the base also has still has its base analyzed', () => {
+    const before = RACE.replace('\tgo func() {\n\t\tdefer wg.Done()\n\t\terr = work()\n\t}()', '\tgo func() {\n\t\tdefer wg.Done()\n\t\terr := work()\n\t\t_ = err\n\t}()');
+    expect([...baseRulesFor(before, RACE)]).toEqual(['closure-write']);
   });
 });
 
