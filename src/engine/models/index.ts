@@ -78,6 +78,8 @@ export interface TypeModel {
   reports?: boolean;
   /** A test double (testify's mock.Mock): the methods of a struct that embeds it implement nothing. */
   standIn?: boolean;
+  /** Methods that return only after another method was called on the value: `{ "Run": "Done" }` (a runner's Run drains the queue that Done closes). */
+  waitsFor?: Record<string, string>;
   note?: string;
 }
 
@@ -248,6 +250,8 @@ export class ApiModels {
   readonly pipeMakers: string[] = [];
   /** The methods some type's `sections` enter or leave by: calls worth asking the receiver's type of. */
   readonly sectionMethods = new Set<string>();
+  /** The methods some type's `waitsFor` names as waiting: calls worth asking the receiver's type of. */
+  readonly waitingMethods = new Set<string>();
   /** Entries some lookup returned: the test that every entry is exercised by a fixture reads it. */
   readonly used = new Set<ModelEntry>();
 
@@ -283,6 +287,7 @@ export class ApiModels {
         this.types.set(`${path}.${names[0]}`, e);
         this.typesByShortName.set(`${packageNameOf(path)}.${names[0]}`, e);
         for (const { enter, leave } of e.sections ?? []) this.sectionMethods.add(enter).add(leave);
+        for (const wait of Object.keys(e.waitsFor ?? {})) this.waitingMethods.add(wait);
       }
     }
     this.spawningCalls = spawning.size > 0 ? new RegExp(`\\b(?:${[...spawning].join('|')})\\(`) : undefined;

@@ -1900,6 +1900,8 @@ class ModelBuilder {
               const owner = callee && [this, ...this.siblings].find((b) => b.funcNodes.get(fn.text) === callee);
               if (owner) this.notePipeRead(node, fn, undefined, args, scope, unit, owner.streamParamsRead(callee!));
             }
+          } else if (selected && args.length === 0 && this.models.waitingMethods.has(selected)) {
+            this.noteModelledWait(node, fn!, selected, scope, unit);
           } else if (selected && this.mayWait(selected)) {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected) ?? this.methodsWaitingAlike(selected), args, unit);
@@ -3226,6 +3228,26 @@ class ModelBuilder {
     const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
     const via = { object: object.text, type: type.name, channels: receives, groups: waits };
     unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  /**
+   * `runner.Run()` where the models say the receiver's type returns from Run only after a call of
+   * Done on the value (`waitsFor`): it joins a goroutine that ends by calling `runner.Done()` (deferred,
+   * or its last statement).
+   */
+  private noteModelledWait(call: Node, fn: Node, method: string, scope: Scope, unit: FuncUnit): void {
+    const object = fn.childForFieldName('operand');
+    if (object?.type !== 'identifier') return;
+    const signal = this.typeModel(this.typeOfExpr(object, scope))?.waitsFor?.[method];
+    if (!signal) return;
+    const signalCall = new RegExp(`^(?:defer\\s+)?${object.text}\\.${signal}\\(\\s*\\)$`);
+    const endsBySignal = (s: Spawn) => {
+      const literal = goLiteral(s);
+      if (!literal) return false;
+      const statements = bodyStatements(literal);
+      return statements.some((st, i) => signalCall.test(st.text) && (st.type === 'defer_statement' || i === statements.length - 1));
+    };
+    unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred: call.parent?.type === 'defer_statement', orders: endsBySignal });
   }
 
   /**
