@@ -1900,12 +1900,11 @@ class ModelBuilder {
               const owner = callee && [this, ...this.siblings].find((b) => b.funcNodes.get(fn.text) === callee);
               if (owner) this.notePipeRead(node, fn, undefined, args, scope, unit, owner.streamParamsRead(callee!));
             }
-          } else if (selected && args.length === 0 && this.models.waitingMethods.has(selected)) {
-            this.noteModelledWait(node, fn!, selected, scope, unit);
           } else if (selected && this.mayWait(selected)) {
             this.noteMethodJoin(node, fn!, selected, scope, unit);
             if (args.length > 0) this.noteArgumentJoin(node, this.onlyMethodNamed(selected) ?? this.methodsWaitingAlike(selected), args, unit);
           }
+          if (selected && args.length === 0 && this.models.waitingMethods.has(selected)) this.noteModelledWait(node, fn!, selected, scope, unit);
           if (args.some((a) => a.type === 'unary_expression')) this.noteGroupHelperJoin(node, args, scope, unit);
           // A server's run (by name), or a call the models say runs until its context is done (`mgr.Start(ctx)`).
           const untilDone = selected && this.models.untilDoneFuncs.has(selected) ? this.calleeModel(node, scope)?.model.runsUntilDone : undefined;
