@@ -61,6 +61,8 @@ export interface FuncModel {
   results?: string[];
   /** The call never returns to its caller (`os.Exit`, `log.Fatal`, ginkgo's `Fail`). */
   noReturn?: boolean;
+  /** The channel the call returns (`true`: `time.After`), or the one in this field of its result (`"C"`: `time.NewTimer`), is never closed. */
+  openChannel?: true | string;
   anyReceiver?: boolean;
   note?: string;
 }

@@ -2082,7 +2082,8 @@ class ModelBuilder {
         }
         case 'if_statement': {
           // `if false { … }` (or `if false && …`) is code switched off: what it would start or touch never runs.
-          const off = alwaysFalse(node.childForFieldName('condition')) ? node.childForFieldName('consequence') : null;
+          const condition = node.childForFieldName('condition');
+          const off = alwaysFalse(condition) || this.notOkFromOpenChannel(node, condition, scope) ? node.childForFieldName('consequence') : null;
           // `if err = informers.Start(context.Background()); err != nil { … }`: only the initializer runs.
           const init = node.childForFieldName('initializer');
           if (init && this.endsFlow(init, scope)) push(visit(init, new Scope(scope)));
@@ -3227,6 +3228,34 @@ class ModelBuilder {
     const opsOf = (t: string, m: string) => this.channelOpsOf(t, m);
     const via = { object: object.text, type: type.name, channels: receives, groups: waits };
     unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsVia(s, via, opsOf) });
+  }
+
+  /**
+   * `!ok` after `_, ok := <-time.NewTimer(d).C`: a receive from a channel the models say is never closed
+   * (`openChannel`) always reports ok, so the branch never runs.
+   */
+  private notOkFromOpenChannel(ifStatement: Node, condition: Node | null, scope: Scope): boolean {
+    if (condition?.type !== 'unary_expression' || condition.child(0)?.type !== '!') return false;
+    const ok = condition.childForFieldName('operand');
+    if (ok?.type !== 'identifier') return false;
+    // Declared by the if's own initializer (`if _, ok := <-ch; !ok`), or before it.
+    const init = ifStatement.childForFieldName('initializer');
+    const own = init?.type === 'short_var_declaration' ? init.childForFieldName('left')?.namedChildren.find((n) => n.text === ok.text) : undefined;
+    const declared = own ?? scope.lookup(ok.text)?.node;
+    const names = declared?.parent;
+    const declaration = names?.parent;
+    if (!declared || names?.type !== 'expression_list' || declaration?.type !== 'short_var_declaration' || names.namedChildren.length !== 2 || names.namedChild(1)?.id !== declared.id) return false;
+    const right = declaration.childForFieldName('right')?.namedChildren ?? [];
+    const receive = right.length === 1 ? right[0]! : undefined;
+    if (receive?.type !== 'unary_expression' || receive.child(0)?.type !== '<-') return false;
+    const channel = receive.childForFieldName('operand');
+    if (channel?.type === 'call_expression') return this.calleeModel(channel, scope)?.model.openChannel === true;
+    if (channel?.type !== 'selector_expression') return false;
+    let made = channel.childForFieldName('operand');
+    // `t := time.NewTimer(d)` … `<-t.C`
+    if (made?.type === 'identifier') made = scope.lookup(made.text)?.init ?? null;
+    const field = channel.childForFieldName('field')?.text;
+    return made?.type === 'call_expression' && field !== undefined && this.calleeModel(made, scope)?.model.openChannel === field;
   }
 
   /**
