@@ -3740,7 +3740,12 @@ function signalsVia(s: Spawn, via: { object: string; type: string; channels: Set
 
 /** The func literal a `go func() { … }()` statement runs. */
 function goLiteral(s: Spawn): Node | undefined {
-  const fn = s.site?.type === 'go_statement' ? s.site.namedChild(0)?.childForFieldName('function') : undefined;
+  return s.site ? goStatementLiteral(s.site) : undefined;
+}
+
+/** The func literal a statement runs when it is `go func() { … }()`. */
+function goStatementLiteral(stmt: Node): Node | undefined {
+  const fn = stmt.type === 'go_statement' ? stmt.namedChild(0)?.childForFieldName('function') : undefined;
   return fn?.type === 'func_literal' ? fn : undefined;
 }
 
@@ -5792,13 +5797,6 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return out;
   };
 
-  /** The literal a go statement runs (`go func() {…}()`), if any. */
-  const goLiteralOf = (stmt: Node): Node | undefined => {
-    const call = stmt.type === 'go_statement' ? stmt.namedChild(0) : undefined;
-    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
-    return fn?.type === 'func_literal' ? fn : undefined;
-  };
-
   /**
    * `stripe(TypeUser,"counter")` for `Lock(TypeUser, "counter")`: the same lock only for the same
    * fixed arguments, literals or the package's constants. A variable's value may differ between calls.
@@ -5823,7 +5821,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     for (const stmt of list.namedChildren) {
       // A goroutine that gives back a lock it did not take holds it from its start: the spawner hands
       // it over there, and no longer holds it past the go statement.
-      const literal = goLiteralOf(stmt);
+      const literal = goStatementLiteral(stmt);
       if (literal) for (const { name } of handedOver(literal)) events.push({ start: stmt.startIndex + 1, name, locked: false });
       const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
       const deferred = stmt.type === 'defer_statement' ? stmt.namedChild(0) : undefined;
