@@ -5182,11 +5182,22 @@ function atomicLoserExit(stmt: Node): string | undefined {
  * turns apart, so one turn at most gets past the test (a lookup), as with an atomic winner. The other
  * side must be fixed before the loop, not a constant; against a constant, only the range key itself
  * (or a copy, or the parameter a goroutine gets it as) is sure to differ in every turn. Returns a name
- * for what the test selects by.
+ * for what the test selects by. With keyOnly (the test sits in a loop of the goroutine's own), only
+ * the range key's test counts.
  */
-function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>): string | undefined {
+function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>, keyOnly = false): string | undefined {
   const cond = ifStmt.childForFieldName('condition');
-  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
+  return cond ? oneTurnTest(cond, loop, declOf, constants, keyOnly) : undefined;
+}
+
+/** The test of oneTurnPasses: an `==` of that kind, or a conjunction with one among its parts (`r%2 == 1 && s == 2`). */
+function oneTurnTest(cond: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, constants: ReadonlySet<string>, keyOnly: boolean): string | undefined {
+  if (cond.type === 'parenthesized_expression') return cond.namedChild(0) ? oneTurnTest(cond.namedChild(0)!, loop, declOf, constants, keyOnly) : undefined;
+  if (cond.type === 'binary_expression' && operatorOf(cond) === '&&') {
+    const [left, right] = [cond.childForFieldName('left'), cond.childForFieldName('right')];
+    return (left && oneTurnTest(left, loop, declOf, constants, keyOnly)) || (right && oneTurnTest(right, loop, declOf, constants, keyOnly)) || undefined;
+  }
+  if (cond.type !== 'binary_expression' || operatorOf(cond) !== '==') return undefined;
   const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
   const identifies = (side: Node | null): boolean => {
     if (!side) return false;
@@ -5203,7 +5214,7 @@ function oneTurnPasses(ifStmt: Node, loop: Node, declOf: (ident: Node) => Decl |
     return !!decl && decl.kind !== 'const' && !within(decl.node, loop);
   };
   for (const [one, other] of [[sides[0], sides[1]], [sides[1], sides[0]]]) {
-    if (identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
+    if (!keyOnly && identifies(one) && fixedBefore(other)) return `${other!.text} (one ${one!.text})`;
     // `if rs == "config"`: no two turns share a range key, so one at most equals a constant.
     if (one && other && keyOfTurn(one, loop, declOf) && isConstant(other, declOf, constants)) return `${other.text} (one ${one.text})`;
   }
@@ -6049,18 +6060,27 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   const selectedTurn = (stmt: Node, ancestors: Ancestor[], at: number, clause?: Node, elseBranch = false): string | undefined => {
     let loop: Node | undefined;
     let inLiteral = false;
+    // A loop of the goroutine's own repeats the test in one goroutine: only the turn's key (which
+    // that loop leaves alone) still tells the goroutines apart, not what the inner loop walks over.
+    let innerLoop = false;
     for (let j = at - 1; j >= 0 && !loop; j--) {
       const t = ancestors[j].type;
       if (t === 'func_literal') inLiteral = true;
       else if (t === 'for_statement') {
-        if (!inLiteral) return undefined;
-        loop = ancestors[j].node;
+        if (!inLiteral) innerLoop = true;
+        else loop = ancestors[j].node;
       } else if (t === 'function_declaration' || t === 'method_declaration') break;
     }
     const declOf = (ident: Node) => b.refs.get(ident.startIndex) ?? b.declarationAt(ident);
     if (!loop) return undefined;
+    // Under an outer loop, each of its turns starts another goroutine with the same key.
+    for (let j = ancestors.findIndex((a) => a.node?.id === loop!.id) - 1; j >= 0; j--) {
+      const t = ancestors[j].type;
+      if (t === 'for_statement') return undefined;
+      if (t === 'func_literal' || t === 'function_declaration' || t === 'method_declaration') break;
+    }
     if (elseBranch) return oneIndexTakes(stmt, loop, declOf, true);
-    return clause ? oneTurnTakes(stmt, clause, loop, declOf, packageConstants()) : (oneTurnPasses(stmt, loop, declOf, packageConstants()) ?? oneIndexTakes(stmt, loop, declOf, false));
+    return clause ? oneTurnTakes(stmt, clause, loop, declOf, packageConstants()) : (oneTurnPasses(stmt, loop, declOf, packageConstants(), innerLoop) ?? oneIndexTakes(stmt, loop, declOf, false));
   };
 
   // Where the func literals that run as goroutines of their own (`go`, `.Go`) start; read once.
