@@ -5333,7 +5333,8 @@ function keyOfTurn(expr: Node, loop: Node, declOf: (ident: Node) => Decl | undef
 function isTurnCounter(name: string, loop: Node): boolean {
   const update = loop.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('update')?.text ?? '';
   if (!new RegExp(`^${name}\\s*(?:\\+\\+|--|[-+]=\\s*\\d+)$`).test(update)) return false;
-  const body = loop.childForFieldName('body')?.text ?? '';
+  // Without comments and string contents: `s, (s+1)%3 // u = …` assigns nothing.
+  const body = withoutComments(loop.childForFieldName('body')?.text ?? '', true);
   return !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%|&^]?=(?!=)|\\+\\+|--|,[^=\\n]*=(?!=))`).test(body);
 }
 
