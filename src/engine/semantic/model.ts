@@ -778,6 +778,30 @@ function alwaysFalse(cond: Node | null | undefined): boolean {
   return cond.type === 'binary_expression' && operatorOf(cond) === '&&' && (alwaysFalse(cond.childForFieldName('left')) || alwaysFalse(cond.childForFieldName('right')));
 }
 
+/**
+ * `string(buf) == "test data"` where `buf := make([]byte, 1024)` and nothing assigns buf again: a
+ * conversion of 1024 bytes never equals a shorter literal (Read fills the buffer, it does not resize it).
+ */
+function lengthsDiffer(cond: Node | null | undefined, lookup: (name: string) => Decl | undefined): boolean {
+  if (cond?.type === 'parenthesized_expression') return lengthsDiffer(cond.namedChild(0), lookup);
+  if (cond?.type !== 'binary_expression' || operatorOf(cond) !== '==') return false;
+  const sides = [cond.childForFieldName('left'), cond.childForFieldName('right')];
+  const literal = sides.find((x) => x?.type === 'interpreted_string_literal' && !x.text.includes('\\'));
+  const conversion = sides.find((x) => x?.type === 'call_expression' && x.childForFieldName('function')?.text === 'string');
+  const args = conversion?.childForFieldName('arguments')?.namedChildren ?? [];
+  if (!literal || args.length !== 1 || args[0].type !== 'identifier') return false;
+  const decl = lookup(args[0].text);
+  const made = decl?.init;
+  const makeArgs = made?.type === 'call_expression' && made.childForFieldName('function')?.text === 'make' ? (made.childForFieldName('arguments')?.namedChildren ?? []) : [];
+  if (!decl || makeArgs.length < 2 || makeArgs[0].text.replace(/\s/g, '') !== '[]byte' || !/^\d+$/.test(makeArgs[1].text)) return false;
+  if (Number(makeArgs[1].text) === Buffer.byteLength(literal.text.slice(1, -1))) return false;
+  let fn: Node | null = decl.node.parent;
+  while (fn && fn.type !== 'func_literal' && fn.type !== 'function_declaration' && fn.type !== 'method_declaration') fn = fn.parent;
+  const name = args[0].text;
+  // Assigned again, appended to, resliced, or its address taken: its length may change.
+  return !!fn && !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%|&^]?=(?!=)|,[^=\\n;]*=(?!=))|&${name}\\b`).test(withoutComments(fn.text, true));
+}
+
 function isLoop(node: Node): boolean {
   return isLoopType(node.type);
 }
@@ -2083,7 +2107,7 @@ class ModelBuilder {
         case 'if_statement': {
           // `if false { … }` (or `if false && …`) is code switched off: what it would start or touch never runs.
           const condition = node.childForFieldName('condition');
-          const off = alwaysFalse(condition) || this.notOkFromOpenChannel(node, condition, scope) ? node.childForFieldName('consequence') : null;
+          const off = alwaysFalse(condition) || this.notOkFromOpenChannel(node, condition, scope) || lengthsDiffer(condition, (name) => scope.lookup(name)) ? node.childForFieldName('consequence') : null;
           // `if err = informers.Start(context.Background()); err != nil { … }`: only the initializer runs.
           const init = node.childForFieldName('initializer');
           if (init && this.endsFlow(init, scope)) push(visit(init, new Scope(scope)));
