@@ -2994,7 +2994,8 @@ class ModelBuilder {
 
   /**
    * `drain(errc)` where the package's drain receives from that parameter, or `c.await(req, future)`
-   * where the package's only `await` receives from `future.Done`: a receive at the call.
+   * where the package's only `await` receives from `future.Done`: a receive at the call. One for each
+   * channel it waits on: `watch(in, done)` looping over a select of both receives, until done.
    */
   private noteArgumentJoin(call: Node, callee: Node | undefined, args: Node[], unit: FuncUnit): void {
     if (!callee || call.parent?.type === 'go_statement') return;
@@ -3006,7 +3007,6 @@ class ModelBuilder {
       const deferred = call.parent?.type === 'defer_statement';
       // A group's closure too, when it (or the call that started it) signals that channel.
       unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name), ordersClosures: true, channel: name });
-      return;
     }
   }
 
