@@ -4,7 +4,7 @@
  * the goroutine's own writes; this is the other half, where the goroutine only reads.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn, statementOf } from '../semantic/model.js';
+import { mightSpawn, statementOf, within } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -136,6 +136,57 @@ function setOnceBeforeStart(model: FileModel, a: Access, b: Access): boolean {
   return accesses.every((w) => w === b || w.kind !== 'write' || w.path.length > 0 || (!!declared && w.node.startIndex >= declared.startIndex && w.node.endIndex <= declared.endIndex));
 }
 
+/**
+ * `if cmd != nil { continue }; cmd = exec.Command(…); ptmx, err = pty.Start(cmd); go func() { …ptmx… }()`
+ * in a loop: once cmd is set for good, every later turn leaves before the assignment, so it runs once,
+ * before the goroutine it starts. Only when nothing else assigns either variable and cmd's value is
+ * never nil (an address, a literal, or a call the models say returns non-nil).
+ */
+function setAfterOnceGuard(model: FileModel, a: Access, b: Access): boolean {
+  const site = a.thread.spawn?.site;
+  const write = statementOf(b.node);
+  const list = write?.parent;
+  if (!site || write?.type !== 'assignment_statement' || list?.type !== 'statement_list' || site.startIndex < write.endIndex || site.endIndex > list.endIndex) return false;
+  if (!(write.childForFieldName('left')?.namedChildren ?? []).some((l) => l.id === b.node.id)) return false;
+  const before = list.namedChildren.filter((st) => st.endIndex <= write.startIndex);
+  const guardAt = before.findIndex((st) => onceGuardOf(st) !== undefined);
+  if (guardAt < 0) return false;
+  const guard = onceGuardOf(before[guardAt])!;
+  const setter = before.slice(guardAt + 1).find((st) => st.type === 'assignment_statement' && st.childForFieldName('left')?.text === guard.text);
+  const value = setter?.childForFieldName('right')?.namedChildren ?? [];
+  if (!setter || value.length !== 1 || !neverNil(model, value[0])) return false;
+  const guardDecl = model.resolve(guard);
+  if (!guardDecl || guardDecl.packageLevel) return false;
+  const onlyWrite = (decl: typeof guardDecl, allowed: Node) => {
+    const declared = statementOf(decl.node);
+    return model.accessesOf(decl).every((w) => w.kind !== 'write' || w.path.length > 0 || within(w.node, allowed) || (!!declared && within(w.node, declared)));
+  };
+  return onlyWrite(guardDecl, setter) && onlyWrite(b.decl, write);
+}
+
+/** `if x != nil { continue }` (or return, or break) with nothing else: the identifier x. */
+function onceGuardOf(st: Node): Node | undefined {
+  if (st.type !== 'if_statement' || st.childForFieldName('initializer') || st.childForFieldName('alternative')) return undefined;
+  const cond = st.childForFieldName('condition');
+  if (cond?.type !== 'binary_expression' || !/^\s*\w+\s*!=\s*nil\s*$/.test(cond.text)) return undefined;
+  const body = st.childForFieldName('consequence')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+  if (body.length !== 1 || !['continue_statement', 'return_statement', 'break_statement'].includes(body[0].type)) return undefined;
+  const tested = cond.childForFieldName('left');
+  return tested?.type === 'identifier' ? tested : undefined;
+}
+
+/** A value that is never nil: `&T{}`, a composite literal, `make`, `new`, or a call the models say returns non-nil. */
+function neverNil(model: FileModel, value: Node): boolean {
+  if (value.type === 'composite_literal' || value.type === 'func_literal') return true;
+  if (value.type === 'unary_expression' && value.child(0)?.type === '&') return value.childForFieldName('operand')?.type === 'composite_literal';
+  if (value.type !== 'call_expression') return false;
+  const fn = value.childForFieldName('function');
+  if (fn?.type === 'identifier') return fn.text === 'make' || fn.text === 'new';
+  const alias = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  if (alias?.type !== 'identifier' || !model.imports.has(alias.text)) return false;
+  return model.models.packageFunc(model.imports.get(alias.text), alias.text, fn!.childForFieldName('field')?.text ?? '')?.nonNilResult === true;
+}
+
 export const reassignedCapture: Rule = {
   meta: {
     id: 'reassigned-capture',
@@ -173,7 +224,7 @@ export const reassignedCapture: Rule = {
       // A goroutine that also assigns the variable is closure-write's to report.
       if (writesOf(a.thread).has(`${decl.node.startIndex}`)) continue;
       if (!unsynchronized(model, a)) continue;
-      const all = racingReassignments(model, a).filter((b) => !setOnceBeforeStart(model, a, b));
+      const all = racingReassignments(model, a).filter((b) => !setOnceBeforeStart(model, a, b) && !setAfterOnceGuard(model, a, b));
       if (all.length === 0) continue;
       // A read at the goroutine's start usually runs before whatever the function waits for before
       // it reassigns: only late reads, or a reassignment that follows the `go` at once, are reported.
