@@ -67,9 +67,15 @@ function receiveStatementChannel(stmt: Node): string | undefined {
   return expr.childForFieldName('operand')?.text;
 }
 
-/** Whether the branch waits for one of `done` before `node`: a receive earlier in a statement list around node. */
+/**
+ * Whether the branch waits for one of `done` before `node`: a receive earlier in a statement list
+ * around node, or in the initializer of an `if` around it (`if err := <-done; err != nil {…} else {…}`).
+ */
 function waitsBefore(node: Node, branch: Node, done: ReadonlySet<string>): boolean {
   for (let cur: Node | null = node; cur && cur.id !== branch.id; cur = cur.parent) {
+    const init = cur.parent?.type === 'if_statement' && cur.type === 'block' ? cur.parent.childForFieldName('initializer') : null;
+    const received = init ? receiveStatementChannel(init) : undefined;
+    if (received && done.has(received)) return true;
     const list = cur.parent;
     if (list?.type !== 'statement_list' && list?.id !== branch.id) continue;
     for (const sibling of list.namedChildren) {
