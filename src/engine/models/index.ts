@@ -45,6 +45,8 @@ export interface FuncModel {
   runsUntilDone?: number;
   /** The call never returns a nil error (`fmt.Errorf`, `errors.New`): an error variable set from it is non-nil. */
   nonNilResult?: boolean;
+  /** Sibling calls in one callback run their own callbacks in separate passes, never two in one (goconvey's `Convey`). */
+  separatePasses?: boolean;
   /** A constructor handed a channel (argument `arg`) that a method of the value it builds closes (client-go's `portforward.New`: `ForwardPorts` closes its ready channel once listening). */
   closedBy?: { arg: number; method: string };
   /** A reader's constructor whose stream is that of this argument, ending only where the argument's ends (`io.TeeReader`, `bufio.NewReader`). */

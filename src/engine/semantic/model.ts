@@ -1353,6 +1353,16 @@ class ModelBuilder {
   }
 
   /** The model of the function or method a call calls: by import path and receiver type where known. */
+  /** Whether a call is of a models `separatePasses` function, also dot-imported (`Convey(…)` for goconvey's). */
+  separatePassesCall(call: Node): boolean {
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier') {
+      if (this.funcNodes.has(fn.text) || this.siblings.some((b) => b.funcNodes.has(fn.text))) return false;
+      return this.dotImports.some((path) => this.models.packageFunc(path, '', fn.text)?.separatePasses === true);
+    }
+    return this.calleeModel(call)?.model.separatePasses === true;
+  }
+
   calleeModel(call: Node, scope?: Scope): FuncMatch | undefined {
     const fn = call.childForFieldName('function');
     if (fn?.type !== 'selector_expression') return undefined;
@@ -5704,6 +5714,27 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!g) guardsAt.set(key, (g = guardsOf(node, guardDescender.ancestors(node) ?? [], top)));
     return g;
   };
+  /** The calls of a `separatePasses` function (goconvey's `Convey`) whose callbacks hold node, below top. */
+  const passCallsAround = (node: Node, top: Node): Node[] => {
+    const calls: Node[] = [];
+    for (let n = node.parent; n && n.startIndex >= top.startIndex && n.id !== top.id; n = n.parent) {
+      const call = n.type === 'func_literal' && n.parent?.type === 'argument_list' ? n.parent.parent : null;
+      if (call?.type === 'call_expression' && b.separatePassesCall(call)) calls.push(call);
+    }
+    return calls;
+  };
+  /** Whether x and y sit in the callbacks of two sibling `Convey` calls: each pass runs one of them. */
+  const inSeparatePasses = (x: Node, y: Node, top: Node): boolean => {
+    const cx = passCallsAround(x, top);
+    if (cx.length === 0) return false;
+    const cy = passCallsAround(y, top);
+    const holder = (call: Node) => {
+      let n = call.parent;
+      while (n && n.type !== 'func_literal' && n.type !== 'function_declaration' && n.type !== 'method_declaration') n = n.parent;
+      return n?.id;
+    };
+    return cx.some((c) => !cy.some((d) => d.id === c.id) && cy.some((d) => !cx.some((e) => e.id === d.id) && holder(c) === holder(d)));
+  };
   /** Two sibling goroutines' accesses under conditions that cannot both hold in one call (`if pool {…}`, `if !pool {…}`). */
   const exclusiveGuards = (x: Access, y: Access, top: Node): boolean => {
     const gx = guardsAtNode(x.node, top);
@@ -5717,6 +5748,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
    */
   const exclusiveWithParent = (site: Node | undefined, access: Access, parent: FuncUnit): boolean => {
     if (!site) return false;
+    if (inSeparatePasses(site, access.node, parent.node)) return true;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
     if (failurePathExclusive(site, access.node, parent.node, (value) => value.type === 'call_expression' && b.calleeModel(value)?.model.nonNilResult === true, ancestorsOf)) return true;
     const gs = guardsAtNode(site, parent.node);
@@ -5768,6 +5800,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       }
       // Both run on a UI toolkit's event loop, one callback at a time.
       if (uiCallbackAt(a.node, ta) && uiCallbackAt(b2.node, tb)) return false;
+      const [siteA, siteB] = [chainA[i - 1].spawn!.site, chainB[j - 1].spawn!.site];
+      if (siteA && siteB && inSeparatePasses(siteA, siteB, chainA[i].node)) return false;
       return !exclusiveGuards(a, b2, chainA[i].node);
     }
     return false;
