@@ -513,11 +513,12 @@ function loopLeftOnlyBy(selectCase: Node): Node | undefined {
 
 /**
  * `stop := false; for !stop { select { case <-done: …; stop = true } }`: the loop whose condition only
- * this case's own `stop = true` ends, with no break of it and no goto.
+ * this case's own `stop = true` ends, with no break of it and no goto. The same with the flag the other
+ * way round: `wait := true; for wait { … case err := <-errc: wait = false … }`.
  */
 function loopEndedByFlag(selectCase: Node, list: Node | undefined): Node | undefined {
-  const flags = new Set((list?.namedChildren ?? []).map(trueAssigned).filter((n): n is string => n !== undefined));
-  if (flags.size === 0) return undefined;
+  const sets = (list?.namedChildren ?? []).map(boolAssigned).filter((a): a is { name: string; value: boolean } => a !== undefined);
+  if (sets.length === 0) return undefined;
   let loop: Node | null = selectCase.parent;
   while (loop && loop.type !== 'for_statement') {
     if (loop.type === 'func_literal' || loop.type === 'function_declaration' || loop.type === 'method_declaration') return undefined;
@@ -525,16 +526,20 @@ function loopEndedByFlag(selectCase: Node, list: Node | undefined): Node | undef
   }
   const body = loop?.childForFieldName('body');
   const cond = loop?.namedChildren.find((c) => c.id !== body?.id);
-  if (!loop || !body || loop.namedChildCount !== 2 || cond?.type !== 'unary_expression' || cond.child(0)?.type !== '!') return undefined;
-  const flag = cond.childForFieldName('operand');
-  if (flag?.type !== 'identifier' || !flags.has(flag.text)) return undefined;
-  // It starts false, just before the loop.
+  if (!loop || !body || loop.namedChildCount !== 2 || !cond) return undefined;
+  // `for !stop` runs while stop is false and ends on `stop = true`; `for wait`, the other way round.
+  const negated = cond.type === 'unary_expression' && cond.child(0)?.type === '!';
+  const flag = negated ? cond.childForFieldName('operand') : cond;
+  if (flag?.type !== 'identifier' || !sets.some((a) => a.name === flag.text && a.value === negated)) return undefined;
+  // It starts so the loop runs, just before the loop.
   let before = loop.previousNamedSibling;
   while (before?.type === 'comment') before = before.previousNamedSibling;
-  if (!before || !new RegExp(`^(?:${flag.text}\\s*:=\\s*false|var\\s+${flag.text}\\s+(?:bool|=\\s*false))\\s*$`).test(before.text)) return undefined;
+  const start = negated ? 'false' : 'true';
+  const startDecl = negated ? `var\\s+${flag.text}\\s+(?:bool|=\\s*false)` : `var\\s+${flag.text}(?:\\s+bool)?\\s*=\\s*true`;
+  if (!before || !new RegExp(`^(?:${flag.text}\\s*:=\\s*${start}|${startDecl})\\s*$`).test(before.text)) return undefined;
   // Nothing else in the loop sets it or leaves the loop.
   for (const write of body.descendantsOfType(['assignment_statement', 'short_var_declaration'])) {
-    if (write.parent?.id === list!.id && trueAssigned(write) === flag.text) continue;
+    if (write.parent?.id === list!.id && boolAssigned(write)?.name === flag.text && boolAssigned(write)?.value === negated) continue;
     if ((write.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === flag.text)) return undefined;
   }
   for (const jump of body.descendantsOfType(['break_statement', 'goto_statement'])) {
@@ -543,12 +548,13 @@ function loopEndedByFlag(selectCase: Node, list: Node | undefined): Node | undef
   return loop;
 }
 
-/** `stop` for the statement `stop = true`. */
-function trueAssigned(stmt: Node): string | undefined {
+/** `stop` and true for the statement `stop = true`; `wait` and false for `wait = false`. */
+function boolAssigned(stmt: Node): { name: string; value: boolean } | undefined {
   if (stmt.type !== 'assignment_statement' || stmt.children.find((c) => !c.isNamed)?.type !== '=') return undefined;
   const left = stmt.childForFieldName('left')?.namedChildren ?? [];
   const right = stmt.childForFieldName('right')?.namedChildren ?? [];
-  return left.length === 1 && left[0]!.type === 'identifier' && right.length === 1 && right[0]!.type === 'true' ? left[0]!.text : undefined;
+  const value = right.length === 1 && (right[0]!.type === 'true' || right[0]!.type === 'false') ? right[0]!.type === 'true' : undefined;
+  return left.length === 1 && left[0]!.type === 'identifier' && value !== undefined ? { name: left[0]!.text, value } : undefined;
 }
 
 /** The label of the statement right after `stmt` in its block (`finished` for `for { … }` then `finished: …`). */
