@@ -1359,6 +1359,17 @@ class ModelBuilder {
   }
 
   /** The model of the function or method a call calls: by import path and receiver type where known. */
+  /** Whether the file calls a function by the name of a models `separatePasses` one; read once. */
+  get mayCallSeparatePasses(): boolean {
+    if (this.separatePassesNamed === undefined) {
+      const names = this.models.entries.flatMap((e) => ('func' in e && e.separatePasses ? [e.func.slice(e.func.lastIndexOf('.') + 1)] : []));
+      this.separatePassesNamed = names.some((n) => new RegExp(`\\b${n}\\s*\\(`).test(this.source));
+    }
+    return this.separatePassesNamed;
+  }
+
+  private separatePassesNamed: boolean | undefined;
+
   /** Whether a call is of a models `separatePasses` function, also dot-imported (`Convey(…)` for goconvey's). */
   separatePassesCall(call: Node): boolean {
     const fn = call.childForFieldName('function');
@@ -5373,10 +5384,17 @@ function keyOfTurn(expr: Node, loop: Node, declOf: (ident: Node) => Decl | undef
 function isTurnCounter(name: string, loop: Node): boolean {
   const update = loop.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('update')?.text ?? '';
   if (!new RegExp(`^${name}\\s*(?:\\+\\+|--|[-+]=\\s*\\d+)$`).test(update)) return false;
-  // Without comments and string contents: `s, (s+1)%3 // u = …` assigns nothing.
-  const body = withoutComments(loop.childForFieldName('body')?.text ?? '', true);
+  // Without comments and string contents: `s, (s+1)%3 // u = …` assigns nothing. Asked once per
+  // access and guard level, so the blanked body is kept per loop.
+  let bodies = loopBodies.get(loop.tree);
+  if (!bodies) loopBodies.set(loop.tree, (bodies = new Map()));
+  let body = bodies.get(loop.startIndex);
+  if (body === undefined) bodies.set(loop.startIndex, (body = withoutComments(loop.childForFieldName('body')?.text ?? '', true)));
   return !new RegExp(`(?<![\\w.])${name}\\s*(?:[-+*/%|&^]?=(?!=)|\\+\\+|--|,[^=\\n]*=(?!=))`).test(body);
 }
+
+/** A loop's body without comments and string contents, by the loop's start, per tree. */
+const loopBodies = new WeakMap<Parser.Tree, Map<number, string>>();
 
 /**
  * The innermost loop around a spawn site within `top`, unless an `if` between them lets one turn at
@@ -5721,8 +5739,13 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     return g;
   };
   /** The calls of a `separatePasses` function (goconvey's `Convey`) whose callbacks hold node, below top. */
+  const passCalls = new Map<string, Node[]>();
   const passCallsAround = (node: Node, top: Node): Node[] => {
+    const key = `${node.startIndex}:${node.endIndex}:${top.startIndex}`;
+    const known = passCalls.get(key);
+    if (known) return known;
     const calls: Node[] = [];
+    passCalls.set(key, calls);
     for (let n = node.parent; n && n.startIndex >= top.startIndex && n.id !== top.id; n = n.parent) {
       const call = n.type === 'func_literal' && n.parent?.type === 'argument_list' ? n.parent.parent : null;
       if (call?.type === 'call_expression' && b.separatePassesCall(call)) calls.push(call);
@@ -5731,6 +5754,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   };
   /** Whether x and y sit in the callbacks of two sibling `Convey` calls: each pass runs one of them. */
   const inSeparatePasses = (x: Node, y: Node, top: Node): boolean => {
+    // Most files call no such function: asking costs a walk up from each node, for every pair.
+    if (!b.mayCallSeparatePasses) return false;
     const cx = passCallsAround(x, top);
     if (cx.length === 0) return false;
     const cy = passCallsAround(y, top);
