@@ -1358,7 +1358,6 @@ class ModelBuilder {
     return slot ? { serial: true, slot } : {};
   }
 
-  /** The model of the function or method a call calls: by import path and receiver type where known. */
   /** Whether the file calls a function by the name of a models `separatePasses` one; read once. */
   get mayCallSeparatePasses(): boolean {
     if (this.separatePassesNamed === undefined) {
@@ -1380,6 +1379,7 @@ class ModelBuilder {
     return this.calleeModel(call)?.model.separatePasses === true;
   }
 
+  /** The model of the function or method a call calls: by import path and receiver type where known. */
   calleeModel(call: Node, scope?: Scope): FuncMatch | undefined {
     const fn = call.childForFieldName('function');
     if (fn?.type !== 'selector_expression') return undefined;
