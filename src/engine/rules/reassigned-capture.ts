@@ -182,9 +182,7 @@ function neverNil(model: FileModel, value: Node): boolean {
   if (value.type !== 'call_expression') return false;
   const fn = value.childForFieldName('function');
   if (fn?.type === 'identifier') return fn.text === 'make' || fn.text === 'new';
-  const alias = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-  if (alias?.type !== 'identifier' || !model.imports.has(alias.text)) return false;
-  return model.models.packageFunc(model.imports.get(alias.text), alias.text, fn!.childForFieldName('field')?.text ?? '')?.nonNilResult === true;
+  return model.calleeModel(value)?.model.nonNilResult === true;
 }
 
 export const reassignedCapture: Rule = {
