@@ -4590,6 +4590,45 @@ function cleanupSkippedAfterStart(site: Node, access: Node, fn: Node): boolean {
   );
 }
 
+/**
+ * The stretch of a function that a goroutine's start never reaches because the start is followed by an
+ * unconditional `goto L` further down (`go fill(); goto wait`): from the jump to L's statement. What
+ * follows L counts as reached, from the start of any loop around L, and back to every label a `goto`
+ * below leads to. Undefined when some other jump (`break`, `continue`, another `goto`) could leave the
+ * statements between the start and the jump, or when the jump is not there.
+ */
+function skippedByGoto(site: Node, fn: Node): { from: number; to: number } | undefined {
+  let stmt: Node | null = site;
+  while (stmt && stmt.parent?.type !== 'statement_list') stmt = stmt.parent;
+  if (!stmt || !within(stmt, fn)) return undefined;
+  let jump: Node | null = stmt.nextNamedSibling;
+  for (; jump && jump.type !== 'goto_statement'; jump = jump.nextNamedSibling) {
+    if (jump.type === 'labeled_statement' || /\b(?:break|continue|goto|fallthrough)\b/.test(jump.text)) return undefined;
+  }
+  const target = jump?.namedChildren.find((c) => c.type === 'label_name')?.text;
+  if (!jump || !target) return undefined;
+  const labels = new Map<string, number>();
+  for (const l of fn.descendantsOfType('labeled_statement')) {
+    const name = l.namedChild(0)?.text;
+    if (name) labels.set(name, l.startIndex);
+  }
+  let to = labels.get(target);
+  if (to === undefined || to < jump.endIndex) return undefined;
+  const loops = fn.descendantsOfType(['for_statement']);
+  const gotos = fn.descendantsOfType('goto_statement');
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const loop of loops) {
+      if (loop.startIndex < to && loop.endIndex > to) [to, moved] = [loop.startIndex, true];
+    }
+    for (const g of gotos) {
+      const back = labels.get(g.namedChildren.find((c) => c.type === 'label_name')?.text ?? '');
+      if (g.startIndex >= to && back !== undefined && back < to) [to, moved] = [back, true];
+    }
+  }
+  return to > jump.endIndex ? { from: jump.endIndex, to } : undefined;
+}
+
 /** The `if`s around a start or an access that the failure-path check reads, innermost first. */
 const MAX_FAILURE_IFS = 8;
 
@@ -5773,6 +5812,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     const gy = guardsAtNode(y.node, top);
     return gy.atoms.length > 0 && contradiction(gx, gy, top) !== undefined;
   };
+  const fileHasGoto = /\bgoto\b/.test(b.source);
+  const skippedByGotoAt = new Map<number, { from: number; to: number } | null>();
   /**
    * A goroutine started under a condition and its parent's access under the opposite one
    * (`if follow { go func() { err = f() }() } else { err = f(); if err != nil {…} }`): one call runs one.
@@ -5781,6 +5822,12 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!site) return false;
     if (inSeparatePasses(site, access.node, parent.node)) return true;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
+    if (fileHasGoto) {
+      let skipped = skippedByGotoAt.get(site.id);
+      if (skipped === undefined) skippedByGotoAt.set(site.id, (skipped = skippedByGoto(site, parent.node) ?? null));
+      const at = access.node.startIndex;
+      if (skipped && at >= skipped.from && at < skipped.to) return true;
+    }
     if (failurePathExclusive(site, access.node, parent.node, (value) => value.type === 'call_expression' && b.calleeModel(value)?.model.nonNilResult === true, ancestorsOf)) return true;
     const gs = guardsAtNode(site, parent.node);
     if (gs.atoms.length === 0) return false;
