@@ -4161,6 +4161,14 @@ export function signalsAtEnd(g: FuncUnit): Signals {
     if (call?.type === 'call_expression') noteSignal(call, out);
     if (k === statements.length - 1) noteSend(st, out);
   }
+  // `defer func() { …; wg.Done() }()` first: the deferred closure runs last, and signals last.
+  const deferred = statements[0]?.type === 'defer_statement' ? statements[0].namedChild(0) : null;
+  const literal = deferred?.type === 'call_expression' && callArguments(deferred).length === 0 ? deferred.childForFieldName('function') : null;
+  if (literal?.type === 'func_literal' && !/\breturn\b/.test(literal.text)) {
+    const last = bodyStatements(literal).filter((st) => st.type !== 'comment').pop();
+    const call = last?.type === 'expression_statement' ? last.namedChild(0) : null;
+    if (call?.type === 'call_expression') noteSignal(call, out);
+  }
   return out;
 }
 
@@ -4341,8 +4349,8 @@ function isReceiveOf(before: string): boolean {
  * `go func() { pre.Wait(); … }()`). Code of g written after the wait, callbacks included, runs after it.
  */
 function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, siblingAccess: Access): boolean {
-  // A sibling a loop starts again may start after the wait has ended.
-  if (g.node.type !== 'func_literal' || sibling.spawn?.loop || access.thread !== g) return false;
+  // A sibling a loop starts again may start after the wait has ended, unless that loop is over before g starts.
+  if (g.node.type !== 'func_literal' || access.thread !== g || (sibling.spawn?.loop && !loopsEndBefore(sibling.spawn, g.spawn))) return false;
   const signals = signalsAtEnd(sibling);
   // `if … { originWG.Wait(); r.result = origin }` in a worker's loop: a Wait earlier in a block that holds the access.
   if (signals.done.length > 0 && waitsBefore(access.node, g.node).some((name) => signals.done.includes(name))) return true;
@@ -4367,6 +4375,20 @@ function waitsForSibling(access: Access, g: FuncUnit, sibling: FuncUnit, sibling
   if (siblingAccess.thread !== sibling) return false;
   const later = signalsAfter(sibling, siblingAccess.node.endIndex);
   return waits.some((w) => w.end <= access.node.startIndex && later[w.kind].includes(w.name));
+}
+
+/**
+ * Whether every loop around `s`'s start, in the function that starts it, is over before `later` starts
+ * from the same function, itself in no loop: no turn can start another `s` once `later` runs.
+ */
+function loopsEndBefore(s: Spawn, later: Spawn | undefined): boolean {
+  if (!later?.site || !s.site || later.loop || later.parent !== s.parent || !s.parent) return false;
+  const top = s.parent.node;
+  for (let n = s.site.parent; n && n.id !== top.id; n = n.parent) {
+    if (n.type === 'func_literal') return false;
+    if (n.type === 'for_statement' && n.endIndex > later.site.startIndex) return false;
+  }
+  return true;
 }
 
 /**
