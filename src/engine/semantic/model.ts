@@ -4651,6 +4651,99 @@ function skippedByGoto(site: Node, fn: Node): { from: number; to: number } | und
   return to > jump.endIndex ? { from: jump.endIndex, to } : undefined;
 }
 
+/**
+ * A pointer the function only ever sets non-nil, and sets before the start: `if spill == nil && lagging() {
+ * spill = f; go drain() }` beside `if spill != nil { … } else { lastSend = now }`. Once the goroutine
+ * runs, spill stays set, so an access only while it is nil came before the start. Every assignment of
+ * the function's own variable must be non-nil (`&T{…}`, `new`, `make`, a literal, or a call's result
+ * beside an `err` the next statement returns on, also through a local), none in a func literal, and its
+ * address never taken.
+ */
+function setOnceBeforeStart(site: Node, access: Node, fn: Node): boolean {
+  const name = nilOnlyGuard(access, fn)?.name;
+  if (!name || new RegExp(`(?<!&)&\\s*${escapeRegExp(name)}(?![\\w.])`).test(fn.text)) return false;
+  const assigns = (st: Node) => (st.childForFieldName('left')?.namedChildren ?? []).some((l) => l.type === 'identifier' && l.text === name);
+  const assignments = fn.descendantsOfType(['assignment_statement', 'short_var_declaration']).filter(assigns);
+  if (assignments.length === 0 || assignments.some((st) => functionAround(st)?.id !== fn.id || st.type === 'short_var_declaration' || !setsNonNil(st, name, fn))) return false;
+  // One of them stands before the start, in a block that holds it.
+  for (let cur: Node = site; cur.parent && cur.id !== fn.id; cur = cur.parent) {
+    if (cur.type === 'func_literal' && cur.id !== site.id && !within(site, cur)) return false;
+    if (cur.parent.type !== 'statement_list') continue;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) if (assignments.some((a) => a.id === st!.id)) return true;
+  }
+  return false;
+}
+
+/**
+ * A start in a loop that runs at most once: inside the loop, under `if x == nil && …`, which sets x
+ * before the start and never back (setOnceBeforeStart).
+ */
+function startsOnceInLoop(s: Spawn): boolean {
+  let known = startsOnce.get(s);
+  if (known === undefined) startsOnce.set(s, (known = computeStartsOnceInLoop(s)));
+  return known;
+}
+const startsOnce = new WeakMap<Spawn, boolean>();
+
+function computeStartsOnceInLoop(s: Spawn): boolean {
+  const fn = s.parent?.node;
+  const guard = s.site && fn ? nilOnlyGuard(s.site, fn) : undefined;
+  if (!guard) return false;
+  for (let cur = s.site!.parent; cur && cur.id !== guard.stmt.id; cur = cur.parent) if (cur.type === 'for_statement') return false;
+  return setOnceBeforeStart(s.site!, s.site!, fn!);
+}
+
+/** The variable an access runs only while nil: in `if x == nil {…}` (or an `&&` term), or the `else` of `if x != nil {…}` (or an `||` term). */
+function nilOnlyGuard(access: Node, fn: Node): { name: string; stmt: Node } | undefined {
+  for (let cur: Node = access; cur.parent && cur.id !== fn.id; cur = cur.parent) {
+    const parent = cur.parent;
+    if (cur.type === 'func_literal') return undefined;
+    if (parent.type !== 'if_statement') continue;
+    const cond = parent.childForFieldName('condition');
+    if (!cond) continue;
+    const inElse = parent.childForFieldName('alternative')?.id === cur.id;
+    const inThen = parent.childForFieldName('consequence')?.id === cur.id;
+    if (!inElse && !inThen) continue;
+    const terms = cond.text.split(inElse ? '||' : '&&').map((t) => t.trim());
+    for (const t of terms) {
+      const m = (inElse ? /^(\w+)\s*!=\s*nil$/ : /^(\w+)\s*==\s*nil$/).exec(t);
+      if (m && !/[|&]/.test(cond.text.replace(inElse ? /\|\|/g : /&&/g, ''))) return { name: m[1], stmt: parent };
+    }
+  }
+  return undefined;
+}
+
+/** Whether an assignment gives `name` a value that cannot be nil (see setOnceBeforeStart). */
+function setsNonNil(st: Node, name: string, fn: Node): boolean {
+  const left = st.childForFieldName('left')?.namedChildren ?? [];
+  const right = st.childForFieldName('right')?.namedChildren ?? [];
+  const index = left.findIndex((l) => l.text === name);
+  if (left.length === right.length) {
+    const value = right[index];
+    if (value.type === 'unary_expression' && value.child(0)?.type === '&') return true;
+    if (value.type === 'composite_literal') return true;
+    if (value.type === 'call_expression' && /^(?:new|make)$/.test(value.childForFieldName('function')?.text ?? '')) return true;
+    if (value.type !== 'identifier' || left.length !== 1) return false;
+    // `spill = f`, with `f, err := open()` and a return on err before it.
+    const decl = fn.descendantsOfType('short_var_declaration').find((d) => d.endIndex <= st.startIndex && (d.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === value.text));
+    return !!decl && checkedCallResult(decl, value.text);
+  }
+  return checkedCallResult(st, name);
+}
+
+/** `a, x, err = f()` whose next statement is `if err != nil { …; return … }`: x comes back with a nil error. */
+function checkedCallResult(st: Node, name: string): boolean {
+  const left = st.childForFieldName('left')?.namedChildren ?? [];
+  const right = st.childForFieldName('right')?.namedChildren ?? [];
+  const err = left[left.length - 1]?.text;
+  if (right.length !== 1 || right[0].type !== 'call_expression' || left.length < 2 || left[left.length - 1].text === name || !err || err === '_') return false;
+  let next = st.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  if (next?.type !== 'if_statement' || next.childForFieldName('initializer') || next.childForFieldName('alternative')) return false;
+  if (!new RegExp(`^${escapeRegExp(err)}\\s*!=\\s*nil$`).test(next.childForFieldName('condition')?.text ?? '')) return false;
+  return statementsOf(next.childForFieldName('consequence')).filter((c) => c.type !== 'comment').pop()?.type === 'return_statement';
+}
+
 /** The `if`s around a start or an access that the failure-path check reads, innermost first. */
 const MAX_FAILURE_IFS = 8;
 
@@ -5168,7 +5261,7 @@ function repeatedFrom(loop: Node): number {
 
 /** Whether the loop around a spawn runs the unit many times without a join inside the loop. */
 function repeatsInLoop(s: Spawn): boolean {
-  if (!s.loop || !s.site || leavesTheLoopAfter(s.site)) return false;
+  if (!s.loop || !s.site || leavesTheLoopAfter(s.site) || startsOnceInLoop(s)) return false;
   const j = joinAfter(s, s.site.endIndex);
   return !j || joinPosFor(j, s) > s.loop.endIndex;
 }
@@ -5844,6 +5937,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!site) return false;
     if (inSeparatePasses(site, access.node, parent.node)) return true;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
+    if (setOnceBeforeStart(site, access.node, parent.node)) return true;
     if (fileHasGoto) {
       let skipped = skippedByGotoAt.get(site.id);
       if (skipped === undefined) skippedByGotoAt.set(site.id, (skipped = skippedByGoto(site, parent.node) ?? null));
