@@ -4,7 +4,7 @@
  * the goroutine's own writes; this is the other half, where the goroutine only reads.
  */
 import { onlyWalkedBodies, type Rule } from '../rule.js';
-import { mightSpawn, statementOf, within } from '../semantic/model.js';
+import { mightSpawn, neverNilValue, statementOf, within } from '../semantic/model.js';
 import type { Access, FileModel, FuncUnit, Node } from '../semantic/model.js';
 import { inParallelTest, isOuter, unsynchronized } from './conflicts.js';
 import { describeThread, lineOf, spanOf } from './describe.js';
@@ -154,7 +154,7 @@ function setAfterOnceGuard(model: FileModel, a: Access, b: Access): boolean {
   const guard = onceGuardOf(before[guardAt])!;
   const setter = before.slice(guardAt + 1).find((st) => st.type === 'assignment_statement' && st.childForFieldName('left')?.text === guard.text);
   const value = setter?.childForFieldName('right')?.namedChildren ?? [];
-  if (!setter || value.length !== 1 || !neverNil(model, value[0])) return false;
+  if (!setter || value.length !== 1 || !neverNilValue(value[0], (call) => model.calleeModel(call)?.model.nonNilResult === true)) return false;
   const guardDecl = model.resolve(guard);
   if (!guardDecl || guardDecl.packageLevel) return false;
   const onlyWrite = (decl: typeof guardDecl, allowed: Node) => {
@@ -173,16 +173,6 @@ function onceGuardOf(st: Node): Node | undefined {
   if (body.length !== 1 || !['continue_statement', 'return_statement', 'break_statement'].includes(body[0].type)) return undefined;
   const tested = cond.childForFieldName('left');
   return tested?.type === 'identifier' ? tested : undefined;
-}
-
-/** A value that is never nil: `&T{}`, a composite literal, `make`, `new`, or a call the models say returns non-nil. */
-function neverNil(model: FileModel, value: Node): boolean {
-  if (value.type === 'composite_literal' || value.type === 'func_literal') return true;
-  if (value.type === 'unary_expression' && value.child(0)?.type === '&') return value.childForFieldName('operand')?.type === 'composite_literal';
-  if (value.type !== 'call_expression') return false;
-  const fn = value.childForFieldName('function');
-  if (fn?.type === 'identifier') return fn.text === 'make' || fn.text === 'new';
-  return model.calleeModel(value)?.model.nonNilResult === true;
 }
 
 export const reassignedCapture: Rule = {

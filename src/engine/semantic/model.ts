@@ -4652,14 +4652,14 @@ function skippedByGoto(site: Node, fn: Node): { from: number; to: number } | und
 }
 
 /**
- * A pointer the function only ever sets non-nil, and sets before the start: `if spill == nil && lagging() {
+ * A pointer the function only ever sets non-nil, and sets before the start (set for good): `if spill == nil && lagging() {
  * spill = f; go drain() }` beside `if spill != nil { … } else { lastSend = now }`. Once the goroutine
  * runs, spill stays set, so an access only while it is nil came before the start. Every assignment of
  * the function's own variable must be non-nil (`&T{…}`, `new`, `make`, a literal, or a call's result
  * beside an `err` the next statement returns on, also through a local), none in a func literal, and its
  * address never taken.
  */
-function setOnceBeforeStart(site: Node, access: Node, fn: Node): boolean {
+function setForGoodBeforeStart(site: Node, access: Node, fn: Node): boolean {
   const name = nilOnlyGuard(access, fn)?.name;
   if (!name || new RegExp(`(?<!&)&\\s*${escapeRegExp(name)}(?![\\w.])`).test(fn.text)) return false;
   const assigns = (st: Node) => (st.childForFieldName('left')?.namedChildren ?? []).some((l) => l.type === 'identifier' && l.text === name);
@@ -4676,7 +4676,7 @@ function setOnceBeforeStart(site: Node, access: Node, fn: Node): boolean {
 
 /**
  * A start in a loop that runs at most once: inside the loop, under `if x == nil && …`, which sets x
- * before the start and never back (setOnceBeforeStart).
+ * before the start and never back (setForGoodBeforeStart).
  */
 function startsOnceInLoop(s: Spawn): boolean {
   let known = startsOnce.get(s);
@@ -4690,7 +4690,7 @@ function computeStartsOnceInLoop(s: Spawn): boolean {
   const guard = s.site && fn ? nilOnlyGuard(s.site, fn) : undefined;
   if (!guard) return false;
   for (let cur = s.site!.parent; cur && cur.id !== guard.stmt.id; cur = cur.parent) if (cur.type === 'for_statement') return false;
-  return setOnceBeforeStart(s.site!, s.site!, fn!);
+  return setForGoodBeforeStart(s.site!, s.site!, fn!);
 }
 
 /** The variable an access runs only while nil: in `if x == nil {…}` (or an `&&` term), or the `else` of `if x != nil {…}` (or an `||` term). */
@@ -4713,16 +4713,27 @@ function nilOnlyGuard(access: Node, fn: Node): { name: string; stmt: Node } | un
   return undefined;
 }
 
-/** Whether an assignment gives `name` a value that cannot be nil (see setOnceBeforeStart). */
+/**
+ * A value that is never nil: an address (`&T{}`, `&x`), a composite or func literal, `make`, `new`, or a
+ * call `nonNilCall` vouches for (the models' `nonNilResult`, where the caller can ask them).
+ */
+export function neverNilValue(value: Node, nonNilCall: (call: Node) => boolean): boolean {
+  if (value.type === 'composite_literal' || value.type === 'func_literal') return true;
+  if (value.type === 'unary_expression') return value.child(0)?.type === '&';
+  if (value.type !== 'call_expression') return false;
+  const fn = value.childForFieldName('function');
+  if (fn?.type === 'identifier' && (fn.text === 'make' || fn.text === 'new')) return true;
+  return nonNilCall(value);
+}
+
+/** Whether an assignment gives `name` a value that cannot be nil (see setForGoodBeforeStart). */
 function setsNonNil(st: Node, name: string, fn: Node): boolean {
   const left = st.childForFieldName('left')?.namedChildren ?? [];
   const right = st.childForFieldName('right')?.namedChildren ?? [];
   const index = left.findIndex((l) => l.text === name);
   if (left.length === right.length) {
     const value = right[index];
-    if (value.type === 'unary_expression' && value.child(0)?.type === '&') return true;
-    if (value.type === 'composite_literal') return true;
-    if (value.type === 'call_expression' && /^(?:new|make)$/.test(value.childForFieldName('function')?.text ?? '')) return true;
+    if (neverNilValue(value, () => false)) return true;
     if (value.type !== 'identifier' || left.length !== 1) return false;
     // `spill = f`, with `f, err := open()` and a return on err before it.
     const decl = fn.descendantsOfType('short_var_declaration').find((d) => d.endIndex <= st.startIndex && (d.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === value.text));
@@ -5937,7 +5948,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!site) return false;
     if (inSeparatePasses(site, access.node, parent.node)) return true;
     if (cleanupSkippedAfterStart(site, access.node, parent.node)) return true;
-    if (setOnceBeforeStart(site, access.node, parent.node)) return true;
+    if (setForGoodBeforeStart(site, access.node, parent.node)) return true;
     if (fileHasGoto) {
       let skipped = skippedByGotoAt.get(site.id);
       if (skipped === undefined) skippedByGotoAt.set(site.id, (skipped = skippedByGoto(site, parent.node) ?? null));
