@@ -9,6 +9,7 @@ import { escapeRegExp } from '../regexp.js';
 import { MUTEX_TYPES, TypeTable, UNKNOWN, named, resultTypes, typeFromNode, typeFromSpelling, typeName, type TypeRef } from './typeref.js';
 import { Gates, ReleasingSends, readAfterReturnedClose } from './gate.js';
 import { UnbufferedReceives } from './unbuffered.js';
+import { TurnTaking } from './turns.js';
 import { Handshakes } from './handshake.js';
 import { Flags } from './flag.js';
 import { contradiction, guardsOf, type Guards } from './conditions.js';
@@ -6195,6 +6196,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     quietConstructor: (call, methods) => b.quietConstructor(call, methods),
   });
   const unbufferedReceives = new UnbufferedReceives({ declOf: (ident) => b.refs.get(ident.startIndex) });
+  const turnTaking = new TurnTaking({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call) });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
@@ -6234,6 +6236,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
         gates.orders(access, g, other) ||
         releasingSends.orders(access, g, other) ||
         unbufferedReceives.orders(access, g, other) ||
+        turnTaking.orders(access, g, other) ||
         flags.orders(access, g, other) ||
         readAfterReturnedClose(access, g, other))) ||
     (runsInPlaceWithin(unit, g) && (testServers?.orders(access, g) ?? false));
