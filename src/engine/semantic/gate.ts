@@ -460,6 +460,13 @@ export function callsIn(stmt: Node): Node[] {
  * stored or sent from anywhere else. A channel field of an object the parent made (`<-al.saves`)
  * counts too, until the parent lets the object out (see publishedAt).
  */
+/** A send or close of a channel, and what the parent runs to make it: the statement, or the func literal around it. */
+interface Release {
+  node: Node;
+  deferred: boolean;
+  madeBy: Node;
+}
+
 export class ReleasingSends {
   constructor(private readonly q: GateQueries) {}
 
@@ -477,7 +484,9 @@ export class ReleasingSends {
       // `go work(ch)` or `go func(in chan T) {…}(ch)`: the parameter stands for the parent's channel.
       const ch = this.handedChannel(r.ch, g) ?? r.ch;
       return (
-        this.releasesOf(ch, parentFn, g)?.every((rel) => rel.deferred || (rel.node.startIndex >= other.endIndex && !inLoopAround(rel.node, other, parentFn))) === true ||
+        this.releasesOf(ch, parentFn, g)?.every(
+          (rel) => !within(rel.node, g.node) && (rel.deferred || (rel.madeBy.startIndex >= other.endIndex && !inLoopAround(rel.madeBy, other, parentFn))),
+        ) === true ||
         this.releasedByMethods(ch, parentFn, g, other)
       );
     });
@@ -648,7 +657,7 @@ export class ReleasingSends {
     return found;
   }
 
-  private readonly releases = new Map<Decl, { node: Node; deferred: boolean }[] | undefined>();
+  private readonly releases = new Map<Decl, Release[] | undefined>();
 
   /** `go work(ch)` or `go func(in chan T) {…}(ch)`, where the call runs g's literal. */
   private handsToLiteral(call: Node | null | undefined, g: FuncUnit): boolean {
@@ -658,14 +667,15 @@ export class ReleasingSends {
   }
 
   /**
-   * The parent's sends on and closes of `ch`, each deferred or in its own flow; undefined when the
-   * channel is not the parent's own local, or is used any other way (passed, stored, sent from a literal).
+   * The parent's sends on and closes of `ch`, each deferred, in its own flow, or in a func literal it
+   * makes (that runs only once made: `eg.Go(func() error { …; close(done) })`); undefined when the
+   * channel is not the parent's own local, or is used any other way (passed, stored, reassigned).
    */
-  private releasesOf(ch: Node, parentFn: Node, g: FuncUnit): { node: Node; deferred: boolean }[] | undefined {
+  private releasesOf(ch: Node, parentFn: Node, g: FuncUnit): Release[] | undefined {
     const decl = this.q.declOf(ch);
     if (!decl || decl.node.startIndex < parentFn.startIndex || decl.node.endIndex > parentFn.endIndex || within(decl.node, g.node)) return undefined;
     if (this.releases.has(decl)) return this.releases.get(decl);
-    let found: { node: Node; deferred: boolean }[] | undefined = [];
+    let found: Release[] | undefined = [];
     for (const use of parentFn.descendantsOfType('identifier')) {
       if (use.text !== ch.text || use.startIndex === decl.node.startIndex || this.q.declOf(use) !== decl) continue;
       const parent = use.parent;
@@ -676,12 +686,14 @@ export class ReleasingSends {
       const send = parent?.type === 'send_statement' && parent.childForFieldName('channel')?.id === use.id ? parent : undefined;
       const close = parent?.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'close' ? parent.parent : undefined;
       const release = send ?? close;
-      const deferred = release ? insideDefer(release, parentFn) : false;
-      if (!release || (!deferred && insideLiteral(release, parentFn))) {
-        found = undefined; // passed, stored, reassigned or sent from a literal: others may send
+      if (!release) {
+        found = undefined; // passed, stored or reassigned: others may send
         break;
       }
-      found.push({ node: release, deferred });
+      // Deferred by the parent itself (`defer close(ch)`, `defer func() { ch <- v }()`), not by a literal it starts.
+      const literal = outermostLiteral(release, parentFn);
+      const deferred = literal ? literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'defer_statement' : insideDefer(release, parentFn);
+      found.push({ node: release, deferred, madeBy: literal ?? release });
     }
     if (found?.length === 0) found = undefined;
     this.releases.set(decl, found);
