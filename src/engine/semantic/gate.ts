@@ -493,6 +493,37 @@ export class ReleasingSends {
   }
 
   /**
+   * The same between sibling goroutines: g reaches `access` only after receiving from a local channel
+   * that only the sibling sends on or closes, after its own access `other`, in its own flow or in a
+   * func literal it makes after it (a callback it installs: `n.onState = func(st S) { states <- st }`).
+   *
+   *     go func() {                                  go func() {
+   *         node = newNode()   // other                  for {
+   *         node.onState = func(st S) { ch <- st }          if st, ok := <-ch; ok {
+   *         …                                                   use(node)   // access
+   *         close(ch)                                       } else { break }
+   *     }()                                              …
+   */
+  ordersAfterSibling(access: Node, g: FuncUnit, other: Node, sibling: FuncUnit): boolean {
+    if ((g.spawn?.kind !== 'go' && g.spawn?.kind !== 'group') || sibling.node.type !== 'func_literal' || sibling.spawn?.loop) return false;
+    if (!within(other, sibling.node) || insideLiteral(other, sibling.node) || insideDefer(other, sibling.node)) return false;
+    const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to && r.ch.type === 'identifier');
+    return channels.some((r) => {
+      const scope = enclosingFunction(this.q.declOf(r.ch)?.node);
+      if (!scope || !within(g.node, scope) || !within(sibling.node, scope)) return false;
+      return (
+        this.releasesOf(r.ch, scope, g)?.every((rel) => {
+          if (!within(rel.node, sibling.node)) return false;
+          const literal = outermostLiteral(rel.node, sibling.node);
+          const deferred = literal ? literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'defer_statement' : insideDefer(rel.node, sibling.node);
+          const madeBy = literal ?? rel.node;
+          return deferred || (madeBy.startIndex >= other.endIndex && !inLoopAround(madeBy, other, sibling.node));
+        }) === true
+      );
+    });
+  }
+
+  /**
    * The parent's channel that g's go statement hands to the parameter `param` of g's literal, when g
    * only receives from it (`go work(ch)` with `work := func(in chan T) {…}`, or the literal called in
    * place). Another goroutine of the same literal only receives too, so the parent's sends are the
@@ -799,6 +830,12 @@ export function insideLiteral(node: Node, fn: Node): boolean {
 }
 
 /** The func literal of `fn` that holds `node`, outermost first; undefined when fn runs it itself. */
+/** The function (declaration, method or literal) that holds `node`. */
+function enclosingFunction(node: Node | undefined): Node | undefined {
+  for (let cur = node?.parent; cur; cur = cur.parent) if (cur.type === 'function_declaration' || cur.type === 'method_declaration' || cur.type === 'func_literal') return cur;
+  return undefined;
+}
+
 function outermostLiteral(node: Node, fn: Node): Node | undefined {
   let found: Node | undefined;
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') found = cur;

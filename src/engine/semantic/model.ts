@@ -5999,6 +5999,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
       if (!overlap(chainA[i - 1].spawn!, chainB[j - 1].spawn!, a.decl.node.startIndex)) return false;
       // One of two sibling goroutines waits for the other (its WaitGroup, or the close of a channel) before its access.
       if (i === 1 && j === 1 && (waitsForSibling(b2, tb, ta, a) || waitsForSibling(a, ta, tb, b2))) return false;
+      // One receives, before its access, from a channel only the other sends on or closes after its own.
+      if (i === 1 && j === 1 && (releasingSends.ordersAfterSibling(b2.node, tb, a.node, ta) || releasingSends.ordersAfterSibling(a.node, ta, b2.node, tb))) return false;
       // One retires a channel variable after receiving from it, the other only handed the channel on before.
       if (i === 1 && j === 1) {
         const others = b.byDecl.get(a.decl) ?? [];
