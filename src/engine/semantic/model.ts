@@ -2412,6 +2412,35 @@ class ModelBuilder {
   }
 
   /** The other cases of a select `selectCase` belongs to, but those that can never fire. */
+  /**
+   * The check after a select that leaves on every case but `selectCase` and those that leave
+   * themselves: each such case ends by setting one variable to a value that is never nil
+   * (`err = fmt.Errorf("timeout")`), and the statement after the select is `if err != nil { …; return }`.
+   * A goroutine's race on that variable is its own finding; what follows the check is ordered by this case.
+   */
+  private failedCasesCheck(selectCase: Node, others: Node[], channel: string | undefined): Node | undefined {
+    let name: string | undefined;
+    for (const c of others) {
+      if (waitsOnReceive(c) || leavesAfter(c, channel, this.noReturnCall)) continue;
+      if (c.descendantsOfType(['break_statement', 'continue_statement', 'goto_statement']).length > 0) return undefined;
+      const list = c.namedChildren.find((n) => n.type === 'statement_list');
+      const last = list?.namedChildren.filter((n) => n.type !== 'comment').pop();
+      const left = last?.type === 'assignment_statement' ? last.childForFieldName('left')?.namedChildren : undefined;
+      const right = left ? last!.childForFieldName('right')?.namedChildren : undefined;
+      if (left?.length !== 1 || right?.length !== 1 || left[0].type !== 'identifier' || (name !== undefined && name !== left[0].text)) return undefined;
+      if (!/^=$/.test(last!.children.find((ch) => !ch.isNamed)?.type ?? '')) return undefined;
+      if (!neverNilValue(right[0], (call) => this.calleeModel(call)?.model.nonNilResult === true)) return undefined;
+      name = left[0].text;
+    }
+    const select = selectCase.parent;
+    if (!name || select?.type !== 'select_statement') return undefined;
+    let next = select.nextNamedSibling;
+    while (next?.type === 'comment') next = next.nextNamedSibling;
+    const condition = next ? exitCondition(next, this.noReturnCall) : undefined;
+    if (!condition || next!.childForFieldName('initializer') || condition.text.replace(/\s+/g, '') !== `${name}!=nil`) return undefined;
+    return next!;
+  }
+
   private otherCases(selectCase: Node, scope: Scope, unit: FuncUnit): Node[] {
     return selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
   }
@@ -2431,6 +2460,9 @@ class ModelBuilder {
       const others = this.otherCases(selectCase, scope, unit);
       if (others.some((c) => !waitsOnReceive(c) && !leavesAfter(c, channel, this.noReturnCall))) {
         unit.thread.joins.push({ pos: selectCase.startIndex, end: selectCase.endIndex, group: undefined, deferred: false, scopeEnd: selectCase.endIndex });
+        // `case <-time.After(d): err = errTimeout` and then `if err != nil { return … }`: past that check, only this case ran.
+        const check = this.failedCasesCheck(selectCase, others, channel);
+        if (check) unit.thread.joins.push({ pos: check.endIndex, end: check.endIndex, group: undefined, deferred: false });
         // `for { select { …; case <-done: break loop } }`: the code after the loop runs only once done.
         const loop = loopLeftOnlyBy(selectCase);
         if (loop) unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false });
