@@ -2578,7 +2578,7 @@ class ModelBuilder {
   private requestingGoroutines(fn: Node, text: string): number {
     if (!STARTS_GOROUTINES.test(text)) return 0;
     const reports = (call: Node) => this.reportsOnly(call, fn);
-    return ownGoroutineStarts(fn, text) - serverGoroutines(fn, reports) - pipeFeeders(fn, text, this.models.pipeMakers, reports) - callFreeGoroutines(fn, reports);
+    return ownGoroutineStarts(fn, text) - serverGoroutines(fn, reports) - pipeFeeders(fn, text, this.models.pipeMakers, reports) - callFreeGoroutines(fn, reports, this.imports);
   }
 
   /**
@@ -3992,7 +3992,7 @@ function pipeFeeders(fn: Node, text: string, makers: readonly string[], reportsO
  * assigns, marks a WaitGroup done, closes a channel or reports (`go func() { e1s = <-events;
  * assert.Equal(1, len(e1s)); wg.Done() }()`).
  */
-function callFreeGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): number {
+function callFreeGoroutines(fn: Node, reportsOnly: (call: Node) => boolean, imports: ReadonlyMap<string, string>): number {
   return fn.descendantsOfType('go_statement').filter((g) => {
     const call = g.namedChild(0);
     const literal = call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'func_literal' ? call.childForFieldName('function')! : undefined;
@@ -4001,9 +4001,25 @@ function callFreeGoroutines(fn: Node, reportsOnly: (call: Node) => boolean): num
     return body.descendantsOfType('call_expression').every((c) => {
       const f = c.childForFieldName('function');
       const method = f?.type === 'selector_expression' ? f.childForFieldName('field')?.text : undefined;
-      return (f?.type === 'identifier' && QUIET_BUILTINS.has(f.text)) || method === 'Done' || reportsOnly(c);
+      return (f?.type === 'identifier' && QUIET_BUILTINS.has(f.text)) || method === 'Done' || reportsOnly(c) || quietCall(c, fn, imports);
     });
   }).length;
+}
+
+/**
+ * A call that reaches nothing a request could: a wait (`time.Sleep(d)`), or an atomic operation
+ * (`atomic.AddInt32(&n, 1)`, or `status.Store(v)` on a value fn declares as `atomic.Int32`).
+ */
+function quietCall(call: Node, fn: Node, imports: ReadonlyMap<string, string>): boolean {
+  const f = call.childForFieldName('function');
+  const operand = f?.type === 'selector_expression' ? f.childForFieldName('operand') : undefined;
+  const name = f?.childForFieldName('field')?.text ?? '';
+  if (operand?.type !== 'identifier') return false;
+  const path = imports.get(operand.text);
+  if (path === 'time') return name === 'Sleep';
+  if (path === 'sync/atomic') return true;
+  if (path !== undefined || !/^(?:Load|Store|Add|Swap|CompareAndSwap)$/.test(name)) return false;
+  return imports.get('atomic') === 'sync/atomic' && new RegExp(`\\bvar\\s+${escapeRegExp(operand.text)}\\s+atomic\\.\\w+`).test(fn.text);
 }
 
 /** Builtins and conversions a goroutine may call without reaching anything outside it. */
