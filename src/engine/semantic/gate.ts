@@ -506,8 +506,9 @@ export class ReleasingSends {
    */
   ordersAfterSibling(access: Node, g: FuncUnit, other: Node, sibling: FuncUnit): boolean {
     if ((g.spawn?.kind !== 'go' && g.spawn?.kind !== 'group') || sibling.node.type !== 'func_literal' || sibling.spawn?.loop) return false;
-    if (!within(other, sibling.node) || insideLiteral(other, sibling.node) || insideDefer(other, sibling.node)) return false;
+    // The receives first: most goroutines make none, and the walks below cost more.
     const channels = this.receivesOf(g).filter((r) => access.startIndex >= r.from && access.endIndex <= r.to && r.ch.type === 'identifier');
+    if (channels.length === 0 || !within(other, sibling.node) || insideLiteral(other, sibling.node) || insideDefer(other, sibling.node)) return false;
     return channels.some((r) => {
       const scope = enclosingFunction(this.q.declOf(r.ch)?.node);
       if (!scope || !within(g.node, scope) || !within(sibling.node, scope)) return false;

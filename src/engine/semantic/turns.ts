@@ -56,27 +56,35 @@ export class TurnTaking {
     const spawn = g.spawn;
     const site = spawn?.site;
     if (spawn?.kind !== 'go' || spawn.loop || site?.type !== 'go_statement' || !g.body || g.node.type !== 'func_literal') return false;
+    // The cheap test first: walking up from a site deep in a long else-if chain costs the depth.
+    const channels = this.channelsOf(g);
+    if (channels.length === 0) return false;
     if (!within(access, g.body) || insideLiteral(access, g.node)) return false;
     const parentFn = flowAround(g, other);
     if (!parentFn || !within(site, parentFn) || insideLiteral(site, parentFn) || insideLiteral(other, parentFn) || insideDefer(other, parentFn)) return false;
     const parentBody = parentFn.childForFieldName('body');
     if (!parentBody) return false;
-    for (const decl of this.channelsOf(g)) {
+    for (const decl of channels) {
       const turns = this.turnsOf(decl, parentFn, parentBody, g, site);
       if (turns && phaseAt(turns.goroutine, turns.ops, access) === MINE && phaseAt(turns.parent, turns.ops, other) === MINE) return true;
     }
     return false;
   }
 
+  private readonly channels = new Map<FuncUnit, Decl[]>();
+
   /** The local channels the goroutine sends on, receives from or closes. */
   private channelsOf(g: FuncUnit): Decl[] {
+    const known = this.channels.get(g);
+    if (known) return known;
     const found = new Set<Decl>();
     for (const ident of g.body!.descendantsOfType('identifier')) {
       if (!opOf(ident)) continue;
       const decl = this.q.declOf(ident);
       if (decl && !decl.packageLevel) found.add(decl);
     }
-    return [...found];
+    this.channels.set(g, [...found]);
+    return this.channels.get(g)!;
   }
 
   /** Each side's phases, when the channel is the pair's own and both sides keep the turns; null otherwise. */
