@@ -515,10 +515,8 @@ export class ReleasingSends {
       return (
         this.releasesOf(r.ch, scope, g)?.every((rel) => {
           if (!within(rel.node, sibling.node)) return false;
-          const literal = outermostLiteral(rel.node, sibling.node);
-          const deferred = literal ? literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'defer_statement' : insideDefer(rel.node, sibling.node);
-          const madeBy = literal ?? rel.node;
-          return deferred || (madeBy.startIndex >= other.endIndex && !inLoopAround(madeBy, other, sibling.node));
+          const madeBy = outermostLiteral(rel.node, sibling.node) ?? rel.node;
+          return deferredBy(rel.node, sibling.node) || (madeBy.startIndex >= other.endIndex && !inLoopAround(madeBy, other, sibling.node));
         }) === true
       );
     });
@@ -722,10 +720,7 @@ export class ReleasingSends {
         found = undefined; // passed, stored or reassigned: others may send
         break;
       }
-      // Deferred by the parent itself (`defer close(ch)`, `defer func() { ch <- v }()`), not by a literal it starts.
-      const literal = outermostLiteral(release, parentFn);
-      const deferred = literal ? literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'defer_statement' : insideDefer(release, parentFn);
-      found.push({ node: release, deferred, madeBy: literal ?? release });
+      found.push({ node: release, deferred: deferredBy(release, parentFn), madeBy: outermostLiteral(release, parentFn) ?? release });
     }
     if (found?.length === 0) found = undefined;
     this.releases.set(decl, found);
@@ -831,6 +826,12 @@ export function insideLiteral(node: Node, fn: Node): boolean {
 }
 
 /** The func literal of `fn` that holds `node`, outermost first; undefined when fn runs it itself. */
+/** Whether `fn` itself defers `node` to its exit (`defer close(ch)`, `defer func() { ch <- v }()`), not a literal it starts. */
+function deferredBy(node: Node, fn: Node): boolean {
+  const literal = outermostLiteral(node, fn);
+  return literal ? literal.parent?.type === 'call_expression' && literal.parent.parent?.type === 'defer_statement' : insideDefer(node, fn);
+}
+
 /** The function (declaration, method or literal) that holds `node`. */
 function enclosingFunction(node: Node | undefined): Node | undefined {
   for (let cur = node?.parent; cur; cur = cur.parent) if (cur.type === 'function_declaration' || cur.type === 'method_declaration' || cur.type === 'func_literal') return cur;
