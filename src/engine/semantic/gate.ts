@@ -442,6 +442,13 @@ export function callsIn(stmt: Node): Node[] {
   return out;
 }
 
+/** A send or close of a channel, and what the parent runs to make it: the statement, or the func literal around it. */
+interface Release {
+  node: Node;
+  deferred: boolean;
+  madeBy: Node;
+}
+
 /**
  * Sends that release: a goroutine that reaches an access only after receiving from a channel its
  * parent made, when the parent sends on (or closes) that channel only after its own access. One per
@@ -460,13 +467,6 @@ export function callsIn(stmt: Node): Node[] {
  * stored or sent from anywhere else. A channel field of an object the parent made (`<-al.saves`)
  * counts too, until the parent lets the object out (see publishedAt).
  */
-/** A send or close of a channel, and what the parent runs to make it: the statement, or the func literal around it. */
-interface Release {
-  node: Node;
-  deferred: boolean;
-  madeBy: Node;
-}
-
 export class ReleasingSends {
   constructor(private readonly q: GateQueries) {}
 
@@ -825,7 +825,6 @@ export function insideLiteral(node: Node, fn: Node): boolean {
   return false;
 }
 
-/** The func literal of `fn` that holds `node`, outermost first; undefined when fn runs it itself. */
 /** Whether `fn` itself defers `node` to its exit (`defer close(ch)`, `defer func() { ch <- v }()`), not a literal it starts. */
 function deferredBy(node: Node, fn: Node): boolean {
   const literal = outermostLiteral(node, fn);
@@ -838,6 +837,7 @@ function enclosingFunction(node: Node | undefined): Node | undefined {
   return undefined;
 }
 
+/** The func literal of `fn` that holds `node`, outermost first; undefined when fn runs it itself. */
 function outermostLiteral(node: Node, fn: Node): Node | undefined {
   let found: Node | undefined;
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'func_literal') found = cur;

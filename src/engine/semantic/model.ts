@@ -2411,7 +2411,6 @@ class ModelBuilder {
     return count === declared;
   }
 
-  /** The other cases of a select `selectCase` belongs to, but those that can never fire. */
   /**
    * The check after a select that leaves on every case but `selectCase` and those that leave
    * themselves: each such case ends by setting one variable to a value that is never nil
@@ -2428,7 +2427,7 @@ class ModelBuilder {
       const left = last?.type === 'assignment_statement' ? last.childForFieldName('left')?.namedChildren : undefined;
       const right = left ? last!.childForFieldName('right')?.namedChildren : undefined;
       if (left?.length !== 1 || right?.length !== 1 || left[0].type !== 'identifier' || (name !== undefined && name !== left[0].text)) return undefined;
-      if (!/^=$/.test(last!.children.find((ch) => !ch.isNamed)?.type ?? '')) return undefined;
+      if (last!.children.find((ch) => !ch.isNamed)?.type !== '=') return undefined;
       if (!neverNilValue(right[0], (call) => this.calleeModel(call)?.model.nonNilResult === true)) return undefined;
       name = left[0].text;
     }
@@ -2441,6 +2440,7 @@ class ModelBuilder {
     return next!;
   }
 
+  /** The other cases of a select `selectCase` belongs to, but those that can never fire. */
   private otherCases(selectCase: Node, scope: Scope, unit: FuncUnit): Node[] {
     return selectCase.parent?.namedChildren.filter((c) => (c.type === 'communication_case' || c.type === 'default_case') && c.startIndex !== selectCase.startIndex && !this.neverFires(c, scope, unit)) ?? [];
   }
