@@ -19,7 +19,7 @@
  * while it holds the turn.
  */
 import type { Decl, FuncUnit, Node } from './model.js';
-import { within } from './model.js';
+import { statementsOf, within } from './model.js';
 import { flowAround, insideDefer, insideLiteral } from './gate.js';
 
 /** Phases as a bit set: the side holds the turn, the other side does, or (the goroutine) it closed the channel. */
@@ -141,6 +141,7 @@ function opOf(ident: Node): { node: Node; kind: OpKind } | undefined {
   return undefined;
 }
 
+/** Whether `node` sits in a go statement of `fn` (its arguments are evaluated there, its literal runs elsewhere). */
 function underGo(node: Node, fn: Node): boolean {
   for (let cur = node.parent; cur && cur.id !== fn.id; cur = cur.parent) if (cur.type === 'go_statement') return true;
   return false;
@@ -230,7 +231,7 @@ function walk(body: Node, start: number, ops: Map<number, OpKind>, skip: Node): 
     record(n, phases);
     switch (n.type) {
       case 'block':
-        return seq(statementsOfBlock(n), phases);
+        return seq(statementsOf(n), phases);
       case 'statement_list':
         return seq(n.namedChildren, phases);
       case 'labeled_statement': {
@@ -303,14 +304,8 @@ function walk(body: Node, start: number, ops: Map<number, OpKind>, skip: Node): 
         return apply(phases, opsUnder(n, ops));
     }
   };
-  const end = stmt(body, start);
-  void end;
+  stmt(body, start);
   return failed ? undefined : entries;
-}
-
-function statementsOfBlock(block: Node): Node[] {
-  const list = block.namedChildren.find((c) => c.type === 'statement_list');
-  return list ? list.namedChildren : block.namedChildren.filter((c) => c.type !== 'comment');
 }
 
 /**
