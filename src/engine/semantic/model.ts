@@ -558,10 +558,16 @@ function boolAssigned(stmt: Node): { name: string; value: boolean } | undefined 
   return left.length === 1 && left[0]!.type === 'identifier' && value !== undefined ? { name: left[0]!.text, value } : undefined;
 }
 
-/** The label of the statement right after `stmt` in its block (`finished` for `for { … }` then `finished: …`). */
-function labelAfter(stmt: Node): string | undefined {
+/** The statement after `stmt` in its block, past comments. */
+function nextStatement(stmt: Node): Node | null {
   let next = stmt.nextNamedSibling;
   while (next?.type === 'comment') next = next.nextNamedSibling;
+  return next;
+}
+
+/** The label of the statement right after `stmt` in its block (`finished` for `for { … }` then `finished: …`). */
+function labelAfter(stmt: Node): string | undefined {
+  const next = nextStatement(stmt);
   return next?.type === 'labeled_statement' ? next.namedChild(0)?.text : undefined;
 }
 
@@ -2433,8 +2439,7 @@ class ModelBuilder {
     }
     const select = selectCase.parent;
     if (!name || select?.type !== 'select_statement') return undefined;
-    let next = select.nextNamedSibling;
-    while (next?.type === 'comment') next = next.nextNamedSibling;
+    const next = nextStatement(select);
     const condition = next ? exitCondition(next, this.noReturnCall) : undefined;
     if (!condition || next!.childForFieldName('initializer') || condition.text.replace(/\s+/g, '') !== `${name}!=nil`) return undefined;
     return next!;
@@ -4560,8 +4565,7 @@ function receiveCompletesBefore(node: Node, top: Node, name: string, receivesBef
     const index = call ? callArguments(call).findIndex((a) => a.type === 'identifier' && a.text === name) : -1;
     if (fn?.type !== 'identifier' || index < 0 || st.type === 'expression_statement') return false;
     const err = st.childForFieldName('left')?.lastNamedChild?.text;
-    let next = st.nextNamedSibling;
-    while (next?.type === 'comment') next = next.nextNamedSibling;
+    const next = nextStatement(st);
     const branch = next?.type === 'if_statement' && !next.childForFieldName('initializer') && !next.childForFieldName('alternative') ? next.childForFieldName('consequence') : undefined;
     const last = branch?.namedChildren.find((c) => c.type === 'statement_list')?.lastNamedChild;
     return !!err && next!.childForFieldName('condition')?.text === `${err} != nil` && last?.type === 'return_statement' && receivesBeforeSuccess(fn.text, index);
@@ -4797,8 +4801,7 @@ function checkedCallResult(st: Node, name: string): boolean {
   const right = st.childForFieldName('right')?.namedChildren ?? [];
   const err = left[left.length - 1]?.text;
   if (right.length !== 1 || right[0].type !== 'call_expression' || left.length < 2 || left[left.length - 1].text === name || !err || err === '_') return false;
-  let next = st.nextNamedSibling;
-  while (next?.type === 'comment') next = next.nextNamedSibling;
+  const next = nextStatement(st);
   if (next?.type !== 'if_statement' || next.childForFieldName('initializer') || next.childForFieldName('alternative')) return false;
   if (!new RegExp(`^${escapeRegExp(err)}\\s*!=\\s*nil$`).test(next.childForFieldName('condition')?.text ?? '')) return false;
   return statementsOf(next.childForFieldName('consequence')).filter((c) => c.type !== 'comment').pop()?.type === 'return_statement';
@@ -6101,8 +6104,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     if (!oneSlotChannel(ident)) return false;
     let stmt: Node | null = b.refs.get(ident.startIndex)?.node ?? null;
     while (stmt && stmt.type !== 'short_var_declaration' && stmt.type !== 'var_declaration') stmt = stmt.parent;
-    let next = stmt?.nextNamedSibling;
-    while (next?.type === 'comment') next = next.nextNamedSibling;
+    const next = stmt ? nextStatement(stmt) : null;
     if (next?.type !== 'send_statement' || next.childForFieldName('channel')?.text !== ident.text) return false;
     // A lock only if the token is also given back, and never closed (a closed channel signals instead).
     const text = functionAround(stmt!)?.text ?? '';
