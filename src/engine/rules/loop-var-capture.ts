@@ -359,6 +359,7 @@ function concurrentUse(model: FileModel, b: Access, loop: Node): FuncUnit | unde
   const thread = s.parent!.thread;
   if (s.kind !== 'parallel-test' && joinedInIteration(thread, s.site!, loop, s.kind === 'group' ? s.group : undefined, s)) return undefined;
   if (s.kind === 'go' && closesHandOff(model, spawned, loop)) return undefined;
+  if (s.kind === 'go' && model.flagSeenInIteration(b, spawned, loop)) return undefined;
   const stmt = statementOf(s.site!);
   if (stmt && exitsLoopAfter(stmt, loop, model.neverReturns)) return undefined;
   return spawned;

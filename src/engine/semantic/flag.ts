@@ -10,16 +10,20 @@
  * By the memory model an atomic store is ordered before a load that observes it, so what the
  * goroutine wrote before the store is ordered before what follows a load that saw the flag set: the
  * body of `if done.Load() { … }`, the code after `for !done.Load() { … }`, after an early
- * `if !done.Load() { return }`, or after a call the models say returns only once a condition
- * argument returned true (`require.Eventually(t, done.Load, …)`; the models' `waitsUntilTrue`).
+ * `if !done.Load() { return }`, after a call the models say returns only once a condition
+ * argument returned true (`require.Eventually(t, done.Load, …)`; the models' `waitsUntilTrue`), or
+ * after a counted poll whose only break follows a load that saw it set, when running out of tries
+ * ends the function (`for ; i < n; i++ { if done.Load() { break }; … }` then `if i == n { t.FailNow() }`).
  */
 import type { FuncUnit, Node } from './model.js';
-import { callArguments, statementsOf } from './model.js';
+import { callArguments, nextStatement, statementsOf } from './model.js';
 import { escapeRegExp } from '../regexp.js';
 
 export interface FlagQueries {
   /** The argument positions a call's model says it waits on until they return true. */
   waitsUntilTrue(call: Node): readonly number[] | undefined;
+  /** Whether a call of this function text never returns (`t.FailNow`, `os.Exit`). */
+  neverReturns(fnText: string): boolean;
 }
 
 /** Method calls that set a flag: sync/atomic's types and abool-style flags. */
@@ -41,6 +45,25 @@ export class Flags {
     if (flags.length === 0) return false;
     const root = g.spawn.parent?.thread.node;
     return root !== undefined && flags.some((flag) => this.seenSetBefore(other, flag, root));
+  }
+
+  /**
+   * Whether goroutine `g`, started in a loop's body, sets a flag after `access` that the body waits
+   * to see set after the `go` statement, with no `continue` between: the loop's next turn comes after.
+   */
+  seenInIteration(access: Node, g: FuncUnit, loopBody: Node): boolean {
+    const site = g.spawn?.site;
+    if (g.spawn?.kind !== 'go' || !g.body || !site || !this.setsSomeFlag(g)) return false;
+    const loads = setAfter(access, g.body).map(loadPattern);
+    if (loads.length === 0) return false;
+    for (let cur: Node | null = site; cur && cur.id !== loopBody.id; cur = cur.parent) {
+      if (cur.parent?.type !== 'statement_list') continue;
+      for (let next = cur.nextNamedSibling; next; next = next.nextNamedSibling) {
+        if (loads.some((load) => this.waitsForSet(next!, load))) return true;
+        if (next.type === 'continue_statement' || next.descendantsOfType('continue_statement').length > 0) return false;
+      }
+    }
+    return false;
   }
 
   private readonly setting = new Map<number, boolean>();
@@ -75,7 +98,8 @@ export class Flags {
   private waitsForSet(stmt: Node, load: RegExp): boolean {
     if (stmt.type === 'for_statement') {
       const cond = stmt.namedChildren.find((c) => c.type !== 'block' && c.type !== 'for_clause' && c.type !== 'range_clause' && c.type !== 'comment');
-      return cond !== undefined && negated(cond, load) && !stmt.descendantsOfType('break_statement').length;
+      if (cond !== undefined) return negated(cond, load) && !stmt.descendantsOfType('break_statement').length;
+      return this.countedPoll(stmt, load);
     }
     if (stmt.type === 'if_statement') {
       const cond = stmt.childForFieldName('condition');
@@ -86,6 +110,38 @@ export class Flags {
     if (call?.type !== 'call_expression') return false;
     const args = callArguments(call);
     return (this.q.waitsUntilTrue(call) ?? []).some((i) => args[i] !== undefined && conditionOf(args[i], load));
+  }
+
+  /**
+   * `for ; i < n; i++ { if done.Load() { break }; … }` followed by `if i == n { …; t.FailNow() }`:
+   * the loop's one break follows a load that saw the flag set, and the code after the check runs only
+   * when the loop left by it (the counter, declared outside, stopped short of n).
+   */
+  private countedPoll(loop: Node, load: RegExp): boolean {
+    const clause = loop.namedChildren.find((c) => c.type === 'for_clause');
+    const bound = clause?.childForFieldName('condition');
+    const counted = bound?.type === 'binary_expression' && bound.childForFieldName('operator')?.text === '<' ? bound : undefined;
+    const counter = counted?.childForFieldName('left');
+    const limit = counted?.childForFieldName('right');
+    if (!clause || clause.childForFieldName('initializer') || counter?.type !== 'identifier' || !limit) return false;
+    const breaks = loop.descendantsOfType('break_statement');
+    if (breaks.length !== 1 || breaks[0].namedChildCount > 0 || loop.descendantsOfType(['goto_statement', 'func_literal']).length > 0) return false;
+    const seen = breaks[0].parent?.parent?.parent;
+    const cond = seen?.type === 'if_statement' && seen.parent?.parent?.id === loop.childForFieldName('body')?.id ? seen.childForFieldName('condition') : undefined;
+    if (!cond || !positive(cond, load) || statementsOf(seen!.childForFieldName('consequence')).length !== 1) return false;
+    const check = nextStatement(loop);
+    const checked = check?.type === 'if_statement' && !check.childForFieldName('initializer') && !check.childForFieldName('alternative') ? check.childForFieldName('condition') : undefined;
+    const ranOut = new RegExp(`^${escapeRegExp(counter.text)}\\s*(?:==|>=)\\s*${escapeRegExp(limit.text)}$`);
+    return !!checked && ranOut.test(checked.text) && this.ends(check!.childForFieldName('consequence'));
+  }
+
+  /** A block whose last statement returns or calls something that never returns. */
+  private ends(block: Node | null): boolean {
+    const last = statementsOf(block).at(-1);
+    if (last?.type === 'return_statement') return true;
+    const call = last?.type === 'expression_statement' ? last.namedChild(0) : undefined;
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function')?.text : undefined;
+    return fn !== undefined && this.q.neverReturns(fn);
   }
 }
 
@@ -104,17 +160,25 @@ function setAfter(access: Node, body: Node): string[] {
   }
   for (let cur: Node | null = access; cur && cur.id !== body.id; cur = cur.parent) {
     const parent = cur.parent;
+    // `for range src.Events() { …; count.Add(1) }`: the range expression is read before the body runs.
+    if (cur.type === 'range_clause' && parent?.type === 'for_statement') {
+      for (const stmt of statementsOf(parent.childForFieldName('body'))) flags.push(...setBy(stmt));
+    }
     if (parent?.type !== 'statement_list') continue;
     for (const later of parent.namedChildren) {
-      if (later.startIndex <= cur.startIndex || later.type !== 'expression_statement') continue;
-      const call = later.namedChild(0);
-      const flag = call?.type === 'call_expression' ? flagSetBy(call) : undefined;
-      if (flag) flags.push(flag);
+      if (later.startIndex > cur.startIndex) flags.push(...setBy(later));
     }
     // Only the innermost list: a later statement of an outer one may never run (a return comes first).
     break;
   }
   return flags;
+}
+
+/** The flag an expression statement sets, if it is one setting call. */
+function setBy(stmt: Node): string[] {
+  const call = stmt.type === 'expression_statement' ? stmt.namedChild(0) : undefined;
+  const flag = call?.type === 'call_expression' ? flagSetBy(call) : undefined;
+  return flag ? [flag] : [];
 }
 
 /** `done.Store(true)`, `ready.Set()`, `atomic.StoreInt32(&state, 1)`: the flag's text. */

@@ -192,6 +192,8 @@ export interface FileModel {
   mayRunInParallel(a: Access, b: Access): boolean;
   /** Whether a goroutine starts under a condition its parent's access runs only without (see conditions.ts). */
   startExcludes(goroutine: FuncUnit, parentAccess: Access): boolean;
+  /** Whether goroutine `g`, started in `loop`'s body, publishes a flag after `access` that the body waits to see set before its turn ends (flag.ts). */
+  flagSeenInIteration(access: Access, g: FuncUnit, loop: Node): boolean;
   /** Whether many instances of this thread can run at once (a loop of goroutines, a handler). */
   isMultiInstance(thread: FuncUnit): boolean;
   /**
@@ -559,7 +561,7 @@ function boolAssigned(stmt: Node): { name: string; value: boolean } | undefined 
 }
 
 /** The statement after `stmt` in its block, past comments. */
-function nextStatement(stmt: Node): Node | null {
+export function nextStatement(stmt: Node): Node | null {
   let next = stmt.nextNamedSibling;
   while (next?.type === 'comment') next = next.nextNamedSibling;
   return next;
@@ -6249,7 +6251,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   });
   const unbufferedReceives = new UnbufferedReceives({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const turnTaking = new TurnTaking({ declOf: (ident) => b.refs.get(ident.startIndex) });
-  const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call) });
+  const flags = new Flags({
+    waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call),
+    neverReturns: (fnText) => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText),
+  });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
    * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
@@ -6562,6 +6567,10 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     declarationAt: (ident) => b.declarationAt(ident),
     mayRunInParallel,
     startExcludes: (g, access) => g.spawn?.parent !== undefined && exclusiveWithParent(g.spawn.site, access, g.spawn.parent.thread),
+    flagSeenInIteration: (access, g, loop) => {
+      const body = loop.childForFieldName('body');
+      return !!body && access.unit.thread === g && flags.seenInIteration(access.node, g, body);
+    },
     isMultiInstance,
     sharedReceiver,
     locksHeld,
