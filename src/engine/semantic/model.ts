@@ -1901,7 +1901,7 @@ class ModelBuilder {
           let starter = unit;
           while (pending?.site && starter.parent && (pending.site.startIndex < starter.node.startIndex || pending.site.endIndex > starter.node.endIndex)) starter = starter.parent;
           const spawn: Spawn | undefined = pending
-            ? { ...pending, parent: starter, loop: pending.site ? repeatingLoopBetween(pending.site, starter.node, (ident) => scope.lookup(ident.text)) : undefined, ...this.seriality(pending, starter, node, scope) }
+            ? { ...pending, parent: starter, loop: pending.site ? repeatingLoopBetween(pending.site, starter.node, (ident) => scope.lookup(ident.text), (collection, labels) => this.distinctValues(collection, labels, scope)) : undefined, ...this.seriality(pending, starter, node, scope) }
             : undefined;
           const child = this.newUnit(node, unit, spawn, !spawn && (this.detachedLiterals.has(node.startIndex) || handedOnBySpawned(node, unit)));
           const s = new Scope(scope);
@@ -2744,6 +2744,45 @@ class ModelBuilder {
   private packageMethods?: Map<string, { key: string; node: Node; owner: ModelBuilder }[]>;
   /** By method name, shared by the package's files like packageMethods. */
   private lockHelpers = new Map<string, LockHelper | null>();
+
+  /**
+   * Whether a range's collection never holds a value twice, each one of `labels`: a slice literal;
+   * a local made from one and never assigned again; or a struct field the package sets only from such
+   * literals (`families: []family{v4, v6}`) and never assigns, appends to or takes the address of.
+   */
+  distinctValues(collection: Node, labels: readonly string[], scope: Scope): boolean {
+    const literalOf = (n: Node | null | undefined): string | undefined => {
+      const kind = n?.type === 'composite_literal' ? n.childForFieldName('type')?.type : undefined;
+      const body = kind === 'slice_type' || kind === 'array_type' ? n!.childForFieldName('body') : undefined;
+      return body && !body.namedChildren.some((c) => c.type === 'keyed_element' || c.type === 'comment') ? body.text.slice(1, -1) : undefined;
+    };
+    const direct = literalOf(collection);
+    if (direct !== undefined) return distinctLiteral(direct, labels);
+    if (collection.type === 'identifier') {
+      const decl = scope.lookup(collection.text);
+      const made = decl?.kind === 'var' && decl.node.parent?.parent?.type === 'short_var_declaration' ? literalOf(decl.init) : undefined;
+      const fn = decl && functionAround(decl.node);
+      if (made === undefined || !fn) return false;
+      const name = escapeRegExp(collection.text);
+      const changed = new RegExp(`(?<![\\w.])${name}\\s*(?:\\[[^\\]]*\\]\\s*)?(?:,[^=\\n]*)?[-+]?=(?!=)|,\\s*${name}\\s*(?:,[^=\\n]*)?=(?!=)|&\\s*${name}\\b`);
+      return !changed.test(withoutComments(fn.text, true)) && distinctLiteral(made, labels);
+    }
+    const field = collection.type === 'selector_expression' ? collection.childForFieldName('field')?.text : undefined;
+    if (!field) return false;
+    const f = escapeRegExp(field);
+    const set = new RegExp(`(?<![\\w.])${f}\\s*:(?!=)\\s*(?:\\[\\]\\w+\\{([^{}]*)\\})?`, 'g');
+    const changed = new RegExp(`\\.${f}\\s*(?:\\[[^\\]]*\\]\\s*)?(?:,[^=\\n]*)?[-+]?=(?!=)|,\\s*\\w+\\.${f}\\s*(?:,[^=\\n]*)?=(?!=)|&\\s*[\\w.]+\\.${f}\\b`);
+    let any = false;
+    for (const source of this.packageSources.length > 0 ? this.packageSources : [this.source]) {
+      const text = withoutComments(source, true);
+      if (changed.test(text)) return false;
+      for (const m of text.matchAll(set)) {
+        if (m[1] === undefined || !distinctLiteral(m[1], labels)) return false;
+        any = true;
+      }
+    }
+    return any;
+  }
 
   /**
    * The package's methods by this name, when every one takes (or releases) a lock for its caller
@@ -5619,17 +5658,51 @@ const loopBodies = new WeakMap<Parser.Tree, Map<number, string>>();
  * The innermost loop around a spawn site within `top`, unless an `if` between them lets one turn at
  * most through (`if idx == trigger { go … }`): then the goroutine starts once, not once a turn.
  */
-function repeatingLoopBetween(site: Node, top: Node, declOf: (ident: Node) => Decl | undefined): Node | undefined {
+function repeatingLoopBetween(site: Node, top: Node, declOf: (ident: Node) => Decl | undefined, distinct: DistinctValues): Node | undefined {
   const loop = innermostLoopBetween(site, top);
   const ancestors = loop ? descenderFor(site.tree).ancestors(site) : undefined;
   if (!loop || !ancestors) return loop;
   for (let i = ancestors.length - 1; i > 0 && ancestors[i].start > loop.startIndex; i--) {
     const n = ancestors[i - 1];
+    if (n.type === 'expression_case' && n.node && oneValueCase(n.node, loop, declOf, distinct)) return undefined;
     if (n.type !== 'if_statement' || !n.node || ancestors[i].type !== 'block') continue;
     if (n.node.childForFieldName('consequence')?.startIndex !== ancestors[i].start) continue;
     if (oneTurnPasses(n.node, loop, declOf, NO_NAMES)) return undefined;
   }
   return loop;
+}
+
+/** Whether a range's collection never holds a value twice, every value being one of `labels` (the package's answer, see distinctValues). */
+type DistinctValues = (collection: Node, labels: readonly string[]) => boolean;
+
+/**
+ * `for _, f := range policy.families { switch f { case v4: go …; case v6: go … } }`: a case of one
+ * label, in a switch on the range value with no fallthrough, over a collection whose values never
+ * repeat and are all labels of the switch (so distinct in value: Go rejects duplicate constant
+ * cases), starts its goroutine in one turn at most.
+ */
+function oneValueCase(clause: Node, loop: Node, declOf: (ident: Node) => Decl | undefined, distinct: DistinctValues): boolean {
+  const sw = clause.parent;
+  const key = sw?.type === 'expression_switch_statement' && !sw.childForFieldName('initializer') ? sw.childForFieldName('value') : undefined;
+  if (key?.type !== 'identifier' || clause.childForFieldName('value')?.namedChildCount !== 1) return false;
+  const decl = declOf(key);
+  const range = loop.namedChildren.find((c) => c.type === 'range_clause');
+  const names = range?.childForFieldName('left');
+  if (decl?.kind !== 'range' || decl.loop?.startIndex !== loop.startIndex || names?.namedChildCount !== 2 || names.namedChild(1)?.startIndex !== decl.node.startIndex) return false;
+  const collection = range!.childForFieldName('right');
+  if (!collection || sw!.descendantsOfType('fallthrough_statement').length > 0) return false;
+  const labels = sw!.namedChildren.filter((c) => c.type === 'expression_case').flatMap((c) => c.childForFieldName('value')?.namedChildren ?? []);
+  if (!labels.every((l) => l.type === 'identifier' || l.type === 'selector_expression')) return false;
+  // The range value is not assigned in the body: the switch sees what the turn took.
+  const body = withoutComments(loop.childForFieldName('body')?.text ?? '', true);
+  if (new RegExp(`(?<![\\w.])${escapeRegExp(key.text)}\\s*(?:,[^=\\n]*)?[-+]?=(?!=)|&\\s*${escapeRegExp(key.text)}\\b`).test(body)) return false;
+  return distinct(collection, labels.map((l) => l.text));
+}
+
+/** `[]family{v4, v6}`: a slice or array literal of distinct elements, each one of `labels`. */
+function distinctLiteral(literal: string, labels: readonly string[]): boolean {
+  const elements = literal.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  return elements.length > 0 && new Set(elements).size === elements.length && elements.every((e) => labels.includes(e));
 }
 
 /** Names of what tells things apart (`Name`, `ID`, `serviceKey`, `UID`). */
