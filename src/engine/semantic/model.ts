@@ -6324,10 +6324,8 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
   });
   const unbufferedReceives = new UnbufferedReceives({ declOf: (ident) => b.refs.get(ident.startIndex) });
   const turnTaking = new TurnTaking({ declOf: (ident) => b.refs.get(ident.startIndex) });
-  const flags = new Flags({
-    waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call),
-    neverReturns: (fnText) => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText),
-  });
+  const neverReturns = (fnText: string): boolean => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText);
+  const flags = new Flags({ waitsUntilTrue: (call) => b.calleeModel(call)?.model.waitsUntilTrue ?? b.localWaitsUntilTrue(call), neverReturns });
   const testServers = b.inTestCode() ? new TestServers({ declOf: (ident) => b.refs.get(ident.startIndex), peerWaits: (type) => b.typeModel(type)?.peerWaits }) : undefined;
   /**
    * Orders a goroutine's own access (made by `unit`, g itself or a block g calls in place) with its
@@ -6651,7 +6649,7 @@ export function buildFileModel(file: string | PreparedFile, options: BuildOption
     text: (node) => source.slice(node.startIndex, node.endIndex),
     models: b.models,
     imports: b.imports,
-    neverReturns: (fnText) => NO_RETURN_CALL.test(fnText) || b.noReturnCall(fnText),
+    neverReturns,
     calleeModel: (call) => b.calleeModel(call),
     channelsClosedByLibrary: (unit) => b.channelsClosedByLibrary(unit),
     callbackMode: (call, index) => callbackModeOf(b.calleeModel(call)?.model, index),
