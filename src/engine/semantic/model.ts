@@ -3112,8 +3112,55 @@ class ModelBuilder {
       const name = w.field === undefined ? operand.text : `${operand.text}.${w.field}`;
       const deferred = call.parent?.type === 'defer_statement';
       // A group's closure too, when it (or the call that started it) signals that channel.
-      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name), ordersClosures: true, channel: name });
+      unit.thread.joins.push({ pos: call.startIndex, end: call.endIndex, group: undefined, deferred, orders: (s) => signalsItself(s, name) || this.signalsThroughCall(s, name) || this.closesRelayed(s, name, unit.thread), ordersClosures: true, channel: name });
     }
+  }
+
+  /**
+   * A pipeline's close relayed: `go func() { wg.Wait(); close(out) }()` closes `out` once every
+   * goroutine counted by `wg` is done, and each of those counts itself done only after ranging over
+   * `in` to its end (`defer wg.Done(); for j := range in { … }`, no way out of the range), so `out`
+   * closes after `in` does. Whether goroutine `s` closes `in` as its last act (or deferred).
+   */
+  private closesRelayed(s: Spawn, out: string, thread: FuncUnit): boolean {
+    if (s.kind !== 'go' || !s.site || !/\bclose\(/.test(s.site.text)) return false;
+    const fn = functionAround(s.site);
+    // The function's own go statements, where the thread that waits on `out` started them all.
+    const starts = fn && thread.node.id === fn.id ? fn.descendantsOfType('go_statement').filter((g) => g.id !== s.site!.id && functionAround(g)?.id === fn.id) : [];
+    for (const closer of starts) {
+      const group = relayGroup(closer, out);
+      if (!group) continue;
+      const counted = starts.filter((g) => g.id !== closer.id && new RegExp(`(?<![\\w.])${escapeRegExp(group)}\\b`).test(g.text));
+      const inputs = counted.map((g) => this.rangedToEnd(g, group));
+      const input = inputs[0];
+      if (!input || inputs.some((i) => i !== input)) continue;
+      // Nothing but those goroutines counts the group down.
+      const done = new RegExp(`(?<![\\w.])${escapeRegExp(group)}\\.Done\\(\\)|&\\s*${escapeRegExp(group)}\\b`, 'g');
+      const outside = [...fn!.text.matchAll(done)].some((m) => !counted.some((g) => spans(g, fn!.startIndex + m.index!)));
+      if (!outside && closesLast(s.site, input)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The channel a counted goroutine ranges over to the end before it counts itself done: its literal's
+   * body, or the package function or method it runs (`go f.work(&wg, jobs, out)`), is `defer wg.Done()`
+   * and then one `for … := range in { … }` with no return, break or goto.
+   */
+  private rangedToEnd(site: Node, group: string): string | undefined {
+    const literal = goStatementLiteral(site);
+    if (literal) return drainsThenDone(bodyStatements(literal), group);
+    const call = site.namedChild(0);
+    const callee = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    const fn = callee?.type === 'identifier' ? (this.funcNodes.get(callee.text) ?? this.siblings.map((b) => b.funcNodes.get(callee.text)).find((n) => n)) : callee?.type === 'selector_expression' ? this.methodOfOwnPackage(callee.childForFieldName('field')?.text ?? '') : undefined;
+    if (!fn || !call) return undefined;
+    const params = parameterNames(fn.childForFieldName('parameters'));
+    const args = callArguments(call).map((a) => a.text.replace(/\s+/g, ''));
+    const wgParam = params[args.indexOf(`&${group}`)];
+    const body = fn.childForFieldName('body')?.namedChildren.find((c) => c.type === 'statement_list')?.namedChildren ?? [];
+    const ranged = wgParam ? drainsThenDone(body, wgParam) : undefined;
+    const index = ranged ? params.indexOf(ranged) : -1;
+    return index >= 0 && /^\w+$/.test(args[index] ?? '') ? args[index] : undefined;
   }
 
   /**
@@ -3874,6 +3921,39 @@ function goLiteral(s: Spawn): Node | undefined {
 }
 
 /** The func literal a statement runs when it is `go func() { … }()`. */
+/** `go func() { wg.Wait(); close(out) }()` (or `defer close(out)` first): the group whose end closes `out`. */
+function relayGroup(site: Node, out: string): string | undefined {
+  const literal = goStatementLiteral(site);
+  const stmts = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
+  if (stmts.length !== 2) return undefined;
+  const texts = stmts.map((st) => st.text.replace(/\s+/g, ''));
+  const close = `close(${out})`;
+  const wait = texts[0] === `defer${close}` ? texts[1] : texts[1] === close ? texts[0] : undefined;
+  return /^(\w+)\.Wait\(\)$/.exec(wait ?? '')?.[1];
+}
+
+/** `defer wg.Done(); for x := range in { … }` with no return, break or goto: `in`. */
+function drainsThenDone(stmts: readonly Node[], group: string): string | undefined {
+  const list = stmts.filter((c) => c.type !== 'comment');
+  if (list.length !== 2 || list[0].text.replace(/\s+/g, '') !== `defer${group}.Done()` || list[1].type !== 'for_statement') return undefined;
+  const right = list[1].namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right');
+  if (right?.type !== 'identifier' || list[1].descendantsOfType(['return_statement', 'break_statement', 'goto_statement']).length > 0) return undefined;
+  return right.text;
+}
+
+/** Whether the goroutine a go statement starts closes `channel` as the last statement of its literal, or in a top-level defer. */
+function closesLast(site: Node, channel: string): boolean {
+  const literal = goStatementLiteral(site);
+  const stmts = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
+  const close = `close(${channel})`;
+  return stmts.length > 0 && (stmts[stmts.length - 1].text.replace(/\s+/g, '') === close || stmts.some((st) => st.text.replace(/\s+/g, '') === `defer${close}`));
+}
+
+/** Whether `node` spans position `pos`. */
+function spans(node: Node, pos: number): boolean {
+  return node.startIndex <= pos && pos < node.endIndex;
+}
+
 function goStatementLiteral(stmt: Node): Node | undefined {
   const fn = stmt.type === 'go_statement' ? stmt.namedChild(0)?.childForFieldName('function') : undefined;
   return fn?.type === 'func_literal' ? fn : undefined;
