@@ -4831,7 +4831,7 @@ function skippedByGoto(site: Node, fn: Node): { from: number; to: number } | und
  * runs, spill stays set, so an access only while it is nil came before the start. Every assignment of
  * the function's own variable must be non-nil (`&T{…}`, `new`, `make`, a literal, or a call's result
  * beside an `err` the next statement returns on, also through a local), none in a func literal, and its
- * address never taken.
+ * address never taken. The one before the start may sit in `if x == nil { x = make(…) }`.
  */
 function setForGoodBeforeStart(site: Node, access: Node, fn: Node): boolean {
   const name = nilOnlyGuard(access, fn)?.name;
@@ -4843,9 +4843,16 @@ function setForGoodBeforeStart(site: Node, access: Node, fn: Node): boolean {
   for (let cur: Node = site; cur.parent && cur.id !== fn.id; cur = cur.parent) {
     if (cur.type === 'func_literal' && cur.id !== site.id && !within(site, cur)) return false;
     if (cur.parent.type !== 'statement_list') continue;
-    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) if (assignments.some((a) => a.id === st!.id)) return true;
+    for (let st = cur.previousNamedSibling; st; st = st.previousNamedSibling) if (assignments.some((a) => a.id === st!.id) || setIfNil(st, name, assignments)) return true;
   }
   return false;
+}
+
+/** `if x == nil { …; x = make(…) }` with no else: past it, x is set (it was, or the block set it). */
+function setIfNil(st: Node, name: string, assignments: readonly Node[]): boolean {
+  if (st.type !== 'if_statement' || st.childForFieldName('initializer') || st.childForFieldName('alternative')) return false;
+  if (!new RegExp(`^${escapeRegExp(name)}\\s*==\\s*nil$`).test(st.childForFieldName('condition')?.text ?? '')) return false;
+  return statementsOf(st.childForFieldName('consequence')).some((c) => assignments.some((a) => a.id === c.id));
 }
 
 /**
