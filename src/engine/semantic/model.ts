@@ -3126,7 +3126,7 @@ class ModelBuilder {
     if (s.kind !== 'go' || !s.site || !/\bclose\(/.test(s.site.text)) return false;
     const fn = functionAround(s.site);
     // The function's own go statements, where the thread that waits on `out` started them all.
-    const starts = fn && thread.node.id === fn.id ? fn.descendantsOfType('go_statement').filter((g) => g.id !== s.site!.id && functionAround(g)?.id === fn.id) : [];
+    const starts = fn && thread.node.id === fn.id ? this.ownGoStatements(fn).filter((g) => g.id !== s.site!.id) : [];
     for (const closer of starts) {
       const group = relayGroup(closer, out);
       if (!group) continue;
@@ -3140,6 +3140,15 @@ class ModelBuilder {
       if (!outside && closesLast(s.site, input)) return true;
     }
     return false;
+  }
+
+  private readonly goStatementsOf = new Map<number, Node[]>();
+
+  /** The go statements a function makes itself (not those of its func literals' bodies), once per function. */
+  private ownGoStatements(fn: Node): Node[] {
+    let found = this.goStatementsOf.get(fn.id);
+    if (!found) this.goStatementsOf.set(fn.id, (found = fn.descendantsOfType('go_statement').filter((g) => functionAround(g)?.id === fn.id)));
+    return found;
   }
 
   /**
