@@ -2136,6 +2136,7 @@ class ModelBuilder {
             ]);
           } else {
             this.noteFlagLoop(node, unit, scope);
+            this.noteClosedLoop(node, unit);
             push(visitAll(node.namedChildren, s));
           }
           break;
@@ -2351,6 +2352,50 @@ class ModelBuilder {
     if (assigned !== sets) return;
     const names = [...new Set(channels.values())];
     unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false, orders: (sp) => names.some((n) => signalsItself(sp, n)) });
+  }
+
+  /**
+   * `for { ended := false; select { case v, ok := <-lines: if !ok { ended = true; break }; …; case
+   * <-ticker.C: … }; if ended { break } }`, or `break loop` in that `if !ok`: every way out of the
+   * loop follows a receive that found `lines` closed, so the loop's end joins the goroutine that
+   * closes it. A `return` leaves the function instead; a `goto` is not followed.
+   */
+  private noteClosedLoop(loop: Node, unit: FuncUnit): void {
+    const body = loop.childForFieldName('body');
+    if (!body || loop.namedChildren.some((c) => c.id !== body.id && c.type !== 'comment') || !/\bok\b/.test(body.text) || !/\bbreak\b/.test(body.text)) return;
+    if (body.descendantsOfType('goto_statement').length > 0) return;
+    const label = loop.parent?.type === 'labeled_statement' ? loop.parent.namedChild(0)?.text : undefined;
+    const leaving = body.descendantsOfType('break_statement').filter((b) => {
+      if (functionAround(b)?.id !== functionAround(loop)?.id) return false;
+      const target = b.namedChildren.find((c) => c.type === 'label_name')?.text;
+      return target ? target === label : innermostBreakable(b, loop.parent ?? loop)?.id === loop.id;
+    });
+    if (leaving.length === 0) return;
+    const channels = new Set<string>();
+    const list = body.namedChildren.find((c) => c.type === 'statement_list');
+    for (const jump of leaving) {
+      const closed = closedReceiveAround(jump, body);
+      if (closed) {
+        channels.add(closed);
+        continue;
+      }
+      // `if ended { break }` at the body's level, `ended := false` first in each turn and set true only where a receive found the channel closed.
+      const check = jump.parent?.parent?.parent;
+      const flag = check?.type === 'if_statement' && check.parent?.id === list?.id && !check.childForFieldName('alternative') && !check.childForFieldName('initializer') ? check.childForFieldName('condition') : undefined;
+      if (flag?.type !== 'identifier' || statementsOf(check!.childForFieldName('consequence')).length !== 1) return;
+      const declared = list?.namedChildren.find((st) => st.type === 'short_var_declaration' && st.text.replace(/\s+/g, '') === `${flag.text}:=false`);
+      if (!declared || declared.startIndex > check!.startIndex) return;
+      const sets = body.descendantsOfType('assignment_statement').filter((a) => a.childForFieldName('left')?.namedChildren.some((l) => l.text === flag.text));
+      for (const set of sets) {
+        const ch = set.text.replace(/\s+/g, '') === `${flag.text}=true` ? closedReceiveAround(set, body) : undefined;
+        if (!ch) return;
+        channels.add(ch);
+      }
+      if (sets.length === 0) return;
+    }
+    if (channels.size !== 1) return;
+    const [channel] = channels;
+    unit.thread.joins.push({ pos: loop.endIndex, end: loop.endIndex, group: undefined, deferred: false, orders: (sp) => closesFinally(sp, channel) });
   }
 
   private addJoin(unit: FuncUnit, node: Node, group: string | undefined, groupIdent?: Node): void {
@@ -3930,6 +3975,62 @@ function goLiteral(s: Spawn): Node | undefined {
 }
 
 /** The func literal a statement runs when it is `go func() { … }()`. */
+/**
+ * Whether goroutine `s` closes `channel` (by that name or the parameter it is handed as) and does
+ * nothing after: a top-level `defer close(ch)`, or a `close(ch)` followed only by a `return`, or by a
+ * `break` out of a loop that is itself followed by nothing, up to the end of its body.
+ */
+function closesFinally(s: Spawn, channel: string): boolean {
+  const literal = goLiteral(s);
+  const body = literal?.childForFieldName('body');
+  if (!literal || !body) return false;
+  const names = new Set([channel, ...parametersFor(s, channel)]);
+  const closes = literal.descendantsOfType('call_expression').filter((c) => c.childForFieldName('function')?.text === 'close' && names.has(callArguments(c)[0]?.text ?? '') && functionAround(c)?.id === literal.id);
+  if (closes.length === 0) return false;
+  const deferredAtTop = closes.some((c) => c.parent?.type === 'defer_statement' && c.parent.parent?.parent?.id === body.id);
+  if (deferredAtTop) return true;
+  return closes.some((c) => {
+    let cur: Node | null = c.parent?.type === 'expression_statement' ? c.parent : null;
+    while (cur && cur.id !== body.id) {
+      const next = nextStatement(cur);
+      if (next?.type === 'return_statement' && !nextStatement(next)) return true;
+      if (next?.type === 'break_statement' && next.namedChildCount === 0 && !nextStatement(next)) {
+        const loop = innermostBreakable(next, body);
+        if (loop?.type !== 'for_statement') return false;
+        cur = loop;
+        continue;
+      }
+      if (next) return false;
+      // The end of a block: go on from the statement that holds it, unless that is a loop (its next turn runs more).
+      let holder: Node | null = cur.parent;
+      while (holder && holder.id !== body.id && !/_statement$/.test(holder.type)) holder = holder.parent;
+      if (!holder || holder.id === body.id) return holder?.id === body.id;
+      if (holder.type === 'for_statement') return false;
+      cur = holder;
+    }
+    return cur?.id === body.id;
+  });
+}
+
+/**
+ * The channel a receive found closed before `node` runs: `node` sits in the consequence of `if !ok`,
+ * a statement of a `case v, ok := <-ch:` body, within `within`.
+ */
+function closedReceiveAround(node: Node, within: Node): string | undefined {
+  for (let cur: Node | null = node.parent; cur && cur.id !== within.id; cur = cur.parent) {
+    if (cur.type === 'func_literal') return undefined;
+    const ifStmt = cur.parent;
+    if (ifStmt?.type !== 'if_statement' || ifStmt.childForFieldName('consequence')?.id !== cur.id || ifStmt.childForFieldName('initializer')) continue;
+    const ok = /^!\s*(\w+)$/.exec(ifStmt.childForFieldName('condition')?.text ?? '')?.[1];
+    const selectCase = ifStmt.parent?.parent;
+    const comm = selectCase?.type === 'communication_case' && ifStmt.parent?.type === 'statement_list' ? selectCase.childForFieldName('communication') : undefined;
+    const names = comm?.type === 'receive_statement' ? comm.childForFieldName('left')?.namedChildren : undefined;
+    const channel = comm?.childForFieldName('right')?.childForFieldName('operand');
+    if (ok && names?.length === 2 && names[1].text === ok && channel?.type === 'identifier') return channel.text;
+  }
+  return undefined;
+}
+
 /** `go func() { wg.Wait(); close(out) }()` (or `defer close(out)` first): the group whose end closes `out`. */
 function relayGroup(site: Node, out: string): string | undefined {
   const literal = goStatementLiteral(site);
