@@ -5862,11 +5862,60 @@ function repeatingLoopBetween(site: Node, top: Node, declOf: (ident: Node) => De
   for (let i = ancestors.length - 1; i > 0 && ancestors[i].start > loop.startIndex; i--) {
     const n = ancestors[i - 1];
     if (n.type === 'expression_case' && n.node && oneValueCase(n.node, loop, declOf, distinct)) return undefined;
+    if (ancestors[i].type === 'statement_list' && ancestors[i].node && onceFlagAt(ancestors[i].node!, ancestors[i + 1]?.node ?? site, loop, declOf)) return undefined;
     if (n.type !== 'if_statement' || !n.node || ancestors[i].type !== 'block') continue;
     if (n.node.childForFieldName('consequence')?.startIndex !== ancestors[i].start) continue;
     if (oneTurnPasses(n.node, loop, declOf, NO_NAMES)) return undefined;
   }
   return loop;
+}
+
+/**
+ * A flag that lets one turn start the goroutine: in the statement list `list`, whose statement `stmt`
+ * holds the start, either an earlier `if started { return }` (or `continue`, `break`) with
+ * `started = true` beside the start, or the list is the body of `if !started { … }` (also as a term
+ * of `&&`) that sets it. The flag is declared outside the loop, and the function only ever assigns it
+ * true, never in a func literal, never by address. A jump between the start and a later set would
+ * skip the set.
+ */
+function onceFlagAt(list: Node, stmt: Node, loop: Node, declOf: (ident: Node) => Decl | undefined): boolean {
+  const statements = list.namedChildren.filter((c) => c.type !== 'comment');
+  const at = statements.findIndex((c) => c.id === stmt.id);
+  if (at < 0) return false;
+  const setAt = (flag: string) =>
+    statements.findIndex((c, k) => c.text.replace(/\s+/g, '') === `${flag}=true` && (k < at || !statements.slice(at + 1, k).some((b) => /\b(?:return|continue|break|goto)\b/.test(b.text))));
+  const candidates: Node[] = [];
+  for (const guard of statements.slice(0, at)) {
+    const cond = guard.type === 'if_statement' && !guard.childForFieldName('initializer') && !guard.childForFieldName('alternative') ? guard.childForFieldName('condition') : undefined;
+    const last = cond ? statementsOf(guard.childForFieldName('consequence')).filter((c) => c.type !== 'comment').pop() : undefined;
+    const leaves = last?.type === 'return_statement' || ((last?.type === 'continue_statement' || last?.type === 'break_statement') && last.namedChildCount === 0);
+    if (cond?.type === 'identifier' && leaves) candidates.push(cond);
+  }
+  const ifStmt = list.parent?.type === 'block' ? list.parent.parent : undefined;
+  if (ifStmt?.type === 'if_statement' && ifStmt.childForFieldName('consequence')?.id === list.parent!.id) {
+    const cond = ifStmt.childForFieldName('condition');
+    const terms = cond ? andTerms(cond) : [];
+    for (const t of terms) {
+      const operand = t.type === 'unary_expression' && t.child(0)?.type === '!' ? t.childForFieldName('operand') : undefined;
+      if (operand?.type === 'identifier') candidates.push(operand);
+    }
+  }
+  for (const flag of candidates) {
+    const decl = declOf(flag);
+    if (!decl || decl.kind !== 'var' || within(decl.node, loop) || setAt(flag.text) < 0) continue;
+    const fn = functionAround(loop);
+    if (!fn || (decl.init && decl.init.text !== 'false') || new RegExp(`&\\s*${escapeRegExp(flag.text)}\\b`).test(fn.text)) continue;
+    const sets = fn.descendantsOfType('assignment_statement').filter((a) => a.childForFieldName('left')?.namedChildren.some((l) => l.text === flag.text));
+    if (sets.every((a) => a.text.replace(/\s+/g, '') === `${flag.text}=true` && functionAround(a)?.id === fn.id)) return true;
+  }
+  return false;
+}
+
+/** The terms of a condition's top-level `&&` (the condition itself when it has none). */
+function andTerms(cond: Node): Node[] {
+  if (cond.type === 'parenthesized_expression' && cond.namedChild(0)) return andTerms(cond.namedChild(0)!);
+  if (cond.type === 'binary_expression' && operatorOf(cond) === '&&') return [cond.childForFieldName('left'), cond.childForFieldName('right')].flatMap((c) => (c ? andTerms(c) : []));
+  return [cond];
 }
 
 /** Whether a range's collection never holds a value twice, every value being one of `labels` (the package's answer, see distinctValues). */
