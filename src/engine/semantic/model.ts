@@ -2362,7 +2362,7 @@ class ModelBuilder {
    */
   private noteClosedLoop(loop: Node, unit: FuncUnit): void {
     const body = loop.childForFieldName('body');
-    if (!body || loop.namedChildren.some((c) => c.id !== body.id && c.type !== 'comment') || !/\bok\b/.test(body.text) || !/\bbreak\b/.test(body.text)) return;
+    if (!body || loop.namedChildren.some((c) => c.id !== body.id && c.type !== 'comment') || !/<-/.test(body.text) || !/\bbreak\b/.test(body.text)) return;
     if (body.descendantsOfType('goto_statement').length > 0) return;
     const label = loop.parent?.type === 'labeled_statement' ? loop.parent.namedChild(0)?.text : undefined;
     const leaving = body.descendantsOfType('break_statement').filter((b) => {
