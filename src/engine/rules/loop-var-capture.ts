@@ -7,6 +7,7 @@ import { onlyWalkedBodies, type Rule } from '../rule.js';
 import type { Access, Decl, FileModel, FuncUnit, Join, Node, Spawn } from '../semantic/model.js';
 import { COMMENTS_AND_LITERALS, methodCall, mightSpawn, statementOf, statementsOf, within } from '../semantic/model.js';
 import { escapeRegExp } from '../regexp.js';
+import { withoutComments } from '../semantic/go-text.js';
 import { compareGoVersions, effectiveGoVersion } from '../goversion.js';
 import { typeName } from '../semantic/typeref.js';
 import { describeThread, indentOf, lineOf, spanOf } from './describe.js';
@@ -179,6 +180,7 @@ function loopReassigns(model: FileModel, decl: Decl): boolean {
 function rangesOnce(model: FileModel, range: Node): boolean {
   const right = range.childForFieldName('right');
   if (right?.type === 'composite_literal') return elementCount(right) <= 1;
+  if (right?.type === 'selector_expression') return fieldMapOfOneKey(model, right);
   if (right?.type !== 'identifier') return false;
   const decl = model.accesses.find((a) => a.node.startIndex === right.startIndex)?.decl;
   if (!decl || decl.init?.type !== 'composite_literal' || elementCount(decl.init) > 1 || /^[A-Z]/.test(decl.name)) return false;
@@ -192,6 +194,37 @@ function rangesOnce(model: FileModel, range: Node): boolean {
   // Every use but the declaration is a range clause: nothing adds an element.
   const name = escapeRegExp(decl.name);
   return count(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) === count(new RegExp(`\\brange\\s+${name}\\b`, 'g')) + 1;
+}
+
+/**
+ * `range srv.senders` over a map field the package fills only under one constant key
+ * (`srv.senders["video"] = …`), made empty (`make(…)`, `map[K]V{}`), never assigned, never handed
+ * to a call (but `len` and `delete`) or by address; its entries' fields may change. One element at most.
+ */
+function fieldMapOfOneKey(model: FileModel, right: Node): boolean {
+  const field = right.childForFieldName('field')?.text;
+  if (!field || model.types.underlying(model.typeOfExpr(right)).kind !== 'map') return false;
+  const f = escapeRegExp(field);
+  const use = new RegExp(`(&\\s*)?([\\w(]*)\\.${f}\\b(\\s*\\[([^\\]\\n]+)\\]\\s*(=(?!=))?)?(\\s*(?:,[^=\\n]*)?[-+]?=(?!=)|\\s*[,)])?`, 'g');
+  const made = new RegExp(`(?<![\\w.])${f}\\s*:(?!=)\\s*(make\\(|map\\[[^\\]]*\\][\\w.*]+\\{\\s*\\})?`, 'g');
+  let key: string | undefined;
+  for (const source of model.packageSources.length > 0 ? model.packageSources : [model.source]) {
+    const text = withoutComments(source);
+    for (const m of text.matchAll(made)) if (!m[1]) return false;
+    for (const m of text.matchAll(use)) {
+      const [, address, before, indexed, index, inserted, plain] = m;
+      if (address) return false;
+      if (inserted) {
+        if (!/^"[^"\\]*"$/.test(index!.trim()) || (key !== undefined && key !== index!.trim())) return false;
+        key = index!.trim();
+        continue;
+      }
+      // `m[k] += 1` may add k; `len(srv.senders)` and `delete(srv.senders, k)` add nothing.
+      if (indexed && plain && /=$/.test(plain.trim())) return false;
+      if (!indexed && plain && !(/[,)]$/.test(plain.trim()) && /\b(?:len|delete)\(\w+$/.test(before ?? ''))) return false;
+    }
+  }
+  return true;
 }
 
 /** Whether the identifier is what a range clause ranges over. */
