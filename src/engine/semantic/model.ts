@@ -1007,8 +1007,8 @@ class Descender {
   }
 }
 
-/** The child whose span holds [start, end): the last one starting at or before start, or one before it (past a zero-width sibling). */
-function childContaining(children: readonly Node[], start: number, end: number): Node | undefined {
+/** The index of the last of `children` (in source order) that starts at or before `start`; -1 for none. */
+function lastStartingBy(children: readonly Node[], start: number): number {
   let lo = 0;
   let hi = children.length - 1;
   let found = -1;
@@ -1019,7 +1019,12 @@ function childContaining(children: readonly Node[], start: number, end: number):
       lo = mid + 1;
     } else hi = mid - 1;
   }
-  for (let i = found; i >= 0; i--) {
+  return found;
+}
+
+/** The child whose span holds [start, end): the last one starting at or before start, or one before it (past a zero-width sibling). */
+function childContaining(children: readonly Node[], start: number, end: number): Node | undefined {
+  for (let i = lastStartingBy(children, start); i >= 0; i--) {
     const child = children[i];
     if (end <= child.endIndex) return child;
     if (child.endIndex < start) return undefined;
@@ -5507,7 +5512,13 @@ function cappedAtOne(s: Omit<Spawn, 'parent' | 'loop'>, unit: FuncUnit, source: 
  */
 function slotOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scope, modelOf: (call: Node) => FuncModel | undefined, fixedAtOne: (value: Node) => boolean): string | undefined {
   const site = s.site;
-  if (s.kind !== 'go' || site?.type !== 'go_statement' || site.parent?.type !== 'statement_list') return undefined;
+  if (s.kind !== 'go' || site?.type !== 'go_statement') return undefined;
+  // The parent off the cached descent: asked of a node deep in an else-if chain, `parent` costs the depth.
+  const chain = descenderFor(site.tree).ancestors(site);
+  const list = chain?.[chain.length - 1]?.node;
+  if (list?.type !== 'statement_list') return undefined;
+  const siblings = list.namedChildren;
+  const at = lastStartingBy(siblings, site.startIndex);
   const capacityOne = (name: string, capacityArg: (init: Node) => Node | undefined) => {
     const decl = scope.lookup(name);
     const init = decl?.init;
@@ -5515,8 +5526,8 @@ function slotOfOne(s: Omit<Spawn, 'parent' | 'loop'>, literal: Node, scope: Scop
     return capacity && fixedAtOne(capacity) ? `${name}@${decl!.node.startIndex}` : undefined;
   };
   // The slot is taken just before the go statement (a wg.Add or two may stand between).
-  let steps = 0;
-  for (let stmt = site.previousNamedSibling; stmt && steps < 4; stmt = stmt.previousNamedSibling, steps++) {
+  for (let k = at - 1; k >= 0 && k >= at - 4; k--) {
+    const stmt = siblings[k];
     if (stmt.type === 'send_statement') {
       const channel = stmt.childForFieldName('channel');
       if (channel?.type !== 'identifier') continue;
@@ -5595,20 +5606,26 @@ function leavesTheLoopAfter(site: Node): boolean {
  * any. At the end of an `if` branch, a case or a bare block, the statements after it come next.
  */
 function returnAfter(site: Node): Node | undefined {
-  // Each parent asked of a node deep in a long else-if chain costs the depth: walk up once.
-  let block: Node | null | undefined = site;
-  while (block && block.parent?.type !== 'statement_list') block = block.parent;
-  let next = block?.nextNamedSibling;
+  // Each parent asked of a node deep in a long else-if chain costs the depth: read the parents off
+  // the cached descent instead (a sibling stepped to shares its predecessor's parent).
+  const chain = descenderFor(site.tree).ancestors(site);
+  if (!chain) return undefined;
+  const path = [...chain.map((a) => a.node!), site];
+  let at = path.length - 1;
+  while (at > 0 && path[at - 1].type !== 'statement_list') at--;
+  if (at === 0) return undefined;
+  let next = path[at].nextNamedSibling;
   for (let steps = 0; steps < 16; steps++) {
     if (!next) {
-      const outer: Node | undefined = block ? statementAround(block.parent!) : undefined;
-      if (!outer) return undefined;
-      [block, next] = [outer, outer.nextNamedSibling];
+      const outer = statementAroundAt(path, at - 1);
+      if (outer < 0) return undefined;
+      at = outer;
+      next = path[at].nextNamedSibling;
       continue;
     }
     if (next.type === 'return_statement') return next;
     if (JUMPS.has(next.type) || next.type === 'labeled_statement' || JUMPS_INSIDE.test(next.text)) return undefined;
-    [block, next] = [next, next.nextNamedSibling];
+    next = next.nextNamedSibling;
   }
   return undefined;
 }
@@ -5617,14 +5634,19 @@ function returnAfter(site: Node): Node | undefined {
  * The statement a statement list ends into: the `if` (not a branch further down an else-if chain),
  * switch, select or bare block that holds it, when that sits in a statement list itself. Not a loop:
  * its end starts the next turn.
+ * Given by index into a root-first path of ancestors (`path[list]` is the list); -1 for none.
  */
-function statementAround(list: Node): Node | undefined {
-  let cur: Node | null = list.parent;
-  if (cur?.type === 'block') cur = cur.parent?.type === 'statement_list' ? cur : cur.parent;
-  else if (cur && CASES.has(cur.type)) cur = cur.parent?.type === 'type_switch_statement' || cur.parent?.type === 'expression_switch_statement' || cur.parent?.type === 'select_statement' ? cur.parent : null;
-  else return undefined;
-  // The last branch of an else-if chain: its end is the chain's, which is as deep as the chain is long.
-  return cur && cur.parent?.type === 'statement_list' && BRANCHING.has(cur.type) ? cur : undefined;
+function statementAroundAt(path: readonly Node[], list: number): number {
+  let at = list - 1;
+  const cur = path[at];
+  if (cur?.type === 'block') {
+    if (path[at - 1]?.type !== 'statement_list') at--;
+  } else if (cur && CASES.has(cur.type)) {
+    const sw = path[at - 1]?.type;
+    if (sw !== 'type_switch_statement' && sw !== 'expression_switch_statement' && sw !== 'select_statement') return -1;
+    at--;
+  } else return -1;
+  return at > 0 && path[at - 1].type === 'statement_list' && BRANCHING.has(path[at].type) ? at : -1;
 }
 
 const CASES = new Set(['expression_case', 'default_case', 'type_case', 'communication_case']);

@@ -78,7 +78,9 @@ export class TurnTaking {
     const known = this.channels.get(g);
     if (known) return known;
     const found = new Set<Decl>();
-    for (const ident of g.body!.descendantsOfType('identifier')) {
+    // The text first: each identifier's parent costs the depth of a site deep in an else-if chain.
+    const identifiers = /<-|\bclose\(/.test(g.body!.text) ? g.body!.descendantsOfType('identifier') : [];
+    for (const ident of identifiers) {
       if (!opOf(ident)) continue;
       const decl = this.q.declOf(ident);
       if (decl && !decl.packageLevel) found.add(decl);
