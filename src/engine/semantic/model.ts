@@ -3170,7 +3170,7 @@ class ModelBuilder {
    * A pipeline's close relayed: `go func() { wg.Wait(); close(out) }()` closes `out` once every
    * goroutine counted by `wg` is done, and each of those counts itself done only after ranging over
    * `in` to its end (`defer wg.Done(); for j := range in { … }`, no way out of the range), so `out`
-   * closes after `in` does. Whether goroutine `s` closes `in` as its last act (or deferred).
+   * closes after `in` does. Whether goroutine `s` closes `in` as its last act (closesFinally).
    */
   private closesRelayed(s: Spawn, out: string, thread: FuncUnit): boolean {
     if (s.kind !== 'go' || !s.site || !/\bclose\(/.test(s.site.text)) return false;
@@ -3187,7 +3187,7 @@ class ModelBuilder {
       // Nothing but those goroutines counts the group down.
       const done = new RegExp(`(?<![\\w.])${escapeRegExp(group)}\\.Done\\(\\)|&\\s*${escapeRegExp(group)}\\b`, 'g');
       const outside = [...fn!.text.matchAll(done)].some((m) => !counted.some((g) => spans(g, fn!.startIndex + m.index!)));
-      if (!outside && closesLast(s.site, input)) return true;
+      if (!outside && closesFinally(s, input)) return true;
     }
     return false;
   }
@@ -3979,7 +3979,6 @@ function goLiteral(s: Spawn): Node | undefined {
   return s.site ? goStatementLiteral(s.site) : undefined;
 }
 
-/** The func literal a statement runs when it is `go func() { … }()`. */
 /**
  * Whether goroutine `s` closes `channel` (by that name or the parameter it is handed as) and does
  * nothing after: a top-level `defer close(ch)`, or a `close(ch)` followed only by a `return`, or by a
@@ -4056,19 +4055,12 @@ function drainsThenDone(stmts: readonly Node[], group: string): string | undefin
   return right.text;
 }
 
-/** Whether the goroutine a go statement starts closes `channel` as the last statement of its literal, or in a top-level defer. */
-function closesLast(site: Node, channel: string): boolean {
-  const literal = goStatementLiteral(site);
-  const stmts = literal ? bodyStatements(literal).filter((c) => c.type !== 'comment') : [];
-  const close = `close(${channel})`;
-  return stmts.length > 0 && (stmts[stmts.length - 1].text.replace(/\s+/g, '') === close || stmts.some((st) => st.text.replace(/\s+/g, '') === `defer${close}`));
-}
-
 /** Whether `node` spans position `pos`. */
 function spans(node: Node, pos: number): boolean {
   return node.startIndex <= pos && pos < node.endIndex;
 }
 
+/** The func literal a statement runs when it is `go func() { … }()`. */
 function goStatementLiteral(stmt: Node): Node | undefined {
   const fn = stmt.type === 'go_statement' ? stmt.namedChild(0)?.childForFieldName('function') : undefined;
   return fn?.type === 'func_literal' ? fn : undefined;
